@@ -1,0 +1,169 @@
+// Package config reads paysaga's settings from the environment into one typed
+// struct, with defaults, and validates them so a bad value stops start-up early.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting paysaga reads. Each field names its variable.
+type Config struct {
+	DatabaseURL       string        // DATABASE_URL
+	TemporalAddress   string        // TEMPORAL_ADDRESS
+	TemporalNamespace string        // TEMPORAL_NAMESPACE
+	TaskQueue         string        // PAYSAGA_TASK_QUEUE
+	HTTPAddr          string        // PAYSAGA_HTTP_ADDR
+	SimAddr           string        // PAYSAGA_SIM_ADDR: where `paysaga sim` listens
+	SimURL            string        // PAYSAGA_SIM_URL: where the adapters reach the sandbox
+	PGPrimary         string        // PAYSAGA_PG_PRIMARY: name of the primary PG
+	PGSecondary       string        // PAYSAGA_PG_SECONDARY: failover PG; empty disables failover
+	ProviderTimeout   time.Duration // PAYSAGA_PROVIDER_TIMEOUT: one provider HTTP call
+	CheckoutBudget    time.Duration // PAYSAGA_CHECKOUT_BUDGET: how long POST /v1/checkouts waits for the result
+	FeeBPS            int64         // PAYSAGA_FEE_BPS: platform fee in basis points (300 = 3%)
+	MaxAmount         int64         // PAYSAGA_MAX_AMOUNT: largest accepted amount, minor units
+	Currencies        []string      // PAYSAGA_CURRENCIES: accepted ISO 4217 codes, comma separated
+	BodyLimitBytes    int64         // PAYSAGA_BODY_LIMIT_BYTES
+	LogLevel          string        // PAYSAGA_LOG_LEVEL
+	EmbedWorker       bool          // PAYSAGA_EMBED_WORKER: run a worker inside the API process (eager start)
+}
+
+// Default returns the settings `make dev` uses.
+func Default() Config {
+	return Config{
+		DatabaseURL:       "postgres://paysaga@127.0.0.1:55432/paysaga?sslmode=disable",
+		TemporalAddress:   "127.0.0.1:7233",
+		TemporalNamespace: "default",
+		TaskQueue:         "paysaga",
+		HTTPAddr:          ":8080",
+		SimAddr:           "127.0.0.1:8090",
+		SimURL:            "http://127.0.0.1:8090",
+		PGPrimary:         "alpha",
+		PGSecondary:       "beta",
+		ProviderTimeout:   3 * time.Second,
+		CheckoutBudget:    8 * time.Second,
+		FeeBPS:            300,
+		MaxAmount:         10_000_000,
+		Currencies:        []string{"KRW"},
+		BodyLimitBytes:    64 << 10,
+		LogLevel:          "info",
+		EmbedWorker:       true,
+	}
+}
+
+// FromEnv reads the environment over the defaults and validates the result.
+func FromEnv() (Config, error) {
+	return Parse(os.LookupEnv)
+}
+
+// Parse is FromEnv with the lookup passed in, so tests need not touch the process env.
+func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
+	getenv := func(name string) string {
+		v, _ := lookupEnv(name)
+		return v
+	}
+	c := Default()
+	var errs []error
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	dur := func(name string, dst *time.Duration) {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+				return
+			}
+			*dst = d
+		}
+	}
+	num := func(name string, dst *int64) {
+		if v := getenv(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+				return
+			}
+			*dst = n
+		}
+	}
+	str("DATABASE_URL", &c.DatabaseURL)
+	str("TEMPORAL_ADDRESS", &c.TemporalAddress)
+	str("TEMPORAL_NAMESPACE", &c.TemporalNamespace)
+	str("PAYSAGA_TASK_QUEUE", &c.TaskQueue)
+	str("PAYSAGA_HTTP_ADDR", &c.HTTPAddr)
+	str("PAYSAGA_SIM_ADDR", &c.SimAddr)
+	str("PAYSAGA_SIM_URL", &c.SimURL)
+	str("PAYSAGA_PG_PRIMARY", &c.PGPrimary)
+	if v, ok := lookupEnv("PAYSAGA_PG_SECONDARY"); ok { // set but empty disables failover
+		c.PGSecondary = v
+	}
+	dur("PAYSAGA_PROVIDER_TIMEOUT", &c.ProviderTimeout)
+	dur("PAYSAGA_CHECKOUT_BUDGET", &c.CheckoutBudget)
+	num("PAYSAGA_FEE_BPS", &c.FeeBPS)
+	num("PAYSAGA_MAX_AMOUNT", &c.MaxAmount)
+	num("PAYSAGA_BODY_LIMIT_BYTES", &c.BodyLimitBytes)
+	if v := getenv("PAYSAGA_CURRENCIES"); v != "" {
+		c.Currencies = strings.Split(v, ",")
+	}
+	str("PAYSAGA_LOG_LEVEL", &c.LogLevel)
+	if v := getenv("PAYSAGA_EMBED_WORKER"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PAYSAGA_EMBED_WORKER: %w", err))
+		}
+		c.EmbedWorker = b
+	}
+	errs = append(errs, c.Validate())
+	return c, errors.Join(errs...)
+}
+
+// Validate reports every setting that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("DATABASE_URL is empty"))
+	}
+	if c.PGPrimary == "" {
+		errs = append(errs, errors.New("PAYSAGA_PG_PRIMARY is empty"))
+	}
+	if c.PGSecondary == c.PGPrimary {
+		errs = append(errs, errors.New("PAYSAGA_PG_SECONDARY must differ from PAYSAGA_PG_PRIMARY"))
+	}
+	if c.ProviderTimeout <= 0 {
+		errs = append(errs, errors.New("PAYSAGA_PROVIDER_TIMEOUT must be > 0"))
+	}
+	if c.CheckoutBudget <= 0 {
+		errs = append(errs, errors.New("PAYSAGA_CHECKOUT_BUDGET must be > 0"))
+	}
+	if c.FeeBPS < 0 || c.FeeBPS > 10_000 {
+		errs = append(errs, fmt.Errorf("PAYSAGA_FEE_BPS=%d: must be within 0..10000", c.FeeBPS))
+	}
+	// The cap keeps every sum of a checkout's items far from int64 overflow.
+	if c.MaxAmount <= 0 || c.MaxAmount > 1<<50 {
+		errs = append(errs, fmt.Errorf("PAYSAGA_MAX_AMOUNT=%d: must be within 1..2^50", c.MaxAmount))
+	}
+	for _, cur := range c.Currencies {
+		if len(cur) != 3 || strings.ToUpper(cur) != cur {
+			errs = append(errs, fmt.Errorf("PAYSAGA_CURRENCIES: %q is not an ISO 4217 code", cur))
+		}
+	}
+	if c.BodyLimitBytes < 1024 {
+		errs = append(errs, errors.New("PAYSAGA_BODY_LIMIT_BYTES must be >= 1024"))
+	}
+	return errors.Join(errs...)
+}
+
+// PGs lists the configured PG names, primary first.
+func (c Config) PGs() []string {
+	if c.PGSecondary == "" {
+		return []string{c.PGPrimary}
+	}
+	return []string{c.PGPrimary, c.PGSecondary}
+}

@@ -1,0 +1,9 @@
+-- name: CreateAPIKey :exec
+INSERT INTO api_keys (id, name, role, prefix, key_hash)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (key_hash) DO NOTHING;
+
+-- name: GetAPIKeyByHash :one
+SELECT id, name, role, prefix, created_at
+FROM api_keys
+WHERE key_hash = $1 AND revoked_at IS NULL;
