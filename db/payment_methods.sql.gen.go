@@ -79,6 +79,23 @@ func (q *Queries) DeletePaymentMethod(ctx context.Context, arg DeletePaymentMeth
 	return result.RowsAffected(), nil
 }
 
+const getBillingKey = `-- name: GetBillingKey :one
+SELECT billing_key FROM payment_method_billing_keys
+WHERE method_id = $1 AND pg = $2
+`
+
+type GetBillingKeyParams struct {
+	MethodID string
+	Pg       string
+}
+
+func (q *Queries) GetBillingKey(ctx context.Context, arg GetBillingKeyParams) (string, error) {
+	row := q.db.QueryRow(ctx, getBillingKey, arg.MethodID, arg.Pg)
+	var billing_key string
+	err := row.Scan(&billing_key)
+	return billing_key, err
+}
+
 const getPaymentMethod = `-- name: GetPaymentMethod :one
 SELECT id, customer_id, kind, status, card_brand, card_type, card_last4, bank_code, account_last4, holder_name, created_at, deleted_at FROM payment_methods WHERE id = $1
 `

@@ -26,3 +26,7 @@ WHERE id = $1 AND customer_id = $2 AND status = 'active';
 SELECT pg, billing_key FROM payment_method_billing_keys
 WHERE method_id = $1
 ORDER BY pg;
+
+-- name: GetBillingKey :one
+SELECT billing_key FROM payment_method_billing_keys
+WHERE method_id = $1 AND pg = $2;

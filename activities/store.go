@@ -1,0 +1,139 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/ledger"
+)
+
+// Store records a payment's state and step timeline in PostgreSQL. Every method
+// is idempotent: rows are keyed by the payment id and each step is recorded once.
+type Store struct {
+	Pool *pgxpool.Pool
+}
+
+type CreatePaymentInput struct {
+	PaymentID  string
+	OrderID    string
+	CustomerID string
+	MethodID   string
+	Currency   string
+	Amount     int64
+	FeeBPS     int64
+	Items      []ItemInput
+	WorkflowID string
+}
+
+type ItemInput struct {
+	ProducerID string
+	Amount     int64
+}
+
+// CreatePayment writes the payment, its items with their fees fixed now, and the
+// first timeline step, in one transaction.
+func (s *Store) CreatePayment(ctx context.Context, in CreatePaymentInput) error {
+	var fees int64
+	fee := make([]int64, len(in.Items))
+	for i, it := range in.Items {
+		fee[i] = ledger.Fee(it.Amount, in.FeeBPS)
+		fees += fee[i]
+	}
+	return s.inTx(ctx, func(q *db.Queries) error {
+		_, err := q.CreatePayment(ctx, db.CreatePaymentParams{
+			ID: in.PaymentID, OrderID: in.OrderID, CustomerID: in.CustomerID, MethodID: in.MethodID,
+			Currency: in.Currency, Amount: in.Amount, FeeAmount: fees, WorkflowID: in.WorkflowID,
+		})
+		if err != nil {
+			return fmt.Errorf("create payment %s: %w", in.PaymentID, err)
+		}
+		for i, it := range in.Items {
+			err := q.CreatePaymentItem(ctx, db.CreatePaymentItemParams{
+				PaymentID: in.PaymentID, ProducerID: it.ProducerID, Amount: it.Amount, Fee: fee[i],
+			})
+			if err != nil {
+				return fmt.Errorf("create payment %s item: %w", in.PaymentID, err)
+			}
+		}
+		return recordEvent(ctx, q, in.PaymentID, "created", map[string]string{"amount": fmt.Sprint(in.Amount), "currency": in.Currency})
+	})
+}
+
+type MarkAuthorizedInput struct {
+	PaymentID  string
+	PG         string
+	PaymentKey string
+	FailedOver bool // served by a PG other than the primary
+}
+
+func (s *Store) MarkAuthorized(ctx context.Context, in MarkAuthorizedInput) error {
+	return s.inTx(ctx, func(q *db.Queries) error {
+		err := q.MarkPaymentAuthorized(ctx, db.MarkPaymentAuthorizedParams{
+			ID: in.PaymentID, Pg: text(in.PG), PgPaymentKey: text(in.PaymentKey),
+		})
+		if err != nil {
+			return fmt.Errorf("mark %s authorized: %w", in.PaymentID, err)
+		}
+		detail := map[string]string{"pg": in.PG}
+		if in.FailedOver {
+			detail["failover"] = "true"
+		}
+		return recordEvent(ctx, q, in.PaymentID, "authorized", detail)
+	})
+}
+
+type RecordEventInput struct {
+	PaymentID string
+	Step      string
+	Detail    map[string]string
+}
+
+// RecordEvent adds a step to the payment's timeline (once per step name).
+func (s *Store) RecordEvent(ctx context.Context, in RecordEventInput) error {
+	return recordEvent(ctx, db.New(s.Pool), in.PaymentID, in.Step, in.Detail)
+}
+
+type FailPaymentInput struct {
+	PaymentID string
+	Code      string
+	Message   string
+}
+
+// FailPayment marks the payment failed with a stable reason code.
+func (s *Store) FailPayment(ctx context.Context, in FailPaymentInput) error {
+	return s.inTx(ctx, func(q *db.Queries) error {
+		_, err := q.MarkPaymentFailed(ctx, db.MarkPaymentFailedParams{
+			ID: in.PaymentID, FailureCode: text(in.Code), FailureMessage: text(in.Message),
+		})
+		if err != nil {
+			return fmt.Errorf("mark %s failed: %w", in.PaymentID, err)
+		}
+		return recordEvent(ctx, q, in.PaymentID, "failed", map[string]string{"code": in.Code})
+	})
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(q *db.Queries) error) error {
+	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error { return fn(db.New(tx)) })
+}
+
+func recordEvent(ctx context.Context, q *db.Queries, paymentID, step string, detail map[string]string) error {
+	if detail == nil {
+		detail = map[string]string{}
+	}
+	b, err := json.Marshal(detail)
+	if err != nil {
+		return fmt.Errorf("event detail: %w", err)
+	}
+	if err := q.RecordPaymentEvent(ctx, db.RecordPaymentEventParams{PaymentID: paymentID, Step: step, Detail: b}); err != nil {
+		return fmt.Errorf("record %s %s: %w", paymentID, step, err)
+	}
+	return nil
+}
+
+func text(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }

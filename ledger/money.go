@@ -1,0 +1,129 @@
+package ledger
+
+import (
+	"fmt"
+	"math/bits"
+)
+
+// Item is one producer's share of a payment and the platform fee taken from it.
+type Item struct {
+	ProducerID string
+	Amount     int64
+	Fee        int64
+}
+
+// Fee is the platform fee on amount at bps basis points, rounded down (in the
+// producer's favour). Exact for any amount and rate: the product is 128-bit.
+func Fee(amount, bps int64) int64 {
+	if amount <= 0 || bps <= 0 {
+		return 0
+	}
+	return mulDiv(amount, bps, 10_000)
+}
+
+// mulDiv returns floor(a*b/c) for non-negative a, b and positive c with a*b/c
+// fitting int64, without the overflow of a plain a*b.
+func mulDiv(a, b, c int64) int64 {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	if hi >= uint64(c) {
+		panic(fmt.Sprintf("mulDiv(%d, %d, %d) overflows", a, b, c))
+	}
+	q, _ := bits.Div64(hi, lo, uint64(c))
+	return int64(q)
+}
+
+// CaptureJournal books a captured card/bank payment: the PG owes us the amount,
+// each producer is owed its share less the fee, the fees are revenue.
+// Example (DESIGN.md): 15,000 for producer A at 3% -> Dr pg 15,000; Cr A 14,550; Cr fees 450.
+func CaptureJournal(paymentID, pg, currency string, items []Item) Journal {
+	var total, fees int64
+	postings := make([]Posting, 0, len(items)+2)
+	for _, it := range items {
+		total += it.Amount
+		fees += it.Fee
+	}
+	postings = append(postings, Posting{Account: PGReceivable(pg), Currency: currency, Amount: total})
+	for _, it := range items {
+		if net := it.Amount - it.Fee; net != 0 {
+			postings = append(postings, Posting{Account: ProducerPayable(it.ProducerID), Currency: currency, Amount: -net})
+		}
+	}
+	if fees != 0 {
+		postings = append(postings, Posting{Account: RevenueFees, Currency: currency, Amount: -fees})
+	}
+	return Journal{
+		Key:         "payment:" + paymentID + ":capture",
+		Kind:        "payment_capture",
+		PaymentID:   paymentID,
+		Description: "capture via " + pg,
+		Postings:    postings,
+	}
+}
+
+// RefundJournal reverses the slice [before, before+amount) of a payment's total,
+// spread over its items in proportion to their amounts (and fees). Each slice is
+// the difference of a cumulative allocation, so however a payment is refunded in
+// parts, refunding all of it reverses the capture exactly, to the won.
+func RefundJournal(refundID, paymentID, pg, currency string, items []Item, before, amount int64) Journal {
+	from := allocate(items, before)
+	to := allocate(items, before+amount)
+	postings := []Posting{{Account: PGReceivable(pg), Currency: currency, Amount: -amount}}
+	var feeBack int64
+	for i, it := range items {
+		feeFrom, feeTo := feeShare(it, from[i]), feeShare(it, to[i])
+		if net := (to[i] - feeTo) - (from[i] - feeFrom); net != 0 {
+			postings = append(postings, Posting{Account: ProducerPayable(it.ProducerID), Currency: currency, Amount: net})
+		}
+		feeBack += feeTo - feeFrom
+	}
+	if feeBack != 0 {
+		postings = append(postings, Posting{Account: RevenueFees, Currency: currency, Amount: feeBack})
+	}
+	return Journal{
+		Key:         "refund:" + refundID,
+		Kind:        "payment_refund",
+		PaymentID:   paymentID,
+		Description: "refund via " + pg,
+		Postings:    postings,
+	}
+}
+
+// feeShare is the part of an item's fee that belongs to the first alloc of its amount.
+func feeShare(it Item, alloc int64) int64 {
+	if it.Amount == 0 {
+		return 0
+	}
+	return mulDiv(it.Fee, alloc, it.Amount)
+}
+
+// allocate splits t (0 <= t <= total of items) over items in proportion to their
+// amounts by largest remainder; ties go to the earlier item. Deterministic.
+func allocate(items []Item, t int64) []int64 {
+	var total int64
+	for _, it := range items {
+		total += it.Amount
+	}
+	out := make([]int64, len(items))
+	if total == 0 || t == 0 {
+		return out
+	}
+	rems := make([]uint64, len(items))
+	var given int64
+	for i, it := range items {
+		hi, lo := bits.Mul64(uint64(it.Amount), uint64(t))
+		q, r := bits.Div64(hi, lo, uint64(total))
+		out[i], rems[i] = int64(q), r
+		given += int64(q)
+	}
+	for left := t - given; left > 0; left-- {
+		best := -1
+		for i := range items {
+			if best == -1 || rems[i] > rems[best] {
+				best = i
+			}
+		}
+		out[best]++
+		rems[best] = 0
+	}
+	return out
+}

@@ -1,0 +1,203 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/paysaga/paysaga/activities"
+)
+
+// Checkout pays an order with a registered card or bank account:
+// create the payment -> authorize at the primary PG (or, when it is down, the
+// secondary) -> capture -> book the ledger and succeed. When a step fails after
+// others succeeded, what was done is undone in reverse (void, cancel capture).
+// A decline is a result (status failed with its reason), not a workflow error.
+func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
+	c := &checkout{in: in, result: CheckoutResult{PaymentID: in.PaymentID}}
+	if err := validateCheckout(in); err != nil {
+		c.result.Status, c.result.FailureCode, c.result.FailureMessage = StatusFailed, "invalid_request", err.Error()
+		return c.result, nil
+	}
+	if err := c.create(ctx); err != nil {
+		return c.result, err // nothing has moved; the workflow fails visibly for ops
+	}
+	auth, err := c.authorize(ctx)
+	if err != nil {
+		return c.fail(ctx, err, "authorize_failed")
+	}
+	c.saga.add("void_authorization", c.cancelAt(auth, "void", "checkout failed after authorization"))
+	if err := c.markAuthorized(ctx, auth); err != nil {
+		return c.fail(ctx, err, "internal_error")
+	}
+	if err := c.capture(ctx, auth); err != nil {
+		return c.fail(ctx, err, "capture_failed")
+	}
+	// Once captured, a void is no longer possible: undo means cancelling the capture.
+	c.saga.steps = nil
+	c.saga.add("cancel_capture", c.cancelAt(auth, "cancel-capture", "checkout failed after capture"))
+	if err := c.post(ctx, auth); err != nil {
+		return c.fail(ctx, err, "ledger_error")
+	}
+	c.setStatus(ctx, StatusSucceeded)
+	c.result.Status, c.result.PG = StatusSucceeded, auth.PG
+	return c.result, nil
+}
+
+// checkout is one run's state; its methods are the steps, in the order called.
+type checkout struct {
+	in     CheckoutInput
+	result CheckoutResult
+	saga   saga
+}
+
+// Activity receivers: nil is fine, the worker resolves registered instances by name.
+var (
+	store    *activities.Store
+	payments *activities.Payments
+	book     *activities.Ledger
+)
+
+func (c *checkout) create(ctx workflow.Context) error {
+	items := make([]activities.ItemInput, len(c.in.Items))
+	for i, it := range c.in.Items {
+		items[i] = activities.ItemInput{ProducerID: it.ProducerID, Amount: it.Amount}
+	}
+	return workflow.ExecuteLocalActivity(dbCtx(ctx), store.CreatePayment, activities.CreatePaymentInput{
+		PaymentID: c.in.PaymentID, OrderID: c.in.OrderID, CustomerID: c.in.CustomerID, MethodID: c.in.MethodID,
+		Currency: c.in.Currency, Amount: c.in.Amount, FeeBPS: c.in.FeeBPS, Items: items,
+		WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
+	}).Get(ctx, nil)
+}
+
+// authorize tries the PGs in routing order. It moves to the next PG only when the
+// current one certainly did not process the request (outage, no billing key
+// there); any other failure stays with that PG, so a payment is never authorized
+// at two PGs.
+func (c *checkout) authorize(ctx workflow.Context) (activities.AuthorizeResult, error) {
+	var lastErr error
+	for i, pg := range c.in.PGs {
+		var res activities.AuthorizeResult
+		err := workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Authorize, activities.AuthorizeInput{
+			PaymentID: c.in.PaymentID, OrderID: c.in.OrderID, MethodID: c.in.MethodID,
+			PG: pg, Amount: c.in.Amount, Currency: c.in.Currency,
+		}).Get(ctx, &res)
+		if err == nil {
+			if i > 0 {
+				c.event(ctx, "failover", map[string]string{"from": c.in.PGs[0], "to": pg})
+			}
+			return res, nil
+		}
+		lastErr = err
+		if activities.IsType(err, activities.ErrProviderUnavailable) {
+			c.event(ctx, "pg_unavailable:"+pg, nil)
+			continue
+		}
+		if !activities.IsType(err, activities.ErrDeclined) && !activities.IsType(err, activities.ErrInvalidRequest) {
+			// Retries ran out (or the workflow was cancelled) with the outcome unknown:
+			// make sure no authorization is left behind under our key.
+			c.saga.add("void_unknown_authorization", func(ctx workflow.Context) error {
+				return workflow.ExecuteLocalActivity(ctx, payments.VoidByKey,
+					activities.VoidByKeyInput{PaymentID: c.in.PaymentID, PG: pg}).Get(ctx, nil)
+			})
+		}
+		return res, err
+	}
+	return activities.AuthorizeResult{}, lastErr
+}
+
+func (c *checkout) markAuthorized(ctx workflow.Context, auth activities.AuthorizeResult) error {
+	c.setStatus(ctx, StatusAuthorized)
+	return workflow.ExecuteLocalActivity(dbCtx(ctx), store.MarkAuthorized, activities.MarkAuthorizedInput{
+		PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey, FailedOver: auth.PG != c.in.PGs[0],
+	}).Get(ctx, nil)
+}
+
+func (c *checkout) capture(ctx workflow.Context, auth activities.AuthorizeResult) error {
+	return workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Capture, activities.CaptureInput{
+		PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey, Amount: c.in.Amount,
+	}).Get(ctx, nil)
+}
+
+func (c *checkout) post(ctx workflow.Context, auth activities.AuthorizeResult) error {
+	return workflow.ExecuteLocalActivity(dbCtx(ctx), book.PostCapture, activities.PostCaptureInput{
+		PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey,
+	}).Get(ctx, nil)
+}
+
+// cancelAt builds a compensation that cancels the payment at its PG under the
+// idempotency key payment:{id}:{what}.
+func (c *checkout) cancelAt(auth activities.AuthorizeResult, what, reason string) func(workflow.Context) error {
+	return func(ctx workflow.Context) error {
+		return workflow.ExecuteLocalActivity(ctx, payments.Cancel, activities.CancelInput{
+			Key: "payment:" + c.in.PaymentID + ":" + what, PG: auth.PG, PaymentKey: auth.PaymentKey, Reason: reason,
+		}).Get(ctx, nil)
+	}
+}
+
+// fail undoes what was done, records the reason and answers failed.
+func (c *checkout) fail(ctx workflow.Context, cause error, fallbackCode string) (CheckoutResult, error) {
+	if temporal.IsCanceledError(cause) {
+		fallbackCode = "canceled"
+	}
+	f := activities.FailureOf(cause, fallbackCode)
+	if undone := c.saga.compensate(ctx); len(undone) > 0 {
+		// Money may still be held at the PG: keep the evidence on the timeline for ops.
+		c.event(disconnected(ctx), "compensation_failed", map[string]string{"steps": fmt.Sprint(undone)})
+	}
+	err := workflow.ExecuteLocalActivity(finalCtx(ctx), store.FailPayment, activities.FailPaymentInput{
+		PaymentID: c.in.PaymentID, Code: f.Code, Message: f.Message,
+	}).Get(ctx, nil)
+	if err != nil {
+		return c.result, fmt.Errorf("record failure of %s: %w", c.in.PaymentID, err)
+	}
+	c.setStatus(disconnected(ctx), StatusFailed)
+	c.result.Status, c.result.FailureCode, c.result.FailureMessage = StatusFailed, f.Code, f.Message
+	return c.result, nil
+}
+
+// event records a timeline step; it is informational, so a failure is only logged.
+func (c *checkout) event(ctx workflow.Context, step string, detail map[string]string) {
+	err := workflow.ExecuteLocalActivity(dbCtx(ctx), store.RecordEvent, activities.RecordEventInput{
+		PaymentID: c.in.PaymentID, Step: step, Detail: detail,
+	}).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("timeline event not recorded", "step", step, "error", err)
+	}
+}
+
+func (c *checkout) setStatus(ctx workflow.Context, status string) {
+	if err := workflow.UpsertTypedSearchAttributes(ctx, PaymentStatusKey.ValueSet(status)); err != nil {
+		workflow.GetLogger(ctx).Warn("status search attribute not set", "status", status, "error", err)
+	}
+}
+
+// validateCheckout re-checks the invariants the API validated, so a workflow
+// started by any other client cannot book an inconsistent payment.
+func validateCheckout(in CheckoutInput) error {
+	switch {
+	case in.PaymentID == "" || in.OrderID == "" || in.CustomerID == "" || in.MethodID == "":
+		return errors.New("payment, order, customer and method ids are required")
+	case in.Amount <= 0:
+		return errors.New("amount must be > 0")
+	case len(in.Items) == 0:
+		return errors.New("at least one item is required")
+	case len(in.PGs) == 0:
+		return errors.New("no PG to route to")
+	case in.FeeBPS < 0 || in.FeeBPS > 10_000:
+		return errors.New("fee rate out of range")
+	}
+	var sum int64
+	for _, it := range in.Items {
+		if it.Amount <= 0 || it.Amount > in.Amount-sum {
+			return errors.New("item amounts must be > 0 and sum to the amount")
+		}
+		sum += it.Amount
+	}
+	if sum != in.Amount {
+		return errors.New("item amounts must sum to the amount")
+	}
+	return nil
+}

@@ -1,0 +1,55 @@
+package workflows
+
+import (
+	"fmt"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/paysaga/paysaga/activities"
+)
+
+// Refund gives back part (Kind "partial") or the rest (Kind "cancel") of a
+// captured payment: claim the amount -> cancel it at the PG that served the
+// payment -> book the reversal, in proportion to each producer's share.
+// If the PG refuses for good, the claim is released.
+func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
+	var refunds *activities.Refunds
+	result := RefundResult{RefundID: in.RefundID}
+
+	var claim activities.ReserveRefundResult
+	err := workflow.ExecuteLocalActivity(dbCtx(ctx), refunds.ReserveRefund, activities.ReserveRefundInput{
+		RefundID: in.RefundID, PaymentID: in.PaymentID, Amount: in.Amount, Kind: in.Kind, Reason: in.Reason,
+	}).Get(ctx, &claim)
+	if err != nil {
+		if activities.IsType(err, activities.ErrNotRefundable) {
+			f := activities.FailureOf(err, "payment_not_refundable")
+			result.Status, result.FailureCode, result.FailureMessage = StatusFailed, f.Code, f.Message
+			return result, nil // nothing was claimed, nothing to undo
+		}
+		return result, fmt.Errorf("claim refund %s: %w", in.RefundID, err)
+	}
+	result.Amount = claim.Amount
+
+	err = workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Cancel, activities.CancelInput{
+		Key: "refund:" + in.RefundID, PG: claim.PG, PaymentKey: claim.PaymentKey, Amount: claim.Amount, Reason: in.Reason,
+	}).Get(ctx, nil)
+	if err != nil {
+		f := activities.FailureOf(err, "provider_error")
+		rerr := workflow.ExecuteLocalActivity(finalCtx(ctx), refunds.ReleaseRefund, activities.ReleaseRefundInput{
+			RefundID: in.RefundID, Code: f.Code, Message: f.Message,
+		}).Get(ctx, nil)
+		if rerr != nil {
+			return result, fmt.Errorf("release refund %s: %w", in.RefundID, rerr)
+		}
+		result.Status, result.FailureCode, result.FailureMessage = StatusFailed, f.Code, f.Message
+		return result, nil
+	}
+
+	// The PG has given the money back: booking it must not be skipped, even on cancel.
+	err = workflow.ExecuteLocalActivity(finalCtx(ctx), book.PostRefund, activities.PostRefundInput{RefundID: in.RefundID}).Get(ctx, nil)
+	if err != nil {
+		return result, fmt.Errorf("book refund %s: %w", in.RefundID, err)
+	}
+	result.Status = StatusSucceeded
+	return result, nil
+}

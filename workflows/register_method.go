@@ -1,0 +1,62 @@
+package workflows
+
+import (
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/paysaga/paysaga/activities"
+	"github.com/paysaga/paysaga/adapters/pg"
+)
+
+// RegisterMethod registers a card or bank account once, for one-tap payments:
+// (bank account: check the holder at the bank) -> issue a billing key at each PG
+// (the primary's is required; the others make failover possible) -> store it.
+func RegisterMethod(ctx workflow.Context, in RegisterMethodInput) (RegisterMethodResult, error) {
+	var methods *activities.Methods
+	result := RegisterMethodResult{MethodID: in.MethodID}
+	failed := func(err error, fallback string) (RegisterMethodResult, error) {
+		f := activities.FailureOf(err, fallback)
+		result.Status, result.FailureCode, result.FailureMessage = "failed", f.Code, f.Message
+		return result, nil
+	}
+
+	var account *pg.BankAccount
+	holder := ""
+	if in.Kind == "bank_account" {
+		if in.BankAccount == nil {
+			return failed(nil, "invalid_request")
+		}
+		account = &pg.BankAccount{BankCode: in.BankAccount.BankCode, AccountNumber: in.BankAccount.AccountNumber, HolderName: in.BankAccount.HolderName}
+		holder = in.BankAccount.HolderName
+		err := workflow.ExecuteLocalActivity(providerCtx(ctx), methods.CheckAccountHolder, activities.CheckHolderInput{
+			BankCode: account.BankCode, AccountNumber: account.AccountNumber, HolderName: account.HolderName,
+		}).Get(ctx, nil)
+		if err != nil {
+			return failed(err, "holder_check_failed")
+		}
+	}
+
+	var keys []activities.BillingKeyResult
+	for i, name := range in.PGs {
+		var bk activities.BillingKeyResult
+		err := workflow.ExecuteLocalActivity(providerCtx(ctx), methods.IssueBillingKey, activities.IssueBillingKeyInput{
+			MethodID: in.MethodID, CustomerID: in.CustomerID, PG: name, AuthKey: in.AuthKey, BankAccount: account,
+		}).Get(ctx, &bk)
+		if err != nil && i == 0 {
+			return failed(err, "billing_key_failed")
+		}
+		if err != nil {
+			workflow.GetLogger(ctx).Warn("no billing key at secondary PG; failover unavailable for this method", "pg", name, "error", err)
+			continue
+		}
+		keys = append(keys, bk)
+	}
+
+	err := workflow.ExecuteLocalActivity(dbCtx(ctx), methods.SaveMethod, activities.SaveMethodInput{
+		MethodID: in.MethodID, CustomerID: in.CustomerID, Kind: in.Kind, HolderName: holder, BillingKeys: keys,
+	}).Get(ctx, nil)
+	if err != nil {
+		return result, err
+	}
+	result.Status = "active"
+	return result, nil
+}
