@@ -1,0 +1,82 @@
+// Package api is paysaga's HTTP JSON API: Echo routes, middleware (request log,
+// body limit, API-key auth, Idempotency-Key) and thin handlers that validate a
+// request and hand it to a Temporal workflow or a query. Errors leave through one
+// HTTPErrorHandler as RFC 9457 problem+json.
+package api
+
+import (
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/client"
+
+	"github.com/paysaga/paysaga/config"
+	"github.com/paysaga/paysaga/db"
+)
+
+// Deps is what the API needs from main.
+type Deps struct {
+	Config   config.Config
+	Pool     *pgxpool.Pool
+	Queries  *db.Queries
+	Temporal client.Client
+	Log      zerolog.Logger
+}
+
+// API-key roles. ops is read-only.
+const (
+	roleApp     = "app"
+	roleFinance = "finance"
+	roleOps     = "ops"
+)
+
+// temporalUIURL is where the dev server's UI listens; GET /v1/payments/{id} links to it.
+const temporalUIURL = "http://localhost:8233"
+
+type server struct {
+	cfg      config.Config
+	pool     *pgxpool.Pool
+	q        *db.Queries
+	temporal client.Client
+	log      zerolog.Logger
+}
+
+// New builds the Echo instance with every route, the middleware and the error handler.
+func New(d Deps) *echo.Echo {
+	return newServer(d).routes()
+}
+
+func newServer(d Deps) *server {
+	return &server{cfg: d.Config, pool: d.Pool, q: d.Queries, temporal: d.Temporal, log: d.Log}
+}
+
+func (s *server) routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.handleError
+	e.Server.ReadHeaderTimeout = 10 * time.Second
+	e.Server.ReadTimeout = 30 * time.Second
+	// A checkout may hold the connection for its whole budget before answering.
+	e.Server.WriteTimeout = s.cfg.CheckoutBudget + 30*time.Second
+	e.Server.IdleTimeout = 2 * time.Minute
+
+	e.Use(s.logRequests, recoverPanics, bodyLimit(s.cfg.BodyLimitBytes))
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/openapi.yaml", s.openapi)
+
+	v1 := e.Group("/v1")
+	v1.POST("/customers", s.createCustomer, s.auth(roleApp))
+	v1.POST("/customers/:id/payment-methods", s.createPaymentMethod, s.auth(roleApp), s.idempotent(idemOptional))
+	v1.GET("/customers/:id/payment-methods", s.listPaymentMethods, s.auth(roleApp, roleOps))
+	v1.DELETE("/customers/:id/payment-methods/:method_id", s.deletePaymentMethod, s.auth(roleApp))
+	v1.POST("/checkouts", s.createCheckout, s.auth(roleApp), s.idempotent(idemRequired))
+	v1.GET("/payments/:id", s.getPayment, s.auth(roleApp, roleOps))
+	v1.POST("/payments/:id/cancel", s.cancelPayment, s.auth(roleApp), s.idempotent(idemRequired))
+	v1.POST("/payments/:id/refunds", s.createRefund, s.auth(roleApp), s.idempotent(idemRequired))
+	return e
+}

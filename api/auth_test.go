@@ -1,0 +1,103 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// routes lists every authenticated route with the roles it admits.
+var authRoutes = []struct {
+	method, path string
+	roles        []string
+}{
+	{http.MethodPost, "/v1/customers", []string{roleApp}},
+	{http.MethodPost, "/v1/customers/cus_x/payment-methods", []string{roleApp}},
+	{http.MethodGet, "/v1/customers/cus_x/payment-methods", []string{roleApp, roleOps}},
+	{http.MethodDelete, "/v1/customers/cus_x/payment-methods/pm_x", []string{roleApp}},
+	{http.MethodPost, "/v1/checkouts", []string{roleApp}},
+	{http.MethodGet, "/v1/payments/pay_x", []string{roleApp, roleOps}},
+	{http.MethodPost, "/v1/payments/pay_x/cancel", []string{roleApp}},
+	{http.MethodPost, "/v1/payments/pay_x/refunds", []string{roleApp}},
+}
+
+func TestAuth(t *testing.T) {
+	f := newFixture(t)
+	revoked := "sk_test_revoked_key_0001"
+	require.NoError(t, EnsureAPIKey(context.Background(), f.q, roleApp, "revoked", revoked))
+	_, err := f.pool.Exec(context.Background(), "UPDATE api_keys SET revoked_at = now() WHERE key_hash = $1", HashKey(revoked))
+	require.NoError(t, err)
+
+	for _, rt := range authRoutes {
+		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
+			f := f.in(t)
+			for name, header := range map[string]string{
+				"no header":    "",
+				"unknown key":  "Bearer sk_test_not_a_key",
+				"revoked key":  "Bearer " + revoked,
+				"basic scheme": "Basic " + f.keys[roleApp],
+				"bare key":     f.keys[roleApp],
+				"empty bearer": "Bearer ",
+			} {
+				h := map[string]string{}
+				if header != "" {
+					h["Authorization"] = header
+				}
+				res := f.do(request{method: rt.method, path: rt.path, body: `{}`, headers: h, idemKey: "k1"})
+				res.problem(http.StatusUnauthorized, codeUnauthorized)
+				require.Contains(t, res.Header().Get("WWW-Authenticate"), "Bearer", name)
+			}
+			for _, role := range []string{roleApp, roleFinance, roleOps} {
+				res := f.do(request{method: rt.method, path: rt.path, role: role, body: `{}`, idemKey: "k1"})
+				if contains(rt.roles, role) {
+					require.NotEqual(t, http.StatusForbidden, res.Code, "%s: %s", role, res.Body.String())
+					require.NotEqual(t, http.StatusUnauthorized, res.Code, "%s: %s", role, res.Body.String())
+				} else {
+					res.problem(http.StatusForbidden, codeForbidden)
+				}
+			}
+		})
+	}
+	require.Zero(t, f.count("customers"))
+	require.Zero(t, f.count("idempotency_keys"))
+	require.Zero(t, f.workflowsOnQueue())
+}
+
+func TestHealthNeedsNoAuth(t *testing.T) {
+	f := newFixture(t)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		require.Equal(t, http.StatusOK, f.do(request{method: http.MethodGet, path: path}).Code, path)
+	}
+}
+
+func TestEnsureAPIKey(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	key := "sk_dev_app_0123456789"
+	require.NoError(t, EnsureAPIKey(ctx, f.q, roleApp, "dev app", key))
+	require.NoError(t, EnsureAPIKey(ctx, f.q, roleApp, "dev app", key), "a second call changes nothing")
+	require.Equal(t, 4, f.count("api_keys"), "the fixture's three keys and this one")
+
+	require.ErrorContains(t, EnsureAPIKey(ctx, f.q, roleOps, "dev app", key), `already stored with role "app"`)
+	require.ErrorContains(t, EnsureAPIKey(ctx, f.q, "admin", "x", "sk_dev_admin_0123"), "unknown role")
+	require.ErrorContains(t, EnsureAPIKey(ctx, f.q, roleApp, "x", "short"), "at least 8")
+
+	row, err := f.q.GetAPIKeyByHash(ctx, HashKey(key))
+	require.NoError(t, err)
+	require.Equal(t, roleApp, row.Role)
+	require.Equal(t, "sk_dev_a", row.Prefix)
+
+	res := f.do(request{method: http.MethodGet, path: "/v1/payments/pay_none", headers: map[string]string{"Authorization": "Bearer " + key}})
+	res.problem(http.StatusNotFound, codePaymentNotFound)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

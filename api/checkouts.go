@@ -1,0 +1,307 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/labstack/echo/v4"
+	"github.com/rs/zerolog"
+	"go.temporal.io/api/serviceerror"
+
+	"github.com/paysaga/paysaga/config"
+	"github.com/paysaga/paysaga/workflows"
+)
+
+const maxCheckoutItems = 100
+
+type checkoutRequest struct {
+	OrderID    string                  `json:"order_id"`
+	CustomerID string                  `json:"customer_id"`
+	Currency   string                  `json:"currency"`
+	Amount     int64                   `json:"amount"`
+	Items      []checkoutItemRequest   `json:"items"`
+	Payment    *checkoutPaymentRequest `json:"payment"`
+}
+
+type checkoutItemRequest struct {
+	ProducerID string `json:"producer_id"`
+	Amount     int64  `json:"amount"`
+}
+
+// checkoutPaymentRequest says how the order is paid; it will gain wallet_amount.
+type checkoutPaymentRequest struct {
+	MethodID string `json:"method_id"`
+}
+
+func (r checkoutRequest) validate(cfg config.Config) error {
+	var v validation
+	v.id("order_id", r.OrderID)
+	v.id("customer_id", r.CustomerID)
+	switch {
+	case r.Currency == "":
+		v.add(codeValidationFailed, "currency", "is required")
+	case !slices.Contains(cfg.Currencies, r.Currency):
+		v.add(codeUnsupportedCurrency, "currency", fmt.Sprintf("must be one of %v", cfg.Currencies))
+	}
+	v.amount("amount", r.Amount, cfg.MaxAmount)
+	switch {
+	case len(r.Items) == 0:
+		v.add(codeValidationFailed, "items", "must hold at least one item")
+	case len(r.Items) > maxCheckoutItems:
+		v.add(codeValidationFailed, "items", fmt.Sprintf("must hold at most %d items", maxCheckoutItems))
+	default:
+		seen := make(map[string]bool, len(r.Items))
+		for i, it := range r.Items {
+			field := fmt.Sprintf("items[%d]", i)
+			v.id(field+".producer_id", it.ProducerID)
+			if seen[it.ProducerID] {
+				v.add(codeValidationFailed, field+".producer_id", "appears twice; give each producer one item")
+			}
+			seen[it.ProducerID] = true
+			if it.Amount <= 0 {
+				v.add(codeInvalidAmount, field+".amount", "must be > 0")
+			}
+		}
+		if sum, ok := sumItems(r.Items); !ok || sum != r.Amount {
+			v.add(codeItemsSumMismatch, "items", "the item amounts must add up to amount")
+		}
+	}
+	if r.Payment == nil {
+		v.add(codeValidationFailed, "payment", "is required")
+	} else {
+		v.id("payment.method_id", r.Payment.MethodID)
+	}
+	return v.err()
+}
+
+// sumItems adds the positive item amounts, reporting false on int64 overflow.
+func sumItems(items []checkoutItemRequest) (int64, bool) {
+	var sum int64
+	for _, it := range items {
+		if it.Amount > 0 && sum > math.MaxInt64-it.Amount {
+			return 0, false
+		}
+		sum += it.Amount
+	}
+	return sum, true
+}
+
+// createCheckout starts the Checkout workflow for the order and waits for its
+// outcome within the checkout budget.
+//
+//   - 201 with the payment when the workflow finished: status succeeded, or
+//     failed with failure {code, message}. A decline is a final answer, not an
+//     HTTP error: the request itself was fine.
+//   - 202 with the payment (status processing) and Location when the budget ran
+//     out; the workflow goes on and GET /v1/payments/{id} shows the outcome.
+//   - 409 order_in_progress when another request is paying the same order;
+//     409 duplicate_order when the order already has a finished payment.
+func (s *server) createCheckout(c echo.Context) error {
+	var req checkoutRequest
+	if err := decodeJSON(c, &req, false); err != nil {
+		return err
+	}
+	if err := req.validate(s.cfg); err != nil {
+		return err
+	}
+	paymentID := scopedID(c, "pay_")
+	ranBefore, err := s.paymentExists(c, paymentID)
+	if err != nil {
+		return err
+	}
+	if !ranBefore { // a request that ran before (key released after a 202) joins its workflow
+		if _, err := s.requireCustomer(c, req.CustomerID); err != nil {
+			return err
+		}
+		if _, err := s.activeMethodOf(c, req.CustomerID, req.Payment.MethodID); err != nil {
+			return err
+		}
+	}
+	if err := s.claimIdempotency(c); err != nil {
+		return err
+	}
+
+	in := s.checkoutInput(req, paymentID)
+	workflowID := workflows.CheckoutID(in.OrderID)
+	logWorkflow(c, workflowID)
+	zerolog.Ctx(c.Request().Context()).UpdateContext(func(l zerolog.Context) zerolog.Context {
+		return l.Str("payment_id", in.PaymentID)
+	})
+
+	ctx := c.Request().Context()
+	budget, cancel := context.WithTimeout(ctx, s.cfg.CheckoutBudget)
+	defer cancel()
+	opts := s.startOptions(workflowID)
+	opts.TypedSearchAttributes = workflows.CheckoutSearchAttributes(in)
+	opts.WorkflowExecutionErrorWhenAlreadyStarted = true // a closed order is a 409, not its old result
+	run, err := s.temporal.ExecuteWorkflow(budget, opts, workflows.CheckoutName, in)
+	var alreadyStarted *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &alreadyStarted) {
+		return s.closedOrder(c, in)
+	}
+	if err != nil {
+		return startError(workflowID, err)
+	}
+
+	var res workflows.CheckoutResult
+	pending, err := await(ctx, budget, run, &res)
+	switch {
+	case err != nil:
+		return s.checkoutFromRow(c, in, err)
+	case pending:
+		return s.checkoutPending(c, in, run.GetRunID())
+	case res.PaymentID != in.PaymentID:
+		return orderInProgress(in.OrderID, res.PaymentID)
+	}
+
+	return s.checkoutFinished(c, in, res)
+}
+
+func (s *server) checkoutInput(req checkoutRequest, paymentID string) workflows.CheckoutInput {
+	in := workflows.CheckoutInput{
+		PaymentID:  paymentID,
+		OrderID:    req.OrderID,
+		CustomerID: req.CustomerID,
+		MethodID:   req.Payment.MethodID,
+		Currency:   req.Currency,
+		Amount:     req.Amount,
+		Items:      make([]workflows.CheckoutItem, 0, len(req.Items)),
+		FeeBPS:     s.cfg.FeeBPS,
+		PGs:        s.cfg.PGs(),
+	}
+	for _, it := range req.Items {
+		in.Items = append(in.Items, workflows.CheckoutItem{ProducerID: it.ProducerID, Amount: it.Amount})
+	}
+	return in
+}
+
+// checkoutFinished answers 201 with the payment the workflow wrote, its result
+// filling in what the row may not show yet.
+func (s *server) checkoutFinished(c echo.Context, in workflows.CheckoutInput, res workflows.CheckoutResult) error {
+	out, err := s.paymentOrPending(c.Request().Context(), in)
+	if err != nil {
+		return err
+	}
+	if res.Status != "" {
+		out.Status = res.Status
+	}
+	if res.PG != "" && out.PG == nil {
+		out.PG = &res.PG
+	}
+	if res.FailureCode != "" && out.Failure == nil {
+		out.Failure = &failureResponse{Code: res.FailureCode, Message: res.FailureMessage}
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+// paymentOrPending is the payment as stored, or as requested while the
+// workflow has not written it yet.
+func (s *server) paymentOrPending(ctx context.Context, in workflows.CheckoutInput) (paymentResponse, error) {
+	out, err := s.loadPayment(ctx, in.PaymentID)
+	var p *Problem
+	if errors.As(err, &p) && p.Status == http.StatusNotFound {
+		return s.pendingPayment(in, workflows.CheckoutID(in.OrderID)), nil
+	}
+	return out, err
+}
+
+// checkoutPending answers 202 once the budget ran out, unless the running
+// workflow this request joined belongs to another request for the same order.
+func (s *server) checkoutPending(c echo.Context, in workflows.CheckoutInput, runID string) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 5*time.Second)
+	defer cancel()
+	workflowID := workflows.CheckoutID(in.OrderID)
+	var started workflows.CheckoutInput
+	if err := s.startedInput(ctx, workflowID, runID, &started); err != nil {
+		return internalError(err)
+	}
+	if started.PaymentID != in.PaymentID {
+		return orderInProgress(in.OrderID, started.PaymentID)
+	}
+	out, err := s.paymentOrPending(ctx, in)
+	if err != nil {
+		return err
+	}
+	return s.answerPayment(c, out)
+}
+
+// closedOrder answers a checkout for an order whose workflow already closed:
+// the same request again (a retry after a released key) gets its payment;
+// anything else is 409 duplicate_order.
+func (s *server) closedOrder(c echo.Context, in workflows.CheckoutInput) error {
+	ctx := c.Request().Context()
+	existing, err := s.q.GetPaymentByOrder(ctx, in.OrderID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return problem(http.StatusConflict, codeDuplicateOrder, fmt.Sprintf("order %q was already processed", in.OrderID))
+	}
+	if err != nil {
+		return internalError(fmt.Errorf("get payment of order %s: %w", in.OrderID, err))
+	}
+	if existing.ID != in.PaymentID {
+		return problem(http.StatusConflict, codeDuplicateOrder,
+			fmt.Sprintf("order %q already has payment %s (status %s)", in.OrderID, existing.ID, existing.Status))
+	}
+	out, err := s.loadPayment(ctx, existing.ID)
+	if err != nil {
+		return err
+	}
+	return s.answerPayment(c, out)
+}
+
+// checkoutFromRow answers when the workflow ended without a result (failed,
+// terminated): a final payment row still is the answer; otherwise 500.
+func (s *server) checkoutFromRow(c echo.Context, in workflows.CheckoutInput, wfErr error) error {
+	out, err := s.loadPayment(c.Request().Context(), in.PaymentID)
+	if err != nil || !finalPaymentStatus(out.Status) {
+		return internalError(wfErr)
+	}
+	zerolog.Ctx(c.Request().Context()).Warn().Err(wfErr).Msg("checkout workflow ended without a result; answered from the payment row")
+	return c.JSON(http.StatusCreated, out)
+}
+
+// answerPayment is 201 for a payment in a final state, 202 with Location otherwise.
+func (s *server) answerPayment(c echo.Context, out paymentResponse) error {
+	if finalPaymentStatus(out.Status) {
+		return c.JSON(http.StatusCreated, out)
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/v1/payments/"+out.ID)
+	return c.JSON(http.StatusAccepted, out)
+}
+
+func finalPaymentStatus(status string) bool {
+	return status != workflows.StatusProcessing && status != workflows.StatusAuthorized
+}
+
+func orderInProgress(orderID, otherPaymentID string) error {
+	return problem(http.StatusConflict, codeOrderInProgress,
+		fmt.Sprintf("order %q is being paid by another request (payment %s)", orderID, otherPaymentID))
+}
+
+// startError maps a failed workflow start: the service not answering is 503
+// (retry with the same Idempotency-Key); anything else is ours to fix (500).
+func startError(workflowID string, err error) error {
+	err = fmt.Errorf("start workflow %s: %w", workflowID, err)
+	var unavailable *serviceerror.Unavailable
+	var deadline *serviceerror.DeadlineExceeded
+	if errors.As(err, &unavailable) || errors.As(err, &deadline) || errors.Is(err, context.DeadlineExceeded) {
+		return temporalUnavailable(err)
+	}
+	return internalError(err)
+}
+
+func (s *server) paymentExists(c echo.Context, id string) (bool, error) {
+	_, err := s.q.GetPayment(c.Request().Context(), id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, internalError(fmt.Errorf("get payment %s: %w", id, err))
+	}
+	return true, nil
+}

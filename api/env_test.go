@@ -1,0 +1,13 @@
+package api
+
+import (
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/paysaga/paysaga/testenv"
+)
+
+func envPool(t *testing.T) *pgxpool.Pool { return testenv.Pool(t) }
+
+func envTemporalAddress(t *testing.T) string { return testenv.TemporalAddress(t) }

@@ -1,0 +1,188 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/labstack/echo/v4"
+
+	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/workflows"
+)
+
+// paymentResponse is the payment as GET /v1/payments/{id} shows it, and as
+// checkouts, cancels and refunds answer with it. fee_amount and items[].fee are
+// null until the workflow has fixed them.
+type paymentResponse struct {
+	ID             string                `json:"id"`
+	OrderID        string                `json:"order_id"`
+	CustomerID     string                `json:"customer_id"`
+	MethodID       string                `json:"method_id"`
+	Status         string                `json:"status"`
+	Amount         int64                 `json:"amount"`
+	Currency       string                `json:"currency"`
+	FeeAmount      *int64                `json:"fee_amount"`
+	CapturedAmount int64                 `json:"captured_amount"`
+	RefundedAmount int64                 `json:"refunded_amount"`
+	PG             *string               `json:"pg"`
+	Failure        *failureResponse      `json:"failure"`
+	Items          []paymentItemResponse `json:"items"`
+	Refunds        []refundResponse      `json:"refunds"`
+	Timeline       []timelineEntry       `json:"timeline"`
+	Workflow       workflowLink          `json:"workflow"`
+	CreatedAt      time.Time             `json:"created_at"`
+	UpdatedAt      time.Time             `json:"updated_at"`
+}
+
+type failureResponse struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type paymentItemResponse struct {
+	ProducerID string `json:"producer_id"`
+	Amount     int64  `json:"amount"`
+	Fee        *int64 `json:"fee"`
+}
+
+type refundResponse struct {
+	ID        string           `json:"id"`
+	Amount    int64            `json:"amount"`
+	Status    string           `json:"status"`
+	Kind      string           `json:"kind"`
+	Reason    string           `json:"reason"`
+	Failure   *failureResponse `json:"failure"`
+	CreatedAt *time.Time       `json:"created_at"`
+}
+
+type timelineEntry struct {
+	Step   string          `json:"step"`
+	At     time.Time       `json:"at"`
+	Detail json.RawMessage `json:"detail"`
+}
+
+type workflowLink struct {
+	ID    string `json:"id"`
+	UIURL string `json:"ui_url"`
+}
+
+func (s *server) workflowLink(id string) workflowLink {
+	return workflowLink{
+		ID:    id,
+		UIURL: fmt.Sprintf("%s/namespaces/%s/workflows/%s", temporalUIURL, url.PathEscape(s.cfg.TemporalNamespace), url.PathEscape(id)),
+	}
+}
+
+func (s *server) getPayment(c echo.Context) error {
+	p, err := s.loadPayment(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+// loadPayment reads the payment with its items, refunds and timeline: 404
+// payment_not_found when there is no such payment.
+func (s *server) loadPayment(ctx context.Context, id string) (paymentResponse, error) {
+	p, err := s.q.GetPayment(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return paymentResponse{}, problem(http.StatusNotFound, codePaymentNotFound, fmt.Sprintf("no payment %q", id))
+	}
+	if err != nil {
+		return paymentResponse{}, internalError(fmt.Errorf("get payment %s: %w", id, err))
+	}
+	items, err := s.q.ListPaymentItems(ctx, id)
+	if err != nil {
+		return paymentResponse{}, internalError(fmt.Errorf("list items of %s: %w", id, err))
+	}
+	refunds, err := s.q.ListRefunds(ctx, id)
+	if err != nil {
+		return paymentResponse{}, internalError(fmt.Errorf("list refunds of %s: %w", id, err))
+	}
+	events, err := s.q.ListPaymentEvents(ctx, id)
+	if err != nil {
+		return paymentResponse{}, internalError(fmt.Errorf("list events of %s: %w", id, err))
+	}
+	return s.paymentOf(p, items, refunds, events), nil
+}
+
+func (s *server) paymentOf(p db.Payment, items []db.PaymentItem, refunds []db.Refund, events []db.ListPaymentEventsRow) paymentResponse {
+	out := paymentResponse{
+		ID:             p.ID,
+		OrderID:        p.OrderID,
+		CustomerID:     p.CustomerID,
+		MethodID:       p.MethodID,
+		Status:         p.Status,
+		Amount:         p.Amount,
+		Currency:       p.Currency,
+		FeeAmount:      &p.FeeAmount,
+		CapturedAmount: p.CapturedAmount,
+		RefundedAmount: p.RefundedAmount,
+		Items:          make([]paymentItemResponse, 0, len(items)),
+		Refunds:        make([]refundResponse, 0, len(refunds)),
+		Timeline:       make([]timelineEntry, 0, len(events)),
+		Workflow:       s.workflowLink(p.WorkflowID),
+		CreatedAt:      p.CreatedAt.Time.UTC(),
+		UpdatedAt:      p.UpdatedAt.Time.UTC(),
+	}
+	if p.Pg.Valid {
+		out.PG = &p.Pg.String
+	}
+	if p.FailureCode.Valid {
+		out.Failure = &failureResponse{Code: p.FailureCode.String, Message: p.FailureMessage.String}
+	}
+	for _, it := range items {
+		out.Items = append(out.Items, paymentItemResponse{ProducerID: it.ProducerID, Amount: it.Amount, Fee: &it.Fee})
+	}
+	for _, r := range refunds {
+		out.Refunds = append(out.Refunds, refundOf(r))
+	}
+	for _, ev := range events {
+		detail := json.RawMessage(ev.Detail)
+		if !json.Valid(detail) {
+			detail = json.RawMessage("{}")
+		}
+		out.Timeline = append(out.Timeline, timelineEntry{Step: ev.Step, At: ev.CreatedAt.Time.UTC(), Detail: detail})
+	}
+	return out
+}
+
+func refundOf(r db.Refund) refundResponse {
+	created := r.CreatedAt.Time.UTC()
+	out := refundResponse{ID: r.ID, Amount: r.Amount, Status: r.Status, Kind: r.Kind, Reason: r.Reason, CreatedAt: &created}
+	if r.FailureCode.Valid {
+		out.Failure = &failureResponse{Code: r.FailureCode.String, Message: r.FailureMessage.String}
+	}
+	return out
+}
+
+// pendingPayment is the answer for a checkout whose workflow has not written the
+// payment yet: what the request asked for, status processing.
+func (s *server) pendingPayment(in workflows.CheckoutInput, workflowID string) paymentResponse {
+	now := time.Now().UTC()
+	out := paymentResponse{
+		ID:         in.PaymentID,
+		OrderID:    in.OrderID,
+		CustomerID: in.CustomerID,
+		MethodID:   in.MethodID,
+		Status:     workflows.StatusProcessing,
+		Amount:     in.Amount,
+		Currency:   in.Currency,
+		Items:      make([]paymentItemResponse, 0, len(in.Items)),
+		Refunds:    []refundResponse{},
+		Timeline:   []timelineEntry{},
+		Workflow:   s.workflowLink(workflowID),
+		CreatedAt:  now,
+		UpdatedAt:  now,
+	}
+	for _, it := range in.Items {
+		out.Items = append(out.Items, paymentItemResponse{ProducerID: it.ProducerID, Amount: it.Amount})
+	}
+	return out
+}

@@ -1,0 +1,170 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/labstack/echo/v4"
+	"github.com/rs/zerolog"
+
+	"github.com/paysaga/paysaga/workflows"
+)
+
+type cancelPaymentRequest struct {
+	Reason string `json:"reason"`
+}
+
+type createRefundRequest struct {
+	Amount int64  `json:"amount"`
+	Reason string `json:"reason"`
+}
+
+const maxReasonChars = 500
+
+type refundAnswer struct {
+	Refund  refundSummary   `json:"refund"`
+	Payment paymentResponse `json:"payment"`
+}
+
+type refundSummary struct {
+	ID     string `json:"id"`
+	Amount int64  `json:"amount"`
+	Status string `json:"status"` // succeeded | processing
+	Kind   string `json:"kind"`   // cancel | partial
+	Reason string `json:"reason"`
+}
+
+// cancelPayment gives back everything that remains of a captured payment.
+func (s *server) cancelPayment(c echo.Context) error {
+	var req cancelPaymentRequest
+	if err := decodeJSON(c, &req, true); err != nil {
+		return err
+	}
+	var v validation
+	v.text("reason", req.Reason, 0, maxReasonChars)
+	if err := v.err(); err != nil {
+		return err
+	}
+	return s.refund(c, "cancel", 0, req.Reason)
+}
+
+// createRefund gives back part of a captured payment.
+func (s *server) createRefund(c echo.Context) error {
+	var req createRefundRequest
+	if err := decodeJSON(c, &req, false); err != nil {
+		return err
+	}
+	var v validation
+	v.amount("amount", req.Amount, s.cfg.MaxAmount)
+	v.text("reason", req.Reason, 0, maxReasonChars)
+	if err := v.err(); err != nil {
+		return err
+	}
+	return s.refund(c, "partial", req.Amount, req.Reason)
+}
+
+// refund checks the payment can give back the amount (0: all that remains), runs
+// the Refund workflow and waits for it within the checkout budget:
+// 201 {refund, payment} when it succeeded; 409 payment_not_refundable, 422
+// refund_exceeds_remaining, 502 provider_error when it failed; 202 when the
+// budget ran out.
+func (s *server) refund(c echo.Context, kind string, amount int64, reason string) error {
+	ctx := c.Request().Context()
+	paymentID := c.Param("id")
+	refundID := scopedID(c, "rf_")
+	pay, err := s.loadPayment(ctx, paymentID)
+	if err != nil {
+		return err
+	}
+	remaining := pay.CapturedAmount - pay.RefundedAmount
+	ranBefore := slices.ContainsFunc(pay.Refunds, func(r refundResponse) bool { return r.ID == refundID })
+	if !ranBefore { // a request that ran before (key released after a 202) joins its workflow
+		if err := refundable(pay, amount); err != nil {
+			return err
+		}
+	}
+	if err := s.claimIdempotency(c); err != nil {
+		return err
+	}
+
+	in := workflows.RefundInput{
+		RefundID:  refundID,
+		PaymentID: paymentID,
+		Amount:    amount,
+		Kind:      kind,
+		Reason:    reason,
+	}
+	workflowID := workflows.RefundID(paymentID, in.RefundID)
+	logWorkflow(c, workflowID)
+	zerolog.Ctx(ctx).UpdateContext(func(l zerolog.Context) zerolog.Context {
+		return l.Str("payment_id", paymentID).Str("refund_id", in.RefundID)
+	})
+	budget, cancel := context.WithTimeout(ctx, s.cfg.CheckoutBudget)
+	defer cancel()
+	run, err := s.temporal.ExecuteWorkflow(budget, s.startOptions(workflowID), workflows.RefundName, in)
+	if err != nil {
+		return startError(workflowID, err)
+	}
+	var res workflows.RefundResult
+	pending, err := await(ctx, budget, run, &res)
+	if err != nil {
+		return internalError(err)
+	}
+
+	requested := amount
+	if requested == 0 {
+		requested = remaining
+	}
+	if pending {
+		pay, err := s.loadPayment(ctx, paymentID)
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set(echo.HeaderLocation, "/v1/payments/"+paymentID)
+		return c.JSON(http.StatusAccepted, refundAnswer{
+			Refund:  refundSummary{ID: in.RefundID, Amount: requested, Status: workflows.StatusProcessing, Kind: kind, Reason: reason},
+			Payment: pay,
+		})
+	}
+	switch res.Status {
+	case workflows.StatusSucceeded:
+		pay, err := s.loadPayment(ctx, paymentID)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusCreated, refundAnswer{
+			Refund:  refundSummary{ID: in.RefundID, Amount: res.Amount, Status: res.Status, Kind: kind, Reason: reason},
+			Payment: pay,
+		})
+	case workflows.StatusFailed:
+		zerolog.Ctx(ctx).Info().Str("failure_code", res.FailureCode).Msg("refund failed")
+		switch res.FailureCode {
+		case "payment_not_refundable":
+			return problem(http.StatusConflict, codePaymentNotRefundable, res.FailureMessage)
+		case "amount_exceeds_refundable":
+			return problem(http.StatusUnprocessableEntity, codeRefundExceedsRemaining, res.FailureMessage)
+		}
+		p := problem(http.StatusBadGateway, codeProviderError,
+			fmt.Sprintf("the provider did not refund (%s): %s", res.FailureCode, res.FailureMessage))
+		return p
+	}
+	return internalError(fmt.Errorf("workflow %s returned status %q", workflowID, res.Status))
+}
+
+// refundable is nil when amount (0: all that remains) can be given back now.
+func refundable(pay paymentResponse, amount int64) error {
+	remaining := pay.CapturedAmount - pay.RefundedAmount
+	if (pay.Status != workflows.StatusSucceeded && pay.Status != workflows.StatusPartiallyRefunded) || remaining <= 0 {
+		return problem(http.StatusConflict, codePaymentNotRefundable,
+			fmt.Sprintf("payment %s is %s; only a succeeded or partially refunded payment can be refunded", pay.ID, pay.Status))
+	}
+	if amount > remaining {
+		p := problem(http.StatusUnprocessableEntity, codeRefundExceedsRemaining,
+			fmt.Sprintf("amount %d exceeds the %d that remains refundable", amount, remaining))
+		p.Errors = []FieldError{{Field: "amount", Message: fmt.Sprintf("must be <= %d", remaining)}}
+		return p
+	}
+	return nil
+}
