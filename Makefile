@@ -1,0 +1,52 @@
+# paysaga: everything a fresh machine needs is built or installed from here.
+GO       ?= go
+BIN      := $(CURDIR)/.bin
+TEMPORAL := $(BIN)/temporal
+SQLC     := $(BIN)/sqlc
+PAYSAGA  := $(BIN)/paysaga
+export PAYSAGA_TEMPORAL_CLI := $(TEMPORAL)
+
+.PHONY: all tools postgres build generate check-generated lint test dev bench clean
+
+all: build
+
+# Pinned tools, built from the Go module proxy (tools/*/go.mod pin the versions).
+tools: $(TEMPORAL) $(SQLC)
+
+$(TEMPORAL): tools/temporal/go.mod tools/temporal/go.sum
+	cd tools/temporal && GOBIN=$(BIN) $(GO) install github.com/temporalio/cli/cmd/temporal
+
+$(SQLC): tools/sqlc/go.mod tools/sqlc/go.sum
+	cd tools/sqlc && GOBIN=$(BIN) $(GO) install github.com/sqlc-dev/sqlc/cmd/sqlc
+
+# PostgreSQL server binaries from Debian when the machine lacks them.
+postgres:
+	@scripts/ensure-postgres.sh
+
+build:
+	$(GO) build -o $(PAYSAGA) ./cmd/paysaga
+
+generate: $(SQLC)
+	cd db && $(SQLC) generate
+
+# Fails when db/*.gen.go differ from what the queries and migrations generate.
+check-generated: $(SQLC)
+	cd db && $(SQLC) diff
+
+lint:
+	@out=$$(gofmt -l $$($(GO) list -f '{{.Dir}}' ./...)); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+# Throwaway PostgreSQL + Temporal dev server, then every test (e2e included) with -race.
+test: tools postgres check-generated lint build
+	$(PAYSAGA) services -- scripts/gotest.sh
+
+dev: tools postgres build
+	$(PAYSAGA) dev
+
+bench: tools postgres build
+	$(PAYSAGA) bench $(BENCH_FLAGS)
+
+clean:
+	rm -rf $(BIN) .paysaga

@@ -1,0 +1,117 @@
+// Package app assembles paysaga's running parts from a Config: the PostgreSQL
+// pool (migrated), the Temporal client, the worker and the HTTP API. The
+// commands (api, worker, dev, bench) and the end-to-end tests all start paysaga
+// through it, so what is tested is what runs.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/paysaga/paysaga/api"
+	"github.com/paysaga/paysaga/config"
+	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/worker"
+)
+
+// Parts says which parts to run in this process.
+type Parts struct {
+	API    bool
+	Worker bool
+}
+
+// App is a started paysaga.
+type App struct {
+	Config   config.Config
+	Log      zerolog.Logger
+	Pool     *pgxpool.Pool
+	Temporal client.Client
+	Worker   sdkworker.Worker // nil unless Parts.Worker
+	HTTP     *echo.Echo       // nil unless Parts.API
+}
+
+// Start connects to PostgreSQL (applying migrations) and Temporal (registering
+// search attributes), then starts the worker if asked. Serve the API with Serve.
+func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts Parts) (*App, error) {
+	a := &App{Config: cfg, Log: logger}
+	var err error
+	if a.Pool, err = pgxpool.New(ctx, cfg.DatabaseURL); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := db.Migrate(ctx, a.Pool); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Temporal, err = client.DialContext(ctx, client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    log.NewStructuredLogger(slogFor(logger)),
+	})
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	if err := worker.RegisterSearchAttributes(ctx, a.Temporal, cfg.TemporalNamespace); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if parts.Worker {
+		a.Worker = worker.New(a.Temporal, cfg.TaskQueue, worker.NewActivities(cfg, a.Pool))
+		if err := a.Worker.Start(); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("start worker: %w", err)
+		}
+	}
+	if parts.API {
+		a.HTTP = api.New(api.Deps{Config: cfg, Pool: a.Pool, Queries: db.New(a.Pool), Temporal: a.Temporal, Log: logger})
+	}
+	return a, nil
+}
+
+// Serve runs the HTTP API on cfg.HTTPAddr until ctx ends, then drains it.
+func (a *App) Serve(ctx context.Context) error {
+	srv := &http.Server{
+		Addr:              a.Config.HTTPAddr,
+		Handler:           a.HTTP,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      a.Config.CheckoutBudget + 10*time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http on %s: %w", a.Config.HTTPAddr, err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), a.Config.CheckoutBudget+2*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close stops the worker and closes the clients, in that order.
+func (a *App) Close() {
+	if a.Worker != nil {
+		a.Worker.Stop()
+	}
+	if a.Temporal != nil {
+		a.Temporal.Close()
+	}
+	if a.Pool != nil {
+		a.Pool.Close()
+	}
+}

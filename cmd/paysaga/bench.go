@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/paysaga/paysaga/api"
+	"github.com/paysaga/paysaga/app"
+	"github.com/paysaga/paysaga/bench"
+	"github.com/paysaga/paysaga/config"
+	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/devstack"
+	"github.com/paysaga/paysaga/providersim"
+)
+
+const benchKey = "bench-app-key"
+
+// runBench starts throwaway services, the sandbox and paysaga (API + worker in
+// one process, as `make dev` runs it), then measures checkouts over HTTP against
+// a bare workflow on the same Temporal server.
+func runBench(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	seq := fs.Int("n", 200, "checkouts in the sequential run")
+	total := fs.Int("total", 1000, "checkouts in the concurrent run")
+	workers := fs.Int("c", 50, "concurrency of the concurrent run")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	svc, err := startServices(ctx, filepath.Join(stateDir(), "bench"))
+	if err != nil {
+		return err
+	}
+	defer svc.stop()
+
+	cfg := config.Default()
+	cfg.DatabaseURL, cfg.TemporalAddress = svc.pg.URL, svc.temporal.Address
+	simPort, apiPort, err := freePorts()
+	if err != nil {
+		return err
+	}
+	cfg.SimAddr = fmt.Sprintf("127.0.0.1:%d", simPort)
+	cfg.SimURL = "http://" + cfg.SimAddr
+	cfg.HTTPAddr = fmt.Sprintf("127.0.0.1:%d", apiPort)
+	log := newLogger("warn")
+	go func() { _ = serveSim(ctx, cfg, log) }()
+	a, err := app.Start(ctx, cfg, log, app.Parts{API: true, Worker: true})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := api.EnsureAPIKey(ctx, db.New(a.Pool), "app", "bench", benchKey); err != nil {
+		return err
+	}
+	go func() { _ = a.Serve(ctx) }()
+
+	d := &driver{base: "http://" + cfg.HTTPAddr, hc: &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: &http.Transport{MaxIdleConnsPerHost: *workers * 2},
+	}}
+	if err := d.waitReady(ctx); err != nil {
+		return err
+	}
+	if err := d.setup(ctx, cfg.SimURL); err != nil {
+		return err
+	}
+	fmt.Printf("bench: %d sequential, %d at %d concurrent; checkout = POST /v1/checkouts (card, 2 items), bare = 3 no-op local activities\n",
+		*seq, *total, *workers)
+	_, err = bench.Run(ctx, bench.Options{
+		Checkout: d.checkout, Temporal: a.Temporal, TaskQueue: "bench-bare",
+		Sequential: *seq, Total: *total, Workers: *workers, Out: os.Stdout,
+	})
+	return err
+}
+
+func freePorts() (int, int, error) {
+	a, err := devstack.FreePort()
+	if err != nil {
+		return 0, 0, err
+	}
+	b, err := devstack.FreePort()
+	return a, b, err
+}
+
+// driver is the app's side of the bench: one customer with one card.
+type driver struct {
+	base               string
+	hc                 *http.Client
+	customer, methodID string
+}
+
+func (d *driver) waitReady(ctx context.Context) error {
+	for range 100 {
+		if _, _, err := d.call(ctx, "GET", "/healthz", nil, nil); err == nil {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("api at %s did not come up", d.base)
+}
+
+func (d *driver) setup(ctx context.Context, simURL string) error {
+	status, body, err := d.call(ctx, "POST", "/v1/customers", map[string]any{"external_id": fmt.Sprintf("bench-%d", time.Now().UnixNano()), "name": "bench"}, nil)
+	if err != nil || status != 201 {
+		return fmt.Errorf("create customer: %d %s %v", status, body, err)
+	}
+	d.customer = body["id"].(string)
+	authKey, err := providersim.NewAdminClient(simURL, d.hc).Tokenize(ctx, providersim.Card{Number: providersim.CardApprove, ExpiryMonth: "12", ExpiryYear: "2030", CVC: "123"})
+	if err != nil {
+		return err
+	}
+	status, body, err = d.call(ctx, "POST", "/v1/customers/"+d.customer+"/payment-methods", map[string]any{"type": "card", "pg_auth_key": authKey}, nil)
+	if err != nil || status != 201 {
+		return fmt.Errorf("register card: %d %s %v", status, body, err)
+	}
+	d.methodID = body["id"].(string)
+	return nil
+}
+
+func (d *driver) checkout(ctx context.Context, n int) error {
+	order := fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), n)
+	status, body, err := d.call(ctx, "POST", "/v1/checkouts", map[string]any{
+		"order_id": order, "customer_id": d.customer, "currency": "KRW", "amount": 15000,
+		"items":   []map[string]any{{"producer_id": "farm-a", "amount": 10000}, {"producer_id": "farm-b", "amount": 5000}},
+		"payment": map[string]any{"method_id": d.methodID},
+	}, map[string]string{"Idempotency-Key": order})
+	if err != nil {
+		return err
+	}
+	if status != 201 || body["status"] != "succeeded" {
+		return fmt.Errorf("checkout %s: %d %v", order, status, body)
+	}
+	return nil
+}
+
+func (d *driver) call(ctx context.Context, method, path string, in any, header map[string]string) (int, map[string]any, error) {
+	var rd io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return 0, nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, d.base+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+benchKey)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := d.hc.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out, nil
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test with the race detector and prints the counts: all tests, and
+# the end-to-end tests on their own. Run under `paysaga services` (make test).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+go build -o .bin/testsummary ./scripts/testsummary
+set +e
+go test -race -count=1 -json -timeout 12m ./... | .bin/testsummary -e2e github.com/paysaga/paysaga/e2e
+codes=("${PIPESTATUS[@]}")
+set -e
+if [ "${codes[0]}" -ne 0 ] || [ "${codes[1]}" -ne 0 ]; then
+  exit 1
+fi

@@ -1,0 +1,97 @@
+// Package worker builds paysaga's Temporal worker: it registers the workflows
+// under their constant names and the activities with their dependencies, and
+// registers the custom search attributes the workflows upsert.
+package worker
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/paysaga/paysaga/activities"
+	"github.com/paysaga/paysaga/adapters/bank"
+	"github.com/paysaga/paysaga/adapters/pg"
+	"github.com/paysaga/paysaga/config"
+	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/workflows"
+)
+
+// Activities is every activity struct, each holding its own dependencies.
+type Activities struct {
+	Payments *activities.Payments
+	Store    *activities.Store
+	Ledger   *activities.Ledger
+	Refunds  *activities.Refunds
+	Methods  *activities.Methods
+}
+
+// NewActivities wires the activities to PostgreSQL and to the providers' HTTP
+// clients (the sandbox in development and tests).
+func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
+	hc := &http.Client{Timeout: cfg.ProviderTimeout}
+	pgs := map[string]pg.Client{}
+	for _, name := range cfg.PGs() {
+		pgs[name] = pg.NewHTTPClient(name, cfg.SimURL+"/pg/"+name, hc)
+	}
+	return Activities{
+		Payments: &activities.Payments{PGs: pgs, Queries: db.New(pool)},
+		Store:    &activities.Store{Pool: pool},
+		Ledger:   &activities.Ledger{Pool: pool},
+		Refunds:  &activities.Refunds{Pool: pool},
+		Methods:  &activities.Methods{PGs: pgs, Bank: bank.NewHTTPClient(cfg.SimURL+"/bank", hc), Pool: pool},
+	}
+}
+
+// Register adds the workflows and activities to a worker, a test environment or
+// a replayer. Activity names are their method names (see TestRegisteredNames).
+func Register(r sdkworker.Registry, acts Activities) {
+	RegisterWorkflows(r)
+	r.RegisterActivity(acts.Payments)
+	r.RegisterActivity(acts.Store)
+	r.RegisterActivity(acts.Ledger)
+	r.RegisterActivity(acts.Refunds)
+	r.RegisterActivity(acts.Methods)
+}
+
+// RegisterWorkflows registers only the workflows (enough for a replayer).
+func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
+	r.RegisterWorkflowWithOptions(workflows.Checkout, workflow.RegisterOptions{Name: workflows.CheckoutName})
+	r.RegisterWorkflowWithOptions(workflows.Refund, workflow.RegisterOptions{Name: workflows.RefundName})
+	r.RegisterWorkflowWithOptions(workflows.RegisterMethod, workflow.RegisterOptions{Name: workflows.RegisterMethodName})
+}
+
+// New returns a worker on the task queue with everything registered.
+func New(c client.Client, taskQueue string, acts Activities) sdkworker.Worker {
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+	Register(w, acts)
+	return w
+}
+
+// RegisterSearchAttributes adds paysaga's custom search attributes to the
+// namespace, skipping those already there, so start-up is idempotent.
+func RegisterSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	existing, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("list search attributes: %w", err)
+	}
+	missing := workflows.SearchAttributeTypes()
+	for name := range existing.GetCustomAttributes() {
+		delete(missing, name)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	_, err = c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace: namespace, SearchAttributes: missing,
+	})
+	if err != nil {
+		return fmt.Errorf("add search attributes: %w", err)
+	}
+	return nil
+}
