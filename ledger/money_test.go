@@ -14,7 +14,7 @@ func TestFee(t *testing.T) {
 		{15_000, 300, 450},
 		{10_001, 300, 300}, // 300.03 rounds down
 		{1, 300, 0},
-		{1 << 50, 10_000, 1 << 50}, // no overflow at the largest accepted amount
+		{1 << 50, 10_000, 1 << 50},              // no overflow at the largest accepted amount
 		{1 << 50, 9_999, 1_125_787_316_851_939}, // floor(2^50 * 0.9999)
 		{5, 0, 0},
 	}

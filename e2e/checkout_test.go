@@ -1,0 +1,279 @@
+package e2e
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/paysaga/paysaga/providersim"
+	"github.com/paysaga/paysaga/testenv"
+	"github.com/paysaga/paysaga/workflows"
+)
+
+func TestApprovedCardCheckoutCapturesOnceAndBooksTheLedger(t *testing.T) {
+	s := newStack(t)
+	cus, pm := s.customerWithCard(providersim.CardApprove)
+	order := orderID()
+
+	res := s.checkout(checkoutBody(cus, pm, order))
+
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	pay := res.json(t)
+	require.Equal(t, "succeeded", pay["status"])
+	require.Equal(t, "alpha", pay["pg"])
+	require.EqualValues(t, 15000, pay["captured_amount"])
+	require.EqualValues(t, 450, pay["fee_amount"])
+
+	recs := s.pgRecords(order)
+	n, amt := count(recs, "authorize")
+	require.Equal(t, 1, n, "exactly one authorization")
+	require.EqualValues(t, 15000, amt)
+	n, amt = count(recs, "capture")
+	require.Equal(t, 1, n, "exactly one capture")
+	require.EqualValues(t, 15000, amt)
+	n, _ = count(recs, "cancel")
+	require.Zero(t, n)
+
+	s.requireLedgerBalanced()
+	require.EqualValues(t, 15000, s.balance("pg:alpha:receivable"))
+	require.EqualValues(t, -9700, s.balance("producer:farm-a:payable"))
+	require.EqualValues(t, -4850, s.balance("producer:farm-b:payable"))
+	require.EqualValues(t, -450, s.balance("revenue:fees"))
+
+	// The payment reads back with its timeline and a link to the workflow.
+	got := s.call("GET", "/v1/payments/"+pay["id"].(string), opsKey, nil, nil)
+	require.Equal(t, 200, got.Status, "%s", got.Body)
+	body := got.json(t)
+	var steps []string
+	for _, e := range body["timeline"].([]any) {
+		steps = append(steps, e.(map[string]any)["step"].(string))
+	}
+	require.Equal(t, []string{"created", "authorized", "captured", "ledger_posted"}, steps)
+	require.Equal(t, workflows.CheckoutID(order), body["workflow"].(map[string]any)["id"])
+}
+
+func TestDeclinedCardFailsWithReasonAndMovesNothing(t *testing.T) {
+	for card, code := range map[string]string{
+		providersim.CardDecline:           "card_declined",
+		providersim.CardInsufficientFunds: "insufficient_funds",
+	} {
+		t.Run(code, func(t *testing.T) {
+			s := newStack(t)
+			cus, pm := s.customerWithCard(card)
+			order := orderID()
+
+			res := s.checkout(checkoutBody(cus, pm, order))
+
+			require.Equal(t, 201, res.Status, "%s", res.Body)
+			pay := res.json(t)
+			require.Equal(t, "failed", pay["status"])
+			require.Equal(t, code, pay["failure"].(map[string]any)["code"])
+			caps, err := s.sim.Records(s.ctx, providersim.RecordFilter{Kind: "capture"})
+			require.NoError(t, err)
+			require.Empty(t, caps, "nothing captured")
+			require.Zero(t, s.rows(`SELECT count(*) FROM journal_transactions`), "nothing posted")
+		})
+	}
+}
+
+func TestCaptureFailureVoidsTheAuthorization(t *testing.T) {
+	s := newStack(t)
+	cus, pm := s.customerWithCard(providersim.CardCaptureFails)
+	order := orderID()
+
+	res := s.checkout(checkoutBody(cus, pm, order))
+
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	pay := res.json(t)
+	require.Equal(t, "failed", pay["status"])
+	require.Equal(t, "capture_failed", pay["failure"].(map[string]any)["code"])
+	recs := s.pgRecords(order)
+	n, _ := count(recs, "authorize")
+	require.Equal(t, 1, n)
+	n, _ = count(recs, "capture")
+	require.Zero(t, n, "nothing captured")
+	n, amt := count(recs, "cancel")
+	require.Equal(t, 1, n, "the authorization was voided")
+	require.EqualValues(t, 15000, amt)
+	require.Zero(t, s.rows(`SELECT count(*) FROM journal_transactions`))
+}
+
+// The sandbox commits the authorization and then drops the connection: the
+// worker cannot know the outcome from the answer, asks the PG by idempotency
+// key, and goes on with the one authorization that exists.
+func TestTimeoutAfterCommitChargesExactlyOnce(t *testing.T) {
+	s := newStack(t)
+	cus, pm := s.customerWithCard(providersim.CardApprove)
+	for _, op := range []string{"authorize", "capture"} {
+		t.Run(op, func(t *testing.T) {
+			require.NoError(t, s.sim.SetFault(s.ctx, providersim.Fault{Provider: "pg:alpha", Op: op, Mode: "timeout_after_commit", Count: 1}))
+			order := orderID()
+
+			res := s.checkout(checkoutBody(cus, pm, order))
+
+			require.Equal(t, 201, res.Status, "%s", res.Body)
+			require.Equal(t, "succeeded", res.json(t)["status"])
+			recs := s.pgRecords(order)
+			n, _ := count(recs, "authorize")
+			require.Equal(t, 1, n, "one authorization")
+			n, amt := count(recs, "capture")
+			require.Equal(t, 1, n, "one capture")
+			require.EqualValues(t, 15000, amt)
+			s.requireLedgerBalanced()
+		})
+	}
+}
+
+func TestPrimaryPGOutageFailsOverToSecondary(t *testing.T) {
+	s := newStack(t)
+	cus, pm := s.customerWithCard(providersim.CardApprove)
+	require.NoError(t, s.sim.SetFault(s.ctx, providersim.Fault{Provider: "pg:alpha", Op: "*", Mode: "outage"}))
+	order := orderID()
+
+	res := s.checkout(checkoutBody(cus, pm, order))
+
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	pay := res.json(t)
+	require.Equal(t, "succeeded", pay["status"])
+	require.Equal(t, "beta", pay["pg"], "the secondary served the payment and it is recorded")
+	alpha, err := s.sim.Records(s.ctx, providersim.RecordFilter{Provider: "pg:alpha", Kind: "authorize"})
+	require.NoError(t, err)
+	require.Empty(t, alpha)
+	recs := s.pgRecords(order)
+	n, _ := count(recs, "capture")
+	require.Equal(t, 1, n)
+	require.Equal(t, "pg:beta", recs[0].Provider)
+	require.EqualValues(t, 15000, s.balance("pg:beta:receivable"))
+	require.Zero(t, s.balance("pg:alpha:receivable"))
+	require.Equal(t, 1, s.rows(`SELECT count(*) FROM payment_events WHERE step = 'failover'`))
+}
+
+func TestIdempotencyKeyReplaysTheAnswerAndRejectsAnotherBody(t *testing.T) {
+	s := newStack(t)
+	cus, pm := s.customerWithCard(providersim.CardApprove)
+	order := orderID()
+	key := map[string]string{"Idempotency-Key": uuid.NewString()}
+	body := checkoutBody(cus, pm, order)
+
+	first := s.call("POST", "/v1/checkouts", appKey, body, key)
+	second := s.call("POST", "/v1/checkouts", appKey, body, key)
+
+	require.Equal(t, 201, first.Status, "%s", first.Body)
+	require.Equal(t, first.Status, second.Status)
+	require.JSONEq(t, string(first.Body), string(second.Body))
+	n, _ := count(s.pgRecords(order), "authorize")
+	require.Equal(t, 1, n, "one charge")
+
+	body["amount"], body["items"] = 20000, []map[string]any{{"producer_id": "farm-a", "amount": 20000}}
+	other := s.call("POST", "/v1/checkouts", appKey, body, key)
+	require.Equal(t, 422, other.Status, "%s", other.Body)
+	require.Equal(t, "application/problem+json", other.Header.Get("Content-Type"))
+	require.Equal(t, "idempotency_key_reused", other.json(t)["code"])
+	require.Equal(t, 1, s.rows(`SELECT count(*) FROM payments`))
+}
+
+func TestConcurrentDuplicateCheckoutsMakeOnePayment(t *testing.T) {
+	s := newStack(t)
+	cus, pm := s.customerWithCard(providersim.CardApprove)
+	order := orderID()
+	key := map[string]string{"Idempotency-Key": uuid.NewString()}
+	body := checkoutBody(cus, pm, order)
+
+	const n = 10
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = s.call("POST", "/v1/checkouts", appKey, body, key).Status
+		}()
+	}
+	wg.Wait()
+
+	for _, st := range statuses {
+		require.Contains(t, []int{201, 409}, st, "each duplicate gets the answer or 'in progress'")
+	}
+	require.Contains(t, statuses, 201)
+	require.Equal(t, 1, s.rows(`SELECT count(*) FROM payments`), "one payment")
+	auths, _ := count(s.pgRecords(order), "authorize")
+	require.Equal(t, 1, auths, "one charge")
+	// A new key for the same, already paid order is refused, not charged again.
+	again := s.checkout(body)
+	require.Equal(t, 409, again.Status, "%s", again.Body)
+	auths, _ = count(s.pgRecords(order), "authorize")
+	require.Equal(t, 1, auths)
+}
+
+func TestBadInputIsRejectedWithoutSideEffects(t *testing.T) {
+	s := newStack(t)
+	cus, pm := s.customerWithCard(providersim.CardApprove)
+	_, foreignPM := s.customerWithCard(providersim.CardApprove)
+	with := func(k string, v any) map[string]any {
+		b := checkoutBody(cus, pm, "o-bad")
+		b[k] = v
+		return b
+	}
+	cases := map[string]struct {
+		body any
+		want int
+	}{
+		"malformed json":   {`{"order_id": "o-bad",`, 400},
+		"zero amount":      {with("amount", 0), 422},
+		"negative amount":  {with("amount", -15000), 422},
+		"huge amount":      {with("amount", int64(1)<<62), 422},
+		"unknown currency": {with("currency", "XXX"), 422},
+		"unknown method":   {with("payment", map[string]any{"method_id": "pm_nope"}), 422},
+		"foreign method":   {with("payment", map[string]any{"method_id": foreignPM}), 422},
+		"oversized body":   {with("order_note", strings.Repeat("x", 1<<20)), 413},
+		"items do not sum": {with("items", []map[string]any{{"producer_id": "farm-a", "amount": 1}}), 422},
+		"unknown field":    {with("discount", 100), 400},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			res := s.call("POST", "/v1/checkouts", appKey, c.body, map[string]string{"Idempotency-Key": uuid.NewString()})
+			require.Equal(t, c.want, res.Status, "%s", res.Body)
+			require.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
+			require.NotEmpty(t, res.json(t)["code"])
+		})
+	}
+	require.Zero(t, s.rows(`SELECT count(*) FROM payments`), "no payment row")
+	require.Zero(t, s.rows(`SELECT count(*) FROM idempotency_keys`), "no idempotency row")
+	_, err := s.app.Temporal.DescribeWorkflowExecution(s.ctx, workflows.CheckoutID("o-bad"), "")
+	require.Error(t, err, "no workflow started")
+}
+
+func TestCheckoutIsFoundByOrderIdInTemporal(t *testing.T) {
+	s := newStack(t)
+	cus, pm := s.customerWithCard(providersim.CardApprove)
+	order := orderID()
+	require.Equal(t, 201, s.checkout(checkoutBody(cus, pm, order)).Status)
+	query := `OrderId="` + order + `"`
+
+	// Visibility is eventually consistent: give it a moment.
+	var found []string
+	require.Eventually(t, func() bool {
+		res, err := s.app.Temporal.ListWorkflow(s.ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query + ` AND PaymentStatus="succeeded"`})
+		if err != nil || len(res.Executions) == 0 {
+			return false
+		}
+		found = []string{res.Executions[0].Execution.WorkflowId}
+		return true
+	}, 10*time.Second, 100*time.Millisecond)
+	require.Equal(t, []string{workflows.CheckoutID(order)}, found)
+
+	// The same query through the Temporal CLI, as ops would type it.
+	cli := testenv.TemporalCLI(t)
+	ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, cli, "workflow", "list", "--address", testenv.TemporalAddress(t), "--query", query).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), workflows.CheckoutID(order))
+}

@@ -1,0 +1,189 @@
+// Package e2e drives paysaga over HTTP against a real Temporal dev server, a real
+// PostgreSQL and the provider sandbox, all started by `make test`.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/rs/zerolog"
+	"github.com/stretchr/testify/require"
+
+	"github.com/paysaga/paysaga/api"
+	"github.com/paysaga/paysaga/app"
+	"github.com/paysaga/paysaga/config"
+	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/providersim"
+	"github.com/paysaga/paysaga/testenv"
+)
+
+const (
+	appKey = "e2e-app-key"
+	opsKey = "e2e-ops-key"
+)
+
+// stack is one isolated paysaga: its own database, task queue and sandbox,
+// sharing the test Temporal server.
+type stack struct {
+	t    *testing.T
+	ctx  context.Context
+	app  *app.App
+	url  string
+	sim  *providersim.AdminClient
+	pool *pgxpool.Pool
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	ctx := t.Context()
+	simSrv := httptest.NewServer(providersim.New(providersim.Options{PGs: []string{"alpha", "beta"}, Seed: 1, Logger: zerolog.Nop()}).Handler())
+	t.Cleanup(simSrv.Close)
+
+	cfg := config.Default()
+	cfg.DatabaseURL = testenv.Database(t)
+	cfg.TemporalAddress = testenv.TemporalAddress(t)
+	cfg.SimURL = simSrv.URL
+	cfg.TaskQueue = "e2e-" + uuid.NewString()
+	cfg.ProviderTimeout = 2 * time.Second
+	require.NoError(t, cfg.Validate())
+
+	a, err := app.Start(ctx, cfg, zerolog.Nop(), app.Parts{API: true, Worker: true})
+	require.NoError(t, err)
+	t.Cleanup(a.Close)
+	srv := httptest.NewServer(a.HTTP)
+	t.Cleanup(srv.Close)
+
+	q := db.New(a.Pool)
+	require.NoError(t, api.EnsureAPIKey(ctx, q, "app", "e2e app", appKey))
+	require.NoError(t, api.EnsureAPIKey(ctx, q, "ops", "e2e ops", opsKey))
+	return &stack{t: t, ctx: ctx, app: a, url: srv.URL, sim: providersim.NewAdminClient(simSrv.URL, nil), pool: a.Pool}
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(r.Body, &m), "body: %s", r.Body)
+	return m
+}
+
+// call sends one request; body may be a string (sent as is) or a value (JSON).
+func (s *stack) call(method, path, key string, body any, header map[string]string) response {
+	s.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		buf, err := json.Marshal(b)
+		require.NoError(s.t, err)
+		rd = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequestWithContext(s.ctx, method, s.url+path, rd)
+	require.NoError(s.t, err)
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(s.t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(s.t, err)
+	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// customerWithCard registers a customer and a card (tokenized at the sandbox,
+// as the app's client SDK would) and returns their ids.
+func (s *stack) customerWithCard(card string) (customerID, methodID string) {
+	s.t.Helper()
+	res := s.call("POST", "/v1/customers", appKey, map[string]any{"external_id": "ext-" + uuid.NewString(), "name": "김고객"}, nil)
+	require.Equal(s.t, 201, res.Status, "%s", res.Body)
+	customerID = res.json(s.t)["id"].(string)
+	authKey, err := s.sim.Tokenize(s.ctx, providersim.Card{Number: card, ExpiryMonth: "12", ExpiryYear: "2030", CVC: "123"})
+	require.NoError(s.t, err)
+	res = s.call("POST", "/v1/customers/"+customerID+"/payment-methods", appKey, map[string]any{"type": "card", "pg_auth_key": authKey}, nil)
+	require.Equal(s.t, 201, res.Status, "%s", res.Body)
+	return customerID, res.json(s.t)["id"].(string)
+}
+
+func checkoutBody(customerID, methodID, orderID string) map[string]any {
+	return map[string]any{
+		"order_id": orderID, "customer_id": customerID, "currency": "KRW", "amount": 15000,
+		"items":   []map[string]any{{"producer_id": "farm-a", "amount": 10000}, {"producer_id": "farm-b", "amount": 5000}},
+		"payment": map[string]any{"method_id": methodID},
+	}
+}
+
+func (s *stack) checkout(body map[string]any) response {
+	s.t.Helper()
+	return s.call("POST", "/v1/checkouts", appKey, body, map[string]string{"Idempotency-Key": uuid.NewString()})
+}
+
+// pgRecords returns the sandbox's records of one order's payment at any PG:
+// the authorization (found by order id) and everything done to its payment key.
+func (s *stack) pgRecords(orderID string) []providersim.Record {
+	s.t.Helper()
+	auths, err := s.sim.Records(s.ctx, providersim.RecordFilter{OrderID: orderID, Kind: "authorize"})
+	require.NoError(s.t, err)
+	var out []providersim.Record
+	for _, a := range auths {
+		recs, err := s.sim.Records(s.ctx, providersim.RecordFilter{PaymentKey: a.PaymentKey})
+		require.NoError(s.t, err)
+		out = append(out, recs...)
+	}
+	return out
+}
+
+// count counts records of a kind and sums their amounts.
+func count(recs []providersim.Record, kind string) (n int, amount int64) {
+	for _, r := range recs {
+		if r.Kind == kind {
+			n++
+			amount += r.Amount
+		}
+	}
+	return n, amount
+}
+
+func (s *stack) balance(account string) int64 {
+	s.t.Helper()
+	b, err := db.New(s.pool).AccountBalance(s.ctx, db.AccountBalanceParams{Account: account, Currency: "KRW"})
+	require.NoError(s.t, err)
+	return b
+}
+
+func (s *stack) rows(query string, args ...any) int {
+	s.t.Helper()
+	var n int
+	require.NoError(s.t, s.pool.QueryRow(s.ctx, query, args...).Scan(&n))
+	return n
+}
+
+func (s *stack) requireLedgerBalanced() {
+	s.t.Helper()
+	n, err := db.New(s.pool).UnbalancedTransactionCount(s.ctx)
+	require.NoError(s.t, err)
+	require.Zero(s.t, n, "unbalanced journal transactions")
+}
+
+func orderID() string { return fmt.Sprintf("o-%s", uuid.NewString()[:13]) }

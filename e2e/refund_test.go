@@ -1,0 +1,75 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/paysaga/paysaga/providersim"
+)
+
+func TestPartialRefundThenCancelReverseTheCaptureExactly(t *testing.T) {
+	s := newStack(t)
+	cus, pm := s.customerWithCard(providersim.CardApprove)
+	order := orderID()
+	pay := s.checkout(checkoutBody(cus, pm, order)).json(t)
+	id := pay["id"].(string)
+	key := func() map[string]string { return map[string]string{"Idempotency-Key": uuid.NewString()} }
+
+	res := s.call("POST", "/v1/payments/"+id+"/refunds", appKey, map[string]any{"amount": 3000, "reason": "one item missing"}, key())
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	require.Equal(t, "partially_refunded", res.json(t)["payment"].(map[string]any)["status"])
+	n, amt := count(s.pgRecords(order), "cancel")
+	require.Equal(t, 1, n)
+	require.EqualValues(t, 3000, amt, "the PG refunded 3,000")
+	s.requireLedgerBalanced()
+	require.EqualValues(t, 12000, s.balance("pg:alpha:receivable"))
+	// Proportional: farm-a had 2/3 of the order, farm-b 1/3; fees come back too.
+	require.EqualValues(t, -9700+1940, s.balance("producer:farm-a:payable"))
+	require.EqualValues(t, -4850+970, s.balance("producer:farm-b:payable"))
+	require.EqualValues(t, -450+90, s.balance("revenue:fees"))
+
+	tooMuch := s.call("POST", "/v1/payments/"+id+"/refunds", appKey, map[string]any{"amount": 12001}, key())
+	require.Equal(t, 422, tooMuch.Status, "%s", tooMuch.Body)
+
+	res = s.call("POST", "/v1/payments/"+id+"/cancel", appKey, map[string]any{"reason": "customer cancelled"}, key())
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	require.Equal(t, "canceled", res.json(t)["payment"].(map[string]any)["status"])
+	n, amt = count(s.pgRecords(order), "cancel")
+	require.Equal(t, 2, n)
+	require.EqualValues(t, 15000, amt)
+	for _, acct := range []string{"pg:alpha:receivable", "producer:farm-a:payable", "producer:farm-b:payable", "revenue:fees"} {
+		require.Zero(t, s.balance(acct), acct)
+	}
+	s.requireLedgerBalanced()
+
+	again := s.call("POST", "/v1/payments/"+id+"/refunds", appKey, map[string]any{"amount": 1}, key())
+	require.Equal(t, 409, again.Status, "%s", again.Body)
+}
+
+func TestBankAccountCheckout(t *testing.T) {
+	s := newStack(t)
+	res := s.call("POST", "/v1/customers", appKey, map[string]any{"external_id": "ext-bank", "name": "홍길동"}, nil)
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	cus := res.json(t)["id"].(string)
+
+	wrong := s.call("POST", "/v1/customers/"+cus+"/payment-methods", appKey, map[string]any{"type": "bank_account",
+		"bank_account": map[string]any{"bank_code": "088", "account_number": "110123456789", "holder_name": "김철수"}}, nil)
+	require.Equal(t, 422, wrong.Status, "%s", wrong.Body)
+	require.Equal(t, "holder_mismatch", wrong.json(t)["code"])
+
+	res = s.call("POST", "/v1/customers/"+cus+"/payment-methods", appKey, map[string]any{"type": "bank_account",
+		"bank_account": map[string]any{"bank_code": "088", "account_number": "110123456789", "holder_name": "홍길동"}}, nil)
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	require.NotContains(t, string(res.Body), "110123456789", "the account number is never echoed")
+	pm := res.json(t)["id"].(string)
+
+	order := orderID()
+	res = s.checkout(checkoutBody(cus, pm, order))
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	require.Equal(t, "succeeded", res.json(t)["status"])
+	n, _ := count(s.pgRecords(order), "capture")
+	require.Equal(t, 1, n)
+	require.Zero(t, s.rows(`SELECT count(*) FROM payment_methods WHERE holder_name IS NULL AND kind = 'bank_account'`))
+}
