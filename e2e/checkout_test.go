@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/providersim"
 	"github.com/paysaga/paysaga/testenv"
 	"github.com/paysaga/paysaga/workflows"
@@ -276,4 +277,31 @@ func TestCheckoutIsFoundByOrderIdInTemporal(t *testing.T) {
 	out, err := exec.CommandContext(ctx, cli, "workflow", "list", "--address", testenv.TemporalAddress(t), "--query", query).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	require.Contains(t, string(out), workflows.CheckoutID(order))
+}
+
+// A checkout slower than the budget answers 202 processing; the workflow still
+// finishes, the payment reads back succeeded, and the card is charged once.
+func TestCheckoutPastTheBudgetAnswers202AndStillCompletes(t *testing.T) {
+	s := newStack(t, func(c *config.Config) { c.CheckoutBudget = 300 * time.Millisecond })
+	cus, pm := s.customerWithCard(providersim.CardApprove)
+	require.NoError(t, s.sim.SetFault(s.ctx, providersim.Fault{Provider: "pg:alpha", Op: "authorize", Mode: "latency", LatencyMS: 1200}))
+	order := orderID()
+
+	res := s.checkout(checkoutBody(cus, pm, order))
+
+	require.Equal(t, 202, res.Status, "%s", res.Body)
+	pay := res.json(t)
+	require.Equal(t, "processing", pay["status"])
+	id := pay["id"].(string)
+	require.Eventually(t, func() bool {
+		got := s.call("GET", "/v1/payments/"+id, appKey, nil, nil)
+		return got.Status == 200 && got.json(t)["status"] == "succeeded"
+	}, 20*time.Second, 100*time.Millisecond)
+	recs := s.pgRecords(order)
+	n, _ := count(recs, "authorize")
+	require.Equal(t, 1, n)
+	n, amt := count(recs, "capture")
+	require.Equal(t, 1, n)
+	require.EqualValues(t, 15000, amt)
+	s.requireLedgerBalanced()
 }

@@ -43,7 +43,8 @@ type stack struct {
 	pool *pgxpool.Pool
 }
 
-func newStack(t *testing.T) *stack {
+// newStack starts a stack; tune adjusts its settings before it starts.
+func newStack(t *testing.T, tune ...func(*config.Config)) *stack {
 	t.Helper()
 	ctx := t.Context()
 	simSrv := httptest.NewServer(providersim.New(providersim.Options{PGs: []string{"alpha", "beta"}, Seed: 1, Logger: zerolog.Nop()}).Handler())
@@ -55,6 +56,9 @@ func newStack(t *testing.T) *stack {
 	cfg.SimURL = simSrv.URL
 	cfg.TaskQueue = "e2e-" + uuid.NewString()
 	cfg.ProviderTimeout = 2 * time.Second
+	for _, f := range tune {
+		f(&cfg)
+	}
 	require.NoError(t, cfg.Validate())
 
 	a, err := app.Start(ctx, cfg, zerolog.Nop(), app.Parts{API: true, Worker: true})

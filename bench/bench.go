@@ -1,0 +1,145 @@
+// Package bench measures paysaga's own overhead: checkouts driven over HTTP
+// (sequential and concurrent) against a bare Temporal workflow of three no-op
+// local activities on the same server, so the ratio shows what paysaga adds
+// on top of Temporal's floor.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Options for one benchmark run.
+type Options struct {
+	Checkout   func(ctx context.Context, n int) error // one checkout over HTTP; n makes ids unique
+	Temporal   client.Client
+	TaskQueue  string // for the bare workflow's own worker
+	Sequential int    // requests in the sequential run
+	Total      int    // requests in the concurrent run
+	Workers    int    // concurrency of the concurrent run
+	Out        io.Writer
+}
+
+// Stats summarises one run.
+type Stats struct {
+	Name       string
+	N          int
+	P50, P99   time.Duration
+	Throughput float64 // per second
+	Errors     int
+}
+
+// Run measures the four runs and prints them with the ratios.
+func Run(ctx context.Context, o Options) ([]Stats, error) {
+	w := sdkworker.New(o.Temporal, o.TaskQueue, sdkworker.Options{})
+	w.RegisterWorkflowWithOptions(BareWorkflow, workflow.RegisterOptions{Name: BareWorkflowName})
+	w.RegisterActivity(noop)
+	if err := w.Start(); err != nil {
+		return nil, fmt.Errorf("bench worker: %w", err)
+	}
+	defer w.Stop()
+
+	bare := func(ctx context.Context, n int) error {
+		run, err := o.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+			ID: fmt.Sprintf("bench-bare-%d-%d", time.Now().UnixNano(), n), TaskQueue: o.TaskQueue, EnableEagerStart: true,
+		}, BareWorkflowName)
+		if err != nil {
+			return err
+		}
+		return run.Get(ctx, nil)
+	}
+	// Warm both paths (connections, caches) before measuring.
+	for i := range 20 {
+		_ = o.Checkout(ctx, -1-i)
+		_ = bare(ctx, -1-i)
+	}
+	offset := int(time.Now().Unix() % 1_000_000 * 10_000)
+	stats := []Stats{
+		measure(ctx, "checkout sequential", o.Sequential, 1, func(ctx context.Context, n int) error { return o.Checkout(ctx, offset+n) }),
+		measure(ctx, "bare sequential", o.Sequential, 1, bare),
+		measure(ctx, fmt.Sprintf("checkout %d concurrent", o.Workers), o.Total, o.Workers, func(ctx context.Context, n int) error { return o.Checkout(ctx, offset+o.Sequential+n) }),
+		measure(ctx, fmt.Sprintf("bare %d concurrent", o.Workers), o.Total, o.Workers, bare),
+	}
+	report(o.Out, stats)
+	return stats, nil
+}
+
+// BareWorkflowName is the no-op baseline: three local activities, nothing else.
+const BareWorkflowName = "BenchBare"
+
+func BareWorkflow(ctx workflow.Context) error {
+	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: 5 * time.Second})
+	for range 3 {
+		if err := workflow.ExecuteLocalActivity(ctx, noop).Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func noop(context.Context) error { return nil }
+
+func measure(ctx context.Context, name string, n, workers int, call func(context.Context, int) error) Stats {
+	lat := make([]time.Duration, n)
+	errs := make([]bool, n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				t0 := time.Now()
+				errs[i] = call(ctx, i) != nil
+				lat[i] = time.Since(t0)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	wall := time.Since(start)
+	s := Stats{Name: name, N: n, Throughput: float64(n) / wall.Seconds()}
+	for _, e := range errs {
+		if e {
+			s.Errors++
+		}
+	}
+	slices.Sort(lat)
+	s.P50, s.P99 = percentile(lat, 0.50), percentile(lat, 0.99)
+	return s
+}
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(float64(len(sorted)-1) * p)
+	return sorted[i]
+}
+
+func report(w io.Writer, stats []Stats) {
+	fmt.Fprintf(w, "%-26s %6s %10s %10s %12s %6s\n", "run", "n", "p50", "p99", "throughput", "errors")
+	for _, s := range stats {
+		fmt.Fprintf(w, "%-26s %6d %10s %10s %10.1f/s %6d\n", s.Name, s.N, ms(s.P50), ms(s.P99), s.Throughput, s.Errors)
+	}
+	ratio := func(a, b Stats) {
+		fmt.Fprintf(w, "ratio %s / %s: p50 %.2fx, p99 %.2fx, throughput %.2fx\n", a.Name, b.Name,
+			float64(a.P50)/float64(b.P50), float64(a.P99)/float64(b.P99), a.Throughput/b.Throughput)
+	}
+	ratio(stats[0], stats[1])
+	ratio(stats[2], stats[3])
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
