@@ -6,7 +6,7 @@ SQLC     := $(BIN)/sqlc
 PAYSAGA  := $(BIN)/paysaga
 export PAYSAGA_TEMPORAL_CLI := $(TEMPORAL)
 
-.PHONY: all tools postgres build generate check-generated lint test dev bench clean
+.PHONY: all tools postgres compose-check build generate check-generated lint test dev bench clean
 
 all: build
 
@@ -22,6 +22,11 @@ $(SQLC): tools/sqlc/go.mod tools/sqlc/go.sum
 # PostgreSQL server binaries from Debian when the machine lacks them.
 postgres:
 	@scripts/ensure-postgres.sh
+
+# docker-compose.yml must stay valid (Debian's docker-compose validates offline).
+compose-check:
+	@command -v docker-compose >/dev/null || scripts/apt-install.sh docker-compose
+	PAYSAGA_ENV_FILE=.env.example docker-compose --env-file .env.example config -q
 
 build:
 	$(GO) build -o $(PAYSAGA) ./cmd/paysaga
@@ -39,7 +44,7 @@ lint:
 	$(GO) vet ./...
 
 # Throwaway PostgreSQL + Temporal dev server, then every test (e2e included) with -race.
-test: tools postgres check-generated lint build
+test: tools postgres check-generated lint compose-check build
 	$(PAYSAGA) services -- scripts/gotest.sh
 
 dev: tools postgres build

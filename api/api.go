@@ -9,11 +9,15 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"golang.org/x/time/rate"
 
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/metrics"
 )
 
 // Deps is what the API needs from main.
@@ -23,6 +27,10 @@ type Deps struct {
 	Queries  *db.Queries
 	Temporal client.Client
 	Log      zerolog.Logger
+	Metrics  *metrics.Metrics // nil: no /metrics
+	// DataConverter is the Temporal client's (payloads are encrypted); nil means
+	// Temporal's default.
+	DataConverter converter.DataConverter
 }
 
 // API-key roles. ops is read-only.
@@ -41,6 +49,10 @@ type server struct {
 	q        *db.Queries
 	temporal client.Client
 	log      zerolog.Logger
+	limiter  middleware.RateLimiterStore // per API key; nil when unlimited
+	metrics  *metrics.Metrics
+	// dataConverter reads workflow inputs from history, as the client wrote them.
+	dataConverter converter.DataConverter
 }
 
 // New builds the Echo instance with every route, the middleware and the error handler.
@@ -49,7 +61,16 @@ func New(d Deps) *echo.Echo {
 }
 
 func newServer(d Deps) *server {
-	return &server{cfg: d.Config, pool: d.Pool, q: d.Queries, temporal: d.Temporal, log: d.Log}
+	s := &server{cfg: d.Config, pool: d.Pool, q: d.Queries, temporal: d.Temporal, log: d.Log, metrics: d.Metrics, dataConverter: d.DataConverter}
+	if s.dataConverter == nil {
+		s.dataConverter = converter.GetDefaultDataConverter()
+	}
+	if d.Config.RateLimit > 0 {
+		s.limiter = middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(d.Config.RateLimit), Burst: int(2 * d.Config.RateLimit), ExpiresIn: 3 * time.Minute,
+		})
+	}
+	return s
 }
 
 func (s *server) routes() *echo.Echo {
@@ -64,6 +85,10 @@ func (s *server) routes() *echo.Echo {
 	e.Server.IdleTimeout = 2 * time.Minute
 
 	e.Use(s.logRequests, recoverPanics, bodyLimit(s.cfg.BodyLimitBytes))
+	if s.metrics != nil {
+		e.Use(s.metrics.Echo)
+		e.GET("/metrics", echo.WrapHandler(s.metrics.Handler()))
+	}
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)

@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -22,6 +24,20 @@ import (
 func HashKey(key string) []byte {
 	sum := sha256.Sum256([]byte(key))
 	return sum[:]
+}
+
+// NewAPIKey creates a random key for role and stores only its hash; the
+// plaintext is returned once and cannot be recovered.
+func NewAPIKey(ctx context.Context, q *db.Queries, role, name string) (string, error) {
+	secret := make([]byte, 24)
+	if _, err := rand.Read(secret); err != nil {
+		return "", err
+	}
+	plaintext := "sk_" + role + "_" + base64.RawURLEncoding.EncodeToString(secret)
+	if err := EnsureAPIKey(ctx, q, role, name, plaintext); err != nil {
+		return "", err
+	}
+	return plaintext, nil
 }
 
 // EnsureAPIKey stores the key (hashed) with its role unless it is already there.
@@ -92,6 +108,13 @@ func (s *server) auth(roles ...string) echo.MiddlewareFunc {
 			zerolog.Ctx(c.Request().Context()).UpdateContext(func(l zerolog.Context) zerolog.Context {
 				return l.Str("api_key_id", row.ID).Str("role", row.Role)
 			})
+			if s.limiter != nil {
+				if ok, _ := s.limiter.Allow(row.ID); !ok {
+					c.Response().Header().Set("Retry-After", "1")
+					return problem(http.StatusTooManyRequests, codeRateLimited,
+						fmt.Sprintf("more than %d requests per second with this API key; retry after a second", s.cfg.RateLimit))
+				}
+			}
 			if !slices.Contains(roles, row.Role) {
 				return problem(http.StatusForbidden, codeForbidden,
 					fmt.Sprintf("role %q may not use this route", row.Role))

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/paysaga/paysaga/config"
 )
 
 // routes lists every authenticated route with the roles it admits.
@@ -100,4 +102,17 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestRateLimitIsPerKey(t *testing.T) {
+	f := newFixture(t, func(c *config.Config) { c.RateLimit = 1 }) // burst 2
+	get := func(role string) response {
+		return f.do(request{method: http.MethodGet, path: "/v1/payments/pay_none", role: role})
+	}
+	get(roleApp).problem(http.StatusNotFound, codePaymentNotFound)
+	get(roleApp).problem(http.StatusNotFound, codePaymentNotFound)
+	limited := get(roleApp)
+	limited.problem(http.StatusTooManyRequests, codeRateLimited)
+	require.Equal(t, "1", limited.Header().Get("Retry-After"))
+	get(roleOps).problem(http.StatusNotFound, codePaymentNotFound) // another key has its own budget
 }

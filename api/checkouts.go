@@ -103,6 +103,7 @@ func sumItems(items []checkoutItemRequest) (int64, bool) {
 //   - 409 order_in_progress when another request is paying the same order;
 //     409 duplicate_order when the order already has a finished payment.
 func (s *server) createCheckout(c echo.Context) error {
+	c.Set(ctxCheckoutStart, time.Now())
 	var req checkoutRequest
 	if err := decodeJSON(c, &req, false); err != nil {
 		return err
@@ -197,7 +198,17 @@ func (s *server) checkoutFinished(c echo.Context, in workflows.CheckoutInput, re
 	if res.FailureCode != "" && out.Failure == nil {
 		out.Failure = &failureResponse{Code: res.FailureCode, Message: res.FailureMessage}
 	}
+	s.observeCheckout(c, out.Status)
 	return c.JSON(http.StatusCreated, out)
+}
+
+const ctxCheckoutStart = "paysaga.checkout_start"
+
+// observeCheckout counts an answered checkout and how long it took.
+func (s *server) observeCheckout(c echo.Context, outcome string) {
+	if start, ok := c.Get(ctxCheckoutStart).(time.Time); ok {
+		s.metrics.Checkout(outcome, time.Since(start))
+	}
 }
 
 // paymentOrPending is the payment as stored, or as requested while the
@@ -267,6 +278,7 @@ func (s *server) checkoutFromRow(c echo.Context, in workflows.CheckoutInput, wfE
 
 // answerPayment is 201 for a payment in a final state, 202 with Location otherwise.
 func (s *server) answerPayment(c echo.Context, out paymentResponse) error {
+	s.observeCheckout(c, out.Status)
 	if finalPaymentStatus(out.Status) {
 		return c.JSON(http.StatusCreated, out)
 	}

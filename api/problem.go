@@ -23,6 +23,7 @@ const (
 	codeValidationFailed       = "validation_failed"
 	codeUnauthorized           = "unauthorized"
 	codeForbidden              = "forbidden"
+	codeRateLimited            = "rate_limited"
 	codeNotFound               = "not_found"
 	codeMethodNotAllowed       = "method_not_allowed"
 	codeBadRequest             = "bad_request"

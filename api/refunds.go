@@ -123,11 +123,13 @@ func (s *server) refund(c echo.Context, kind string, amount int64, reason string
 			return err
 		}
 		c.Response().Header().Set(echo.HeaderLocation, "/v1/payments/"+paymentID)
+		s.metrics.Refund(workflows.StatusProcessing)
 		return c.JSON(http.StatusAccepted, refundAnswer{
 			Refund:  refundSummary{ID: in.RefundID, Amount: requested, Status: workflows.StatusProcessing, Kind: kind, Reason: reason},
 			Payment: pay,
 		})
 	}
+	s.metrics.Refund(res.Status)
 	switch res.Status {
 	case workflows.StatusSucceeded:
 		pay, err := s.loadPayment(ctx, paymentID)

@@ -9,7 +9,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -86,7 +85,7 @@ func (s *server) startedInput(ctx context.Context, workflowID, runID string, dst
 	if attrs == nil {
 		return errors.New("first event of workflow " + workflowID + " is not its start")
 	}
-	if err := converter.GetDefaultDataConverter().FromPayloads(attrs.GetInput(), dst); err != nil {
+	if err := s.dataConverter.FromPayloads(attrs.GetInput(), dst); err != nil {
 		return fmt.Errorf("decode input of workflow %s: %w", workflowID, err)
 	}
 	return nil

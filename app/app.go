@@ -19,8 +19,10 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/paysaga/paysaga/api"
+	"github.com/paysaga/paysaga/codec"
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/metrics"
 	"github.com/paysaga/paysaga/worker"
 )
 
@@ -38,12 +40,44 @@ type App struct {
 	Temporal client.Client
 	Worker   sdkworker.Worker // nil unless Parts.Worker
 	HTTP     *echo.Echo       // nil unless Parts.API
+	Codec    *codec.Encryption
+	Metrics  *metrics.Metrics
+}
+
+// newCodec builds the payload encryption every history payload goes through.
+func newCodec(cfg config.Config) (*codec.Encryption, error) {
+	if cfg.CodecKeys == "" {
+		return nil, errors.New("PAYSAGA_CODEC_KEYS is empty: payloads must be encrypted (make a key with `paysaga codec-key`)")
+	}
+	keys, err := codec.ParseKeys(cfg.CodecKeys)
+	if err != nil {
+		return nil, fmt.Errorf("PAYSAGA_CODEC_KEYS: %w", err)
+	}
+	return codec.New(keys)
+}
+
+// ServeCodec runs the codec server on cfg.CodecAddr until ctx ends; a no-op
+// when it is disabled.
+func (a *App) ServeCodec(ctx context.Context) error {
+	if a.Config.CodecAddr == "" {
+		<-ctx.Done()
+		return nil
+	}
+	srv := &http.Server{Addr: a.Config.CodecAddr, Handler: codec.Server(a.Codec, a.Config.CodecOrigins), ReadHeaderTimeout: 5 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("codec server on %s: %w", a.Config.CodecAddr, err)
+	case <-ctx.Done():
+		return srv.Close()
+	}
 }
 
 // Start connects to PostgreSQL (applying migrations) and Temporal (registering
 // search attributes), then starts the worker if asked. Serve the API with Serve.
 func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts Parts) (*App, error) {
-	a := &App{Config: cfg, Log: logger}
+	a := &App{Config: cfg, Log: logger, Metrics: metrics.New()}
 	var err error
 	if a.Pool, err = pgxpool.New(ctx, cfg.DatabaseURL); err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -52,10 +86,18 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 		a.Close()
 		return nil, err
 	}
+	if a.Codec, err = newCodec(cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
+	dc := codec.DataConverter(a.Codec)
 	a.Temporal, err = client.DialContext(ctx, client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    log.NewStructuredLogger(slogFor(logger)),
+		HostPort:         cfg.TemporalAddress,
+		Namespace:        cfg.TemporalNamespace,
+		Logger:           log.NewStructuredLogger(slogFor(logger)),
+		DataConverter:    dc,
+		FailureConverter: codec.FailureConverter(dc),
+		MetricsHandler:   a.Metrics.Temporal(),
 	})
 	if err != nil {
 		a.Close()
@@ -73,7 +115,7 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 		}
 	}
 	if parts.API {
-		a.HTTP = api.New(api.Deps{Config: cfg, Pool: a.Pool, Queries: db.New(a.Pool), Temporal: a.Temporal, Log: logger})
+		a.HTTP = api.New(api.Deps{Config: cfg, Pool: a.Pool, Queries: db.New(a.Pool), Temporal: a.Temporal, Log: logger, Metrics: a.Metrics, DataConverter: dc})
 	}
 	return a, nil
 }

@@ -30,6 +30,10 @@ type Config struct {
 	BodyLimitBytes    int64         // PAYSAGA_BODY_LIMIT_BYTES
 	LogLevel          string        // PAYSAGA_LOG_LEVEL
 	EmbedWorker       bool          // PAYSAGA_EMBED_WORKER: run a worker inside the API process (eager start)
+	RateLimit         int64         // PAYSAGA_RATE_LIMIT: requests per second per API key (burst twice that); 0 = unlimited
+	CodecKeys         string        // PAYSAGA_CODEC_KEYS: "id:base64,..." payload encryption keys, active first
+	CodecAddr         string        // PAYSAGA_CODEC_ADDR: where the codec server listens; empty disables it
+	CodecOrigins      []string      // PAYSAGA_CODEC_CORS_ORIGINS: Temporal UI origins allowed to call it
 }
 
 // Default returns the settings `make dev` uses.
@@ -52,6 +56,9 @@ func Default() Config {
 		BodyLimitBytes:    64 << 10,
 		LogLevel:          "info",
 		EmbedWorker:       true,
+		RateLimit:         100,
+		CodecAddr:         "127.0.0.1:8081",
+		CodecOrigins:      []string{"http://localhost:8233"},
 	}
 }
 
@@ -109,10 +116,18 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	num("PAYSAGA_FEE_BPS", &c.FeeBPS)
 	num("PAYSAGA_MAX_AMOUNT", &c.MaxAmount)
 	num("PAYSAGA_BODY_LIMIT_BYTES", &c.BodyLimitBytes)
+	num("PAYSAGA_RATE_LIMIT", &c.RateLimit)
 	if v := getenv("PAYSAGA_CURRENCIES"); v != "" {
 		c.Currencies = strings.Split(v, ",")
 	}
 	str("PAYSAGA_LOG_LEVEL", &c.LogLevel)
+	str("PAYSAGA_CODEC_KEYS", &c.CodecKeys)
+	if v, ok := lookupEnv("PAYSAGA_CODEC_ADDR"); ok { // set but empty disables the codec server
+		c.CodecAddr = v
+	}
+	if v := getenv("PAYSAGA_CODEC_CORS_ORIGINS"); v != "" {
+		c.CodecOrigins = strings.Split(v, ",")
+	}
 	if v := getenv("PAYSAGA_EMBED_WORKER"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

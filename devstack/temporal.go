@@ -17,7 +17,9 @@ type TemporalOptions struct {
 	Port   int    // frontend gRPC
 	UIPort int    // 0 runs headless (no UI)
 	DBFile string // SQLite file that keeps history across runs; "" keeps it in memory
-	Log    io.Writer
+	// CodecEndpoint is the codec server the UI calls to show payloads decoded.
+	CodecEndpoint string
+	Log           io.Writer
 }
 
 // Temporal is a running dev server.
@@ -47,6 +49,9 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
 	} else {
 		args = append(args, "--ui-port", itoa(o.UIPort))
 		t.UIURL = fmt.Sprintf("http://localhost:%d", o.UIPort)
+		if o.CodecEndpoint != "" {
+			args = append(args, "--ui-codec-endpoint", o.CodecEndpoint)
+		}
 	}
 	if o.DBFile != "" {
 		args = append(args, "--db-filename", o.DBFile)

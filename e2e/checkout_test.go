@@ -305,3 +305,23 @@ func TestCheckoutPastTheBudgetAnswers202AndStillCompletes(t *testing.T) {
 	require.EqualValues(t, 15000, amt)
 	s.requireLedgerBalanced()
 }
+
+// /metrics shows the HTTP, business and Temporal SDK metrics after a checkout.
+func TestMetricsAfterACheckout(t *testing.T) {
+	s := newStack(t)
+	cus, pm := s.customerWithCard(providersim.CardApprove)
+	require.Equal(t, 201, s.checkout(checkoutBody(cus, pm, orderID())).Status)
+
+	res := s.call("GET", "/metrics", "", nil, nil)
+	require.Equal(t, 200, res.Status)
+	body := string(res.Body)
+	for _, want := range []string{
+		`paysaga_checkouts_total{outcome="succeeded"} 1`,
+		`paysaga_checkout_duration_seconds_count{outcome="succeeded"} 1`,
+		`paysaga_http_requests_total{method="POST",route="/v1/checkouts",status="201"} 1`,
+		`temporal_workflow_completed{`,
+		`temporal_request_latency_seconds_bucket{`,
+	} {
+		require.Contains(t, body, want)
+	}
+}

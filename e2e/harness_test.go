@@ -18,9 +18,13 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/paysaga/paysaga/api"
 	"github.com/paysaga/paysaga/app"
+	"github.com/paysaga/paysaga/codec"
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/providersim"
@@ -56,6 +60,7 @@ func newStack(t *testing.T, tune ...func(*config.Config)) *stack {
 	cfg.SimURL = simSrv.URL
 	cfg.TaskQueue = "e2e-" + uuid.NewString()
 	cfg.ProviderTimeout = 2 * time.Second
+	cfg.CodecKeys, cfg.CodecAddr = codec.NewKey("e2e"), ""
 	for _, f := range tune {
 		f(&cfg)
 	}
@@ -191,3 +196,17 @@ func (s *stack) requireLedgerBalanced() {
 }
 
 func orderID() string { return fmt.Sprintf("o-%s", uuid.NewString()[:13]) }
+
+// rawHistory is a workflow's history as the Temporal server stores it, fetched
+// through the gRPC service (no data converter, so nothing is decoded), as JSON.
+func (s *stack) rawHistory(workflowID string) string {
+	s.t.Helper()
+	res, err := s.app.Temporal.WorkflowService().GetWorkflowExecutionHistory(s.ctx, &workflowservice.GetWorkflowExecutionHistoryRequest{
+		Namespace: s.app.Config.TemporalNamespace, Execution: &commonpb.WorkflowExecution{WorkflowId: workflowID},
+	})
+	require.NoError(s.t, err)
+	require.NotEmpty(s.t, res.History.Events)
+	b, err := protojson.Marshal(res.History)
+	require.NoError(s.t, err)
+	return string(b)
+}

@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"encoding/base64"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/paysaga/paysaga/codec"
 	"github.com/paysaga/paysaga/providersim"
+	"github.com/paysaga/paysaga/workflows"
 )
 
 func TestPartialRefundThenCancelReverseTheCaptureExactly(t *testing.T) {
@@ -72,4 +75,11 @@ func TestBankAccountCheckout(t *testing.T) {
 	n, _ := count(s.pgRecords(order), "capture")
 	require.Equal(t, 1, n)
 	require.Zero(t, s.rows(`SELECT count(*) FROM payment_methods WHERE holder_name IS NULL AND kind = 'bank_account'`))
+
+	// The registration workflow carried the account number; its history, read raw
+	// (no codec), holds only ciphertext.
+	raw := s.rawHistory(workflows.RegisterMethodID(pm))
+	require.NotContains(t, raw, "110123456789")
+	require.NotContains(t, raw, "홍길동")
+	require.Contains(t, raw, base64.StdEncoding.EncodeToString([]byte(codec.MetadataEncoding)))
 }

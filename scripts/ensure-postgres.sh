@@ -9,8 +9,6 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 echo "installing PostgreSQL server binaries from Debian..."
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+"$(dirname "$0")/apt-install.sh" postgresql
 # Debian's package starts a cluster of its own; paysaga runs its own servers.
 service postgresql stop >/dev/null 2>&1 || true

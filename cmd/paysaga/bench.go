@@ -15,6 +15,7 @@ import (
 	"github.com/paysaga/paysaga/api"
 	"github.com/paysaga/paysaga/app"
 	"github.com/paysaga/paysaga/bench"
+	"github.com/paysaga/paysaga/codec"
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/devstack"
@@ -42,6 +43,8 @@ func runBench(ctx context.Context, args []string) error {
 
 	cfg := config.Default()
 	cfg.DatabaseURL, cfg.TemporalAddress = svc.pg.URL, svc.temporal.Address
+	cfg.CodecKeys, cfg.CodecAddr = codec.NewKey("bench"), "" // payloads encrypted, as in production
+	cfg.RateLimit = 0                                        // one key drives the whole load
 	simPort, apiPort, err := freePorts()
 	if err != nil {
 		return err

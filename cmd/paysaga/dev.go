@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/paysaga/paysaga/api"
 	"github.com/paysaga/paysaga/app"
+	"github.com/paysaga/paysaga/codec"
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/devstack"
@@ -32,6 +34,11 @@ func runDev(ctx context.Context, _ []string) error {
 	}
 	log := newLogger(cfg.LogLevel)
 	state := stateDir()
+	if cfg.CodecKeys == "" {
+		if cfg.CodecKeys, err = devCodecKeys(state); err != nil {
+			return err
+		}
+	}
 	logs := filepath.Join(state, "logs")
 	if err := os.MkdirAll(logs, 0o755); err != nil {
 		return err
@@ -46,7 +53,7 @@ func runDev(ctx context.Context, _ []string) error {
 	}
 	uiURL := "(TEMPORAL_ADDRESS is set: use that server's UI)"
 	if _, set := os.LookupEnv("TEMPORAL_ADDRESS"); !set {
-		t, err := startDevTemporal(ctx, cfg.TemporalAddress, state, logs)
+		t, err := startDevTemporal(ctx, cfg.TemporalAddress, codecURL(cfg), state, logs)
 		if err != nil {
 			return err
 		}
@@ -66,8 +73,9 @@ func runDev(ctx context.Context, _ []string) error {
 		return err
 	}
 	printBanner(cfg, uiURL, keys, logs)
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- a.Serve(ctx) }()
+	go func() { serveErr <- a.ServeCodec(ctx) }()
 	select {
 	case err := <-simErr:
 		return err
@@ -88,7 +96,7 @@ func startDevPostgres(ctx context.Context, state, logs string) (*devstack.Postgr
 	return pg, nil
 }
 
-func startDevTemporal(ctx context.Context, address, state, logs string) (*devstack.Temporal, error) {
+func startDevTemporal(ctx context.Context, address, codecEndpoint, state, logs string) (*devstack.Temporal, error) {
 	_, portStr, err := net.SplitHostPort(address)
 	if err != nil {
 		return nil, fmt.Errorf("TEMPORAL_ADDRESS %q: %w", address, err)
@@ -103,6 +111,7 @@ func startDevTemporal(ctx context.Context, address, state, logs string) (*devsta
 	}
 	t, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{
 		Bin: temporalCLI(), Port: port, UIPort: port + 1000, DBFile: filepath.Join(state, "temporal.db"), Log: f,
+		CodecEndpoint: codecEndpoint,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("temporal (log %s): %w", f.Name(), err)
@@ -134,10 +143,36 @@ func printBanner(cfg config.Config, uiURL string, keys map[string]string, logs s
 	fmt.Fprintf(os.Stderr, `
 paysaga dev is running (Ctrl-C stops everything)
   API          http://%s
-  Temporal UI  %s
+  Temporal UI  %s  (payloads decoded by the codec server %s)
   sandbox      %s
   API keys     app=%s  finance=%s  ops=%s
   logs         %s
 
-`, host, uiURL, cfg.SimURL, keys["app"], keys["finance"], keys["ops"], logs)
+`, host, uiURL, codecURL(cfg), cfg.SimURL, keys["app"], keys["finance"], keys["ops"], logs)
+}
+
+// devCodecKeys keeps a generated payload key in .paysaga/codec-keys, so the
+// histories a previous run wrote stay readable.
+func devCodecKeys(state string) (string, error) {
+	path := filepath.Join(state, "codec-keys")
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	keys := codec.NewKey("dev1")
+	if err := os.WriteFile(path, []byte(keys+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	return keys, nil
+}
+
+// codecURL is the codec server's address as the browser reaches it.
+func codecURL(cfg config.Config) string {
+	if cfg.CodecAddr == "" {
+		return ""
+	}
+	_, port, err := net.SplitHostPort(cfg.CodecAddr)
+	if err != nil {
+		return ""
+	}
+	return "http://localhost:" + port
 }

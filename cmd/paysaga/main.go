@@ -21,18 +21,24 @@ commands:
   migrate    apply database migrations and exit
   services   start throwaway PostgreSQL + Temporal, run a command with them (-- cmd args...)
   bench      measure checkouts over HTTP against a bare Temporal workflow
+  codec-key  print a new payload encryption key (for PAYSAGA_CODEC_KEYS)
+  keys       create, list and revoke API keys (create -role R -name N | list | revoke ID)
+  probe URL  exit 0 when URL answers 2xx (container health checks)
 
 Settings come from the environment (see README.md, "Configuration").
 `
 
 var commands = map[string]func(ctx context.Context, args []string) error{
-	"dev":      runDev,
-	"api":      runAPI,
-	"worker":   runWorker,
-	"sim":      runSim,
-	"migrate":  runMigrate,
-	"services": runServices,
-	"bench":    runBench,
+	"dev":       runDev,
+	"api":       runAPI,
+	"worker":    runWorker,
+	"sim":       runSim,
+	"migrate":   runMigrate,
+	"services":  runServices,
+	"bench":     runBench,
+	"codec-key": runCodecKey,
+	"probe":     runProbe,
+	"keys":      runKeys,
 }
 
 func main() {

@@ -12,9 +12,11 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/paysaga/paysaga/app"
+	"github.com/paysaga/paysaga/codec"
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/providersim"
+	"github.com/paysaga/paysaga/redact"
 )
 
 // exitCode carries a child's exit status out through main.
@@ -30,7 +32,7 @@ func newLogger(level string) zerolog.Logger {
 	if err != nil || level == "" {
 		lvl = zerolog.InfoLevel
 	}
-	return zerolog.New(os.Stderr).Level(lvl).With().Timestamp().Logger()
+	return zerolog.New(redact.Writer{W: os.Stderr}).Level(lvl).With().Timestamp().Logger()
 }
 
 func runAPI(ctx context.Context, _ []string) error {
@@ -44,8 +46,11 @@ func runAPI(ctx context.Context, _ []string) error {
 		return err
 	}
 	defer a.Close()
-	log.Info().Str("addr", cfg.HTTPAddr).Bool("worker", cfg.EmbedWorker).Msg("api serving")
-	return a.Serve(ctx)
+	log.Info().Str("addr", cfg.HTTPAddr).Bool("worker", cfg.EmbedWorker).Str("codec_addr", cfg.CodecAddr).Msg("api serving")
+	errc := make(chan error, 2)
+	go func() { errc <- a.Serve(ctx) }()
+	go func() { errc <- a.ServeCodec(ctx) }()
+	return <-errc
 }
 
 func runWorker(ctx context.Context, _ []string) error {
@@ -90,19 +95,61 @@ func serveSim(ctx context.Context, cfg config.Config, log zerolog.Logger) error 
 	return srv.Shutdown(shutdown)
 }
 
-func runMigrate(ctx context.Context, _ []string) error {
-	cfg, err := config.FromEnv()
+// runProbe is a health check for images without curl.
+func runProbe(ctx context.Context, args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: paysaga probe URL")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, args[0], nil)
 	if err != nil {
 		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	res.Body.Close()
+	if res.StatusCode/100 != 2 {
+		return fmt.Errorf("%s: %s", args[0], res.Status)
+	}
+	return nil
+}
+
+// runCodecKey prints a new payload encryption key for PAYSAGA_CODEC_KEYS.
+func runCodecKey(_ context.Context, args []string) error {
+	id := fmt.Sprintf("k%d", time.Now().Unix())
+	if len(args) > 0 {
+		id = args[0]
+	}
+	fmt.Println(codec.NewKey(id))
+	return nil
+}
+
+func runMigrate(ctx context.Context, _ []string) error {
+	pool, err := openDatabase(ctx)
+	if err != nil {
+		return err
+	}
+	pool.Close()
+	fmt.Println("migrations applied")
+	return nil
+}
+
+// openDatabase connects to DATABASE_URL and applies the migrations.
+func openDatabase(ctx context.Context) (*pgxpool.Pool, error) {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, err
 	}
 	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer pool.Close()
 	if err := db.Migrate(ctx, pool); err != nil {
-		return err
+		pool.Close()
+		return nil, err
 	}
-	fmt.Println("migrations applied")
-	return nil
+	return pool, nil
 }

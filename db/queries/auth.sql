@@ -7,3 +7,12 @@ ON CONFLICT (key_hash) DO NOTHING;
 SELECT id, name, role, prefix, created_at
 FROM api_keys
 WHERE key_hash = $1 AND revoked_at IS NULL;
+
+-- name: ListAPIKeys :many
+SELECT id, name, role, prefix, created_at, revoked_at
+FROM api_keys
+ORDER BY created_at, id;
+
+-- name: RevokeAPIKey :execrows
+UPDATE api_keys SET revoked_at = now()
+WHERE id = $1 AND revoked_at IS NULL;
