@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/labstack/echo/v4"
 	"github.com/rs/zerolog"
 
@@ -28,13 +29,14 @@ func HashKey(key string) []byte {
 
 // NewAPIKey creates a random key for role and stores only its hash; the
 // plaintext is returned once and cannot be recovered.
-func NewAPIKey(ctx context.Context, q *db.Queries, role, name string) (string, error) {
+// customerID, when not empty, limits the key to that customer's objects.
+func NewAPIKey(ctx context.Context, q *db.Queries, role, name, customerID string) (string, error) {
 	secret := make([]byte, 24)
 	if _, err := rand.Read(secret); err != nil {
 		return "", err
 	}
 	plaintext := "sk_" + role + "_" + base64.RawURLEncoding.EncodeToString(secret)
-	if err := EnsureAPIKey(ctx, q, role, name, plaintext); err != nil {
+	if err := storeAPIKey(ctx, q, role, name, plaintext, customerID); err != nil {
 		return "", err
 	}
 	return plaintext, nil
@@ -44,6 +46,10 @@ func NewAPIKey(ctx context.Context, q *db.Queries, role, name string) (string, e
 // `paysaga dev` calls it at every start; a key already stored under another role
 // is an error rather than a silent change of rights.
 func EnsureAPIKey(ctx context.Context, q *db.Queries, role, name, plaintext string) error {
+	return storeAPIKey(ctx, q, role, name, plaintext, "")
+}
+
+func storeAPIKey(ctx context.Context, q *db.Queries, role, name, plaintext, customerID string) error {
 	if !slices.Contains([]string{roleApp, roleFinance, roleOps}, role) {
 		return fmt.Errorf("ensure api key %q: unknown role %q", name, role)
 	}
@@ -52,11 +58,12 @@ func EnsureAPIKey(ctx context.Context, q *db.Queries, role, name, plaintext stri
 	}
 	hash := HashKey(plaintext)
 	err := q.CreateAPIKey(ctx, db.CreateAPIKeyParams{
-		ID:      "key_" + uuid.Must(uuid.NewV7()).String(),
-		Name:    name,
-		Role:    role,
-		Prefix:  plaintext[:8],
-		KeyHash: hash,
+		ID:         "key_" + uuid.Must(uuid.NewV7()).String(),
+		Name:       name,
+		Role:       role,
+		Prefix:     plaintext[:8],
+		KeyHash:    hash,
+		CustomerID: pgtype.Text{String: customerID, Valid: customerID != ""},
 	})
 	if err != nil {
 		return fmt.Errorf("ensure api key %q: %w", name, err)
@@ -76,8 +83,17 @@ func EnsureAPIKey(ctx context.Context, q *db.Queries, role, name, plaintext stri
 
 // apiKey is the authenticated caller, kept in the echo.Context.
 type apiKey struct {
-	ID   string
-	Role string
+	ID         string
+	Role       string
+	CustomerID string // "" for a platform-wide key
+}
+
+// entitled reports whether the caller may see customerID's objects. Callers
+// answer 404, not 403, otherwise: a scoped key learns nothing about other
+// customers, not even that an id exists.
+func entitled(c echo.Context, customerID string) bool {
+	k := callerOf(c)
+	return k.CustomerID == "" || k.CustomerID == customerID
 }
 
 const ctxAPIKey = "paysaga.api_key"
@@ -104,7 +120,7 @@ func (s *server) auth(roles ...string) echo.MiddlewareFunc {
 			if err != nil {
 				return internalError(fmt.Errorf("look up api key: %w", err))
 			}
-			c.Set(ctxAPIKey, apiKey{ID: row.ID, Role: row.Role})
+			c.Set(ctxAPIKey, apiKey{ID: row.ID, Role: row.Role, CustomerID: row.CustomerID.String})
 			zerolog.Ctx(c.Request().Context()).UpdateContext(func(l zerolog.Context) zerolog.Context {
 				return l.Str("api_key_id", row.ID).Str("role", row.Role)
 			})

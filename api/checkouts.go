@@ -111,6 +111,9 @@ func (s *server) createCheckout(c echo.Context) error {
 	if err := req.validate(s.cfg); err != nil {
 		return err
 	}
+	if !entitled(c, req.CustomerID) {
+		return problem(http.StatusNotFound, codeCustomerNotFound, fmt.Sprintf("no customer %q", req.CustomerID))
+	}
 	paymentID := scopedID(c, "pay_")
 	ranBefore, err := s.paymentExists(c, paymentID)
 	if err != nil {

@@ -35,6 +35,9 @@ type customerResponse struct {
 // createCustomer answers 201 with a new customer, or 200 with the existing one
 // when the external_id is already known (the name is then left unchanged).
 func (s *server) createCustomer(c echo.Context) error {
+	if callerOf(c).CustomerID != "" {
+		return problem(http.StatusForbidden, codeForbidden, "a key scoped to one customer cannot create customers")
+	}
 	var req createCustomerRequest
 	if err := decodeJSON(c, &req, false); err != nil {
 		return err
@@ -55,9 +58,10 @@ func (s *server) createCustomer(c echo.Context) error {
 }
 
 // requireCustomer is a 404 customer_not_found when the id is unknown.
+// A key scoped to another customer gets the same 404.
 func (s *server) requireCustomer(c echo.Context, id string) (db.Customer, error) {
 	cus, err := s.q.GetCustomer(c.Request().Context(), id)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !entitled(c, id)) {
 		return db.Customer{}, problem(http.StatusNotFound, codeCustomerNotFound, fmt.Sprintf("no customer %q", id))
 	}
 	if err != nil {

@@ -196,6 +196,9 @@ func (s *server) listPaymentMethods(c echo.Context) error {
 // deletePaymentMethod answers 204, or 404 when the customer has no such active method.
 func (s *server) deletePaymentMethod(c echo.Context) error {
 	customerID, methodID := c.Param("id"), c.Param("method_id")
+	if _, err := s.requireCustomer(c, customerID); err != nil {
+		return err
+	}
 	n, err := s.q.DeletePaymentMethod(c.Request().Context(), db.DeletePaymentMethodParams{ID: methodID, CustomerID: customerID})
 	if err != nil {
 		return internalError(fmt.Errorf("delete payment method %s: %w", methodID, err))

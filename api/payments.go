@@ -80,11 +80,21 @@ func (s *server) workflowLink(id string) workflowLink {
 }
 
 func (s *server) getPayment(c echo.Context) error {
-	p, err := s.loadPayment(c.Request().Context(), c.Param("id"))
+	p, err := s.loadOwnPayment(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, p)
+}
+
+// loadOwnPayment is loadPayment for the caller: another customer's payment is
+// 404 to a key scoped to one customer.
+func (s *server) loadOwnPayment(c echo.Context, id string) (paymentResponse, error) {
+	p, err := s.loadPayment(c.Request().Context(), id)
+	if err == nil && !entitled(c, p.CustomerID) {
+		return paymentResponse{}, problem(http.StatusNotFound, codePaymentNotFound, fmt.Sprintf("no payment %q", id))
+	}
+	return p, err
 }
 
 // loadPayment reads the payment with its items, refunds and timeline: 404

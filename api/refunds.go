@@ -74,7 +74,7 @@ func (s *server) refund(c echo.Context, kind string, amount int64, reason string
 	ctx := c.Request().Context()
 	paymentID := c.Param("id")
 	refundID := scopedID(c, "rf_")
-	pay, err := s.loadPayment(ctx, paymentID)
+	pay, err := s.loadOwnPayment(c, paymentID)
 	if err != nil {
 		return err
 	}

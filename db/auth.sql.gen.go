@@ -12,17 +12,18 @@ import (
 )
 
 const createAPIKey = `-- name: CreateAPIKey :exec
-INSERT INTO api_keys (id, name, role, prefix, key_hash)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO api_keys (id, name, role, prefix, key_hash, customer_id)
+VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (key_hash) DO NOTHING
 `
 
 type CreateAPIKeyParams struct {
-	ID      string
-	Name    string
-	Role    string
-	Prefix  string
-	KeyHash []byte
+	ID         string
+	Name       string
+	Role       string
+	Prefix     string
+	KeyHash    []byte
+	CustomerID pgtype.Text
 }
 
 func (q *Queries) CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) error {
@@ -32,22 +33,24 @@ func (q *Queries) CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) erro
 		arg.Role,
 		arg.Prefix,
 		arg.KeyHash,
+		arg.CustomerID,
 	)
 	return err
 }
 
 const getAPIKeyByHash = `-- name: GetAPIKeyByHash :one
-SELECT id, name, role, prefix, created_at
+SELECT id, name, role, prefix, created_at, customer_id
 FROM api_keys
 WHERE key_hash = $1 AND revoked_at IS NULL
 `
 
 type GetAPIKeyByHashRow struct {
-	ID        string
-	Name      string
-	Role      string
-	Prefix    string
-	CreatedAt pgtype.Timestamptz
+	ID         string
+	Name       string
+	Role       string
+	Prefix     string
+	CreatedAt  pgtype.Timestamptz
+	CustomerID pgtype.Text
 }
 
 func (q *Queries) GetAPIKeyByHash(ctx context.Context, keyHash []byte) (GetAPIKeyByHashRow, error) {
@@ -59,23 +62,25 @@ func (q *Queries) GetAPIKeyByHash(ctx context.Context, keyHash []byte) (GetAPIKe
 		&i.Role,
 		&i.Prefix,
 		&i.CreatedAt,
+		&i.CustomerID,
 	)
 	return i, err
 }
 
 const listAPIKeys = `-- name: ListAPIKeys :many
-SELECT id, name, role, prefix, created_at, revoked_at
+SELECT id, name, role, prefix, created_at, revoked_at, customer_id
 FROM api_keys
 ORDER BY created_at, id
 `
 
 type ListAPIKeysRow struct {
-	ID        string
-	Name      string
-	Role      string
-	Prefix    string
-	CreatedAt pgtype.Timestamptz
-	RevokedAt pgtype.Timestamptz
+	ID         string
+	Name       string
+	Role       string
+	Prefix     string
+	CreatedAt  pgtype.Timestamptz
+	RevokedAt  pgtype.Timestamptz
+	CustomerID pgtype.Text
 }
 
 func (q *Queries) ListAPIKeys(ctx context.Context) ([]ListAPIKeysRow, error) {
@@ -94,6 +99,7 @@ func (q *Queries) ListAPIKeys(ctx context.Context) ([]ListAPIKeysRow, error) {
 			&i.Prefix,
 			&i.CreatedAt,
 			&i.RevokedAt,
+			&i.CustomerID,
 		); err != nil {
 			return nil, err
 		}

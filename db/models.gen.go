@@ -9,13 +9,14 @@ import (
 )
 
 type ApiKey struct {
-	ID        string
-	Name      string
-	Role      string
-	Prefix    string
-	KeyHash   []byte
-	CreatedAt pgtype.Timestamptz
-	RevokedAt pgtype.Timestamptz
+	ID         string
+	Name       string
+	Role       string
+	Prefix     string
+	KeyHash    []byte
+	CreatedAt  pgtype.Timestamptz
+	RevokedAt  pgtype.Timestamptz
+	CustomerID pgtype.Text
 }
 
 type Customer struct {

@@ -13,7 +13,7 @@ import (
 	"github.com/paysaga/paysaga/db"
 )
 
-const keysUsage = `usage: paysaga keys create -role app|finance|ops -name NAME
+const keysUsage = `usage: paysaga keys create -role app|finance|ops -name NAME [-customer CUSTOMER_ID]
        paysaga keys list
        paysaga keys revoke KEY_ID`
 
@@ -57,13 +57,14 @@ func createKey(ctx context.Context, q *db.Queries, args []string, out io.Writer)
 	fs := flag.NewFlagSet("keys create", flag.ContinueOnError)
 	role := fs.String("role", "", "app, finance or ops")
 	name := fs.String("name", "", "who the key is for")
+	customer := fs.String("customer", "", "limit the key to this customer's objects")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *role == "" || *name == "" {
 		return errors.New(keysUsage)
 	}
-	key, err := api.NewAPIKey(ctx, q, *role, *name)
+	key, err := api.NewAPIKey(ctx, q, *role, *name, *customer)
 	if err != nil {
 		return err
 	}
@@ -78,13 +79,17 @@ func listKeys(ctx context.Context, q *db.Queries, out io.Writer) error {
 		return err
 	}
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tROLE\tNAME\tPREFIX\tCREATED\tREVOKED")
+	fmt.Fprintln(w, "ID\tROLE\tCUSTOMER\tNAME\tPREFIX\tCREATED\tREVOKED")
 	for _, k := range keys {
 		revoked := "-"
 		if k.RevokedAt.Valid {
 			revoked = k.RevokedAt.Time.UTC().Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s…\t%s\t%s\n", k.ID, k.Role, k.Name, k.Prefix, k.CreatedAt.Time.UTC().Format("2006-01-02 15:04"), revoked)
+		scope := "*"
+		if k.CustomerID.Valid {
+			scope = k.CustomerID.String
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s…\t%s\t%s\n", k.ID, k.Role, scope, k.Name, k.Prefix, k.CreatedAt.Time.UTC().Format("2006-01-02 15:04"), revoked)
 	}
 	return w.Flush()
 }
