@@ -2,10 +2,23 @@ package app
 
 import (
 	"context"
+	"io"
 	"log/slog"
 
 	"github.com/rs/zerolog"
+
+	"github.com/paysaga/paysaga/redact"
 )
+
+// NewLogger writes JSON lines to w at level (info when unknown), through the
+// redactor so no card or account number reaches a log by accident.
+func NewLogger(w io.Writer, level string) zerolog.Logger {
+	lvl, err := zerolog.ParseLevel(level)
+	if err != nil || level == "" {
+		lvl = zerolog.InfoLevel
+	}
+	return zerolog.New(redact.Writer{W: w}).Level(lvl).With().Timestamp().Logger()
+}
 
 // slogFor bridges the Temporal SDK's structured logger to our zerolog logger,
 // so the SDK's messages land in the same JSON stream.

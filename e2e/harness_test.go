@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,6 +46,25 @@ type stack struct {
 	url  string
 	sim  *providersim.AdminClient
 	pool *pgxpool.Pool
+	logs *syncBuffer // what the app logged, as it would reach stderr
+}
+
+// syncBuffer collects log lines written from many goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // newStack starts a stack; tune adjusts its settings before it starts.
@@ -66,7 +86,8 @@ func newStack(t *testing.T, tune ...func(*config.Config)) *stack {
 	}
 	require.NoError(t, cfg.Validate())
 
-	a, err := app.Start(ctx, cfg, zerolog.Nop(), app.Parts{API: true, Worker: true})
+	logs := &syncBuffer{}
+	a, err := app.Start(ctx, cfg, app.NewLogger(logs, "debug"), app.Parts{API: true, Worker: true})
 	require.NoError(t, err)
 	t.Cleanup(a.Close)
 	srv := httptest.NewServer(a.HTTP)
@@ -75,7 +96,7 @@ func newStack(t *testing.T, tune ...func(*config.Config)) *stack {
 	q := db.New(a.Pool)
 	require.NoError(t, api.EnsureAPIKey(ctx, q, "app", "e2e app", appKey))
 	require.NoError(t, api.EnsureAPIKey(ctx, q, "ops", "e2e ops", opsKey))
-	return &stack{t: t, ctx: ctx, app: a, url: srv.URL, sim: providersim.NewAdminClient(simSrv.URL, nil), pool: a.Pool}
+	return &stack{t: t, ctx: ctx, app: a, url: srv.URL, sim: providersim.NewAdminClient(simSrv.URL, nil), pool: a.Pool, logs: logs}
 }
 
 type response struct {

@@ -16,7 +16,6 @@ import (
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/providersim"
-	"github.com/paysaga/paysaga/redact"
 )
 
 // exitCode carries a child's exit status out through main.
@@ -27,13 +26,7 @@ func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) 
 func asExit(err error, dst *exitCode) bool { return errors.As(err, dst) }
 
 // newLogger writes JSON lines to stderr at the configured level.
-func newLogger(level string) zerolog.Logger {
-	lvl, err := zerolog.ParseLevel(level)
-	if err != nil || level == "" {
-		lvl = zerolog.InfoLevel
-	}
-	return zerolog.New(redact.Writer{W: os.Stderr}).Level(lvl).With().Timestamp().Logger()
-}
+func newLogger(level string) zerolog.Logger { return app.NewLogger(os.Stderr, level) }
 
 func runAPI(ctx context.Context, _ []string) error {
 	cfg, err := config.FromEnv()
