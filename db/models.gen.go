@@ -18,11 +18,22 @@ type ApiKey struct {
 	RevokedAt pgtype.Timestamptz
 }
 
+type BankDebitAccount struct {
+	MethodID            string
+	BankCode            string
+	AccountNumberSealed []byte
+	HolderName          string
+	CreatedAt           pgtype.Timestamptz
+}
+
 type Customer struct {
-	ID         string
-	ExternalID string
-	Name       string
-	CreatedAt  pgtype.Timestamptz
+	ID                 string
+	ExternalID         string
+	Name               string
+	CreatedAt          pgtype.Timestamptz
+	CiHash             pgtype.Text
+	DiHash             pgtype.Text
+	IdentityVerifiedAt pgtype.Timestamptz
 }
 
 type IdempotencyKey struct {
@@ -34,6 +45,20 @@ type IdempotencyKey struct {
 	ResponseBody   []byte
 	LockedUntil    pgtype.Timestamptz
 	CreatedAt      pgtype.Timestamptz
+}
+
+type IdentityVerification struct {
+	ID                string
+	CustomerID        string
+	Seq               int32
+	Status            string
+	Attempts          int32
+	MaxAttempts       int32
+	ProviderRequestID pgtype.Text
+	FailureCode       pgtype.Text
+	ExpiresAt         pgtype.Timestamptz
+	CreatedAt         pgtype.Timestamptz
+	UpdatedAt         pgtype.Timestamptz
 }
 
 type JournalPosting struct {
@@ -123,4 +148,19 @@ type Refund struct {
 	FailureMessage pgtype.Text
 	CreatedAt      pgtype.Timestamptz
 	UpdatedAt      pgtype.Timestamptz
+}
+
+type WalletTopup struct {
+	ID                string
+	CustomerID        string
+	MethodID          string
+	Currency          string
+	Amount            int64
+	Status            string
+	BankTransactionID pgtype.Text
+	FailureCode       pgtype.Text
+	FailureMessage    pgtype.Text
+	WorkflowID        string
+	CreatedAt         pgtype.Timestamptz
+	UpdatedAt         pgtype.Timestamptz
 }
