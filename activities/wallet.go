@@ -135,6 +135,12 @@ func (w *Wallet) CreditWallet(ctx context.Context, in TopUpRef) error {
 		if err != nil {
 			return fmt.Errorf("load top-up %s: %w", in.TopUpID, err)
 		}
+		// The credit moves the amount from "processing" to the balance. Under the
+		// customer's lock, a reservation reading both (in two statements) can
+		// never see it in neither.
+		if _, err := q.LockCustomer(ctx, top.CustomerID); err != nil {
+			return fmt.Errorf("lock customer %s: %w", top.CustomerID, err)
+		}
 		if _, err := ledger.Post(ctx, q, ledger.TopUpJournal(top.ID, top.CustomerID, top.Currency, top.Amount)); err != nil {
 			return err
 		}
