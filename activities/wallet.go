@@ -224,3 +224,77 @@ func (w *Wallet) load(ctx context.Context, topUpID string) (db.WalletTopup, debi
 func invalid(code, message string) error {
 	return nonRetryable(ErrInvalidRequest, Failure{Code: code, Message: message}, nil)
 }
+
+type HoldWalletInput struct {
+	PaymentID  string
+	CustomerID string
+	Currency   string
+	Amount     int64
+}
+
+// HoldWallet holds the wallet part of a checkout. Under the customer's row lock
+// it checks the amount against the balance minus the active holds, so however
+// many checkouts run at once the holds never exceed the balance; a short wallet
+// is a non-retryable Declined insufficient_wallet_balance.
+func (w *Wallet) HoldWallet(ctx context.Context, in HoldWalletInput) error {
+	return pgx.BeginFunc(ctx, w.Pool, func(tx pgx.Tx) error {
+		q := db.New(tx)
+		if _, err := q.LockCustomer(ctx, in.CustomerID); err != nil {
+			return fmt.Errorf("lock customer %s: %w", in.CustomerID, err)
+		}
+		if _, err := q.GetWalletHold(ctx, in.PaymentID); err == nil {
+			return nil // held by an earlier attempt
+		} else if !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("load hold of %s: %w", in.PaymentID, err)
+		}
+		raw, err := q.AccountBalance(ctx, db.AccountBalanceParams{Account: ledger.Wallet(in.CustomerID), Currency: in.Currency})
+		if err != nil {
+			return fmt.Errorf("wallet balance of %s: %w", in.CustomerID, err)
+		}
+		held, err := q.ActiveHoldsTotal(ctx, db.ActiveHoldsTotalParams{CustomerID: in.CustomerID, Currency: in.Currency})
+		if err != nil {
+			return fmt.Errorf("wallet holds of %s: %w", in.CustomerID, err)
+		}
+		if available := -raw - held; in.Amount > available {
+			return nonRetryable(ErrDeclined, Failure{Code: "insufficient_wallet_balance",
+				Message: fmt.Sprintf("the wallet has %d available", max(available, 0))}, nil)
+		}
+		if err := q.CreateWalletHold(ctx, db.CreateWalletHoldParams{
+			PaymentID: in.PaymentID, CustomerID: in.CustomerID, Currency: in.Currency, Amount: in.Amount,
+		}); err != nil {
+			return fmt.Errorf("hold wallet for %s: %w", in.PaymentID, err)
+		}
+		return nil
+	})
+}
+
+type HoldRef struct {
+	PaymentID string
+}
+
+// ReleaseHold gives a failed checkout's hold back (idempotent; a captured hold stays).
+func (w *Wallet) ReleaseHold(ctx context.Context, in HoldRef) error {
+	if _, err := db.New(w.Pool).ReleaseWalletHold(ctx, in.PaymentID); err != nil {
+		return fmt.Errorf("release hold of %s: %w", in.PaymentID, err)
+	}
+	return nil
+}
+
+// captureHold turns a payment's active hold into its ledger posting's
+// counterpart, under the customer's lock (see HoldWallet). Part of PostCapture.
+func captureHold(ctx context.Context, q *db.Queries, paymentID, customerID string) error {
+	if _, err := q.LockCustomer(ctx, customerID); err != nil {
+		return fmt.Errorf("lock customer %s: %w", customerID, err)
+	}
+	n, err := q.CaptureWalletHold(ctx, paymentID)
+	if err != nil {
+		return fmt.Errorf("capture hold of %s: %w", paymentID, err)
+	}
+	if n == 0 {
+		h, err := q.GetWalletHold(ctx, paymentID)
+		if err != nil || h.Status != "captured" {
+			return fmt.Errorf("payment %s has no active wallet hold (%v)", paymentID, err)
+		}
+	}
+	return nil
+}

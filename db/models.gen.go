@@ -83,7 +83,7 @@ type Payment struct {
 	ID             string
 	OrderID        string
 	CustomerID     string
-	MethodID       string
+	MethodID       pgtype.Text
 	Currency       string
 	Amount         int64
 	FeeAmount      int64
@@ -97,6 +97,7 @@ type Payment struct {
 	WorkflowID     string
 	CreatedAt      pgtype.Timestamptz
 	UpdatedAt      pgtype.Timestamptz
+	WalletAmount   int64
 }
 
 type PaymentEvent struct {
@@ -148,6 +149,16 @@ type Refund struct {
 	FailureMessage pgtype.Text
 	CreatedAt      pgtype.Timestamptz
 	UpdatedAt      pgtype.Timestamptz
+}
+
+type WalletHold struct {
+	PaymentID  string
+	CustomerID string
+	Currency   string
+	Amount     int64
+	Status     string
+	CreatedAt  pgtype.Timestamptz
+	UpdatedAt  pgtype.Timestamptz
 }
 
 type WalletTopup struct {

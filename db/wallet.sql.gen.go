@@ -11,6 +11,36 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const activeHoldsTotal = `-- name: ActiveHoldsTotal :one
+SELECT COALESCE(sum(amount), 0)::bigint AS total
+FROM wallet_holds WHERE customer_id = $1 AND currency = $2 AND status = 'active'
+`
+
+type ActiveHoldsTotalParams struct {
+	CustomerID string
+	Currency   string
+}
+
+func (q *Queries) ActiveHoldsTotal(ctx context.Context, arg ActiveHoldsTotalParams) (int64, error) {
+	row := q.db.QueryRow(ctx, activeHoldsTotal, arg.CustomerID, arg.Currency)
+	var total int64
+	err := row.Scan(&total)
+	return total, err
+}
+
+const captureWalletHold = `-- name: CaptureWalletHold :execrows
+UPDATE wallet_holds SET status = 'captured', updated_at = now()
+WHERE payment_id = $1 AND status = 'active'
+`
+
+func (q *Queries) CaptureWalletHold(ctx context.Context, paymentID string) (int64, error) {
+	result, err := q.db.Exec(ctx, captureWalletHold, paymentID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const createTopUp = `-- name: CreateTopUp :one
 INSERT INTO wallet_topups (id, customer_id, method_id, currency, amount, status, workflow_id)
 VALUES ($1, $2, $3, $4, $5, 'processing', $6)
@@ -53,6 +83,28 @@ func (q *Queries) CreateTopUp(ctx context.Context, arg CreateTopUpParams) (Walle
 	return i, err
 }
 
+const createWalletHold = `-- name: CreateWalletHold :exec
+INSERT INTO wallet_holds (payment_id, customer_id, currency, amount, status)
+VALUES ($1, $2, $3, $4, 'active')
+`
+
+type CreateWalletHoldParams struct {
+	PaymentID  string
+	CustomerID string
+	Currency   string
+	Amount     int64
+}
+
+func (q *Queries) CreateWalletHold(ctx context.Context, arg CreateWalletHoldParams) error {
+	_, err := q.db.Exec(ctx, createWalletHold,
+		arg.PaymentID,
+		arg.CustomerID,
+		arg.Currency,
+		arg.Amount,
+	)
+	return err
+}
+
 const getBankDebitAccount = `-- name: GetBankDebitAccount :one
 SELECT method_id, bank_code, account_number_sealed, holder_name, created_at FROM bank_debit_accounts WHERE method_id = $1
 `
@@ -88,6 +140,25 @@ func (q *Queries) GetTopUp(ctx context.Context, id string) (WalletTopup, error) 
 		&i.FailureCode,
 		&i.FailureMessage,
 		&i.WorkflowID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const getWalletHold = `-- name: GetWalletHold :one
+SELECT payment_id, customer_id, currency, amount, status, created_at, updated_at FROM wallet_holds WHERE payment_id = $1
+`
+
+func (q *Queries) GetWalletHold(ctx context.Context, paymentID string) (WalletHold, error) {
+	row := q.db.QueryRow(ctx, getWalletHold, paymentID)
+	var i WalletHold
+	err := row.Scan(
+		&i.PaymentID,
+		&i.CustomerID,
+		&i.Currency,
+		&i.Amount,
+		&i.Status,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
@@ -224,6 +295,19 @@ func (q *Queries) ProcessingTopUpsTotal(ctx context.Context, arg ProcessingTopUp
 	var total int64
 	err := row.Scan(&total)
 	return total, err
+}
+
+const releaseWalletHold = `-- name: ReleaseWalletHold :execrows
+UPDATE wallet_holds SET status = 'released', updated_at = now()
+WHERE payment_id = $1 AND status = 'active'
+`
+
+func (q *Queries) ReleaseWalletHold(ctx context.Context, paymentID string) (int64, error) {
+	result, err := q.db.Exec(ctx, releaseWalletHold, paymentID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const saveBankDebitAccount = `-- name: SaveBankDebitAccount :exec

@@ -11,8 +11,6 @@ import (
 	"github.com/paysaga/paysaga/activities"
 )
 
-var wallet *activities.Wallet
-
 func topUpInput() TopUpInput {
 	return TopUpInput{TopUpID: "top_1", CustomerID: "cus_1", MethodID: "pm_1", Currency: "KRW",
 		Amount: 50_000, Cap: 2_000_000, DailyLimit: 1_000_000}

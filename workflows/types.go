@@ -44,12 +44,15 @@ type CheckoutInput struct {
 	PaymentID  string
 	OrderID    string
 	CustomerID string
-	MethodID   string
+	MethodID   string // pays Amount - WalletAmount; empty when the wallet pays it all
 	Currency   string
 	Amount     int64
-	Items      []CheckoutItem
-	FeeBPS     int64
-	PGs        []string // routing order, primary first
+	// WalletAmount of Amount is paid from the customer's wallet (held, then
+	// posted at capture). 0: card or bank account only.
+	WalletAmount int64
+	Items        []CheckoutItem
+	FeeBPS       int64
+	PGs          []string // routing order, primary first
 }
 
 // CheckoutItem is one producer's share of the order.

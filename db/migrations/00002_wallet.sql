@@ -52,7 +52,31 @@ CREATE TABLE wallet_topups (
 );
 CREATE INDEX wallet_topups_customer_idx ON wallet_topups (customer_id, created_at);
 
+-- Checkout with the wallet: wallet_amount of the payment comes from the wallet,
+-- the rest from the card or bank account (none: no method).
+ALTER TABLE payments
+    ALTER COLUMN method_id DROP NOT NULL,
+    ADD COLUMN wallet_amount bigint NOT NULL DEFAULT 0 CHECK (wallet_amount >= 0 AND wallet_amount <= amount),
+    ADD CONSTRAINT payments_funded CHECK (method_id IS NOT NULL OR wallet_amount = amount);
+
+-- The wallet part of a checkout, held until the payment is captured (then
+-- posted to the ledger in the same transaction) or fails (released). A hold is
+-- taken under the customer's row lock against the balance minus the active
+-- holds, so the balance can never go negative.
+CREATE TABLE wallet_holds (
+    payment_id   text PRIMARY KEY REFERENCES payments (id),
+    customer_id  text NOT NULL REFERENCES customers (id),
+    currency     text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+    amount       bigint NOT NULL CHECK (amount > 0),
+    status       text NOT NULL CHECK (status IN ('active', 'captured', 'released')),
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX wallet_holds_active_idx ON wallet_holds (customer_id) WHERE status = 'active';
+
 -- +goose Down
+DROP TABLE wallet_holds;
+ALTER TABLE payments DROP CONSTRAINT payments_funded, DROP COLUMN wallet_amount;
 DROP TABLE wallet_topups;
 DROP TABLE bank_debit_accounts;
 DROP TABLE identity_verifications;

@@ -49,3 +49,22 @@ ON CONFLICT (method_id) DO NOTHING;
 
 -- name: GetBankDebitAccount :one
 SELECT * FROM bank_debit_accounts WHERE method_id = $1;
+
+-- name: ActiveHoldsTotal :one
+SELECT COALESCE(sum(amount), 0)::bigint AS total
+FROM wallet_holds WHERE customer_id = $1 AND currency = $2 AND status = 'active';
+
+-- name: GetWalletHold :one
+SELECT * FROM wallet_holds WHERE payment_id = $1;
+
+-- name: CreateWalletHold :exec
+INSERT INTO wallet_holds (payment_id, customer_id, currency, amount, status)
+VALUES ($1, $2, $3, $4, 'active');
+
+-- name: ReleaseWalletHold :execrows
+UPDATE wallet_holds SET status = 'released', updated_at = now()
+WHERE payment_id = $1 AND status = 'active';
+
+-- name: CaptureWalletHold :execrows
+UPDATE wallet_holds SET status = 'captured', updated_at = now()
+WHERE payment_id = $1 AND status = 'active';
