@@ -229,3 +229,42 @@ func TestWalletVerificationExpires(t *testing.T) {
 	res = s.call("GET", "/v1/wallets/"+customerID, appKey, nil, nil)
 	require.Equal(t, false, res.json(t)["identity_verified"])
 }
+
+// Bad input is a 4xx problem; nothing is written and no workflow starts.
+func TestWalletBadInputStartsNothing(t *testing.T) {
+	s := newStack(t)
+	customerID, methodID := s.walletCustomer(10_000_000)
+	s.verify(customerID)
+	idem := func() map[string]string { return map[string]string{"Idempotency-Key": uuid.NewString()} }
+
+	cases := []struct {
+		name, path, code string
+		body             map[string]any
+	}{
+		{"bad phone", "/v1/identity-verifications", "validation_failed",
+			map[string]any{"customer_id": customerID, "name": "홍길동", "phone": "123", "birth_date": "19900101"}},
+		{"zero top-up", "/v1/wallets/" + customerID + "/topups", "invalid_amount",
+			map[string]any{"method_id": methodID, "amount": 0, "currency": "KRW"}},
+		{"foreign currency", "/v1/wallets/" + customerID + "/topups", "unsupported_currency",
+			map[string]any{"method_id": methodID, "amount": 1000, "currency": "USD"}},
+		{"wallet part above the amount", "/v1/checkouts", "invalid_amount",
+			walletCheckoutBody(customerID, orderID(), 1000, map[string]any{"wallet_amount": 2000})},
+		{"method with a wallet-only payment", "/v1/checkouts", "validation_failed",
+			walletCheckoutBody(customerID, orderID(), 1000, map[string]any{"wallet_amount": 1000, "method_id": methodID})},
+		{"no method for the card part", "/v1/checkouts", "validation_failed",
+			walletCheckoutBody(customerID, orderID(), 1000, map[string]any{"wallet_amount": 400})},
+	}
+	for _, tc := range cases {
+		res := s.call("POST", tc.path, appKey, tc.body, idem())
+		require.Equal(t, 422, res.Status, "%s: %s", tc.name, res.Body)
+		require.Equal(t, tc.code, res.json(t)["code"], tc.name)
+	}
+	res := s.call("POST", "/v1/identity-verifications/idv-"+customerID+"-1/confirm", appKey, map[string]any{"code": "12ab"}, nil)
+	require.Equal(t, 422, res.Status, "%s", res.Body)
+
+	require.Equal(t, 1, s.rows(`SELECT count(*) FROM identity_verifications`), "only the verification that succeeded")
+	require.Zero(t, s.rows(`SELECT count(*) FROM wallet_topups`))
+	require.Zero(t, s.rows(`SELECT count(*) FROM payments`))
+	n, _ := s.bankDebits()
+	require.Zero(t, n)
+}
