@@ -239,7 +239,9 @@ type HoldWalletInput struct {
 func (w *Wallet) HoldWallet(ctx context.Context, in HoldWalletInput) error {
 	return pgx.BeginFunc(ctx, w.Pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
-		if _, err := q.LockCustomer(ctx, in.CustomerID); err != nil {
+		if _, err := q.LockCustomer(ctx, in.CustomerID); errors.Is(err, pgx.ErrNoRows) {
+			return invalid("customer_not_found", "no customer "+in.CustomerID)
+		} else if err != nil {
 			return fmt.Errorf("lock customer %s: %w", in.CustomerID, err)
 		}
 		if _, err := q.GetWalletHold(ctx, in.PaymentID); err == nil {
