@@ -21,6 +21,7 @@ const (
 	ErrProviderUnavailable = "ProviderUnavailable" // certainly not processed; another PG may serve it
 	ErrNotRefundable       = "NotRefundable"       // the payment's state or remaining amount forbids it
 	ErrHolderMismatch      = "HolderMismatch"      // bank account holder differs from the given name
+	ErrLimitExceeded       = "LimitExceeded"       // a wallet cap or daily limit forbids it; details: Failure
 )
 
 // Failure is the detail carried by non-retryable errors: a stable code for the API.

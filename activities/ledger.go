@@ -37,7 +37,14 @@ func (l *Ledger) PostCapture(ctx context.Context, in PostCaptureInput) error {
 		if err != nil {
 			return err
 		}
-		if _, err := ledger.Post(ctx, q, ledger.CaptureJournal(pay.ID, in.PG, pay.Currency, items)); err != nil {
+		j := ledger.CaptureJournal(pay.ID, in.PG, pay.Currency, items)
+		if pay.WalletAmount > 0 {
+			if err := captureHold(ctx, q, pay.ID, pay.CustomerID); err != nil {
+				return err
+			}
+			j = ledger.FundWithWallet(j, ledger.PGReceivable(in.PG), pay.CustomerID, pay.WalletAmount)
+		}
+		if _, err := ledger.Post(ctx, q, j); err != nil {
 			return err
 		}
 		if _, err := q.MarkPaymentSucceeded(ctx, db.MarkPaymentSucceededParams{
@@ -73,6 +80,9 @@ func (l *Ledger) PostRefund(ctx context.Context, in PostRefundInput) error {
 			return err
 		}
 		j := ledger.RefundJournal(rf.ID, pay.ID, pay.Pg.String, pay.Currency, items, rf.RefundedBefore, rf.Amount)
+		if _, toWallet := ledger.SplitRefund(pay.Amount-pay.WalletAmount, pay.WalletAmount, rf.RefundedBefore, rf.Amount); toWallet > 0 {
+			j = ledger.FundWithWallet(j, ledger.PGReceivable(pay.Pg.String), pay.CustomerID, toWallet)
+		}
 		if _, err := ledger.Post(ctx, q, j); err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/paysaga/paysaga/adapters/bank"
 	"github.com/paysaga/paysaga/adapters/pg"
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/pii"
 )
 
 // Methods registers payment methods: a bank account's holder is checked at the
@@ -18,6 +19,7 @@ import (
 type Methods struct {
 	PGs  map[string]pg.Client
 	Bank bank.Client
+	Keys *pii.Keys // seals a bank account's number for wallet top-up debits
 	Pool *pgxpool.Pool
 }
 
@@ -82,6 +84,10 @@ type SaveMethodInput struct {
 	Kind        string
 	HolderName  string
 	BillingKeys []BillingKeyResult // the first describes the method
+	// BankCode and AccountNumber of a bank account: the number is stored sealed,
+	// for the debits of wallet top-ups.
+	BankCode      string
+	AccountNumber string
 }
 
 // SaveMethod stores the method and its billing keys in one transaction.
@@ -96,6 +102,17 @@ func (m *Methods) SaveMethod(ctx context.Context, in SaveMethodInput) error {
 		})
 		if err != nil {
 			return fmt.Errorf("save method %s: %w", in.MethodID, err)
+		}
+		if in.Kind == "bank_account" && in.AccountNumber != "" {
+			sealed, err := m.Keys.Seal(in.AccountNumber)
+			if err != nil {
+				return err
+			}
+			if err := q.SaveBankDebitAccount(ctx, db.SaveBankDebitAccountParams{
+				MethodID: in.MethodID, BankCode: in.BankCode, AccountNumberSealed: sealed, HolderName: in.HolderName,
+			}); err != nil {
+				return fmt.Errorf("save debit account of %s: %w", in.MethodID, err)
+			}
 		}
 		for _, bk := range in.BillingKeys {
 			if err := q.SaveBillingKey(ctx, db.SaveBillingKeyParams{MethodID: in.MethodID, Pg: bk.PG, BillingKey: bk.BillingKey}); err != nil {

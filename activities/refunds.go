@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/ledger"
 )
 
 // Refunds claims and releases refundable amounts of payments in PostgreSQL. The
@@ -29,6 +30,10 @@ type ReserveRefundResult struct {
 	Amount     int64
 	PG         string
 	PaymentKey string
+	// WalletAmount of Amount goes back to the wallet, the rest through the PG,
+	// in proportion to how the payment was funded (0 for card-only payments, and
+	// in histories from before wallets).
+	WalletAmount int64
 }
 
 // ReserveRefund creates the refund and claims its amount from the payment. A
@@ -47,6 +52,7 @@ func (r *Refunds) ReserveRefund(ctx context.Context, in ReserveRefundInput) (Res
 		out.PG, out.PaymentKey = pay.Pg.String, pay.PgPaymentKey.String
 		if rf, err := q.GetRefund(ctx, in.RefundID); err == nil {
 			out.Amount = rf.Amount
+			_, out.WalletAmount = ledger.SplitRefund(pay.Amount-pay.WalletAmount, pay.WalletAmount, rf.RefundedBefore, rf.Amount)
 			return nil
 		} else if !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("load refund %s: %w", in.RefundID, err)
@@ -77,6 +83,7 @@ func (r *Refunds) ReserveRefund(ctx context.Context, in ReserveRefundInput) (Res
 			return fmt.Errorf("claim refund %s: %w", in.RefundID, err)
 		}
 		out.Amount = amount
+		_, out.WalletAmount = ledger.SplitRefund(pay.Amount-pay.WalletAmount, pay.WalletAmount, pay.RefundedAmount, amount)
 		return recordEvent(ctx, q, pay.ID, "refund:"+in.RefundID+":requested", map[string]string{"amount": fmt.Sprint(amount)})
 	})
 	return out, err

@@ -26,9 +26,12 @@ type CreatePaymentInput struct {
 	MethodID   string
 	Currency   string
 	Amount     int64
-	FeeBPS     int64
-	Items      []ItemInput
-	WorkflowID string
+	// WalletAmount of Amount comes from the customer's wallet; MethodID pays the
+	// rest (empty when the wallet pays it all).
+	WalletAmount int64
+	FeeBPS       int64
+	Items        []ItemInput
+	WorkflowID   string
 }
 
 type ItemInput struct {
@@ -47,8 +50,8 @@ func (s *Store) CreatePayment(ctx context.Context, in CreatePaymentInput) error 
 	}
 	return s.inTx(ctx, func(q *db.Queries) error {
 		_, err := q.CreatePayment(ctx, db.CreatePaymentParams{
-			ID: in.PaymentID, OrderID: in.OrderID, CustomerID: in.CustomerID, MethodID: in.MethodID,
-			Currency: in.Currency, Amount: in.Amount, FeeAmount: fees, WorkflowID: in.WorkflowID,
+			ID: in.PaymentID, OrderID: in.OrderID, CustomerID: in.CustomerID, MethodID: text(in.MethodID),
+			Currency: in.Currency, Amount: in.Amount, FeeAmount: fees, WorkflowID: in.WorkflowID, WalletAmount: in.WalletAmount,
 		})
 		if err != nil {
 			return fmt.Errorf("create payment %s: %w", in.PaymentID, err)

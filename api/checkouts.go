@@ -34,9 +34,12 @@ type checkoutItemRequest struct {
 	Amount     int64  `json:"amount"`
 }
 
-// checkoutPaymentRequest says how the order is paid; it will gain wallet_amount.
+// checkoutPaymentRequest says how the order is paid: wallet_amount (default 0)
+// from the customer's wallet, the rest with method_id (absent when the wallet
+// pays it all).
 type checkoutPaymentRequest struct {
-	MethodID string `json:"method_id"`
+	MethodID     string `json:"method_id"`
+	WalletAmount int64  `json:"wallet_amount"`
 }
 
 func (r checkoutRequest) validate(cfg config.Config) error {
@@ -75,7 +78,15 @@ func (r checkoutRequest) validate(cfg config.Config) error {
 	if r.Payment == nil {
 		v.add(codeValidationFailed, "payment", "is required")
 	} else {
-		v.id("payment.method_id", r.Payment.MethodID)
+		p := r.Payment
+		switch {
+		case p.WalletAmount < 0 || p.WalletAmount > r.Amount:
+			v.add(codeInvalidAmount, "payment.wallet_amount", "must be within 0..amount")
+		case p.WalletAmount == r.Amount && p.MethodID != "":
+			v.add(codeValidationFailed, "payment.method_id", "must be absent when the wallet pays the whole amount")
+		case p.WalletAmount < r.Amount:
+			v.id("payment.method_id", p.MethodID)
+		}
 	}
 	return v.err()
 }
@@ -123,8 +134,10 @@ func (s *server) createCheckout(c echo.Context) error {
 		if _, err := s.requireCustomer(c, req.CustomerID); err != nil {
 			return err
 		}
-		if _, err := s.activeMethodOf(c, req.CustomerID, req.Payment.MethodID); err != nil {
-			return err
+		if req.Payment.MethodID != "" {
+			if _, err := s.activeMethodOf(c, req.CustomerID, req.Payment.MethodID); err != nil {
+				return err
+			}
 		}
 	}
 	if err := s.claimIdempotency(c); err != nil {
@@ -169,15 +182,16 @@ func (s *server) createCheckout(c echo.Context) error {
 
 func (s *server) checkoutInput(req checkoutRequest, paymentID string) workflows.CheckoutInput {
 	in := workflows.CheckoutInput{
-		PaymentID:  paymentID,
-		OrderID:    req.OrderID,
-		CustomerID: req.CustomerID,
-		MethodID:   req.Payment.MethodID,
-		Currency:   req.Currency,
-		Amount:     req.Amount,
-		Items:      make([]workflows.CheckoutItem, 0, len(req.Items)),
-		FeeBPS:     s.cfg.FeeBPS,
-		PGs:        s.cfg.PGs(),
+		PaymentID:    paymentID,
+		OrderID:      req.OrderID,
+		CustomerID:   req.CustomerID,
+		MethodID:     req.Payment.MethodID,
+		WalletAmount: req.Payment.WalletAmount,
+		Currency:     req.Currency,
+		Amount:       req.Amount,
+		Items:        make([]workflows.CheckoutItem, 0, len(req.Items)),
+		FeeBPS:       s.cfg.FeeBPS,
+		PGs:          s.cfg.PGs(),
 	}
 	for _, it := range req.Items {
 		in.Items = append(in.Items, workflows.CheckoutItem{ProducerID: it.ProducerID, Amount: it.Amount})

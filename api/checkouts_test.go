@@ -220,7 +220,7 @@ func TestCheckoutWithoutWorker(t *testing.T) {
 	// With the payment the workflow wrote, the duplicate names it, and the
 	// original request (a retry after its 202) gets that payment back.
 	_, err = f.q.CreatePayment(ctx, db.CreatePaymentParams{
-		ID: id, OrderID: order, CustomerID: cus, MethodID: method, Currency: "KRW", Amount: 15000,
+		ID: id, OrderID: order, CustomerID: cus, MethodID: text(method), Currency: "KRW", Amount: 15000,
 		FeeAmount: 450, WorkflowID: workflows.CheckoutID(order),
 	})
 	require.NoError(t, err)

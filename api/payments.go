@@ -23,7 +23,8 @@ type paymentResponse struct {
 	ID             string                `json:"id"`
 	OrderID        string                `json:"order_id"`
 	CustomerID     string                `json:"customer_id"`
-	MethodID       string                `json:"method_id"`
+	MethodID       *string               `json:"method_id"` // null when the wallet pays it all
+	WalletAmount   int64                 `json:"wallet_amount"`
 	Status         string                `json:"status"`
 	Amount         int64                 `json:"amount"`
 	Currency       string                `json:"currency"`
@@ -127,7 +128,8 @@ func (s *server) paymentOf(p db.Payment, items []db.PaymentItem, refunds []db.Re
 		ID:             p.ID,
 		OrderID:        p.OrderID,
 		CustomerID:     p.CustomerID,
-		MethodID:       p.MethodID,
+		MethodID:       nullable(p.MethodID.String),
+		WalletAmount:   p.WalletAmount,
 		Status:         p.Status,
 		Amount:         p.Amount,
 		Currency:       p.Currency,
@@ -177,22 +179,30 @@ func refundOf(r db.Refund) refundResponse {
 func (s *server) pendingPayment(in workflows.CheckoutInput, workflowID string) paymentResponse {
 	now := time.Now().UTC()
 	out := paymentResponse{
-		ID:         in.PaymentID,
-		OrderID:    in.OrderID,
-		CustomerID: in.CustomerID,
-		MethodID:   in.MethodID,
-		Status:     workflows.StatusProcessing,
-		Amount:     in.Amount,
-		Currency:   in.Currency,
-		Items:      make([]paymentItemResponse, 0, len(in.Items)),
-		Refunds:    []refundResponse{},
-		Timeline:   []timelineEntry{},
-		Workflow:   s.workflowLink(workflowID),
-		CreatedAt:  now,
-		UpdatedAt:  now,
+		ID:           in.PaymentID,
+		OrderID:      in.OrderID,
+		CustomerID:   in.CustomerID,
+		MethodID:     nullable(in.MethodID),
+		WalletAmount: in.WalletAmount,
+		Status:       workflows.StatusProcessing,
+		Amount:       in.Amount,
+		Currency:     in.Currency,
+		Items:        make([]paymentItemResponse, 0, len(in.Items)),
+		Refunds:      []refundResponse{},
+		Timeline:     []timelineEntry{},
+		Workflow:     s.workflowLink(workflowID),
+		CreatedAt:    now,
+		UpdatedAt:    now,
 	}
 	for _, it := range in.Items {
 		out.Items = append(out.Items, paymentItemResponse{ProducerID: it.ProducerID, Amount: it.Amount})
 	}
 	return out
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

@@ -21,7 +21,7 @@ func (f *fixture) seedPayment(status string) (paymentID, customerID string) {
 	order := unique("order-seed")
 	paymentID = "pay_" + unique("seed")
 	_, err := f.q.CreatePayment(ctx, db.CreatePaymentParams{
-		ID: paymentID, OrderID: order, CustomerID: customerID, MethodID: method, Currency: "KRW",
+		ID: paymentID, OrderID: order, CustomerID: customerID, MethodID: text(method), Currency: "KRW",
 		Amount: 15000, FeeAmount: 450, WorkflowID: workflows.CheckoutID(order),
 	})
 	require.NoError(f.t, err)

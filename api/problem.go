@@ -48,6 +48,12 @@ const (
 	codeProviderError          = "provider_error"
 	codeProviderUnavailable    = "provider_unavailable"
 	codeRegistrationFailed     = "registration_failed"
+	codeVerificationNotFound   = "identity_verification_not_found"
+	codeVerificationClosed     = "identity_verification_closed"
+	codeVerificationRequired   = "identity_verification_required"
+	codeWalletCapExceeded      = "wallet_cap_exceeded"
+	codeDailyTopUpExceeded     = "daily_topup_limit_exceeded"
+	codeTopUpNotFound          = "topup_not_found"
 )
 
 // Problem is an RFC 9457 problem detail. Handlers return it as an error; the

@@ -27,7 +27,7 @@ type stubActivities struct{ q *db.Queries }
 func (a *stubActivities) WritePayment(ctx context.Context, in workflows.CheckoutInput, res workflows.CheckoutResult) error {
 	fee := in.Amount * in.FeeBPS / 10_000
 	if _, err := a.q.CreatePayment(ctx, db.CreatePaymentParams{
-		ID: in.PaymentID, OrderID: in.OrderID, CustomerID: in.CustomerID, MethodID: in.MethodID,
+		ID: in.PaymentID, OrderID: in.OrderID, CustomerID: in.CustomerID, MethodID: text(in.MethodID),
 		Currency: in.Currency, Amount: in.Amount, FeeAmount: fee, WorkflowID: workflows.CheckoutID(in.OrderID),
 	}); err != nil {
 		return err

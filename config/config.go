@@ -34,7 +34,18 @@ type Config struct {
 	CodecKeys         string        // PAYSAGA_CODEC_KEYS: "id:base64,..." payload encryption keys, active first
 	CodecAddr         string        // PAYSAGA_CODEC_ADDR: where the codec server listens; empty disables it
 	CodecOrigins      []string      // PAYSAGA_CODEC_CORS_ORIGINS: Temporal UI origins allowed to call it
+
+	WalletCap           int64         // PAYSAGA_WALLET_CAP: largest wallet balance, minor units
+	WalletDailyTopUp    int64         // PAYSAGA_WALLET_DAILY_TOPUP: top-ups per customer per day (Asia/Seoul), minor units
+	IdentityCodeTTL     time.Duration // PAYSAGA_IDENTITY_CODE_TTL: how long a verification waits for the code
+	IdentityMaxAttempts int64         // PAYSAGA_IDENTITY_MAX_ATTEMPTS: codes tried before a verification fails
+	// PIIKey (PAYSAGA_PII_KEY) keys the HMAC of CI/DI and the sealing of bank
+	// account numbers. The default is for development only.
+	PIIKey string
 }
+
+// DevPIIKey is the development PII key; a production deployment sets its own.
+const DevPIIKey = "paysaga-dev-pii-key-do-not-use-in-production"
 
 // Default returns the settings `make dev` uses.
 func Default() Config {
@@ -59,6 +70,12 @@ func Default() Config {
 		RateLimit:         100,
 		CodecAddr:         "127.0.0.1:8081",
 		CodecOrigins:      []string{"http://localhost:8233"},
+
+		WalletCap:           2_000_000,
+		WalletDailyTopUp:    1_000_000,
+		IdentityCodeTTL:     3 * time.Minute,
+		IdentityMaxAttempts: 5,
+		PIIKey:              DevPIIKey,
 	}
 }
 
@@ -135,6 +152,11 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 		}
 		c.EmbedWorker = b
 	}
+	num("PAYSAGA_WALLET_CAP", &c.WalletCap)
+	num("PAYSAGA_WALLET_DAILY_TOPUP", &c.WalletDailyTopUp)
+	dur("PAYSAGA_IDENTITY_CODE_TTL", &c.IdentityCodeTTL)
+	num("PAYSAGA_IDENTITY_MAX_ATTEMPTS", &c.IdentityMaxAttempts)
+	str("PAYSAGA_PII_KEY", &c.PIIKey)
 	errs = append(errs, c.Validate())
 	return c, errors.Join(errs...)
 }
@@ -168,6 +190,21 @@ func (c Config) Validate() error {
 		if len(cur) != 3 || strings.ToUpper(cur) != cur {
 			errs = append(errs, fmt.Errorf("PAYSAGA_CURRENCIES: %q is not an ISO 4217 code", cur))
 		}
+	}
+	if c.WalletCap <= 0 || c.WalletCap > 1<<50 {
+		errs = append(errs, fmt.Errorf("PAYSAGA_WALLET_CAP=%d: must be within 1..2^50", c.WalletCap))
+	}
+	if c.WalletDailyTopUp <= 0 || c.WalletDailyTopUp > 1<<50 {
+		errs = append(errs, fmt.Errorf("PAYSAGA_WALLET_DAILY_TOPUP=%d: must be within 1..2^50", c.WalletDailyTopUp))
+	}
+	if c.IdentityCodeTTL < time.Second {
+		errs = append(errs, errors.New("PAYSAGA_IDENTITY_CODE_TTL must be >= 1s"))
+	}
+	if c.IdentityMaxAttempts < 1 || c.IdentityMaxAttempts > 20 {
+		errs = append(errs, errors.New("PAYSAGA_IDENTITY_MAX_ATTEMPTS must be within 1..20"))
+	}
+	if len(c.PIIKey) < 32 {
+		errs = append(errs, errors.New("PAYSAGA_PII_KEY must be at least 32 characters"))
 	}
 	if c.BodyLimitBytes < 1024 {
 		errs = append(errs, errors.New("PAYSAGA_BODY_LIMIT_BYTES must be >= 1024"))

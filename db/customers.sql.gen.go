@@ -13,7 +13,7 @@ const createCustomer = `-- name: CreateCustomer :one
 INSERT INTO customers (id, external_id, name)
 VALUES ($1, $2, $3)
 ON CONFLICT (external_id) DO UPDATE SET external_id = EXCLUDED.external_id
-RETURNING id, external_id, name, created_at
+RETURNING id, external_id, name, created_at, ci_hash, di_hash, identity_verified_at
 `
 
 type CreateCustomerParams struct {
@@ -31,12 +31,15 @@ func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) 
 		&i.ExternalID,
 		&i.Name,
 		&i.CreatedAt,
+		&i.CiHash,
+		&i.DiHash,
+		&i.IdentityVerifiedAt,
 	)
 	return i, err
 }
 
 const getCustomer = `-- name: GetCustomer :one
-SELECT id, external_id, name, created_at FROM customers WHERE id = $1
+SELECT id, external_id, name, created_at, ci_hash, di_hash, identity_verified_at FROM customers WHERE id = $1
 `
 
 func (q *Queries) GetCustomer(ctx context.Context, id string) (Customer, error) {
@@ -47,6 +50,9 @@ func (q *Queries) GetCustomer(ctx context.Context, id string) (Customer, error) 
 		&i.ExternalID,
 		&i.Name,
 		&i.CreatedAt,
+		&i.CiHash,
+		&i.DiHash,
+		&i.IdentityVerifiedAt,
 	)
 	return i, err
 }

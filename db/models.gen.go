@@ -19,11 +19,22 @@ type ApiKey struct {
 	CustomerID pgtype.Text
 }
 
+type BankDebitAccount struct {
+	MethodID            string
+	BankCode            string
+	AccountNumberSealed []byte
+	HolderName          string
+	CreatedAt           pgtype.Timestamptz
+}
+
 type Customer struct {
-	ID         string
-	ExternalID string
-	Name       string
-	CreatedAt  pgtype.Timestamptz
+	ID                 string
+	ExternalID         string
+	Name               string
+	CreatedAt          pgtype.Timestamptz
+	CiHash             pgtype.Text
+	DiHash             pgtype.Text
+	IdentityVerifiedAt pgtype.Timestamptz
 }
 
 type IdempotencyKey struct {
@@ -35,6 +46,20 @@ type IdempotencyKey struct {
 	ResponseBody   []byte
 	LockedUntil    pgtype.Timestamptz
 	CreatedAt      pgtype.Timestamptz
+}
+
+type IdentityVerification struct {
+	ID                string
+	CustomerID        string
+	Seq               int32
+	Status            string
+	Attempts          int32
+	MaxAttempts       int32
+	ProviderRequestID pgtype.Text
+	FailureCode       pgtype.Text
+	ExpiresAt         pgtype.Timestamptz
+	CreatedAt         pgtype.Timestamptz
+	UpdatedAt         pgtype.Timestamptz
 }
 
 type JournalPosting struct {
@@ -59,7 +84,7 @@ type Payment struct {
 	ID             string
 	OrderID        string
 	CustomerID     string
-	MethodID       string
+	MethodID       pgtype.Text
 	Currency       string
 	Amount         int64
 	FeeAmount      int64
@@ -73,6 +98,7 @@ type Payment struct {
 	WorkflowID     string
 	CreatedAt      pgtype.Timestamptz
 	UpdatedAt      pgtype.Timestamptz
+	WalletAmount   int64
 }
 
 type PaymentEvent struct {
@@ -124,4 +150,29 @@ type Refund struct {
 	FailureMessage pgtype.Text
 	CreatedAt      pgtype.Timestamptz
 	UpdatedAt      pgtype.Timestamptz
+}
+
+type WalletHold struct {
+	PaymentID  string
+	CustomerID string
+	Currency   string
+	Amount     int64
+	Status     string
+	CreatedAt  pgtype.Timestamptz
+	UpdatedAt  pgtype.Timestamptz
+}
+
+type WalletTopup struct {
+	ID                string
+	CustomerID        string
+	MethodID          string
+	Currency          string
+	Amount            int64
+	Status            string
+	BankTransactionID pgtype.Text
+	FailureCode       pgtype.Text
+	FailureMessage    pgtype.Text
+	WorkflowID        string
+	CreatedAt         pgtype.Timestamptz
+	UpdatedAt         pgtype.Timestamptz
 }

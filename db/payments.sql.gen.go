@@ -12,21 +12,22 @@ import (
 )
 
 const createPayment = `-- name: CreatePayment :one
-INSERT INTO payments (id, order_id, customer_id, method_id, currency, amount, fee_amount, status, workflow_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8)
+INSERT INTO payments (id, order_id, customer_id, method_id, currency, amount, fee_amount, status, workflow_id, wallet_amount)
+VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9)
 ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id
-RETURNING id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at
+RETURNING id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount
 `
 
 type CreatePaymentParams struct {
-	ID         string
-	OrderID    string
-	CustomerID string
-	MethodID   string
-	Currency   string
-	Amount     int64
-	FeeAmount  int64
-	WorkflowID string
+	ID           string
+	OrderID      string
+	CustomerID   string
+	MethodID     pgtype.Text
+	Currency     string
+	Amount       int64
+	FeeAmount    int64
+	WorkflowID   string
+	WalletAmount int64
 }
 
 // Idempotent by id: the workflow's first step may run more than once.
@@ -40,6 +41,7 @@ func (q *Queries) CreatePayment(ctx context.Context, arg CreatePaymentParams) (P
 		arg.Amount,
 		arg.FeeAmount,
 		arg.WorkflowID,
+		arg.WalletAmount,
 	)
 	var i Payment
 	err := row.Scan(
@@ -60,6 +62,7 @@ func (q *Queries) CreatePayment(ctx context.Context, arg CreatePaymentParams) (P
 		&i.WorkflowID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.WalletAmount,
 	)
 	return i, err
 }
@@ -88,7 +91,7 @@ func (q *Queries) CreatePaymentItem(ctx context.Context, arg CreatePaymentItemPa
 }
 
 const getPayment = `-- name: GetPayment :one
-SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at FROM payments WHERE id = $1
+SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount FROM payments WHERE id = $1
 `
 
 func (q *Queries) GetPayment(ctx context.Context, id string) (Payment, error) {
@@ -112,12 +115,13 @@ func (q *Queries) GetPayment(ctx context.Context, id string) (Payment, error) {
 		&i.WorkflowID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.WalletAmount,
 	)
 	return i, err
 }
 
 const getPaymentByOrder = `-- name: GetPaymentByOrder :one
-SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at FROM payments WHERE order_id = $1
+SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount FROM payments WHERE order_id = $1
 `
 
 func (q *Queries) GetPaymentByOrder(ctx context.Context, orderID string) (Payment, error) {
@@ -141,12 +145,13 @@ func (q *Queries) GetPaymentByOrder(ctx context.Context, orderID string) (Paymen
 		&i.WorkflowID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.WalletAmount,
 	)
 	return i, err
 }
 
 const getPaymentForUpdate = `-- name: GetPaymentForUpdate :one
-SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at FROM payments WHERE id = $1 FOR UPDATE
+SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount FROM payments WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetPaymentForUpdate(ctx context.Context, id string) (Payment, error) {
@@ -170,6 +175,7 @@ func (q *Queries) GetPaymentForUpdate(ctx context.Context, id string) (Payment, 
 		&i.WorkflowID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.WalletAmount,
 	)
 	return i, err
 }

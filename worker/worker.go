@@ -16,9 +16,11 @@ import (
 
 	"github.com/paysaga/paysaga/activities"
 	"github.com/paysaga/paysaga/adapters/bank"
+	"github.com/paysaga/paysaga/adapters/identity"
 	"github.com/paysaga/paysaga/adapters/pg"
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/pii"
 	"github.com/paysaga/paysaga/workflows"
 )
 
@@ -29,6 +31,8 @@ type Activities struct {
 	Ledger   *activities.Ledger
 	Refunds  *activities.Refunds
 	Methods  *activities.Methods
+	Identity *activities.Identity
+	Wallet   *activities.Wallet
 }
 
 // NewActivities wires the activities to PostgreSQL and to the providers' HTTP
@@ -39,12 +43,19 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 	for _, name := range cfg.PGs() {
 		pgs[name] = pg.NewHTTPClient(name, cfg.SimURL+"/pg/"+name, hc)
 	}
+	keys, err := pii.New(cfg.PIIKey)
+	if err != nil {
+		panic("config.Validate lets no short PII key through: " + err.Error())
+	}
+	bankClient := bank.NewHTTPClient(cfg.SimURL+"/bank", hc)
 	return Activities{
 		Payments: &activities.Payments{PGs: pgs, Queries: db.New(pool)},
 		Store:    &activities.Store{Pool: pool},
 		Ledger:   &activities.Ledger{Pool: pool},
 		Refunds:  &activities.Refunds{Pool: pool},
-		Methods:  &activities.Methods{PGs: pgs, Bank: bank.NewHTTPClient(cfg.SimURL+"/bank", hc), Pool: pool},
+		Methods:  &activities.Methods{PGs: pgs, Bank: bankClient, Keys: keys, Pool: pool},
+		Identity: &activities.Identity{Provider: identity.NewHTTPClient(cfg.SimURL+"/identity", hc), Keys: keys, Pool: pool},
+		Wallet:   &activities.Wallet{Bank: bankClient, Keys: keys, Pool: pool},
 	}
 }
 
@@ -57,6 +68,8 @@ func Register(r sdkworker.Registry, acts Activities) {
 	r.RegisterActivity(acts.Ledger)
 	r.RegisterActivity(acts.Refunds)
 	r.RegisterActivity(acts.Methods)
+	r.RegisterActivity(acts.Identity)
+	r.RegisterActivity(acts.Wallet)
 }
 
 // RegisterWorkflows registers only the workflows (enough for a replayer).
@@ -64,6 +77,8 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.Checkout, workflow.RegisterOptions{Name: workflows.CheckoutName})
 	r.RegisterWorkflowWithOptions(workflows.Refund, workflow.RegisterOptions{Name: workflows.RefundName})
 	r.RegisterWorkflowWithOptions(workflows.RegisterMethod, workflow.RegisterOptions{Name: workflows.RegisterMethodName})
+	r.RegisterWorkflowWithOptions(workflows.VerifyIdentity, workflow.RegisterOptions{Name: workflows.VerifyIdentityName})
+	r.RegisterWorkflowWithOptions(workflows.TopUp, workflow.RegisterOptions{Name: workflows.TopUpName})
 }
 
 // New returns a worker on the task queue with everything registered.

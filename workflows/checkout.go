@@ -10,9 +10,10 @@ import (
 	"github.com/paysaga/paysaga/activities"
 )
 
-// Checkout pays an order with a registered card or bank account:
-// create the payment -> authorize at the primary PG (or, when it is down, the
-// secondary) -> capture -> book the ledger and succeed. When a step fails after
+// Checkout pays an order with a registered card or bank account, the wallet, or
+// both: create the payment -> hold the wallet part -> authorize the rest at the
+// primary PG (or, when it is down, the secondary) -> capture -> book the ledger
+// (the hold becomes the wallet's posting) and succeed. When a step fails after
 // others succeeded, what was done is undone in reverse (void, cancel capture).
 // A decline is a result (status failed with its reason), not a workflow error.
 func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
@@ -24,20 +25,29 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 	if err := c.create(ctx); err != nil {
 		return c.result, err // nothing has moved; the workflow fails visibly for ops
 	}
-	auth, err := c.authorize(ctx)
-	if err != nil {
-		return c.fail(ctx, err, "authorize_failed")
+	if c.in.WalletAmount > 0 {
+		if err := c.holdWallet(ctx); err != nil {
+			return c.fail(ctx, err, "wallet_hold_failed")
+		}
+		c.saga.add("release_wallet_hold", c.releaseHold)
 	}
-	c.saga.add("void_authorization", c.cancelAt(auth, "void", "checkout failed after authorization"))
-	if err := c.markAuthorized(ctx, auth); err != nil {
-		return c.fail(ctx, err, "internal_error")
+	var auth activities.AuthorizeResult
+	if c.cardAmount() > 0 {
+		var err error
+		if auth, err = c.authorize(ctx); err != nil {
+			return c.fail(ctx, err, "authorize_failed")
+		}
+		c.saga.add("void_authorization", c.cancelAt(auth, "void", "checkout failed after authorization"))
+		if err := c.markAuthorized(ctx, auth); err != nil {
+			return c.fail(ctx, err, "internal_error")
+		}
+		if err := c.capture(ctx, auth); err != nil {
+			return c.fail(ctx, err, "capture_failed")
+		}
+		// Once captured, a void is no longer possible: undo means cancelling the capture.
+		c.saga.drop("void_authorization")
+		c.saga.add("cancel_capture", c.cancelAt(auth, "cancel-capture", "checkout failed after capture"))
 	}
-	if err := c.capture(ctx, auth); err != nil {
-		return c.fail(ctx, err, "capture_failed")
-	}
-	// Once captured, a void is no longer possible: undo means cancelling the capture.
-	c.saga.steps = nil
-	c.saga.add("cancel_capture", c.cancelAt(auth, "cancel-capture", "checkout failed after capture"))
 	if err := c.post(ctx, auth); err != nil {
 		return c.fail(ctx, err, "ledger_error")
 	}
@@ -58,7 +68,21 @@ var (
 	store    *activities.Store
 	payments *activities.Payments
 	book     *activities.Ledger
+	wallet   *activities.Wallet
 )
+
+// cardAmount is what the card or bank account pays: the rest of the wallet part.
+func (c *checkout) cardAmount() int64 { return c.in.Amount - c.in.WalletAmount }
+
+func (c *checkout) holdWallet(ctx workflow.Context) error {
+	return workflow.ExecuteLocalActivity(dbCtx(ctx), wallet.HoldWallet, activities.HoldWalletInput{
+		PaymentID: c.in.PaymentID, CustomerID: c.in.CustomerID, Currency: c.in.Currency, Amount: c.in.WalletAmount,
+	}).Get(ctx, nil)
+}
+
+func (c *checkout) releaseHold(ctx workflow.Context) error {
+	return workflow.ExecuteLocalActivity(ctx, wallet.ReleaseHold, activities.HoldRef{PaymentID: c.in.PaymentID}).Get(ctx, nil)
+}
 
 func (c *checkout) create(ctx workflow.Context) error {
 	items := make([]activities.ItemInput, len(c.in.Items))
@@ -67,7 +91,7 @@ func (c *checkout) create(ctx workflow.Context) error {
 	}
 	return workflow.ExecuteLocalActivity(dbCtx(ctx), store.CreatePayment, activities.CreatePaymentInput{
 		PaymentID: c.in.PaymentID, OrderID: c.in.OrderID, CustomerID: c.in.CustomerID, MethodID: c.in.MethodID,
-		Currency: c.in.Currency, Amount: c.in.Amount, FeeBPS: c.in.FeeBPS, Items: items,
+		Currency: c.in.Currency, Amount: c.in.Amount, WalletAmount: c.in.WalletAmount, FeeBPS: c.in.FeeBPS, Items: items,
 		WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
 	}).Get(ctx, nil)
 }
@@ -82,7 +106,7 @@ func (c *checkout) authorize(ctx workflow.Context) (activities.AuthorizeResult, 
 		var res activities.AuthorizeResult
 		err := workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Authorize, activities.AuthorizeInput{
 			PaymentID: c.in.PaymentID, OrderID: c.in.OrderID, MethodID: c.in.MethodID,
-			PG: pg, Amount: c.in.Amount, Currency: c.in.Currency,
+			PG: pg, Amount: c.cardAmount(), Currency: c.in.Currency,
 		}).Get(ctx, &res)
 		if err == nil {
 			if i > 0 {
@@ -117,7 +141,7 @@ func (c *checkout) markAuthorized(ctx workflow.Context, auth activities.Authoriz
 
 func (c *checkout) capture(ctx workflow.Context, auth activities.AuthorizeResult) error {
 	return workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Capture, activities.CaptureInput{
-		PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey, Amount: c.in.Amount,
+		PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey, Amount: c.cardAmount(),
 	}).Get(ctx, nil)
 }
 
@@ -178,13 +202,17 @@ func (c *checkout) setStatus(ctx workflow.Context, status string) {
 // started by any other client cannot book an inconsistent payment.
 func validateCheckout(in CheckoutInput) error {
 	switch {
-	case in.PaymentID == "" || in.OrderID == "" || in.CustomerID == "" || in.MethodID == "":
-		return errors.New("payment, order, customer and method ids are required")
+	case in.PaymentID == "" || in.OrderID == "" || in.CustomerID == "":
+		return errors.New("payment, order and customer ids are required")
 	case in.Amount <= 0:
 		return errors.New("amount must be > 0")
+	case in.WalletAmount < 0 || in.WalletAmount > in.Amount:
+		return errors.New("wallet amount must be within 0..amount")
+	case in.WalletAmount < in.Amount && in.MethodID == "":
+		return errors.New("a method is required for the part the wallet does not pay")
 	case len(in.Items) == 0:
 		return errors.New("at least one item is required")
-	case len(in.PGs) == 0:
+	case in.WalletAmount < in.Amount && len(in.PGs) == 0:
 		return errors.New("no PG to route to")
 	case in.FeeBPS < 0 || in.FeeBPS > 10_000:
 		return errors.New("fee rate out of range")

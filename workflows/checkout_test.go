@@ -22,6 +22,8 @@ func newEnv(t *testing.T) testEnv {
 	env.RegisterActivity(&activities.Ledger{})
 	env.RegisterActivity(&activities.Refunds{})
 	env.RegisterActivity(&activities.Methods{})
+	env.RegisterActivity(&activities.Identity{})
+	env.RegisterActivity(&activities.Wallet{})
 	t.Cleanup(func() { env.AssertExpectations(t) })
 	return env
 }

@@ -61,7 +61,7 @@ func dbCtx(ctx workflow.Context) workflow.Context {
 			BackoffCoefficient:     2,
 			MaximumInterval:        30 * time.Second,
 			MaximumAttempts:        40,
-			NonRetryableErrorTypes: []string{activities.ErrNotRefundable, activities.ErrInvalidRequest},
+			NonRetryableErrorTypes: []string{activities.ErrNotRefundable, activities.ErrInvalidRequest, activities.ErrLimitExceeded},
 		},
 	})
 }

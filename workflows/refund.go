@@ -30,9 +30,12 @@ func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
 	}
 	result.Amount = claim.Amount
 
-	err = workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Cancel, activities.CancelInput{
-		Key: "refund:" + in.RefundID, PG: claim.PG, PaymentKey: claim.PaymentKey, Amount: claim.Amount, Reason: in.Reason,
-	}).Get(ctx, nil)
+	// The wallet part of a split payment is given back by the ledger posting alone.
+	if card := claim.Amount - claim.WalletAmount; card > 0 {
+		err = workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Cancel, activities.CancelInput{
+			Key: "refund:" + in.RefundID, PG: claim.PG, PaymentKey: claim.PaymentKey, Amount: card, Reason: in.Reason,
+		}).Get(ctx, nil)
+	}
 	if err != nil {
 		f := activities.FailureOf(err, "provider_error")
 		rerr := workflow.ExecuteLocalActivity(finalCtx(ctx), refunds.ReleaseRefund, activities.ReleaseRefundInput{

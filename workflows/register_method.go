@@ -20,13 +20,13 @@ func RegisterMethod(ctx workflow.Context, in RegisterMethodInput) (RegisterMetho
 	}
 
 	var account *pg.BankAccount
-	holder := ""
+	holder, bankCode, accountNumber := "", "", ""
 	if in.Kind == "bank_account" {
 		if in.BankAccount == nil {
 			return failed(nil, "invalid_request")
 		}
 		account = &pg.BankAccount{BankCode: in.BankAccount.BankCode, AccountNumber: in.BankAccount.AccountNumber, HolderName: in.BankAccount.HolderName}
-		holder = in.BankAccount.HolderName
+		holder, bankCode, accountNumber = in.BankAccount.HolderName, in.BankAccount.BankCode, in.BankAccount.AccountNumber
 		err := workflow.ExecuteLocalActivity(providerCtx(ctx), methods.CheckAccountHolder, activities.CheckHolderInput{
 			BankCode: account.BankCode, AccountNumber: account.AccountNumber, HolderName: account.HolderName,
 		}).Get(ctx, nil)
@@ -53,6 +53,7 @@ func RegisterMethod(ctx workflow.Context, in RegisterMethodInput) (RegisterMetho
 
 	err := workflow.ExecuteLocalActivity(dbCtx(ctx), methods.SaveMethod, activities.SaveMethodInput{
 		MethodID: in.MethodID, CustomerID: in.CustomerID, Kind: in.Kind, HolderName: holder, BillingKeys: keys,
+		BankCode: bankCode, AccountNumber: accountNumber,
 	}).Get(ctx, nil)
 	if err != nil {
 		return result, err

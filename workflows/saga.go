@@ -17,6 +17,17 @@ func (s *saga) add(name string, run func(ctx workflow.Context) error) {
 	s.steps = append(s.steps, compensation{name: name, run: run})
 }
 
+// drop removes the compensation of a step that no longer needs undoing.
+func (s *saga) drop(name string) {
+	kept := s.steps[:0]
+	for _, c := range s.steps {
+		if c.name != name {
+			kept = append(kept, c)
+		}
+	}
+	s.steps = kept
+}
+
 // compensate runs every compensation, newest first, in a disconnected context so
 // it also runs when the workflow is cancelled. It returns the names of those that
 // failed for good; a failure does not stop the others.

@@ -3,18 +3,28 @@
 // with every side effect in an activity.
 package workflows
 
+import "strconv"
+
 // Registered workflow names. They are constants so renaming a Go function never
 // breaks a running workflow.
 const (
 	CheckoutName       = "Checkout"
 	RefundName         = "Refund"
 	RegisterMethodName = "RegisterPaymentMethod"
+	VerifyIdentityName = "VerifyIdentity"
+	TopUpName          = "TopUp"
 )
 
 // Workflow ids are business keys: duplicates collapse and ops can find them.
 func CheckoutID(orderID string) string           { return "checkout-" + orderID }
 func RefundID(paymentID, refundID string) string { return "refund-" + paymentID + "-" + refundID }
 func RegisterMethodID(methodID string) string    { return "method-" + methodID }
+func TopUpID(topUpID string) string              { return "topup-" + topUpID }
+
+// VerifyIdentityID is idv-{customer}-{n}, n counting the customer's verifications from 1.
+func VerifyIdentityID(customerID string, n int64) string {
+	return "idv-" + customerID + "-" + strconv.FormatInt(n, 10)
+}
 
 // Payment statuses, as stored, returned by the API and upserted as PaymentStatus.
 const (
@@ -34,12 +44,15 @@ type CheckoutInput struct {
 	PaymentID  string
 	OrderID    string
 	CustomerID string
-	MethodID   string
+	MethodID   string // pays Amount - WalletAmount; empty when the wallet pays it all
 	Currency   string
 	Amount     int64
-	Items      []CheckoutItem
-	FeeBPS     int64
-	PGs        []string // routing order, primary first
+	// WalletAmount of Amount is paid from the customer's wallet (held, then
+	// posted at capture). 0: card or bank account only.
+	WalletAmount int64
+	Items        []CheckoutItem
+	FeeBPS       int64
+	PGs          []string // routing order, primary first
 }
 
 // CheckoutItem is one producer's share of the order.
