@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -25,6 +27,29 @@ var authRoutes = []struct {
 	{http.MethodGet, "/v1/payments/pay_x", []string{roleApp, roleOps}},
 	{http.MethodPost, "/v1/payments/pay_x/cancel", []string{roleApp}},
 	{http.MethodPost, "/v1/payments/pay_x/refunds", []string{roleApp}},
+	{http.MethodPost, "/v1/identity-verifications", []string{roleApp}},
+	{http.MethodGet, "/v1/identity-verifications/idv_x", []string{roleApp, roleOps}},
+	{http.MethodPost, "/v1/identity-verifications/idv_x/confirm", []string{roleApp}},
+	{http.MethodGet, "/v1/wallets/cus_x", []string{roleApp, roleOps}},
+	{http.MethodGet, "/v1/wallets/cus_x/transactions", []string{roleApp, roleOps}},
+	{http.MethodPost, "/v1/wallets/cus_x/topups", []string{roleApp}},
+	{http.MethodGet, "/v1/wallets/cus_x/topups/tu_x", []string{roleApp, roleOps}},
+}
+
+// The table above is every /v1 route: a new route must declare its roles here.
+func TestAuthTableCoversEveryRoute(t *testing.T) {
+	f := newFixture(t)
+	ids := regexp.MustCompile(`/(cus|pm|pay|idv|tu|prd|sch|run|po)_x`)
+	listed := map[string]bool{}
+	for _, rt := range authRoutes {
+		listed[rt.method+" "+ids.ReplaceAllString(rt.path, "/:")] = true
+	}
+	params := regexp.MustCompile(`/:[a-z_]+`)
+	for _, r := range f.e.Routes() {
+		if strings.HasPrefix(r.Path, "/v1/") {
+			require.True(t, listed[r.Method+" "+params.ReplaceAllString(r.Path, "/:")], "%s %s is missing from authRoutes", r.Method, r.Path)
+		}
+	}
 }
 
 func TestAuth(t *testing.T) {
@@ -145,6 +170,10 @@ func TestCustomerScopedKeysSeeOnlyTheirCustomer(t *testing.T) {
 		{http.MethodPost, "/v1/customers/" + customerA + "/payment-methods", `{"type":"card","pg_auth_key":"ak_x"}`, codeCustomerNotFound},
 		{http.MethodDelete, "/v1/customers/" + customerA + "/payment-methods/" + methodA, "", codeCustomerNotFound},
 		{http.MethodPost, "/v1/checkouts", checkout, codeCustomerNotFound},
+		{http.MethodGet, "/v1/wallets/" + customerA, "", codeCustomerNotFound},
+		{http.MethodGet, "/v1/wallets/" + customerA + "/transactions", "", codeCustomerNotFound},
+		{http.MethodPost, "/v1/wallets/" + customerA + "/topups", fmt.Sprintf(`{"method_id":%q,"amount":1000,"currency":"KRW"}`, methodA), codeCustomerNotFound},
+		{http.MethodPost, "/v1/identity-verifications", fmt.Sprintf(`{"customer_id":%q,"name":"홍길동","phone":"01012345678","birth_date":"19900101"}`, customerA), codeCustomerNotFound},
 	}
 	for i, rt := range routes {
 		t.Run(rt.method+" "+rt.path, func(t *testing.T) {

@@ -43,6 +43,18 @@ func TestNoSensitiveDataInDatabaseLogsOrHistories(t *testing.T) {
 	res = s.checkout(checkoutBody(cus, res.json(t)["id"].(string), orderID()))
 	require.Equal(t, "succeeded", res.json(t)["status"], "%s", res.Body)
 
+	// Identity verification (CI/DI from the provider), a top-up from a bank
+	// account and a split wallet + card checkout.
+	walletCus, bankMethod := s.walletCustomer(1_000_000)
+	s.verify(walletCus)
+	require.Equal(t, 201, s.topUp(walletCus, bankMethod, 20_000).Status)
+	card := s.addCard(walletCus, providersim.CardApprove)
+	res = s.checkout(walletCheckoutBody(walletCus, orderID(), 15_000, map[string]any{"method_id": card, "wallet_amount": 5_000}))
+	require.Equal(t, "succeeded", res.json(t)["status"], "%s", res.Body)
+	ci, di := providersim.PersonIDs("홍길동", "19900101", "01012345678")
+	var walletAccount string
+	require.NoError(t, s.pool.QueryRow(s.ctx, `SELECT account_last4 FROM payment_methods WHERE id = $1`, bankMethod).Scan(&walletAccount))
+
 	places := map[string]string{
 		"database":  s.databaseDump(),
 		"logs":      s.logs.String(),
@@ -56,6 +68,9 @@ func TestNoSensitiveDataInDatabaseLogsOrHistories(t *testing.T) {
 		}
 		require.Empty(t, luhnNumbers(text), "Luhn-valid card-like numbers in %s", where)
 		require.NotContains(t, text, scanAccount, "full account number in %s", where)
+		require.NotContains(t, text, ci, "CI in %s", where)
+		require.NotContains(t, text, di, "DI in %s", where)
+		require.NotRegexp(t, `110\d{5}`+walletAccount, text, "the wallet's account number in %s", where)
 		require.NotRegexp(t, `(?i)"(cvc|cvv)"`, text, "a CVC field in %s", where)
 	}
 }
