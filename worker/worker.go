@@ -29,6 +29,7 @@ type Activities struct {
 	Ledger   *activities.Ledger
 	Refunds  *activities.Refunds
 	Methods  *activities.Methods
+	Payouts  *activities.Payouts
 }
 
 // NewActivities wires the activities to PostgreSQL and to the providers' HTTP
@@ -39,12 +40,14 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 	for _, name := range cfg.PGs() {
 		pgs[name] = pg.NewHTTPClient(name, cfg.SimURL+"/pg/"+name, hc)
 	}
+	bankc := bank.NewHTTPClient(cfg.SimURL+"/bank", hc)
 	return Activities{
 		Payments: &activities.Payments{PGs: pgs, Queries: db.New(pool)},
 		Store:    &activities.Store{Pool: pool},
 		Ledger:   &activities.Ledger{Pool: pool},
 		Refunds:  &activities.Refunds{Pool: pool},
-		Methods:  &activities.Methods{PGs: pgs, Bank: bank.NewHTTPClient(cfg.SimURL+"/bank", hc), Pool: pool},
+		Methods:  &activities.Methods{PGs: pgs, Bank: bankc, Pool: pool},
+		Payouts:  &activities.Payouts{Bank: bankc, Pool: pool},
 	}
 }
 
@@ -57,6 +60,7 @@ func Register(r sdkworker.Registry, acts Activities) {
 	r.RegisterActivity(acts.Ledger)
 	r.RegisterActivity(acts.Refunds)
 	r.RegisterActivity(acts.Methods)
+	r.RegisterActivity(acts.Payouts)
 }
 
 // RegisterWorkflows registers only the workflows (enough for a replayer).
@@ -64,6 +68,8 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.Checkout, workflow.RegisterOptions{Name: workflows.CheckoutName})
 	r.RegisterWorkflowWithOptions(workflows.Refund, workflow.RegisterOptions{Name: workflows.RefundName})
 	r.RegisterWorkflowWithOptions(workflows.RegisterMethod, workflow.RegisterOptions{Name: workflows.RegisterMethodName})
+	r.RegisterWorkflowWithOptions(workflows.PayoutRun, workflow.RegisterOptions{Name: workflows.PayoutRunName})
+	r.RegisterWorkflowWithOptions(workflows.Payout, workflow.RegisterOptions{Name: workflows.PayoutName})
 }
 
 // New returns a worker on the task queue with everything registered.

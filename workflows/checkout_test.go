@@ -22,6 +22,7 @@ func newEnv(t *testing.T) testEnv {
 	env.RegisterActivity(&activities.Ledger{})
 	env.RegisterActivity(&activities.Refunds{})
 	env.RegisterActivity(&activities.Methods{})
+	env.RegisterActivity(&activities.Payouts{})
 	t.Cleanup(func() { env.AssertExpectations(t) })
 	return env
 }
