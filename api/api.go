@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/client"
 
+	"github.com/paysaga/paysaga/adapters/bank"
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
 )
@@ -23,6 +24,7 @@ type Deps struct {
 	Queries  *db.Queries
 	Temporal client.Client
 	Log      zerolog.Logger
+	Bank     bank.Client // account-holder checks when producers register
 }
 
 // API-key roles. ops is read-only.
@@ -41,6 +43,7 @@ type server struct {
 	q        *db.Queries
 	temporal client.Client
 	log      zerolog.Logger
+	bank     bank.Client
 }
 
 // New builds the Echo instance with every route, the middleware and the error handler.
@@ -49,7 +52,7 @@ func New(d Deps) *echo.Echo {
 }
 
 func newServer(d Deps) *server {
-	return &server{cfg: d.Config, pool: d.Pool, q: d.Queries, temporal: d.Temporal, log: d.Log}
+	return &server{cfg: d.Config, pool: d.Pool, q: d.Queries, temporal: d.Temporal, log: d.Log, bank: d.Bank}
 }
 
 func (s *server) routes() *echo.Echo {
@@ -78,5 +81,17 @@ func (s *server) routes() *echo.Echo {
 	v1.GET("/payments/:id", s.getPayment, s.auth(roleApp, roleOps))
 	v1.POST("/payments/:id/cancel", s.cancelPayment, s.auth(roleApp), s.idempotent(idemRequired))
 	v1.POST("/payments/:id/refunds", s.createRefund, s.auth(roleApp), s.idempotent(idemRequired))
+
+	v1.POST("/producers", s.createProducer, s.auth(roleFinance), s.idempotent(idemOptional))
+	v1.GET("/producers/:id/balance", s.producerBalance, s.auth(roleFinance, roleOps))
+	v1.GET("/producers/:id/statements", s.producerStatement, s.auth(roleFinance, roleOps))
+	v1.POST("/payout-schedules", s.createPayoutSchedule, s.auth(roleFinance))
+	v1.GET("/payout-schedules", s.listPayoutSchedules, s.auth(roleFinance, roleOps))
+	v1.GET("/payout-schedules/:id", s.getPayoutSchedule, s.auth(roleFinance, roleOps))
+	v1.PATCH("/payout-schedules/:id", s.patchPayoutSchedule, s.auth(roleFinance))
+	v1.DELETE("/payout-schedules/:id", s.deletePayoutSchedule, s.auth(roleFinance))
+	v1.POST("/payout-schedules/:id/trigger", s.triggerPayoutSchedule, s.auth(roleFinance))
+	v1.GET("/payout-runs/:id", s.getPayoutRun, s.auth(roleFinance, roleOps))
+	v1.POST("/payouts/:id/approve", s.approvePayout, s.auth(roleFinance))
 	return e
 }

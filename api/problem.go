@@ -47,6 +47,15 @@ const (
 	codeProviderError          = "provider_error"
 	codeProviderUnavailable    = "provider_unavailable"
 	codeRegistrationFailed     = "registration_failed"
+	codeHolderMismatch         = "holder_mismatch"
+	codeProducerExists         = "producer_exists"
+	codeProducerNotFound       = "producer_not_found"
+	codeScheduleExists         = "schedule_exists"
+	codeScheduleNotFound       = "schedule_not_found"
+	codeInvalidSchedule        = "invalid_schedule"
+	codePayoutRunNotFound      = "payout_run_not_found"
+	codePayoutNotFound         = "payout_not_found"
+	codePayoutNotAwaiting      = "payout_not_awaiting_approval"
 )
 
 // Problem is an RFC 9457 problem detail. Handlers return it as an error; the
