@@ -20,7 +20,8 @@ commands:
   sim        serve the provider sandbox
   migrate    apply database migrations and exit
   services   start throwaway PostgreSQL + Temporal, run a command with them (-- cmd args...)
-  bench      measure checkouts over HTTP against a bare Temporal workflow
+  bench      measure checkouts over HTTP against a bare Temporal workflow (-payouts N: a payout run over N producers)
+  payouts    finance CLI: payout schedules, runs, approvals (see paysaga payouts help)
 
 Settings come from the environment (see README.md, "Configuration").
 `
@@ -33,6 +34,7 @@ var commands = map[string]func(ctx context.Context, args []string) error{
 	"migrate":  runMigrate,
 	"services": runServices,
 	"bench":    runBench,
+	"payouts":  runPayouts,
 }
 
 func main() {
