@@ -48,7 +48,6 @@ type financeClient struct {
 	out       io.Writer
 }
 
-
 func (c financeClient) run(ctx context.Context, args []string) error {
 	cmd, rest := split(args)
 	switch cmd {
