@@ -80,7 +80,7 @@ func withRunDefaults(in PayoutRunInput) PayoutRunInput {
 		in.Concurrency = 50
 	}
 	if in.PagesPerRun <= 0 {
-		in.PagesPerRun = 2
+		in.PagesPerRun = 1
 	}
 	return in
 }
