@@ -105,3 +105,21 @@ func TestClaimPayablesOncePerPeriodAndCarryNegativesForward(t *testing.T) {
 	got = claim(t, p, "run-5", "20261130", time.Now().Add(72*time.Hour+time.Second))
 	require.Equal(t, map[string]int64{"recent": 2_000}, got)
 }
+
+func TestRegisteredProducerFeeRateAppliesAtCheckout(t *testing.T) {
+	pool := testenv.Pool(t)
+	ctx := context.Background()
+	_, err := db.New(pool).CreateProducer(ctx, db.CreateProducerParams{ID: "A", Name: "A", BankCode: "004",
+		AccountNumber: "1234567890", HolderName: "홍길동", FeeBps: 500})
+	require.NoError(t, err)
+	capturedPayment(t, pool) // A 10,000 at its own 5%, B 5,000 at the platform's 3%
+	items, err := db.New(pool).ListPaymentItems(ctx, "pay_1")
+	require.NoError(t, err)
+	fees := map[string]int64{}
+	for _, it := range items {
+		fees[it.ProducerID] = it.Fee
+	}
+	require.Equal(t, map[string]int64{"A": 500, "B": 150}, fees)
+	require.Equal(t, int64(-9_500), balance(t, pool, "producer:A:payable"))
+	require.Equal(t, int64(-650), balance(t, pool, "revenue:fees"))
+}
