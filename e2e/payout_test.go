@@ -133,10 +133,41 @@ func TestPayoutRunPaysEveryProducerOnceAndHoldsTheOneTheBankRefuses(t *testing.T
 	require.Equal(t, 422, res.Status, "%s", res.Body)
 	require.Equal(t, "holder_mismatch", res.json(t)["code"])
 	require.Equal(t, 404, f.call("GET", "/v1/producers/"+f.id("x")+"/balance", financeKey, nil, nil).Status)
-	res = f.call("POST", "/v1/payout-schedules", financeKey, map[string]any{"id": f.prefix + "-bad", "cron": "every day"}, nil)
-	require.Equal(t, 422, res.Status, "%s", res.Body)
+	res = f.call("POST", "/v1/payout-schedules", financeKey, map[string]any{"id": f.prefix + "-bad", "cron": "61 25 * * *"}, nil)
+	require.Equal(t, 422, res.Status, "the server's cron parser refuses it: %s", res.Body)
+	require.Equal(t, "invalid_schedule", res.json(t)["code"])
 	require.Equal(t, 404, f.call("GET", "/v1/payout-schedules/"+f.prefix+"-bad", financeKey, nil, nil).Status)
 	require.Equal(t, 403, f.call("POST", "/v1/producers", appKey, map[string]any{}, nil).Status, "finance only")
+	bad := f.prefix + "-bad"
+	for name, body := range map[string]map[string]any{
+		"cron and interval": {"id": bad, "cron": "0 10 * * *", "interval": "24h"},
+		"neither":           {"id": bad},
+		"short interval":    {"id": bad, "interval": "10s"},
+		"time zone":         {"id": bad, "cron": "0 10 * * *", "time_zone": "Mars/Olympus"},
+		"cycle":             {"id": bad, "cron": "0 10 * * *", "cycle": "hourly"},
+		"threshold":         {"id": bad, "cron": "0 10 * * *", "approval_threshold": -1},
+		"unknown field":     {"id": bad, "cron": "0 10 * * *", "overlap": "allow_all"},
+		"id":                {"id": "no spaces please", "cron": "0 10 * * *"},
+	} {
+		res := f.call("POST", "/v1/payout-schedules", financeKey, body, nil)
+		require.Contains(t, []int{400, 422}, res.Status, "%s: %s", name, res.Body)
+		require.Equal(t, "application/problem+json", res.Header.Get("Content-Type"), name)
+	}
+	require.Equal(t, 404, f.call("GET", "/v1/payout-schedules/"+bad, financeKey, nil, nil).Status, "no schedule was created")
+	for name, body := range map[string]map[string]any{
+		"account":  {"id": f.id("y"), "name": "y", "bank_account": map[string]any{"bank_code": "004", "account_number": "12-34", "holder_name": "홍길동"}},
+		"fee":      {"id": f.id("y"), "name": "y", "fee_bps": 10_001, "bank_account": map[string]any{"bank_code": "004", "account_number": "1100000008", "holder_name": "홍길동"}},
+		"no bank":  {"id": f.id("y"), "name": "y"},
+		"cycle":    {"id": f.id("y"), "name": "y", "settlement_days": -1, "bank_account": map[string]any{"bank_code": "004", "account_number": "1100000008", "holder_name": "홍길동"}},
+		"producer": {"id": "a/b", "name": "y", "bank_account": map[string]any{"bank_code": "004", "account_number": "1100000008", "holder_name": "홍길동"}},
+	} {
+		res := f.call("POST", "/v1/producers", financeKey, body, nil)
+		require.Equal(t, 422, res.Status, "%s: %s", name, res.Body)
+	}
+	require.Equal(t, 404, f.call("GET", "/v1/producers/"+f.id("y")+"/balance", financeKey, nil, nil).Status, "no producer was created")
+	res = f.call("POST", "/v1/producers", financeKey, map[string]any{"id": f.id("a"), "name": "again",
+		"bank_account": map[string]any{"bank_code": "004", "account_number": "1100000001", "holder_name": "홍길동"}}, nil)
+	require.Equal(t, 409, res.Status, "%s", res.Body)
 
 	f.sale(map[string]int64{"a": 10_000, "b": 5_000}) // nets 9,700 and 4,850
 	f.sale(map[string]int64{"a": 2_000, "c": 4_000})  // nets 1,940 and 3,880

@@ -42,7 +42,7 @@ func Payout(ctx workflow.Context, in PayoutInput) (PayoutResult, error) {
 		return p.end(ctx, activities.PayoutFailed, "ledger_error")
 	}
 	p.setStatus(ctx, activities.PayoutPaid)
-	p.result = PayoutResult{PayoutID: in.PayoutID, Status: activities.PayoutPaid}
+	p.result = PayoutResult{PayoutID: in.PayoutID, Amount: in.Amount, Status: activities.PayoutPaid}
 	return p.result, nil
 }
 
@@ -98,7 +98,7 @@ func (p *payout) end(ctx workflow.Context, status, reason string) (PayoutResult,
 		return p.result, err
 	}
 	p.setStatus(disconnected(ctx), status)
-	p.result = PayoutResult{PayoutID: p.in.PayoutID, Status: status, Reason: reason}
+	p.result = PayoutResult{PayoutID: p.in.PayoutID, Amount: p.in.Amount, Status: status, Reason: reason}
 	return p.result, nil
 }
 

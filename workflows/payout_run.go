@@ -116,24 +116,21 @@ func fixPeriod(ctx workflow.Context, in *PayoutRunInput) error {
 }
 
 // settlePage starts the page's payouts with at most in.Concurrency in flight and
-// waits for those that do not need approval.
+// waits for those that do not need approval; those that do are only confirmed
+// started. Starts are not awaited one by one: a window of children starts in
+// one workflow task.
 func settlePage(ctx workflow.Context, in PayoutRunInput, claimed []activities.ClaimedPayout, totals *PayoutTotals) {
 	sel := workflow.NewSelector(ctx)
 	inFlight := 0
+	var waiting []workflow.ChildWorkflowFuture
 	for _, c := range claimed {
 		if inFlight >= in.Concurrency {
 			sel.Select(ctx)
 			inFlight--
 		}
 		f := startPayout(ctx, in, c)
-		if err := f.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
-			// Already started by an earlier attempt of this run: it goes on by itself.
-			workflow.GetLogger(ctx).Warn("payout not started", "payout_id", c.PayoutID, "error", err)
-			continue
-		}
-		totals.Started++
 		if c.NeedsApproval {
-			totals.AwaitingApproval++
+			waiting = append(waiting, f)
 			continue
 		}
 		inFlight++
@@ -141,6 +138,14 @@ func settlePage(ctx workflow.Context, in PayoutRunInput, claimed []activities.Cl
 	}
 	for ; inFlight > 0; inFlight-- {
 		sel.Select(ctx)
+	}
+	for _, f := range waiting {
+		if err := f.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+			tallyStartError(ctx, err, totals)
+			continue
+		}
+		totals.Started++
+		totals.AwaitingApproval++
 	}
 }
 
@@ -163,18 +168,31 @@ func startPayout(ctx workflow.Context, in PayoutRunInput, c activities.ClaimedPa
 func tally(ctx workflow.Context, f workflow.Future, totals *PayoutTotals) {
 	var r PayoutResult
 	if err := f.Get(ctx, &r); err != nil {
-		totals.Failed++
-		workflow.GetLogger(ctx).Error("payout workflow failed", "error", err)
+		tallyStartError(ctx, err, totals)
 		return
 	}
+	totals.Started++
 	switch r.Status {
 	case activities.PayoutPaid:
 		totals.Paid++
+		totals.PaidAmount += r.Amount
 	case activities.PayoutHeld:
 		totals.Held++
 	default:
 		totals.Failed++
 	}
+}
+
+// tallyStartError counts a payout that did not run here: already started by an
+// earlier attempt of this run (it goes on by itself), or a workflow failure.
+func tallyStartError(ctx workflow.Context, err error, totals *PayoutTotals) {
+	var already *temporal.ChildWorkflowExecutionAlreadyStartedError
+	if errors.As(err, &already) {
+		totals.AlreadyStarted++
+		return
+	}
+	totals.Failed++
+	workflow.GetLogger(ctx).Error("payout workflow failed", "error", err)
 }
 
 var errNotAwaiting = errors.New("the payout is not awaiting approval")

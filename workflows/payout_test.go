@@ -66,7 +66,7 @@ func TestPayoutNotApprovedInTimeIsHeld(t *testing.T) {
 	onPayoutStatus(env, activities.PayoutAwaitingApproval, "").Return(nil).Once()
 	onPayoutStatus(env, activities.PayoutHeld, "approval_timeout").Return(nil).Once()
 	res := runPayout(t, env, payoutInput(true))
-	require.Equal(t, PayoutResult{PayoutID: "payout-farm-a-20261125", Status: activities.PayoutHeld, Reason: "approval_timeout"}, res)
+	require.Equal(t, PayoutResult{PayoutID: "payout-farm-a-20261125", Amount: 9_700, Status: activities.PayoutHeld, Reason: "approval_timeout"}, res)
 }
 
 func TestPayoutApproveIsRejectedWhenNotAwaiting(t *testing.T) {
@@ -133,35 +133,59 @@ func TestPayoutTransferFoundAfterAmbiguousFailureIsBooked(t *testing.T) {
 	require.Equal(t, activities.PayoutPaid, res.Status, "the bank has it under our key: book it, never hold it")
 }
 
-func TestPayoutRunFansOutAndContinuesAsNew(t *testing.T) {
+// runFixture mocks two pages of claims (a, b | c, d; b needs approval) and the
+// payout workflow, which records the order payouts start in.
+func runFixture(t *testing.T, lastPage bool) (testEnv, *[]string) {
 	env := newEnv(t)
 	env.RegisterWorkflowWithOptions(Payout, workflow.RegisterOptions{Name: PayoutName})
 	env.OnActivity(payouts.StartRun, mock.Anything, mock.MatchedBy(func(in activities.StartRunInput) bool {
 		return in.Period == "20261125" && in.ScheduleID == "daily"
 	})).Return(nil).Once()
-	page := func(after string, ids ...string) activities.ClaimPageResult {
-		r := activities.ClaimPageResult{Producers: len(ids), LastID: ids[len(ids)-1], Done: len(ids) < 2}
+	page := func(done bool, ids ...string) activities.ClaimPageResult {
+		r := activities.ClaimPageResult{Producers: len(ids), Done: done}
 		for _, id := range ids {
+			r.LastID = id
 			r.Payouts = append(r.Payouts, activities.ClaimedPayout{PayoutID: "payout-" + id + "-20261125", ProducerID: id, Amount: 100, NeedsApproval: id == "b"})
 		}
 		return r
 	}
-	env.OnActivity(payouts.ClaimPage, mock.Anything, mock.MatchedBy(func(in activities.ClaimPageInput) bool { return in.AfterID == "" })).Return(page("", "a", "b"), nil).Once()
-	env.OnActivity(payouts.ClaimPage, mock.Anything, mock.MatchedBy(func(in activities.ClaimPageInput) bool { return in.AfterID == "b" })).Return(page("b", "c", "d"), nil).Once()
-	var started []string
+	after := func(id string) any {
+		return mock.MatchedBy(func(in activities.ClaimPageInput) bool { return in.AfterID == id && in.Period == "20261125" })
+	}
+	env.OnActivity(payouts.ClaimPage, mock.Anything, after("")).Return(page(false, "a", "b"), nil).Once()
+	env.OnActivity(payouts.ClaimPage, mock.Anything, after("b")).Return(page(lastPage, "c", "d"), nil).Once()
+	started := &[]string{}
 	env.OnWorkflow(PayoutName, mock.Anything, mock.Anything).Return(func(ctx workflow.Context, in PayoutInput) (PayoutResult, error) {
-		started = append(started, in.ProducerID)
+		*started = append(*started, in.ProducerID)
 		if in.NeedsApproval {
 			_ = workflow.Sleep(ctx, time.Hour) // left waiting; the run does not wait for it
 		}
-		return PayoutResult{PayoutID: in.PayoutID, Status: activities.PayoutPaid}, nil
+		return PayoutResult{PayoutID: in.PayoutID, Amount: in.Amount, Status: activities.PayoutPaid}, nil
 	})
+	// 01:00 UTC is 10:00 in Seoul: the period is that day there.
 	env.SetStartTime(time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC))
+	return env, started
+}
+
+func TestPayoutRunContinuesAsNewAfterAPage(t *testing.T) {
+	env, started := runFixture(t, false)
 	env.ExecuteWorkflow(PayoutRun, PayoutRunInput{ScheduleID: "daily", PageSize: 2, Concurrency: 1, PagesPerRun: 2})
 	require.True(t, env.IsWorkflowCompleted())
 	var can *workflow.ContinueAsNewError
 	require.ErrorAs(t, env.GetWorkflowError(), &can, "after two pages the run continues as new")
-	require.Equal(t, []string{"a", "b", "c", "d"}, started)
+	require.Equal(t, []string{"a", "b", "c", "d"}, *started)
+}
+
+func TestPayoutRunSettlesEveryPageAndCompletes(t *testing.T) {
+	env, started := runFixture(t, true)
+	env.OnActivity(payouts.CompleteRun, mock.Anything, mock.Anything).Return(nil).Once()
+	env.ExecuteWorkflow(PayoutRun, PayoutRunInput{ScheduleID: "daily", PageSize: 2, Concurrency: 1, PagesPerRun: 5})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var totals PayoutTotals
+	require.NoError(t, env.GetWorkflowResult(&totals))
+	require.Equal(t, PayoutTotals{Producers: 4, Started: 4, Paid: 3, AwaitingApproval: 1, PaidAmount: 300}, totals)
+	require.ElementsMatch(t, []string{"a", "b", "c", "d"}, *started)
 }
 
 func nonRetryableTest(typ, code string) error {

@@ -147,6 +147,7 @@ type PayoutTotals struct {
 	Paid, Held       int
 	Failed           int
 	AwaitingApproval int // started and left waiting for finance
+	AlreadyStarted   int // started by an earlier attempt; not counted again
 	PaidAmount       int64
 }
 
@@ -161,6 +162,7 @@ type PayoutInput struct {
 
 type PayoutResult struct {
 	PayoutID string
+	Amount   int64
 	Status   string // paid | held | failed
 	Reason   string // stable code when held or failed
 }
