@@ -144,8 +144,9 @@ type balanceResponse struct {
 	// Payable is what the ledger owes the producer now (negative: it owes us,
 	// carried forward against future sales).
 	Payable int64 `json:"payable"`
-	// PayableAtCutoff is what a run cutting off now would pay: activity at least
-	// settlement_days old, less payouts claimed and not yet booked.
+	// PayableAtCutoff is what a run cutting off at ?cutoff= (default now; e.g. a
+	// schedule's next run) would pay for what is booked so far: activity at least
+	// settlement_days old at the cut-off, less payouts claimed and not yet booked.
 	PayableAtCutoff int64     `json:"payable_at_cutoff"`
 	InFlight        int64     `json:"in_flight"`
 	Cutoff          time.Time `json:"cutoff"`
@@ -164,6 +165,15 @@ func (s *server) producerBalance(c echo.Context) error {
 		return internalError(fmt.Errorf("balance of %s: %w", p.ID, err))
 	}
 	now := time.Now().UTC()
+	if q := c.QueryParam("cutoff"); q != "" {
+		t, perr := time.Parse(time.RFC3339, q)
+		if perr != nil {
+			var v validation
+			v.add(codeValidationFailed, "cutoff", "must be an RFC 3339 time, e.g. 2026-11-26T01:00:00Z")
+			return v.err()
+		}
+		now = t.UTC()
+	}
 	eligible, err := s.q.ProducerEligible(ctx, db.ProducerEligibleParams{ProducerID: p.ID, Currency: currency,
 		Cutoff: pgtype.Timestamptz{Time: now, Valid: true}, SettlementDays: p.SettlementDays})
 	if err != nil {

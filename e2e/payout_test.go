@@ -43,7 +43,7 @@ func (f *payoutFixture) sale(items map[string]int64) {
 	f.t.Helper()
 	var total int64
 	var lines []map[string]any
-	for _, name := range []string{"a", "b", "c"} {
+	for _, name := range []string{"a", "b", "c", "d"} {
 		if amt, ok := items[name]; ok {
 			lines = append(lines, map[string]any{"producer_id": f.id(name), "amount": amt})
 			total += amt
@@ -126,6 +126,8 @@ func TestPayoutRunPaysEveryProducerOnceAndHoldsTheOneTheBankRefuses(t *testing.T
 	f.producer("a", "1100000001")
 	f.producer("b", "1100000002")
 	f.producer("c", "9980000003") // a closed account: the bank refuses transfers to it
+	f.producer("d", "1100000004") // the account changes hands before the payout
+	require.NoError(t, f.sim.SetBankAccount(f.ctx, providersim.BankAccount{BankCode: "004", AccountNumber: "1100000004", HolderName: "김철수", Balance: 0}))
 
 	// Bad input writes nothing and starts nothing.
 	res := f.call("POST", "/v1/producers", financeKey, map[string]any{"id": f.id("x"), "name": "x",
@@ -171,9 +173,13 @@ func TestPayoutRunPaysEveryProducerOnceAndHoldsTheOneTheBankRefuses(t *testing.T
 
 	f.sale(map[string]int64{"a": 10_000, "b": 5_000}) // nets 9,700 and 4,850
 	f.sale(map[string]int64{"a": 2_000, "c": 4_000})  // nets 1,940 and 3,880
+	f.sale(map[string]int64{"d": 1_000})              // nets 970
 	bal := f.call("GET", "/v1/producers/"+f.id("a")+"/balance", financeKey, nil, nil).json(t)
 	require.EqualValues(t, 11_640, bal["payable"])
 	require.EqualValues(t, 11_640, bal["payable_at_cutoff"])
+	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	bal = f.call("GET", "/v1/producers/"+f.id("a")+"/balance?cutoff="+past, financeKey, nil, nil).json(t)
+	require.EqualValues(t, 0, bal["payable_at_cutoff"], "nothing was sold before that cut-off")
 
 	sched := f.schedule(0)
 	defer f.deleteSchedule(sched)
@@ -190,9 +196,11 @@ func TestPayoutRunPaysEveryProducerOnceAndHoldsTheOneTheBankRefuses(t *testing.T
 	require.Equal(t, "paid", got[f.id("b")]["status"])
 	require.Equal(t, "held", got[f.id("c")]["status"])
 	require.Equal(t, "account_closed", got[f.id("c")]["reason"])
+	require.Equal(t, "held", got[f.id("d")]["status"])
+	require.Equal(t, "holder_mismatch", got[f.id("d")]["reason"], "no money to an account that is no longer the producer's")
 	totals := run["totals"].(map[string]any)
 	require.EqualValues(t, map[string]any{"count": 2.0, "amount": 16_490.0}, totals["paid"])
-	require.EqualValues(t, map[string]any{"count": 1.0, "amount": 3_880.0}, totals["held"])
+	require.EqualValues(t, map[string]any{"count": 2.0, "amount": 4_850.0}, totals["held"])
 
 	require.Zero(t, f.balance("producer:"+f.id("a")+":payable"))
 	require.Zero(t, f.balance("producer:"+f.id("b")+":payable"))

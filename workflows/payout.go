@@ -70,6 +70,9 @@ func (p *payout) awaitApproval(ctx workflow.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	// Accept approvals from now on: one may arrive in the same task that records
+	// the status finance reads before approving.
+	p.awaiting = true
 	err = workflow.ExecuteLocalActivity(dbCtx(ctx), payouts.SetPayoutStatus, activities.SetPayoutStatusInput{
 		PayoutID: p.in.PayoutID, Status: activities.PayoutAwaitingApproval,
 	}).Get(ctx, nil)
@@ -77,7 +80,6 @@ func (p *payout) awaitApproval(ctx workflow.Context) (bool, error) {
 		return false, err
 	}
 	p.setStatus(ctx, activities.PayoutAwaitingApproval)
-	p.awaiting = true
 	ok, err := workflow.AwaitWithTimeout(ctx, p.in.ApprovalTimeout, func() bool { return p.approval != nil })
 	p.awaiting = false
 	if err != nil || !ok {
