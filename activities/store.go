@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -40,15 +41,20 @@ type ItemInput struct {
 }
 
 // CreatePayment writes the payment, its items with their fees fixed now, and the
-// first timeline step, in one transaction.
+// first timeline step, in one transaction. An item's fee is at its producer's
+// registered rate, or at in.FeeBPS (the platform rate) for an unregistered one.
 func (s *Store) CreatePayment(ctx context.Context, in CreatePaymentInput) error {
-	var fees int64
-	fee := make([]int64, len(in.Items))
-	for i, it := range in.Items {
-		fee[i] = ledger.Fee(it.Amount, in.FeeBPS)
-		fees += fee[i]
-	}
 	return s.inTx(ctx, func(q *db.Queries) error {
+		var fees int64
+		fee := make([]int64, len(in.Items))
+		for i, it := range in.Items {
+			bps, err := feeRate(ctx, q, it.ProducerID, in.FeeBPS)
+			if err != nil {
+				return err
+			}
+			fee[i] = ledger.Fee(it.Amount, bps)
+			fees += fee[i]
+		}
 		_, err := q.CreatePayment(ctx, db.CreatePaymentParams{
 			ID: in.PaymentID, OrderID: in.OrderID, CustomerID: in.CustomerID, MethodID: text(in.MethodID),
 			Currency: in.Currency, Amount: in.Amount, FeeAmount: fees, WorkflowID: in.WorkflowID, WalletAmount: in.WalletAmount,
@@ -66,6 +72,17 @@ func (s *Store) CreatePayment(ctx context.Context, in CreatePaymentInput) error 
 		}
 		return recordEvent(ctx, q, in.PaymentID, "created", map[string]string{"amount": fmt.Sprint(in.Amount), "currency": in.Currency})
 	})
+}
+
+func feeRate(ctx context.Context, q *db.Queries, producerID string, platformBPS int64) (int64, error) {
+	p, err := q.GetProducer(ctx, producerID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return platformBPS, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("fee rate of %s: %w", producerID, err)
+	}
+	return p.FeeBps, nil
 }
 
 type MarkAuthorizedInput struct {

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"golang.org/x/time/rate"
 
+	"github.com/paysaga/paysaga/adapters/bank"
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/metrics"
@@ -31,6 +32,7 @@ type Deps struct {
 	// DataConverter is the Temporal client's (payloads are encrypted); nil means
 	// Temporal's default.
 	DataConverter converter.DataConverter
+	Bank          bank.Client // account-holder checks when producers register
 }
 
 // API-key roles. ops is read-only.
@@ -53,6 +55,7 @@ type server struct {
 	metrics  *metrics.Metrics
 	// dataConverter reads workflow inputs from history, as the client wrote them.
 	dataConverter converter.DataConverter
+	bank          bank.Client
 }
 
 // New builds the Echo instance with every route, the middleware and the error handler.
@@ -61,7 +64,7 @@ func New(d Deps) *echo.Echo {
 }
 
 func newServer(d Deps) *server {
-	s := &server{cfg: d.Config, pool: d.Pool, q: d.Queries, temporal: d.Temporal, log: d.Log, metrics: d.Metrics, dataConverter: d.DataConverter}
+	s := &server{cfg: d.Config, pool: d.Pool, q: d.Queries, temporal: d.Temporal, log: d.Log, metrics: d.Metrics, dataConverter: d.DataConverter, bank: d.Bank}
 	if s.dataConverter == nil {
 		s.dataConverter = converter.GetDefaultDataConverter()
 	}
@@ -110,5 +113,17 @@ func (s *server) routes() *echo.Echo {
 	v1.GET("/wallets/:customer_id/transactions", s.listWalletTransactions, s.auth(roleApp, roleOps))
 	v1.POST("/wallets/:customer_id/topups", s.createTopUp, s.auth(roleApp), s.idempotent(idemRequired))
 	v1.GET("/wallets/:customer_id/topups/:topup_id", s.getTopUp, s.auth(roleApp, roleOps))
+
+	v1.POST("/producers", s.createProducer, s.auth(roleFinance), s.idempotent(idemOptional))
+	v1.GET("/producers/:id/balance", s.producerBalance, s.auth(roleFinance, roleOps))
+	v1.GET("/producers/:id/statements", s.producerStatement, s.auth(roleFinance, roleOps))
+	v1.POST("/payout-schedules", s.createPayoutSchedule, s.auth(roleFinance))
+	v1.GET("/payout-schedules", s.listPayoutSchedules, s.auth(roleFinance, roleOps))
+	v1.GET("/payout-schedules/:id", s.getPayoutSchedule, s.auth(roleFinance, roleOps))
+	v1.PATCH("/payout-schedules/:id", s.patchPayoutSchedule, s.auth(roleFinance))
+	v1.DELETE("/payout-schedules/:id", s.deletePayoutSchedule, s.auth(roleFinance))
+	v1.POST("/payout-schedules/:id/trigger", s.triggerPayoutSchedule, s.auth(roleFinance))
+	v1.GET("/payout-runs/:id", s.getPayoutRun, s.auth(roleFinance, roleOps))
+	v1.POST("/payouts/:id/approve", s.approvePayout, s.auth(roleFinance))
 	return e
 }

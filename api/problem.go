@@ -54,6 +54,15 @@ const (
 	codeWalletCapExceeded      = "wallet_cap_exceeded"
 	codeDailyTopUpExceeded     = "daily_topup_limit_exceeded"
 	codeTopUpNotFound          = "topup_not_found"
+	codeHolderMismatch         = "holder_mismatch"
+	codeProducerExists         = "producer_exists"
+	codeProducerNotFound       = "producer_not_found"
+	codeScheduleExists         = "schedule_exists"
+	codeScheduleNotFound       = "schedule_not_found"
+	codeInvalidSchedule        = "invalid_schedule"
+	codePayoutRunNotFound      = "payout_run_not_found"
+	codePayoutNotFound         = "payout_not_found"
+	codePayoutNotAwaiting      = "payout_not_awaiting_approval"
 )
 
 // Problem is an RFC 9457 problem detail. Handlers return it as an error; the

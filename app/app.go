@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
+	"github.com/paysaga/paysaga/adapters/bank"
 	"github.com/paysaga/paysaga/api"
 	"github.com/paysaga/paysaga/codec"
 	"github.com/paysaga/paysaga/config"
@@ -115,7 +116,8 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 		}
 	}
 	if parts.API {
-		a.HTTP = api.New(api.Deps{Config: cfg, Pool: a.Pool, Queries: db.New(a.Pool), Temporal: a.Temporal, Log: logger, Metrics: a.Metrics, DataConverter: dc})
+		bankc := bank.NewHTTPClient(cfg.SimURL+"/bank", &http.Client{Timeout: cfg.ProviderTimeout})
+		a.HTTP = api.New(api.Deps{Config: cfg, Pool: a.Pool, Queries: db.New(a.Pool), Temporal: a.Temporal, Log: logger, Metrics: a.Metrics, DataConverter: dc, Bank: bankc})
 	}
 	return a, nil
 }

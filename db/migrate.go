@@ -30,7 +30,10 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	if err != nil {
 		return fmt.Errorf("migration lock: %w", err)
 	}
-	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, dir, goose.WithSessionLocker(locker))
+	// Out of order: branches take migration numbers in parallel (00002 wallet,
+	// 00003 payouts), so a database may have 00003 applied before 00002 exists.
+	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, dir,
+		goose.WithSessionLocker(locker), goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}

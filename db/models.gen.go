@@ -138,6 +138,45 @@ type PaymentMethodBillingKey struct {
 	CreatedAt  pgtype.Timestamptz
 }
 
+type Payout struct {
+	ID                string
+	ProducerID        string
+	Period            string
+	RunID             string
+	Currency          string
+	Amount            int64
+	Status            string
+	Reason            string
+	ApprovedBy        string
+	BankTransactionID string
+	CreatedAt         pgtype.Timestamptz
+	UpdatedAt         pgtype.Timestamptz
+}
+
+type PayoutRun struct {
+	ID          string
+	ScheduleID  string
+	Period      string
+	Cutoff      pgtype.Timestamptz
+	Currency    string
+	Status      string
+	CreatedAt   pgtype.Timestamptz
+	CompletedAt pgtype.Timestamptz
+}
+
+type Producer struct {
+	ID             string
+	Name           string
+	BankCode       string
+	AccountNumber  string
+	HolderName     string
+	FeeBps         int64
+	SettlementDays int32
+	PayoutHold     bool
+	CreatedAt      pgtype.Timestamptz
+	UpdatedAt      pgtype.Timestamptz
+}
+
 type Refund struct {
 	ID             string
 	PaymentID      string

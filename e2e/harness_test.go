@@ -33,8 +33,9 @@ import (
 )
 
 const (
-	appKey = "e2e-app-key"
-	opsKey = "e2e-ops-key"
+	appKey     = "e2e-app-key"
+	opsKey     = "e2e-ops-key"
+	financeKey = "e2e-finance-key"
 )
 
 // stack is one isolated paysaga: its own database, task queue and sandbox,
@@ -96,6 +97,7 @@ func newStack(t *testing.T, tune ...func(*config.Config)) *stack {
 	q := db.New(a.Pool)
 	require.NoError(t, api.EnsureAPIKey(ctx, q, "app", "e2e app", appKey))
 	require.NoError(t, api.EnsureAPIKey(ctx, q, "ops", "e2e ops", opsKey))
+	require.NoError(t, api.EnsureAPIKey(ctx, q, "finance", "e2e finance", financeKey))
 	return &stack{t: t, ctx: ctx, app: a, url: srv.URL, sim: providersim.NewAdminClient(simSrv.URL, nil), pool: a.Pool, logs: logs}
 }
 

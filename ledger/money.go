@@ -127,3 +127,24 @@ func allocate(items []Item, t int64) []int64 {
 	}
 	return out
 }
+
+// BankPayouts is the account money paid out to producers' banks leaves through.
+const BankPayouts = "bank:payouts"
+
+// PayoutJournal books a transfer to a producer: what we owed it (its payable)
+// went out through the bank. Key payout:{producer}:{period}: once per period.
+func PayoutJournal(producerID, period, currency string, amount int64) Journal {
+	return Journal{
+		Key:         PayoutKey(producerID, period),
+		Kind:        "payout",
+		Description: "payout " + period + " to " + producerID,
+		Postings: []Posting{
+			{Account: ProducerPayable(producerID), Currency: currency, Amount: amount},
+			{Account: BankPayouts, Currency: currency, Amount: -amount},
+		},
+	}
+}
+
+// PayoutKey is the idempotency key of a producer's payout for a period, used for
+// the bank transfer and the journal alike.
+func PayoutKey(producerID, period string) string { return "payout:" + producerID + ":" + period }

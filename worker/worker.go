@@ -33,6 +33,7 @@ type Activities struct {
 	Methods  *activities.Methods
 	Identity *activities.Identity
 	Wallet   *activities.Wallet
+	Payouts  *activities.Payouts
 }
 
 // NewActivities wires the activities to PostgreSQL and to the providers' HTTP
@@ -56,6 +57,7 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 		Methods:  &activities.Methods{PGs: pgs, Bank: bankClient, Keys: keys, Pool: pool},
 		Identity: &activities.Identity{Provider: identity.NewHTTPClient(cfg.SimURL+"/identity", hc), Keys: keys, Pool: pool},
 		Wallet:   &activities.Wallet{Bank: bankClient, Keys: keys, Pool: pool},
+		Payouts:  &activities.Payouts{Bank: bankClient, Pool: pool},
 	}
 }
 
@@ -70,6 +72,7 @@ func Register(r sdkworker.Registry, acts Activities) {
 	r.RegisterActivity(acts.Methods)
 	r.RegisterActivity(acts.Identity)
 	r.RegisterActivity(acts.Wallet)
+	r.RegisterActivity(acts.Payouts)
 }
 
 // RegisterWorkflows registers only the workflows (enough for a replayer).
@@ -79,6 +82,8 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.RegisterMethod, workflow.RegisterOptions{Name: workflows.RegisterMethodName})
 	r.RegisterWorkflowWithOptions(workflows.VerifyIdentity, workflow.RegisterOptions{Name: workflows.VerifyIdentityName})
 	r.RegisterWorkflowWithOptions(workflows.TopUp, workflow.RegisterOptions{Name: workflows.TopUpName})
+	r.RegisterWorkflowWithOptions(workflows.PayoutRun, workflow.RegisterOptions{Name: workflows.PayoutRunName})
+	r.RegisterWorkflowWithOptions(workflows.Payout, workflow.RegisterOptions{Name: workflows.PayoutName})
 }
 
 // New returns a worker on the task queue with everything registered.

@@ -24,6 +24,7 @@ func newEnv(t *testing.T) testEnv {
 	env.RegisterActivity(&activities.Methods{})
 	env.RegisterActivity(&activities.Identity{})
 	env.RegisterActivity(&activities.Wallet{})
+	env.RegisterActivity(&activities.Payouts{})
 	t.Cleanup(func() { env.AssertExpectations(t) })
 	return env
 }

@@ -3,7 +3,10 @@
 // with every side effect in an activity.
 package workflows
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // Registered workflow names. They are constants so renaming a Go function never
 // breaks a running workflow.
@@ -109,4 +112,76 @@ type RegisterMethodResult struct {
 	Status         string // active | failed
 	FailureCode    string // e.g. invalid_auth_key, holder_mismatch
 	FailureMessage string
+}
+
+// Payout workflows: a run settles every producer for one period; each producer's
+// payout is its own workflow, payout-{producer}-{period}, so it happens once.
+const (
+	PayoutRunName = "PayoutRun"
+	PayoutName    = "Payout"
+	// ApproveUpdate is the update finance sends to a payout awaiting approval.
+	ApproveUpdate = "approve"
+)
+
+// PayoutScheduleID and PayoutRunID are the Temporal schedule's id and the id
+// prefix of the runs it starts (Temporal appends the scheduled time).
+func PayoutScheduleID(id string) string { return "payout-schedule-" + id }
+func PayoutRunID(id string) string      { return "payout-run-" + id }
+
+// Settlement cycles: the period a run settles, and so what "once per period" means.
+const (
+	CycleDaily   = "daily"
+	CycleWeekly  = "weekly"
+	CycleMonthly = "monthly"
+)
+
+// PayoutRunInput is fixed by the schedule (or the trigger); Cutoff, Period and
+// the cursor are set by the first run and carried over continue-as-new.
+type PayoutRunInput struct {
+	ScheduleID      string
+	Cycle           string // daily | weekly | monthly
+	TimeZone        string // IANA, e.g. Asia/Seoul: where the period's day starts
+	Currency        string
+	Threshold       int64         // payouts above it wait for approval; 0 = none do
+	ApprovalTimeout time.Duration // how long a payout waits for approval before it is held
+	PageSize        int           // producers per claim
+	Concurrency     int           // payouts in flight at once
+	PagesPerRun     int           // pages before continue-as-new
+
+	Cutoff  time.Time
+	Period  string
+	AfterID string
+	Totals  PayoutTotals
+}
+
+// PayoutTotals counts what the run (all its continued runs) settled.
+type PayoutTotals struct {
+	Producers        int // looked at
+	Started          int // payout workflows started
+	Paid, Held       int
+	Failed           int
+	AwaitingApproval int // started and left waiting for finance
+	AlreadyStarted   int // started by an earlier attempt; not counted again
+	PaidAmount       int64
+}
+
+type PayoutInput struct {
+	PayoutID        string
+	ProducerID      string
+	Period          string
+	Amount          int64
+	NeedsApproval   bool
+	ApprovalTimeout time.Duration
+}
+
+type PayoutResult struct {
+	PayoutID string
+	Amount   int64
+	Status   string // paid | held | failed
+	Reason   string // stable code when held or failed
+}
+
+// ApproveInput is the approve update's argument.
+type ApproveInput struct {
+	ApprovedBy string
 }

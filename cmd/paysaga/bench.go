@@ -32,6 +32,7 @@ func runBench(ctx context.Context, args []string) error {
 	seq := fs.Int("n", 200, "checkouts in the sequential run")
 	total := fs.Int("total", 1000, "checkouts in the concurrent run")
 	workers := fs.Int("c", 50, "concurrency of the concurrent run")
+	producers := fs.Int("payouts", 0, "instead, run one payout over this many producers (ledger seeded directly)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -63,6 +64,17 @@ func runBench(ctx context.Context, args []string) error {
 		return err
 	}
 	go func() { _ = a.Serve(ctx) }()
+	if *producers > 0 {
+		sim := providersim.NewAdminClient(cfg.SimURL, nil)
+		_, err := bench.RunPayouts(ctx, bench.PayoutOptions{
+			Pool: a.Pool, Temporal: a.Temporal, TaskQueue: cfg.TaskQueue, Producers: *producers, Out: os.Stdout,
+			Transfers: func(ctx context.Context) (int, error) {
+				recs, err := sim.Records(ctx, providersim.RecordFilter{Provider: "bank", Kind: "transfer"})
+				return len(recs), err
+			},
+		})
+		return err
+	}
 
 	d := &driver{base: "http://" + cfg.HTTPAddr, hc: &http.Client{
 		Timeout:   30 * time.Second,

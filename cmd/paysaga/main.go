@@ -20,7 +20,8 @@ commands:
   sim        serve the provider sandbox
   migrate    apply database migrations and exit
   services   start throwaway PostgreSQL + Temporal, run a command with them (-- cmd args...)
-  bench      measure checkouts over HTTP against a bare Temporal workflow
+  bench      measure checkouts over HTTP against a bare Temporal workflow (-payouts N: a payout run over N producers)
+  payouts    finance CLI: payout schedules, runs, approvals (see paysaga payouts help)
   codec-key  print a new payload encryption key (for PAYSAGA_CODEC_KEYS)
   keys       create, list and revoke API keys (create -role R -name N | list | revoke ID)
   probe URL  exit 0 when URL answers 2xx (container health checks)
@@ -39,6 +40,7 @@ var commands = map[string]func(ctx context.Context, args []string) error{
 	"codec-key": runCodecKey,
 	"probe":     runProbe,
 	"keys":      runKeys,
+	"payouts":   runPayouts,
 }
 
 func main() {

@@ -1,0 +1,271 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/paysaga/paysaga/adapters"
+	"github.com/paysaga/paysaga/adapters/bank"
+	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/ledger"
+)
+
+// Payouts settles producers: it claims what each is owed at a cut-off (once per
+// producer and period, by the database's unique key), verifies the account
+// holder, transfers through the bank and books the transfer.
+type Payouts struct {
+	Pool *pgxpool.Pool
+	Bank bank.Client
+}
+
+// Payout statuses, as stored and returned by the API.
+const (
+	PayoutPending          = "pending"
+	PayoutAwaitingApproval = "awaiting_approval"
+	PayoutPaid             = "paid"
+	PayoutHeld             = "held"
+	PayoutFailed           = "failed"
+)
+
+// PayoutID is the payout's id and its workflow's id: payout-{producer}-{period}.
+func PayoutID(producerID, period string) string { return "payout-" + producerID + "-" + period }
+
+type StartRunInput struct {
+	RunID      string
+	ScheduleID string
+	Period     string
+	Cutoff     time.Time
+	Currency   string
+}
+
+// StartRun records the run (once; a retry or a continued run changes nothing).
+func (p *Payouts) StartRun(ctx context.Context, in StartRunInput) error {
+	err := db.New(p.Pool).StartPayoutRun(ctx, db.StartPayoutRunParams{
+		ID: in.RunID, ScheduleID: in.ScheduleID, Period: in.Period,
+		Cutoff: pgtype.Timestamptz{Time: in.Cutoff, Valid: true}, Currency: in.Currency,
+	})
+	if err != nil {
+		return fmt.Errorf("start payout run %s: %w", in.RunID, err)
+	}
+	return nil
+}
+
+type CompleteRunInput struct{ RunID string }
+
+func (p *Payouts) CompleteRun(ctx context.Context, in CompleteRunInput) error {
+	if err := db.New(p.Pool).CompletePayoutRun(ctx, in.RunID); err != nil {
+		return fmt.Errorf("complete payout run %s: %w", in.RunID, err)
+	}
+	return nil
+}
+
+type ClaimPageInput struct {
+	RunID     string
+	Period    string
+	Cutoff    time.Time
+	Currency  string
+	AfterID   string // producers after this id, in id order
+	PageSize  int
+	Threshold int64 // amounts above it wait for finance approval; 0 = never
+}
+
+type ClaimedPayout struct {
+	PayoutID      string
+	ProducerID    string
+	Amount        int64
+	NeedsApproval bool
+}
+
+type ClaimPageResult struct {
+	Payouts   []ClaimedPayout // this run's payouts to start, in producer order
+	Producers int             // producers looked at
+	LastID    string          // the cursor for the next page
+	Done      bool
+}
+
+// ClaimPage computes one page of producers' payables at the cut-off and claims a
+// payout for each positive one, in one transaction. A producer already claimed
+// for the period (by this run's earlier attempt or by another run) is not claimed
+// again; the result lists only this run's payouts that still need a workflow.
+// A producer on payout hold gets a held payout, so finance sees it.
+func (p *Payouts) ClaimPage(ctx context.Context, in ClaimPageInput) (ClaimPageResult, error) {
+	var res ClaimPageResult
+	err := pgx.BeginFunc(ctx, p.Pool, func(tx pgx.Tx) error {
+		q := db.New(tx)
+		if err := q.LockPayoutClaims(ctx); err != nil {
+			return fmt.Errorf("lock payout claims: %w", err)
+		}
+		rows, err := q.PayablesPage(ctx, db.PayablesPageParams{
+			Currency: in.Currency, Cutoff: pgtype.Timestamptz{Time: in.Cutoff, Valid: true},
+			AfterID: in.AfterID, PageSize: int32(in.PageSize),
+		})
+		if err != nil {
+			return fmt.Errorf("payables after %q: %w", in.AfterID, err)
+		}
+		res = ClaimPageResult{Producers: len(rows), LastID: in.AfterID, Done: len(rows) < in.PageSize}
+		ids := make([]string, 0, len(rows))
+		for _, r := range rows {
+			res.LastID = r.ID
+			if r.Payable <= 0 {
+				continue // nothing owed yet, or a negative balance carried forward
+			}
+			status, reason := PayoutPending, ""
+			if r.PayoutHold {
+				status, reason = PayoutHeld, "producer_on_hold"
+			}
+			err := q.ClaimPayout(ctx, db.ClaimPayoutParams{
+				ID: PayoutID(r.ID, in.Period), ProducerID: r.ID, Period: in.Period, RunID: in.RunID,
+				Currency: in.Currency, Amount: r.Payable, Status: status, Reason: reason,
+			})
+			if err != nil {
+				return fmt.Errorf("claim payout of %s for %s: %w", r.ID, in.Period, err)
+			}
+			ids = append(ids, r.ID)
+		}
+		claimed, err := q.ListRunPayoutsForProducers(ctx, db.ListRunPayoutsForProducersParams{RunID: in.RunID, ProducerIds: ids})
+		if err != nil {
+			return fmt.Errorf("list claimed payouts: %w", err)
+		}
+		for _, c := range claimed {
+			if c.Status == PayoutHeld || c.Status == PayoutPaid {
+				continue
+			}
+			res.Payouts = append(res.Payouts, ClaimedPayout{
+				PayoutID: c.ID, ProducerID: c.ProducerID, Amount: c.Amount,
+				NeedsApproval: in.Threshold > 0 && c.Amount > in.Threshold,
+			})
+		}
+		return nil
+	})
+	return res, err
+}
+
+type SetPayoutStatusInput struct {
+	PayoutID string
+	Status   string
+	Reason   string
+}
+
+// SetPayoutStatus records a payout's state (never changing a paid one).
+func (p *Payouts) SetPayoutStatus(ctx context.Context, in SetPayoutStatusInput) error {
+	err := db.New(p.Pool).SetPayoutStatus(ctx, db.SetPayoutStatusParams{ID: in.PayoutID, Status: in.Status, Reason: in.Reason})
+	if err != nil {
+		return fmt.Errorf("set payout %s %s: %w", in.PayoutID, in.Status, err)
+	}
+	return nil
+}
+
+type ApprovePayoutInput struct {
+	PayoutID   string
+	ApprovedBy string
+}
+
+func (p *Payouts) RecordApproval(ctx context.Context, in ApprovePayoutInput) error {
+	if err := db.New(p.Pool).ApprovePayout(ctx, db.ApprovePayoutParams{ID: in.PayoutID, ApprovedBy: in.ApprovedBy}); err != nil {
+		return fmt.Errorf("approve payout %s: %w", in.PayoutID, err)
+	}
+	return nil
+}
+
+type PayoutRef struct{ PayoutID string }
+
+// VerifyPayee checks, at the bank, that the producer's account still belongs to
+// the holder registered with it. A mismatch is ErrHolderMismatch (non-retryable).
+func (p *Payouts) VerifyPayee(ctx context.Context, in PayoutRef) error {
+	_, prod, err := p.load(ctx, in.PayoutID)
+	if err != nil {
+		return err
+	}
+	m := Methods{Bank: p.Bank}
+	return m.CheckAccountHolder(ctx, CheckHolderInput{BankCode: prod.BankCode, AccountNumber: prod.AccountNumber, HolderName: prod.HolderName})
+}
+
+type TransferResult struct {
+	Found         bool // for FindTransfer: the bank has a transfer under the key
+	TransactionID string
+}
+
+// Transfer sends the payout to the producer's account under the idempotency key
+// payout:{producer}:{period}, so a retry, a re-run or a reset never pays twice.
+func (p *Payouts) Transfer(ctx context.Context, in PayoutRef) (TransferResult, error) {
+	po, prod, err := p.load(ctx, in.PayoutID)
+	if err != nil {
+		return TransferResult{}, err
+	}
+	key := ledger.PayoutKey(po.ProducerID, po.Period)
+	txn, err := p.Bank.Transfer(ctx, bank.MoveRequest{
+		IdempotencyKey: key, BankCode: prod.BankCode, AccountNumber: prod.AccountNumber,
+		HolderName: prod.HolderName, Amount: po.Amount, Currency: po.Currency, Memo: "paysaga " + po.Period,
+	})
+	if err != nil {
+		var pe *adapters.Error
+		if errors.As(err, &pe) && pe.Kind == adapters.Ambiguous {
+			if found, ferr := p.FindTransfer(ctx, in); ferr == nil && found.Found {
+				return found, nil
+			}
+		}
+		return TransferResult{}, providerError("transfer "+key, err, false)
+	}
+	return TransferResult{Found: true, TransactionID: txn.ID}, nil
+}
+
+// FindTransfer asks the bank whether a transfer exists under the payout's key:
+// after retries ran out, the answer decides between booking it and holding it.
+func (p *Payouts) FindTransfer(ctx context.Context, in PayoutRef) (TransferResult, error) {
+	po, err := db.New(p.Pool).GetPayout(ctx, in.PayoutID)
+	if err != nil {
+		return TransferResult{}, fmt.Errorf("load payout %s: %w", in.PayoutID, err)
+	}
+	txn, err := p.Bank.GetByIdempotencyKey(ctx, ledger.PayoutKey(po.ProducerID, po.Period))
+	var pe *adapters.Error
+	if errors.As(err, &pe) && pe.Kind == adapters.NotFound {
+		return TransferResult{}, nil
+	}
+	if err != nil {
+		return TransferResult{}, fmt.Errorf("query transfer of %s: %w", in.PayoutID, err)
+	}
+	return TransferResult{Found: true, TransactionID: txn.ID}, nil
+}
+
+type PostPayoutInput struct {
+	PayoutID      string
+	TransactionID string
+}
+
+// PostPayout books the transfer (Dr producer payable, Cr bank:payouts) and marks
+// the payout paid, in one transaction.
+func (p *Payouts) PostPayout(ctx context.Context, in PostPayoutInput) error {
+	return pgx.BeginFunc(ctx, p.Pool, func(tx pgx.Tx) error {
+		q := db.New(tx)
+		po, err := q.GetPayout(ctx, in.PayoutID)
+		if err != nil {
+			return fmt.Errorf("load payout %s: %w", in.PayoutID, err)
+		}
+		if _, err := ledger.Post(ctx, q, ledger.PayoutJournal(po.ProducerID, po.Period, po.Currency, po.Amount)); err != nil {
+			return err
+		}
+		if err := q.MarkPayoutPaid(ctx, db.MarkPayoutPaidParams{ID: po.ID, BankTransactionID: in.TransactionID}); err != nil {
+			return fmt.Errorf("mark payout %s paid: %w", po.ID, err)
+		}
+		return nil
+	})
+}
+
+func (p *Payouts) load(ctx context.Context, payoutID string) (db.Payout, db.Producer, error) {
+	q := db.New(p.Pool)
+	po, err := q.GetPayout(ctx, payoutID)
+	if err != nil {
+		return po, db.Producer{}, fmt.Errorf("load payout %s: %w", payoutID, err)
+	}
+	prod, err := q.GetProducer(ctx, po.ProducerID)
+	if err != nil {
+		return po, prod, fmt.Errorf("load producer %s: %w", po.ProducerID, err)
+	}
+	return po, prod, nil
+}
