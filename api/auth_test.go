@@ -34,6 +34,17 @@ var authRoutes = []struct {
 	{http.MethodGet, "/v1/wallets/cus_x/transactions", []string{roleApp, roleOps}},
 	{http.MethodPost, "/v1/wallets/cus_x/topups", []string{roleApp}},
 	{http.MethodGet, "/v1/wallets/cus_x/topups/tu_x", []string{roleApp, roleOps}},
+	{http.MethodPost, "/v1/producers", []string{roleFinance}},
+	{http.MethodGet, "/v1/producers/prd_x/balance", []string{roleFinance, roleOps}},
+	{http.MethodGet, "/v1/producers/prd_x/statements", []string{roleFinance, roleOps}},
+	{http.MethodPost, "/v1/payout-schedules", []string{roleFinance}},
+	{http.MethodGet, "/v1/payout-schedules", []string{roleFinance, roleOps}},
+	{http.MethodGet, "/v1/payout-schedules/sch_x", []string{roleFinance, roleOps}},
+	{http.MethodPatch, "/v1/payout-schedules/sch_x", []string{roleFinance}},
+	{http.MethodDelete, "/v1/payout-schedules/sch_x", []string{roleFinance}},
+	{http.MethodPost, "/v1/payout-schedules/sch_x/trigger", []string{roleFinance}},
+	{http.MethodGet, "/v1/payout-runs/run_x", []string{roleFinance, roleOps}},
+	{http.MethodPost, "/v1/payouts/po_x/approve", []string{roleFinance}},
 }
 
 // The table above is every /v1 route: a new route must declare its roles here.

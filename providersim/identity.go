@@ -66,7 +66,9 @@ func (q *idvRequest) status(now time.Time) string {
 
 // PersonIDs is the CI and DI the sandbox answers for a person, so tests can
 // check they are stored nowhere in clear.
-func PersonIDs(name, birthDate, phone string) (ci, di string) { return personIDs(name, birthDate, phone) }
+func PersonIDs(name, birthDate, phone string) (ci, di string) {
+	return personIDs(name, birthDate, phone)
+}
 
 // personIDs derives CI (88 base64 characters, like a real CI) and DI (64) from the
 // person, so the same person always gets the same CI.
