@@ -14,6 +14,7 @@ import (
 	"github.com/paysaga/paysaga/adapters/bank"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/ledger"
+	"github.com/paysaga/paysaga/pii"
 )
 
 // Payouts settles producers: it claims what each is owed at a cut-off (once per
@@ -22,6 +23,13 @@ import (
 type Payouts struct {
 	Pool *pgxpool.Pool
 	Bank bank.Client
+	Keys *pii.Keys // opens the producers' sealed account numbers
+}
+
+// payee is where a payout goes, the account number opened for this call only.
+type payee struct {
+	db.Producer
+	AccountNumber string
 }
 
 // Payout statuses, as stored and returned by the API.
@@ -257,15 +265,19 @@ func (p *Payouts) PostPayout(ctx context.Context, in PostPayoutInput) error {
 	})
 }
 
-func (p *Payouts) load(ctx context.Context, payoutID string) (db.Payout, db.Producer, error) {
+func (p *Payouts) load(ctx context.Context, payoutID string) (db.Payout, payee, error) {
 	q := db.New(p.Pool)
 	po, err := q.GetPayout(ctx, payoutID)
 	if err != nil {
-		return po, db.Producer{}, fmt.Errorf("load payout %s: %w", payoutID, err)
+		return po, payee{}, fmt.Errorf("load payout %s: %w", payoutID, err)
 	}
 	prod, err := q.GetProducer(ctx, po.ProducerID)
 	if err != nil {
-		return po, prod, fmt.Errorf("load producer %s: %w", po.ProducerID, err)
+		return po, payee{}, fmt.Errorf("load producer %s: %w", po.ProducerID, err)
 	}
-	return po, prod, nil
+	account, err := p.Keys.Open(prod.AccountSealed)
+	if err != nil {
+		return po, payee{}, fmt.Errorf("open account of producer %s: %w", po.ProducerID, err)
+	}
+	return po, payee{Producer: prod, AccountNumber: account}, nil
 }

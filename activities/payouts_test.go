@@ -10,15 +10,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paysaga/paysaga/activities"
+	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/ledger"
+	"github.com/paysaga/paysaga/pii"
 	"github.com/paysaga/paysaga/testenv"
 )
 
 func producer(t *testing.T, pool *pgxpool.Pool, id string, settlementDays int32, hold bool) {
 	t.Helper()
 	_, err := db.New(pool).CreateProducer(context.Background(), db.CreateProducerParams{
-		ID: id, Name: id, BankCode: "004", AccountNumber: "1234567890", HolderName: "홍길동",
+		ID: id, Name: id, BankCode: "004", AccountSealed: sealedAccount(t, "1234567890"), AccountLast4: "7890", HolderName: "홍길동",
 		FeeBps: 300, SettlementDays: settlementDays, PayoutHold: hold,
 	})
 	require.NoError(t, err)
@@ -110,7 +112,7 @@ func TestRegisteredProducerFeeRateAppliesAtCheckout(t *testing.T) {
 	pool := testenv.Pool(t)
 	ctx := context.Background()
 	_, err := db.New(pool).CreateProducer(ctx, db.CreateProducerParams{ID: "A", Name: "A", BankCode: "004",
-		AccountNumber: "1234567890", HolderName: "홍길동", FeeBps: 500})
+		AccountSealed: sealedAccount(t, "1234567890"), AccountLast4: "7890", HolderName: "홍길동", FeeBps: 500})
 	require.NoError(t, err)
 	capturedPayment(t, pool) // A 10,000 at its own 5%, B 5,000 at the platform's 3%
 	items, err := db.New(pool).ListPaymentItems(ctx, "pay_1")
@@ -122,4 +124,19 @@ func TestRegisteredProducerFeeRateAppliesAtCheckout(t *testing.T) {
 	require.Equal(t, map[string]int64{"A": 500, "B": 150}, fees)
 	require.Equal(t, int64(-9_500), balance(t, pool, "producer:A:payable"))
 	require.Equal(t, int64(-650), balance(t, pool, "revenue:fees"))
+}
+
+// testPII seals test account numbers the way the API does.
+func testPII(t *testing.T) *pii.Keys {
+	t.Helper()
+	k, err := pii.New(config.DevPIIKey)
+	require.NoError(t, err)
+	return k
+}
+
+func sealedAccount(t *testing.T, account string) []byte {
+	t.Helper()
+	sealed, err := testPII(t).Seal(account)
+	require.NoError(t, err)
+	return sealed
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/metrics"
+	"github.com/paysaga/paysaga/pii"
 )
 
 // Deps is what the API needs from main.
@@ -33,6 +34,7 @@ type Deps struct {
 	// Temporal's default.
 	DataConverter converter.DataConverter
 	Bank          bank.Client // account-holder checks when producers register
+	PII           *pii.Keys   // seals producers' account numbers
 }
 
 // API-key roles. ops is read-only.
@@ -56,6 +58,7 @@ type server struct {
 	// dataConverter reads workflow inputs from history, as the client wrote them.
 	dataConverter converter.DataConverter
 	bank          bank.Client
+	pii           *pii.Keys
 }
 
 // New builds the Echo instance with every route, the middleware and the error handler.
@@ -64,7 +67,7 @@ func New(d Deps) *echo.Echo {
 }
 
 func newServer(d Deps) *server {
-	s := &server{cfg: d.Config, pool: d.Pool, q: d.Queries, temporal: d.Temporal, log: d.Log, metrics: d.Metrics, dataConverter: d.DataConverter, bank: d.Bank}
+	s := &server{cfg: d.Config, pool: d.Pool, q: d.Queries, temporal: d.Temporal, log: d.Log, metrics: d.Metrics, dataConverter: d.DataConverter, bank: d.Bank, pii: d.PII}
 	if s.dataConverter == nil {
 		s.dataConverter = converter.GetDefaultDataConverter()
 	}

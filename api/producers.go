@@ -71,7 +71,7 @@ type producerResponse struct {
 }
 
 func toProducerResponse(p db.Producer) producerResponse {
-	return producerResponse{ID: p.ID, Name: p.Name, BankCode: p.BankCode, AccountLast4: p.AccountNumber[len(p.AccountNumber)-4:],
+	return producerResponse{ID: p.ID, Name: p.Name, BankCode: p.BankCode, AccountLast4: p.AccountLast4,
 		HolderName: p.HolderName, FeeBPS: p.FeeBps, SettlementDays: p.SettlementDays, PayoutHold: p.PayoutHold,
 		CreatedAt: p.CreatedAt.Time.UTC()}
 }
@@ -101,8 +101,13 @@ func (s *server) createProducer(c echo.Context) error {
 	if req.FeeBPS != nil {
 		fee = *req.FeeBPS
 	}
+	account := req.BankAccount.AccountNumber
+	sealed, err := s.pii.Seal(account)
+	if err != nil {
+		return internalError(fmt.Errorf("seal account of producer %s: %w", req.ID, err))
+	}
 	p, err := s.q.CreateProducer(ctx, db.CreateProducerParams{
-		ID: req.ID, Name: req.Name, BankCode: req.BankAccount.BankCode, AccountNumber: req.BankAccount.AccountNumber,
+		ID: req.ID, Name: req.Name, BankCode: req.BankAccount.BankCode, AccountSealed: sealed, AccountLast4: account[len(account)-4:],
 		HolderName: req.BankAccount.HolderName, FeeBps: fee, SettlementDays: req.SettlementDays, PayoutHold: req.PayoutHold,
 	})
 	if errors.Is(err, pgx.ErrNoRows) {

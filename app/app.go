@@ -24,6 +24,7 @@ import (
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/metrics"
+	"github.com/paysaga/paysaga/pii"
 	"github.com/paysaga/paysaga/worker"
 )
 
@@ -43,6 +44,7 @@ type App struct {
 	HTTP     *echo.Echo       // nil unless Parts.API
 	Codec    *codec.Encryption
 	Metrics  *metrics.Metrics
+	PII      *pii.Keys // seals account numbers, hashes CI/DI
 }
 
 // newCodec builds the payload encryption every history payload goes through.
@@ -87,6 +89,10 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 		a.Close()
 		return nil, err
 	}
+	if a.PII, err = pii.New(cfg.PIIKey); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("PAYSAGA_PII_KEY: %w", err)
+	}
 	if a.Codec, err = newCodec(cfg); err != nil {
 		a.Close()
 		return nil, err
@@ -117,7 +123,7 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 	}
 	if parts.API {
 		bankc := bank.NewHTTPClient(cfg.SimURL+"/bank", &http.Client{Timeout: cfg.ProviderTimeout})
-		a.HTTP = api.New(api.Deps{Config: cfg, Pool: a.Pool, Queries: db.New(a.Pool), Temporal: a.Temporal, Log: logger, Metrics: a.Metrics, DataConverter: dc, Bank: bankc})
+		a.HTTP = api.New(api.Deps{Config: cfg, Pool: a.Pool, Queries: db.New(a.Pool), Temporal: a.Temporal, Log: logger, Metrics: a.Metrics, DataConverter: dc, Bank: bankc, PII: a.PII})
 	}
 	return a, nil
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/paysaga/paysaga/pii"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
@@ -20,6 +22,7 @@ type PayoutOptions struct {
 	Temporal  client.Client
 	TaskQueue string // paysaga's worker
 	Producers int
+	PII       *pii.Keys // seals the producers' account number
 	// Transfers counts the bank's committed transfers (the sandbox's records).
 	Transfers func(ctx context.Context) (int, error)
 	Out       io.Writer
@@ -42,7 +45,11 @@ func RunPayouts(ctx context.Context, o PayoutOptions) (PayoutStats, error) {
 	var st PayoutStats
 	prefix := fmt.Sprintf("b%d", time.Now().Unix()%1_000_000_000)
 	seedStart := time.Now()
-	want, err := seedProducers(ctx, o.Pool, prefix, o.Producers)
+	sealed, err := o.PII.Seal("1000000001")
+	if err != nil {
+		return st, err
+	}
+	want, err := seedProducers(ctx, o.Pool, prefix, sealed, o.Producers)
 	if err != nil {
 		return st, err
 	}
@@ -89,11 +96,11 @@ func RunPayouts(ctx context.Context, o PayoutOptions) (PayoutStats, error) {
 
 // seedProducers inserts n producers and one balanced journal per producer:
 // Dr pg:bench:receivable, Cr producer payable, amount 1,000 + i.
-func seedProducers(ctx context.Context, pool *pgxpool.Pool, prefix string, n int) (int64, error) {
+func seedProducers(ctx context.Context, pool *pgxpool.Pool, prefix string, sealedAccount []byte, n int) (int64, error) {
 	_, err := pool.Exec(ctx, `
-		INSERT INTO producers (id, name, bank_code, account_number, holder_name, fee_bps, settlement_days)
-		SELECT $1 || '-' || lpad(i::text, 6, '0'), 'bench ' || i, '004', (1000000000 + i)::text, '홍길동', 300, 0
-		FROM generate_series(1, $2::int) i`, prefix, n)
+		INSERT INTO producers (id, name, bank_code, account_sealed, account_last4, holder_name, fee_bps, settlement_days)
+		SELECT $1 || '-' || lpad(i::text, 6, '0'), 'bench ' || i, '004', $3, '0001', '홍길동', 300, 0
+		FROM generate_series(1, $2::int) i`, prefix, n, sealedAccount)
 	if err != nil {
 		return 0, fmt.Errorf("seed producers: %w", err)
 	}

@@ -168,7 +168,8 @@ type Producer struct {
 	ID             string
 	Name           string
 	BankCode       string
-	AccountNumber  string
+	AccountSealed  []byte
+	AccountLast4   string
 	HolderName     string
 	FeeBps         int64
 	SettlementDays int32

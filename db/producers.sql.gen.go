@@ -12,17 +12,18 @@ import (
 )
 
 const createProducer = `-- name: CreateProducer :one
-INSERT INTO producers (id, name, bank_code, account_number, holder_name, fee_bps, settlement_days, payout_hold)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO producers (id, name, bank_code, account_sealed, account_last4, holder_name, fee_bps, settlement_days, payout_hold)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (id) DO NOTHING
-RETURNING id, name, bank_code, account_number, holder_name, fee_bps, settlement_days, payout_hold, created_at, updated_at
+RETURNING id, name, bank_code, account_sealed, account_last4, holder_name, fee_bps, settlement_days, payout_hold, created_at, updated_at
 `
 
 type CreateProducerParams struct {
 	ID             string
 	Name           string
 	BankCode       string
-	AccountNumber  string
+	AccountSealed  []byte
+	AccountLast4   string
 	HolderName     string
 	FeeBps         int64
 	SettlementDays int32
@@ -34,7 +35,8 @@ func (q *Queries) CreateProducer(ctx context.Context, arg CreateProducerParams) 
 		arg.ID,
 		arg.Name,
 		arg.BankCode,
-		arg.AccountNumber,
+		arg.AccountSealed,
+		arg.AccountLast4,
 		arg.HolderName,
 		arg.FeeBps,
 		arg.SettlementDays,
@@ -45,7 +47,8 @@ func (q *Queries) CreateProducer(ctx context.Context, arg CreateProducerParams) 
 		&i.ID,
 		&i.Name,
 		&i.BankCode,
-		&i.AccountNumber,
+		&i.AccountSealed,
+		&i.AccountLast4,
 		&i.HolderName,
 		&i.FeeBps,
 		&i.SettlementDays,
@@ -57,7 +60,7 @@ func (q *Queries) CreateProducer(ctx context.Context, arg CreateProducerParams) 
 }
 
 const getProducer = `-- name: GetProducer :one
-SELECT id, name, bank_code, account_number, holder_name, fee_bps, settlement_days, payout_hold, created_at, updated_at FROM producers WHERE id = $1
+SELECT id, name, bank_code, account_sealed, account_last4, holder_name, fee_bps, settlement_days, payout_hold, created_at, updated_at FROM producers WHERE id = $1
 `
 
 func (q *Queries) GetProducer(ctx context.Context, id string) (Producer, error) {
@@ -67,7 +70,8 @@ func (q *Queries) GetProducer(ctx context.Context, id string) (Producer, error) 
 		&i.ID,
 		&i.Name,
 		&i.BankCode,
-		&i.AccountNumber,
+		&i.AccountSealed,
+		&i.AccountLast4,
 		&i.HolderName,
 		&i.FeeBps,
 		&i.SettlementDays,

@@ -16,6 +16,8 @@ import (
 const (
 	scanAccount = "110987654321"
 	scanCVC     = "737"
+	// scanProducerAccount is a producer's payout account number.
+	scanProducerAccount = "220987654321"
 )
 
 // After card and bank-account registrations, checkouts and a refund, nothing
@@ -51,6 +53,10 @@ func TestNoSensitiveDataInDatabaseLogsOrHistories(t *testing.T) {
 	card := s.addCard(walletCus, providersim.CardApprove)
 	res = s.checkout(walletCheckoutBody(walletCus, orderID(), 15_000, map[string]any{"method_id": card, "wallet_amount": 5_000}))
 	require.Equal(t, "succeeded", res.json(t)["status"], "%s", res.Body)
+	// A producer's payout account.
+	res = s.call("POST", "/v1/producers", financeKey, map[string]any{"id": "scan-farm", "name": "scan farm",
+		"bank_account": map[string]any{"bank_code": "004", "account_number": scanProducerAccount, "holder_name": "홍길동"}}, nil)
+	require.Equal(t, 201, res.Status, "%s", res.Body)
 	ci, di := providersim.PersonIDs("홍길동", "19900101", "01012345678")
 	var walletAccount string
 	require.NoError(t, s.pool.QueryRow(s.ctx, `SELECT account_last4 FROM payment_methods WHERE id = $1`, bankMethod).Scan(&walletAccount))
@@ -68,6 +74,7 @@ func TestNoSensitiveDataInDatabaseLogsOrHistories(t *testing.T) {
 		}
 		require.Empty(t, luhnNumbers(text), "Luhn-valid card-like numbers in %s", where)
 		require.NotContains(t, text, scanAccount, "full account number in %s", where)
+		require.NotContains(t, text, scanProducerAccount, "producer's account number in %s", where)
 		require.NotContains(t, text, ci, "CI in %s", where)
 		require.NotContains(t, text, di, "DI in %s", where)
 		require.NotRegexp(t, `110\d{5}`+walletAccount, text, "the wallet's account number in %s", where)

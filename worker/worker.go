@@ -57,7 +57,7 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 		Methods:  &activities.Methods{PGs: pgs, Bank: bankClient, Keys: keys, Pool: pool},
 		Identity: &activities.Identity{Provider: identity.NewHTTPClient(cfg.SimURL+"/identity", hc), Keys: keys, Pool: pool},
 		Wallet:   &activities.Wallet{Bank: bankClient, Keys: keys, Pool: pool},
-		Payouts:  &activities.Payouts{Bank: bankClient, Pool: pool},
+		Payouts:  &activities.Payouts{Bank: bankClient, Keys: keys, Pool: pool},
 	}
 }
 

@@ -67,7 +67,7 @@ func runBench(ctx context.Context, args []string) error {
 	if *producers > 0 {
 		sim := providersim.NewAdminClient(cfg.SimURL, nil)
 		_, err := bench.RunPayouts(ctx, bench.PayoutOptions{
-			Pool: a.Pool, Temporal: a.Temporal, TaskQueue: cfg.TaskQueue, Producers: *producers, Out: os.Stdout,
+			Pool: a.Pool, Temporal: a.Temporal, TaskQueue: cfg.TaskQueue, Producers: *producers, PII: a.PII, Out: os.Stdout,
 			Transfers: func(ctx context.Context) (int, error) {
 				recs, err := sim.Records(ctx, providersim.RecordFilter{Provider: "bank", Kind: "transfer"})
 				return len(recs), err

@@ -3,13 +3,14 @@
 -- Producers are paid out to a bank account whose holder was verified at the bank
 -- when it was registered and is verified again before every transfer. The id is
 -- the producer_id that checkout items carry.
--- NOTE: the account number is stored in clear for the transfer; production would
--- keep it encrypted (or as a bank-issued token).
+-- The account number is needed in full for each transfer, so it is kept sealed
+-- (AES-GCM under PAYSAGA_PII_KEY, package pii), never in clear; last4 is for display.
 CREATE TABLE producers (
     id               text PRIMARY KEY CHECK (id ~ '^[A-Za-z0-9_.-]{1,64}$'),
     name             text NOT NULL,
     bank_code        text NOT NULL CHECK (bank_code ~ '^[0-9]{3}$'),
-    account_number   text NOT NULL CHECK (account_number ~ '^[0-9]{10,14}$'),
+    account_sealed   bytea NOT NULL,
+    account_last4    text NOT NULL CHECK (account_last4 ~ '^[0-9]{4}$'),
     holder_name      text NOT NULL,
     fee_bps          bigint NOT NULL CHECK (fee_bps BETWEEN 0 AND 10000),
     settlement_days  integer NOT NULL CHECK (settlement_days BETWEEN 0 AND 90),
