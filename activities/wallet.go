@@ -33,6 +33,7 @@ type ReserveTopUpInput struct {
 	Amount     int64
 	Cap        int64 // largest balance the wallet may reach
 	DailyLimit int64 // top-ups per customer per day
+	HourlyMax  int64 // top-ups started per customer per hour; 0 = unlimited
 	WorkflowID string
 }
 
@@ -82,6 +83,16 @@ func (w *Wallet) ReserveTopUp(ctx context.Context, in ReserveTopUpInput) error {
 		if today+in.Amount > in.DailyLimit {
 			return nonRetryable(ErrLimitExceeded, Failure{Code: "daily_topup_limit_exceeded",
 				Message: fmt.Sprintf("top-ups are limited to %d a day; %d already today", in.DailyLimit, today)}, nil)
+		}
+		if in.HourlyMax > 0 {
+			n, err := q.TopUpsLastHour(ctx, in.CustomerID)
+			if err != nil {
+				return fmt.Errorf("top-ups of %s in the last hour: %w", in.CustomerID, err)
+			}
+			if n >= in.HourlyMax {
+				return nonRetryable(ErrLimitExceeded, Failure{Code: "topup_velocity_exceeded",
+					Message: fmt.Sprintf("at most %d top-ups an hour; try again later", in.HourlyMax)}, nil)
+			}
 		}
 		_, err = q.CreateTopUp(ctx, db.CreateTopUpParams{
 			ID: in.TopUpID, CustomerID: in.CustomerID, MethodID: in.MethodID, Currency: in.Currency,

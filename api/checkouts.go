@@ -154,7 +154,7 @@ func (s *server) createCheckout(c echo.Context) error {
 	ctx := c.Request().Context()
 	budget, cancel := context.WithTimeout(ctx, s.cfg.CheckoutBudget)
 	defer cancel()
-	opts := s.startOptions(workflowID)
+	opts := s.startOptions(c, workflowID)
 	opts.TypedSearchAttributes = workflows.CheckoutSearchAttributes(in)
 	opts.WorkflowExecutionErrorWhenAlreadyStarted = true // a closed order is a 409, not its old result
 	run, err := s.temporal.ExecuteWorkflow(budget, opts, workflows.CheckoutName, in)

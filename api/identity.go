@@ -103,7 +103,7 @@ func (s *server) createVerification(c echo.Context) error {
 		VerificationID: id, CustomerID: req.CustomerID, Seq: n + 1, Name: req.Name, Phone: req.Phone, BirthDate: req.BirthDate,
 		CodeTTL: s.cfg.IdentityCodeTTL, MaxAttempts: s.cfg.IdentityMaxAttempts,
 	}
-	opts := s.startOptions(id)
+	opts := s.startOptions(c, id)
 	opts.TypedSearchAttributes = temporal.NewSearchAttributes(
 		workflows.CustomerIDKey.ValueSet(req.CustomerID), workflows.PaymentStatusKey.ValueSet(workflows.IdentityPending))
 	budget, cancel := context.WithTimeout(ctx, s.cfg.CheckoutBudget)

@@ -139,7 +139,7 @@ func (s *server) createPaymentMethod(c echo.Context) error {
 	defer cancel()
 	workflowID := workflows.RegisterMethodID(methodID)
 	logWorkflow(c, workflowID)
-	run, err := s.temporal.ExecuteWorkflow(budget, s.startOptions(workflowID), workflows.RegisterMethodName, in)
+	run, err := s.temporal.ExecuteWorkflow(budget, s.startOptions(c, workflowID), workflows.RegisterMethodName, in)
 	if err != nil {
 		return startError(workflowID, err)
 	}

@@ -54,6 +54,7 @@ const (
 	codeWalletCapExceeded      = "wallet_cap_exceeded"
 	codeDailyTopUpExceeded     = "daily_topup_limit_exceeded"
 	codeTopUpNotFound          = "topup_not_found"
+	codeTopUpVelocityExceeded  = "topup_velocity_exceeded"
 	codeHolderMismatch         = "holder_mismatch"
 	codeProducerExists         = "producer_exists"
 	codeProducerNotFound       = "producer_not_found"

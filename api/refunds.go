@@ -103,7 +103,7 @@ func (s *server) refund(c echo.Context, kind string, amount int64, reason string
 	})
 	budget, cancel := context.WithTimeout(ctx, s.cfg.CheckoutBudget)
 	defer cancel()
-	run, err := s.temporal.ExecuteWorkflow(budget, s.startOptions(workflowID), workflows.RefundName, in)
+	run, err := s.temporal.ExecuteWorkflow(budget, s.startOptions(c, workflowID), workflows.RefundName, in)
 	if err != nil {
 		return startError(workflowID, err)
 	}

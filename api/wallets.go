@@ -178,7 +178,7 @@ func (s *server) createTopUp(c echo.Context) error {
 
 	in := workflows.TopUpInput{
 		TopUpID: scopedID(c, "top_"), CustomerID: customerID, MethodID: req.MethodID, Currency: req.Currency,
-		Amount: req.Amount, Cap: s.cfg.WalletCap, DailyLimit: s.cfg.WalletDailyTopUp,
+		Amount: req.Amount, Cap: s.cfg.WalletCap, DailyLimit: s.cfg.WalletDailyTopUp, HourlyMax: s.cfg.WalletTopUpsPerHour,
 	}
 	workflowID := workflows.TopUpID(in.TopUpID)
 	logWorkflow(c, workflowID)
@@ -188,7 +188,7 @@ func (s *server) createTopUp(c echo.Context) error {
 	ctx := c.Request().Context()
 	budget, cancel := context.WithTimeout(ctx, s.cfg.CheckoutBudget)
 	defer cancel()
-	opts := s.startOptions(workflowID)
+	opts := s.startOptions(c, workflowID)
 	opts.TypedSearchAttributes = temporal.NewSearchAttributes(workflows.CustomerIDKey.ValueSet(customerID),
 		workflows.PaymentStatusKey.ValueSet(workflows.StatusProcessing), workflows.AmountKRWKey.ValueSet(in.Amount))
 	run, err := s.temporal.ExecuteWorkflow(budget, opts, workflows.TopUpName, in)
@@ -208,6 +208,9 @@ func (s *server) createTopUp(c echo.Context) error {
 		return problem(http.StatusUnprocessableEntity, res.FailureCode, res.FailureMessage)
 	case codeVerificationRequired:
 		return problem(http.StatusConflict, res.FailureCode, res.FailureMessage)
+	case codeTopUpVelocityExceeded:
+		c.Response().Header().Set("Retry-After", "3600")
+		return problem(http.StatusTooManyRequests, res.FailureCode, res.FailureMessage)
 	}
 	out.Status = res.Status
 	if res.FailureCode != "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -16,8 +17,11 @@ import (
 // the same id is joined (USE_EXISTING), a closed one is never run again
 // (REJECT_DUPLICATE). No execution or run timeout: a payment finishes however
 // long its provider takes.
-func (s *server) startOptions(workflowID string) client.StartWorkflowOptions {
+// The request id goes into the workflow's memo, so ops can go from a log line
+// or a client's X-Request-Id to the workflow and back.
+func (s *server) startOptions(c echo.Context, workflowID string) client.StartWorkflowOptions {
 	return client.StartWorkflowOptions{
+		Memo:                     map[string]any{"request_id": c.Response().Header().Get(headerRequestID)},
 		ID:                       workflowID,
 		TaskQueue:                s.cfg.TaskQueue,
 		EnableEagerStart:         true,

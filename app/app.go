@@ -89,6 +89,7 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 		a.Close()
 		return nil, err
 	}
+	a.Metrics.WatchStore(a.Pool)
 	if a.PII, err = pii.New(cfg.PIIKey); err != nil {
 		a.Close()
 		return nil, fmt.Errorf("PAYSAGA_PII_KEY: %w", err)

@@ -37,6 +37,7 @@ type Config struct {
 
 	WalletCap           int64         // PAYSAGA_WALLET_CAP: largest wallet balance, minor units
 	WalletDailyTopUp    int64         // PAYSAGA_WALLET_DAILY_TOPUP: top-ups per customer per day (Asia/Seoul), minor units
+	WalletTopUpsPerHour int64         // PAYSAGA_WALLET_TOPUPS_PER_HOUR: top-ups a customer may start per hour; 0 = unlimited
 	IdentityCodeTTL     time.Duration // PAYSAGA_IDENTITY_CODE_TTL: how long a verification waits for the code
 	IdentityMaxAttempts int64         // PAYSAGA_IDENTITY_MAX_ATTEMPTS: codes tried before a verification fails
 	// PIIKey (PAYSAGA_PII_KEY) keys the HMAC of CI/DI and the sealing of bank
@@ -73,6 +74,7 @@ func Default() Config {
 
 		WalletCap:           2_000_000,
 		WalletDailyTopUp:    1_000_000,
+		WalletTopUpsPerHour: 10,
 		IdentityCodeTTL:     3 * time.Minute,
 		IdentityMaxAttempts: 5,
 		PIIKey:              DevPIIKey,
@@ -154,6 +156,7 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	}
 	num("PAYSAGA_WALLET_CAP", &c.WalletCap)
 	num("PAYSAGA_WALLET_DAILY_TOPUP", &c.WalletDailyTopUp)
+	num("PAYSAGA_WALLET_TOPUPS_PER_HOUR", &c.WalletTopUpsPerHour)
 	dur("PAYSAGA_IDENTITY_CODE_TTL", &c.IdentityCodeTTL)
 	num("PAYSAGA_IDENTITY_MAX_ATTEMPTS", &c.IdentityMaxAttempts)
 	str("PAYSAGA_PII_KEY", &c.PIIKey)

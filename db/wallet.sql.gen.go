@@ -347,6 +347,21 @@ func (q *Queries) SetTopUpBankTransaction(ctx context.Context, arg SetTopUpBankT
 	return err
 }
 
+const topUpsLastHour = `-- name: TopUpsLastHour :one
+SELECT count(*) AS n
+FROM wallet_topups
+WHERE customer_id = $1 AND created_at > now() - interval '1 hour'
+`
+
+// Velocity: top-ups the customer started in the last hour, whatever became of them
+// (a burst of declined debits is as suspicious as a burst of successful ones).
+func (q *Queries) TopUpsLastHour(ctx context.Context, customerID string) (int64, error) {
+	row := q.db.QueryRow(ctx, topUpsLastHour, customerID)
+	var n int64
+	err := row.Scan(&n)
+	return n, err
+}
+
 const topUpsTodayTotal = `-- name: TopUpsTodayTotal :one
 SELECT COALESCE(sum(amount), 0)::bigint AS total
 FROM wallet_topups

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/paysaga/paysaga/codec"
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/providersim"
 	"github.com/paysaga/paysaga/testenv"
@@ -320,8 +321,28 @@ func TestMetricsAfterACheckout(t *testing.T) {
 		`paysaga_checkout_duration_seconds_count{outcome="succeeded"} 1`,
 		`paysaga_http_requests_total{method="POST",route="/v1/checkouts",status="201"} 1`,
 		`temporal_workflow_completed{`,
+		`paysaga_business_objects{kind="payment",status="succeeded"} 1`,
+		`paysaga_business_amount{kind="payment",status="succeeded"} 15000`,
+		`paysaga_business_metrics_up 1`,
 		`temporal_request_latency_seconds_bucket{`,
 	} {
 		require.Contains(t, body, want)
 	}
+}
+
+// The request id a checkout answered with is in its workflow's memo.
+func TestCheckoutMemoCarriesTheRequestID(t *testing.T) {
+	s := newStack(t)
+	cus, pm := s.customerWithCard(providersim.CardApprove)
+	order := orderID()
+	res := s.checkout(checkoutBody(cus, pm, order))
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	requestID := res.Header.Get("X-Request-Id")
+	require.NotEmpty(t, requestID)
+
+	desc, err := s.app.Temporal.DescribeWorkflowExecution(s.ctx, workflows.CheckoutID(order), "")
+	require.NoError(t, err)
+	var got string
+	require.NoError(t, codec.DataConverter(s.app.Codec).FromPayload(desc.WorkflowExecutionInfo.Memo.Fields["request_id"], &got))
+	require.Equal(t, requestID, got)
 }

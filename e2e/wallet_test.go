@@ -161,6 +161,26 @@ func TestWalletTopUpLimits(t *testing.T) {
 	s.requireLedgerBalanced()
 }
 
+// A customer may start only so many top-ups an hour: the next is 429 with
+// Retry-After and never reaches the bank.
+func TestWalletTopUpVelocityLimit(t *testing.T) {
+	s := newStack(t, func(c *config.Config) { c.WalletTopUpsPerHour = 2 })
+	customerID, methodID := s.walletCustomer(10_000_000)
+	s.verify(customerID)
+
+	require.Equal(t, 201, s.topUp(customerID, methodID, 10_000).Status)
+	require.Equal(t, 201, s.topUp(customerID, methodID, 10_000).Status)
+	res := s.topUp(customerID, methodID, 10_000)
+	require.Equal(t, 429, res.Status, "%s", res.Body)
+	require.Equal(t, "topup_velocity_exceeded", res.json(t)["code"])
+	require.Equal(t, "3600", res.Header.Get("Retry-After"))
+
+	n, amount := s.bankDebits()
+	require.Equal(t, 2, n)
+	require.Equal(t, int64(20_000), amount)
+	require.Equal(t, int64(20_000), s.walletBalance(customerID))
+}
+
 // Concurrent top-ups are checked one after another under the customer's row
 // lock: however they interleave, the wallet never passes its cap.
 func TestWalletConcurrentTopUpsRespectCap(t *testing.T) {

@@ -22,6 +22,7 @@ type TopUpInput struct {
 	Amount     int64
 	Cap        int64
 	DailyLimit int64
+	HourlyMax  int64 // top-ups started per hour; 0 (histories before it existed) = unlimited
 }
 
 type TopUpResult struct {
@@ -58,7 +59,7 @@ func TopUp(ctx workflow.Context, in TopUpInput) (TopUpResult, error) {
 
 	err := workflow.ExecuteLocalActivity(dbCtx(ctx), wallet.ReserveTopUp, activities.ReserveTopUpInput{
 		TopUpID: in.TopUpID, CustomerID: in.CustomerID, MethodID: in.MethodID, Currency: in.Currency,
-		Amount: in.Amount, Cap: in.Cap, DailyLimit: in.DailyLimit, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
+		Amount: in.Amount, Cap: in.Cap, DailyLimit: in.DailyLimit, HourlyMax: in.HourlyMax, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
 	}).Get(ctx, nil)
 	if err != nil {
 		return end(TopUpFailed, activities.FailureOf(err, "internal_error"))

@@ -13,6 +13,13 @@ FROM wallet_topups
 WHERE customer_id = $1 AND currency = $2 AND status IN ('processing', 'succeeded')
   AND created_at >= (date_trunc('day', now() AT TIME ZONE 'Asia/Seoul') AT TIME ZONE 'Asia/Seoul');
 
+-- name: TopUpsLastHour :one
+-- Velocity: top-ups the customer started in the last hour, whatever became of them
+-- (a burst of declined debits is as suspicious as a burst of successful ones).
+SELECT count(*) AS n
+FROM wallet_topups
+WHERE customer_id = $1 AND created_at > now() - interval '1 hour';
+
 -- name: CreateTopUp :one
 INSERT INTO wallet_topups (id, customer_id, method_id, currency, amount, status, workflow_id)
 VALUES ($1, $2, $3, $4, $5, 'processing', $6)
