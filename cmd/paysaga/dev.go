@@ -34,14 +34,14 @@ func runDev(ctx context.Context, _ []string) error {
 	}
 	log := newLogger(cfg.LogLevel)
 	state := stateDir()
+	logs := filepath.Join(state, "logs")
+	if err := os.MkdirAll(logs, 0o755); err != nil {
+		return err
+	}
 	if cfg.CodecKeys == "" {
 		if cfg.CodecKeys, err = devCodecKeys(state); err != nil {
 			return err
 		}
-	}
-	logs := filepath.Join(state, "logs")
-	if err := os.MkdirAll(logs, 0o755); err != nil {
-		return err
 	}
 	if _, set := os.LookupEnv("DATABASE_URL"); !set {
 		pg, err := startDevPostgres(ctx, state, logs)
