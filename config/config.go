@@ -30,6 +30,7 @@ type Config struct {
 	BodyLimitBytes    int64         // PAYSAGA_BODY_LIMIT_BYTES
 	LogLevel          string        // PAYSAGA_LOG_LEVEL
 	EmbedWorker       bool          // PAYSAGA_EMBED_WORKER: run a worker inside the API process (eager start)
+	MetricsAddr       string        // PAYSAGA_METRICS_ADDR: where `paysaga worker` serves /metrics and /healthz; empty: none
 	RateLimit         int64         // PAYSAGA_RATE_LIMIT: requests per second per API key (burst twice that); 0 = unlimited
 	CodecKeys         string        // PAYSAGA_CODEC_KEYS: "id:base64,..." payload encryption keys, active first
 	CodecAddr         string        // PAYSAGA_CODEC_ADDR: where the codec server listens; empty disables it
@@ -141,6 +142,7 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	}
 	str("PAYSAGA_LOG_LEVEL", &c.LogLevel)
 	str("PAYSAGA_CODEC_KEYS", &c.CodecKeys)
+	str("PAYSAGA_METRICS_ADDR", &c.MetricsAddr)
 	if v, ok := lookupEnv("PAYSAGA_CODEC_ADDR"); ok { // set but empty disables the codec server
 		c.CodecAddr = v
 	}

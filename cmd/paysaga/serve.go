@@ -57,9 +57,32 @@ func runWorker(ctx context.Context, _ []string) error {
 		return err
 	}
 	defer a.Close()
-	log.Info().Str("task_queue", cfg.TaskQueue).Msg("worker running")
-	<-ctx.Done()
-	return nil
+	log.Info().Str("task_queue", cfg.TaskQueue).Str("metrics_addr", cfg.MetricsAddr).Msg("worker running")
+	if cfg.MetricsAddr == "" {
+		<-ctx.Done()
+		return nil
+	}
+	return serveWorkerMetrics(ctx, a)
+}
+
+// serveWorkerMetrics serves /metrics (the SDK's and the business metrics) and
+// /healthz for a worker process, which has no API of its own.
+func serveWorkerMetrics(ctx context.Context, a *app.App) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.Metrics.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	})
+	srv := &http.Server{Addr: a.Config.MetricsAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("worker metrics on %s: %w", a.Config.MetricsAddr, err)
+	case <-ctx.Done():
+		return srv.Close()
+	}
 }
 
 func runSim(ctx context.Context, _ []string) error {
