@@ -264,7 +264,7 @@ func TestCheckoutLogsWorkflow(t *testing.T) {
 	require.Equal(t, "req-abc-123", res.Header().Get(headerRequestID))
 
 	var line map[string]any
-	for _, l := range f.logs.lines(t) {
+	for _, l := range f.logs.Lines(t) {
 		if l["message"] == "request" && l["path"] == "/v1/checkouts" {
 			line = l
 		}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,6 +29,7 @@ import (
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/metrics"
+	"github.com/paysaga/paysaga/testenv"
 	"github.com/paysaga/paysaga/workflows"
 )
 
@@ -43,7 +43,7 @@ type fixture struct {
 	pool   *pgxpool.Pool
 	q      *db.Queries
 	tc     client.Client
-	logs   *syncBuffer
+	logs   *testenv.Logs
 	keys   map[string]string // role -> plaintext key
 	keyIDs map[string]string // role -> api_keys.id
 }
@@ -61,7 +61,7 @@ func newFixture(t *testing.T, tweak ...func(*config.Config)) *fixture {
 		f(&cfg)
 	}
 	require.NoError(t, cfg.Validate())
-	logs := &syncBuffer{}
+	logs := &testenv.Logs{}
 	f := &fixture{
 		t: t, cfg: cfg, pool: pool, q: db.New(pool), tc: tc, logs: logs,
 		keys: map[string]string{}, keyIDs: map[string]string{},
@@ -222,38 +222,6 @@ func (f *fixture) cardMethod(customerID string) string {
 	})
 	require.NoError(f.t, err)
 	return id
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// lines decodes the JSON log lines.
-func (b *syncBuffer) lines(t *testing.T) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
-		if l == "" {
-			continue
-		}
-		var m map[string]any
-		require.NoError(t, json.Unmarshal([]byte(l), &m), l)
-		out = append(out, m)
-	}
-	return out
 }
 
 func text(s string) pgtype.Text { return pgtype.Text{String: s, Valid: true} }

@@ -21,7 +21,7 @@ func TestRequestID(t *testing.T) {
 		require.NoError(t, err, "a fresh id replaces %q", given)
 	}
 
-	lines := f.logs.lines(t)
+	lines := f.logs.Lines(t)
 	require.Len(t, lines, 4)
 	require.Equal(t, "shop-req-42", lines[0]["request_id"])
 	for _, l := range lines {

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -47,25 +46,7 @@ type stack struct {
 	url  string
 	sim  *providersim.AdminClient
 	pool *pgxpool.Pool
-	logs *syncBuffer // what the app logged, as it would reach stderr
-}
-
-// syncBuffer collects log lines written from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	logs *testenv.Logs // what the app logged, as it would reach stderr
 }
 
 // newStack starts a stack; tune adjusts its settings before it starts.
@@ -87,7 +68,7 @@ func newStack(t *testing.T, tune ...func(*config.Config)) *stack {
 	}
 	require.NoError(t, cfg.Validate())
 
-	logs := &syncBuffer{}
+	logs := &testenv.Logs{}
 	a, err := app.Start(ctx, cfg, app.NewLogger(logs, "debug"), app.Parts{API: true, Worker: true})
 	require.NoError(t, err)
 	t.Cleanup(a.Close)
