@@ -39,7 +39,7 @@ func (f *payoutFixture) producer(name, account string) {
 }
 
 // sale checks out one order split between producers (fee 3%).
-func (f *payoutFixture) sale(items map[string]int64) {
+func (f *payoutFixture) sale(items map[string]int64) (paymentID string) {
 	f.t.Helper()
 	var total int64
 	var lines []map[string]any
@@ -53,6 +53,7 @@ func (f *payoutFixture) sale(items map[string]int64) {
 		"items": lines, "payment": map[string]any{"method_id": f.method}})
 	require.Equal(f.t, 201, res.Status, "%s", res.Body)
 	require.Equal(f.t, "succeeded", res.json(f.t)["status"])
+	return res.json(f.t)["id"].(string)
 }
 
 func (f *payoutFixture) schedule(threshold int64) string {
@@ -171,12 +172,17 @@ func TestPayoutRunPaysEveryProducerOnceAndHoldsTheOneTheBankRefuses(t *testing.T
 		"bank_account": map[string]any{"bank_code": "004", "account_number": "1100000001", "holder_name": "홍길동"}}, nil)
 	require.Equal(t, 409, res.Status, "%s", res.Body)
 
-	f.sale(map[string]int64{"a": 10_000, "b": 5_000}) // nets 9,700 and 4,850
-	f.sale(map[string]int64{"a": 2_000, "c": 4_000})  // nets 1,940 and 3,880
-	f.sale(map[string]int64{"d": 1_000})              // nets 970
+	first := f.sale(map[string]int64{"a": 10_000, "b": 5_000}) // nets 9,700 and 4,850
+	f.sale(map[string]int64{"a": 2_000, "c": 4_000})           // nets 1,940 and 3,880
+	f.sale(map[string]int64{"d": 1_000})                       // nets 970
+	// A refund of 3,000 of the first order comes back 2,000 from a and 1,000 from
+	// b, each less its share of the fee: a -1,940, b -970.
+	res = f.call("POST", "/v1/payments/"+first+"/refunds", appKey, map[string]any{"amount": 3_000},
+		map[string]string{"Idempotency-Key": "rf-" + first})
+	require.Equal(t, 201, res.Status, "%s", res.Body)
 	bal := f.call("GET", "/v1/producers/"+f.id("a")+"/balance", financeKey, nil, nil).json(t)
-	require.EqualValues(t, 11_640, bal["payable"])
-	require.EqualValues(t, 11_640, bal["payable_at_cutoff"])
+	require.EqualValues(t, 9_700, bal["payable"])
+	require.EqualValues(t, 9_700, bal["payable_at_cutoff"])
 	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 	bal = f.call("GET", "/v1/producers/"+f.id("a")+"/balance?cutoff="+past, financeKey, nil, nil).json(t)
 	require.EqualValues(t, 0, bal["payable_at_cutoff"], "nothing was sold before that cut-off")
@@ -188,9 +194,9 @@ func TestPayoutRunPaysEveryProducerOnceAndHoldsTheOneTheBankRefuses(t *testing.T
 	require.Equal(t, time.Now().In(seoul(t)).Format("20060102"), period)
 
 	require.Equal(t, map[string]int64{
-		"payout:" + f.id("a") + ":" + period: 11_640,
-		"payout:" + f.id("b") + ":" + period: 4_850,
-	}, f.transfers(), "the bank received exactly the payables, once each")
+		"payout:" + f.id("a") + ":" + period: 9_700, // 9,700 + 1,940 - 1,940 refunded
+		"payout:" + f.id("b") + ":" + period: 3_880, // 4,850 - 970 refunded
+	}, f.transfers(), "the bank received exactly the payables (sales - fees - refunds), once each")
 	got := payouts(run)
 	require.Equal(t, "paid", got[f.id("a")]["status"])
 	require.Equal(t, "paid", got[f.id("b")]["status"])
@@ -199,23 +205,25 @@ func TestPayoutRunPaysEveryProducerOnceAndHoldsTheOneTheBankRefuses(t *testing.T
 	require.Equal(t, "held", got[f.id("d")]["status"])
 	require.Equal(t, "holder_mismatch", got[f.id("d")]["reason"], "no money to an account that is no longer the producer's")
 	totals := run["totals"].(map[string]any)
-	require.EqualValues(t, map[string]any{"count": 2.0, "amount": 16_490.0}, totals["paid"])
+	require.EqualValues(t, map[string]any{"count": 2.0, "amount": 13_580.0}, totals["paid"])
 	require.EqualValues(t, map[string]any{"count": 2.0, "amount": 4_850.0}, totals["held"])
 
 	require.Zero(t, f.balance("producer:"+f.id("a")+":payable"))
 	require.Zero(t, f.balance("producer:"+f.id("b")+":payable"))
 	require.EqualValues(t, -3_880, f.balance("producer:"+f.id("c")+":payable"), "held: still owed, paid next period")
-	require.EqualValues(t, -16_490, f.balance("bank:payouts"))
+	require.EqualValues(t, -13_580, f.balance("bank:payouts"))
 	f.requireLedgerBalanced()
 
 	stmt := f.call("GET", "/v1/producers/"+f.id("a")+"/statements", financeKey, nil, nil).json(t)
 	lines := stmt["lines"].([]any)
-	require.Len(t, lines, 3)
+	require.Len(t, lines, 4)
 	require.Equal(t, "payout", lines[0].(map[string]any)["kind"])
-	require.EqualValues(t, -11_640, lines[0].(map[string]any)["amount"])
-	require.Equal(t, "sale", lines[2].(map[string]any)["kind"])
-	require.EqualValues(t, 10_000, lines[2].(map[string]any)["gross"])
-	require.EqualValues(t, 300, lines[2].(map[string]any)["fee"])
+	require.EqualValues(t, -9_700, lines[0].(map[string]any)["amount"])
+	require.Equal(t, "refund", lines[1].(map[string]any)["kind"])
+	require.EqualValues(t, -1_940, lines[1].(map[string]any)["amount"])
+	require.Equal(t, "sale", lines[3].(map[string]any)["kind"])
+	require.EqualValues(t, 10_000, lines[3].(map[string]any)["gross"])
+	require.EqualValues(t, 300, lines[3].(map[string]any)["fee"])
 
 	// The same period again (a double fire or a re-trigger): nothing is paid twice.
 	f.sale(map[string]int64{"b": 1_000})
