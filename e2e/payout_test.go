@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/paysaga/paysaga/providersim"
 )
@@ -251,6 +252,13 @@ func TestPayoutAboveThresholdWaitsForFinanceApproval(t *testing.T) {
 
 	payoutID := got[f.id("a")]["id"].(string)
 	require.Equal(t, fmt.Sprintf("payout-%s-%s", f.id("a"), period), payoutID)
+	// Ops see it waiting in the Temporal UI too: the workflow's PaymentStatus.
+	waiting := fmt.Sprintf(`WorkflowId = %q AND PaymentStatus = "awaiting_approval" AND ExecutionStatus = "Running"`, payoutID)
+	require.Eventually(t, func() bool {
+		res, err := f.app.Temporal.ListWorkflow(f.ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Namespace: f.app.Config.TemporalNamespace, Query: waiting})
+		return err == nil && len(res.Executions) == 1
+	}, 10*time.Second, 100*time.Millisecond)
 	require.Equal(t, 403, f.call("POST", "/v1/payouts/"+payoutID+"/approve", opsKey, nil, nil).Status, "ops cannot approve")
 	res := f.call("POST", "/v1/payouts/"+got[f.id("b")]["id"].(string)+"/approve", financeKey, nil, nil)
 	require.Equal(t, 409, res.Status, "%s", res.Body)
