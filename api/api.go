@@ -128,5 +128,11 @@ func (s *server) routes() *echo.Echo {
 	v1.POST("/payout-schedules/:id/trigger", s.triggerPayoutSchedule, s.auth(roleFinance))
 	v1.GET("/payout-runs/:id", s.getPayoutRun, s.auth(roleFinance, roleOps))
 	v1.POST("/payouts/:id/approve", s.approvePayout, s.auth(roleFinance))
+
+	v1.POST("/webhook-endpoints", s.createWebhookEndpoint, s.auth(roleApp))
+	v1.GET("/webhook-endpoints", s.listWebhookEndpoints, s.auth(roleApp, roleOps))
+	v1.DELETE("/webhook-endpoints/:id", s.deleteWebhookEndpoint, s.auth(roleApp))
+	v1.POST("/webhook-endpoints/:id/rotate", s.rotateWebhookSecret, s.auth(roleApp))
+	v1.GET("/events/:id/attempts", s.listEventAttempts, s.auth(roleApp, roleOps))
 	return e
 }

@@ -39,6 +39,12 @@ type Config struct {
 	WalletDailyTopUp    int64         // PAYSAGA_WALLET_DAILY_TOPUP: top-ups per customer per day (Asia/Seoul), minor units
 	IdentityCodeTTL     time.Duration // PAYSAGA_IDENTITY_CODE_TTL: how long a verification waits for the code
 	IdentityMaxAttempts int64         // PAYSAGA_IDENTITY_MAX_ATTEMPTS: codes tried before a verification fails
+	EventPollInterval   time.Duration // PAYSAGA_EVENT_POLL_INTERVAL: how often the outbox relay looks for new events
+	EventRetryInitial   time.Duration // PAYSAGA_EVENT_RETRY_INITIAL: first wait after a failed event delivery
+	EventRetryMax       time.Duration // PAYSAGA_EVENT_RETRY_MAX: longest wait between delivery attempts
+	EventMaxAttempts    int64         // PAYSAGA_EVENT_MAX_ATTEMPTS: attempts per event and endpoint before giving up
+	EventTimeout        time.Duration // PAYSAGA_EVENT_TIMEOUT: one delivery attempt
+	WebhookSecretGrace  time.Duration // PAYSAGA_WEBHOOK_SECRET_GRACE: how long a rotated-out secret still signs
 	// PIIKey (PAYSAGA_PII_KEY) keys the HMAC of CI/DI and the sealing of bank
 	// account numbers. The default is for development only.
 	PIIKey string
@@ -76,6 +82,12 @@ func Default() Config {
 		IdentityCodeTTL:     3 * time.Minute,
 		IdentityMaxAttempts: 5,
 		PIIKey:              DevPIIKey,
+		EventPollInterval:   time.Second,
+		EventRetryInitial:   10 * time.Second,
+		EventRetryMax:       time.Hour,
+		EventMaxAttempts:    15, // about 18 hours of trying with the defaults
+		EventTimeout:        10 * time.Second,
+		WebhookSecretGrace:  24 * time.Hour,
 	}
 }
 
@@ -157,6 +169,12 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	dur("PAYSAGA_IDENTITY_CODE_TTL", &c.IdentityCodeTTL)
 	num("PAYSAGA_IDENTITY_MAX_ATTEMPTS", &c.IdentityMaxAttempts)
 	str("PAYSAGA_PII_KEY", &c.PIIKey)
+	dur("PAYSAGA_EVENT_POLL_INTERVAL", &c.EventPollInterval)
+	dur("PAYSAGA_EVENT_RETRY_INITIAL", &c.EventRetryInitial)
+	dur("PAYSAGA_EVENT_RETRY_MAX", &c.EventRetryMax)
+	num("PAYSAGA_EVENT_MAX_ATTEMPTS", &c.EventMaxAttempts)
+	dur("PAYSAGA_EVENT_TIMEOUT", &c.EventTimeout)
+	dur("PAYSAGA_WEBHOOK_SECRET_GRACE", &c.WebhookSecretGrace)
 	errs = append(errs, c.Validate())
 	return c, errors.Join(errs...)
 }
@@ -205,6 +223,21 @@ func (c Config) Validate() error {
 	}
 	if len(c.PIIKey) < 32 {
 		errs = append(errs, errors.New("PAYSAGA_PII_KEY must be at least 32 characters"))
+	}
+	if c.EventPollInterval < 10*time.Millisecond {
+		errs = append(errs, errors.New("PAYSAGA_EVENT_POLL_INTERVAL must be >= 10ms"))
+	}
+	if c.EventRetryInitial <= 0 || c.EventRetryMax < c.EventRetryInitial {
+		errs = append(errs, errors.New("PAYSAGA_EVENT_RETRY_INITIAL must be > 0 and <= PAYSAGA_EVENT_RETRY_MAX"))
+	}
+	if c.EventMaxAttempts < 1 || c.EventMaxAttempts > 50 {
+		errs = append(errs, errors.New("PAYSAGA_EVENT_MAX_ATTEMPTS must be within 1..50"))
+	}
+	if c.EventTimeout <= 0 {
+		errs = append(errs, errors.New("PAYSAGA_EVENT_TIMEOUT must be > 0"))
+	}
+	if c.WebhookSecretGrace < 0 {
+		errs = append(errs, errors.New("PAYSAGA_WEBHOOK_SECRET_GRACE must be >= 0"))
 	}
 	if c.BodyLimitBytes < 1024 {
 		errs = append(errs, errors.New("PAYSAGA_BODY_LIMIT_BYTES must be >= 1024"))

@@ -37,6 +37,36 @@ type Customer struct {
 	IdentityVerifiedAt pgtype.Timestamptz
 }
 
+type Event struct {
+	ID           string
+	Type         string
+	Key          string
+	SubjectID    string
+	Data         []byte
+	CreatedAt    pgtype.Timestamptz
+	DispatchedAt pgtype.Timestamptz
+}
+
+type EventDelivery struct {
+	EventID     string
+	EndpointID  string
+	Status      string
+	Attempts    int32
+	DeliveredAt pgtype.Timestamptz
+	UpdatedAt   pgtype.Timestamptz
+}
+
+type EventDeliveryAttempt struct {
+	ID         int64
+	EventID    string
+	EndpointID string
+	Attempt    int32
+	StatusCode int32
+	Error      string
+	DurationMs int32
+	CreatedAt  pgtype.Timestamptz
+}
+
 type IdempotencyKey struct {
 	ApiKeyID       string
 	Key            string
@@ -215,4 +245,27 @@ type WalletTopup struct {
 	WorkflowID        string
 	CreatedAt         pgtype.Timestamptz
 	UpdatedAt         pgtype.Timestamptz
+}
+
+type WebhookEndpoint struct {
+	ID                   string
+	Url                  string
+	EventTypes           []string
+	SecretSealed         []byte
+	PreviousSecretSealed []byte
+	PreviousExpiresAt    pgtype.Timestamptz
+	Status               string
+	CreatedAt            pgtype.Timestamptz
+	DeletedAt            pgtype.Timestamptz
+}
+
+type WebhookInbox struct {
+	ID         int64
+	Provider   string
+	EventID    string
+	EventType  string
+	PaymentKey string
+	Payload    []byte
+	Status     string
+	ReceivedAt pgtype.Timestamptz
 }

@@ -34,6 +34,7 @@ type Activities struct {
 	Identity *activities.Identity
 	Wallet   *activities.Wallet
 	Payouts  *activities.Payouts
+	Events   *activities.Events
 }
 
 // NewActivities wires the activities to PostgreSQL and to the providers' HTTP
@@ -58,6 +59,7 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 		Identity: &activities.Identity{Provider: identity.NewHTTPClient(cfg.SimURL+"/identity", hc), Keys: keys, Pool: pool},
 		Wallet:   &activities.Wallet{Bank: bankClient, Keys: keys, Pool: pool},
 		Payouts:  &activities.Payouts{Bank: bankClient, Keys: keys, Pool: pool},
+		Events:   &activities.Events{Pool: pool, Keys: keys, HTTP: &http.Client{Timeout: cfg.EventTimeout}},
 	}
 }
 
@@ -73,6 +75,7 @@ func Register(r sdkworker.Registry, acts Activities) {
 	r.RegisterActivity(acts.Identity)
 	r.RegisterActivity(acts.Wallet)
 	r.RegisterActivity(acts.Payouts)
+	r.RegisterActivity(acts.Events)
 }
 
 // RegisterWorkflows registers only the workflows (enough for a replayer).
@@ -84,6 +87,7 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.TopUp, workflow.RegisterOptions{Name: workflows.TopUpName})
 	r.RegisterWorkflowWithOptions(workflows.PayoutRun, workflow.RegisterOptions{Name: workflows.PayoutRunName})
 	r.RegisterWorkflowWithOptions(workflows.Payout, workflow.RegisterOptions{Name: workflows.PayoutName})
+	r.RegisterWorkflowWithOptions(workflows.DeliverEvent, workflow.RegisterOptions{Name: workflows.DeliverEventName})
 }
 
 // New returns a worker on the task queue with everything registered.
