@@ -45,6 +45,9 @@ type Config struct {
 	EventMaxAttempts    int64         // PAYSAGA_EVENT_MAX_ATTEMPTS: attempts per event and endpoint before giving up
 	EventTimeout        time.Duration // PAYSAGA_EVENT_TIMEOUT: one delivery attempt
 	WebhookSecretGrace  time.Duration // PAYSAGA_WEBHOOK_SECRET_GRACE: how long a rotated-out secret still signs
+	PGWebhookSecret     string        // PAYSAGA_PG_WEBHOOK_SECRET: verifies the PGs' webhooks (PG-Signature)
+	WebhookTolerance    time.Duration // PAYSAGA_WEBHOOK_TOLERANCE: how old (or early) a signed webhook may be
+	AsyncAuthTimeout    time.Duration // PAYSAGA_ASYNC_AUTH_TIMEOUT: wait for a pending authorization's webhook before querying the PG
 	// PIIKey (PAYSAGA_PII_KEY) keys the HMAC of CI/DI and the sealing of bank
 	// account numbers. The default is for development only.
 	PIIKey string
@@ -52,6 +55,9 @@ type Config struct {
 
 // DevPIIKey is the development PII key; a production deployment sets its own.
 const DevPIIKey = "paysaga-dev-pii-key-do-not-use-in-production"
+
+// DevPGWebhookSecret is the secret the sandbox's PGs sign webhooks with in development.
+const DevPGWebhookSecret = "paysaga-dev-pg-webhook-secret"
 
 // Default returns the settings `make dev` uses.
 func Default() Config {
@@ -88,6 +94,9 @@ func Default() Config {
 		EventMaxAttempts:    15, // about 18 hours of trying with the defaults
 		EventTimeout:        10 * time.Second,
 		WebhookSecretGrace:  24 * time.Hour,
+		PGWebhookSecret:     DevPGWebhookSecret,
+		WebhookTolerance:    5 * time.Minute,
+		AsyncAuthTimeout:    10 * time.Minute,
 	}
 }
 
@@ -175,6 +184,9 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	num("PAYSAGA_EVENT_MAX_ATTEMPTS", &c.EventMaxAttempts)
 	dur("PAYSAGA_EVENT_TIMEOUT", &c.EventTimeout)
 	dur("PAYSAGA_WEBHOOK_SECRET_GRACE", &c.WebhookSecretGrace)
+	str("PAYSAGA_PG_WEBHOOK_SECRET", &c.PGWebhookSecret)
+	dur("PAYSAGA_WEBHOOK_TOLERANCE", &c.WebhookTolerance)
+	dur("PAYSAGA_ASYNC_AUTH_TIMEOUT", &c.AsyncAuthTimeout)
 	errs = append(errs, c.Validate())
 	return c, errors.Join(errs...)
 }
@@ -238,6 +250,15 @@ func (c Config) Validate() error {
 	}
 	if c.WebhookSecretGrace < 0 {
 		errs = append(errs, errors.New("PAYSAGA_WEBHOOK_SECRET_GRACE must be >= 0"))
+	}
+	if len(c.PGWebhookSecret) < 16 {
+		errs = append(errs, errors.New("PAYSAGA_PG_WEBHOOK_SECRET must be at least 16 characters"))
+	}
+	if c.WebhookTolerance < time.Second {
+		errs = append(errs, errors.New("PAYSAGA_WEBHOOK_TOLERANCE must be >= 1s"))
+	}
+	if c.AsyncAuthTimeout < time.Second {
+		errs = append(errs, errors.New("PAYSAGA_ASYNC_AUTH_TIMEOUT must be >= 1s"))
 	}
 	if c.BodyLimitBytes < 1024 {
 		errs = append(errs, errors.New("PAYSAGA_BODY_LIMIT_BYTES must be >= 1024"))

@@ -26,6 +26,12 @@ type Options struct {
 	PGs    []string // PG instance names, e.g. []string{"alpha","beta"}; routes /pg/{name}/...; default alpha and beta
 	Seed   int64    // seeds the RNG used by fault rates, so a seed replays the same faults
 	Logger zerolog.Logger
+	// AsyncDelay is how long an asynchronous authorization stays pending before
+	// its webhook (default 200ms).
+	AsyncDelay time.Duration
+	// Webhook is where asynchronous results are POSTed; also settable at runtime
+	// through PUT /admin/webhooks.
+	Webhook WebhookConfig
 }
 
 // Server is the sandbox. All state lives in memory, guarded by mu: the sandbox is the
@@ -39,6 +45,8 @@ type Server struct {
 	// now and hangFor are fixed at New; tests inside the package may shorten them.
 	now     func() time.Time
 	hangFor time.Duration // how long a CardTimeout authorization hangs before a 504
+	// asyncDelay is how long a CardAsync* authorization stays pending.
+	asyncDelay time.Duration
 
 	mu          sync.Mutex
 	rng         *mrand.Rand
@@ -52,6 +60,7 @@ type Server struct {
 	accounts    map[string]*account    // by bank code + "/" + account number
 	bankTxns    map[string]*bankTxn    // by transaction id
 	idvs        map[string]*idvRequest // by request id
+	webhook     WebhookConfig
 }
 
 // New builds a sandbox serving the given PG instances.
@@ -66,11 +75,17 @@ func New(opts Options) *Server {
 		seed:    opts.Seed,
 		now:     time.Now,
 		hangFor: 60 * time.Second,
+
+		asyncDelay: opts.AsyncDelay,
+	}
+	if s.asyncDelay <= 0 {
+		s.asyncDelay = 200 * time.Millisecond
 	}
 	for _, n := range names {
 		s.pgs[n] = true
 	}
 	s.resetLocked()
+	s.webhook = opts.Webhook
 	s.handler = s.logRequests(s.routes())
 	return s
 }
@@ -111,6 +126,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("PUT /admin/bank/accounts", s.adminSetBankAccount)
 	mux.HandleFunc("GET /admin/identity/requests/{id}/code", s.adminIdentityCode)
 	mux.HandleFunc("POST /admin/reset", s.adminReset)
+	mux.HandleFunc("PUT /admin/webhooks", s.adminSetWebhooks)
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeReply(w, errReply(http.StatusNotFound, "NOT_FOUND", "no route for "+r.Method+" "+r.URL.Path))

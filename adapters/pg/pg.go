@@ -72,7 +72,7 @@ type CancelRequest struct {
 type Payment struct {
 	PaymentKey     string
 	OrderID        string
-	Status         string // authorized | captured | canceled | partially_canceled
+	Status         string // pending (result comes by webhook) | authorized | captured | canceled | partially_canceled
 	Amount         int64
 	CapturedAmount int64
 	CanceledAmount int64
