@@ -110,7 +110,9 @@ func TestWebhookForgedStaleDuplicateAndOutOfOrder(t *testing.T) {
 	secret := s.app.Config.PGWebhookSecret
 	ev := providersim.WebhookEvent{EventID: "whe_1", Type: "payment.authorized", PaymentKey: pgPay.PaymentKey,
 		OrderID: order, Status: "authorized", Amount: 15000, Currency: "KRW", At: time.Now()}
-	status := func() string { return s.call("GET", "/v1/payments/"+payID, appKey, nil, nil).json(t)["status"].(string) }
+	status := func() string {
+		return s.call("GET", "/v1/payments/"+payID, appKey, nil, nil).json(t)["status"].(string)
+	}
 
 	for name, r := range map[string]response{
 		"forged":    s.pgWebhook(ev, "not-the-pg-secret-at-all", time.Now()),
