@@ -50,6 +50,9 @@ var authRoutes = []struct {
 	{http.MethodDelete, "/v1/webhook-endpoints/we_x", []string{roleApp}},
 	{http.MethodPost, "/v1/webhook-endpoints/we_x/rotate", []string{roleApp}},
 	{http.MethodGet, "/v1/events/evt_x/attempts", []string{roleApp, roleOps}},
+	{http.MethodPost, "/v1/reconciliations", []string{roleFinance}},
+	{http.MethodGet, "/v1/reconciliations", []string{roleFinance, roleOps}},
+	{http.MethodGet, "/v1/reconciliations/recon_x", []string{roleFinance, roleOps}},
 }
 
 // signedRoutes are authenticated by a provider's signature instead of an API key
@@ -59,7 +62,7 @@ var signedRoutes = []string{"POST /v1/webhooks/:"}
 // The table above is every /v1 route: a new route must declare its roles here.
 func TestAuthTableCoversEveryRoute(t *testing.T) {
 	f := newFixture(t)
-	ids := regexp.MustCompile(`/(cus|pm|pay|idv|tu|prd|sch|run|po|we|evt)_x`)
+	ids := regexp.MustCompile(`/(cus|pm|pay|idv|tu|prd|sch|run|po|we|evt|recon)_x`)
 	listed := map[string]bool{}
 	for _, r := range signedRoutes {
 		listed[r] = true

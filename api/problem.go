@@ -67,6 +67,7 @@ const (
 	codeEventNotFound           = "event_not_found"
 	codeInvalidSignature        = "invalid_signature"
 	codeUnknownProvider         = "unknown_provider"
+	codeReconRunNotFound        = "reconciliation_not_found"
 )
 
 // Problem is an RFC 9457 problem detail. Handlers return it as an error; the

@@ -124,6 +124,10 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 			return nil, fmt.Errorf("start worker: %w", err)
 		}
 		a.startRelay()
+		if err := worker.EnsureReconSchedule(ctx, a.Temporal, cfg); err != nil {
+			a.Close()
+			return nil, err
+		}
 	}
 	if parts.API {
 		bankc := bank.NewHTTPClient(cfg.SimURL+"/bank", &http.Client{Timeout: cfg.ProviderTimeout})

@@ -48,6 +48,8 @@ type Config struct {
 	PGWebhookSecret     string        // PAYSAGA_PG_WEBHOOK_SECRET: verifies the PGs' webhooks (PG-Signature)
 	WebhookTolerance    time.Duration // PAYSAGA_WEBHOOK_TOLERANCE: how old (or early) a signed webhook may be
 	AsyncAuthTimeout    time.Duration // PAYSAGA_ASYNC_AUTH_TIMEOUT: wait for a pending authorization's webhook before querying the PG
+	PGFeeBPS            int64         // PAYSAGA_PG_FEE_BPS: the PGs' contracted fee on captures, checked by reconciliation
+	ReconCron           string        // PAYSAGA_RECON_CRON: daily reconciliation schedule (UTC cron); empty disables it
 	// PIIKey (PAYSAGA_PII_KEY) keys the HMAC of CI/DI and the sealing of bank
 	// account numbers. The default is for development only.
 	PIIKey string
@@ -97,6 +99,8 @@ func Default() Config {
 		PGWebhookSecret:     DevPGWebhookSecret,
 		WebhookTolerance:    5 * time.Minute,
 		AsyncAuthTimeout:    10 * time.Minute,
+		PGFeeBPS:            250,
+		ReconCron:           "0 19 * * *", // 04:00 in Korea, for the day before
 	}
 }
 
@@ -187,6 +191,10 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	str("PAYSAGA_PG_WEBHOOK_SECRET", &c.PGWebhookSecret)
 	dur("PAYSAGA_WEBHOOK_TOLERANCE", &c.WebhookTolerance)
 	dur("PAYSAGA_ASYNC_AUTH_TIMEOUT", &c.AsyncAuthTimeout)
+	num("PAYSAGA_PG_FEE_BPS", &c.PGFeeBPS)
+	if v, ok := lookupEnv("PAYSAGA_RECON_CRON"); ok { // set but empty disables the schedule
+		c.ReconCron = v
+	}
 	errs = append(errs, c.Validate())
 	return c, errors.Join(errs...)
 }
@@ -259,6 +267,9 @@ func (c Config) Validate() error {
 	}
 	if c.AsyncAuthTimeout < time.Second {
 		errs = append(errs, errors.New("PAYSAGA_ASYNC_AUTH_TIMEOUT must be >= 1s"))
+	}
+	if c.PGFeeBPS < 0 || c.PGFeeBPS > 10_000 {
+		errs = append(errs, fmt.Errorf("PAYSAGA_PG_FEE_BPS=%d: must be within 0..10000", c.PGFeeBPS))
 	}
 	if c.BodyLimitBytes < 1024 {
 		errs = append(errs, errors.New("PAYSAGA_BODY_LIMIT_BYTES must be >= 1024"))

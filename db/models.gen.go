@@ -208,6 +208,31 @@ type Producer struct {
 	UpdatedAt      pgtype.Timestamptz
 }
 
+type ReconFinding struct {
+	ID           int64
+	RunID        string
+	Pg           string
+	Kind         string
+	ItemType     string
+	PaymentID    string
+	PaymentKey   string
+	LedgerAmount int64
+	PgAmount     int64
+	ExpectedFee  int64
+	PgFee        int64
+}
+
+type ReconRun struct {
+	ID          string
+	Date        pgtype.Date
+	Status      string
+	PgItems     int32
+	LedgerItems int32
+	Mismatches  int32
+	StartedAt   pgtype.Timestamptz
+	CompletedAt pgtype.Timestamptz
+}
+
 type Refund struct {
 	ID             string
 	PaymentID      string

@@ -32,6 +32,8 @@ type Options struct {
 	// Webhook is where asynchronous results are POSTed; also settable at runtime
 	// through PUT /admin/webhooks.
 	Webhook WebhookConfig
+	// PGFeeBPS is the PGs' fee on captures in settlement reports (default 250).
+	PGFeeBPS int64
 }
 
 // Server is the sandbox. All state lives in memory, guarded by mu: the sandbox is the
@@ -61,6 +63,8 @@ type Server struct {
 	bankTxns    map[string]*bankTxn    // by transaction id
 	idvs        map[string]*idvRequest // by request id
 	webhook     WebhookConfig
+	plants      map[string]Plant // settlement overrides by payment key
+	pgFeeBPS    int64
 }
 
 // New builds a sandbox serving the given PG instances.
@@ -86,6 +90,10 @@ func New(opts Options) *Server {
 	}
 	s.resetLocked()
 	s.webhook = opts.Webhook
+	s.pgFeeBPS = opts.PGFeeBPS
+	if s.pgFeeBPS <= 0 {
+		s.pgFeeBPS = DefaultPGFeeBPS
+	}
 	s.handler = s.logRequests(s.routes())
 	return s
 }
@@ -108,6 +116,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /pg/{name}/v1/payments/{payment_key}", s.pgRoute(OpQuery, s.getPayment))
 	mux.HandleFunc("POST /pg/{name}/v1/payments/{payment_key}/capture", s.pgRoute(OpCapture, s.capture))
 	mux.HandleFunc("POST /pg/{name}/v1/payments/{payment_key}/cancel", s.pgRoute(OpCancel, s.cancel))
+	mux.HandleFunc("GET /pg/{name}/v1/settlements", s.pgRoute(OpQuery, s.settlements))
 
 	mux.HandleFunc("POST /bank/v1/inquiry", s.route(ProviderBank, OpInquiry, s.inquiry))
 	mux.HandleFunc("POST /bank/v1/debits", s.route(ProviderBank, OpDebit, s.debit))
@@ -127,6 +136,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /admin/identity/requests/{id}/code", s.adminIdentityCode)
 	mux.HandleFunc("POST /admin/reset", s.adminReset)
 	mux.HandleFunc("PUT /admin/webhooks", s.adminSetWebhooks)
+	mux.HandleFunc("POST /admin/settlements/plant", s.adminPlantSettlement)
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeReply(w, errReply(http.StatusNotFound, "NOT_FOUND", "no route for "+r.Method+" "+r.URL.Path))
@@ -148,6 +158,7 @@ func (s *Server) resetLocked() {
 	s.accounts = make(map[string]*account)
 	s.bankTxns = make(map[string]*bankTxn)
 	s.idvs = make(map[string]*idvRequest)
+	s.plants = make(map[string]Plant)
 }
 
 // reply is a response computed by a handler before it is written, so the fault

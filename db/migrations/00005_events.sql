@@ -71,7 +71,38 @@ CREATE TABLE webhook_inbox (
     UNIQUE (provider, event_id)
 );
 
+-- Daily reconciliation (정산대사): each run compares the PGs' settlement
+-- reports for one day (Korea time) with the ledger's PG receivable postings.
+CREATE TABLE recon_runs (
+    id            text PRIMARY KEY, -- the workflow id
+    date          date NOT NULL,
+    status        text NOT NULL CHECK (status IN ('running', 'completed')),
+    pg_items      integer NOT NULL DEFAULT 0,
+    ledger_items  integer NOT NULL DEFAULT 0,
+    mismatches    integer NOT NULL DEFAULT 0,
+    started_at    timestamptz NOT NULL DEFAULT now(),
+    completed_at  timestamptz
+);
+CREATE INDEX recon_runs_date_idx ON recon_runs (date, started_at);
+
+CREATE TABLE recon_findings (
+    id             bigserial PRIMARY KEY,
+    run_id         text NOT NULL REFERENCES recon_runs (id),
+    pg             text NOT NULL,
+    kind           text NOT NULL CHECK (kind IN ('missing_in_ledger', 'missing_at_pg', 'amount_mismatch', 'fee_mismatch')),
+    item_type      text NOT NULL CHECK (item_type IN ('capture', 'refund')),
+    payment_id     text NOT NULL DEFAULT '', -- empty when the ledger knows no payment with this key
+    payment_key    text NOT NULL,
+    ledger_amount  bigint NOT NULL DEFAULT 0,
+    pg_amount      bigint NOT NULL DEFAULT 0,
+    expected_fee   bigint NOT NULL DEFAULT 0,
+    pg_fee         bigint NOT NULL DEFAULT 0,
+    UNIQUE (run_id, pg, payment_key, item_type, kind)
+);
+
 -- +goose Down
+DROP TABLE recon_findings;
+DROP TABLE recon_runs;
 DROP TABLE webhook_inbox;
 DROP TABLE event_delivery_attempts;
 DROP TABLE event_deliveries;
