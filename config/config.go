@@ -20,6 +20,7 @@ type Config struct {
 	HTTPAddr          string        // PAYSAGA_HTTP_ADDR
 	SimAddr           string        // PAYSAGA_SIM_ADDR: where `paysaga sim` listens
 	SimURL            string        // PAYSAGA_SIM_URL: where the adapters reach the sandbox
+	SimWebhookURL     string        // PAYSAGA_SIM_WEBHOOK_URL: where `paysaga sim` POSTs PG webhooks ({url}/{pg}); empty: none
 	PGPrimary         string        // PAYSAGA_PG_PRIMARY: name of the primary PG
 	PGSecondary       string        // PAYSAGA_PG_SECONDARY: failover PG; empty disables failover
 	ProviderTimeout   time.Duration // PAYSAGA_PROVIDER_TIMEOUT: one provider HTTP call
@@ -71,6 +72,7 @@ func Default() Config {
 		HTTPAddr:          ":8080",
 		SimAddr:           "127.0.0.1:8090",
 		SimURL:            "http://127.0.0.1:8090",
+		SimWebhookURL:     "http://127.0.0.1:8080/v1/webhooks",
 		PGPrimary:         "alpha",
 		PGSecondary:       "beta",
 		ProviderTimeout:   3 * time.Second,
@@ -149,6 +151,9 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	str("PAYSAGA_HTTP_ADDR", &c.HTTPAddr)
 	str("PAYSAGA_SIM_ADDR", &c.SimAddr)
 	str("PAYSAGA_SIM_URL", &c.SimURL)
+	if v, ok := lookupEnv("PAYSAGA_SIM_WEBHOOK_URL"); ok { // set but empty: the sandbox sends no webhooks
+		c.SimWebhookURL = v
+	}
 	str("PAYSAGA_PG_PRIMARY", &c.PGPrimary)
 	if v, ok := lookupEnv("PAYSAGA_PG_SECONDARY"); ok { // set but empty disables failover
 		c.PGSecondary = v
