@@ -258,8 +258,8 @@ func (c Config) Validate() error {
 	if c.EventMaxAttempts < 1 || c.EventMaxAttempts > 50 {
 		errs = append(errs, errors.New("PAYSAGA_EVENT_MAX_ATTEMPTS must be within 1..50"))
 	}
-	if c.EventTimeout <= 0 {
-		errs = append(errs, errors.New("PAYSAGA_EVENT_TIMEOUT must be > 0"))
+	if c.EventTimeout <= 0 || c.EventTimeout > 50*time.Second {
+		errs = append(errs, errors.New("PAYSAGA_EVENT_TIMEOUT must be within 0..50s (a delivery activity has a minute)"))
 	}
 	if c.WebhookSecretGrace < 0 {
 		errs = append(errs, errors.New("PAYSAGA_WEBHOOK_SECRET_GRACE must be >= 0"))

@@ -64,7 +64,11 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 		Wallet:   &activities.Wallet{Bank: bankClient, Keys: keys, Pool: pool},
 		Payouts:  &activities.Payouts{Bank: bankClient, Keys: keys, Pool: pool},
 		Recon:    &activities.Recon{PGs: pgs, Pool: pool},
-		Events:   &activities.Events{Pool: pool, Keys: keys, HTTP: &http.Client{Timeout: cfg.EventTimeout}},
+		Events: &activities.Events{Pool: pool, Keys: keys, HTTP: &http.Client{
+			Timeout: cfg.EventTimeout,
+			// A redirect is an answer (3xx, not delivered), never followed elsewhere.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}},
 	}
 }
 
