@@ -55,7 +55,13 @@ func (l *Ledger) PostCapture(ctx context.Context, in PostCaptureInput) error {
 		if err := recordEvent(ctx, q, in.PaymentID, "captured", map[string]string{"pg": in.PG}); err != nil {
 			return err
 		}
-		return recordEvent(ctx, q, in.PaymentID, "ledger_posted", map[string]string{"journal": "payment:" + in.PaymentID + ":capture"})
+		if err := recordEvent(ctx, q, in.PaymentID, "ledger_posted", map[string]string{"journal": "payment:" + in.PaymentID + ":capture"}); err != nil {
+			return err
+		}
+		return emitEvent(ctx, q, EventPaymentSucceeded, "payment:"+pay.ID+":succeeded", pay.ID, map[string]any{
+			"payment_id": pay.ID, "order_id": pay.OrderID, "customer_id": pay.CustomerID,
+			"currency": pay.Currency, "amount": pay.Amount, "wallet_amount": pay.WalletAmount, "pg": in.PG,
+		})
 	})
 }
 
@@ -89,7 +95,13 @@ func (l *Ledger) PostRefund(ctx context.Context, in PostRefundInput) error {
 		if _, err := q.MarkRefundSucceeded(ctx, rf.ID); err != nil {
 			return fmt.Errorf("mark refund %s succeeded: %w", rf.ID, err)
 		}
-		return recordEvent(ctx, q, pay.ID, "refund:"+rf.ID+":succeeded", map[string]string{"amount": fmt.Sprint(rf.Amount)})
+		if err := recordEvent(ctx, q, pay.ID, "refund:"+rf.ID+":succeeded", map[string]string{"amount": fmt.Sprint(rf.Amount)}); err != nil {
+			return err
+		}
+		return emitEvent(ctx, q, EventPaymentRefunded, "refund:"+rf.ID+":succeeded", pay.ID, map[string]any{
+			"payment_id": pay.ID, "order_id": pay.OrderID, "refund_id": rf.ID, "currency": pay.Currency,
+			"amount": rf.Amount, "refunded_amount": rf.RefundedBefore + rf.Amount,
+		})
 	})
 }
 

@@ -32,6 +32,9 @@ type AuthorizeInput struct {
 type AuthorizeResult struct {
 	PG         string
 	PaymentKey string
+	// Pending: the PG decides later and announces it by webhook (the checkout
+	// waits for the signal, or queries the PG when it does not come).
+	Pending bool
 }
 
 // Authorize asks one PG to approve the amount against the method's billing key at
@@ -61,7 +64,37 @@ func (p *Payments) Authorize(ctx context.Context, in AuthorizeInput) (AuthorizeR
 	if err != nil {
 		return AuthorizeResult{}, providerError("authorize "+in.PaymentID+" at "+in.PG, err, true)
 	}
-	return AuthorizeResult{PG: in.PG, PaymentKey: pay.PaymentKey}, nil
+	return AuthorizeResult{PG: in.PG, PaymentKey: pay.PaymentKey, Pending: pay.Status == "pending"}, nil
+}
+
+type GetAuthorizationInput struct {
+	PG         string
+	PaymentKey string
+}
+
+// AuthorizationStatus is a pending authorization's state at its PG.
+type AuthorizationStatus struct {
+	Status string // pending | authorized | declined
+}
+
+// GetAuthorization asks the PG where a pending authorization stands: what the
+// checkout trusts when the webhook does not come in time.
+func (p *Payments) GetAuthorization(ctx context.Context, in GetAuthorizationInput) (AuthorizationStatus, error) {
+	client, err := p.pg(in.PG)
+	if err != nil {
+		return AuthorizationStatus{}, err
+	}
+	pay, err := client.GetPayment(ctx, in.PaymentKey)
+	if err != nil {
+		return AuthorizationStatus{}, providerError("query "+in.PaymentKey+" at "+in.PG, err, false)
+	}
+	switch pay.Status {
+	case "pending":
+		return AuthorizationStatus{Status: "pending"}, nil
+	case "authorized", "captured":
+		return AuthorizationStatus{Status: "authorized"}, nil
+	}
+	return AuthorizationStatus{Status: "declined"}, nil
 }
 
 // resolveAuthorize finds out whether an authorize whose answer was lost took effect.

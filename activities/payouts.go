@@ -134,6 +134,17 @@ func (p *Payouts) ClaimPage(ctx context.Context, in ClaimPageInput) (ClaimPageRe
 			if err != nil {
 				return fmt.Errorf("claim payout of %s for %s: %w", r.ID, in.Period, err)
 			}
+			if status == PayoutHeld {
+				po, err := q.GetPayout(ctx, PayoutID(r.ID, in.Period))
+				if err != nil {
+					return fmt.Errorf("load payout of %s for %s: %w", r.ID, in.Period, err)
+				}
+				if po.Status == PayoutHeld { // not an earlier claim in another state
+					if err := emitPayoutHeld(ctx, q, po); err != nil {
+						return err
+					}
+				}
+			}
 			ids = append(ids, r.ID)
 		}
 		claimed, err := q.ListRunPayoutsForProducers(ctx, db.ListRunPayoutsForProducersParams{RunID: in.RunID, ProducerIds: ids})
@@ -161,12 +172,33 @@ type SetPayoutStatusInput struct {
 }
 
 // SetPayoutStatus records a payout's state (never changing a paid one).
+// A payout put on hold is announced (payout.held) in the same transaction.
 func (p *Payouts) SetPayoutStatus(ctx context.Context, in SetPayoutStatusInput) error {
-	err := db.New(p.Pool).SetPayoutStatus(ctx, db.SetPayoutStatusParams{ID: in.PayoutID, Status: in.Status, Reason: in.Reason})
-	if err != nil {
-		return fmt.Errorf("set payout %s %s: %w", in.PayoutID, in.Status, err)
-	}
-	return nil
+	return pgx.BeginFunc(ctx, p.Pool, func(tx pgx.Tx) error {
+		q := db.New(tx)
+		err := q.SetPayoutStatus(ctx, db.SetPayoutStatusParams{ID: in.PayoutID, Status: in.Status, Reason: in.Reason})
+		if err != nil {
+			return fmt.Errorf("set payout %s %s: %w", in.PayoutID, in.Status, err)
+		}
+		if in.Status != PayoutHeld {
+			return nil
+		}
+		po, err := q.GetPayout(ctx, in.PayoutID)
+		if err != nil {
+			return fmt.Errorf("load payout %s: %w", in.PayoutID, err)
+		}
+		if po.Status != PayoutHeld {
+			return nil // already paid: nothing was held
+		}
+		return emitPayoutHeld(ctx, q, po)
+	})
+}
+
+func emitPayoutHeld(ctx context.Context, q *db.Queries, po db.Payout) error {
+	return emitEvent(ctx, q, EventPayoutHeld, "payout:"+po.ID+":held", po.ID, map[string]any{
+		"payout_id": po.ID, "producer_id": po.ProducerID, "period": po.Period,
+		"currency": po.Currency, "amount": po.Amount, "reason": po.Reason,
+	})
 }
 
 type ApprovePayoutInput struct {
@@ -261,7 +293,10 @@ func (p *Payouts) PostPayout(ctx context.Context, in PostPayoutInput) error {
 		if err := q.MarkPayoutPaid(ctx, db.MarkPayoutPaidParams{ID: po.ID, BankTransactionID: in.TransactionID}); err != nil {
 			return fmt.Errorf("mark payout %s paid: %w", po.ID, err)
 		}
-		return nil
+		return emitEvent(ctx, q, EventPayoutPaid, "payout:"+po.ID+":paid", po.ID, map[string]any{
+			"payout_id": po.ID, "producer_id": po.ProducerID, "period": po.Period,
+			"currency": po.Currency, "amount": po.Amount,
+		})
 	})
 }
 

@@ -134,7 +134,20 @@ func (s *Store) FailPayment(ctx context.Context, in FailPaymentInput) error {
 		if err != nil {
 			return fmt.Errorf("mark %s failed: %w", in.PaymentID, err)
 		}
-		return recordEvent(ctx, q, in.PaymentID, "failed", map[string]string{"code": in.Code})
+		if err := recordEvent(ctx, q, in.PaymentID, "failed", map[string]string{"code": in.Code}); err != nil {
+			return err
+		}
+		pay, err := q.GetPayment(ctx, in.PaymentID)
+		if err != nil {
+			return fmt.Errorf("load payment %s: %w", in.PaymentID, err)
+		}
+		if pay.Status != "failed" {
+			return nil // it had moved on (e.g. canceled); no failure to announce
+		}
+		return emitEvent(ctx, q, EventPaymentFailed, "payment:"+pay.ID+":failed", pay.ID, map[string]any{
+			"payment_id": pay.ID, "order_id": pay.OrderID, "customer_id": pay.CustomerID,
+			"currency": pay.Currency, "amount": pay.Amount, "failure_code": pay.FailureCode.String,
+		})
 	})
 }
 

@@ -158,7 +158,9 @@ func (w *Wallet) CreditWallet(ctx context.Context, in TopUpRef) error {
 		if _, err := q.MarkTopUpSucceeded(ctx, top.ID); err != nil {
 			return fmt.Errorf("mark top-up %s succeeded: %w", top.ID, err)
 		}
-		return nil
+		return emitEvent(ctx, q, EventTopUpSucceeded, "topup:"+top.ID+":succeeded", top.ID, map[string]any{
+			"topup_id": top.ID, "customer_id": top.CustomerID, "currency": top.Currency, "amount": top.Amount,
+		})
 	})
 }
 

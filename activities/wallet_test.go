@@ -82,6 +82,7 @@ func TestTopUpDebitAndCreditOnceAcrossRetries(t *testing.T) {
 
 	require.NoError(t, r.wallet.DebitBank(r.ctx, ref))
 	require.NoError(t, r.wallet.DebitBank(r.ctx, ref), "the debit re-run after a crash")
+	require.Zero(t, countRows(t, r.pool, `SELECT count(*) FROM events`), "no event before the credit commits")
 	require.NoError(t, r.wallet.CreditWallet(r.ctx, ref))
 	require.NoError(t, r.wallet.CreditWallet(r.ctx, ref), "the credit retried")
 
@@ -94,6 +95,20 @@ func TestTopUpDebitAndCreditOnceAcrossRetries(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "succeeded", top.Status)
 	require.True(t, top.BankTransactionID.Valid)
+	// The outbox got the event with the credit, once across the retry.
+	var typ, subject string
+	var data []byte
+	require.NoError(t, r.pool.QueryRow(r.ctx, `SELECT type, subject_id, data FROM events`).Scan(&typ, &subject, &data))
+	require.Equal(t, activities.EventTopUpSucceeded, typ)
+	require.Equal(t, "top_1", subject)
+	require.JSONEq(t, `{"topup_id":"top_1","customer_id":"cus_1","currency":"KRW","amount":300000}`, string(data))
+}
+
+func countRows(t *testing.T, pool *pgxpool.Pool, query string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, pool.QueryRow(context.Background(), query).Scan(&n))
+	return n
 }
 
 func TestTopUpReverseGivesTheDebitBackOnce(t *testing.T) {

@@ -128,5 +128,16 @@ func (s *server) routes() *echo.Echo {
 	v1.POST("/payout-schedules/:id/trigger", s.triggerPayoutSchedule, s.auth(roleFinance))
 	v1.GET("/payout-runs/:id", s.getPayoutRun, s.auth(roleFinance, roleOps))
 	v1.POST("/payouts/:id/approve", s.approvePayout, s.auth(roleFinance))
+
+	v1.POST("/webhook-endpoints", s.createWebhookEndpoint, s.auth(roleApp))
+	v1.GET("/webhook-endpoints", s.listWebhookEndpoints, s.auth(roleApp, roleOps))
+	v1.DELETE("/webhook-endpoints/:id", s.deleteWebhookEndpoint, s.auth(roleApp))
+	v1.POST("/webhook-endpoints/:id/rotate", s.rotateWebhookSecret, s.auth(roleApp))
+	v1.GET("/events/:id/attempts", s.listEventAttempts, s.auth(roleApp, roleOps))
+	v1.POST("/reconciliations", s.triggerReconciliation, s.auth(roleFinance))
+	v1.GET("/reconciliations", s.listReconciliations, s.auth(roleFinance, roleOps))
+	v1.GET("/reconciliations/:id", s.getReconciliation, s.auth(roleFinance, roleOps))
+	// Authenticated by the provider's signature, not an API key.
+	v1.POST("/webhooks/:provider", s.receivePGWebhook)
 	return e
 }

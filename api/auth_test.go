@@ -45,13 +45,28 @@ var authRoutes = []struct {
 	{http.MethodPost, "/v1/payout-schedules/sch_x/trigger", []string{roleFinance}},
 	{http.MethodGet, "/v1/payout-runs/run_x", []string{roleFinance, roleOps}},
 	{http.MethodPost, "/v1/payouts/po_x/approve", []string{roleFinance}},
+	{http.MethodPost, "/v1/webhook-endpoints", []string{roleApp}},
+	{http.MethodGet, "/v1/webhook-endpoints", []string{roleApp, roleOps}},
+	{http.MethodDelete, "/v1/webhook-endpoints/we_x", []string{roleApp}},
+	{http.MethodPost, "/v1/webhook-endpoints/we_x/rotate", []string{roleApp}},
+	{http.MethodGet, "/v1/events/evt_x/attempts", []string{roleApp, roleOps}},
+	{http.MethodPost, "/v1/reconciliations", []string{roleFinance}},
+	{http.MethodGet, "/v1/reconciliations", []string{roleFinance, roleOps}},
+	{http.MethodGet, "/v1/reconciliations/recon_x", []string{roleFinance, roleOps}},
 }
+
+// signedRoutes are authenticated by a provider's signature instead of an API key
+// (their tests: e2e/webhooks_test.go).
+var signedRoutes = []string{"POST /v1/webhooks/:"}
 
 // The table above is every /v1 route: a new route must declare its roles here.
 func TestAuthTableCoversEveryRoute(t *testing.T) {
 	f := newFixture(t)
-	ids := regexp.MustCompile(`/(cus|pm|pay|idv|tu|prd|sch|run|po)_x`)
+	ids := regexp.MustCompile(`/(cus|pm|pay|idv|tu|prd|sch|run|po|we|evt|recon)_x`)
 	listed := map[string]bool{}
+	for _, r := range signedRoutes {
+		listed[r] = true
+	}
 	for _, rt := range authRoutes {
 		listed[rt.method+" "+ids.ReplaceAllString(rt.path, "/:")] = true
 	}

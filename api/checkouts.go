@@ -192,6 +192,8 @@ func (s *server) checkoutInput(req checkoutRequest, paymentID string) workflows.
 		Items:        make([]workflows.CheckoutItem, 0, len(req.Items)),
 		FeeBPS:       s.cfg.FeeBPS,
 		PGs:          s.cfg.PGs(),
+
+		AsyncAuthTimeout: s.cfg.AsyncAuthTimeout,
 	}
 	for _, it := range req.Items {
 		in.Items = append(in.Items, workflows.CheckoutItem{ProducerID: it.ProducerID, Amount: it.Amount})

@@ -198,7 +198,7 @@ func TestCheckoutWithoutWorker(t *testing.T) {
 	require.Equal(t, workflows.CheckoutInput{
 		PaymentID: id, OrderID: order, CustomerID: cus, MethodID: method, Currency: "KRW", Amount: 15000,
 		Items:  []workflows.CheckoutItem{{ProducerID: "farm-a", Amount: 10000}, {ProducerID: "farm-b", Amount: 5000}},
-		FeeBPS: 300, PGs: []string{"alpha", "beta"},
+		FeeBPS: 300, PGs: []string{"alpha", "beta"}, AsyncAuthTimeout: f.cfg.AsyncAuthTimeout,
 	}, in)
 
 	// The same request again joins the same workflow and payment.

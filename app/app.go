@@ -26,6 +26,7 @@ import (
 	"github.com/paysaga/paysaga/metrics"
 	"github.com/paysaga/paysaga/pii"
 	"github.com/paysaga/paysaga/worker"
+	"github.com/paysaga/paysaga/workflows"
 )
 
 // Parts says which parts to run in this process.
@@ -45,6 +46,8 @@ type App struct {
 	Codec    *codec.Encryption
 	Metrics  *metrics.Metrics
 	PII      *pii.Keys // seals account numbers, hashes CI/DI
+
+	stopRelay func() // stops the outbox relay and waits for it; nil without a worker
 }
 
 // newCodec builds the payload encryption every history payload goes through.
@@ -121,6 +124,11 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 			a.Close()
 			return nil, fmt.Errorf("start worker: %w", err)
 		}
+		a.startRelay()
+		if err := worker.EnsureReconSchedule(ctx, a.Temporal, cfg); err != nil {
+			a.Close()
+			return nil, err
+		}
 	}
 	if parts.API {
 		bankc := bank.NewHTTPClient(cfg.SimURL+"/bank", &http.Client{Timeout: cfg.ProviderTimeout})
@@ -154,8 +162,25 @@ func (a *App) Serve(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the worker and closes the clients, in that order.
+// startRelay runs the outbox relay beside the worker: events written with a
+// state change start their delivery workflows.
+func (a *App) startRelay() {
+	cfg := a.Config
+	r := &worker.Relay{
+		Pool: a.Pool, Temporal: a.Temporal, TaskQueue: cfg.TaskQueue, Interval: cfg.EventPollInterval, Log: a.Log,
+		Backoff: workflows.DeliveryBackoff{Initial: cfg.EventRetryInitial, Max: cfg.EventRetryMax, MaxAttempts: int(cfg.EventMaxAttempts)},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); r.Run(ctx) }()
+	a.stopRelay = func() { cancel(); <-done }
+}
+
+// Close stops the relay and the worker and closes the clients, in that order.
 func (a *App) Close() {
+	if a.stopRelay != nil {
+		a.stopRelay()
+	}
 	if a.Worker != nil {
 		a.Worker.Stop()
 	}

@@ -20,6 +20,7 @@ type Config struct {
 	HTTPAddr          string        // PAYSAGA_HTTP_ADDR
 	SimAddr           string        // PAYSAGA_SIM_ADDR: where `paysaga sim` listens
 	SimURL            string        // PAYSAGA_SIM_URL: where the adapters reach the sandbox
+	SimWebhookURL     string        // PAYSAGA_SIM_WEBHOOK_URL: where `paysaga sim` POSTs PG webhooks ({url}/{pg}); empty: none
 	PGPrimary         string        // PAYSAGA_PG_PRIMARY: name of the primary PG
 	PGSecondary       string        // PAYSAGA_PG_SECONDARY: failover PG; empty disables failover
 	ProviderTimeout   time.Duration // PAYSAGA_PROVIDER_TIMEOUT: one provider HTTP call
@@ -41,6 +42,17 @@ type Config struct {
 	WalletTopUpsPerHour int64         // PAYSAGA_WALLET_TOPUPS_PER_HOUR: top-ups a customer may start per hour; 0 = unlimited
 	IdentityCodeTTL     time.Duration // PAYSAGA_IDENTITY_CODE_TTL: how long a verification waits for the code
 	IdentityMaxAttempts int64         // PAYSAGA_IDENTITY_MAX_ATTEMPTS: codes tried before a verification fails
+	EventPollInterval   time.Duration // PAYSAGA_EVENT_POLL_INTERVAL: how often the outbox relay looks for new events
+	EventRetryInitial   time.Duration // PAYSAGA_EVENT_RETRY_INITIAL: first wait after a failed event delivery
+	EventRetryMax       time.Duration // PAYSAGA_EVENT_RETRY_MAX: longest wait between delivery attempts
+	EventMaxAttempts    int64         // PAYSAGA_EVENT_MAX_ATTEMPTS: attempts per event and endpoint before giving up
+	EventTimeout        time.Duration // PAYSAGA_EVENT_TIMEOUT: one delivery attempt
+	WebhookSecretGrace  time.Duration // PAYSAGA_WEBHOOK_SECRET_GRACE: how long a rotated-out secret still signs
+	PGWebhookSecret     string        // PAYSAGA_PG_WEBHOOK_SECRET: verifies the PGs' webhooks (PG-Signature)
+	WebhookTolerance    time.Duration // PAYSAGA_WEBHOOK_TOLERANCE: how old (or early) a signed webhook may be
+	AsyncAuthTimeout    time.Duration // PAYSAGA_ASYNC_AUTH_TIMEOUT: wait for a pending authorization's webhook before querying the PG
+	PGFeeBPS            int64         // PAYSAGA_PG_FEE_BPS: the PGs' contracted fee on captures, checked by reconciliation
+	ReconCron           string        // PAYSAGA_RECON_CRON: daily reconciliation schedule (UTC cron); empty disables it
 	// PIIKey (PAYSAGA_PII_KEY) keys the HMAC of CI/DI and the sealing of bank
 	// account numbers. The default is for development only.
 	PIIKey string
@@ -48,6 +60,9 @@ type Config struct {
 
 // DevPIIKey is the development PII key; a production deployment sets its own.
 const DevPIIKey = "paysaga-dev-pii-key-do-not-use-in-production"
+
+// DevPGWebhookSecret is the secret the sandbox's PGs sign webhooks with in development.
+const DevPGWebhookSecret = "paysaga-dev-pg-webhook-secret"
 
 // Default returns the settings `make dev` uses.
 func Default() Config {
@@ -59,6 +74,7 @@ func Default() Config {
 		HTTPAddr:          ":8080",
 		SimAddr:           "127.0.0.1:8090",
 		SimURL:            "http://127.0.0.1:8090",
+		SimWebhookURL:     "http://127.0.0.1:8080/v1/webhooks",
 		PGPrimary:         "alpha",
 		PGSecondary:       "beta",
 		ProviderTimeout:   3 * time.Second,
@@ -79,6 +95,17 @@ func Default() Config {
 		IdentityCodeTTL:     3 * time.Minute,
 		IdentityMaxAttempts: 5,
 		PIIKey:              DevPIIKey,
+		EventPollInterval:   time.Second,
+		EventRetryInitial:   10 * time.Second,
+		EventRetryMax:       time.Hour,
+		EventMaxAttempts:    15, // about 18 hours of trying with the defaults
+		EventTimeout:        10 * time.Second,
+		WebhookSecretGrace:  24 * time.Hour,
+		PGWebhookSecret:     DevPGWebhookSecret,
+		WebhookTolerance:    5 * time.Minute,
+		AsyncAuthTimeout:    10 * time.Minute,
+		PGFeeBPS:            250,
+		ReconCron:           "0 19 * * *", // 04:00 in Korea, for the day before
 	}
 }
 
@@ -127,6 +154,9 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	str("PAYSAGA_HTTP_ADDR", &c.HTTPAddr)
 	str("PAYSAGA_SIM_ADDR", &c.SimAddr)
 	str("PAYSAGA_SIM_URL", &c.SimURL)
+	if v, ok := lookupEnv("PAYSAGA_SIM_WEBHOOK_URL"); ok { // set but empty: the sandbox sends no webhooks
+		c.SimWebhookURL = v
+	}
 	str("PAYSAGA_PG_PRIMARY", &c.PGPrimary)
 	if v, ok := lookupEnv("PAYSAGA_PG_SECONDARY"); ok { // set but empty disables failover
 		c.PGSecondary = v
@@ -162,6 +192,19 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	dur("PAYSAGA_IDENTITY_CODE_TTL", &c.IdentityCodeTTL)
 	num("PAYSAGA_IDENTITY_MAX_ATTEMPTS", &c.IdentityMaxAttempts)
 	str("PAYSAGA_PII_KEY", &c.PIIKey)
+	dur("PAYSAGA_EVENT_POLL_INTERVAL", &c.EventPollInterval)
+	dur("PAYSAGA_EVENT_RETRY_INITIAL", &c.EventRetryInitial)
+	dur("PAYSAGA_EVENT_RETRY_MAX", &c.EventRetryMax)
+	num("PAYSAGA_EVENT_MAX_ATTEMPTS", &c.EventMaxAttempts)
+	dur("PAYSAGA_EVENT_TIMEOUT", &c.EventTimeout)
+	dur("PAYSAGA_WEBHOOK_SECRET_GRACE", &c.WebhookSecretGrace)
+	str("PAYSAGA_PG_WEBHOOK_SECRET", &c.PGWebhookSecret)
+	dur("PAYSAGA_WEBHOOK_TOLERANCE", &c.WebhookTolerance)
+	dur("PAYSAGA_ASYNC_AUTH_TIMEOUT", &c.AsyncAuthTimeout)
+	num("PAYSAGA_PG_FEE_BPS", &c.PGFeeBPS)
+	if v, ok := lookupEnv("PAYSAGA_RECON_CRON"); ok { // set but empty disables the schedule
+		c.ReconCron = v
+	}
 	errs = append(errs, c.Validate())
 	return c, errors.Join(errs...)
 }
@@ -210,6 +253,33 @@ func (c Config) Validate() error {
 	}
 	if len(c.PIIKey) < 32 {
 		errs = append(errs, errors.New("PAYSAGA_PII_KEY must be at least 32 characters"))
+	}
+	if c.EventPollInterval < 10*time.Millisecond {
+		errs = append(errs, errors.New("PAYSAGA_EVENT_POLL_INTERVAL must be >= 10ms"))
+	}
+	if c.EventRetryInitial <= 0 || c.EventRetryMax < c.EventRetryInitial {
+		errs = append(errs, errors.New("PAYSAGA_EVENT_RETRY_INITIAL must be > 0 and <= PAYSAGA_EVENT_RETRY_MAX"))
+	}
+	if c.EventMaxAttempts < 1 || c.EventMaxAttempts > 50 {
+		errs = append(errs, errors.New("PAYSAGA_EVENT_MAX_ATTEMPTS must be within 1..50"))
+	}
+	if c.EventTimeout <= 0 || c.EventTimeout > 50*time.Second {
+		errs = append(errs, errors.New("PAYSAGA_EVENT_TIMEOUT must be within 0..50s (a delivery activity has a minute)"))
+	}
+	if c.WebhookSecretGrace < 0 {
+		errs = append(errs, errors.New("PAYSAGA_WEBHOOK_SECRET_GRACE must be >= 0"))
+	}
+	if len(c.PGWebhookSecret) < 16 {
+		errs = append(errs, errors.New("PAYSAGA_PG_WEBHOOK_SECRET must be at least 16 characters"))
+	}
+	if c.WebhookTolerance < time.Second {
+		errs = append(errs, errors.New("PAYSAGA_WEBHOOK_TOLERANCE must be >= 1s"))
+	}
+	if c.AsyncAuthTimeout < time.Second {
+		errs = append(errs, errors.New("PAYSAGA_ASYNC_AUTH_TIMEOUT must be >= 1s"))
+	}
+	if c.PGFeeBPS < 0 || c.PGFeeBPS > 10_000 {
+		errs = append(errs, fmt.Errorf("PAYSAGA_PG_FEE_BPS=%d: must be within 0..10000", c.PGFeeBPS))
 	}
 	if c.BodyLimitBytes < 1024 {
 		errs = append(errs, errors.New("PAYSAGA_BODY_LIMIT_BYTES must be >= 1024"))

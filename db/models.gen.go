@@ -37,6 +37,36 @@ type Customer struct {
 	IdentityVerifiedAt pgtype.Timestamptz
 }
 
+type Event struct {
+	ID           string
+	Type         string
+	Key          string
+	SubjectID    string
+	Data         []byte
+	CreatedAt    pgtype.Timestamptz
+	DispatchedAt pgtype.Timestamptz
+}
+
+type EventDelivery struct {
+	EventID     string
+	EndpointID  string
+	Status      string
+	Attempts    int32
+	DeliveredAt pgtype.Timestamptz
+	UpdatedAt   pgtype.Timestamptz
+}
+
+type EventDeliveryAttempt struct {
+	ID         int64
+	EventID    string
+	EndpointID string
+	Attempt    int32
+	StatusCode int32
+	Error      string
+	DurationMs int32
+	CreatedAt  pgtype.Timestamptz
+}
+
 type IdempotencyKey struct {
 	ApiKeyID       string
 	Key            string
@@ -178,6 +208,31 @@ type Producer struct {
 	UpdatedAt      pgtype.Timestamptz
 }
 
+type ReconFinding struct {
+	ID           int64
+	RunID        string
+	Pg           string
+	Kind         string
+	ItemType     string
+	PaymentID    string
+	PaymentKey   string
+	LedgerAmount int64
+	PgAmount     int64
+	ExpectedFee  int64
+	PgFee        int64
+}
+
+type ReconRun struct {
+	ID          string
+	Date        pgtype.Date
+	Status      string
+	PgItems     int32
+	LedgerItems int32
+	Mismatches  int32
+	StartedAt   pgtype.Timestamptz
+	CompletedAt pgtype.Timestamptz
+}
+
 type Refund struct {
 	ID             string
 	PaymentID      string
@@ -215,4 +270,27 @@ type WalletTopup struct {
 	WorkflowID        string
 	CreatedAt         pgtype.Timestamptz
 	UpdatedAt         pgtype.Timestamptz
+}
+
+type WebhookEndpoint struct {
+	ID                   string
+	Url                  string
+	EventTypes           []string
+	SecretSealed         []byte
+	PreviousSecretSealed []byte
+	PreviousExpiresAt    pgtype.Timestamptz
+	Status               string
+	CreatedAt            pgtype.Timestamptz
+	DeletedAt            pgtype.Timestamptz
+}
+
+type WebhookInbox struct {
+	ID         int64
+	Provider   string
+	EventID    string
+	EventType  string
+	PaymentKey string
+	Payload    []byte
+	Status     string
+	ReceivedAt pgtype.Timestamptz
 }

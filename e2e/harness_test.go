@@ -63,6 +63,7 @@ func newStack(t *testing.T, tune ...func(*config.Config)) *stack {
 	cfg.TaskQueue = "e2e-" + uuid.NewString()
 	cfg.ProviderTimeout = 2 * time.Second
 	cfg.CodecKeys, cfg.CodecAddr = codec.NewKey("e2e"), ""
+	cfg.ReconCron = "" // one daily schedule per test stack is noise; recon_test.go turns it on
 	for _, f := range tune {
 		f(&cfg)
 	}

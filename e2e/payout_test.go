@@ -233,6 +233,12 @@ func TestPayoutRunPaysEveryProducerOnceAndHoldsTheOneTheBankRefuses(t *testing.T
 	require.Empty(t, again["payouts"], "every producer is already settled for the period")
 	require.Len(t, f.transfers(), 2, "no second transfer")
 	require.EqualValues(t, -970, f.balance("producer:"+f.id("b")+":payable"), "the new sale waits for the next period")
+
+	// Each outcome was announced to the app once, with the state change.
+	for id, typ := range map[string]string{"a": "payout.paid", "b": "payout.paid", "c": "payout.held", "d": "payout.held"} {
+		require.Equal(t, 1, f.rows(`SELECT count(*) FROM events WHERE subject_id = $1`, "payout-"+f.id(id)+"-"+period), id)
+		require.Equal(t, 1, f.rows(`SELECT count(*) FROM events WHERE subject_id = $1 AND type = $2`, "payout-"+f.id(id)+"-"+period, typ), id)
+	}
 }
 
 func TestPayoutAboveThresholdWaitsForFinanceApproval(t *testing.T) {

@@ -16,6 +16,8 @@ const (
 	CardInsufficientFunds = "4000000000009995" // INSUFFICIENT_FUNDS at authorize
 	CardCaptureFails      = "4000000000000259" // authorize ok, capture declined CAPTURE_FAILED
 	CardTimeout           = "4000000000000119" // authorize never answers (until the client gives up or 60 s), commits nothing
+	CardAsyncApprove      = "4000000000000077" // authorize answers pending; authorized later, announced by webhook
+	CardAsyncDecline      = "4000000000000085" // authorize answers pending; declined later, announced by webhook
 )
 
 // Card is what a customer types into the PG's payment window.

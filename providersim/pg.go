@@ -42,6 +42,7 @@ type payment struct {
 	approvedAt time.Time
 	capturedAt time.Time
 	cancels    []cancelJSON
+	idemKey    string // of the authorization
 }
 
 // Wire types. JSON is snake_case, times are RFC 3339.
@@ -107,7 +108,7 @@ type cancelJSON struct {
 type paymentJSON struct {
 	PaymentKey     string           `json:"payment_key"`
 	OrderID        string           `json:"order_id"`
-	Status         string           `json:"status"` // authorized | captured | canceled | partially_canceled
+	Status         string           `json:"status"` // pending | authorized | captured | canceled | partially_canceled
 	Method         string           `json:"method"` // card | bank_account
 	Amount         int64            `json:"amount"` // authorized amount
 	CapturedAmount int64            `json:"captured_amount"`
@@ -316,8 +317,14 @@ func (s *Server) authorizeLocked(pg, key, fp string, req authorizeRequest) (rep 
 		}
 	}
 	p := &payment{key: newID("pay_"), pg: pg, orderID: req.OrderID, bk: bk, status: StatusAuthorized,
-		amount: req.Amount, currency: req.Currency, approvedAt: s.now()}
+		amount: req.Amount, currency: req.Currency, approvedAt: s.now(), idemKey: key}
 	s.payments[p.key] = p
+	if bk.method == "card" && (bk.card.number == CardAsyncApprove || bk.card.number == CardAsyncDecline) {
+		// The issuer answers later: recorded when it does (completeAsync).
+		p.status = StatusPending
+		time.AfterFunc(s.asyncDelay, func() { s.completeAsync(p.key) })
+		return remember(jsonReply(http.StatusOK, p.json()), p.key)
+	}
 	s.record(Record{Provider: provider, Kind: KindAuthorize, IdempotencyKey: key, PaymentKey: p.key,
 		OrderID: p.orderID, Amount: p.amount, Currency: p.currency})
 	return remember(jsonReply(http.StatusOK, p.json()), p.key)

@@ -26,6 +26,14 @@ type Options struct {
 	PGs    []string // PG instance names, e.g. []string{"alpha","beta"}; routes /pg/{name}/...; default alpha and beta
 	Seed   int64    // seeds the RNG used by fault rates, so a seed replays the same faults
 	Logger zerolog.Logger
+	// AsyncDelay is how long an asynchronous authorization stays pending before
+	// its webhook (default 200ms).
+	AsyncDelay time.Duration
+	// Webhook is where asynchronous results are POSTed; also settable at runtime
+	// through PUT /admin/webhooks.
+	Webhook WebhookConfig
+	// PGFeeBPS is the PGs' fee on captures in settlement reports (default 250).
+	PGFeeBPS int64
 }
 
 // Server is the sandbox. All state lives in memory, guarded by mu: the sandbox is the
@@ -39,6 +47,8 @@ type Server struct {
 	// now and hangFor are fixed at New; tests inside the package may shorten them.
 	now     func() time.Time
 	hangFor time.Duration // how long a CardTimeout authorization hangs before a 504
+	// asyncDelay is how long a CardAsync* authorization stays pending.
+	asyncDelay time.Duration
 
 	mu          sync.Mutex
 	rng         *mrand.Rand
@@ -52,6 +62,9 @@ type Server struct {
 	accounts    map[string]*account    // by bank code + "/" + account number
 	bankTxns    map[string]*bankTxn    // by transaction id
 	idvs        map[string]*idvRequest // by request id
+	webhook     WebhookConfig
+	plants      map[string]Plant // settlement overrides by payment key
+	pgFeeBPS    int64
 }
 
 // New builds a sandbox serving the given PG instances.
@@ -66,11 +79,21 @@ func New(opts Options) *Server {
 		seed:    opts.Seed,
 		now:     time.Now,
 		hangFor: 60 * time.Second,
+
+		asyncDelay: opts.AsyncDelay,
+	}
+	if s.asyncDelay <= 0 {
+		s.asyncDelay = 200 * time.Millisecond
 	}
 	for _, n := range names {
 		s.pgs[n] = true
 	}
 	s.resetLocked()
+	s.webhook = opts.Webhook
+	s.pgFeeBPS = opts.PGFeeBPS
+	if s.pgFeeBPS <= 0 {
+		s.pgFeeBPS = DefaultPGFeeBPS
+	}
 	s.handler = s.logRequests(s.routes())
 	return s
 }
@@ -93,6 +116,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /pg/{name}/v1/payments/{payment_key}", s.pgRoute(OpQuery, s.getPayment))
 	mux.HandleFunc("POST /pg/{name}/v1/payments/{payment_key}/capture", s.pgRoute(OpCapture, s.capture))
 	mux.HandleFunc("POST /pg/{name}/v1/payments/{payment_key}/cancel", s.pgRoute(OpCancel, s.cancel))
+	mux.HandleFunc("GET /pg/{name}/v1/settlements", s.pgRoute(OpQuery, s.settlements))
 
 	mux.HandleFunc("POST /bank/v1/inquiry", s.route(ProviderBank, OpInquiry, s.inquiry))
 	mux.HandleFunc("POST /bank/v1/debits", s.route(ProviderBank, OpDebit, s.debit))
@@ -111,6 +135,8 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("PUT /admin/bank/accounts", s.adminSetBankAccount)
 	mux.HandleFunc("GET /admin/identity/requests/{id}/code", s.adminIdentityCode)
 	mux.HandleFunc("POST /admin/reset", s.adminReset)
+	mux.HandleFunc("PUT /admin/webhooks", s.adminSetWebhooks)
+	mux.HandleFunc("POST /admin/settlements/plant", s.adminPlantSettlement)
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeReply(w, errReply(http.StatusNotFound, "NOT_FOUND", "no route for "+r.Method+" "+r.URL.Path))
@@ -132,6 +158,7 @@ func (s *Server) resetLocked() {
 	s.accounts = make(map[string]*account)
 	s.bankTxns = make(map[string]*bankTxn)
 	s.idvs = make(map[string]*idvRequest)
+	s.plants = make(map[string]Plant)
 }
 
 // reply is a response computed by a handler before it is written, so the fault

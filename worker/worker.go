@@ -5,12 +5,15 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -34,6 +37,8 @@ type Activities struct {
 	Identity *activities.Identity
 	Wallet   *activities.Wallet
 	Payouts  *activities.Payouts
+	Events   *activities.Events
+	Recon    *activities.Recon
 }
 
 // NewActivities wires the activities to PostgreSQL and to the providers' HTTP
@@ -58,6 +63,12 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 		Identity: &activities.Identity{Provider: identity.NewHTTPClient(cfg.SimURL+"/identity", hc), Keys: keys, Pool: pool},
 		Wallet:   &activities.Wallet{Bank: bankClient, Keys: keys, Pool: pool},
 		Payouts:  &activities.Payouts{Bank: bankClient, Keys: keys, Pool: pool},
+		Recon:    &activities.Recon{PGs: pgs, Pool: pool},
+		Events: &activities.Events{Pool: pool, Keys: keys, HTTP: &http.Client{
+			Timeout: cfg.EventTimeout,
+			// A redirect is an answer (3xx, not delivered), never followed elsewhere.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}},
 	}
 }
 
@@ -73,6 +84,8 @@ func Register(r sdkworker.Registry, acts Activities) {
 	r.RegisterActivity(acts.Identity)
 	r.RegisterActivity(acts.Wallet)
 	r.RegisterActivity(acts.Payouts)
+	r.RegisterActivity(acts.Events)
+	r.RegisterActivity(acts.Recon)
 }
 
 // RegisterWorkflows registers only the workflows (enough for a replayer).
@@ -84,6 +97,34 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.TopUp, workflow.RegisterOptions{Name: workflows.TopUpName})
 	r.RegisterWorkflowWithOptions(workflows.PayoutRun, workflow.RegisterOptions{Name: workflows.PayoutRunName})
 	r.RegisterWorkflowWithOptions(workflows.Payout, workflow.RegisterOptions{Name: workflows.PayoutName})
+	r.RegisterWorkflowWithOptions(workflows.DeliverEvent, workflow.RegisterOptions{Name: workflows.DeliverEventName})
+	r.RegisterWorkflowWithOptions(workflows.Reconcile, workflow.RegisterOptions{Name: workflows.ReconcileName})
+}
+
+// EnsureReconSchedule creates the daily reconciliation schedule when it does
+// not exist yet (an existing one, maybe paused or edited by ops, is left as is).
+// An empty cron disables it.
+func EnsureReconSchedule(ctx context.Context, c client.Client, cfg config.Config) error {
+	if cfg.ReconCron == "" {
+		return nil
+	}
+	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:   workflows.ReconScheduleID(cfg.TaskQueue),
+		Spec: client.ScheduleSpec{CronExpressions: []string{cfg.ReconCron}},
+		Action: &client.ScheduleWorkflowAction{
+			ID: "recon-daily", Workflow: workflows.ReconcileName, TaskQueue: cfg.TaskQueue,
+			Args: []any{workflows.ReconcileInput{PGs: cfg.PGs(), FeeBPS: cfg.PGFeeBPS}},
+		},
+		Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP,
+		Note:    "daily reconciliation of PG settlements with the ledger (yesterday, Korea time)",
+	})
+	if errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create recon schedule: %w", err)
+	}
+	return nil
 }
 
 // New returns a worker on the task queue with everything registered.

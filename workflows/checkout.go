@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -38,6 +39,13 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 			return c.fail(ctx, err, "authorize_failed")
 		}
 		c.saga.add("void_authorization", c.cancelAt(auth, "void", "checkout failed after authorization"))
+		if auth.Pending {
+			// Only a PG that answers "pending" takes this branch; no earlier
+			// history did, so the command sequence of recorded runs is unchanged.
+			if err := c.awaitAuthorization(ctx, auth); err != nil {
+				return c.fail(ctx, err, "authorize_failed")
+			}
+		}
 		if err := c.markAuthorized(ctx, auth); err != nil {
 			return c.fail(ctx, err, "internal_error")
 		}
@@ -130,6 +138,59 @@ func (c *checkout) authorize(ctx workflow.Context) (activities.AuthorizeResult, 
 		return res, err
 	}
 	return activities.AuthorizeResult{}, lastErr
+}
+
+// awaitAuthorization waits for the PG's decision on a pending authorization:
+// the pg-result signal (sent by POST /v1/webhooks/{pg} once the webhook's
+// signature verifies) or, when none comes within AsyncAuthTimeout, the PG's
+// answer to a query. The first decision for this payment key wins; duplicates
+// and later contradicting signals change nothing.
+func (c *checkout) awaitAuthorization(ctx workflow.Context, auth activities.AuthorizeResult) error {
+	c.event(ctx, "authorization_pending", map[string]string{"pg": auth.PG})
+	timeout := c.in.AsyncAuthTimeout
+	if timeout <= 0 {
+		timeout = DefaultAsyncAuthTimeout
+	}
+	tctx, stopTimer := workflow.WithCancel(ctx)
+	defer stopTimer()
+	timer := workflow.NewTimer(tctx, timeout)
+	signals := workflow.GetSignalChannel(ctx, SignalPGResult)
+	var status, code, source string
+	for status == "" {
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(signals, func(ch workflow.ReceiveChannel, _ bool) {
+			var sig PGResultSignal
+			ch.Receive(ctx, &sig)
+			if sig.PaymentKey == auth.PaymentKey && (sig.Status == "authorized" || sig.Status == "declined") {
+				status, code, source = sig.Status, sig.Code, "webhook"
+			}
+		})
+		sel.AddFuture(timer, func(workflow.Future) {
+			var st activities.AuthorizationStatus
+			err := workflow.ExecuteLocalActivity(providerCtx(ctx), payments.GetAuthorization, activities.GetAuthorizationInput{
+				PG: auth.PG, PaymentKey: auth.PaymentKey,
+			}).Get(ctx, &st)
+			status, source = st.Status, "query"
+			if err != nil || st.Status == "pending" {
+				status = "timeout"
+			}
+		})
+		sel.Select(ctx)
+	}
+	c.event(ctx, "authorization_"+status, map[string]string{"source": source})
+	switch status {
+	case "authorized":
+		return nil
+	case "declined":
+		c.saga.drop("void_authorization") // the PG declined it: nothing to void
+		if code == "" {
+			code = "CARD_DECLINED"
+		}
+		f := activities.Failure{Code: strings.ToLower(code), Message: "the card issuer declined the payment"}
+		return temporal.NewNonRetryableApplicationError(f.Message, activities.ErrDeclined, nil, f)
+	}
+	f := activities.Failure{Code: "authorization_timeout", Message: "the PG did not decide in time; the authorization is voided"}
+	return temporal.NewNonRetryableApplicationError(f.Message, activities.ErrProviderUnavailable, nil, f)
 }
 
 func (c *checkout) markAuthorized(ctx workflow.Context, auth activities.AuthorizeResult) error {

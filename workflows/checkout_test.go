@@ -25,6 +25,8 @@ func newEnv(t *testing.T) testEnv {
 	env.RegisterActivity(&activities.Identity{})
 	env.RegisterActivity(&activities.Wallet{})
 	env.RegisterActivity(&activities.Payouts{})
+	env.RegisterActivity(&activities.Events{})
+	env.RegisterActivity(&activities.Recon{})
 	t.Cleanup(func() { env.AssertExpectations(t) })
 	return env
 }

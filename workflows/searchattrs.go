@@ -13,16 +13,19 @@ var (
 	ProducerIDKey    = temporal.NewSearchAttributeKeyKeyword("ProducerId")
 	PaymentStatusKey = temporal.NewSearchAttributeKeyKeyword("PaymentStatus")
 	AmountKRWKey     = temporal.NewSearchAttributeKeyInt64("AmountKRW")
+	// ReconMismatchesKey counts a reconciliation run's findings: ReconMismatches > 0.
+	ReconMismatchesKey = temporal.NewSearchAttributeKeyInt64("ReconMismatches")
 )
 
 // SearchAttributeTypes is what the worker registers with the server.
 func SearchAttributeTypes() map[string]enumspb.IndexedValueType {
 	return map[string]enumspb.IndexedValueType{
-		OrderIDKey.GetName():       enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-		CustomerIDKey.GetName():    enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-		ProducerIDKey.GetName():    enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-		PaymentStatusKey.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-		AmountKRWKey.GetName():     enumspb.INDEXED_VALUE_TYPE_INT,
+		OrderIDKey.GetName():         enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		CustomerIDKey.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		ProducerIDKey.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		PaymentStatusKey.GetName():   enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		AmountKRWKey.GetName():       enumspb.INDEXED_VALUE_TYPE_INT,
+		ReconMismatchesKey.GetName(): enumspb.INDEXED_VALUE_TYPE_INT,
 	}
 }
 

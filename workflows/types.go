@@ -56,6 +56,24 @@ type CheckoutInput struct {
 	Items        []CheckoutItem
 	FeeBPS       int64
 	PGs          []string // routing order, primary first
+	// AsyncAuthTimeout is how long a pending authorization waits for the PG's
+	// webhook before the PG is queried; 0 means DefaultAsyncAuthTimeout.
+	AsyncAuthTimeout time.Duration
+}
+
+// DefaultAsyncAuthTimeout applies when a CheckoutInput carries none.
+const DefaultAsyncAuthTimeout = 10 * time.Minute
+
+// SignalPGResult carries a PG's asynchronous decision (from a verified webhook)
+// to the checkout waiting on it.
+const SignalPGResult = "pg-result"
+
+// PGResultSignal is the decision: authorized or declined.
+type PGResultSignal struct {
+	EventID    string // the PG's webhook event id
+	PaymentKey string
+	Status     string // authorized | declined
+	Code       string // decline reason, e.g. CARD_DECLINED
 }
 
 // CheckoutItem is one producer's share of the order.

@@ -166,6 +166,30 @@ func (c *httpClient) GetPayment(ctx context.Context, paymentKey string) (Payment
 	})
 }
 
+type wireSettlementItem struct {
+	PaymentKey string `json:"payment_key"`
+	OrderID    string `json:"order_id"`
+	Type       string `json:"type"`
+	Amount     int64  `json:"amount"`
+	Fee        int64  `json:"fee"`
+	Currency   string `json:"currency"`
+}
+
+func (c *httpClient) Settlements(ctx context.Context, date string) ([]SettlementItem, error) {
+	var out struct {
+		Items []wireSettlementItem `json:"items"`
+	}
+	err := c.call.Do(ctx, adapters.Call{Op: "settlements", Method: http.MethodGet, Path: "/v1/settlements", Query: url.Values{"date": {date}}}, &out)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]SettlementItem, len(out.Items))
+	for i, it := range out.Items {
+		items[i] = SettlementItem{PaymentKey: it.PaymentKey, OrderID: it.OrderID, Type: it.Type, Amount: it.Amount, Fee: it.Fee, Currency: it.Currency}
+	}
+	return items, nil
+}
+
 func (c *httpClient) payment(ctx context.Context, call adapters.Call) (Payment, error) {
 	var out wirePayment
 	if err := c.call.Do(ctx, call, &out); err != nil {

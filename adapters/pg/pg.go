@@ -21,6 +21,18 @@ type Client interface {
 	// an adapters.Error of kind NotFound when there is none.
 	GetByIdempotencyKey(ctx context.Context, key string) (Payment, error)
 	GetPayment(ctx context.Context, paymentKey string) (Payment, error)
+	// Settlements is the PG's settlement report for one day (YYYY-MM-DD, Korea time).
+	Settlements(ctx context.Context, date string) ([]SettlementItem, error)
+}
+
+// SettlementItem is one payment's captures or refunds on the settlement day.
+type SettlementItem struct {
+	PaymentKey string
+	OrderID    string
+	Type       string // capture | refund
+	Amount     int64
+	Fee        int64 // the PG's fee (captures)
+	Currency   string
 }
 
 // IssueBillingKeyRequest names either a card auth key (from the PG's client SDK,
@@ -72,7 +84,7 @@ type CancelRequest struct {
 type Payment struct {
 	PaymentKey     string
 	OrderID        string
-	Status         string // authorized | captured | canceled | partially_canceled
+	Status         string // pending (result comes by webhook) | authorized | captured | canceled | partially_canceled
 	Amount         int64
 	CapturedAmount int64
 	CanceledAmount int64

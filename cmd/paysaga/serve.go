@@ -96,7 +96,8 @@ func runSim(ctx context.Context, _ []string) error {
 
 // serveSim serves the provider sandbox on cfg.SimAddr until ctx ends.
 func serveSim(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
-	sim := providersim.New(providersim.Options{PGs: cfg.PGs(), Seed: time.Now().UnixNano(), Logger: log.With().Str("component", "sim").Logger()})
+	sim := providersim.New(providersim.Options{PGs: cfg.PGs(), Seed: time.Now().UnixNano(), Logger: log.With().Str("component", "sim").Logger(),
+		Webhook: providersim.WebhookConfig{URL: cfg.SimWebhookURL, Secret: cfg.PGWebhookSecret}})
 	srv := &http.Server{Addr: cfg.SimAddr, Handler: sim.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

@@ -1,0 +1,222 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/labstack/echo/v4"
+
+	"github.com/paysaga/paysaga/activities"
+	"github.com/paysaga/paysaga/db"
+)
+
+type createWebhookEndpointRequest struct {
+	URL        string   `json:"url"`
+	EventTypes []string `json:"event_types"` // empty: every type
+}
+
+func (r createWebhookEndpointRequest) validate() error {
+	var v validation
+	u, err := url.Parse(r.URL)
+	switch {
+	case r.URL == "":
+		v.add(codeValidationFailed, "url", "is required")
+	case len(r.URL) > 2000 || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil:
+		v.add(codeValidationFailed, "url", "must be an absolute http(s) URL without credentials")
+	}
+	if len(r.EventTypes) > len(activities.EventTypes) {
+		v.add(codeValidationFailed, "event_types", "lists too many types")
+	}
+	for i, t := range r.EventTypes {
+		if !slices.Contains(activities.EventTypes, t) {
+			v.add(codeValidationFailed, fmt.Sprintf("event_types[%d]", i), "unknown event type")
+		}
+	}
+	return v.err()
+}
+
+type webhookEndpointResponse struct {
+	ID         string    `json:"id"`
+	URL        string    `json:"url"`
+	EventTypes []string  `json:"event_types"`
+	CreatedAt  time.Time `json:"created_at"`
+	// Secret is shown once: when the endpoint is created and when it is rotated.
+	Secret string `json:"secret,omitempty"`
+	// PreviousSecretExpiresAt: until then, requests carry a second v1 signature
+	// made with the rotated-out secret.
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty"`
+}
+
+func toWebhookEndpointResponse(e db.WebhookEndpoint, secret string) webhookEndpointResponse {
+	r := webhookEndpointResponse{ID: e.ID, URL: e.Url, EventTypes: e.EventTypes, CreatedAt: e.CreatedAt.Time.UTC(), Secret: secret}
+	if e.PreviousExpiresAt.Valid && e.PreviousExpiresAt.Time.After(time.Now()) {
+		t := e.PreviousExpiresAt.Time.UTC()
+		r.PreviousSecretExpiresAt = &t
+	}
+	return r
+}
+
+// newWebhookSecret is whsec_ + 32 random bytes.
+func newWebhookSecret() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return "whsec_" + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// createWebhookEndpoint registers where events go; the signing secret is in the
+// answer and never again (it is stored sealed).
+func (s *server) createWebhookEndpoint(c echo.Context) error {
+	var req createWebhookEndpointRequest
+	if err := decodeJSON(c, &req, false); err != nil {
+		return err
+	}
+	if err := req.validate(); err != nil {
+		return err
+	}
+	secret, err := newWebhookSecret()
+	if err != nil {
+		return internalError(fmt.Errorf("webhook secret: %w", err))
+	}
+	sealed, err := s.pii.Seal(secret)
+	if err != nil {
+		return internalError(fmt.Errorf("seal webhook secret: %w", err))
+	}
+	types := req.EventTypes
+	if types == nil {
+		types = []string{}
+	}
+	e, err := s.q.CreateWebhookEndpoint(c.Request().Context(), db.CreateWebhookEndpointParams{
+		ID: "we_" + uuid.NewString(), Url: req.URL, EventTypes: types, SecretSealed: sealed,
+	})
+	if err != nil {
+		return internalError(fmt.Errorf("create webhook endpoint: %w", err))
+	}
+	return c.JSON(http.StatusCreated, toWebhookEndpointResponse(e, secret))
+}
+
+func (s *server) listWebhookEndpoints(c echo.Context) error {
+	rows, err := s.q.ListWebhookEndpoints(c.Request().Context())
+	if err != nil {
+		return internalError(fmt.Errorf("list webhook endpoints: %w", err))
+	}
+	out := make([]webhookEndpointResponse, len(rows))
+	for i, e := range rows {
+		out[i] = toWebhookEndpointResponse(e, "")
+	}
+	return c.JSON(http.StatusOK, map[string]any{"endpoints": out})
+}
+
+// deleteWebhookEndpoint stops deliveries to the endpoint, pending ones included.
+func (s *server) deleteWebhookEndpoint(c echo.Context) error {
+	ctx, id := c.Request().Context(), c.Param("id")
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		q := db.New(tx)
+		n, err := q.DeleteWebhookEndpoint(ctx, id)
+		if err != nil {
+			return internalError(fmt.Errorf("delete webhook endpoint %s: %w", id, err))
+		}
+		if n == 0 {
+			return problem(http.StatusNotFound, codeWebhookEndpointNotFound, fmt.Sprintf("no webhook endpoint %q", id))
+		}
+		if err := q.CancelEndpointDeliveries(ctx, id); err != nil {
+			return internalError(fmt.Errorf("cancel deliveries to %s: %w", id, err))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// rotateWebhookSecret issues a new secret (shown once); the old one keeps
+// signing alongside it for the configured grace period.
+func (s *server) rotateWebhookSecret(c echo.Context) error {
+	ctx, id := c.Request().Context(), c.Param("id")
+	secret, err := newWebhookSecret()
+	if err != nil {
+		return internalError(fmt.Errorf("webhook secret: %w", err))
+	}
+	sealed, err := s.pii.Seal(secret)
+	if err != nil {
+		return internalError(fmt.Errorf("seal webhook secret: %w", err))
+	}
+	e, err := s.q.RotateWebhookSecret(ctx, db.RotateWebhookSecretParams{
+		ID: id, SecretSealed: sealed,
+		PreviousExpiresAt: pgtype.Timestamptz{Time: time.Now().Add(s.cfg.WebhookSecretGrace), Valid: true},
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return problem(http.StatusNotFound, codeWebhookEndpointNotFound, fmt.Sprintf("no webhook endpoint %q", id))
+	}
+	if err != nil {
+		return internalError(fmt.Errorf("rotate secret of %s: %w", id, err))
+	}
+	return c.JSON(http.StatusOK, toWebhookEndpointResponse(e, secret))
+}
+
+type deliveryAttemptResponse struct {
+	EndpointID string    `json:"endpoint_id"`
+	Attempt    int32     `json:"attempt"`
+	StatusCode int32     `json:"status_code"`
+	Error      string    `json:"error,omitempty"`
+	DurationMS int32     `json:"duration_ms"`
+	At         time.Time `json:"at"`
+}
+
+type deliveryResponse struct {
+	EndpointID  string     `json:"endpoint_id"`
+	Status      string     `json:"status"`
+	Attempts    int32      `json:"attempts"`
+	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
+}
+
+// listEventAttempts shows an event, its delivery to each endpoint and every
+// HTTP attempt made.
+func (s *server) listEventAttempts(c echo.Context) error {
+	ctx, id := c.Request().Context(), c.Param("id")
+	ev, err := s.q.GetEvent(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return problem(http.StatusNotFound, codeEventNotFound, fmt.Sprintf("no event %q", id))
+	}
+	if err != nil {
+		return internalError(fmt.Errorf("load event %s: %w", id, err))
+	}
+	dels, err := s.q.ListEventDeliveries(ctx, id)
+	if err != nil {
+		return internalError(fmt.Errorf("deliveries of %s: %w", id, err))
+	}
+	atts, err := s.q.ListDeliveryAttempts(ctx, id)
+	if err != nil {
+		return internalError(fmt.Errorf("attempts of %s: %w", id, err))
+	}
+	out := struct {
+		EventID    string                    `json:"event_id"`
+		Type       string                    `json:"type"`
+		Deliveries []deliveryResponse        `json:"deliveries"`
+		Attempts   []deliveryAttemptResponse `json:"attempts"`
+	}{EventID: ev.ID, Type: ev.Type, Deliveries: []deliveryResponse{}, Attempts: []deliveryAttemptResponse{}}
+	for _, d := range dels {
+		r := deliveryResponse{EndpointID: d.EndpointID, Status: d.Status, Attempts: d.Attempts}
+		if d.DeliveredAt.Valid {
+			t := d.DeliveredAt.Time.UTC()
+			r.DeliveredAt = &t
+		}
+		out.Deliveries = append(out.Deliveries, r)
+	}
+	for _, a := range atts {
+		out.Attempts = append(out.Attempts, deliveryAttemptResponse{EndpointID: a.EndpointID, Attempt: a.Attempt,
+			StatusCode: a.StatusCode, Error: a.Error, DurationMS: a.DurationMs, At: a.CreatedAt.Time.UTC()})
+	}
+	return c.JSON(http.StatusOK, out)
+}

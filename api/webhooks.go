@@ -1,0 +1,108 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/labstack/echo/v4"
+	"go.temporal.io/api/serviceerror"
+
+	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/signature"
+	"github.com/paysaga/paysaga/workflows"
+)
+
+// headerPGSignature carries a PG webhook's signature: t={unix},v1={hex}.
+const headerPGSignature = "PG-Signature"
+
+// pgWebhook is the body a PG posts (providersim.WebhookEvent on the wire).
+type pgWebhook struct {
+	EventID    string `json:"event_id"`
+	Type       string `json:"type"`
+	PaymentKey string `json:"payment_key"`
+	OrderID    string `json:"order_id"`
+	Status     string `json:"status"`
+	Code       string `json:"code"`
+}
+
+// receivePGWebhook takes a PG's asynchronous result. No API key: the body is
+// trusted only when its PG-Signature verifies under the PG webhook secret within
+// the tolerance (401 otherwise, nothing written). A verified event is stored
+// once in webhook_inbox (a duplicate answers 200 and changes nothing) and
+// signalled to the checkout that owns the payment; one for a payment we do not
+// know is kept as unmatched, also 200, so the PG stops retrying and nothing is lost.
+func (s *server) receivePGWebhook(c echo.Context) error {
+	provider := c.Param("provider")
+	if !slices.Contains(s.cfg.PGs(), provider) {
+		return problem(http.StatusNotFound, codeUnknownProvider, fmt.Sprintf("no provider %q sends webhooks here", provider))
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return readBodyError(err)
+	}
+	err = signature.Verify(c.Request().Header.Get(headerPGSignature), body, []byte(s.cfg.PGWebhookSecret), s.cfg.WebhookTolerance, time.Now())
+	if err != nil {
+		p := problem(http.StatusUnauthorized, codeInvalidSignature, "the PG-Signature header does not verify")
+		p.cause = err
+		return p
+	}
+	var ev pgWebhook
+	if err := json.Unmarshal(body, &ev); err != nil || ev.EventID == "" || ev.OrderID == "" || ev.PaymentKey == "" {
+		return problem(http.StatusBadRequest, codeMalformedJSON, "the webhook needs event_id, order_id and payment_key")
+	}
+	ctx := c.Request().Context()
+	pay, err := s.q.GetPaymentByOrder(ctx, ev.OrderID)
+	matched := err == nil
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return internalError(fmt.Errorf("payment of order %s: %w", ev.OrderID, err))
+	}
+	status := "unmatched"
+	if matched {
+		status = "delivered"
+	}
+	duplicate := false
+	// The inbox row commits only once the signal is sent: a failed signal
+	// answers 5xx and the PG's retry finds no row.
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		n, err := db.New(tx).InsertWebhookInbox(ctx, db.InsertWebhookInboxParams{
+			Provider: provider, EventID: ev.EventID, EventType: ev.Type, PaymentKey: ev.PaymentKey, Payload: body, Status: status,
+		})
+		if err != nil {
+			return internalError(fmt.Errorf("store webhook %s: %w", ev.EventID, err))
+		}
+		if duplicate = n == 0; duplicate || !matched {
+			return nil
+		}
+		return s.signalPGResult(c, pay.WorkflowID, ev)
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Info().Str("provider", provider).Str("event_id", ev.EventID).Str("order_id", ev.OrderID).
+		Bool("duplicate", duplicate).Str("inbox_status", status).Msg("pg webhook")
+	return c.JSON(http.StatusOK, map[string]any{"received": true, "duplicate": duplicate})
+}
+
+func (s *server) signalPGResult(c echo.Context, workflowID string, ev pgWebhook) error {
+	result := "declined"
+	if ev.Status == "authorized" || ev.Status == "captured" {
+		result = "authorized"
+	}
+	err := s.temporal.SignalWorkflow(c.Request().Context(), workflowID, "", workflows.SignalPGResult, workflows.PGResultSignal{
+		EventID: ev.EventID, PaymentKey: ev.PaymentKey, Status: result, Code: ev.Code,
+	})
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return nil // the checkout has finished (decided by a query): the event is kept, nothing to wake
+	}
+	if err != nil {
+		return temporalUnavailable(fmt.Errorf("signal %s: %w", workflowID, err))
+	}
+	return nil
+}

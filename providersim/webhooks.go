@@ -1,0 +1,122 @@
+package providersim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/paysaga/paysaga/signature"
+)
+
+// Asynchronous results. An authorization with CardAsyncApprove or
+// CardAsyncDecline answers "pending"; after AsyncDelay the PG decides and POSTs
+// the result to the configured webhook URL ({url}/{pg}), signed like
+// PG-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"} with the
+// configured secret. Delivery is retried a few times until a 2xx answer.
+
+// HeaderPGSignature is the header the sandbox's PG webhooks are signed in.
+const HeaderPGSignature = "PG-Signature"
+
+// WebhookEvent is the body of a PG webhook.
+type WebhookEvent struct {
+	EventID    string    `json:"event_id"`
+	Type       string    `json:"type"` // payment.authorized | payment.declined
+	PaymentKey string    `json:"payment_key"`
+	OrderID    string    `json:"order_id"`
+	Status     string    `json:"status"` // the payment's status after the event
+	Amount     int64     `json:"amount"`
+	Currency   string    `json:"currency"`
+	Code       string    `json:"code,omitempty"` // decline reason
+	At         time.Time `json:"at"`
+}
+
+// WebhookConfig is where the PGs send webhooks and the secret they sign with.
+type WebhookConfig struct {
+	URL    string `json:"url"`    // base: the PG appends /{pg name}
+	Secret string `json:"secret"` // empty: unsigned
+}
+
+// StatusPending is an authorization whose result comes later by webhook.
+const StatusPending = "pending"
+
+// completeAsync decides a pending payment and sends the webhook.
+func (s *Server) completeAsync(paymentKey string) {
+	s.mu.Lock()
+	p, ok := s.payments[paymentKey]
+	if !ok || p.status != StatusPending {
+		s.mu.Unlock() // voided meanwhile, or the sandbox was reset
+		return
+	}
+	ev := WebhookEvent{EventID: newID("whe_"), PaymentKey: p.key, OrderID: p.orderID, Amount: p.amount, Currency: p.currency, At: s.now()}
+	if p.bk.card.number == CardAsyncDecline {
+		p.status = StatusCanceled
+		p.canceled = p.amount
+		ev.Type, ev.Code = "payment.declined", "CARD_DECLINED"
+	} else {
+		p.status, p.approvedAt = StatusAuthorized, s.now()
+		ev.Type = "payment.authorized"
+		s.record(Record{Provider: pgProvider(p.pg), Kind: KindAuthorize, IdempotencyKey: p.idemKey, PaymentKey: p.key,
+			OrderID: p.orderID, Amount: p.amount, Currency: p.currency})
+	}
+	ev.Status = p.status
+	cfg, pg := s.webhook, p.pg
+	s.mu.Unlock()
+	s.sendWebhook(cfg, pg, ev)
+}
+
+// sendWebhook POSTs ev, retrying with backoff (5 tries) until a 2xx answer.
+func (s *Server) sendWebhook(cfg WebhookConfig, pg string, ev WebhookEvent) {
+	if cfg.URL == "" {
+		return
+	}
+	body, _ := json.Marshal(ev)
+	wait := 100 * time.Millisecond
+	for try := 0; try < 5; try++ {
+		if s.postWebhook(cfg, pg, body) {
+			return
+		}
+		time.Sleep(wait)
+		wait *= 2
+	}
+	s.log.Warn().Str("event_id", ev.EventID).Msg("webhook not delivered")
+}
+
+func (s *Server) postWebhook(cfg WebhookConfig, pg string, body []byte) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(cfg.URL, "/")+"/"+pg, bytes.NewReader(body))
+	if err != nil {
+		return false
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if cfg.Secret != "" {
+		req.Header.Set(HeaderPGSignature, signature.Header(time.Now().Unix(), body, []byte(cfg.Secret)))
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	res.Body.Close()
+	return res.StatusCode >= 200 && res.StatusCode < 300
+}
+
+// PUT /admin/webhooks sets where webhooks go and their secret.
+func (s *Server) adminSetWebhooks(w http.ResponseWriter, r *http.Request) {
+	var cfg WebhookConfig
+	if rep, ok := decode(r, &cfg); !ok {
+		writeReply(w, rep)
+		return
+	}
+	s.mu.Lock()
+	s.webhook = cfg
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// SetWebhooks points the PGs' webhooks at url ({url}/{pg}) signed with secret.
+func (a *AdminClient) SetWebhooks(ctx context.Context, cfg WebhookConfig) error {
+	return a.do(ctx, http.MethodPut, "/admin/webhooks", cfg, nil)
+}
