@@ -293,6 +293,9 @@ func (p *Payouts) PostPayout(ctx context.Context, in PostPayoutInput) error {
 		if err := q.MarkPayoutPaid(ctx, db.MarkPayoutPaidParams{ID: po.ID, BankTransactionID: in.TransactionID}); err != nil {
 			return fmt.Errorf("mark payout %s paid: %w", po.ID, err)
 		}
+		if err := q.ConfirmPayoutFromInbox(ctx, po.ID); err != nil {
+			return fmt.Errorf("confirm payout %s from the inbox: %w", po.ID, err)
+		}
 		return emitEvent(ctx, q, EventPayoutPaid, "payout:"+po.ID+":paid", po.ID, map[string]any{
 			"payout_id": po.ID, "producer_id": po.ProducerID, "period": po.Period,
 			"currency": po.Currency, "amount": po.Amount,

@@ -67,6 +67,7 @@ const (
 	codeWebhookEndpointNotFound = "webhook_endpoint_not_found"
 	codeEventNotFound           = "event_not_found"
 	codeInvalidSignature        = "invalid_signature"
+	codeUnverifiedWebhook       = "unverified_webhook"
 	codeUnknownProvider         = "unknown_provider"
 	codeReconRunNotFound        = "reconciliation_not_found"
 )

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/paysaga/paysaga/adapters"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/signature"
 	"github.com/paysaga/paysaga/workflows"
@@ -39,6 +40,9 @@ type pgWebhook struct {
 // know is kept as unmatched, also 200, so the PG stops retrying and nothing is lost.
 func (s *server) receivePGWebhook(c echo.Context) error {
 	provider := c.Param("provider")
+	if provider == bankProvider {
+		return s.receiveBankWebhook(c)
+	}
 	if !slices.Contains(s.cfg.PGs(), provider) {
 		return problem(http.StatusNotFound, codeUnknownProvider, fmt.Sprintf("no provider %q sends webhooks here", provider))
 	}
@@ -105,4 +109,73 @@ func (s *server) signalPGResult(c echo.Context, workflowID string, ev pgWebhook)
 		return temporalUnavailable(fmt.Errorf("signal %s: %w", workflowID, err))
 	}
 	return nil
+}
+
+// bankProvider is the bank's name in webhook routes and the inbox.
+const bankProvider = "bank"
+
+// bankWebhook is the bank's notice that a transfer completed
+// (providersim.BankWebhookEvent on the wire).
+type bankWebhook struct {
+	EventID        string `json:"event_id"`
+	Type           string `json:"type"`
+	IdempotencyKey string `json:"idempotency_key"`
+	TransactionID  string `json:"transaction_id"`
+	Amount         int64  `json:"amount"`
+}
+
+// receiveBankWebhook takes the bank's transfer notice. The bank does not sign
+// its webhooks, so the body is only a hint: paysaga asks the bank for the
+// transaction under the notice's idempotency key and acts on the bank's answer
+// alone. A notice the bank does not confirm (no such transaction, another id or
+// amount) is 401 and changes nothing; one it confirms is stored once (keyed by
+// the bank's transaction id, not the unverified event id) and marks the payout
+// the transfer paid as confirmed by the bank. A confirmed transfer we cannot
+// match yet is kept, and the payout picks it up when it is marked paid.
+func (s *server) receiveBankWebhook(c echo.Context) error {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return readBodyError(err)
+	}
+	var ev bankWebhook
+	if err := json.Unmarshal(body, &ev); err != nil || ev.IdempotencyKey == "" || ev.TransactionID == "" {
+		return problem(http.StatusBadRequest, codeMalformedJSON, "the webhook needs idempotency_key and transaction_id")
+	}
+	ctx := c.Request().Context()
+	txn, err := s.bank.GetByIdempotencyKey(ctx, ev.IdempotencyKey)
+	switch {
+	case adapters.Is(err, adapters.NotFound) || (err == nil && (txn.ID != ev.TransactionID || txn.Amount != ev.Amount)):
+		return problem(http.StatusUnauthorized, codeUnverifiedWebhook, "the bank does not confirm this transfer")
+	case err != nil:
+		p := problem(http.StatusServiceUnavailable, codeProviderUnavailable, "the bank could not be asked to confirm the webhook; retry")
+		p.cause = err
+		return p
+	}
+	var duplicate, matched bool
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		q := db.New(tx)
+		n, err := q.ConfirmPayoutTransfer(ctx, txn.ID)
+		if err != nil {
+			return internalError(fmt.Errorf("confirm transfer %s: %w", txn.ID, err))
+		}
+		matched = n > 0
+		status := "unmatched"
+		if matched {
+			status = "delivered"
+		}
+		stored, err := q.InsertWebhookInbox(ctx, db.InsertWebhookInboxParams{
+			Provider: bankProvider, EventID: "txn:" + txn.ID, EventType: "transfer.completed", PaymentKey: txn.ID, Payload: body, Status: status,
+		})
+		if err != nil {
+			return internalError(fmt.Errorf("store bank webhook %s: %w", txn.ID, err))
+		}
+		duplicate = stored == 0
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Info().Str("provider", bankProvider).Str("transaction_id", txn.ID).Bool("duplicate", duplicate).
+		Bool("matched", matched).Msg("bank webhook confirmed by query")
+	return c.JSON(http.StatusOK, map[string]any{"received": true, "duplicate": duplicate})
 }

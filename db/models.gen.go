@@ -181,6 +181,7 @@ type Payout struct {
 	BankTransactionID string
 	CreatedAt         pgtype.Timestamptz
 	UpdatedAt         pgtype.Timestamptz
+	BankConfirmedAt   pgtype.Timestamptz
 }
 
 type PayoutRun struct {

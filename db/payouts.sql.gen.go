@@ -65,8 +65,37 @@ func (q *Queries) CompletePayoutRun(ctx context.Context, id string) error {
 	return err
 }
 
+const confirmPayoutFromInbox = `-- name: ConfirmPayoutFromInbox :exec
+UPDATE payouts p SET bank_confirmed_at = i.received_at
+FROM webhook_inbox i
+WHERE p.id = $1 AND p.bank_confirmed_at IS NULL AND p.bank_transaction_id <> ''
+  AND i.provider = 'bank' AND i.payment_key = p.bank_transaction_id
+`
+
+// A bank confirmation that arrived before the payout was marked paid waits in
+// the inbox; marking it paid picks it up.
+func (q *Queries) ConfirmPayoutFromInbox(ctx context.Context, id string) error {
+	_, err := q.db.Exec(ctx, confirmPayoutFromInbox, id)
+	return err
+}
+
+const confirmPayoutTransfer = `-- name: ConfirmPayoutTransfer :execrows
+UPDATE payouts SET bank_confirmed_at = now()
+WHERE bank_transaction_id = $1 AND status = 'paid' AND bank_confirmed_at IS NULL
+`
+
+// The bank confirmed the payout's transfer (by its transaction id); a repeat
+// (duplicate webhook) changes nothing.
+func (q *Queries) ConfirmPayoutTransfer(ctx context.Context, bankTransactionID string) (int64, error) {
+	result, err := q.db.Exec(ctx, confirmPayoutTransfer, bankTransactionID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const getPayout = `-- name: GetPayout :one
-SELECT id, producer_id, period, run_id, currency, amount, status, reason, approved_by, bank_transaction_id, created_at, updated_at FROM payouts WHERE id = $1
+SELECT id, producer_id, period, run_id, currency, amount, status, reason, approved_by, bank_transaction_id, created_at, updated_at, bank_confirmed_at FROM payouts WHERE id = $1
 `
 
 func (q *Queries) GetPayout(ctx context.Context, id string) (Payout, error) {
@@ -85,6 +114,7 @@ func (q *Queries) GetPayout(ctx context.Context, id string) (Payout, error) {
 		&i.BankTransactionID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.BankConfirmedAt,
 	)
 	return i, err
 }
@@ -110,7 +140,7 @@ func (q *Queries) GetPayoutRun(ctx context.Context, id string) (PayoutRun, error
 }
 
 const listRunPayouts = `-- name: ListRunPayouts :many
-SELECT id, producer_id, period, run_id, currency, amount, status, reason, approved_by, bank_transaction_id, created_at, updated_at FROM payouts WHERE run_id = $1 AND producer_id > $2::text ORDER BY producer_id LIMIT $3::int
+SELECT id, producer_id, period, run_id, currency, amount, status, reason, approved_by, bank_transaction_id, created_at, updated_at, bank_confirmed_at FROM payouts WHERE run_id = $1 AND producer_id > $2::text ORDER BY producer_id LIMIT $3::int
 `
 
 type ListRunPayoutsParams struct {
@@ -141,6 +171,7 @@ func (q *Queries) ListRunPayouts(ctx context.Context, arg ListRunPayoutsParams) 
 			&i.BankTransactionID,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.BankConfirmedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -153,7 +184,7 @@ func (q *Queries) ListRunPayouts(ctx context.Context, arg ListRunPayoutsParams) 
 }
 
 const listRunPayoutsForProducers = `-- name: ListRunPayoutsForProducers :many
-SELECT id, producer_id, period, run_id, currency, amount, status, reason, approved_by, bank_transaction_id, created_at, updated_at FROM payouts WHERE run_id = $1 AND producer_id = ANY($2::text[]) ORDER BY producer_id
+SELECT id, producer_id, period, run_id, currency, amount, status, reason, approved_by, bank_transaction_id, created_at, updated_at, bank_confirmed_at FROM payouts WHERE run_id = $1 AND producer_id = ANY($2::text[]) ORDER BY producer_id
 `
 
 type ListRunPayoutsForProducersParams struct {
@@ -183,6 +214,7 @@ func (q *Queries) ListRunPayoutsForProducers(ctx context.Context, arg ListRunPay
 			&i.BankTransactionID,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.BankConfirmedAt,
 		); err != nil {
 			return nil, err
 		}

@@ -286,3 +286,42 @@ func seoul(t *testing.T) *time.Location {
 	require.NoError(t, err)
 	return loc
 }
+
+// The bank announces completed transfers with an unsigned webhook. paysaga
+// trusts it only after the bank confirms it by query: a forged notice is 401
+// and changes nothing, the real one marks the payout bank-confirmed once.
+func TestBankTransferWebhookIsConfirmedByQuery(t *testing.T) {
+	f := newPayoutFixture(t)
+	f.enablePGWebhooks() // the sandbox bank posts to {url}/bank on the same base URL
+	f.producer("a", "1300000001")
+	f.sale(map[string]int64{"a": 10_000})
+	sched := f.schedule(0)
+	defer f.deleteSchedule(sched)
+	run := f.trigger(sched, 1)
+	payoutID := payouts(run)[f.id("a")]["id"].(string)
+
+	confirmed := `SELECT count(*) FROM payouts WHERE id = $1 AND bank_confirmed_at IS NOT NULL`
+	require.Eventually(t, func() bool { return f.rows(confirmed, payoutID) == 1 }, 10*time.Second, 50*time.Millisecond)
+	require.Equal(t, 1, f.rows(`SELECT count(*) FROM webhook_inbox WHERE provider = 'bank'`))
+
+	var txnID string
+	require.NoError(t, f.pool.QueryRow(f.ctx, `SELECT bank_transaction_id FROM payouts WHERE id = $1`, payoutID).Scan(&txnID))
+	key := "payout:" + f.id("a") + ":" + run["period"].(string)
+	notice := func(txn string, amount int64) response {
+		return f.call("POST", "/v1/webhooks/bank", "", map[string]any{"event_id": "bwe_" + uuid.NewString(),
+			"type": "transfer.completed", "idempotency_key": key, "transaction_id": txn, "amount": amount}, nil)
+	}
+	for name, res := range map[string]response{
+		"unknown transaction": notice("txn_forged", 9_700),
+		"wrong amount":        notice(txnID, 1_000_000),
+		"unknown key": f.call("POST", "/v1/webhooks/bank", "", map[string]any{"event_id": "x", "idempotency_key": "payout:nobody:1",
+			"transaction_id": txnID, "amount": 9_700}, nil),
+	} {
+		require.Equal(t, 401, res.Status, "%s: %s", name, res.Body)
+		require.Equal(t, "unverified_webhook", res.json(t)["code"], name)
+	}
+	again := notice(txnID, 9_700) // the genuine notice once more, under a new event id
+	require.Equal(t, 200, again.Status, "%s", again.Body)
+	require.Equal(t, true, again.json(t)["duplicate"])
+	require.Equal(t, 1, f.rows(`SELECT count(*) FROM webhook_inbox WHERE provider = 'bank'`), "one notice per bank transaction")
+}

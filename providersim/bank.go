@@ -160,6 +160,11 @@ func (s *Server) move(r *http.Request, op string) reply {
 	}
 	rep, resource := s.moveLocked(op, key, req)
 	s.remember(ProviderBank, key, op, fp, rep, resource)
+	if op == OpTransfer && rep.ok() {
+		ev := BankWebhookEvent{EventID: newID("bwe_"), Type: "transfer.completed", IdempotencyKey: key,
+			TransactionID: resource, Amount: req.Amount, Currency: req.Currency, Status: "succeeded", At: s.now()}
+		go s.sendBankWebhook(s.webhook, ev)
+	}
 	return rep
 }
 

@@ -67,21 +67,48 @@ func (s *Server) completeAsync(paymentKey string) {
 	s.sendWebhook(cfg, pg, ev)
 }
 
-// sendWebhook POSTs ev, retrying with backoff (5 tries) until a 2xx answer.
+// BankWebhookEvent is the bank's notice that a transfer completed. Like many
+// Korean firm-banking APIs, the sandbox bank does not sign it: the receiver must
+// confirm it by querying the transaction before trusting it.
+type BankWebhookEvent struct {
+	EventID        string    `json:"event_id"`
+	Type           string    `json:"type"` // transfer.completed
+	IdempotencyKey string    `json:"idempotency_key"`
+	TransactionID  string    `json:"transaction_id"`
+	Amount         int64     `json:"amount"`
+	Currency       string    `json:"currency"`
+	Status         string    `json:"status"`
+	At             time.Time `json:"at"`
+}
+
+// sendWebhook POSTs ev, signed, retrying with backoff (5 tries) until a 2xx answer.
 func (s *Server) sendWebhook(cfg WebhookConfig, pg string, ev WebhookEvent) {
+	body, _ := json.Marshal(ev)
+	s.deliverWebhook(cfg, pg, ev.EventID, body, true)
+}
+
+// sendBankWebhook POSTs the bank's unsigned notice to {url}/bank.
+func (s *Server) sendBankWebhook(cfg WebhookConfig, ev BankWebhookEvent) {
+	body, _ := json.Marshal(ev)
+	s.deliverWebhook(cfg, ProviderBank, ev.EventID, body, false)
+}
+
+func (s *Server) deliverWebhook(cfg WebhookConfig, path, eventID string, body []byte, sign bool) {
 	if cfg.URL == "" {
 		return
 	}
-	body, _ := json.Marshal(ev)
+	if !sign {
+		cfg.Secret = ""
+	}
 	wait := 100 * time.Millisecond
 	for try := 0; try < 5; try++ {
-		if s.postWebhook(cfg, pg, body) {
+		if s.postWebhook(cfg, path, body) {
 			return
 		}
 		time.Sleep(wait)
 		wait *= 2
 	}
-	s.log.Warn().Str("event_id", ev.EventID).Msg("webhook not delivered")
+	s.log.Warn().Str("event_id", eventID).Msg("webhook not delivered")
 }
 
 func (s *Server) postWebhook(cfg WebhookConfig, pg string, body []byte) bool {

@@ -73,3 +73,17 @@ SELECT COALESCE(-sum(jp.amount), 0)::bigint FROM journal_postings jp
 JOIN journal_transactions jt ON jt.id = jp.transaction_id
 WHERE jp.account = 'producer:' || sqlc.arg(producer_id)::text || ':payable' AND jp.currency = sqlc.arg(currency)::text
   AND (jt.kind = 'payout' OR jp.created_at <= sqlc.arg(cutoff)::timestamptz - make_interval(days => sqlc.arg(settlement_days)::int));
+
+-- name: ConfirmPayoutTransfer :execrows
+-- The bank confirmed the payout's transfer (by its transaction id); a repeat
+-- (duplicate webhook) changes nothing.
+UPDATE payouts SET bank_confirmed_at = now()
+WHERE bank_transaction_id = $1 AND status = 'paid' AND bank_confirmed_at IS NULL;
+
+-- name: ConfirmPayoutFromInbox :exec
+-- A bank confirmation that arrived before the payout was marked paid waits in
+-- the inbox; marking it paid picks it up.
+UPDATE payouts p SET bank_confirmed_at = i.received_at
+FROM webhook_inbox i
+WHERE p.id = $1 AND p.bank_confirmed_at IS NULL AND p.bank_transaction_id <> ''
+  AND i.provider = 'bank' AND i.payment_key = p.bank_transaction_id;
