@@ -6,7 +6,7 @@ SQLC     := $(BIN)/sqlc
 PAYSAGA  := $(BIN)/paysaga
 export PAYSAGA_TEMPORAL_CLI := $(TEMPORAL)
 
-.PHONY: all tools postgres compose-check build generate check-generated lint test dev bench bench-payouts clean
+.PHONY: all tools postgres compose-check build generate check-generated lint test dev bench bench-payouts fuzz chaos clean
 
 all: build
 
@@ -56,6 +56,12 @@ bench: tools postgres build
 # One payout run over 10,000 producers: its duration and largest history.
 bench-payouts: tools postgres build
 	$(PAYSAGA) bench -payouts 10000
+
+# Each fuzz target for FUZZTIME (their seed corpora also run as tests in make test).
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test ./api -run '^$$' -fuzz '^FuzzCheckoutRequest$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./ledger -run '^$$' -fuzz '^FuzzRefundSlicesReverseTheCapture$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf $(BIN) .paysaga
