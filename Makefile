@@ -57,6 +57,11 @@ bench: tools postgres build
 bench-payouts: tools postgres build
 	$(PAYSAGA) bench -payouts 10000
 
+# Load + chaos on a throwaway stack, then verify (CHAOS_FLAGS: -seed N to replay a schedule).
+CHAOS_FLAGS ?=
+chaos: tools postgres build
+	$(PAYSAGA) chaos -report .paysaga/chaos-report.json $(CHAOS_FLAGS)
+
 # Each fuzz target for FUZZTIME (their seed corpora also run as tests in make test).
 FUZZTIME ?= 20s
 fuzz:

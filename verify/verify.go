@@ -92,6 +92,7 @@ func (r Report) String() string {
 // Invariant names.
 const (
 	WorkflowsTerminal   = "workflows_terminal"
+	RecordsSettled      = "records_settled"
 	CapturedOnce        = "payment_captured_once"
 	JournalsBalanced    = "journals_balanced"
 	WalletsNotNegative  = "wallets_not_negative"
@@ -113,7 +114,7 @@ func Run(ctx context.Context, src Sources) (Report, error) {
 	}
 	v := &verifier{src: src, recs: recs}
 	checks := []func(context.Context) (Result, error){
-		v.workflowsTerminal, v.capturedOnce, v.journalsBalanced, v.walletsNotNegative,
+		v.workflowsTerminal, v.recordsSettled, v.capturedOnce, v.journalsBalanced, v.walletsNotNegative,
 		v.walletsReconcile, v.payoutOncePerPeriod, v.pgMatchesLedger, v.bankDebitsMatch, v.bankTransfersMatch,
 	}
 	var rep Report
@@ -171,6 +172,52 @@ func (v *verifier) workflowsTerminal(ctx context.Context) (Result, error) {
 		}
 		if token = r.NextPageToken; len(token) == 0 {
 			break
+		}
+	}
+	return res, nil
+}
+
+// unsettled are the states a record may only pass through while its workflow runs.
+var unsettled = []struct{ table, states string }{
+	{"payments", "'processing', 'authorized'"},
+	{"refunds", "'processing'"},
+	{"wallet_topups", "'processing'"},
+	{"wallet_holds", "'active'"},
+	{"payouts", "'pending'"},
+	{"payout_runs", "'running'"},
+}
+
+// recordsSettled: nothing created more than MinAge ago is still on its way
+// (a payment processing, a hold active, a payout pending): nothing was dropped
+// half-way with no workflow left to finish it.
+func (v *verifier) recordsSettled(ctx context.Context) (Result, error) {
+	res := Result{Name: RecordsSettled}
+	cutoff := v.src.Now().Add(-v.src.MinAge)
+	for _, u := range unsettled {
+		var n int
+		if err := v.src.Pool.QueryRow(ctx, `SELECT count(*) FROM `+u.table+` WHERE created_at < $1`, cutoff).Scan(&n); err != nil {
+			return res, err
+		}
+		res.Checked += n
+		id := "id"
+		if u.table == "wallet_holds" {
+			id = "payment_id"
+		}
+		rows, err := v.src.Pool.Query(ctx, `SELECT `+id+`, status FROM `+u.table+` WHERE created_at < $1 AND status IN (`+u.states+`)`, cutoff)
+		if err != nil {
+			return res, err
+		}
+		for rows.Next() {
+			var rid, status string
+			if err := rows.Scan(&rid, &status); err != nil {
+				rows.Close()
+				return res, err
+			}
+			res.Breaches = append(res.Breaches, fmt.Sprintf("%s %s is still %s", strings.TrimSuffix(u.table, "s"), rid, status))
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return res, err
 		}
 	}
 	return res, nil

@@ -167,6 +167,13 @@ func TestPlantedBreachesAreReported(t *testing.T) {
 		},
 		want: []string{verify.CapturedOnce, verify.PGMatchesLedger},
 	}, {
+		name: "a top-up left processing with nothing to finish it",
+		plant: func(w *world) {
+			w.exec(`INSERT INTO wallet_topups (id, customer_id, method_id, currency, amount, status, workflow_id, created_at)
+				VALUES ('top9', 'c1', 'm1', 'KRW', 1000, 'processing', 'topup-top9', now() - interval '1 hour')`)
+		},
+		want: []string{verify.RecordsSettled},
+	}, {
 		name: "a journal that does not sum to zero",
 		plant: func(w *world) {
 			// Only a bypassed database check can do this: triggers off for this session.

@@ -44,6 +44,7 @@ var commands = map[string]func(ctx context.Context, args []string) error{
 	"keys":      runKeys,
 	"payouts":   runPayouts,
 	"verify":    runVerify,
+	"chaos":     runChaos,
 }
 
 func main() {
