@@ -45,16 +45,19 @@ type size struct {
 	cardCustomers, walletCustomers     int
 	concurrency                        int
 	perSecond                          int              // jobs started per second at most
-	killEvery                          [2]time.Duration // random gap between chaos events
+	killEvery                          [2]time.Duration // random gap between worker kills
+	faultEvery                         [2]time.Duration // random gap between other chaos events
 }
 
 func (o Options) size() size {
 	if o.Short {
 		return size{checkouts: 40, splits: 12, topups: 16, refunds: 8, cardCustomers: 10, walletCustomers: 4,
-			concurrency: 6, perSecond: 3, killEvery: [2]time.Duration{1500 * time.Millisecond, 3 * time.Second}}
+			concurrency: 6, perSecond: 3, killEvery: [2]time.Duration{2 * time.Second, 4 * time.Second},
+			faultEvery: [2]time.Duration{2 * time.Second, 4 * time.Second}}
 	}
 	return size{checkouts: 400, splits: 120, topups: 120, refunds: 60, cardCustomers: 40, walletCustomers: 12,
-		concurrency: 16, perSecond: 12, killEvery: [2]time.Duration{2 * time.Second, 5 * time.Second}}
+		concurrency: 16, perSecond: 12, killEvery: [2]time.Duration{2 * time.Second, 5 * time.Second},
+		faultEvery: [2]time.Duration{3 * time.Second, 6 * time.Second}}
 }
 
 // Report is what a run did and what verify found.

@@ -4,21 +4,24 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/paysaga/paysaga/providersim"
 )
 
-// schedule is the seeded sequence of chaos events: the same seed gives the same
-// events in the same order with the same gaps (how many run depends on how long
-// the load lasts).
+// schedule is the seeded chaos: two streams, worker kills and everything else
+// (faults, the outage, the two restarts). The same seed gives the same events in
+// the same order with the same gaps (how many run depends on how long the load
+// lasts).
 type schedule struct {
-	rng *rand.Rand
-	sz  size
+	kills, faults *rand.Rand
+	sz            size
+	mu            sync.Mutex // guards the report while both streams run
 }
 
 func newSchedule(seed int64, sz size) *schedule {
-	return &schedule{rng: rand.New(rand.NewPCG(uint64(seed), 0xc4a05)), sz: sz}
+	return &schedule{kills: rand.New(rand.NewPCG(uint64(seed), 0xc4a05)), faults: rand.New(rand.NewPCG(uint64(seed), 0xfa017)), sz: sz}
 }
 
 // faults the schedule draws from: every kind of trouble a provider can make.
@@ -42,68 +45,89 @@ var outage = providersim.Fault{Provider: "pg:alpha", Op: "*", Mode: providersim.
 // Which event (by number) restarts PostgreSQL and which the Temporal server.
 const (
 	outageAt          = 1
-	restartPostgresAt = 3
-	restartTemporalAt = 6
+	restartPostgresAt = 2
+	restartTemporalAt = 4
 )
 
-func (sc *schedule) gap() time.Duration {
-	lo, hi := sc.sz.killEvery[0], sc.sz.killEvery[1]
-	return lo + time.Duration(sc.rng.Int64N(int64(hi-lo)))
+func gap(rng *rand.Rand, between [2]time.Duration) time.Duration {
+	return between[0] + time.Duration(rng.Int64N(int64(between[1]-between[0])))
 }
 
-// run executes events until loadDone closes.
+// run executes both streams until loadDone closes.
 func (sc *schedule) run(ctx context.Context, s *stack, sim *providersim.AdminClient, loadDone <-chan struct{}, rep *Report, logf func(string, ...any)) {
 	began := time.Now()
-	for n := 0; ; n++ {
-		gap := sc.gap()
-		down := 200*time.Millisecond + time.Duration(sc.rng.Int64N(int64(1800*time.Millisecond)))
-		pick := sc.rng.IntN(100)
-		fault := faults[sc.rng.IntN(len(faults))]
+	note := func(event string) {
+		event = fmt.Sprintf("t+%s %s", time.Since(began).Round(100*time.Millisecond), event)
+		sc.mu.Lock()
+		rep.Events = append(rep.Events, event)
+		sc.mu.Unlock()
+		logf("%s", event)
+	}
+	wait := func(d time.Duration) bool {
 		select {
 		case <-loadDone:
-			return
+			return false
 		case <-ctx.Done():
-			return
-		case <-time.After(gap):
+			return false
+		case <-time.After(d):
+			return true
 		}
-		at := time.Since(began).Round(100 * time.Millisecond)
-		var event string
-		switch {
-		case n == restartPostgresAt:
-			event = fmt.Sprintf("restart postgres (down %s)", down.Round(time.Millisecond))
-			if err := s.restartPostgres(ctx, down); err != nil {
-				event += ": " + err.Error()
-			}
-			rep.Restarts = append(rep.Restarts, "postgres")
-		case n == restartTemporalAt:
-			event = fmt.Sprintf("restart temporal (down %s)", down.Round(time.Millisecond))
-			if err := s.restartTemporal(ctx, down); err != nil {
-				event += ": " + err.Error()
-			}
-			rep.Restarts = append(rep.Restarts, "temporal")
-		case n == outageAt:
-			event = fmt.Sprintf("fault %s %s %s x%d", outage.Provider, outage.Op, outage.Mode, outage.Count)
-			if err := sim.SetFault(ctx, outage); err != nil {
-				event += ": " + err.Error()
-			}
-			rep.Faults++
-		case pick < 55:
-			event = fmt.Sprintf("kill worker (down %s)", down.Round(time.Millisecond))
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { // the worker, SIGKILLed every few seconds
+		defer wg.Done()
+		for wait(gap(sc.kills, sc.sz.killEvery)) {
+			down := 200*time.Millisecond + time.Duration(sc.kills.Int64N(int64(1800*time.Millisecond)))
 			s.killWorker()
+			sc.mu.Lock()
 			rep.Kills++
+			sc.mu.Unlock()
 			time.Sleep(down)
+			event := fmt.Sprintf("kill worker (down %s)", down.Round(time.Millisecond))
 			if err := s.startWorker(); err != nil {
 				event += ": " + err.Error()
 			}
-		default:
-			event = fmt.Sprintf("fault %s %s %s x%d", fault.Provider, fault.Op, fault.Mode, fault.Count)
-			if err := sim.SetFault(ctx, fault); err != nil {
-				event += ": " + err.Error()
-			}
-			rep.Faults++
+			note(event)
 		}
-		event = fmt.Sprintf("t+%s %s", at, event)
-		rep.Events = append(rep.Events, event)
-		logf("%s", event)
-	}
+	}()
+	go func() { // provider faults, the PG outage, the PostgreSQL and Temporal restarts
+		defer wg.Done()
+		for n := 0; wait(gap(sc.faults, sc.sz.faultEvery)); n++ {
+			down := 200*time.Millisecond + time.Duration(sc.faults.Int64N(int64(1800*time.Millisecond)))
+			fault := faults[sc.faults.IntN(len(faults))]
+			var event string
+			switch n {
+			case restartPostgresAt:
+				event = fmt.Sprintf("restart postgres (down %s)", down.Round(time.Millisecond))
+				if err := s.restartPostgres(ctx, down); err != nil {
+					event += ": " + err.Error()
+				}
+				sc.mu.Lock()
+				rep.Restarts = append(rep.Restarts, "postgres")
+				sc.mu.Unlock()
+			case restartTemporalAt:
+				event = fmt.Sprintf("restart temporal (down %s)", down.Round(time.Millisecond))
+				if err := s.restartTemporal(ctx, down); err != nil {
+					event += ": " + err.Error()
+				}
+				sc.mu.Lock()
+				rep.Restarts = append(rep.Restarts, "temporal")
+				sc.mu.Unlock()
+			default:
+				if n == outageAt {
+					fault = outage
+				}
+				event = fmt.Sprintf("fault %s %s %s x%d", fault.Provider, fault.Op, fault.Mode, fault.Count)
+				if err := sim.SetFault(ctx, fault); err != nil {
+					event += ": " + err.Error()
+				}
+				sc.mu.Lock()
+				rep.Faults++
+				sc.mu.Unlock()
+			}
+			note(event)
+		}
+	}()
+	wg.Wait()
 }
