@@ -6,7 +6,7 @@ SQLC     := $(BIN)/sqlc
 PAYSAGA  := $(BIN)/paysaga
 export PAYSAGA_TEMPORAL_CLI := $(TEMPORAL)
 
-.PHONY: all tools postgres compose-check build generate check-generated lint test dev bench bench-payouts fuzz chaos clean
+.PHONY: all tools postgres compose-check build generate check-generated lint test dev bench bench-mixed bench-payouts fuzz chaos clean
 
 all: build
 
@@ -52,6 +52,10 @@ dev: tools postgres build
 
 bench: tools postgres build
 	$(PAYSAGA) bench $(BENCH_FLAGS)
+
+# Mixed load (card + split checkouts, top-ups, refunds): table, .paysaga/bench/bench-mixed.{json,html}.
+bench-mixed: tools postgres build
+	$(PAYSAGA) bench -mixed $(BENCH_FLAGS)
 
 # One payout run over 10,000 producers: its duration and largest history.
 bench-payouts: tools postgres build
