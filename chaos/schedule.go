@@ -42,6 +42,21 @@ var faults = []providersim.Fault{
 // fail over to the secondary.
 var outage = providersim.Fault{Provider: "pg:alpha", Op: "*", Mode: providersim.ModeOutage, Count: 25}
 
+// Unresolvable ambiguities: the provider commits but the answer is lost, and the
+// lookup by idempotency key that would settle it in the same attempt fails too,
+// so the activity fails after the money moved and Temporal retries it. Only the
+// same key on the retry keeps it from moving twice.
+var ambiguities = map[int][]providersim.Fault{
+	3: {
+		{Provider: "bank", Op: providersim.OpDebit, Mode: providersim.ModeTimeoutAfterCommit, Count: 1},
+		{Provider: "bank", Op: providersim.OpQuery, Mode: providersim.ModeError, Status: 500, Count: 1},
+	},
+	5: {
+		{Provider: "pg:alpha", Op: providersim.OpAuthorize, Mode: providersim.ModeTimeoutAfterCommit, Count: 1},
+		{Provider: "pg:alpha", Op: providersim.OpQuery, Mode: providersim.ModeError, Status: 500, Count: 1},
+	},
+}
+
 // Which event (by number) restarts PostgreSQL and which the Temporal server.
 const (
 	outageAt          = 1
@@ -115,15 +130,23 @@ func (sc *schedule) run(ctx context.Context, s *stack, sim *providersim.AdminCli
 				rep.Restarts = append(rep.Restarts, "temporal")
 				sc.mu.Unlock()
 			default:
+				set := []providersim.Fault{fault}
 				if n == outageAt {
-					fault = outage
+					set = []providersim.Fault{outage}
+				} else if pair, ok := ambiguities[n]; ok {
+					set = pair
 				}
-				event = fmt.Sprintf("fault %s %s %s x%d", fault.Provider, fault.Op, fault.Mode, fault.Count)
-				if err := sim.SetFault(ctx, fault); err != nil {
-					event += ": " + err.Error()
+				for i, f := range set {
+					if i > 0 {
+						event += " + "
+					}
+					event += fmt.Sprintf("fault %s %s %s x%d", f.Provider, f.Op, f.Mode, f.Count)
+					if err := sim.SetFault(ctx, f); err != nil {
+						event += ": " + err.Error()
+					}
 				}
 				sc.mu.Lock()
-				rep.Faults++
+				rep.Faults += len(set)
 				sc.mu.Unlock()
 			}
 			note(event)

@@ -94,6 +94,7 @@ const (
 	WorkflowsTerminal   = "workflows_terminal"
 	RecordsSettled      = "records_settled"
 	CapturedOnce        = "payment_captured_once"
+	AuthorizationsShut  = "authorizations_closed"
 	JournalsBalanced    = "journals_balanced"
 	WalletsNotNegative  = "wallets_not_negative"
 	WalletsReconcile    = "wallet_balance_reconciles"
@@ -114,7 +115,7 @@ func Run(ctx context.Context, src Sources) (Report, error) {
 	}
 	v := &verifier{src: src, recs: recs}
 	checks := []func(context.Context) (Result, error){
-		v.workflowsTerminal, v.recordsSettled, v.capturedOnce, v.journalsBalanced, v.walletsNotNegative,
+		v.workflowsTerminal, v.recordsSettled, v.capturedOnce, v.authorizationsClosed, v.journalsBalanced, v.walletsNotNegative,
 		v.walletsReconcile, v.payoutOncePerPeriod, v.pgMatchesLedger, v.bankDebitsMatch, v.bankTransfersMatch,
 	}
 	var rep Report
@@ -225,9 +226,9 @@ func (v *verifier) recordsSettled(ctx context.Context) (Result, error) {
 
 // pgKeys groups the sandbox's PG records by payment key.
 type pgKey struct {
-	provider, orderID  string
-	captured, canceled int64
-	captures           int
+	provider, orderID              string
+	authorized, captured, canceled int64
+	captures                       int
 }
 
 func (v *verifier) pgKeys() map[string]*pgKey {
@@ -242,6 +243,8 @@ func (v *verifier) pgKeys() map[string]*pgKey {
 			keys[r.PaymentKey] = k
 		}
 		switch r.Kind {
+		case providersim.KindAuthorize:
+			k.authorized += r.Amount
 		case providersim.KindCapture:
 			k.captured += r.Amount
 			k.captures++
@@ -299,6 +302,41 @@ func (v *verifier) capturedOnce(ctx context.Context) (Result, error) {
 		}
 	}
 	return res, rows.Err()
+}
+
+// authorizationsClosed: once a payment has ended, every authorization made for
+// its order was either captured or voided: no hold is left on the customer's card.
+func (v *verifier) authorizationsClosed(ctx context.Context) (Result, error) {
+	res := Result{Name: AuthorizationsShut}
+	ended := map[string]string{}
+	rows, err := v.src.Pool.Query(ctx, `SELECT order_id, id FROM payments
+		WHERE status IN ('succeeded', 'failed', 'canceled', 'partially_refunded', 'refunded')`)
+	if err != nil {
+		return res, err
+	}
+	for rows.Next() {
+		var order, id string
+		if err := rows.Scan(&order, &id); err != nil {
+			rows.Close()
+			return res, err
+		}
+		ended[order] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return res, err
+	}
+	for pk, k := range v.pgKeys() {
+		id, ok := ended[k.orderID]
+		if !ok || k.authorized == 0 {
+			continue
+		}
+		res.Checked++
+		if k.captured == 0 && k.canceled < k.authorized {
+			res.Breaches = append(res.Breaches, fmt.Sprintf("payment %s: authorization %s at %s holds %d, neither captured nor voided", id, pk, k.provider, k.authorized-k.canceled))
+		}
+	}
+	return res, nil
 }
 
 // journalsBalanced: every journal transaction sums to zero per currency.
@@ -567,7 +605,33 @@ func (v *verifier) bankDebitsMatch(ctx context.Context) (Result, error) {
 		return res, err
 	}
 	compare(&res, "bank debits - reversals vs bank:clearing", sandbox, led)
-	return res, nil
+	// And top-up by top-up: at most one debit each, even under a key with a suffix.
+	debits := map[string]int{}
+	for _, r := range v.recs {
+		if r.Provider == providersim.ProviderBank && r.Kind == providersim.KindDebit && strings.HasPrefix(r.IdempotencyKey, "topup:") {
+			id, _, _ := strings.Cut(strings.TrimPrefix(r.IdempotencyKey, "topup:"), ":")
+			debits[id]++
+		}
+	}
+	rows, err := v.src.Pool.Query(ctx, `SELECT id, status FROM wallet_topups`)
+	if err != nil {
+		return res, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, status string
+		if err := rows.Scan(&id, &status); err != nil {
+			return res, err
+		}
+		res.Checked++
+		switch n := debits[id]; {
+		case n > 1:
+			res.Breaches = append(res.Breaches, fmt.Sprintf("top-up %s (%s) debited %d times at the bank", id, status, n))
+		case status == "succeeded" && n == 0:
+			res.Breaches = append(res.Breaches, fmt.Sprintf("top-up %s succeeded with no debit at the bank", id))
+		}
+	}
+	return res, rows.Err()
 }
 
 // bankTransfersMatch: bank transfers to producers = what the ledger paid out.

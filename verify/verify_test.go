@@ -158,6 +158,12 @@ func TestPlantedBreachesAreReported(t *testing.T) {
 		},
 		want: []string{verify.CapturedOnce, verify.PGMatchesLedger},
 	}, {
+		name: "a second authorization left open",
+		plant: func(w *world) {
+			w.authorize("order-pay1", "payment:pay1:authorize:2", 15_000)
+		},
+		want: []string{verify.AuthorizationsShut},
+	}, {
 		name: "a failed payment left captured",
 		plant: func(w *world) {
 			pk := w.authorize("order-pay3", "payment:pay3:authorize", 7_000)
