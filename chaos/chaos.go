@@ -149,7 +149,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	rng := rand.New(rand.NewPCG(uint64(o.Seed), 0x5eed))
 	l := &load{
 		c:   &apiClient{base: s.apiURL, appKey: appKey, finance: financeKey, http: &http.Client{Timeout: 30 * time.Second}, retryFor: 3 * time.Minute},
-		sim: sim, rng: rng, latencies: map[string][]time.Duration{}, counts: map[string]int{},
+		sim: sim, latencies: map[string][]time.Duration{}, counts: map[string]int{},
 	}
 	if err := l.setup(ctx, o.Seed, sz.cardCustomers, sz.walletCustomers); err != nil {
 		return rep, fmt.Errorf("setup: %w", err)

@@ -91,7 +91,6 @@ type customer struct {
 type load struct {
 	c         *apiClient
 	sim       *providersim.AdminClient
-	rng       *rand.Rand // setup only: jobs carry their own randomness
 	producers []string
 	customers []customer
 

@@ -68,6 +68,28 @@ func gap(rng *rand.Rand, between [2]time.Duration) time.Duration {
 	return between[0] + time.Duration(rng.Int64N(int64(between[1]-between[0])))
 }
 
+// step is one drawn event: the wait before it, how long a stopped process stays
+// down, and for the fault stream the fault (unless the event number says otherwise).
+type step struct {
+	Gap, Down time.Duration
+	Fault     providersim.Fault
+}
+
+func downFor(rng *rand.Rand) time.Duration {
+	return 200*time.Millisecond + time.Duration(rng.Int64N(int64(1800*time.Millisecond)))
+}
+
+func (sc *schedule) nextKill() step {
+	g := gap(sc.kills, sc.sz.killEvery)
+	return step{Gap: g, Down: downFor(sc.kills)}
+}
+
+func (sc *schedule) nextFault() step {
+	g := gap(sc.faults, sc.sz.faultEvery)
+	d := downFor(sc.faults)
+	return step{Gap: g, Down: d, Fault: faults[sc.faults.IntN(len(faults))]}
+}
+
 // run executes both streams until loadDone closes.
 func (sc *schedule) run(ctx context.Context, s *stack, sim *providersim.AdminClient, loadDone <-chan struct{}, rep *Report, logf func(string, ...any)) {
 	began := time.Now()
@@ -92,8 +114,8 @@ func (sc *schedule) run(ctx context.Context, s *stack, sim *providersim.AdminCli
 	wg.Add(2)
 	go func() { // the worker, SIGKILLed every few seconds
 		defer wg.Done()
-		for wait(gap(sc.kills, sc.sz.killEvery)) {
-			down := 200*time.Millisecond + time.Duration(sc.kills.Int64N(int64(1800*time.Millisecond)))
+		for st := sc.nextKill(); wait(st.Gap); st = sc.nextKill() {
+			down := st.Down
 			s.killWorker()
 			sc.mu.Lock()
 			rep.Kills++
@@ -108,9 +130,8 @@ func (sc *schedule) run(ctx context.Context, s *stack, sim *providersim.AdminCli
 	}()
 	go func() { // provider faults, the PG outage, the PostgreSQL and Temporal restarts
 		defer wg.Done()
-		for n := 0; wait(gap(sc.faults, sc.sz.faultEvery)); n++ {
-			down := 200*time.Millisecond + time.Duration(sc.faults.Int64N(int64(1800*time.Millisecond)))
-			fault := faults[sc.faults.IntN(len(faults))]
+		for n, st := 0, sc.nextFault(); wait(st.Gap); n, st = n+1, sc.nextFault() {
+			down, fault := st.Down, st.Fault
 			var event string
 			switch n {
 			case restartPostgresAt:
