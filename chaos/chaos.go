@@ -13,6 +13,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -205,6 +207,12 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	rep.Verify, err = verify.Run(ctx, verify.Sources{Pool: pool, Sim: sim, Temporal: tc, Namespace: "default", TaskQueue: "chaos"})
 	if err != nil {
 		return rep, fmt.Errorf("verify: %w", err)
+	}
+	// The sandbox keeps its records in memory: save them for whoever reads a breach.
+	if recs, err := sim.Records(ctx, providersim.RecordFilter{}); err == nil {
+		if b, err := json.MarshalIndent(recs, "", " "); err == nil {
+			_ = os.WriteFile(filepath.Join(o.Dir, "sandbox-records.json"), b, 0o644)
+		}
 	}
 	rep.Counts = l.counts
 	rep.GaveUp = append(rep.GaveUp, l.errs...)

@@ -89,6 +89,13 @@ func startStack(ctx context.Context, o Options, dir string) (*stack, error) {
 	s.temporal = s.tmp.Address
 	s.simURL = fmt.Sprintf("http://127.0.0.1:%d", ports[2])
 	s.apiURL = fmt.Sprintf("http://127.0.0.1:%d", ports[3])
+	// Kept beside the logs, so the run's histories can be decoded afterwards
+	// (temporal.db with the codec server, or the SDK with this key).
+	key := codec.NewKey("chaos")
+	if err := os.WriteFile(filepath.Join(dir, "codec-key"), []byte(key+"\n"), 0o600); err != nil {
+		s.stop()
+		return nil, err
+	}
 	s.env = append(os.Environ(),
 		"DATABASE_URL="+s.pgURL,
 		"TEMPORAL_ADDRESS="+s.temporal,
@@ -97,7 +104,7 @@ func startStack(ctx context.Context, o Options, dir string) (*stack, error) {
 		"PAYSAGA_SIM_URL="+s.simURL,
 		fmt.Sprintf("PAYSAGA_HTTP_ADDR=127.0.0.1:%d", ports[3]),
 		"PAYSAGA_EMBED_WORKER=false",
-		"PAYSAGA_CODEC_KEYS="+codec.NewKey("chaos"),
+		"PAYSAGA_CODEC_KEYS="+key,
 		"PAYSAGA_CODEC_ADDR=",
 		"PAYSAGA_RATE_LIMIT=0",
 		"PAYSAGA_PROVIDER_TIMEOUT=2s",
