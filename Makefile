@@ -6,7 +6,7 @@ SQLC     := $(BIN)/sqlc
 PAYSAGA  := $(BIN)/paysaga
 export PAYSAGA_TEMPORAL_CLI := $(TEMPORAL)
 
-.PHONY: all tools postgres compose-check build generate check-generated lint test dev bench bench-payouts clean
+.PHONY: all tools postgres compose-check build generate check-generated lint test dev bench bench-mixed bench-payouts fuzz chaos clean
 
 all: build
 
@@ -53,9 +53,24 @@ dev: tools postgres build
 bench: tools postgres build
 	$(PAYSAGA) bench $(BENCH_FLAGS)
 
+# Mixed load (card + split checkouts, top-ups, refunds): table, .paysaga/bench/bench-mixed.{json,html}.
+bench-mixed: tools postgres build
+	$(PAYSAGA) bench -mixed $(BENCH_FLAGS)
+
 # One payout run over 10,000 producers: its duration and largest history.
 bench-payouts: tools postgres build
 	$(PAYSAGA) bench -payouts 10000
+
+# Load + chaos on a throwaway stack, then verify (CHAOS_FLAGS: -seed N to replay a schedule).
+CHAOS_FLAGS ?=
+chaos: tools postgres build
+	$(PAYSAGA) chaos -report .paysaga/chaos-report.json $(CHAOS_FLAGS)
+
+# Each fuzz target for FUZZTIME (their seed corpora also run as tests in make test).
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test ./api -run '^$$' -fuzz '^FuzzCheckoutRequest$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./ledger -run '^$$' -fuzz '^FuzzRefundSlicesReverseTheCapture$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf $(BIN) .paysaga

@@ -116,3 +116,29 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func ensureDir(dir string) error {
 	return os.MkdirAll(dir, 0o755)
 }
+
+// Process is a child started by StartProcess: in its own process group, and
+// killed when this process dies. The chaos harness runs paysaga's own
+// processes (api, worker, sim) with it.
+type Process struct{ p *process }
+
+// StartProcess starts cmd with its output to out.
+func StartProcess(name string, cmd *exec.Cmd, out io.Writer) (*Process, error) {
+	p, err := start(name, cmd, out)
+	if err != nil {
+		return nil, err
+	}
+	return &Process{p: p}, nil
+}
+
+// Kill ends the process group with SIGKILL (no chance to clean up) and waits.
+func (p *Process) Kill() {
+	_ = syscall.Kill(-p.p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.p.done
+}
+
+// Stop asks the process group to end (SIGINT) and kills it after grace.
+func (p *Process) Stop(grace time.Duration) { p.p.stop(grace) }
+
+// Exited reports an error if the process has already ended.
+func (p *Process) Exited() error { return p.p.exited() }

@@ -33,6 +33,8 @@ func runBench(ctx context.Context, args []string) error {
 	total := fs.Int("total", 1000, "checkouts in the concurrent run")
 	workers := fs.Int("c", 50, "concurrency of the concurrent run")
 	producers := fs.Int("payouts", 0, "instead, run one payout over this many producers (ledger seeded directly)")
+	mixed := fs.Bool("mixed", false, "instead, a mixed load of -total requests at -c: card and split checkouts, top-ups, refunds")
+	reportDir := fs.String("report", filepath.Join(stateDir(), "bench"), "with -mixed: where bench-mixed.json and bench-mixed.html go")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,6 +48,7 @@ func runBench(ctx context.Context, args []string) error {
 	cfg.DatabaseURL, cfg.TemporalAddress = svc.pg.URL, svc.temporal.Address
 	cfg.CodecKeys, cfg.CodecAddr = codec.NewKey("bench"), "" // payloads encrypted, as in production
 	cfg.RateLimit = 0                                        // one key drives the whole load
+	cfg.WalletCap, cfg.WalletDailyTopUp = 1<<40, 1<<40       // the mixed load tops up without end
 	simPort, apiPort, err := freePorts()
 	if err != nil {
 		return err
@@ -85,6 +88,9 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	if err := d.setup(ctx, cfg.SimURL); err != nil {
 		return err
+	}
+	if *mixed {
+		return benchMixed(ctx, d, cfg.SimURL, *total, *workers, *reportDir)
 	}
 	fmt.Printf("bench: %d sequential, %d at %d concurrent; checkout = POST /v1/checkouts (card, 2 items), bare = 3 no-op local activities\n",
 		*seq, *total, *workers)

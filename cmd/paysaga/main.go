@@ -24,6 +24,8 @@ commands:
   payouts    finance CLI: payout schedules, runs, approvals (see paysaga payouts help)
   codec-key  print a new payload encryption key (for PAYSAGA_CODEC_KEYS)
   keys       create, list and revoke API keys (create -role R -name N | list | revoke ID)
+  verify     check the invariants: nothing lost, nothing charged twice (exit 1 on a breach)
+  chaos      load + worker kills + faults + restarts, then verify (-seed S, -short)
   probe URL  exit 0 when URL answers 2xx (container health checks)
 
 Settings come from the environment (see README.md, "Configuration").
@@ -41,6 +43,8 @@ var commands = map[string]func(ctx context.Context, args []string) error{
 	"probe":     runProbe,
 	"keys":      runKeys,
 	"payouts":   runPayouts,
+	"verify":    runVerify,
+	"chaos":     runChaos,
 }
 
 func main() {
