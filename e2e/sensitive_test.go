@@ -151,14 +151,17 @@ func (s *stack) allRawHistories() string {
 	return b.String()
 }
 
-var digitRun = regexp.MustCompile(`\d{13,19}`)
+// digitRun is a 13-19 digit number standing on its own: random hex ids (event
+// ids, keys) hold digit runs too, and one in ten passes Luhn by chance. The test
+// cards themselves are also looked for anywhere, embedded or not.
+var digitRun = regexp.MustCompile(`(?:^|[^0-9A-Za-z])(\d{13,19})(?:[^0-9A-Za-z]|$)`)
 
-// luhnNumbers finds 13-19 digit runs that pass the Luhn check (card-like).
+// luhnNumbers finds stand-alone 13-19 digit numbers that pass the Luhn check (card-like).
 func luhnNumbers(text string) []string {
 	var out []string
-	for _, m := range digitRun.FindAllString(text, -1) {
-		if luhn(m) {
-			out = append(out, m)
+	for _, m := range digitRun.FindAllStringSubmatch(text, -1) {
+		if luhn(m[1]) {
+			out = append(out, m[1])
 		}
 	}
 	return out

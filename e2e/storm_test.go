@@ -88,7 +88,12 @@ func TestIdempotencyStormCheckout(t *testing.T) {
 // is exactly what the wallet holds.
 func TestIdempotencyStormTopUpsNeverPassTheCap(t *testing.T) {
 	const capAmount, each = 1_000_000, 70_000
-	s := newStack(t, func(c *config.Config) { c.RateLimit = 0; c.WalletCap = capAmount; c.WalletDailyTopUp = 50_000_000 })
+	s := newStack(t, func(c *config.Config) {
+		c.RateLimit = 0
+		c.WalletCap = capAmount
+		c.WalletDailyTopUp = 50_000_000
+		c.WalletTopUpsPerHour = 0
+	})
 	customerID, methodID := s.walletCustomer(100_000_000)
 	s.verify(customerID)
 	res := s.storm(100, func() response { return s.topUp(customerID, methodID, each) })
