@@ -40,10 +40,37 @@ type AuthorizeResult struct {
 // Authorize asks one PG to approve the amount against the method's billing key at
 // that PG. An outcome lost in transit (timeout after the PG committed) is resolved
 // by querying the PG by idempotency key before anything is retried.
+//
+// Every PG a payment is sent to is recorded first (payment_pg_attempts). A
+// workflow task retried after a crash runs this again from the start and may be
+// routed elsewhere, because an outage began or ended meanwhile; the record makes
+// it follow the first run instead: an authorization taken at another PG is
+// returned as the result, and an outage answer from a PG tried before is not
+// taken as "not processed" (the earlier try may have gone through), so the
+// payment waits for that PG rather than failing over. A payment is never
+// authorized at two PGs.
 func (p *Payments) Authorize(ctx context.Context, in AuthorizeInput) (AuthorizeResult, error) {
 	client, err := p.pg(in.PG)
 	if err != nil {
 		return AuthorizeResult{}, err
+	}
+	key := AuthorizeKey(in.PaymentID)
+	attempts, err := p.Queries.ListPGAttempts(ctx, in.PaymentID)
+	if err != nil {
+		return AuthorizeResult{}, fmt.Errorf("pg attempts of %s: %w", in.PaymentID, err)
+	}
+	triedHere := false
+	for _, a := range attempts {
+		switch {
+		case a.Status != "sent":
+		case a.Pg == in.PG:
+			triedHere = true
+		default:
+			res, found, err := p.earlierAuthorization(ctx, in.PaymentID, a.Pg)
+			if err != nil || found {
+				return res, err
+			}
+		}
 	}
 	billingKey, err := p.Queries.GetBillingKey(ctx, db.GetBillingKeyParams{MethodID: in.MethodID, Pg: in.PG})
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -54,17 +81,49 @@ func (p *Payments) Authorize(ctx context.Context, in AuthorizeInput) (AuthorizeR
 	if err != nil {
 		return AuthorizeResult{}, fmt.Errorf("billing key for %s at %s: %w", in.MethodID, in.PG, err)
 	}
-	key := AuthorizeKey(in.PaymentID)
+	if err := p.Queries.RecordPGAttempt(ctx, db.RecordPGAttemptParams{PaymentID: in.PaymentID, Pg: in.PG}); err != nil {
+		return AuthorizeResult{}, fmt.Errorf("record attempt of %s at %s: %w", in.PaymentID, in.PG, err)
+	}
 	pay, err := client.Authorize(ctx, pg.AuthorizeRequest{
 		IdempotencyKey: key, BillingKey: billingKey, OrderID: in.OrderID, Amount: in.Amount, Currency: in.Currency,
 	})
 	if adapters.Is(err, adapters.Ambiguous) {
 		pay, err = resolveAuthorize(ctx, client, key, err)
 	}
+	if adapters.Is(err, adapters.Unavailable) {
+		if triedHere {
+			// This request was not processed, but an earlier one here may have been.
+			return AuthorizeResult{}, providerError("authorize "+in.PaymentID+" at "+in.PG+" (tried before)", err, false)
+		}
+		if merr := p.Queries.MarkPGNotProcessed(ctx, db.MarkPGNotProcessedParams{PaymentID: in.PaymentID, Pg: in.PG}); merr != nil {
+			return AuthorizeResult{}, fmt.Errorf("mark %s not processed at %s: %w", in.PaymentID, in.PG, merr)
+		}
+	}
 	if err != nil {
 		return AuthorizeResult{}, providerError("authorize "+in.PaymentID+" at "+in.PG, err, true)
 	}
 	return AuthorizeResult{PG: in.PG, PaymentKey: pay.PaymentKey, Pending: pay.Status == "pending"}, nil
+}
+
+// earlierAuthorization asks a PG an earlier run sent the payment to whether it
+// holds an authorization under the payment's key. Not being able to tell is a
+// retryable error: the payment must not go anywhere else until it can.
+func (p *Payments) earlierAuthorization(ctx context.Context, paymentID, pgName string) (AuthorizeResult, bool, error) {
+	client, err := p.pg(pgName)
+	if err != nil {
+		return AuthorizeResult{}, false, err
+	}
+	pay, err := client.GetByIdempotencyKey(ctx, AuthorizeKey(paymentID))
+	switch {
+	case adapters.Is(err, adapters.NotFound):
+		if err := p.Queries.MarkPGNotProcessed(ctx, db.MarkPGNotProcessedParams{PaymentID: paymentID, Pg: pgName}); err != nil {
+			return AuthorizeResult{}, false, fmt.Errorf("mark %s not processed at %s: %w", paymentID, pgName, err)
+		}
+		return AuthorizeResult{}, false, nil
+	case err != nil:
+		return AuthorizeResult{}, false, providerError("find the earlier authorization of "+paymentID+" at "+pgName, err, false)
+	}
+	return AuthorizeResult{PG: pgName, PaymentKey: pay.PaymentKey, Pending: pay.Status == "pending"}, true, nil
 }
 
 type GetAuthorizationInput struct {
@@ -171,20 +230,40 @@ type VoidByKeyInput struct {
 // VoidByKey cleans up after an authorize whose outcome stayed unknown: if the PG
 // did create a payment under the authorize key, it is voided, so a payment that
 // failed can never leave a hold on the customer's card.
+// It voids at in.PG and at every other PG the payment was sent to.
 func (p *Payments) VoidByKey(ctx context.Context, in VoidByKeyInput) error {
-	client, err := p.pg(in.PG)
+	pgs := []string{in.PG}
+	attempts, err := p.Queries.ListPGAttempts(ctx, in.PaymentID)
+	if err != nil {
+		return fmt.Errorf("pg attempts of %s: %w", in.PaymentID, err)
+	}
+	for _, a := range attempts {
+		if a.Status == "sent" && a.Pg != in.PG {
+			pgs = append(pgs, a.Pg)
+		}
+	}
+	for _, name := range pgs {
+		if err := p.voidAt(ctx, in.PaymentID, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *Payments) voidAt(ctx context.Context, paymentID, pgName string) error {
+	client, err := p.pg(pgName)
 	if err != nil {
 		return err
 	}
-	pay, err := client.GetByIdempotencyKey(ctx, AuthorizeKey(in.PaymentID))
+	pay, err := client.GetByIdempotencyKey(ctx, AuthorizeKey(paymentID))
 	if adapters.Is(err, adapters.NotFound) {
 		return nil
 	}
 	if err != nil {
-		return providerError("find authorization of "+in.PaymentID, err, false)
+		return providerError("find authorization of "+paymentID+" at "+pgName, err, false)
 	}
 	return p.Cancel(ctx, CancelInput{
-		Key: "payment:" + in.PaymentID + ":void", PG: in.PG, PaymentKey: pay.PaymentKey, Reason: "authorization outcome was unknown",
+		Key: "payment:" + paymentID + ":void", PG: pgName, PaymentKey: pay.PaymentKey, Reason: "authorization outcome was unknown",
 	})
 }
 

@@ -168,6 +168,14 @@ type PaymentMethodBillingKey struct {
 	CreatedAt  pgtype.Timestamptz
 }
 
+type PaymentPgAttempt struct {
+	PaymentID string
+	Pg        string
+	Status    string
+	CreatedAt pgtype.Timestamptz
+	UpdatedAt pgtype.Timestamptz
+}
+
 type Payout struct {
 	ID                string
 	ProducerID        string
