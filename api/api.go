@@ -133,6 +133,7 @@ func (s *server) routes() *echo.Echo {
 	v1.GET("/webhook-endpoints", s.listWebhookEndpoints, s.auth(roleApp, roleOps))
 	v1.DELETE("/webhook-endpoints/:id", s.deleteWebhookEndpoint, s.auth(roleApp))
 	v1.POST("/webhook-endpoints/:id/rotate", s.rotateWebhookSecret, s.auth(roleApp))
+	v1.GET("/events", s.listEvents, s.auth(roleApp, roleOps))
 	v1.GET("/events/:id/attempts", s.listEventAttempts, s.auth(roleApp, roleOps))
 	v1.POST("/reconciliations", s.triggerReconciliation, s.auth(roleFinance))
 	v1.GET("/reconciliations", s.listReconciliations, s.auth(roleFinance, roleOps))

@@ -45,6 +45,7 @@ var authRoutes = []struct {
 	{http.MethodPost, "/v1/payout-schedules/sch_x/trigger", []string{roleFinance}},
 	{http.MethodGet, "/v1/payout-runs/run_x", []string{roleFinance, roleOps}},
 	{http.MethodPost, "/v1/payouts/po_x/approve", []string{roleFinance}},
+	{http.MethodGet, "/v1/events", []string{roleApp, roleOps}},
 	{http.MethodPost, "/v1/webhook-endpoints", []string{roleApp}},
 	{http.MethodGet, "/v1/webhook-endpoints", []string{roleApp, roleOps}},
 	{http.MethodDelete, "/v1/webhook-endpoints/we_x", []string{roleApp}},

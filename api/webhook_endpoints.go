@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -217,6 +218,44 @@ func (s *server) listEventAttempts(c echo.Context) error {
 	for _, a := range atts {
 		out.Attempts = append(out.Attempts, deliveryAttemptResponse{EndpointID: a.EndpointID, Attempt: a.Attempt,
 			StatusCode: a.StatusCode, Error: a.Error, DurationMS: a.DurationMs, At: a.CreatedAt.Time.UTC()})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+type eventResponse struct {
+	ID           string     `json:"id"`
+	Type         string     `json:"type"`
+	SubjectID    string     `json:"subject_id"`
+	CreatedAt    time.Time  `json:"created_at"`
+	DispatchedAt *time.Time `json:"dispatched_at"`
+}
+
+// listEvents answers the newest events (?subject_id= a payment, top-up or payout
+// id; ?limit= 1..100, default 20), so an app or ops can find an event's
+// deliveries without having received it.
+func (s *server) listEvents(c echo.Context) error {
+	limit := 20
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return problem(http.StatusBadRequest, codeValidationFailed, "limit must be 1..100")
+		}
+		limit = n
+	}
+	evs, err := s.q.ListEvents(c.Request().Context(), db.ListEventsParams{SubjectID: c.QueryParam("subject_id"), PageSize: int32(limit)})
+	if err != nil {
+		return internalError(fmt.Errorf("list events: %w", err))
+	}
+	out := struct {
+		Data []eventResponse `json:"data"`
+	}{Data: make([]eventResponse, 0, len(evs))}
+	for _, e := range evs {
+		r := eventResponse{ID: e.ID, Type: e.Type, SubjectID: e.SubjectID, CreatedAt: e.CreatedAt.Time.UTC()}
+		if e.DispatchedAt.Valid {
+			t := e.DispatchedAt.Time.UTC()
+			r.DispatchedAt = &t
+		}
+		out.Data = append(out.Data, r)
 	}
 	return c.JSON(http.StatusOK, out)
 }

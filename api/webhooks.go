@@ -7,12 +7,14 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/paysaga/paysaga/activities"
 	"github.com/paysaga/paysaga/adapters"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/signature"
@@ -154,6 +156,14 @@ func (s *server) receiveBankWebhook(c echo.Context) error {
 	var duplicate, matched bool
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
+		// Lock the payout first: marking it paid takes the same row lock, so
+		// either it is paid already (confirmed here) or it will find this
+		// notice in the inbox once we commit.
+		if payoutID, ok := payoutOfTransferKey(ev.IdempotencyKey); ok {
+			if _, err := q.LockPayout(ctx, payoutID); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return internalError(fmt.Errorf("lock payout %s: %w", payoutID, err))
+			}
+		}
 		n, err := q.ConfirmPayoutTransfer(ctx, txn.ID)
 		if err != nil {
 			return internalError(fmt.Errorf("confirm transfer %s: %w", txn.ID, err))
@@ -178,4 +188,18 @@ func (s *server) receiveBankWebhook(c echo.Context) error {
 	s.log.Info().Str("provider", bankProvider).Str("transaction_id", txn.ID).Bool("duplicate", duplicate).
 		Bool("matched", matched).Msg("bank webhook confirmed by query")
 	return c.JSON(http.StatusOK, map[string]any{"received": true, "duplicate": duplicate})
+}
+
+// payoutOfTransferKey is the payout a transfer key (payout:{producer}:{period},
+// ledger.PayoutKey) belongs to.
+func payoutOfTransferKey(key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, "payout:")
+	if !ok {
+		return "", false
+	}
+	i := strings.LastIndex(rest, ":")
+	if i <= 0 {
+		return "", false
+	}
+	return activities.PayoutID(rest[:i], rest[i+1:]), true
 }

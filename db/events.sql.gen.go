@@ -267,6 +267,54 @@ func (q *Queries) ListEventDeliveries(ctx context.Context, eventID string) ([]Ev
 	return items, nil
 }
 
+const listEvents = `-- name: ListEvents :many
+SELECT id, type, subject_id, created_at, dispatched_at
+FROM events
+WHERE ($1::text = '' OR subject_id = $1::text)
+ORDER BY created_at DESC, id DESC
+LIMIT $2::int
+`
+
+type ListEventsParams struct {
+	SubjectID string
+	PageSize  int32
+}
+
+type ListEventsRow struct {
+	ID           string
+	Type         string
+	SubjectID    string
+	CreatedAt    pgtype.Timestamptz
+	DispatchedAt pgtype.Timestamptz
+}
+
+// Newest first; subject_id ” lists every subject.
+func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]ListEventsRow, error) {
+	rows, err := q.db.Query(ctx, listEvents, arg.SubjectID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListEventsRow{}
+	for rows.Next() {
+		var i ListEventsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Type,
+			&i.SubjectID,
+			&i.CreatedAt,
+			&i.DispatchedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listWebhookEndpoints = `-- name: ListWebhookEndpoints :many
 SELECT id, url, event_types, secret_sealed, previous_secret_sealed, previous_expires_at, status, created_at, deleted_at FROM webhook_endpoints WHERE status = 'active' ORDER BY created_at, id
 `

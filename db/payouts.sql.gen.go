@@ -226,6 +226,17 @@ func (q *Queries) ListRunPayoutsForProducers(ctx context.Context, arg ListRunPay
 	return items, nil
 }
 
+const lockPayout = `-- name: LockPayout :one
+SELECT id FROM payouts WHERE id = $1 FOR UPDATE
+`
+
+// Serializes a bank confirmation with the payout being marked paid.
+func (q *Queries) LockPayout(ctx context.Context, id string) (string, error) {
+	row := q.db.QueryRow(ctx, lockPayout, id)
+	err := row.Scan(&id)
+	return id, err
+}
+
 const lockPayoutClaims = `-- name: LockPayoutClaims :exec
 SELECT pg_advisory_xact_lock(7301)
 `

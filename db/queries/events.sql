@@ -69,3 +69,11 @@ RETURNING *;
 INSERT INTO webhook_inbox (provider, event_id, event_type, payment_key, payload, status)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (provider, event_id) DO NOTHING;
+
+-- name: ListEvents :many
+-- Newest first; subject_id '' lists every subject.
+SELECT id, type, subject_id, created_at, dispatched_at
+FROM events
+WHERE (sqlc.arg(subject_id)::text = '' OR subject_id = sqlc.arg(subject_id)::text)
+ORDER BY created_at DESC, id DESC
+LIMIT sqlc.arg(page_size)::int;

@@ -87,3 +87,7 @@ UPDATE payouts p SET bank_confirmed_at = i.received_at
 FROM webhook_inbox i
 WHERE p.id = $1 AND p.bank_confirmed_at IS NULL AND p.bank_transaction_id <> ''
   AND i.provider = 'bank' AND i.payment_key = p.bank_transaction_id;
+
+-- name: LockPayout :one
+-- Serializes a bank confirmation with the payout being marked paid.
+SELECT id FROM payouts WHERE id = $1 FOR UPDATE;
