@@ -29,6 +29,7 @@ import (
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/metrics"
+	"github.com/paysaga/paysaga/pii"
 	"github.com/paysaga/paysaga/testenv"
 	"github.com/paysaga/paysaga/workflows"
 )
@@ -66,7 +67,9 @@ func newFixture(t *testing.T, tweak ...func(*config.Config)) *fixture {
 		t: t, cfg: cfg, pool: pool, q: db.New(pool), tc: tc, logs: logs,
 		keys: map[string]string{}, keyIDs: map[string]string{},
 	}
-	f.s = newServer(Deps{Config: cfg, Pool: pool, Queries: f.q, Temporal: tc, Log: zerolog.New(logs), Metrics: metrics.New()})
+	keys, err := pii.New(cfg.PIIKey)
+	require.NoError(t, err)
+	f.s = newServer(Deps{Config: cfg, Pool: pool, Queries: f.q, Temporal: tc, Log: zerolog.New(logs), Metrics: metrics.New(), PII: keys})
 	f.e = f.s.routes()
 	t.Cleanup(func() {
 		if t.Failed() {

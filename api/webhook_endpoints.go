@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/paysaga/paysaga/activities"
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/netguard"
 )
 
 type createWebhookEndpointRequest struct {
@@ -25,7 +28,7 @@ type createWebhookEndpointRequest struct {
 	EventTypes []string `json:"event_types"` // empty: every type
 }
 
-func (r createWebhookEndpointRequest) validate() error {
+func (r createWebhookEndpointRequest) validate(allowInternal bool) error {
 	var v validation
 	u, err := url.Parse(r.URL)
 	switch {
@@ -33,6 +36,9 @@ func (r createWebhookEndpointRequest) validate() error {
 		v.add(codeValidationFailed, "url", "is required")
 	case len(r.URL) > 2000 || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil:
 		v.add(codeValidationFailed, "url", "must be an absolute http(s) URL without credentials")
+	case !allowInternal && internalHost(u.Hostname()):
+		// Names are checked again when delivery dials them (netguard).
+		v.add(codeValidationFailed, "url", "must not point at an internal address")
 	}
 	if len(r.EventTypes) > len(activities.EventTypes) {
 		v.add(codeValidationFailed, "event_types", "lists too many types")
@@ -82,7 +88,7 @@ func (s *server) createWebhookEndpoint(c echo.Context) error {
 	if err := decodeJSON(c, &req, false); err != nil {
 		return err
 	}
-	if err := req.validate(); err != nil {
+	if err := req.validate(s.cfg.WebhookAllowInternal); err != nil {
 		return err
 	}
 	secret, err := newWebhookSecret()
@@ -258,4 +264,13 @@ func (s *server) listEvents(c echo.Context) error {
 		out.Data = append(out.Data, r)
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// internalHost is an IP literal or localhost name that netguard would refuse.
+func internalHost(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && netguard.Internal(ip)
 }

@@ -47,12 +47,16 @@ type Config struct {
 	EventRetryMax       time.Duration // PAYSAGA_EVENT_RETRY_MAX: longest wait between delivery attempts
 	EventMaxAttempts    int64         // PAYSAGA_EVENT_MAX_ATTEMPTS: attempts per event and endpoint before giving up
 	EventTimeout        time.Duration // PAYSAGA_EVENT_TIMEOUT: one delivery attempt
-	WebhookSecretGrace  time.Duration // PAYSAGA_WEBHOOK_SECRET_GRACE: how long a rotated-out secret still signs
-	PGWebhookSecret     string        // PAYSAGA_PG_WEBHOOK_SECRET: verifies the PGs' webhooks (PG-Signature)
-	WebhookTolerance    time.Duration // PAYSAGA_WEBHOOK_TOLERANCE: how old (or early) a signed webhook may be
-	AsyncAuthTimeout    time.Duration // PAYSAGA_ASYNC_AUTH_TIMEOUT: wait for a pending authorization's webhook before querying the PG
-	PGFeeBPS            int64         // PAYSAGA_PG_FEE_BPS: the PGs' contracted fee on captures, checked by reconciliation
-	ReconCron           string        // PAYSAGA_RECON_CRON: daily reconciliation schedule (UTC cron); empty disables it
+	// WebhookAllowInternal (PAYSAGA_WEBHOOK_ALLOW_INTERNAL) lets event delivery
+	// reach loopback and private addresses; off in production (SSRF), on under
+	// `paysaga dev` and in tests, whose receivers are local.
+	WebhookAllowInternal bool
+	WebhookSecretGrace   time.Duration // PAYSAGA_WEBHOOK_SECRET_GRACE: how long a rotated-out secret still signs
+	PGWebhookSecret      string        // PAYSAGA_PG_WEBHOOK_SECRET: verifies the PGs' webhooks (PG-Signature)
+	WebhookTolerance     time.Duration // PAYSAGA_WEBHOOK_TOLERANCE: how old (or early) a signed webhook may be
+	AsyncAuthTimeout     time.Duration // PAYSAGA_ASYNC_AUTH_TIMEOUT: wait for a pending authorization's webhook before querying the PG
+	PGFeeBPS             int64         // PAYSAGA_PG_FEE_BPS: the PGs' contracted fee on captures, checked by reconciliation
+	ReconCron            string        // PAYSAGA_RECON_CRON: daily reconciliation schedule (UTC cron); empty disables it
 	// PIIKey (PAYSAGA_PII_KEY) keys the HMAC of CI/DI and the sealing of bank
 	// account numbers. The default is for development only.
 	PIIKey string
@@ -197,6 +201,13 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	dur("PAYSAGA_EVENT_RETRY_MAX", &c.EventRetryMax)
 	num("PAYSAGA_EVENT_MAX_ATTEMPTS", &c.EventMaxAttempts)
 	dur("PAYSAGA_EVENT_TIMEOUT", &c.EventTimeout)
+	if v := getenv("PAYSAGA_WEBHOOK_ALLOW_INTERNAL"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PAYSAGA_WEBHOOK_ALLOW_INTERNAL: %w", err))
+		}
+		c.WebhookAllowInternal = b
+	}
 	dur("PAYSAGA_WEBHOOK_SECRET_GRACE", &c.WebhookSecretGrace)
 	str("PAYSAGA_PG_WEBHOOK_SECRET", &c.PGWebhookSecret)
 	dur("PAYSAGA_WEBHOOK_TOLERANCE", &c.WebhookTolerance)

@@ -63,7 +63,8 @@ func newStack(t *testing.T, tune ...func(*config.Config)) *stack {
 	cfg.TaskQueue = "e2e-" + uuid.NewString()
 	cfg.ProviderTimeout = 2 * time.Second
 	cfg.CodecKeys, cfg.CodecAddr = codec.NewKey("e2e"), ""
-	cfg.ReconCron = "" // one daily schedule per test stack is noise; recon_test.go turns it on
+	cfg.WebhookAllowInternal = true // the tests' receivers are httptest servers on loopback
+	cfg.ReconCron = ""              // one daily schedule per test stack is noise; recon_test.go turns it on
 	for _, f := range tune {
 		f(&cfg)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/paysaga/paysaga/adapters/pg"
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/netguard"
 	"github.com/paysaga/paysaga/pii"
 	"github.com/paysaga/paysaga/workflows"
 )
@@ -66,6 +67,12 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 		Recon:    &activities.Recon{PGs: pgs, Pool: pool},
 		Events: &activities.Events{Pool: pool, Keys: keys, HTTP: &http.Client{
 			Timeout: cfg.EventTimeout,
+			// Registered URLs come from API keys: never dial internal addresses (SSRF).
+			Transport: &http.Transport{
+				DialContext:         netguard.DialContext(cfg.EventTimeout, cfg.WebhookAllowInternal),
+				TLSHandshakeTimeout: cfg.EventTimeout,
+				MaxIdleConnsPerHost: 4,
+			},
 			// A redirect is an answer (3xx, not delivered), never followed elsewhere.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}},

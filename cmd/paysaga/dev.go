@@ -38,6 +38,9 @@ func runDev(ctx context.Context, _ []string) error {
 	if err := os.MkdirAll(logs, 0o755); err != nil {
 		return err
 	}
+	if _, set := os.LookupEnv("PAYSAGA_WEBHOOK_ALLOW_INTERNAL"); !set {
+		cfg.WebhookAllowInternal = true // a developer's app listens on localhost
+	}
 	if cfg.CodecKeys == "" {
 		if cfg.CodecKeys, err = devCodecKeys(state); err != nil {
 			return err
