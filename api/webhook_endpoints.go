@@ -91,13 +91,9 @@ func (s *server) createWebhookEndpoint(c echo.Context) error {
 	if err := req.validate(s.cfg.WebhookAllowInternal); err != nil {
 		return err
 	}
-	secret, err := newWebhookSecret()
+	secret, sealed, err := s.newSealedSecret()
 	if err != nil {
-		return internalError(fmt.Errorf("webhook secret: %w", err))
-	}
-	sealed, err := s.pii.Seal(secret)
-	if err != nil {
-		return internalError(fmt.Errorf("seal webhook secret: %w", err))
+		return err
 	}
 	types := req.EventTypes
 	if types == nil {
@@ -151,13 +147,9 @@ func (s *server) deleteWebhookEndpoint(c echo.Context) error {
 // signing alongside it for the configured grace period.
 func (s *server) rotateWebhookSecret(c echo.Context) error {
 	ctx, id := c.Request().Context(), c.Param("id")
-	secret, err := newWebhookSecret()
+	secret, sealed, err := s.newSealedSecret()
 	if err != nil {
-		return internalError(fmt.Errorf("webhook secret: %w", err))
-	}
-	sealed, err := s.pii.Seal(secret)
-	if err != nil {
-		return internalError(fmt.Errorf("seal webhook secret: %w", err))
+		return err
 	}
 	e, err := s.q.RotateWebhookSecret(ctx, db.RotateWebhookSecretParams{
 		ID: id, SecretSealed: sealed,
@@ -273,4 +265,15 @@ func internalHost(host string) bool {
 	}
 	ip, err := netip.ParseAddr(host)
 	return err == nil && netguard.Internal(ip)
+}
+
+// newSealedSecret makes an endpoint's signing secret: shown once in clear, stored sealed.
+func (s *server) newSealedSecret() (secret string, sealed []byte, err error) {
+	if secret, err = newWebhookSecret(); err != nil {
+		return "", nil, internalError(fmt.Errorf("webhook secret: %w", err))
+	}
+	if sealed, err = s.pii.Seal(secret); err != nil {
+		return "", nil, internalError(fmt.Errorf("seal webhook secret: %w", err))
+	}
+	return secret, sealed, nil
 }

@@ -122,12 +122,7 @@ func TestTimeoutAfterCommitChargesExactlyOnce(t *testing.T) {
 
 			require.Equal(t, 201, res.Status, "%s", res.Body)
 			require.Equal(t, "succeeded", res.json(t)["status"])
-			recs := s.pgRecords(order)
-			n, _ := count(recs, "authorize")
-			require.Equal(t, 1, n, "one authorization")
-			n, amt := count(recs, "capture")
-			require.Equal(t, 1, n, "one capture")
-			require.EqualValues(t, 15000, amt)
+			s.requireChargedOnce(order, 15000)
 			s.requireLedgerBalanced()
 		})
 	}
@@ -298,12 +293,7 @@ func TestCheckoutPastTheBudgetAnswers202AndStillCompletes(t *testing.T) {
 		got := s.call("GET", "/v1/payments/"+id, appKey, nil, nil)
 		return got.Status == 200 && got.json(t)["status"] == "succeeded"
 	}, 20*time.Second, 100*time.Millisecond)
-	recs := s.pgRecords(order)
-	n, _ := count(recs, "authorize")
-	require.Equal(t, 1, n)
-	n, amt := count(recs, "capture")
-	require.Equal(t, 1, n)
-	require.EqualValues(t, 15000, amt)
+	s.requireChargedOnce(order, 15000)
 	s.requireLedgerBalanced()
 }
 

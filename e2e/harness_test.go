@@ -194,6 +194,18 @@ func (s *stack) rows(query string, args ...any) int {
 	return n
 }
 
+// requireChargedOnce asserts the sandbox holds exactly one authorization and
+// one capture of amount for the order, whatever PG served it.
+func (s *stack) requireChargedOnce(order string, amount int64) {
+	s.t.Helper()
+	recs := s.pgRecords(order)
+	n, _ := count(recs, "authorize")
+	require.Equal(s.t, 1, n, "one authorization")
+	n, amt := count(recs, "capture")
+	require.Equal(s.t, 1, n, "one capture")
+	require.Equal(s.t, amount, amt)
+}
+
 func (s *stack) requireLedgerBalanced() {
 	s.t.Helper()
 	n, err := db.New(s.pool).UnbalancedTransactionCount(s.ctx)

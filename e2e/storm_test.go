@@ -74,12 +74,7 @@ func TestIdempotencyStormCheckout(t *testing.T) {
 	require.Equal(t, "succeeded", again.json(t)["status"])
 
 	require.Equal(t, 1, s.rows(`SELECT count(*) FROM payments WHERE order_id = $1`, order))
-	recs := s.pgRecords(order)
-	n, _ := count(recs, "authorize")
-	require.Equal(t, 1, n, "one authorization")
-	n, amount := count(recs, "capture")
-	require.Equal(t, 1, n, "one capture")
-	require.Equal(t, int64(15000), amount)
+	s.requireChargedOnce(order, 15000)
 	s.requireVerified()
 }
 

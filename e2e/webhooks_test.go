@@ -60,12 +60,7 @@ func TestWebhookAsyncAuthorizationCompletesThroughTheWebhook(t *testing.T) {
 	require.Contains(t, steps, "authorization_pending")
 	require.Equal(t, "webhook", steps["authorization_authorized"]["source"], "decided by the webhook, not a query")
 	require.Equal(t, 1, s.rows(`SELECT count(*) FROM webhook_inbox WHERE status = 'delivered' AND payload->>'order_id' = $1`, order))
-	recs := s.pgRecords(order)
-	n, _ := count(recs, "authorize")
-	require.Equal(t, 1, n)
-	n, amt := count(recs, "capture")
-	require.Equal(t, 1, n)
-	require.EqualValues(t, 15000, amt)
+	s.requireChargedOnce(order, 15000)
 	s.requireLedgerBalanced()
 }
 
