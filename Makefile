@@ -68,8 +68,9 @@ chaos: tools postgres build
 
 # Each fuzz target for FUZZTIME (their seed corpora also run as tests in make test).
 FUZZTIME ?= 20s
-fuzz:
+fuzz: tools postgres build
 	$(GO) test ./api -run '^$$' -fuzz '^FuzzCheckoutRequest$$' -fuzztime $(FUZZTIME)
+	$(PAYSAGA) services -- $(GO) test ./api -run '^$$' -fuzz '^FuzzRouter$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./ledger -run '^$$' -fuzz '^FuzzRefundSlicesReverseTheCapture$$' -fuzztime $(FUZZTIME)
 
 clean:

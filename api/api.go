@@ -90,11 +90,11 @@ func (s *server) routes() *echo.Echo {
 	e.Server.WriteTimeout = s.cfg.CheckoutBudget + 30*time.Second
 	e.Server.IdleTimeout = 2 * time.Minute
 
-	e.Use(s.logRequests, recoverPanics, bodyLimit(s.cfg.BodyLimitBytes))
 	if s.metrics != nil {
-		e.Use(s.metrics.Echo)
+		e.Use(s.metrics.Echo) // outermost: it counts the status the error handler wrote
 		e.GET("/metrics", echo.WrapHandler(s.metrics.Handler()))
 	}
+	e.Use(s.logRequests, recoverPanics, bodyLimit(s.cfg.BodyLimitBytes), saneParams)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -129,10 +129,11 @@ func (s *server) routes() *echo.Echo {
 	v1.GET("/payout-runs/:id", s.getPayoutRun, s.auth(roleFinance, roleOps))
 	v1.POST("/payouts/:id/approve", s.approvePayout, s.auth(roleFinance))
 
-	v1.POST("/webhook-endpoints", s.createWebhookEndpoint, s.auth(roleApp))
-	v1.GET("/webhook-endpoints", s.listWebhookEndpoints, s.auth(roleApp, roleOps))
-	v1.DELETE("/webhook-endpoints/:id", s.deleteWebhookEndpoint, s.auth(roleApp))
-	v1.POST("/webhook-endpoints/:id/rotate", s.rotateWebhookSecret, s.auth(roleApp))
+	// Endpoints receive every customer's events: no customer's key manages them.
+	v1.POST("/webhook-endpoints", s.createWebhookEndpoint, s.auth(roleApp), platformOnly)
+	v1.GET("/webhook-endpoints", s.listWebhookEndpoints, s.auth(roleApp, roleOps), platformOnly)
+	v1.DELETE("/webhook-endpoints/:id", s.deleteWebhookEndpoint, s.auth(roleApp), platformOnly)
+	v1.POST("/webhook-endpoints/:id/rotate", s.rotateWebhookSecret, s.auth(roleApp), platformOnly)
 	v1.GET("/events", s.listEvents, s.auth(roleApp, roleOps))
 	v1.GET("/events/:id/attempts", s.listEventAttempts, s.auth(roleApp, roleOps))
 	v1.POST("/reconciliations", s.triggerReconciliation, s.auth(roleFinance))

@@ -139,3 +139,14 @@ func (s *server) auth(roles ...string) echo.MiddlewareFunc {
 		}
 	}
 }
+
+// platformOnly refuses a key scoped to one customer on routes that manage what
+// serves every customer (webhook endpoints receive every customer's events).
+func platformOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if callerOf(c).CustomerID != "" {
+			return problem(http.StatusForbidden, codeForbidden, "a key scoped to one customer cannot manage platform-wide objects")
+		}
+		return next(c)
+	}
+}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paysaga/paysaga/config"
-	"github.com/paysaga/paysaga/workflows"
 )
 
 // routes lists every authenticated route with the roles it admits.
@@ -169,53 +167,4 @@ func TestRateLimitIsPerKey(t *testing.T) {
 	limited.problem(http.StatusTooManyRequests, codeRateLimited)
 	require.Equal(t, "1", limited.Header().Get("Retry-After"))
 	get(roleOps).problem(http.StatusNotFound, codePaymentNotFound) // another key has its own budget
-}
-
-// A key scoped to one customer sees nothing of another customer's: every route
-// that names an object of customer A answers 404 to a key scoped to B, and
-// works for a key scoped to A.
-func TestCustomerScopedKeysSeeOnlyTheirCustomer(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	paymentA, customerA := f.seedPayment(workflows.StatusSucceeded)
-	methodA := f.cardMethod(customerA)
-	customerB := f.customer(unique("b"))
-	keyA, err := NewAPIKey(ctx, f.q, roleApp, "A's app", customerA)
-	require.NoError(t, err)
-	keyB, err := NewAPIKey(ctx, f.q, roleApp, "B's app", customerB)
-	require.NoError(t, err)
-	checkout := fmt.Sprintf(`{"order_id":%q,"customer_id":%q,"currency":"KRW","amount":1000,"items":[{"producer_id":"p","amount":1000}],"payment":{"method_id":%q}}`,
-		unique("o"), customerA, methodA)
-
-	routes := []struct {
-		method, path, body, notFound string
-	}{
-		{http.MethodGet, "/v1/payments/" + paymentA, "", codePaymentNotFound},
-		{http.MethodPost, "/v1/payments/" + paymentA + "/refunds", `{"amount":1000}`, codePaymentNotFound},
-		{http.MethodPost, "/v1/payments/" + paymentA + "/cancel", `{}`, codePaymentNotFound},
-		{http.MethodGet, "/v1/customers/" + customerA + "/payment-methods", "", codeCustomerNotFound},
-		{http.MethodPost, "/v1/customers/" + customerA + "/payment-methods", `{"type":"card","pg_auth_key":"ak_x"}`, codeCustomerNotFound},
-		{http.MethodDelete, "/v1/customers/" + customerA + "/payment-methods/" + methodA, "", codeCustomerNotFound},
-		{http.MethodPost, "/v1/checkouts", checkout, codeCustomerNotFound},
-		{http.MethodGet, "/v1/wallets/" + customerA, "", codeCustomerNotFound},
-		{http.MethodGet, "/v1/wallets/" + customerA + "/transactions", "", codeCustomerNotFound},
-		{http.MethodPost, "/v1/wallets/" + customerA + "/topups", fmt.Sprintf(`{"method_id":%q,"amount":1000,"currency":"KRW"}`, methodA), codeCustomerNotFound},
-		{http.MethodPost, "/v1/identity-verifications", fmt.Sprintf(`{"customer_id":%q,"name":"홍길동","phone":"01012345678","birth_date":"19900101"}`, customerA), codeCustomerNotFound},
-	}
-	for i, rt := range routes {
-		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
-			f := f.in(t)
-			auth := func(key string) map[string]string { return map[string]string{"Authorization": "Bearer " + key} }
-			res := f.do(request{method: rt.method, path: rt.path, body: rt.body, headers: auth(keyB), idemKey: fmt.Sprintf("other-%d", i)})
-			res.problem(http.StatusNotFound, rt.notFound)
-			if rt.method == http.MethodGet { // the owner's key reads it
-				res = f.do(request{method: rt.method, path: rt.path, headers: auth(keyA)})
-				require.Equal(t, http.StatusOK, res.Code, res.Body.String())
-			}
-		})
-	}
-	res := f.do(request{method: http.MethodPost, path: "/v1/customers", body: `{"external_id":"x","name":"y"}`,
-		headers: map[string]string{"Authorization": "Bearer " + keyA}})
-	res.problem(http.StatusForbidden, codeForbidden)
-	require.Zero(t, f.workflowsOnQueue(), "no workflow started for another customer's object")
 }

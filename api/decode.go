@@ -16,25 +16,28 @@ import (
 )
 
 // decodeJSON reads the body into dst: one JSON object, no unknown fields, no
-// trailing data. Every failure is a 4xx problem. allowEmpty lets a route whose
-// fields are all optional take no body at all.
+// trailing data, no duplicate keys at any depth, valid UTF-8 throughout. Every
+// failure is a 4xx problem. allowEmpty lets a route whose fields are all
+// optional take no body at all (and then no Content-Type). Every body route
+// decodes through here, so what one route refuses every route refuses.
 func decodeJSON(c echo.Context, dst any, allowEmpty bool) error {
 	req := c.Request()
-	if ct := req.Header.Get(echo.HeaderContentType); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != echo.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
-			return problem(http.StatusUnsupportedMediaType, codeUnsupportedMediaType, "the body must be application/json")
-		}
-	}
 	body, err := io.ReadAll(req.Body)
 	if err != nil {
 		return readBodyError(err)
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
+	empty := len(bytes.TrimSpace(body)) == 0
+	if err := requireJSONContentType(req.Header.Get(echo.HeaderContentType), empty && allowEmpty); err != nil {
+		return err
+	}
+	if empty {
 		if allowEmpty {
 			return nil
 		}
 		return problem(http.StatusBadRequest, codeMalformedJSON, "the request body is empty; send a JSON object")
+	}
+	if !utf8.Valid(body) {
+		return problem(http.StatusBadRequest, codeInvalidUTF8, "the body is not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -44,7 +47,162 @@ func decodeJSON(c echo.Context, dst any, allowEmpty bool) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return problem(http.StatusBadRequest, codeMalformedJSON, "the body must hold exactly one JSON object")
 	}
+	return checkJSONText(body)
+}
+
+// requireJSONContentType answers 415 unless ct is application/json (or a
+// +json type); a missing one is refused too, unless the body may be absent and is.
+func requireJSONContentType(ct string, noBody bool) error {
+	if ct == "" {
+		if noBody {
+			return nil
+		}
+		return problem(http.StatusUnsupportedMediaType, codeUnsupportedMediaType, "send the body with Content-Type: application/json")
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || (mt != echo.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
+		return problem(http.StatusUnsupportedMediaType, codeUnsupportedMediaType, "the body must be application/json")
+	}
 	return nil
+}
+
+// checkJSONText refuses what encoding/json lets through silently: a key given
+// twice in one object (it keeps the last, another parser may keep the first)
+// and a \u escape of a lone surrogate (it becomes U+FFFD). body is known to be
+// one syntactically valid JSON value.
+func checkJSONText(body []byte) error {
+	if err := checkSurrogates(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var stack []*jsonFrame
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return decodeError(err)
+		}
+		var top *jsonFrame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.keys != nil && top.expectKey {
+			if d, ok := tok.(json.Delim); ok && d == '}' {
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			key, _ := tok.(string)
+			if top.keys[key] {
+				field := joinPath(top.path, key)
+				p := problem(http.StatusBadRequest, codeDuplicateKey, fmt.Sprintf("key %q appears twice in one object", field))
+				p.Errors = []FieldError{{Field: field, Message: "appears more than once"}}
+				return p
+			}
+			top.keys[key], top.lastKey, top.expectKey = true, key, false
+			continue
+		}
+		path := ""
+		if top != nil {
+			path = top.childPath()
+			top.expectKey = top.keys != nil // after a value in an object comes a key
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &jsonFrame{keys: map[string]bool{}, path: path, expectKey: true})
+		case json.Delim('['):
+			stack = append(stack, &jsonFrame{path: path})
+		case json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			if len(stack) > 0 {
+				stack[len(stack)-1].expectKey = stack[len(stack)-1].keys != nil
+			}
+		}
+	}
+}
+
+// jsonFrame is one open object (keys != nil) or array while checkJSONText walks.
+type jsonFrame struct {
+	keys      map[string]bool
+	path      string
+	lastKey   string
+	expectKey bool
+}
+
+func (f *jsonFrame) childPath() string {
+	if f.keys != nil {
+		return joinPath(f.path, f.lastKey)
+	}
+	return f.path + "[]"
+}
+
+func joinPath(parent, key string) string {
+	if parent == "" {
+		return key
+	}
+	return parent + "." + key
+}
+
+// checkSurrogates finds a \u escape of a UTF-16 surrogate that is not a
+// high-low pair. Backslashes occur only inside strings, so a plain scan works.
+func checkSurrogates(body []byte) error {
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' {
+			continue
+		}
+		if i+1 < len(body) && body[i+1] != 'u' {
+			i++ // an escaped character such as \\ or \"
+			continue
+		}
+		r, ok := hexRune(body, i+2)
+		if !ok {
+			continue // the decoder already refused a bad escape
+		}
+		switch {
+		case r >= 0xd800 && r < 0xdc00:
+			lo, ok := rune(0), i+7 < len(body) && body[i+6] == '\\' && body[i+7] == 'u'
+			if ok {
+				lo, ok = hexRune(body, i+8)
+			}
+			if !ok || lo < 0xdc00 || lo > 0xdfff {
+				return invalidUTF8Escape()
+			}
+			i += 11
+		case r >= 0xdc00 && r <= 0xdfff:
+			return invalidUTF8Escape()
+		default:
+			i += 5
+		}
+	}
+	return nil
+}
+
+func hexRune(b []byte, at int) (rune, bool) {
+	if at+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[at : at+4] {
+		var v byte
+		switch {
+		case c >= '0' && c <= '9':
+			v = c - '0'
+		case c >= 'a' && c <= 'f':
+			v = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			v = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(v)
+	}
+	return r, true
+}
+
+func invalidUTF8Escape() error {
+	return problem(http.StatusBadRequest, codeInvalidUTF8, "the body escapes a lone UTF-16 surrogate, which is not a character")
 }
 
 func readBodyError(err error) error {

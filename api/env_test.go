@@ -8,6 +8,6 @@ import (
 	"github.com/paysaga/paysaga/testenv"
 )
 
-func envPool(t *testing.T) *pgxpool.Pool { return testenv.Pool(t) }
+func envPool(t testing.TB) *pgxpool.Pool { return testenv.Pool(t) }
 
-func envTemporalAddress(t *testing.T) string { return testenv.TemporalAddress(t) }
+func envTemporalAddress(t testing.TB) string { return testenv.TemporalAddress(t) }

@@ -37,7 +37,7 @@ import (
 // fixture is one API over a fresh database and a real Temporal server, with a
 // task queue of its own so workflow counts are per test.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	cfg    config.Config
 	s      *server
 	e      *echo.Echo
@@ -49,7 +49,7 @@ type fixture struct {
 	keyIDs map[string]string // role -> api_keys.id
 }
 
-func newFixture(t *testing.T, tweak ...func(*config.Config)) *fixture {
+func newFixture(t testing.TB, tweak ...func(*config.Config)) *fixture {
 	t.Helper()
 	pool := envPool(t)
 	tc := temporalClient(t)
@@ -95,7 +95,7 @@ var (
 
 // temporalClient is one client for the whole package, with paysaga's search
 // attributes registered (the worker does that in production).
-func temporalClient(t *testing.T) client.Client {
+func temporalClient(t testing.TB) client.Client {
 	t.Helper()
 	addr := envTemporalAddress(t)
 	sharedClientOnce.Do(func() {
@@ -129,7 +129,7 @@ type request struct {
 
 type response struct {
 	*httptest.ResponseRecorder
-	t *testing.T
+	t testing.TB
 }
 
 func (f *fixture) do(r request) response {

@@ -5,11 +5,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -28,6 +30,13 @@ import (
 // validates its input and calls claimIdempotency just before its effect, so a
 // request that fails validation writes no row. After the handler, a final answer
 // (2xx except 202, or 4xx) is saved and a non-final one (202, 5xx) releases the key.
+//
+// A claim is a lease, not a long lock: its holder (one request in one process,
+// named by a random token) renews it every third of cfg.IdempotencyLease while
+// the handler runs. When the process dies the renewals stop, and a retry takes
+// the key over as soon as the lease runs out, re-attaching through scopedID to
+// the workflow the dead request started (whose result it then answers), instead
+// of answering 409 until a lock sized for the longest request expires.
 //
 // Ids the handler creates for the request (payment, refund, method) are derived
 // from the key scope and the request hash (scopedID): a retry after a released
@@ -56,6 +65,16 @@ type idemScope struct {
 	key         string
 	requestHash []byte
 	claimed     bool
+	holder      string // this request's token on the claim
+	stopRenew   func() // ends the lease renewals; nil until claimed
+}
+
+// stopRenewing ends the lease renewals (safe to call twice).
+func (sc *idemScope) stopRenewing() {
+	if sc.stopRenew != nil {
+		sc.stopRenew()
+		sc.stopRenew = nil
+	}
 }
 
 // idNamespace seeds the name-based UUIDs of scopedID.
@@ -76,11 +95,37 @@ func (sc *idemScope) derivedID(prefix string) string {
 	return prefix + uuid.NewSHA1(idNamespace, []byte(name)).String()
 }
 
+// requestHash identifies a request by its meaning: the method, the path and
+// the canonical form of its JSON body, so another key order or spacing is the
+// same request and any changed value is another.
 func requestHash(method, path string, body []byte) []byte {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00", method, path)
-	h.Write(body)
+	h.Write(canonicalJSON(body))
 	return h.Sum(nil)
+}
+
+// canonicalJSON re-encodes one clean JSON value with sorted keys, no spacing and
+// numbers as written. A body the decoder would refuse (invalid, duplicate keys,
+// bad UTF-8) is hashed as sent: it can never be a replay of a clean one.
+func canonicalJSON(body []byte) []byte {
+	if len(bytes.TrimSpace(body)) == 0 || !utf8.Valid(body) || checkJSONText(body) != nil {
+		return body
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return body
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return body
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return body
+	}
+	return out
 }
 
 // replay is a saved answer to send again; it travels as an error to the middleware.
@@ -112,7 +157,9 @@ func (s *server) idempotent(mode idemMode) echo.MiddlewareFunc {
 				return readBodyError(err)
 			}
 			req.Body = io.NopCloser(bytes.NewReader(body))
-			sc := &idemScope{apiKeyID: callerOf(c).ID, key: key, requestHash: requestHash(req.Method, req.URL.Path, body)}
+			sc := &idemScope{apiKeyID: callerOf(c).ID, key: key, requestHash: requestHash(req.Method, req.URL.Path, body),
+				holder: uuid.NewString()}
+			defer sc.stopRenewing()
 
 			// An earlier request with this key answers before any validation: a
 			// replay must not depend on state that changed since.
@@ -141,6 +188,7 @@ func (s *server) idempotent(mode idemMode) echo.MiddlewareFunc {
 			if err != nil {
 				c.Error(s.writeReplayOr(c, err))
 			}
+			sc.stopRenewing()
 			s.finishIdempotency(c, sc, c.Response().Status, capture)
 			return nil
 		}
@@ -190,13 +238,14 @@ func (s *server) claimIdempotency(c echo.Context) error {
 		return nil
 	}
 	ctx := c.Request().Context()
-	lock := pgtype.Interval{Microseconds: s.idempotencyLock().Microseconds(), Valid: true}
+	lease := s.idempotencyLease()
 	for range 3 {
 		_, err := s.q.ClaimIdempotencyKey(ctx, db.ClaimIdempotencyKeyParams{
-			ApiKeyID: sc.apiKeyID, Key: sc.key, RequestHash: sc.requestHash, LockFor: lock,
+			ApiKeyID: sc.apiKeyID, Key: sc.key, RequestHash: sc.requestHash, LockFor: lease, Holder: sc.holder,
 		})
 		if err == nil {
 			sc.claimed = true
+			sc.stopRenew = s.renewLease(c, sc)
 			return nil
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
@@ -217,10 +266,49 @@ func (s *server) claimIdempotency(c echo.Context) error {
 		"a request with this Idempotency-Key is still being processed; retry later")
 }
 
-// idempotencyLock outlives the longest wait a handler does, so a live request
-// never loses its claim to a retry.
-func (s *server) idempotencyLock() time.Duration {
-	return s.cfg.CheckoutBudget + 30*time.Second
+func (s *server) idempotencyLease() pgtype.Interval {
+	return pgtype.Interval{Microseconds: s.cfg.IdempotencyLease.Microseconds(), Valid: true}
+}
+
+// renewLease extends the claim every third of the lease until the returned
+// stop is called. A renewal that finds the claim gone (taken over after a stall
+// longer than the lease) stops: the taker runs the same request on the same
+// derived ids, so it joins the same workflow rather than starting another.
+func (s *server) renewLease(c echo.Context, sc *idemScope) (stop func()) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(c.Request().Context()))
+	done := make(chan struct{})
+	log := zerolog.Ctx(c.Request().Context())
+	every := s.cfg.IdempotencyLease / 3
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			rctx, rcancel := context.WithTimeout(ctx, every)
+			n, err := s.q.RenewIdempotencyLease(rctx, db.RenewIdempotencyLeaseParams{
+				ApiKeyID: sc.apiKeyID, Key: sc.key, LockFor: s.idempotencyLease(), Holder: sc.holder,
+			})
+			rcancel()
+			switch {
+			case ctx.Err() != nil:
+				return
+			case err != nil:
+				log.Warn().Err(err).Msg("renew idempotency lease") // the next tick tries again
+			case n == 0:
+				log.Warn().Msg("idempotency claim taken over by a retry; it joins this request's workflow")
+				return
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // finishIdempotency saves a final answer or releases the key. It runs after the
@@ -230,7 +318,7 @@ func (s *server) finishIdempotency(c echo.Context, sc *idemScope, status int, ca
 	defer cancel()
 	log := zerolog.Ctx(c.Request().Context())
 	if status == http.StatusAccepted || status >= 500 || capture.overflow {
-		if err := s.q.ReleaseIdempotencyKey(ctx, db.ReleaseIdempotencyKeyParams{ApiKeyID: sc.apiKeyID, Key: sc.key}); err != nil {
+		if err := s.q.ReleaseIdempotencyKey(ctx, db.ReleaseIdempotencyKeyParams{ApiKeyID: sc.apiKeyID, Key: sc.key, Holder: sc.holder}); err != nil {
 			log.Error().Err(err).Msg("release idempotency key")
 		}
 		return
@@ -240,10 +328,11 @@ func (s *server) finishIdempotency(c echo.Context, sc *idemScope, status int, ca
 		Key:            sc.key,
 		ResponseStatus: pgtype.Int4{Int32: int32(status), Valid: true},
 		ResponseBody:   capture.buf.Bytes(),
+		Holder:         sc.holder,
 	})
 	if err != nil {
-		// The key stays in_progress until its lock expires; a retry then takes it
-		// over and re-attaches to the same workflow through scopedID.
+		// The key stays in_progress until its lease runs out; a retry then takes
+		// it over and re-attaches to the same workflow through scopedID.
 		log.Error().Err(err).Msg("save idempotent answer")
 	}
 }

@@ -184,7 +184,7 @@ func TestIdempotencyTakesOverExpiredClaim(t *testing.T) {
 	hash := requestHash(http.MethodPost, "/test/idem", []byte(`{"n":1}`))
 	_, err := f.q.ClaimIdempotencyKey(ctx, db.ClaimIdempotencyKeyParams{
 		ApiKeyID: f.keyIDs[roleApp], Key: "dead", RequestHash: hash,
-		LockFor: pgtype.Interval{Microseconds: -time.Second.Microseconds(), Valid: true},
+		LockFor: pgtype.Interval{Microseconds: -time.Second.Microseconds(), Valid: true}, Holder: "a dead process",
 	})
 	require.NoError(t, err)
 

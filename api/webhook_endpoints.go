@@ -184,8 +184,8 @@ type deliveryResponse struct {
 // HTTP attempt made.
 func (s *server) listEventAttempts(c echo.Context) error {
 	ctx, id := c.Request().Context(), c.Param("id")
-	ev, err := s.q.GetEvent(ctx, id)
-	if errors.Is(err, pgx.ErrNoRows) {
+	ev, err := s.q.GetEventOwner(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !entitled(c, ev.CustomerID)) {
 		return problem(http.StatusNotFound, codeEventNotFound, fmt.Sprintf("no event %q", id))
 	}
 	if err != nil {
@@ -230,7 +230,8 @@ type eventResponse struct {
 
 // listEvents answers the newest events (?subject_id= a payment, top-up or payout
 // id; ?limit= 1..100, default 20), so an app or ops can find an event's
-// deliveries without having received it.
+// deliveries without having received it. A customer's key sees only events of
+// that customer's payments and top-ups, like every other object.
 func (s *server) listEvents(c echo.Context) error {
 	limit := 20
 	if v := c.QueryParam("limit"); v != "" {
@@ -240,7 +241,9 @@ func (s *server) listEvents(c echo.Context) error {
 		}
 		limit = n
 	}
-	evs, err := s.q.ListEvents(c.Request().Context(), db.ListEventsParams{SubjectID: c.QueryParam("subject_id"), PageSize: int32(limit)})
+	evs, err := s.q.ListEvents(c.Request().Context(), db.ListEventsParams{
+		SubjectID: c.QueryParam("subject_id"), CustomerID: callerOf(c).CustomerID, PageSize: int32(limit),
+	})
 	if err != nil {
 		return internalError(fmt.Errorf("list events: %w", err))
 	}

@@ -25,17 +25,20 @@ type Config struct {
 	PGSecondary       string        // PAYSAGA_PG_SECONDARY: failover PG; empty disables failover
 	ProviderTimeout   time.Duration // PAYSAGA_PROVIDER_TIMEOUT: one provider HTTP call
 	CheckoutBudget    time.Duration // PAYSAGA_CHECKOUT_BUDGET: how long POST /v1/checkouts waits for the result
-	FeeBPS            int64         // PAYSAGA_FEE_BPS: platform fee in basis points (300 = 3%)
-	MaxAmount         int64         // PAYSAGA_MAX_AMOUNT: largest accepted amount, minor units
-	Currencies        []string      // PAYSAGA_CURRENCIES: accepted ISO 4217 codes, comma separated
-	BodyLimitBytes    int64         // PAYSAGA_BODY_LIMIT_BYTES
-	LogLevel          string        // PAYSAGA_LOG_LEVEL
-	EmbedWorker       bool          // PAYSAGA_EMBED_WORKER: run a worker inside the API process (eager start)
-	MetricsAddr       string        // PAYSAGA_METRICS_ADDR: where `paysaga worker` serves /metrics and /healthz; empty: none
-	RateLimit         int64         // PAYSAGA_RATE_LIMIT: requests per second per API key (burst twice that); 0 = unlimited
-	CodecKeys         string        // PAYSAGA_CODEC_KEYS: "id:base64,..." payload encryption keys, active first
-	CodecAddr         string        // PAYSAGA_CODEC_ADDR: where the codec server listens; empty disables it
-	CodecOrigins      []string      // PAYSAGA_CODEC_CORS_ORIGINS: Temporal UI origins allowed to call it
+	// IdempotencyLease is how long an Idempotency-Key claim outlives its holder's
+	// last renewal (PAYSAGA_IDEMPOTENCY_LEASE); a live holder renews it every third of it.
+	IdempotencyLease time.Duration
+	FeeBPS           int64    // PAYSAGA_FEE_BPS: platform fee in basis points (300 = 3%)
+	MaxAmount        int64    // PAYSAGA_MAX_AMOUNT: largest accepted amount, minor units
+	Currencies       []string // PAYSAGA_CURRENCIES: accepted ISO 4217 codes, comma separated
+	BodyLimitBytes   int64    // PAYSAGA_BODY_LIMIT_BYTES
+	LogLevel         string   // PAYSAGA_LOG_LEVEL
+	EmbedWorker      bool     // PAYSAGA_EMBED_WORKER: run a worker inside the API process (eager start)
+	MetricsAddr      string   // PAYSAGA_METRICS_ADDR: where `paysaga worker` serves /metrics and /healthz; empty: none
+	RateLimit        int64    // PAYSAGA_RATE_LIMIT: requests per second per API key (burst twice that); 0 = unlimited
+	CodecKeys        string   // PAYSAGA_CODEC_KEYS: "id:base64,..." payload encryption keys, active first
+	CodecAddr        string   // PAYSAGA_CODEC_ADDR: where the codec server listens; empty disables it
+	CodecOrigins     []string // PAYSAGA_CODEC_CORS_ORIGINS: Temporal UI origins allowed to call it
 
 	WalletCap           int64         // PAYSAGA_WALLET_CAP: largest wallet balance, minor units
 	WalletDailyTopUp    int64         // PAYSAGA_WALLET_DAILY_TOPUP: top-ups per customer per day (Asia/Seoul), minor units
@@ -83,6 +86,7 @@ func Default() Config {
 		PGSecondary:       "beta",
 		ProviderTimeout:   3 * time.Second,
 		CheckoutBudget:    8 * time.Second,
+		IdempotencyLease:  3 * time.Second,
 		FeeBPS:            300,
 		MaxAmount:         10_000_000,
 		Currencies:        []string{"KRW"},
@@ -167,6 +171,7 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	}
 	dur("PAYSAGA_PROVIDER_TIMEOUT", &c.ProviderTimeout)
 	dur("PAYSAGA_CHECKOUT_BUDGET", &c.CheckoutBudget)
+	dur("PAYSAGA_IDEMPOTENCY_LEASE", &c.IdempotencyLease)
 	num("PAYSAGA_FEE_BPS", &c.FeeBPS)
 	num("PAYSAGA_MAX_AMOUNT", &c.MaxAmount)
 	num("PAYSAGA_BODY_LIMIT_BYTES", &c.BodyLimitBytes)
@@ -237,6 +242,9 @@ func (c Config) Validate() error {
 	}
 	if c.CheckoutBudget <= 0 {
 		errs = append(errs, errors.New("PAYSAGA_CHECKOUT_BUDGET must be > 0"))
+	}
+	if c.IdempotencyLease < 300*time.Millisecond {
+		errs = append(errs, errors.New("PAYSAGA_IDEMPOTENCY_LEASE must be >= 300ms"))
 	}
 	if c.FeeBPS < 0 || c.FeeBPS > 10_000 {
 		errs = append(errs, fmt.Errorf("PAYSAGA_FEE_BPS=%d: must be within 0..10000", c.FeeBPS))

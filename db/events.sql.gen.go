@@ -126,6 +126,27 @@ func (q *Queries) GetEvent(ctx context.Context, id string) (Event, error) {
 	return i, err
 }
 
+const getEventOwner = `-- name: GetEventOwner :one
+SELECT e.id, e.type,
+       COALESCE((SELECT p.customer_id FROM payments p WHERE p.id = e.subject_id),
+                (SELECT t.customer_id FROM wallet_topups t WHERE t.id = e.subject_id), '')::text AS customer_id
+FROM events e WHERE e.id = $1
+`
+
+type GetEventOwnerRow struct {
+	ID         string
+	Type       string
+	CustomerID string
+}
+
+// The event and the customer its subject belongs to (” for a subject without one).
+func (q *Queries) GetEventOwner(ctx context.Context, id string) (GetEventOwnerRow, error) {
+	row := q.db.QueryRow(ctx, getEventOwner, id)
+	var i GetEventOwnerRow
+	err := row.Scan(&i.ID, &i.Type, &i.CustomerID)
+	return i, err
+}
+
 const getWebhookEndpoint = `-- name: GetWebhookEndpoint :one
 SELECT id, url, event_types, secret_sealed, previous_secret_sealed, previous_expires_at, status, created_at, deleted_at FROM webhook_endpoints WHERE id = $1 AND status = 'active'
 `
@@ -271,13 +292,17 @@ const listEvents = `-- name: ListEvents :many
 SELECT id, type, subject_id, created_at, dispatched_at
 FROM events
 WHERE ($1::text = '' OR subject_id = $1::text)
+  AND ($2::text = ''
+       OR EXISTS (SELECT 1 FROM payments p WHERE p.id = events.subject_id AND p.customer_id = $2::text)
+       OR EXISTS (SELECT 1 FROM wallet_topups t WHERE t.id = events.subject_id AND t.customer_id = $2::text))
 ORDER BY created_at DESC, id DESC
-LIMIT $2::int
+LIMIT $3::int
 `
 
 type ListEventsParams struct {
-	SubjectID string
-	PageSize  int32
+	SubjectID  string
+	CustomerID string
+	PageSize   int32
 }
 
 type ListEventsRow struct {
@@ -288,9 +313,12 @@ type ListEventsRow struct {
 	DispatchedAt pgtype.Timestamptz
 }
 
-// Newest first; subject_id ” lists every subject.
+// Newest first; subject_id ” lists every subject. customer_id ” is a
+// platform-wide key; otherwise only events whose subject (a payment or a
+// top-up) belongs to that customer, so a subject without a customer (a payout)
+// is never shown to a customer's key.
 func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]ListEventsRow, error) {
-	rows, err := q.db.Query(ctx, listEvents, arg.SubjectID, arg.PageSize)
+	rows, err := q.db.Query(ctx, listEvents, arg.SubjectID, arg.CustomerID, arg.PageSize)
 	if err != nil {
 		return nil, err
 	}

@@ -12,10 +12,10 @@ import (
 )
 
 const claimIdempotencyKey = `-- name: ClaimIdempotencyKey :one
-INSERT INTO idempotency_keys (api_key_id, key, request_hash, status, locked_until)
-VALUES ($1, $2, $3, 'in_progress', now() + $4::interval)
+INSERT INTO idempotency_keys (api_key_id, key, request_hash, status, locked_until, holder)
+VALUES ($1, $2, $3, 'in_progress', now() + $4::interval, $5)
 ON CONFLICT (api_key_id, key) DO UPDATE
-SET locked_until = now() + $4::interval
+SET locked_until = now() + $4::interval, holder = EXCLUDED.holder
 WHERE idempotency_keys.status = 'in_progress'
   AND idempotency_keys.locked_until < now()
   AND idempotency_keys.request_hash = EXCLUDED.request_hash
@@ -27,17 +27,19 @@ type ClaimIdempotencyKeyParams struct {
 	Key         string
 	RequestHash []byte
 	LockFor     pgtype.Interval
+	Holder      string
 }
 
-// Inserts a new claim, or takes over one whose holder died (lock expired) for the
-// same request. A row back means the caller holds the claim; no row means another
-// request holds it or it is done (read it with GetIdempotencyKey).
+// Inserts a new claim, or takes over one whose holder died (its lease ran out)
+// for the same request. A row back means the caller holds the claim; no row
+// means another request holds it or it is done (read it with GetIdempotencyKey).
 func (q *Queries) ClaimIdempotencyKey(ctx context.Context, arg ClaimIdempotencyKeyParams) (string, error) {
 	row := q.db.QueryRow(ctx, claimIdempotencyKey,
 		arg.ApiKeyID,
 		arg.Key,
 		arg.RequestHash,
 		arg.LockFor,
+		arg.Holder,
 	)
 	var status string
 	err := row.Scan(&status)
@@ -47,7 +49,7 @@ func (q *Queries) ClaimIdempotencyKey(ctx context.Context, arg ClaimIdempotencyK
 const completeIdempotencyKey = `-- name: CompleteIdempotencyKey :exec
 UPDATE idempotency_keys
 SET status = 'done', response_status = $3, response_body = $4
-WHERE api_key_id = $1 AND key = $2
+WHERE api_key_id = $1 AND key = $2 AND holder = $5 AND status = 'in_progress'
 `
 
 type CompleteIdempotencyKeyParams struct {
@@ -55,6 +57,7 @@ type CompleteIdempotencyKeyParams struct {
 	Key            string
 	ResponseStatus pgtype.Int4
 	ResponseBody   []byte
+	Holder         string
 }
 
 func (q *Queries) CompleteIdempotencyKey(ctx context.Context, arg CompleteIdempotencyKeyParams) error {
@@ -63,12 +66,13 @@ func (q *Queries) CompleteIdempotencyKey(ctx context.Context, arg CompleteIdempo
 		arg.Key,
 		arg.ResponseStatus,
 		arg.ResponseBody,
+		arg.Holder,
 	)
 	return err
 }
 
 const getIdempotencyKey = `-- name: GetIdempotencyKey :one
-SELECT api_key_id, key, request_hash, status, response_status, response_body, locked_until, created_at FROM idempotency_keys WHERE api_key_id = $1 AND key = $2
+SELECT api_key_id, key, request_hash, status, response_status, response_body, locked_until, created_at, holder FROM idempotency_keys WHERE api_key_id = $1 AND key = $2
 `
 
 type GetIdempotencyKeyParams struct {
@@ -88,22 +92,52 @@ func (q *Queries) GetIdempotencyKey(ctx context.Context, arg GetIdempotencyKeyPa
 		&i.ResponseBody,
 		&i.LockedUntil,
 		&i.CreatedAt,
+		&i.Holder,
 	)
 	return i, err
 }
 
 const releaseIdempotencyKey = `-- name: ReleaseIdempotencyKey :exec
 DELETE FROM idempotency_keys
-WHERE api_key_id = $1 AND key = $2 AND status = 'in_progress'
+WHERE api_key_id = $1 AND key = $2 AND holder = $3 AND status = 'in_progress'
 `
 
 type ReleaseIdempotencyKeyParams struct {
 	ApiKeyID string
 	Key      string
+	Holder   string
 }
 
 // Frees a claim whose answer was not final (202 processing, or an error before any effect).
 func (q *Queries) ReleaseIdempotencyKey(ctx context.Context, arg ReleaseIdempotencyKeyParams) error {
-	_, err := q.db.Exec(ctx, releaseIdempotencyKey, arg.ApiKeyID, arg.Key)
+	_, err := q.db.Exec(ctx, releaseIdempotencyKey, arg.ApiKeyID, arg.Key, arg.Holder)
 	return err
+}
+
+const renewIdempotencyLease = `-- name: RenewIdempotencyLease :execrows
+UPDATE idempotency_keys
+SET locked_until = now() + $3::interval
+WHERE api_key_id = $1 AND key = $2 AND holder = $4 AND status = 'in_progress'
+`
+
+type RenewIdempotencyLeaseParams struct {
+	ApiKeyID string
+	Key      string
+	LockFor  pgtype.Interval
+	Holder   string
+}
+
+// The holder, still alive, extends its lease. 0 rows: the claim was taken over
+// (the lease ran out first) or finished.
+func (q *Queries) RenewIdempotencyLease(ctx context.Context, arg RenewIdempotencyLeaseParams) (int64, error) {
+	result, err := q.db.Exec(ctx, renewIdempotencyLease,
+		arg.ApiKeyID,
+		arg.Key,
+		arg.LockFor,
+		arg.Holder,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

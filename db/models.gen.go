@@ -76,6 +76,7 @@ type IdempotencyKey struct {
 	ResponseBody   []byte
 	LockedUntil    pgtype.Timestamptz
 	CreatedAt      pgtype.Timestamptz
+	Holder         string
 }
 
 type IdentityVerification struct {

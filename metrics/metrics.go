@@ -66,22 +66,24 @@ func (m *Metrics) Handler() http.Handler {
 func (m *Metrics) Registry() prometheus.Registerer { return m.reg }
 
 // Echo counts and times every request by its route template (not its path, so
-// ids do not explode the label set).
+// ids do not explode the label set). It must be the outermost middleware: an
+// error still in flight is handed to Echo's HTTPErrorHandler here, so the
+// status counted is the one written, for problems and for Echo's own errors
+// (404 no route, 405) alike.
 func (m *Metrics) Echo(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
-		err := next(c)
-		status := c.Response().Status
-		if he, ok := err.(*echo.HTTPError); ok && !c.Response().Committed {
-			status = he.Code
+		if err := next(c); err != nil {
+			c.Error(err)
 		}
+		status := c.Response().Status // net/http sends 200 for a handler that wrote nothing
 		route := c.Path()
 		if route == "" {
 			route = "unmatched"
 		}
 		m.httpRequests.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Inc()
 		m.httpLatency.WithLabelValues(c.Request().Method, route).Observe(time.Since(start).Seconds())
-		return err
+		return nil
 	}
 }
 

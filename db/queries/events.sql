@@ -71,9 +71,22 @@ VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (provider, event_id) DO NOTHING;
 
 -- name: ListEvents :many
--- Newest first; subject_id '' lists every subject.
+-- Newest first; subject_id '' lists every subject. customer_id '' is a
+-- platform-wide key; otherwise only events whose subject (a payment or a
+-- top-up) belongs to that customer, so a subject without a customer (a payout)
+-- is never shown to a customer's key.
 SELECT id, type, subject_id, created_at, dispatched_at
 FROM events
 WHERE (sqlc.arg(subject_id)::text = '' OR subject_id = sqlc.arg(subject_id)::text)
+  AND (sqlc.arg(customer_id)::text = ''
+       OR EXISTS (SELECT 1 FROM payments p WHERE p.id = events.subject_id AND p.customer_id = sqlc.arg(customer_id)::text)
+       OR EXISTS (SELECT 1 FROM wallet_topups t WHERE t.id = events.subject_id AND t.customer_id = sqlc.arg(customer_id)::text))
 ORDER BY created_at DESC, id DESC
 LIMIT sqlc.arg(page_size)::int;
+
+-- name: GetEventOwner :one
+-- The event and the customer its subject belongs to ('' for a subject without one).
+SELECT e.id, e.type,
+       COALESCE((SELECT p.customer_id FROM payments p WHERE p.id = e.subject_id),
+                (SELECT t.customer_id FROM wallet_topups t WHERE t.id = e.subject_id), '')::text AS customer_id
+FROM events e WHERE e.id = $1;
