@@ -6,7 +6,7 @@ SQLC     := $(BIN)/sqlc
 PAYSAGA  := $(BIN)/paysaga
 export PAYSAGA_TEMPORAL_CLI := $(TEMPORAL)
 
-.PHONY: all tools postgres compose-check build generate check-generated lint test dev bench bench-mixed bench-payouts fuzz chaos clean
+.PHONY: all tools postgres compose-check build generate check-generated openapi-lint lint test dev bench bench-mixed bench-payouts fuzz chaos clean
 
 all: build
 
@@ -38,13 +38,22 @@ generate: $(SQLC)
 check-generated: $(SQLC)
 	cd db && $(SQLC) diff
 
+# api/openapi.yaml must be valid OpenAPI 3.1 with 0 Redocly errors (pinned by
+# tools/openapi-lint/package-lock.json, installed with npm ci).
+OPENAPI_LINT := tools/openapi-lint
+$(OPENAPI_LINT)/node_modules/.installed: $(OPENAPI_LINT)/package.json $(OPENAPI_LINT)/package-lock.json
+	cd $(OPENAPI_LINT) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed
+
+openapi-lint: $(OPENAPI_LINT)/node_modules/.installed
+	cd $(OPENAPI_LINT) && npx --no-install redocly lint --config redocly.yaml --format=stylish ../../api/openapi.yaml
+
 lint:
 	@out=$$(gofmt -l $$($(GO) list -f '{{.Dir}}' ./...)); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
 # Throwaway PostgreSQL + Temporal dev server, then every test (e2e included) with -race.
-test: tools postgres check-generated lint compose-check build
+test: tools postgres check-generated openapi-lint lint compose-check build
 	$(PAYSAGA) services -- scripts/gotest.sh
 
 dev: tools postgres build
