@@ -15,6 +15,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -276,4 +278,33 @@ func clip(b []byte) string {
 		return string(b[:max]) + "..."
 	}
 	return string(b)
+}
+
+// Report writes the coverage line to w and, when PAYSAGA_OPENAPI_COVERAGE names
+// a folder, the covered operations to {folder}/{name}.txt (one a line, for
+// scripts/gotest.sh to join across packages).
+func Report(w io.Writer, name string, cv Coverage) error {
+	fmt.Fprintf(w, "%s: %s\n", name, cv)
+	dir := os.Getenv("PAYSAGA_OPENAPI_COVERAGE")
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("coverage folder: %w", err)
+	}
+	var b strings.Builder
+	for _, id := range cv.Covered {
+		b.WriteString(id + "\n")
+	}
+	return os.WriteFile(filepath.Join(dir, name+".txt"), []byte(b.String()), 0o644)
+}
+
+// Operations lists every operationId in the document, sorted.
+func (c *Checker) Operations() []string {
+	out := make([]string, 0, len(c.ops))
+	for id := range c.ops {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
 }
