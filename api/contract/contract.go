@@ -117,13 +117,13 @@ func (c *Checker) Check(req *http.Request, reqBody []byte, status int, header ht
 	where += " (" + op.OperationID + ")"
 	in := &openapi3filter.RequestValidationInput{
 		Request: r, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: bearerPresent},
+		Options: options(&openapi3filter.Options{MultiError: true, AuthenticationFunc: bearerPresent}),
 	}
 	reqErr := openapi3filter.ValidateRequest(r.Context(), in)
 	res := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: in, Status: status, Header: header,
 		Body:    io.NopCloser(bytes.NewReader(respBody)),
-		Options: &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true},
+		Options: options(&openapi3filter.Options{MultiError: true, IncludeResponseStatus: true}),
 	}
 	if err := openapi3filter.ValidateResponse(r.Context(), res); err != nil {
 		return fmt.Errorf("%s: the answer %d does not match the document: %w\nbody: %s", where, status, err, clip(respBody))
@@ -140,6 +140,15 @@ func (c *Checker) Check(req *http.Request, reqBody []byte, status int, header ht
 	c.hit[op.OperationID]++
 	c.mu.Unlock()
 	return nil
+}
+
+// options makes schema errors one line each (where and why), not a dump of the
+// schema and the value: the body is printed once beside them.
+func options(o *openapi3filter.Options) *openapi3filter.Options {
+	o.WithCustomSchemaErrorFunc(func(err *openapi3.SchemaError) string {
+		return fmt.Sprintf("at /%s: %s", strings.Join(err.JSONPointer(), "/"), err.Reason)
+	})
+	return o
 }
 
 // checkCode: a problem's code is one the operation lists for its status, or one
@@ -304,6 +313,19 @@ func (c *Checker) Operations() []string {
 	out := make([]string, 0, len(c.ops))
 	for id := range c.ops {
 		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Routes lists every operation as "METHOD /path/{param}", sorted, to compare
+// with the routes a server registers.
+func (c *Checker) Routes() []string {
+	var out []string
+	for path, item := range c.doc.Paths.Map() {
+		for method := range item.Operations() {
+			out = append(out, method+" "+path)
+		}
 	}
 	sort.Strings(out)
 	return out
