@@ -352,6 +352,23 @@ func (e CreateReconciliation202JSONResponseBodyStatus) Valid() bool {
 	}
 }
 
+// CheckoutItem defines model for CheckoutItem.
+type CheckoutItem struct {
+	Amount     int64  `json:"amount"`
+	ProducerId string `json:"producer_id"`
+}
+
+// CheckoutPayment wallet_amount (default 0) is paid from the customer's wallet (held
+// against its balance; 201 failed insufficient_wallet_balance when short),
+// the rest with method_id, which is absent when the wallet pays it all.
+type CheckoutPayment struct {
+	// MethodId an active method of the customer (422 unknown_payment_method)
+	MethodId *string `json:"method_id,omitempty"`
+
+	// WalletAmount 0..amount (422 invalid_amount)
+	WalletAmount *int64 `json:"wallet_amount,omitempty"`
+}
+
 // CheckoutRequest defines model for CheckoutRequest.
 type CheckoutRequest struct {
 	// Amount 1..PAYSAGA_MAX_AMOUNT (422 invalid_amount)
@@ -362,10 +379,7 @@ type CheckoutRequest struct {
 	CustomerId string `json:"customer_id"`
 
 	// Items one per producer, at most 100; amounts add up to amount (422 items_sum_mismatch)
-	Items []struct {
-		Amount     int64  `json:"amount"`
-		ProducerId string `json:"producer_id"`
-	} `json:"items"`
+	Items []CheckoutItem `json:"items"`
 
 	// OrderId 1..64 of A-Z a-z 0-9 _ - (422 validation_failed)
 	OrderId string `json:"order_id"`
@@ -373,25 +387,12 @@ type CheckoutRequest struct {
 	// Payment wallet_amount (default 0) is paid from the customer's wallet (held
 	// against its balance; 201 failed insufficient_wallet_balance when short),
 	// the rest with method_id, which is absent when the wallet pays it all.
-	Payment struct {
-		// MethodId an active method of the customer (422 unknown_payment_method)
-		MethodId *string `json:"method_id,omitempty"`
-
-		// WalletAmount 0..amount (422 invalid_amount)
-		WalletAmount *int64 `json:"wallet_amount,omitempty"`
-	} `json:"payment"`
+	Payment CheckoutPayment `json:"payment"`
 }
 
 // CreatePaymentMethodRequest type card takes pg_auth_key (from the PG's client SDK); type bank_account takes bank_account (422 validation_failed otherwise)
 type CreatePaymentMethodRequest struct {
-	BankAccount *struct {
-		// AccountNumber 6..20 digits, hyphens allowed
-		AccountNumber string `json:"account_number"`
-
-		// BankCode 3 digits
-		BankCode   string `json:"bank_code"`
-		HolderName string `json:"holder_name"`
-	} `json:"bank_account,omitempty"`
+	BankAccount *PaymentMethodBankAccount `json:"bank_account,omitempty"`
 
 	// PgAuthKey from the PG's client SDK
 	PgAuthKey *string                        `json:"pg_auth_key,omitempty"`
@@ -558,6 +559,16 @@ type PaymentMethodStatus string
 // PaymentMethodType defines model for PaymentMethod.Type.
 type PaymentMethodType string
 
+// PaymentMethodBankAccount defines model for PaymentMethodBankAccount.
+type PaymentMethodBankAccount struct {
+	// AccountNumber 6..20 digits, hyphens allowed
+	AccountNumber string `json:"account_number"`
+
+	// BankCode 3 digits
+	BankCode   string `json:"bank_code"`
+	HolderName string `json:"holder_name"`
+}
+
 // PaymentMethodList defines model for PaymentMethodList.
 type PaymentMethodList struct {
 	Data []PaymentMethod `json:"data"`
@@ -668,6 +679,16 @@ type ProducerBalance struct {
 	PayableAtCutoff int64  `json:"payable_at_cutoff"`
 	ProducerId      string `json:"producer_id"`
 	SettlementDays  int32  `json:"settlement_days"`
+}
+
+// ProducerBankAccount defines model for ProducerBankAccount.
+type ProducerBankAccount struct {
+	// AccountNumber 10..14 digits
+	AccountNumber string `json:"account_number"`
+
+	// BankCode 3 digits
+	BankCode   string `json:"bank_code"`
+	HolderName string `json:"holder_name"`
 }
 
 // ProducerStatement defines model for ProducerStatement.
@@ -975,14 +996,7 @@ type ApprovePayoutJSONBody = map[string]interface{}
 
 // CreateProducerJSONBody defines parameters for CreateProducer.
 type CreateProducerJSONBody struct {
-	BankAccount struct {
-		// AccountNumber 10..14 digits
-		AccountNumber string `json:"account_number"`
-
-		// BankCode 3 digits
-		BankCode   string `json:"bank_code"`
-		HolderName string `json:"holder_name"`
-	} `json:"bank_account"`
+	BankAccount ProducerBankAccount `json:"bank_account"`
 
 	// FeeBps 0..10000
 	FeeBps *int64 `json:"fee_bps,omitempty"`
@@ -5114,13 +5128,13 @@ type GetOpenAPIResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// YAML200 the response for an HTTP 200 `application/yaml` response
-	YAML200 *string
+	YAML200 *map[string]interface{}
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 }
 
 // GetYAML200 returns the response for an HTTP 200 `application/yaml` response
-func (r GetOpenAPIResponse) GetYAML200() *string {
+func (r GetOpenAPIResponse) GetYAML200() *map[string]interface{} {
 	return r.YAML200
 }
 
@@ -10015,7 +10029,7 @@ func ParseGetOpenAPIResponse(rsp *http.Response) (*GetOpenAPIResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "yaml") && rsp.StatusCode == 200:
-		var dest string
+		var dest map[string]interface{}
 		if err := yaml.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -11,11 +11,15 @@ import (
 )
 
 // WithAPIKey sends key as `Authorization: Bearer <key>` on every request.
-func WithAPIKey(key string) ClientOption {
-	return WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+func WithAPIKey(key string) ClientOption { return WithRequestEditorFn(Bearer(key)) }
+
+// Bearer sends key as `Authorization: Bearer <key>` on one call, for a client
+// that acts with several keys (roles).
+func Bearer(key string) RequestEditorFn {
+	return func(_ context.Context, r *http.Request) error {
 		r.Header.Set("Authorization", "Bearer "+key)
 		return nil
-	})
+	}
 }
 
 // NewAPI is a client of the API at server (e.g. http://localhost:8080) that

@@ -330,3 +330,58 @@ func (c *Checker) Routes() []string {
 	sort.Strings(out)
 	return out
 }
+
+// Handler serves next and checks every exchange it serves, whoever the caller
+// (a test's client, or a provider sandbox delivering webhooks); report receives
+// each mismatch.
+func (c *Checker) Handler(next http.Handler, report func(error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var reqBody []byte
+		if r.Body != nil {
+			b, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, "read body", http.StatusBadRequest)
+				return
+			}
+			reqBody = b
+			r.Body = io.NopCloser(bytes.NewReader(b))
+		}
+		orig := r.Clone(r.Context())
+		tw := &teeWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(tw, r)
+		if err := c.Check(orig, reqBody, tw.status, w.Header(), tw.body.Bytes()); err != nil {
+			report(err)
+		}
+	})
+}
+
+// teeWriter keeps a copy of the status and body it writes through.
+type teeWriter struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+	body        bytes.Buffer
+}
+
+func (t *teeWriter) WriteHeader(code int) {
+	if !t.wroteHeader {
+		t.status, t.wroteHeader = code, true
+	}
+	t.ResponseWriter.WriteHeader(code)
+}
+
+func (t *teeWriter) Write(b []byte) (int, error) {
+	t.wroteHeader = true
+	t.body.Write(b)
+	return t.ResponseWriter.Write(b)
+}
+
+// Flush lets a handler that streams keep doing so.
+func (t *teeWriter) Flush() {
+	if f, ok := t.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (t *teeWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
