@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go build -o .bin/testsummary ./scripts/testsummary
+# The api and e2e tests write the operations they exercised here (api/contract).
+export PAYSAGA_OPENAPI_COVERAGE="$PWD/.paysaga/openapi-coverage"
+rm -rf "$PAYSAGA_OPENAPI_COVERAGE"
 set +e
 go test -race -count=1 -json -timeout 12m ./... | .bin/testsummary -e2e github.com/paysaga/paysaga/e2e
 codes=("${PIPESTATUS[@]}")
@@ -11,3 +14,4 @@ set -e
 if [ "${codes[0]}" -ne 0 ] || [ "${codes[1]}" -ne 0 ]; then
   exit 1
 fi
+scripts/openapi-coverage.sh "$PAYSAGA_OPENAPI_COVERAGE"
