@@ -48,6 +48,7 @@ func runBench(ctx context.Context, args []string) error {
 	cfg.CodecKeys, cfg.CodecAddr = codec.NewKey("bench"), "" // payloads encrypted, as in production
 	cfg.RateLimit = 0                                        // one key drives the whole load
 	cfg.WalletCap, cfg.WalletDailyTopUp = 1<<40, 1<<40       // the mixed load tops up without end
+	cfg.WalletTopUpsPerHour = 0                              // nor a velocity limit
 	simPort, apiPort, err := freePorts()
 	if err != nil {
 		return err
