@@ -3,21 +3,25 @@ GO       ?= go
 BIN      := $(CURDIR)/.bin
 TEMPORAL := $(BIN)/temporal
 SQLC     := $(BIN)/sqlc
+OAPI_CODEGEN := $(BIN)/oapi-codegen
 PAYSAGA  := $(BIN)/paysaga
 export PAYSAGA_TEMPORAL_CLI := $(TEMPORAL)
 
-.PHONY: all tools postgres compose-check build generate check-generated lint test dev bench bench-mixed bench-payouts fuzz chaos clean
+.PHONY: all tools postgres compose-check build generate check-generated openapi-lint lint test dev bench bench-mixed bench-payouts fuzz chaos clean
 
 all: build
 
 # Pinned tools, built from the Go module proxy (tools/*/go.mod pin the versions).
-tools: $(TEMPORAL) $(SQLC)
+tools: $(TEMPORAL) $(SQLC) $(OAPI_CODEGEN)
 
 $(TEMPORAL): tools/temporal/go.mod tools/temporal/go.sum
 	cd tools/temporal && GOBIN=$(BIN) $(GO) install github.com/temporalio/cli/cmd/temporal
 
 $(SQLC): tools/sqlc/go.mod tools/sqlc/go.sum
 	cd tools/sqlc && GOBIN=$(BIN) $(GO) install github.com/sqlc-dev/sqlc/cmd/sqlc
+
+$(OAPI_CODEGEN): tools/oapi-codegen/go.mod tools/oapi-codegen/go.sum
+	cd tools/oapi-codegen && GOBIN=$(BIN) $(GO) install github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 
 # PostgreSQL server binaries from Debian when the machine lacks them.
 postgres:
@@ -31,12 +35,28 @@ compose-check:
 build:
 	$(GO) build -o $(PAYSAGA) ./cmd/paysaga
 
-generate: $(SQLC)
+generate: $(SQLC) $(OAPI_CODEGEN)
 	cd db && $(SQLC) generate
+	cd client && $(OAPI_CODEGEN) -config oapi-codegen.yaml ../api/openapi.yaml
 
-# Fails when db/*.gen.go differ from what the queries and migrations generate.
-check-generated: $(SQLC)
+# Fails when db/*.gen.go differ from what the queries and migrations generate,
+# or client/client.gen.go from what api/openapi.yaml generates.
+check-generated: $(SQLC) $(OAPI_CODEGEN)
 	cd db && $(SQLC) diff
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+	  sed "s|^output:.*|output: $$tmp/client.gen.go|" client/oapi-codegen.yaml >$$tmp/config.yaml && \
+	  (cd client && $(OAPI_CODEGEN) -config $$tmp/config.yaml ../api/openapi.yaml) && \
+	  diff -u client/client.gen.go $$tmp/client.gen.go || \
+	  { echo "client/client.gen.go is stale: run make generate"; exit 1; }
+
+# api/openapi.yaml must be valid OpenAPI 3.1 with 0 Redocly errors (pinned by
+# tools/openapi-lint/package-lock.json, installed with npm ci).
+OPENAPI_LINT := tools/openapi-lint
+$(OPENAPI_LINT)/node_modules/.installed: $(OPENAPI_LINT)/package.json $(OPENAPI_LINT)/package-lock.json
+	cd $(OPENAPI_LINT) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed
+
+openapi-lint: $(OPENAPI_LINT)/node_modules/.installed
+	cd $(OPENAPI_LINT) && npx --no-install redocly lint --config redocly.yaml --format=stylish ../../api/openapi.yaml
 
 lint:
 	@out=$$(gofmt -l $$($(GO) list -f '{{.Dir}}' ./...)); \
@@ -44,7 +64,7 @@ lint:
 	$(GO) vet ./...
 
 # Throwaway PostgreSQL + Temporal dev server, then every test (e2e included) with -race.
-test: tools postgres check-generated lint compose-check build
+test: tools postgres check-generated openapi-lint lint compose-check build
 	$(PAYSAGA) services -- scripts/gotest.sh
 
 dev: tools postgres build

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -153,6 +154,7 @@ func (f *fixture) do(r request) response {
 	}
 	rec := httptest.NewRecorder()
 	f.e.ServeHTTP(rec, req)
+	checkExchange(f.t, req, []byte(r.body), rec.Code, rec.Header(), rec.Body.Bytes())
 	return response{ResponseRecorder: rec, t: f.t}
 }
 
@@ -250,8 +252,17 @@ func newRequest(f *fixture, method, path, role string, body io.Reader) *http.Req
 }
 
 func serve(f *fixture, req *http.Request) response {
+	f.t.Helper()
+	var body []byte
+	if req.Body != nil {
+		var err error
+		body, err = io.ReadAll(req.Body)
+		require.NoError(f.t, err)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
 	rec := httptest.NewRecorder()
 	f.e.ServeHTTP(rec, req)
+	checkExchange(f.t, req, body, rec.Code, rec.Header(), rec.Body.Bytes())
 	return response{ResponseRecorder: rec, t: f.t}
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"net/http"
@@ -48,3 +49,7 @@ var openAPI []byte
 func (s *server) openapi(c echo.Context) error {
 	return c.Blob(http.StatusOK, "application/yaml", openAPI)
 }
+
+// OpenAPIDocument is a copy of the document GET /openapi.yaml serves, for
+// clients and contract checks outside this package.
+func OpenAPIDocument() []byte { return bytes.Clone(openAPI) }

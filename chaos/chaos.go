@@ -26,6 +26,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/paysaga/paysaga/api"
+	apiclient "github.com/paysaga/paysaga/client"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/providersim"
 	"github.com/paysaga/paysaga/verify"
@@ -149,10 +150,11 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	sim := providersim.NewAdminClient(s.simURL, nil)
 	rng := rand.New(rand.NewPCG(uint64(o.Seed), 0x5eed))
-	l := &load{
-		c:   &apiClient{base: s.apiURL, appKey: appKey, finance: financeKey, http: &http.Client{Timeout: 30 * time.Second}, retryFor: 3 * time.Minute},
-		sim: sim, latencies: map[string][]time.Duration{}, counts: map[string]int{},
+	c, err := newAPIClient(s.apiURL, appKey, financeKey, &http.Client{Timeout: 30 * time.Second}, 3*time.Minute)
+	if err != nil {
+		return rep, err
 	}
+	l := &load{c: c, sim: sim, latencies: map[string][]time.Duration{}, counts: map[string]int{}}
 	if err := l.setup(ctx, o.Seed, sz.cardCustomers, sz.walletCustomers); err != nil {
 		return rep, fmt.Errorf("setup: %w", err)
 	}
@@ -229,12 +231,17 @@ func Run(ctx context.Context, o Options) (Report, error) {
 // run pays the producers; it returns the completed run.
 func payoutRun(ctx context.Context, l *load, s *stack, rep *Report, logf func(string, ...any)) (map[string]any, error) {
 	id := "chaos-payouts"
-	res, _, err := l.c.do(ctx, "POST", "/v1/payout-schedules", l.c.finance, "", map[string]any{"id": id, "cron": "0 10 1 1 *", "approval_threshold": 0})
+	res, _, err := l.c.do(ctx, "schedule", func(ctx context.Context) (*http.Response, error) {
+		return l.c.api.CreatePayoutSchedule(ctx, apiclient.CreatePayoutScheduleJSONRequestBody{Id: id, Cron: ptr("0 10 1 1 *"), ApprovalThreshold: ptr(int64(0))},
+			apiclient.Bearer(l.c.finance))
+	})
 	if err != nil || res.status != 201 {
 		return nil, fmt.Errorf("schedule: %v %d %s", err, res.status, res.raw)
 	}
 	time.Sleep(1100 * time.Millisecond) // the cut-off is to the second: let the last sales fall before it
-	res, _, err = l.c.do(ctx, "POST", "/v1/payout-schedules/"+id+"/trigger", l.c.finance, "", nil)
+	res, _, err = l.c.do(ctx, "trigger", func(ctx context.Context) (*http.Response, error) {
+		return l.c.api.TriggerPayoutSchedule(ctx, id, apiclient.Bearer(l.c.finance))
+	})
 	if err != nil || res.status != 202 {
 		return nil, fmt.Errorf("trigger: %v %d %s", err, res.status, res.raw)
 	}
@@ -248,11 +255,15 @@ func payoutRun(ctx context.Context, l *load, s *stack, rep *Report, logf func(st
 	}
 	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
-		res, _, err := l.c.do(ctx, "GET", "/v1/payout-schedules/"+id, l.c.finance, "", nil)
+		res, _, err := l.c.do(ctx, "schedule "+id, func(ctx context.Context) (*http.Response, error) {
+			return l.c.api.GetPayoutSchedule(ctx, id, apiclient.Bearer(l.c.finance))
+		})
 		if err == nil {
 			if runs, _ := res.body["recent_runs"].([]any); len(runs) > 0 {
 				runID := runs[0].(map[string]any)["run_id"].(string)
-				r, _, err := l.c.do(ctx, "GET", "/v1/payout-runs/"+runID, l.c.finance, "", nil)
+				r, _, err := l.c.do(ctx, "run "+runID, func(ctx context.Context) (*http.Response, error) {
+					return l.c.api.GetPayoutRun(ctx, runID, nil, apiclient.Bearer(l.c.finance))
+				})
 				if err == nil && r.status == 200 && r.body["status"] == "completed" {
 					logf("payout run %s completed", runID)
 					out := map[string]any{"id": runID, "status": r.body["status"]}

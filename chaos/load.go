@@ -1,7 +1,6 @@
 package chaos
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/paysaga/paysaga/client"
 	"github.com/paysaga/paysaga/providersim"
 )
 
@@ -20,10 +20,9 @@ import (
 // request under an Idempotency-Key, retried with the same key while the answer
 // is a 409 (still in flight), a 5xx or no answer at all.
 type apiClient struct {
-	base    string
+	api     *client.Client // the generated client
 	appKey  string
 	finance string
-	http    *http.Client
 	// retryFor bounds how long one request keeps being retried.
 	retryFor time.Duration
 }
@@ -37,29 +36,25 @@ type reply struct {
 // errGaveUp: a request was still unanswered after retryFor.
 var errGaveUp = errors.New("no final answer")
 
-func (c *apiClient) do(ctx context.Context, method, path, key string, idem string, body any) (reply, int, error) {
-	var buf []byte
-	if body != nil {
-		var err error
-		if buf, err = json.Marshal(body); err != nil {
-			return reply{}, 0, err
-		}
+func newAPIClient(base, appKey, finance string, hc *http.Client, retryFor time.Duration) (*apiClient, error) {
+	api, err := client.NewClient(base, client.WithHTTPClient(hc))
+	if err != nil {
+		return nil, fmt.Errorf("api client: %w", err)
 	}
+	return &apiClient{api: api, appKey: appKey, finance: finance, retryFor: retryFor}, nil
+}
+
+// call is one request through the generated client; do repeats it (same body,
+// same Idempotency-Key) until it has a final answer.
+type call func(ctx context.Context) (*http.Response, error)
+
+func (c *apiClient) do(ctx context.Context, what string, send call) (reply, int, error) {
 	deadline := time.Now().Add(c.retryFor)
 	tries := 0
 	var last string
 	for time.Now().Before(deadline) {
 		tries++
-		req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(buf))
-		if err != nil {
-			return reply{}, tries, err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+key)
-		if idem != "" {
-			req.Header.Set("Idempotency-Key", idem)
-		}
-		res, err := c.http.Do(req)
+		res, err := send(ctx)
 		if err == nil {
 			raw, rerr := io.ReadAll(res.Body)
 			res.Body.Close()
@@ -77,8 +72,10 @@ func (c *apiClient) do(ctx context.Context, method, path, key string, idem strin
 		}
 		time.Sleep(time.Duration(100+50*min(tries, 20)) * time.Millisecond)
 	}
-	return reply{}, tries, fmt.Errorf("%w for %s %s after %d tries: %s", errGaveUp, method, path, tries, last)
+	return reply{}, tries, fmt.Errorf("%w for %s after %d tries: %s", errGaveUp, what, tries, last)
 }
+
+func ptr[T any](v T) *T { return &v }
 
 // customer is one shopper of the load: a card, and for wallet customers a
 // verified identity and a bank account to top up from.
@@ -128,8 +125,11 @@ func (l *load) fail(format string, args ...any) {
 func (l *load) setup(ctx context.Context, seed int64, cards, wallets int) error {
 	for i := range 4 {
 		id := fmt.Sprintf("chaos-p%d", i+1)
-		res, _, err := l.c.do(ctx, "POST", "/v1/producers", l.c.finance, "", map[string]any{"id": id, "name": id, "settlement_days": 0,
-			"bank_account": map[string]any{"bank_code": "004", "account_number": fmt.Sprintf("11000000%02d", i+1), "holder_name": "홍길동"}})
+		body := client.CreateProducerJSONRequestBody{Id: id, Name: id, SettlementDays: ptr(int32(0)),
+			BankAccount: client.ProducerBankAccount{BankCode: "004", AccountNumber: fmt.Sprintf("11000000%02d", i+1), HolderName: "홍길동"}}
+		res, _, err := l.c.do(ctx, "producer "+id, func(ctx context.Context) (*http.Response, error) {
+			return l.c.api.CreateProducer(ctx, nil, body, client.Bearer(l.c.finance))
+		})
 		if err != nil || res.status != 201 {
 			return fmt.Errorf("producer %s: %v %d %s", id, err, res.status, res.raw)
 		}
@@ -146,7 +146,9 @@ func (l *load) setup(ctx context.Context, seed int64, cards, wallets int) error 
 }
 
 func (l *load) newCustomer(ctx context.Context, seed int64, i int, wallet bool) (customer, error) {
-	res, _, err := l.c.do(ctx, "POST", "/v1/customers", l.c.appKey, "", map[string]any{"external_id": fmt.Sprintf("chaos-%d-%d", seed, i), "name": "홍길동"})
+	res, _, err := l.c.do(ctx, "customer", func(ctx context.Context) (*http.Response, error) {
+		return l.c.api.CreateCustomer(ctx, client.CreateCustomerJSONRequestBody{ExternalId: fmt.Sprintf("chaos-%d-%d", seed, i), Name: "홍길동"}, client.Bearer(l.c.appKey))
+	})
 	if err != nil || res.status != 201 {
 		return customer{}, fmt.Errorf("customer: %v %d %s", err, res.status, res.raw)
 	}
@@ -159,7 +161,10 @@ func (l *load) newCustomer(ctx context.Context, seed int64, i int, wallet bool) 
 	if err != nil {
 		return cu, err
 	}
-	res, _, err = l.c.do(ctx, "POST", "/v1/customers/"+cu.id+"/payment-methods", l.c.appKey, "", map[string]any{"type": "card", "pg_auth_key": authKey})
+	res, _, err = l.c.do(ctx, "card", func(ctx context.Context) (*http.Response, error) {
+		return l.c.api.CreatePaymentMethod(ctx, cu.id, nil,
+			client.CreatePaymentMethodJSONRequestBody{Type: client.CreatePaymentMethodRequestTypeCard, PgAuthKey: &authKey}, client.Bearer(l.c.appKey))
+	})
 	if err != nil || res.status != 201 {
 		return cu, fmt.Errorf("card: %v %d %s", err, res.status, res.raw)
 	}
@@ -171,14 +176,18 @@ func (l *load) newCustomer(ctx context.Context, seed int64, i int, wallet bool) 
 	if err := l.sim.SetBankAccount(ctx, providersim.BankAccount{BankCode: "088", AccountNumber: account, HolderName: "홍길동", Balance: 1_000_000_000}); err != nil {
 		return cu, err
 	}
-	res, _, err = l.c.do(ctx, "POST", "/v1/customers/"+cu.id+"/payment-methods", l.c.appKey, "", map[string]any{"type": "bank_account",
-		"bank_account": map[string]any{"bank_code": "088", "account_number": account, "holder_name": "홍길동"}})
+	res, _, err = l.c.do(ctx, "bank account", func(ctx context.Context) (*http.Response, error) {
+		return l.c.api.CreatePaymentMethod(ctx, cu.id, nil, client.CreatePaymentMethodJSONRequestBody{Type: client.CreatePaymentMethodRequestTypeBankAccount,
+			BankAccount: &client.PaymentMethodBankAccount{BankCode: "088", AccountNumber: account, HolderName: "홍길동"}}, client.Bearer(l.c.appKey))
+	})
 	if err != nil || res.status != 201 {
 		return cu, fmt.Errorf("bank account: %v %d %s", err, res.status, res.raw)
 	}
 	cu.bank = res.body["id"].(string)
-	res, _, err = l.c.do(ctx, "POST", "/v1/identity-verifications", l.c.appKey, "", map[string]any{
-		"customer_id": cu.id, "name": "홍길동", "phone": "01012345678", "birth_date": "19900101"})
+	res, _, err = l.c.do(ctx, "identity", func(ctx context.Context) (*http.Response, error) {
+		return l.c.api.CreateIdentityVerification(ctx, client.CreateIdentityVerificationJSONRequestBody{
+			CustomerId: cu.id, Name: "홍길동", Phone: "01012345678", BirthDate: "19900101"}, client.Bearer(l.c.appKey))
+	})
 	if err != nil || res.status != 201 {
 		return cu, fmt.Errorf("identity: %v %d %s", err, res.status, res.raw)
 	}
@@ -186,7 +195,10 @@ func (l *load) newCustomer(ctx context.Context, seed int64, i int, wallet bool) 
 	if err != nil {
 		return cu, err
 	}
-	res, _, err = l.c.do(ctx, "POST", "/v1/identity-verifications/"+res.body["id"].(string)+"/confirm", l.c.appKey, "", map[string]any{"code": code})
+	idv := res.body["id"].(string)
+	res, _, err = l.c.do(ctx, "confirm", func(ctx context.Context) (*http.Response, error) {
+		return l.c.api.ConfirmIdentityVerification(ctx, idv, client.ConfirmIdentityVerificationJSONRequestBody{Code: code}, client.Bearer(l.c.appKey))
+	})
 	if err != nil || res.body["status"] != "verified" {
 		return cu, fmt.Errorf("confirm: %v %d %s", err, res.status, res.raw)
 	}
@@ -265,21 +277,23 @@ func (l *load) runJob(ctx context.Context, seed int64, j job) {
 	switch j.kind {
 	case jobCheckout, jobSplit:
 		cu := cards[rng.IntN(len(cards))]
-		payment := map[string]any{"method_id": cu.card}
+		payment := client.CheckoutPayment{MethodId: &cu.card}
 		if j.kind == jobSplit {
 			cu = wallets[rng.IntN(len(wallets))]
-			payment = map[string]any{"method_id": cu.card, "wallet_amount": j.amount / 2}
+			payment = client.CheckoutPayment{MethodId: &cu.card, WalletAmount: ptr(j.amount / 2)}
 		}
 		p1 := l.producers[rng.IntN(len(l.producers))]
 		p2 := l.producers[rng.IntN(len(l.producers))]
-		items := []map[string]any{{"producer_id": p1, "amount": j.amount}}
+		items := []client.CheckoutItem{{ProducerId: p1, Amount: j.amount}}
 		total := j.amount
 		if p2 != p1 {
-			items = append(items, map[string]any{"producer_id": p2, "amount": int64(5_000)})
+			items = append(items, client.CheckoutItem{ProducerId: p2, Amount: 5_000})
 			total += 5_000
 		}
-		body := map[string]any{"order_id": key, "customer_id": cu.id, "currency": "KRW", "amount": total, "items": items, "payment": payment}
-		res, status, ok := l.send(ctx, j.kind, key, start, "/v1/checkouts", body)
+		body := client.CreateCheckoutJSONRequestBody{OrderId: key, CustomerId: cu.id, Currency: "KRW", Amount: total, Items: items, Payment: payment}
+		res, status, ok := l.send(ctx, j.kind, key, start, func(ctx context.Context) (*http.Response, error) {
+			return l.c.api.CreateCheckout(ctx, &client.CreateCheckoutParams{IdempotencyKey: key}, body, client.Bearer(l.c.appKey))
+		})
 		if ok && status == "succeeded" {
 			l.mu.Lock()
 			l.paid = append(l.paid, paidPayment{id: res.body["id"].(string), amount: total})
@@ -287,8 +301,10 @@ func (l *load) runJob(ctx context.Context, seed int64, j job) {
 		}
 	case jobTopUp:
 		cu := wallets[rng.IntN(len(wallets))]
-		l.send(ctx, j.kind, key, start, "/v1/wallets/"+cu.id+"/topups",
-			map[string]any{"method_id": cu.bank, "amount": j.amount * 5, "currency": "KRW"})
+		body := client.CreateTopUpJSONRequestBody{MethodId: cu.bank, Amount: j.amount * 5, Currency: "KRW"}
+		l.send(ctx, j.kind, key, start, func(ctx context.Context) (*http.Response, error) {
+			return l.c.api.CreateTopUp(ctx, cu.id, &client.CreateTopUpParams{IdempotencyKey: key}, body, client.Bearer(l.c.appKey))
+		})
 	case jobRefund:
 		l.mu.Lock()
 		if len(l.paid) == 0 {
@@ -301,7 +317,10 @@ func (l *load) runJob(ctx context.Context, seed int64, j job) {
 		l.paid = append(l.paid[:i], l.paid[i+1:]...) // refund each payment once
 		l.mu.Unlock()
 		amount := max(p.amount/3, 1)
-		res, tries, err := l.c.do(ctx, "POST", "/v1/payments/"+p.id+"/refunds", l.c.appKey, key, map[string]any{"amount": amount, "reason": "chaos"})
+		res, tries, err := l.c.do(ctx, "refund "+key, func(ctx context.Context) (*http.Response, error) {
+			return l.c.api.CreateRefund(ctx, p.id, &client.CreateRefundParams{IdempotencyKey: key},
+				client.CreateRefundJSONRequestBody{Amount: amount, Reason: ptr("chaos")}, client.Bearer(l.c.appKey))
+		})
 		if err != nil {
 			l.fail("refund %s: %v", key, err)
 			return
@@ -319,8 +338,8 @@ func (l *load) runJob(ctx context.Context, seed int64, j job) {
 
 // send POSTs a checkout or top-up until it has a final answer, and counts its
 // outcome (the status in the body, or the HTTP status and problem code).
-func (l *load) send(ctx context.Context, kind, key string, start time.Time, path string, body any) (reply, string, bool) {
-	res, tries, err := l.c.do(ctx, "POST", path, l.c.appKey, key, body)
+func (l *load) send(ctx context.Context, kind, key string, start time.Time, send call) (reply, string, bool) {
+	res, tries, err := l.c.do(ctx, kind+" "+key, send)
 	if err != nil {
 		l.fail("%s %s: %v", kind, key, err)
 		return res, "", false

@@ -10,7 +10,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +25,9 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/paysaga/paysaga/api"
+	"github.com/paysaga/paysaga/api/contract"
 	"github.com/paysaga/paysaga/app"
+	"github.com/paysaga/paysaga/client"
 	"github.com/paysaga/paysaga/codec"
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
@@ -37,6 +41,19 @@ const (
 	financeKey = "e2e-finance-key"
 )
 
+// spec checks every exchange any stack serves (the tests' requests and the
+// sandbox's webhooks) against api/openapi.yaml; a mismatch fails the test.
+var spec = contract.MustNew(api.OpenAPIDocument())
+
+// TestMain runs the tests, then reports which operations they exercised.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if err := contract.Report(os.Stderr, "e2e", spec.Coverage()); err != nil && code == 0 {
+		code = 1
+	}
+	os.Exit(code)
+}
+
 // stack is one isolated paysaga: its own database, task queue and sandbox,
 // sharing the test Temporal server.
 type stack struct {
@@ -44,6 +61,7 @@ type stack struct {
 	ctx  context.Context
 	app  *app.App
 	url  string
+	api  *client.ClientWithResponses // the generated client; pass client.Bearer(key) per call
 	sim  *providersim.AdminClient
 	pool *pgxpool.Pool
 	logs *testenv.Logs // what the app logged, as it would reach stderr
@@ -74,14 +92,31 @@ func newStack(t *testing.T, tune ...func(*config.Config)) *stack {
 	a, err := app.Start(ctx, cfg, app.NewLogger(logs, "debug"), app.Parts{API: true, Worker: true})
 	require.NoError(t, err)
 	t.Cleanup(a.Close)
-	srv := httptest.NewServer(a.HTTP)
+	srv := httptest.NewServer(spec.Handler(a.HTTP, contractReporter(t)))
 	t.Cleanup(srv.Close)
+	apiClient, err := client.NewClientWithResponses(srv.URL)
+	require.NoError(t, err)
 
 	q := db.New(a.Pool)
 	require.NoError(t, api.EnsureAPIKey(ctx, q, "app", "e2e app", appKey))
 	require.NoError(t, api.EnsureAPIKey(ctx, q, "ops", "e2e ops", opsKey))
 	require.NoError(t, api.EnsureAPIKey(ctx, q, "finance", "e2e finance", financeKey))
-	return &stack{t: t, ctx: ctx, app: a, url: srv.URL, sim: providersim.NewAdminClient(simSrv.URL, nil), pool: a.Pool, logs: logs}
+	return &stack{t: t, ctx: ctx, app: a, url: srv.URL, api: apiClient, sim: providersim.NewAdminClient(simSrv.URL, nil), pool: a.Pool, logs: logs}
+}
+
+// contractReporter fails t for each contract mismatch until t's cleanup starts;
+// requests that arrive later (a sandbox retrying a webhook) are not reported.
+func contractReporter(t *testing.T) func(error) {
+	var mu sync.Mutex
+	done := false
+	t.Cleanup(func() { mu.Lock(); done = true; mu.Unlock() })
+	return func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !done {
+			t.Errorf("openapi contract: %v", err)
+		}
+	}
 }
 
 type response struct {
@@ -131,14 +166,16 @@ func (s *stack) call(method, path, key string, body any, header map[string]strin
 // as the app's client SDK would) and returns their ids.
 func (s *stack) customerWithCard(card string) (customerID, methodID string) {
 	s.t.Helper()
-	res := s.call("POST", "/v1/customers", appKey, map[string]any{"external_id": "ext-" + uuid.NewString(), "name": "김고객"}, nil)
-	require.Equal(s.t, 201, res.Status, "%s", res.Body)
-	customerID = res.json(s.t)["id"].(string)
+	cus, err := s.api.CreateCustomerWithResponse(s.ctx, client.CreateCustomerJSONRequestBody{ExternalId: "ext-" + uuid.NewString(), Name: "김고객"}, client.Bearer(appKey))
+	require.NoError(s.t, err)
+	require.Equal(s.t, 201, cus.StatusCode(), "%s", cus.Body)
 	authKey, err := s.sim.Tokenize(s.ctx, providersim.Card{Number: card, ExpiryMonth: "12", ExpiryYear: "2030", CVC: "123"})
 	require.NoError(s.t, err)
-	res = s.call("POST", "/v1/customers/"+customerID+"/payment-methods", appKey, map[string]any{"type": "card", "pg_auth_key": authKey}, nil)
-	require.Equal(s.t, 201, res.Status, "%s", res.Body)
-	return customerID, res.json(s.t)["id"].(string)
+	pm, err := s.api.CreatePaymentMethodWithResponse(s.ctx, cus.JSON201.Id, nil,
+		client.CreatePaymentMethodJSONRequestBody{Type: client.CreatePaymentMethodRequestTypeCard, PgAuthKey: &authKey}, client.Bearer(appKey))
+	require.NoError(s.t, err)
+	require.Equal(s.t, 201, pm.StatusCode(), "%s", pm.Body)
+	return cus.JSON201.Id, pm.JSON201.Id
 }
 
 func checkoutBody(customerID, methodID, orderID string) map[string]any {
@@ -149,9 +186,16 @@ func checkoutBody(customerID, methodID, orderID string) map[string]any {
 	}
 }
 
+// checkout pays through the generated client; body is sent as is, so tests can
+// send what the typed request cannot (bad input).
 func (s *stack) checkout(body map[string]any) response {
 	s.t.Helper()
-	return s.call("POST", "/v1/checkouts", appKey, body, map[string]string{"Idempotency-Key": uuid.NewString()})
+	buf, err := json.Marshal(body)
+	require.NoError(s.t, err)
+	res, err := s.api.CreateCheckoutWithBodyWithResponse(s.ctx, &client.CreateCheckoutParams{IdempotencyKey: uuid.NewString()},
+		"application/json", bytes.NewReader(buf), client.Bearer(appKey))
+	require.NoError(s.t, err)
+	return response{Status: res.StatusCode(), Header: res.HTTPResponse.Header, Body: res.Body}
 }
 
 // pgRecords returns the sandbox's records of one order's payment at any PG:

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +13,7 @@ import (
 	"github.com/paysaga/paysaga/api"
 	"github.com/paysaga/paysaga/app"
 	"github.com/paysaga/paysaga/bench"
+	"github.com/paysaga/paysaga/client"
 	"github.com/paysaga/paysaga/codec"
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
@@ -49,6 +48,7 @@ func runBench(ctx context.Context, args []string) error {
 	cfg.CodecKeys, cfg.CodecAddr = codec.NewKey("bench"), "" // payloads encrypted, as in production
 	cfg.RateLimit = 0                                        // one key drives the whole load
 	cfg.WalletCap, cfg.WalletDailyTopUp = 1<<40, 1<<40       // the mixed load tops up without end
+	cfg.WalletTopUpsPerHour = 0                              // nor a velocity limit
 	simPort, apiPort, err := freePorts()
 	if err != nil {
 		return err
@@ -79,10 +79,13 @@ func runBench(ctx context.Context, args []string) error {
 		return err
 	}
 
-	d := &driver{base: "http://" + cfg.HTTPAddr, hc: &http.Client{
+	d, err := newDriver("http://"+cfg.HTTPAddr, &http.Client{
 		Timeout:   30 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: *workers * 2},
-	}}
+	})
+	if err != nil {
+		return err
+	}
 	if err := d.waitReady(ctx); err != nil {
 		return err
 	}
@@ -110,16 +113,26 @@ func freePorts() (int, int, error) {
 	return a, b, err
 }
 
-// driver is the app's side of the bench: one customer with one card.
+// driver is the app's side of the bench: one customer with one card, talking
+// to the API through the generated client.
 type driver struct {
 	base               string
 	hc                 *http.Client
+	api                *client.Client
 	customer, methodID string
+}
+
+func newDriver(base string, hc *http.Client) (*driver, error) {
+	api, err := client.NewClient(base, client.WithHTTPClient(hc), client.WithAPIKey(benchKey))
+	if err != nil {
+		return nil, fmt.Errorf("bench client: %w", err)
+	}
+	return &driver{base: base, hc: hc, api: api}, nil
 }
 
 func (d *driver) waitReady(ctx context.Context) error {
 	for range 100 {
-		if _, _, err := d.call(ctx, "GET", "/healthz", nil, nil); err == nil {
+		if _, _, err := d.call(func() (*http.Response, error) { return d.api.GetHealth(ctx) }); err == nil {
 			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -128,7 +141,9 @@ func (d *driver) waitReady(ctx context.Context) error {
 }
 
 func (d *driver) setup(ctx context.Context, simURL string) error {
-	status, body, err := d.call(ctx, "POST", "/v1/customers", map[string]any{"external_id": fmt.Sprintf("bench-%d", time.Now().UnixNano()), "name": "bench"}, nil)
+	status, body, err := d.call(func() (*http.Response, error) {
+		return d.api.CreateCustomer(ctx, client.CreateCustomerJSONRequestBody{ExternalId: fmt.Sprintf("bench-%d", time.Now().UnixNano()), Name: "bench"})
+	})
 	if err != nil || status != 201 {
 		return fmt.Errorf("create customer: %d %s %v", status, body, err)
 	}
@@ -137,7 +152,7 @@ func (d *driver) setup(ctx context.Context, simURL string) error {
 	if err != nil {
 		return err
 	}
-	status, body, err = d.call(ctx, "POST", "/v1/customers/"+d.customer+"/payment-methods", map[string]any{"type": "card", "pg_auth_key": authKey}, nil)
+	status, body, err = d.call(func() (*http.Response, error) { return d.registerCard(ctx, d.customer, authKey) })
 	if err != nil || status != 201 {
 		return fmt.Errorf("register card: %d %s %v", status, body, err)
 	}
@@ -147,11 +162,7 @@ func (d *driver) setup(ctx context.Context, simURL string) error {
 
 func (d *driver) checkout(ctx context.Context, n int) error {
 	order := fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), n)
-	status, body, err := d.call(ctx, "POST", "/v1/checkouts", map[string]any{
-		"order_id": order, "customer_id": d.customer, "currency": "KRW", "amount": 15000,
-		"items":   []map[string]any{{"producer_id": "farm-a", "amount": 10000}, {"producer_id": "farm-b", "amount": 5000}},
-		"payment": map[string]any{"method_id": d.methodID},
-	}, map[string]string{"Idempotency-Key": order})
+	status, body, err := d.call(func() (*http.Response, error) { return d.pay(ctx, order, d.customer, d.methodID, 0) })
 	if err != nil {
 		return err
 	}
@@ -161,25 +172,9 @@ func (d *driver) checkout(ctx context.Context, n int) error {
 	return nil
 }
 
-func (d *driver) call(ctx context.Context, method, path string, in any, header map[string]string) (int, map[string]any, error) {
-	var rd io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return 0, nil, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, d.base+path, rd)
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+benchKey)
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	res, err := d.hc.Do(req)
+// call makes one request and decodes the JSON answer.
+func (d *driver) call(send func() (*http.Response, error)) (int, map[string]any, error) {
+	res, err := send()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -187,4 +182,23 @@ func (d *driver) call(ctx context.Context, method, path string, in any, header m
 	var out map[string]any
 	_ = json.NewDecoder(res.Body).Decode(&out)
 	return res.StatusCode, out, nil
+}
+
+// pay checks out 15,000 for two producers under the order id as Idempotency-Key;
+// walletAmount > 0 pays that part from the wallet.
+func (d *driver) pay(ctx context.Context, order, customer, method string, walletAmount int64) (*http.Response, error) {
+	payment := client.CheckoutPayment{MethodId: &method}
+	if walletAmount > 0 {
+		payment.WalletAmount = &walletAmount
+	}
+	return d.api.CreateCheckout(ctx, &client.CreateCheckoutParams{IdempotencyKey: order}, client.CreateCheckoutJSONRequestBody{
+		OrderId: order, CustomerId: customer, Currency: "KRW", Amount: 15000,
+		Items:   []client.CheckoutItem{{ProducerId: "farm-a", Amount: 10000}, {ProducerId: "farm-b", Amount: 5000}},
+		Payment: payment,
+	})
+}
+
+func (d *driver) registerCard(ctx context.Context, customer, authKey string) (*http.Response, error) {
+	return d.api.CreatePaymentMethod(ctx, customer, nil,
+		client.CreatePaymentMethodJSONRequestBody{Type: client.CreatePaymentMethodRequestTypeCard, PgAuthKey: &authKey})
 }

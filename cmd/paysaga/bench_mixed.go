@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"sync"
 	"time"
 
 	"github.com/paysaga/paysaga/bench"
+	"github.com/paysaga/paysaga/client"
 	"github.com/paysaga/paysaga/providersim"
 )
 
@@ -27,11 +29,7 @@ func benchMixed(ctx context.Context, d *driver, simURL string, total, workers in
 	}
 	checkout := func(ctx context.Context, n int, customer, method string, walletAmount int64) error {
 		order := fmt.Sprintf("mixed-%d-%d", time.Now().UnixNano(), n)
-		status, body, err := d.call(ctx, "POST", "/v1/checkouts", map[string]any{
-			"order_id": order, "customer_id": customer, "currency": "KRW", "amount": 15000,
-			"items":   []map[string]any{{"producer_id": "farm-a", "amount": 10000}, {"producer_id": "farm-b", "amount": 5000}},
-			"payment": map[string]any{"method_id": method, "wallet_amount": walletAmount},
-		}, map[string]string{"Idempotency-Key": order})
+		status, body, err := d.call(func() (*http.Response, error) { return d.pay(ctx, order, customer, method, walletAmount) })
 		if err != nil {
 			return err
 		}
@@ -45,8 +43,10 @@ func benchMixed(ctx context.Context, d *driver, simURL string, total, workers in
 		{Kind: "checkout", Weight: 5, Call: func(ctx context.Context, n int) error { return checkout(ctx, n, d.customer, d.methodID, 0) }},
 		{Kind: "split_checkout", Weight: 2, Call: func(ctx context.Context, n int) error { return checkout(ctx, n, w.customer, w.card, 5000) }},
 		{Kind: "topup", Weight: 2, Call: func(ctx context.Context, n int) error {
-			status, body, err := d.call(ctx, "POST", "/v1/wallets/"+w.customer+"/topups", map[string]any{"method_id": w.bank, "amount": 10000, "currency": "KRW"},
-				map[string]string{"Idempotency-Key": fmt.Sprintf("topup-%d-%d", time.Now().UnixNano(), n)})
+			status, body, err := d.call(func() (*http.Response, error) {
+				return d.api.CreateTopUp(ctx, w.customer, &client.CreateTopUpParams{IdempotencyKey: fmt.Sprintf("topup-%d-%d", time.Now().UnixNano(), n)},
+					client.CreateTopUpJSONRequestBody{MethodId: w.bank, Amount: 10000, Currency: "KRW"})
+			})
 			if err != nil {
 				return err
 			}
@@ -64,8 +64,11 @@ func benchMixed(ctx context.Context, d *driver, simURL string, total, workers in
 			id := paid[0]
 			paid = paid[1:]
 			mu.Unlock()
-			status, body, err := d.call(ctx, "POST", "/v1/payments/"+id+"/refunds", map[string]any{"amount": 3000, "reason": "bench"},
-				map[string]string{"Idempotency-Key": fmt.Sprintf("refund-%d-%d", time.Now().UnixNano(), n)})
+			reason := "bench"
+			status, body, err := d.call(func() (*http.Response, error) {
+				return d.api.CreateRefund(ctx, id, &client.CreateRefundParams{IdempotencyKey: fmt.Sprintf("refund-%d-%d", time.Now().UnixNano(), n)},
+					client.CreateRefundJSONRequestBody{Amount: 3000, Reason: &reason})
+			})
 			if err != nil {
 				return err
 			}
@@ -102,7 +105,9 @@ type walletShopper struct{ customer, bank, card string }
 func (d *driver) walletCustomer(ctx context.Context, simURL string) (walletShopper, error) {
 	var w walletShopper
 	sim := providersim.NewAdminClient(simURL, d.hc)
-	status, body, err := d.call(ctx, "POST", "/v1/customers", map[string]any{"external_id": fmt.Sprintf("bench-w-%d", time.Now().UnixNano()), "name": "홍길동"}, nil)
+	status, body, err := d.call(func() (*http.Response, error) {
+		return d.api.CreateCustomer(ctx, client.CreateCustomerJSONRequestBody{ExternalId: fmt.Sprintf("bench-w-%d", time.Now().UnixNano()), Name: "홍길동"})
+	})
 	if err != nil || status != 201 {
 		return w, fmt.Errorf("create customer: %d %v %v", status, body, err)
 	}
@@ -111,8 +116,10 @@ func (d *driver) walletCustomer(ctx context.Context, simURL string) (walletShopp
 	if err := sim.SetBankAccount(ctx, providersim.BankAccount{BankCode: "088", AccountNumber: account, HolderName: "홍길동", Balance: 1 << 40}); err != nil {
 		return w, err
 	}
-	status, body, err = d.call(ctx, "POST", "/v1/customers/"+w.customer+"/payment-methods", map[string]any{"type": "bank_account",
-		"bank_account": map[string]any{"bank_code": "088", "account_number": account, "holder_name": "홍길동"}}, nil)
+	status, body, err = d.call(func() (*http.Response, error) {
+		return d.api.CreatePaymentMethod(ctx, w.customer, nil, client.CreatePaymentMethodJSONRequestBody{Type: client.CreatePaymentMethodRequestTypeBankAccount,
+			BankAccount: &client.PaymentMethodBankAccount{BankCode: "088", AccountNumber: account, HolderName: "홍길동"}})
+	})
 	if err != nil || status != 201 {
 		return w, fmt.Errorf("bank account: %d %v %v", status, body, err)
 	}
@@ -121,13 +128,15 @@ func (d *driver) walletCustomer(ctx context.Context, simURL string) (walletShopp
 	if err != nil {
 		return w, err
 	}
-	status, body, err = d.call(ctx, "POST", "/v1/customers/"+w.customer+"/payment-methods", map[string]any{"type": "card", "pg_auth_key": authKey}, nil)
+	status, body, err = d.call(func() (*http.Response, error) { return d.registerCard(ctx, w.customer, authKey) })
 	if err != nil || status != 201 {
 		return w, fmt.Errorf("card: %d %v %v", status, body, err)
 	}
 	w.card = body["id"].(string)
-	status, body, err = d.call(ctx, "POST", "/v1/identity-verifications", map[string]any{
-		"customer_id": w.customer, "name": "홍길동", "phone": "01012345678", "birth_date": "19900101"}, nil)
+	status, body, err = d.call(func() (*http.Response, error) {
+		return d.api.CreateIdentityVerification(ctx, client.CreateIdentityVerificationJSONRequestBody{
+			CustomerId: w.customer, Name: "홍길동", Phone: "01012345678", BirthDate: "19900101"})
+	})
 	if err != nil || status != 201 {
 		return w, fmt.Errorf("identity: %d %v %v", status, body, err)
 	}
@@ -135,7 +144,10 @@ func (d *driver) walletCustomer(ctx context.Context, simURL string) (walletShopp
 	if err != nil {
 		return w, err
 	}
-	status, body, err = d.call(ctx, "POST", "/v1/identity-verifications/"+body["id"].(string)+"/confirm", map[string]any{"code": code}, nil)
+	idv := body["id"].(string)
+	status, body, err = d.call(func() (*http.Response, error) {
+		return d.api.ConfirmIdentityVerification(ctx, idv, client.ConfirmIdentityVerificationJSONRequestBody{Code: code})
+	})
 	if err != nil || status != 200 || body["status"] != "verified" {
 		return w, fmt.Errorf("confirm: %d %v %v", status, body, err)
 	}

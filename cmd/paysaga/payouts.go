@@ -8,9 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"time"
+
+	"github.com/paysaga/paysaga/client"
 )
 
 const payoutsUsage = `usage: paysaga payouts <command> [flags] [args]
@@ -31,21 +32,28 @@ PAYSAGA_API_KEY (default dev-finance-key). Answers are printed as JSON; an error
 answer (problem+json) is printed to stderr and exits 1.
 `
 
-// runPayouts is the finance CLI: it only talks to the HTTP API.
+// runPayouts is the finance CLI: it only talks to the HTTP API, through the
+// generated client.
 func runPayouts(ctx context.Context, args []string) error {
-	c := financeClient{
-		base: envOr("PAYSAGA_API_URL", "http://localhost:8080"),
-		key:  envOr("PAYSAGA_API_KEY", "dev-finance-key"),
-		hc:   &http.Client{Timeout: 30 * time.Second},
-		out:  os.Stdout,
+	c, err := newFinanceClient(envOr("PAYSAGA_API_URL", "http://localhost:8080"), envOr("PAYSAGA_API_KEY", "dev-finance-key"),
+		&http.Client{Timeout: 30 * time.Second}, os.Stdout)
+	if err != nil {
+		return err
 	}
 	return c.run(ctx, args)
 }
 
 type financeClient struct {
-	base, key string
-	hc        *http.Client
-	out       io.Writer
+	api *client.Client
+	out io.Writer
+}
+
+func newFinanceClient(base, key string, hc *http.Client, out io.Writer) (financeClient, error) {
+	api, err := client.NewClient(base, client.WithHTTPClient(hc), client.WithAPIKey(key))
+	if err != nil {
+		return financeClient{}, fmt.Errorf("finance client: %w", err)
+	}
+	return financeClient{api: api, out: out}, nil
 }
 
 func (c financeClient) run(ctx context.Context, args []string) error {
@@ -58,19 +66,20 @@ func (c financeClient) run(ctx context.Context, args []string) error {
 		if sub != "show" || len(rest) != 1 {
 			return c.usage()
 		}
-		return c.do(ctx, "GET", "/v1/payout-runs/"+url.PathEscape(rest[0]), nil)
+		return c.do("runs show", func() (*http.Response, error) { return c.api.GetPayoutRun(ctx, rest[0], nil) })
 	case "approve":
 		if len(rest) != 1 {
 			return c.usage()
 		}
-		return c.do(ctx, "POST", "/v1/payouts/"+url.PathEscape(rest[0])+"/approve", nil)
+		return c.do("approve", func() (*http.Response, error) {
+			return c.api.ApprovePayoutWithBody(ctx, rest[0], "application/json", nil)
+		})
 	}
 	return c.usage()
 }
 
 func (c financeClient) schedules(ctx context.Context, args []string) error {
 	sub, rest := split(args)
-	path := func(id, suffix string) string { return "/v1/payout-schedules/" + url.PathEscape(id) + suffix }
 	switch sub {
 	case "create":
 		fs := flag.NewFlagSet("schedules create", flag.ContinueOnError)
@@ -85,10 +94,11 @@ func (c financeClient) schedules(ctx context.Context, args []string) error {
 		if err := fs.Parse(rest); err != nil {
 			return err
 		}
-		return c.do(ctx, "POST", "/v1/payout-schedules", map[string]any{"id": *id, "cron": *cron, "interval": *interval,
-			"time_zone": *tz, "cycle": *cycle, "approval_threshold": *threshold, "paused": *paused, "note": *note})
+		body := client.CreatePayoutScheduleJSONRequestBody{Id: *id, Cron: given(*cron), Interval: given(*interval),
+			TimeZone: given(*tz), Cycle: given(*cycle), ApprovalThreshold: threshold, Paused: paused, Note: given(*note)}
+		return c.do("schedules create", func() (*http.Response, error) { return c.api.CreatePayoutSchedule(ctx, body) })
 	case "list":
-		return c.do(ctx, "GET", "/v1/payout-schedules", nil)
+		return c.do("schedules list", func() (*http.Response, error) { return c.api.ListPayoutSchedules(ctx) })
 	case "pause", "resume":
 		if len(rest) < 1 {
 			return c.usage()
@@ -98,16 +108,16 @@ func (c financeClient) schedules(ctx context.Context, args []string) error {
 		if err := fs.Parse(rest[1:]); err != nil {
 			return err
 		}
-		return c.do(ctx, "PATCH", path(rest[0], ""), map[string]any{"paused": sub == "pause", "note": *note})
+		body := client.PatchPayoutScheduleJSONRequestBody{Paused: sub == "pause", Note: given(*note)}
+		return c.do("schedules "+sub, func() (*http.Response, error) { return c.api.PatchPayoutSchedule(ctx, rest[0], body) })
 	case "show", "trigger", "delete":
 		if len(rest) != 1 {
 			return c.usage()
 		}
-		method, suffix := map[string]string{"show": "GET", "trigger": "POST", "delete": "DELETE"}[sub], ""
-		if sub == "trigger" {
-			suffix = "/trigger"
-		}
-		return c.do(ctx, method, path(rest[0], suffix), nil)
+		call := map[string]func(context.Context, string, ...client.RequestEditorFn) (*http.Response, error){
+			"show": c.api.GetPayoutSchedule, "trigger": c.api.TriggerPayoutSchedule, "delete": c.api.DeletePayoutSchedule,
+		}[sub]
+		return c.do("schedules "+sub, func() (*http.Response, error) { return call(ctx, rest[0]) })
 	}
 	return c.usage()
 }
@@ -117,33 +127,17 @@ func (c financeClient) usage() error {
 	return exitCode(2)
 }
 
-// do sends one request and prints the answer: JSON to out on 2xx, the problem
-// to stderr (exit 1) otherwise.
-func (c financeClient) do(ctx context.Context, method, path string, body any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+// do makes one call and prints the answer: JSON to out on 2xx, the problem to
+// stderr (exit 1) otherwise.
+func (c financeClient) do(what string, call func() (*http.Response, error)) error {
+	res, err := call()
 	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.key)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := c.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer res.Body.Close()
 	raw, err := io.ReadAll(res.Body)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	var pretty bytes.Buffer
 	if json.Indent(&pretty, raw, "", "  ") != nil {
@@ -151,7 +145,7 @@ func (c financeClient) do(ctx context.Context, method, path string, body any) er
 		pretty.Write(raw)
 	}
 	if res.StatusCode >= 300 {
-		fmt.Fprintf(os.Stderr, "%s %s: %s\n%s\n", method, path, res.Status, pretty.String())
+		fmt.Fprintf(os.Stderr, "%s %s: %s\n%s\n", res.Request.Method, res.Request.URL.Path, res.Status, pretty.String())
 		return exitCode(1)
 	}
 	if pretty.Len() == 0 {
@@ -160,6 +154,14 @@ func (c financeClient) do(ctx context.Context, method, path string, body any) er
 	}
 	fmt.Fprintln(c.out, pretty.String())
 	return nil
+}
+
+// given is nil for a flag left empty, so the API applies its default.
+func given(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func split(args []string) (string, []string) {

@@ -27,7 +27,8 @@ func TestPayoutsCLISendsTheRightRequests(t *testing.T) {
 	}))
 	defer srv.Close()
 	var out bytes.Buffer
-	c := financeClient{base: srv.URL, key: "fin-key", hc: srv.Client(), out: &out}
+	c, err := newFinanceClient(srv.URL, "fin-key", srv.Client(), &out)
+	require.NoError(t, err)
 	ctx := context.Background()
 
 	require.NoError(t, c.run(ctx, []string{"schedules", "create", "-id", "daily", "-cron", "0 10 * * *", "-threshold", "1000000"}))
@@ -45,10 +46,10 @@ func TestPayoutsCLISendsTheRightRequests(t *testing.T) {
 	require.Equal(t, exitCode(2), exit)
 
 	require.Equal(t, []call{
-		{"POST", "/v1/payout-schedules", `{"approval_threshold":1000000,"cron":"0 10 * * *","cycle":"daily","id":"daily","interval":"","note":"","paused":false,"time_zone":"Asia/Seoul"}`, "Bearer fin-key"},
+		{"POST", "/v1/payout-schedules", `{"approval_threshold":1000000,"cron":"0 10 * * *","cycle":"daily","id":"daily","paused":false,"time_zone":"Asia/Seoul"}`, "Bearer fin-key"},
 		{"GET", "/v1/payout-schedules", "", "Bearer fin-key"},
 		{"PATCH", "/v1/payout-schedules/daily", `{"note":"month end","paused":true}`, "Bearer fin-key"},
-		{"PATCH", "/v1/payout-schedules/daily", `{"note":"","paused":false}`, "Bearer fin-key"},
+		{"PATCH", "/v1/payout-schedules/daily", `{"paused":false}`, "Bearer fin-key"},
 		{"POST", "/v1/payout-schedules/daily/trigger", "", "Bearer fin-key"},
 		{"DELETE", "/v1/payout-schedules/daily", "", "Bearer fin-key"},
 		{"GET", "/v1/payout-runs/payout-run-daily-2026-11-25T01:00:00Z", "", "Bearer fin-key"},
