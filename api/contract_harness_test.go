@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 
 // checkExchange validates one request and its answer; routes a test adds for
 // itself (/test/...) are not the API's.
-func checkExchange(t *testing.T, req *http.Request, reqBody []byte, status int, header http.Header, body []byte) {
+func checkExchange(t testing.TB, req *http.Request, reqBody []byte, status int, header http.Header, body []byte) {
 	t.Helper()
 	if strings.HasPrefix(req.URL.Path, "/test/") {
 		return
