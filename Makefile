@@ -3,18 +3,34 @@ GO       ?= go
 BIN      := $(CURDIR)/.bin
 TEMPORAL := $(BIN)/temporal
 SQLC     := $(BIN)/sqlc
+# Temporal server itself on PostgreSQL (the production shape): its binary, its
+# SQL schema tool and the schema files of the same pinned module.
+TEMPORAL_SERVER := $(BIN)/temporal-server
 PAYSAGA  := $(BIN)/paysaga
 export PAYSAGA_TEMPORAL_CLI := $(TEMPORAL)
+export PAYSAGA_TEMPORAL_SERVER_DIR := $(BIN)
 
-.PHONY: all tools postgres compose-check build generate check-generated lint test dev bench bench-mixed bench-payouts fuzz chaos clean
+.PHONY: all tools temporal-server postgres compose-check build generate check-generated lint test dev bench bench-mixed bench-payouts fuzz chaos chaos-prod clean
 
 all: build
 
 # Pinned tools, built from the Go module proxy (tools/*/go.mod pin the versions).
-tools: $(TEMPORAL) $(SQLC)
+tools: $(TEMPORAL) $(SQLC) $(TEMPORAL_SERVER)
+temporal-server: $(TEMPORAL_SERVER)
 
 $(TEMPORAL): tools/temporal/go.mod tools/temporal/go.sum
 	cd tools/temporal && GOBIN=$(BIN) $(GO) install github.com/temporalio/cli/cmd/temporal
+
+# Heavy on 2 cores (several minutes cold, see docs/scaling.md); once built, the
+# Go build cache makes a rebuild seconds. The schema files are copied out of the
+# module cache so that nothing depends on where GOMODCACHE is.
+$(TEMPORAL_SERVER): tools/temporal-server/go.mod tools/temporal-server/go.sum
+	@echo "building the Temporal server v$$(cd tools/temporal-server && $(GO) list -m -f '{{.Version}}' go.temporal.io/server) and its SQL tool (once)"
+	cd tools/temporal-server && $(GO) build -o $(BIN)/temporal-sql-tool go.temporal.io/server/cmd/tools/sql
+	rm -rf $(BIN)/temporal-schema
+	cp -r "$$(cd tools/temporal-server && $(GO) list -m -f '{{.Dir}}' go.temporal.io/server)/schema/postgresql/v12" $(BIN)/temporal-schema
+	chmod -R u+w $(BIN)/temporal-schema
+	cd tools/temporal-server && $(GO) build -o $@ go.temporal.io/server/cmd/server
 
 $(SQLC): tools/sqlc/go.mod tools/sqlc/go.sum
 	cd tools/sqlc && GOBIN=$(BIN) $(GO) install github.com/sqlc-dev/sqlc/cmd/sqlc
@@ -65,6 +81,11 @@ bench-payouts: tools postgres build
 CHAOS_FLAGS ?=
 chaos: tools postgres build
 	$(PAYSAGA) chaos -report .paysaga/chaos-report.json $(CHAOS_FLAGS)
+
+# The production shape under a longer load: Temporal on PostgreSQL, two APIs and
+# two workers, one API or one worker SIGKILLed at a time (make test runs it short).
+chaos-prod: tools postgres build
+	$(PAYSAGA) chaos -topology prod -report .paysaga/chaos-prod-report.json $(CHAOS_FLAGS)
 
 # Each fuzz target for FUZZTIME (their seed corpora also run as tests in make test).
 FUZZTIME ?= 20s

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paysaga/paysaga/providersim"
@@ -18,9 +19,13 @@ import (
 
 // client talks to the API the way the shopping app would: every money-moving
 // request under an Idempotency-Key, retried with the same key while the answer
-// is a 409 (still in flight), a 5xx or no answer at all.
+// is a 409 (still in flight), a 5xx or no answer at all. With several API
+// replicas it goes round them as a load balancer would, and a retry goes to the
+// next one: the same key must find the same payment through any replica.
 type apiClient struct {
-	base    string
+	bases   []string
+	next    atomic.Uint64
+	answers []atomic.Int64 // final answers per replica
 	appKey  string
 	finance string
 	http    *http.Client
@@ -47,10 +52,12 @@ func (c *apiClient) do(ctx context.Context, method, path, key string, idem strin
 	}
 	deadline := time.Now().Add(c.retryFor)
 	tries := 0
+	first := int(c.next.Add(1))
 	var last string
 	for time.Now().Before(deadline) {
+		replica := (first + tries) % len(c.bases)
 		tries++
-		req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(buf))
+		req, err := http.NewRequestWithContext(ctx, method, c.bases[replica]+path, bytes.NewReader(buf))
 		if err != nil {
 			return reply{}, tries, err
 		}
@@ -64,6 +71,7 @@ func (c *apiClient) do(ctx context.Context, method, path, key string, idem strin
 			raw, rerr := io.ReadAll(res.Body)
 			res.Body.Close()
 			if rerr == nil && res.StatusCode != http.StatusConflict && res.StatusCode < 500 {
+				c.answers[replica].Add(1)
 				r := reply{status: res.StatusCode, raw: raw}
 				_ = json.Unmarshal(raw, &r.body)
 				return r, tries, nil

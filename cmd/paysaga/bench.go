@@ -45,7 +45,7 @@ func runBench(ctx context.Context, args []string) error {
 	defer svc.stop()
 
 	cfg := config.Default()
-	cfg.DatabaseURL, cfg.TemporalAddress = svc.pg.URL, svc.temporal.Address
+	cfg.DatabaseURL, cfg.TemporalAddress = svc.pg.URL, svc.address
 	cfg.CodecKeys, cfg.CodecAddr = codec.NewKey("bench"), "" // payloads encrypted, as in production
 	cfg.RateLimit = 0                                        // one key drives the whole load
 	cfg.WalletCap, cfg.WalletDailyTopUp = 1<<40, 1<<40       // the mixed load tops up without end
