@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -48,6 +49,7 @@ type App struct {
 	PII      *pii.Keys // seals account numbers, hashes CI/DI
 
 	stopRelay func() // stops the outbox relay and waits for it; nil without a worker
+	draining  atomic.Bool
 }
 
 // newCodec builds the payload encryption every history payload goes through.
@@ -119,7 +121,11 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 		return nil, err
 	}
 	if parts.Worker {
-		a.Worker = worker.New(a.Temporal, cfg.TaskQueue, worker.NewActivities(cfg, a.Pool))
+		// A stop (SIGTERM on a deploy) stops polling at once and lets in-flight
+		// activities finish within the bound; past it they are cancelled and
+		// Temporal retries them on another worker (same idempotency keys).
+		a.Worker = worker.NewWithOptions(a.Temporal, cfg.TaskQueue, worker.NewActivities(cfg, a.Pool),
+			sdkworker.Options{WorkerStopTimeout: cfg.WorkerStopTimeout})
 		if err := a.Worker.Start(); err != nil {
 			a.Close()
 			return nil, fmt.Errorf("start worker: %w", err)
@@ -132,12 +138,16 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 	}
 	if parts.API {
 		bankc := bank.NewHTTPClient(cfg.SimURL+"/bank", &http.Client{Timeout: cfg.ProviderTimeout})
-		a.HTTP = api.New(api.Deps{Config: cfg, Pool: a.Pool, Queries: db.New(a.Pool), Temporal: a.Temporal, Log: logger, Metrics: a.Metrics, DataConverter: dc, Bank: bankc, PII: a.PII})
+		a.HTTP = api.New(api.Deps{Draining: a.draining.Load, Config: cfg, Pool: a.Pool, Queries: db.New(a.Pool), Temporal: a.Temporal, Log: logger, Metrics: a.Metrics, DataConverter: dc, Bank: bankc, PII: a.PII})
 	}
 	return a, nil
 }
 
-// Serve runs the HTTP API on cfg.HTTPAddr until ctx ends, then drains it.
+// Serve runs the HTTP API on cfg.HTTPAddr until ctx ends, then drains it:
+// /readyz answers 503 for cfg.DrainDelay while everything else is still served
+// (the load balancer stops sending new requests), then the listener closes and
+// in-flight requests get the checkout budget to answer (a checkout past it
+// answers 202 on its own), plus a margin.
 func (a *App) Serve(ctx context.Context) error {
 	srv := &http.Server{
 		Addr:              a.Config.HTTPAddr,
@@ -154,6 +164,9 @@ func (a *App) Serve(ctx context.Context) error {
 		return fmt.Errorf("http on %s: %w", a.Config.HTTPAddr, err)
 	case <-ctx.Done():
 	}
+	a.draining.Store(true)
+	a.Log.Info().Dur("drain_delay", a.Config.DrainDelay).Msg("api draining: not ready")
+	time.Sleep(a.Config.DrainDelay)
 	shutdown, cancel := context.WithTimeout(context.Background(), a.Config.CheckoutBudget+2*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -43,7 +43,8 @@ type Options struct {
 	// API or one worker at a time. "" or "dev": the dev server, one of each.
 	Topology          string
 	TemporalServerDir string
-	Dir               string // state and logs of every process
+	Env               []string // extra settings for every paysaga process
+	Dir               string   // state and logs of every process
 	Out               io.Writer
 }
 

@@ -167,11 +167,9 @@ func (l *load) newCustomer(ctx context.Context, seed int64, i int, wallet bool) 
 	if err != nil {
 		return cu, err
 	}
-	res, _, err = l.c.do(ctx, "POST", "/v1/customers/"+cu.id+"/payment-methods", l.c.appKey, "", map[string]any{"type": "card", "pg_auth_key": authKey})
-	if err != nil || res.status != 201 {
-		return cu, fmt.Errorf("card: %v %d %s", err, res.status, res.raw)
+	if cu.card, err = l.addMethod(ctx, cu.id, map[string]any{"type": "card", "pg_auth_key": authKey}); err != nil {
+		return cu, fmt.Errorf("card: %w", err)
 	}
-	cu.card = res.body["id"].(string)
 	if !wallet {
 		return cu, nil
 	}
@@ -179,12 +177,11 @@ func (l *load) newCustomer(ctx context.Context, seed int64, i int, wallet bool) 
 	if err := l.sim.SetBankAccount(ctx, providersim.BankAccount{BankCode: "088", AccountNumber: account, HolderName: "홍길동", Balance: 1_000_000_000}); err != nil {
 		return cu, err
 	}
-	res, _, err = l.c.do(ctx, "POST", "/v1/customers/"+cu.id+"/payment-methods", l.c.appKey, "", map[string]any{"type": "bank_account",
+	cu.bank, err = l.addMethod(ctx, cu.id, map[string]any{"type": "bank_account",
 		"bank_account": map[string]any{"bank_code": "088", "account_number": account, "holder_name": "홍길동"}})
-	if err != nil || res.status != 201 {
-		return cu, fmt.Errorf("bank account: %v %d %s", err, res.status, res.raw)
+	if err != nil {
+		return cu, fmt.Errorf("bank account: %w", err)
 	}
-	cu.bank = res.body["id"].(string)
 	res, _, err = l.c.do(ctx, "POST", "/v1/identity-verifications", l.c.appKey, "", map[string]any{
 		"customer_id": cu.id, "name": "홍길동", "phone": "01012345678", "birth_date": "19900101"})
 	if err != nil || res.status != 201 {
@@ -199,6 +196,35 @@ func (l *load) newCustomer(ctx context.Context, seed int64, i int, wallet bool) 
 		return cu, fmt.Errorf("confirm: %v %d %s", err, res.status, res.raw)
 	}
 	return cu, nil
+}
+
+// addMethod registers a payment method and returns its id once it is active:
+// on a loaded machine the registration can outlast its budget (202
+// processing), and the app would then wait for it as this does.
+func (l *load) addMethod(ctx context.Context, customerID string, body map[string]any) (string, error) {
+	path := "/v1/customers/" + customerID + "/payment-methods"
+	res, _, err := l.c.do(ctx, "POST", path, l.c.appKey, "", body)
+	if err != nil || (res.status != 201 && res.status != 202) {
+		return "", fmt.Errorf("%v %d %s", err, res.status, res.raw)
+	}
+	id, _ := res.body["id"].(string)
+	for deadline := time.Now().Add(time.Minute); res.body["status"] != "active"; {
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("method %s still %v after a minute", id, res.body["status"])
+		}
+		time.Sleep(250 * time.Millisecond)
+		list, _, err := l.c.do(ctx, "GET", path, l.c.appKey, "", nil)
+		if err != nil {
+			return "", err
+		}
+		data, _ := list.body["data"].([]any)
+		for _, m := range data {
+			if m, ok := m.(map[string]any); ok && m["id"] == id {
+				res.body = m
+			}
+		}
+	}
+	return id, nil
 }
 
 // Job kinds.

@@ -12,6 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
 	"github.com/paysaga/paysaga/codec"
 	"github.com/paysaga/paysaga/devstack"
 	"github.com/paysaga/paysaga/workflows"
@@ -119,6 +122,7 @@ func startStack(ctx context.Context, o Options, dir string) (*stack, error) {
 		"PAYSAGA_WALLET_TOPUPS_PER_HOUR=0", // the load tops up the same wallets often; limits are not under test
 		"PAYSAGA_LOG_LEVEL=warn",
 	)
+	s.env = append(s.env, o.Env...)
 	if s.sim, err = s.startPaysaga("sim", "sim"); err != nil {
 		s.stop()
 		return nil, err
@@ -139,7 +143,34 @@ func startStack(ctx context.Context, o Options, dir string) (*stack, error) {
 			return nil, err
 		}
 	}
+	if err := s.waitPollers(ctx, replicas, 90*time.Second); err != nil {
+		s.stop()
+		return nil, err
+	}
 	return s, nil
+}
+
+// waitPollers waits until n workers poll the task queue: on a loaded machine a
+// worker process takes seconds to start, and a request before that only waits.
+// A worker that exits first fails the start.
+func (s *stack) waitPollers(ctx context.Context, n int, timeout time.Duration) error {
+	tc, err := client.DialContext(ctx, client.Options{HostPort: s.temporal, Logger: quiet{}})
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if down := s.exited(); len(down) > 0 {
+			return fmt.Errorf("not started: %v", down)
+		}
+		res, err := tc.DescribeTaskQueue(ctx, "chaos", enums.TASK_QUEUE_TYPE_WORKFLOW)
+		if err == nil && len(res.GetPollers()) >= n {
+			return nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("%d workers not polling after %s (logs in %s)", n, timeout, s.dir)
 }
 
 // startTemporal starts the topology's Temporal on port.

@@ -31,11 +31,19 @@ type Config struct {
 	BodyLimitBytes    int64         // PAYSAGA_BODY_LIMIT_BYTES
 	LogLevel          string        // PAYSAGA_LOG_LEVEL
 	EmbedWorker       bool          // PAYSAGA_EMBED_WORKER: run a worker inside the API process (eager start)
-	MetricsAddr       string        // PAYSAGA_METRICS_ADDR: where `paysaga worker` serves /metrics and /healthz; empty: none
-	RateLimit         int64         // PAYSAGA_RATE_LIMIT: requests per second per API key (burst twice that); 0 = unlimited
-	CodecKeys         string        // PAYSAGA_CODEC_KEYS: "id:base64,..." payload encryption keys, active first
-	CodecAddr         string        // PAYSAGA_CODEC_ADDR: where the codec server listens; empty disables it
-	CodecOrigins      []string      // PAYSAGA_CODEC_CORS_ORIGINS: Temporal UI origins allowed to call it
+	// DrainDelay (PAYSAGA_DRAIN_DELAY): after SIGTERM the API answers /readyz 503
+	// for this long before it stops accepting connections, so a load balancer
+	// takes it out of rotation first (Kubernetes: a few seconds; make dev: 0).
+	DrainDelay time.Duration
+	// WorkerStopTimeout (PAYSAGA_WORKER_STOP_TIMEOUT): after SIGTERM a worker
+	// stops polling at once and gives in-flight activities this long to finish;
+	// past it their contexts are cancelled and Temporal retries them elsewhere.
+	WorkerStopTimeout time.Duration
+	MetricsAddr       string   // PAYSAGA_METRICS_ADDR: where `paysaga worker` serves /metrics and /healthz; empty: none
+	RateLimit         int64    // PAYSAGA_RATE_LIMIT: requests per second per API key (burst twice that); 0 = unlimited
+	CodecKeys         string   // PAYSAGA_CODEC_KEYS: "id:base64,..." payload encryption keys, active first
+	CodecAddr         string   // PAYSAGA_CODEC_ADDR: where the codec server listens; empty disables it
+	CodecOrigins      []string // PAYSAGA_CODEC_CORS_ORIGINS: Temporal UI origins allowed to call it
 
 	WalletCap           int64         // PAYSAGA_WALLET_CAP: largest wallet balance, minor units
 	WalletDailyTopUp    int64         // PAYSAGA_WALLET_DAILY_TOPUP: top-ups per customer per day (Asia/Seoul), minor units
@@ -89,6 +97,7 @@ func Default() Config {
 		BodyLimitBytes:    64 << 10,
 		LogLevel:          "info",
 		EmbedWorker:       true,
+		WorkerStopTimeout: 10 * time.Second,
 		RateLimit:         100,
 		CodecAddr:         "127.0.0.1:8081",
 		CodecOrigins:      []string{"http://localhost:8233"},
@@ -167,6 +176,8 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	}
 	dur("PAYSAGA_PROVIDER_TIMEOUT", &c.ProviderTimeout)
 	dur("PAYSAGA_CHECKOUT_BUDGET", &c.CheckoutBudget)
+	dur("PAYSAGA_DRAIN_DELAY", &c.DrainDelay)
+	dur("PAYSAGA_WORKER_STOP_TIMEOUT", &c.WorkerStopTimeout)
 	num("PAYSAGA_FEE_BPS", &c.FeeBPS)
 	num("PAYSAGA_MAX_AMOUNT", &c.MaxAmount)
 	num("PAYSAGA_BODY_LIMIT_BYTES", &c.BodyLimitBytes)
@@ -237,6 +248,12 @@ func (c Config) Validate() error {
 	}
 	if c.CheckoutBudget <= 0 {
 		errs = append(errs, errors.New("PAYSAGA_CHECKOUT_BUDGET must be > 0"))
+	}
+	if c.DrainDelay < 0 || c.DrainDelay > time.Minute {
+		errs = append(errs, errors.New("PAYSAGA_DRAIN_DELAY must be within 0..1m"))
+	}
+	if c.WorkerStopTimeout <= 0 || c.WorkerStopTimeout > 10*time.Minute {
+		errs = append(errs, errors.New("PAYSAGA_WORKER_STOP_TIMEOUT must be within (0, 10m]"))
 	}
 	if c.FeeBPS < 0 || c.FeeBPS > 10_000 {
 		errs = append(errs, fmt.Errorf("PAYSAGA_FEE_BPS=%d: must be within 0..10000", c.FeeBPS))
