@@ -63,7 +63,14 @@ lint:
 test: tools postgres check-generated lint compose-check build
 	$(PAYSAGA) services -- scripts/gotest.sh
 
-dev: tools postgres build
+# Only what running needs: the Temporal CLI (dev server + UI) and paysaga; sqlc
+# is a generator and the Temporal server is for the prod topology, so neither
+# is built here. Cold, the CLI is the long part (README: "First make dev").
+dev: postgres
+	@test -x $(TEMPORAL) || echo "make dev: building the Temporal CLI into .bin/ (once; a few minutes on a cold Go cache)"
+	@$(MAKE) --no-print-directory $(TEMPORAL)
+	@echo "make dev: building paysaga"
+	@$(MAKE) --no-print-directory build
 	$(PAYSAGA) dev
 
 bench: tools postgres build

@@ -136,6 +136,7 @@ func runServices(ctx context.Context, args []string) error {
 		testenv.DatabaseURLEnv+"="+s.pg.URL,
 		testenv.TemporalAddressEnv+"="+s.address,
 		testenv.TemporalCLIEnv+"="+temporalCLI(),
+		testenv.TemporalServerDirEnv+"="+temporalServerDir(),
 	)
 	err = cmd.Run()
 	var exit *exec.ExitError
