@@ -10,7 +10,7 @@ PAYSAGA  := $(BIN)/paysaga
 export PAYSAGA_TEMPORAL_CLI := $(TEMPORAL)
 export PAYSAGA_TEMPORAL_SERVER_DIR := $(BIN)
 
-.PHONY: all tools temporal-server postgres compose-check build generate check-generated lint test dev bench bench-mixed bench-payouts fuzz chaos chaos-prod clean
+.PHONY: all tools temporal-server helm-check postgres compose-check build generate check-generated lint test dev bench bench-mixed bench-payouts fuzz chaos chaos-prod clean
 
 all: build
 
@@ -47,6 +47,12 @@ compose-check:
 build:
 	$(GO) build -o $(PAYSAGA) ./cmd/paysaga
 
+# The Helm chart: helm's lint and template (helm.sh/helm/v3 pinned in
+# tools/helm/go.mod, the library the helm CLI is), every manifest decoded
+# strictly into its k8s.io/api type, and nothing running as root.
+helm-check:
+	cd tools/helm && $(GO) test -count=1 . && $(GO) run . ../../deploy/helm/paysaga
+
 generate: $(SQLC)
 	cd db && $(SQLC) generate
 
@@ -60,7 +66,7 @@ lint:
 	$(GO) vet ./...
 
 # Throwaway PostgreSQL + Temporal dev server, then every test (e2e included) with -race.
-test: tools postgres check-generated lint compose-check build
+test: tools postgres check-generated lint compose-check helm-check build
 	$(PAYSAGA) services -- scripts/gotest.sh
 
 # Only what running needs: the Temporal CLI (dev server + UI) and paysaga; sqlc
@@ -73,8 +79,11 @@ dev: postgres
 	@$(MAKE) --no-print-directory build
 	$(PAYSAGA) dev
 
+# Both topologies in one run, each beside the bare workflow on its own server
+# (BENCH_TOPOLOGY=dev or prod for one).
+BENCH_TOPOLOGY ?= both
 bench: tools postgres build
-	$(PAYSAGA) bench $(BENCH_FLAGS)
+	$(PAYSAGA) bench -topology $(BENCH_TOPOLOGY) $(BENCH_FLAGS)
 
 # Mixed load (card + split checkouts, top-ups, refunds): table, .paysaga/bench/bench-mixed.{json,html}.
 bench-mixed: tools postgres build

@@ -6,9 +6,12 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -104,13 +107,20 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 		return nil, err
 	}
 	dc := codec.DataConverter(a.Codec)
+	conn, creds, err := temporalConnection(cfg)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Temporal, err = client.DialContext(ctx, client.Options{
-		HostPort:         cfg.TemporalAddress,
-		Namespace:        cfg.TemporalNamespace,
-		Logger:           log.NewStructuredLogger(slogFor(logger)),
-		DataConverter:    dc,
-		FailureConverter: codec.FailureConverter(dc),
-		MetricsHandler:   a.Metrics.Temporal(),
+		ConnectionOptions: conn,
+		Credentials:       creds,
+		HostPort:          cfg.TemporalAddress,
+		Namespace:         cfg.TemporalNamespace,
+		Logger:            log.NewStructuredLogger(slogFor(logger)),
+		DataConverter:     dc,
+		FailureConverter:  codec.FailureConverter(dc),
+		MetricsHandler:    a.Metrics.Temporal(),
 	})
 	if err != nil {
 		a.Close()
@@ -203,4 +213,39 @@ func (a *App) Close() {
 	if a.Pool != nil {
 		a.Pool.Close()
 	}
+}
+
+// temporalConnection is how the client reaches a Temporal that is not on
+// loopback: mTLS with a client certificate (self-hosted or Temporal Cloud), or
+// Temporal Cloud's API key over TLS. Neither set: plain gRPC, as in make dev.
+func temporalConnection(cfg config.Config) (client.ConnectionOptions, client.Credentials, error) {
+	var conn client.ConnectionOptions
+	var creds client.Credentials
+	if cfg.TemporalTLSCert == "" && cfg.TemporalAPIKey == "" && cfg.TemporalTLSCA == "" {
+		return conn, nil, nil
+	}
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.TemporalTLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TemporalTLSCert, cfg.TemporalTLSKey)
+		if err != nil {
+			return conn, nil, fmt.Errorf("TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY: %w", err)
+		}
+		tlsCfg.Certificates = []tls.Certificate{cert}
+	}
+	if cfg.TemporalTLSCA != "" {
+		pem, err := os.ReadFile(cfg.TemporalTLSCA)
+		if err != nil {
+			return conn, nil, fmt.Errorf("TEMPORAL_TLS_CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return conn, nil, fmt.Errorf("TEMPORAL_TLS_CA %s: no certificate in it", cfg.TemporalTLSCA)
+		}
+		tlsCfg.RootCAs = pool
+	}
+	conn.TLS = tlsCfg
+	if cfg.TemporalAPIKey != "" {
+		creds = client.NewAPIKeyStaticCredentials(cfg.TemporalAPIKey)
+	}
+	return conn, creds, nil
 }

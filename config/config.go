@@ -13,24 +13,28 @@ import (
 
 // Config is every setting paysaga reads. Each field names its variable.
 type Config struct {
-	DatabaseURL       string        // DATABASE_URL
-	TemporalAddress   string        // TEMPORAL_ADDRESS
-	TemporalNamespace string        // TEMPORAL_NAMESPACE
-	TaskQueue         string        // PAYSAGA_TASK_QUEUE
-	HTTPAddr          string        // PAYSAGA_HTTP_ADDR
-	SimAddr           string        // PAYSAGA_SIM_ADDR: where `paysaga sim` listens
-	SimURL            string        // PAYSAGA_SIM_URL: where the adapters reach the sandbox
-	SimWebhookURL     string        // PAYSAGA_SIM_WEBHOOK_URL: where `paysaga sim` POSTs PG webhooks ({url}/{pg}); empty: none
-	PGPrimary         string        // PAYSAGA_PG_PRIMARY: name of the primary PG
-	PGSecondary       string        // PAYSAGA_PG_SECONDARY: failover PG; empty disables failover
-	ProviderTimeout   time.Duration // PAYSAGA_PROVIDER_TIMEOUT: one provider HTTP call
-	CheckoutBudget    time.Duration // PAYSAGA_CHECKOUT_BUDGET: how long POST /v1/checkouts waits for the result
-	FeeBPS            int64         // PAYSAGA_FEE_BPS: platform fee in basis points (300 = 3%)
-	MaxAmount         int64         // PAYSAGA_MAX_AMOUNT: largest accepted amount, minor units
-	Currencies        []string      // PAYSAGA_CURRENCIES: accepted ISO 4217 codes, comma separated
-	BodyLimitBytes    int64         // PAYSAGA_BODY_LIMIT_BYTES
-	LogLevel          string        // PAYSAGA_LOG_LEVEL
-	EmbedWorker       bool          // PAYSAGA_EMBED_WORKER: run a worker inside the API process (eager start)
+	DatabaseURL       string // DATABASE_URL
+	TemporalAddress   string // TEMPORAL_ADDRESS
+	TemporalNamespace string // TEMPORAL_NAMESPACE
+	// Temporal Cloud or a cluster with mTLS: client certificate and key files
+	// (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY), an optional CA file
+	// (TEMPORAL_TLS_CA), or an API key (TEMPORAL_API_KEY, which implies TLS).
+	TemporalTLSCert, TemporalTLSKey, TemporalTLSCA, TemporalAPIKey string
+	TaskQueue                                                      string        // PAYSAGA_TASK_QUEUE
+	HTTPAddr                                                       string        // PAYSAGA_HTTP_ADDR
+	SimAddr                                                        string        // PAYSAGA_SIM_ADDR: where `paysaga sim` listens
+	SimURL                                                         string        // PAYSAGA_SIM_URL: where the adapters reach the sandbox
+	SimWebhookURL                                                  string        // PAYSAGA_SIM_WEBHOOK_URL: where `paysaga sim` POSTs PG webhooks ({url}/{pg}); empty: none
+	PGPrimary                                                      string        // PAYSAGA_PG_PRIMARY: name of the primary PG
+	PGSecondary                                                    string        // PAYSAGA_PG_SECONDARY: failover PG; empty disables failover
+	ProviderTimeout                                                time.Duration // PAYSAGA_PROVIDER_TIMEOUT: one provider HTTP call
+	CheckoutBudget                                                 time.Duration // PAYSAGA_CHECKOUT_BUDGET: how long POST /v1/checkouts waits for the result
+	FeeBPS                                                         int64         // PAYSAGA_FEE_BPS: platform fee in basis points (300 = 3%)
+	MaxAmount                                                      int64         // PAYSAGA_MAX_AMOUNT: largest accepted amount, minor units
+	Currencies                                                     []string      // PAYSAGA_CURRENCIES: accepted ISO 4217 codes, comma separated
+	BodyLimitBytes                                                 int64         // PAYSAGA_BODY_LIMIT_BYTES
+	LogLevel                                                       string        // PAYSAGA_LOG_LEVEL
+	EmbedWorker                                                    bool          // PAYSAGA_EMBED_WORKER: run a worker inside the API process (eager start)
 	// DrainDelay (PAYSAGA_DRAIN_DELAY): after SIGTERM the API answers /readyz 503
 	// for this long before it stops accepting connections, so a load balancer
 	// takes it out of rotation first (Kubernetes: a few seconds; make dev: 0).
@@ -163,6 +167,10 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	str("DATABASE_URL", &c.DatabaseURL)
 	str("TEMPORAL_ADDRESS", &c.TemporalAddress)
 	str("TEMPORAL_NAMESPACE", &c.TemporalNamespace)
+	str("TEMPORAL_TLS_CERT", &c.TemporalTLSCert)
+	str("TEMPORAL_TLS_KEY", &c.TemporalTLSKey)
+	str("TEMPORAL_TLS_CA", &c.TemporalTLSCA)
+	str("TEMPORAL_API_KEY", &c.TemporalAPIKey)
 	str("PAYSAGA_TASK_QUEUE", &c.TaskQueue)
 	str("PAYSAGA_HTTP_ADDR", &c.HTTPAddr)
 	str("PAYSAGA_SIM_ADDR", &c.SimAddr)
@@ -248,6 +256,9 @@ func (c Config) Validate() error {
 	}
 	if c.CheckoutBudget <= 0 {
 		errs = append(errs, errors.New("PAYSAGA_CHECKOUT_BUDGET must be > 0"))
+	}
+	if (c.TemporalTLSCert == "") != (c.TemporalTLSKey == "") {
+		errs = append(errs, errors.New("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together"))
 	}
 	if c.DrainDelay < 0 || c.DrainDelay > time.Minute {
 		errs = append(errs, errors.New("PAYSAGA_DRAIN_DELAY must be within 0..1m"))

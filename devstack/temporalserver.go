@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -113,7 +114,7 @@ func newTemporalServer(o TemporalServerOptions) (*TemporalServer, error) {
 		fmt.Sprintf("TEMPORAL_FRONTEND_PORT=%d", o.Port))
 	for _, name := range []string{"FRONTEND_MEMBERSHIP", "FRONTEND_HTTP", "MATCHING", "MATCHING_MEMBERSHIP",
 		"HISTORY", "HISTORY_MEMBERSHIP", "WORKER", "WORKER_MEMBERSHIP"} {
-		p, err := FreePort()
+		p, err := lowFreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -231,4 +232,18 @@ func splitHostPort(addr string) (host, port string, err error) {
 		return "", "", fmt.Errorf("postgres address %q: %w", addr, err)
 	}
 	return host, port, nil
+}
+
+// lowFreePort is a free port below 32768: the server stores membership ports
+// in a smallint column, and the kernel's ephemeral ports lie above it.
+func lowFreePort() (int, error) {
+	for range 200 {
+		port := 20000 + rand.IntN(12000)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			_ = l.Close()
+			return port, nil
+		}
+	}
+	return 0, errors.New("no free port in 20000..32000")
 }
