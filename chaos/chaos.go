@@ -79,7 +79,7 @@ func (o Options) size() size {
 // kills of one API or one worker at a time, with provider faults between.
 func (o Options) prodSize() size {
 	if o.Short {
-		return size{checkouts: 200, splits: 30, topups: 30, refunds: 20, cardCustomers: 20, walletCustomers: 4,
+		return size{checkouts: 200, splits: 20, topups: 16, refunds: 12, cardCustomers: 20, walletCustomers: 4,
 			concurrency: 12, perSecond: 10, killEvery: [2]time.Duration{3 * time.Second, 5 * time.Second},
 			faultEvery: [2]time.Duration{3 * time.Second, 6 * time.Second}}
 	}
