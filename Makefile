@@ -4,18 +4,34 @@ BIN      := $(CURDIR)/.bin
 TEMPORAL := $(BIN)/temporal
 SQLC     := $(BIN)/sqlc
 OAPI_CODEGEN := $(BIN)/oapi-codegen
+# Temporal server itself on PostgreSQL (the production shape): its binary, its
+# SQL schema tool and the schema files of the same pinned module.
+TEMPORAL_SERVER := $(BIN)/temporal-server
 PAYSAGA  := $(BIN)/paysaga
 export PAYSAGA_TEMPORAL_CLI := $(TEMPORAL)
+export PAYSAGA_TEMPORAL_SERVER_DIR := $(BIN)
 
-.PHONY: all tools postgres compose-check build generate check-generated openapi-lint lint test dev bench bench-mixed bench-payouts fuzz chaos clean
+.PHONY: all tools temporal-server helm-check postgres compose-check build generate check-generated openapi-lint lint test dev bench bench-mixed bench-payouts fuzz chaos chaos-prod clean
 
 all: build
 
 # Pinned tools, built from the Go module proxy (tools/*/go.mod pin the versions).
-tools: $(TEMPORAL) $(SQLC) $(OAPI_CODEGEN)
+tools: $(TEMPORAL) $(SQLC) $(OAPI_CODEGEN) $(TEMPORAL_SERVER)
+temporal-server: $(TEMPORAL_SERVER)
 
 $(TEMPORAL): tools/temporal/go.mod tools/temporal/go.sum
 	cd tools/temporal && GOBIN=$(BIN) $(GO) install github.com/temporalio/cli/cmd/temporal
+
+# Heavy on 2 cores (several minutes cold, see docs/scaling.md); once built, the
+# Go build cache makes a rebuild seconds. The schema files are copied out of the
+# module cache so that nothing depends on where GOMODCACHE is.
+$(TEMPORAL_SERVER): tools/temporal-server/go.mod tools/temporal-server/go.sum
+	@echo "building the Temporal server v$$(cd tools/temporal-server && $(GO) list -m -f '{{.Version}}' go.temporal.io/server) and its SQL tool (once)"
+	cd tools/temporal-server && $(GO) build -o $(BIN)/temporal-sql-tool go.temporal.io/server/cmd/tools/sql
+	rm -rf $(BIN)/temporal-schema
+	cp -r "$$(cd tools/temporal-server && $(GO) list -m -f '{{.Dir}}' go.temporal.io/server)/schema/postgresql/v12" $(BIN)/temporal-schema
+	chmod -R u+w $(BIN)/temporal-schema
+	cd tools/temporal-server && $(GO) build -o $@ go.temporal.io/server/cmd/server
 
 $(SQLC): tools/sqlc/go.mod tools/sqlc/go.sum
 	cd tools/sqlc && GOBIN=$(BIN) $(GO) install github.com/sqlc-dev/sqlc/cmd/sqlc
@@ -34,6 +50,12 @@ compose-check:
 
 build:
 	$(GO) build -o $(PAYSAGA) ./cmd/paysaga
+
+# The Helm chart: helm's lint and template (helm.sh/helm/v3 pinned in
+# tools/helm/go.mod, the library the helm CLI is), every manifest decoded
+# strictly into its k8s.io/api type, and nothing running as root.
+helm-check:
+	cd tools/helm && $(GO) test -count=1 . && $(GO) run . ../../deploy/helm/paysaga
 
 generate: $(SQLC) $(OAPI_CODEGEN)
 	cd db && $(SQLC) generate
@@ -64,14 +86,24 @@ lint:
 	$(GO) vet ./...
 
 # Throwaway PostgreSQL + Temporal dev server, then every test (e2e included) with -race.
-test: tools postgres check-generated openapi-lint lint compose-check build
+test: tools postgres check-generated openapi-lint lint compose-check helm-check build
 	$(PAYSAGA) services -- scripts/gotest.sh
 
-dev: tools postgres build
+# Only what running needs: the Temporal CLI (dev server + UI) and paysaga; sqlc
+# is a generator and the Temporal server is for the prod topology, so neither
+# is built here. Cold, the CLI is the long part (README: "First make dev").
+dev: postgres
+	@test -x $(TEMPORAL) || echo "make dev: building the Temporal CLI into .bin/ (once; a few minutes on a cold Go cache)"
+	@$(MAKE) --no-print-directory $(TEMPORAL)
+	@echo "make dev: building paysaga"
+	@$(MAKE) --no-print-directory build
 	$(PAYSAGA) dev
 
+# Both topologies in one run, each beside the bare workflow on its own server
+# (BENCH_TOPOLOGY=dev or prod for one).
+BENCH_TOPOLOGY ?= both
 bench: tools postgres build
-	$(PAYSAGA) bench $(BENCH_FLAGS)
+	$(PAYSAGA) bench -topology $(BENCH_TOPOLOGY) $(BENCH_FLAGS)
 
 # Mixed load (card + split checkouts, top-ups, refunds): table, .paysaga/bench/bench-mixed.{json,html}.
 bench-mixed: tools postgres build
@@ -85,6 +117,11 @@ bench-payouts: tools postgres build
 CHAOS_FLAGS ?=
 chaos: tools postgres build
 	$(PAYSAGA) chaos -report .paysaga/chaos-report.json $(CHAOS_FLAGS)
+
+# The production shape under a longer load: Temporal on PostgreSQL, two APIs and
+# two workers, one API or one worker SIGKILLed at a time (make test runs it short).
+chaos-prod: tools postgres build
+	$(PAYSAGA) chaos -topology prod -report .paysaga/chaos-prod-report.json $(CHAOS_FLAGS)
 
 # Each fuzz target for FUZZTIME (their seed corpora also run as tests in make test).
 FUZZTIME ?= 20s

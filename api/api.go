@@ -24,6 +24,9 @@ import (
 
 // Deps is what the API needs from main.
 type Deps struct {
+	// Draining reports that the process is shutting down: /readyz answers 503
+	// while in-flight requests finish. nil: never.
+	Draining func() bool
 	Config   config.Config
 	Pool     *pgxpool.Pool
 	Queries  *db.Queries
@@ -59,6 +62,7 @@ type server struct {
 	dataConverter converter.DataConverter
 	bank          bank.Client
 	pii           *pii.Keys
+	draining      func() bool
 }
 
 // New builds the Echo instance with every route, the middleware and the error handler.
@@ -67,7 +71,7 @@ func New(d Deps) *echo.Echo {
 }
 
 func newServer(d Deps) *server {
-	s := &server{cfg: d.Config, pool: d.Pool, q: d.Queries, temporal: d.Temporal, log: d.Log, metrics: d.Metrics, dataConverter: d.DataConverter, bank: d.Bank, pii: d.PII}
+	s := &server{cfg: d.Config, pool: d.Pool, q: d.Queries, temporal: d.Temporal, log: d.Log, metrics: d.Metrics, dataConverter: d.DataConverter, bank: d.Bank, pii: d.PII, draining: d.Draining}
 	if s.dataConverter == nil {
 		s.dataConverter = converter.GetDefaultDataConverter()
 	}

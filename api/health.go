@@ -13,7 +13,7 @@ import (
 )
 
 type healthResponse struct {
-	Status string            `json:"status"`           // ok | unavailable
+	Status string            `json:"status"`           // ok | unavailable | draining
 	Checks map[string]string `json:"checks,omitempty"` // dependency -> ok | unavailable
 }
 
@@ -22,8 +22,13 @@ func (s *server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, healthResponse{Status: "ok"})
 }
 
-// readyz says PostgreSQL and Temporal both answer: 200, else 503.
+// readyz says PostgreSQL and Temporal both answer: 200, else 503. A process
+// shutting down answers 503 "draining" first, so it leaves the rotation before
+// it stops serving.
 func (s *server) readyz(c echo.Context) error {
+	if s.draining != nil && s.draining() {
+		return c.JSON(http.StatusServiceUnavailable, healthResponse{Status: "draining"})
+	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	log := zerolog.Ctx(ctx)

@@ -6,9 +6,13 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -48,6 +52,7 @@ type App struct {
 	PII      *pii.Keys // seals account numbers, hashes CI/DI
 
 	stopRelay func() // stops the outbox relay and waits for it; nil without a worker
+	draining  atomic.Bool
 }
 
 // newCodec builds the payload encryption every history payload goes through.
@@ -102,13 +107,20 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 		return nil, err
 	}
 	dc := codec.DataConverter(a.Codec)
+	conn, creds, err := temporalConnection(cfg)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Temporal, err = client.DialContext(ctx, client.Options{
-		HostPort:         cfg.TemporalAddress,
-		Namespace:        cfg.TemporalNamespace,
-		Logger:           log.NewStructuredLogger(slogFor(logger)),
-		DataConverter:    dc,
-		FailureConverter: codec.FailureConverter(dc),
-		MetricsHandler:   a.Metrics.Temporal(),
+		ConnectionOptions: conn,
+		Credentials:       creds,
+		HostPort:          cfg.TemporalAddress,
+		Namespace:         cfg.TemporalNamespace,
+		Logger:            log.NewStructuredLogger(slogFor(logger)),
+		DataConverter:     dc,
+		FailureConverter:  codec.FailureConverter(dc),
+		MetricsHandler:    a.Metrics.Temporal(),
 	})
 	if err != nil {
 		a.Close()
@@ -119,7 +131,11 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 		return nil, err
 	}
 	if parts.Worker {
-		a.Worker = worker.New(a.Temporal, cfg.TaskQueue, worker.NewActivities(cfg, a.Pool))
+		// A stop (SIGTERM on a deploy) stops polling at once and lets in-flight
+		// activities finish within the bound; past it they are cancelled and
+		// Temporal retries them on another worker (same idempotency keys).
+		a.Worker = worker.NewWithOptions(a.Temporal, cfg.TaskQueue, worker.NewActivities(cfg, a.Pool),
+			sdkworker.Options{WorkerStopTimeout: cfg.WorkerStopTimeout})
 		if err := a.Worker.Start(); err != nil {
 			a.Close()
 			return nil, fmt.Errorf("start worker: %w", err)
@@ -132,12 +148,16 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 	}
 	if parts.API {
 		bankc := bank.NewHTTPClient(cfg.SimURL+"/bank", &http.Client{Timeout: cfg.ProviderTimeout})
-		a.HTTP = api.New(api.Deps{Config: cfg, Pool: a.Pool, Queries: db.New(a.Pool), Temporal: a.Temporal, Log: logger, Metrics: a.Metrics, DataConverter: dc, Bank: bankc, PII: a.PII})
+		a.HTTP = api.New(api.Deps{Draining: a.draining.Load, Config: cfg, Pool: a.Pool, Queries: db.New(a.Pool), Temporal: a.Temporal, Log: logger, Metrics: a.Metrics, DataConverter: dc, Bank: bankc, PII: a.PII})
 	}
 	return a, nil
 }
 
-// Serve runs the HTTP API on cfg.HTTPAddr until ctx ends, then drains it.
+// Serve runs the HTTP API on cfg.HTTPAddr until ctx ends, then drains it:
+// /readyz answers 503 for cfg.DrainDelay while everything else is still served
+// (the load balancer stops sending new requests), then the listener closes and
+// in-flight requests get the checkout budget to answer (a checkout past it
+// answers 202 on its own), plus a margin.
 func (a *App) Serve(ctx context.Context) error {
 	srv := &http.Server{
 		Addr:              a.Config.HTTPAddr,
@@ -154,6 +174,9 @@ func (a *App) Serve(ctx context.Context) error {
 		return fmt.Errorf("http on %s: %w", a.Config.HTTPAddr, err)
 	case <-ctx.Done():
 	}
+	a.draining.Store(true)
+	a.Log.Info().Dur("drain_delay", a.Config.DrainDelay).Msg("api draining: not ready")
+	time.Sleep(a.Config.DrainDelay)
 	shutdown, cancel := context.WithTimeout(context.Background(), a.Config.CheckoutBudget+2*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -190,4 +213,39 @@ func (a *App) Close() {
 	if a.Pool != nil {
 		a.Pool.Close()
 	}
+}
+
+// temporalConnection is how the client reaches a Temporal that is not on
+// loopback: mTLS with a client certificate (self-hosted or Temporal Cloud), or
+// Temporal Cloud's API key over TLS. Neither set: plain gRPC, as in make dev.
+func temporalConnection(cfg config.Config) (client.ConnectionOptions, client.Credentials, error) {
+	var conn client.ConnectionOptions
+	var creds client.Credentials
+	if cfg.TemporalTLSCert == "" && cfg.TemporalAPIKey == "" && cfg.TemporalTLSCA == "" {
+		return conn, nil, nil
+	}
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.TemporalTLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TemporalTLSCert, cfg.TemporalTLSKey)
+		if err != nil {
+			return conn, nil, fmt.Errorf("TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY: %w", err)
+		}
+		tlsCfg.Certificates = []tls.Certificate{cert}
+	}
+	if cfg.TemporalTLSCA != "" {
+		pem, err := os.ReadFile(cfg.TemporalTLSCA)
+		if err != nil {
+			return conn, nil, fmt.Errorf("TEMPORAL_TLS_CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return conn, nil, fmt.Errorf("TEMPORAL_TLS_CA %s: no certificate in it", cfg.TemporalTLSCA)
+		}
+		tlsCfg.RootCAs = pool
+	}
+	conn.TLS = tlsCfg
+	if cfg.TemporalAPIKey != "" {
+		creds = client.NewAPIKeyStaticCredentials(cfg.TemporalAPIKey)
+	}
+	return conn, creds, nil
 }

@@ -38,9 +38,17 @@ type Options struct {
 	Short       bool   // the make test size: a few dozen operations, under two minutes
 	Bin         string // the paysaga binary
 	TemporalCLI string // the pinned temporal CLI
-	Dir         string // state and logs of every process
-	Out         io.Writer
+	// Topology "prod": the Temporal server on PostgreSQL (TemporalServerDir:
+	// what `make tools` builds), two APIs and two workers, and the kills hit one
+	// API or one worker at a time. "" or "dev": the dev server, one of each.
+	Topology          string
+	TemporalServerDir string
+	Env               []string // extra settings for every paysaga process
+	Dir               string   // state and logs of every process
+	Out               io.Writer
 }
+
+func (o Options) prod() bool { return o.Topology == "prod" }
 
 // size is how much load and chaos a run makes.
 type size struct {
@@ -53,6 +61,9 @@ type size struct {
 }
 
 func (o Options) size() size {
+	if o.prod() {
+		return o.prodSize()
+	}
 	if o.Short {
 		return size{checkouts: 40, splits: 12, topups: 16, refunds: 8, cardCustomers: 10, walletCustomers: 4,
 			concurrency: 6, perSecond: 3, killEvery: [2]time.Duration{2 * time.Second, 4 * time.Second},
@@ -63,13 +74,30 @@ func (o Options) size() size {
 		faultEvery: [2]time.Duration{3 * time.Second, 6 * time.Second}}
 }
 
+// prodSize: the prod lane of make test runs a few hundred checkouts in well
+// under a minute of load (make chaos-prod the longer version); its chaos is
+// kills of one API or one worker at a time, with provider faults between.
+func (o Options) prodSize() size {
+	if o.Short {
+		return size{checkouts: 200, splits: 20, topups: 16, refunds: 12, cardCustomers: 20, walletCustomers: 4,
+			concurrency: 12, perSecond: 10, killEvery: [2]time.Duration{3 * time.Second, 5 * time.Second},
+			faultEvery: [2]time.Duration{3 * time.Second, 6 * time.Second}}
+	}
+	return size{checkouts: 1500, splits: 200, topups: 150, refunds: 100, cardCustomers: 60, walletCustomers: 12,
+		concurrency: 24, perSecond: 20, killEvery: [2]time.Duration{3 * time.Second, 6 * time.Second},
+		faultEvery: [2]time.Duration{3 * time.Second, 6 * time.Second}}
+}
+
 // Report is what a run did and what verify found.
 type Report struct {
 	Seed       int64                     `json:"seed"`
 	Short      bool                      `json:"short"`
 	Duration   string                    `json:"duration"`
 	Events     []string                  `json:"events"` // the chaos schedule as executed
+	Topology   string                    `json:"topology"`
 	Kills      int                       `json:"worker_kills"`
+	APIKills   int                       `json:"api_kills"`
+	ByAPI      []int                     `json:"answers_by_api"` // final answers each API replica gave
 	Faults     int                       `json:"faults_injected"`
 	Fired      int                       `json:"faults_fired"`
 	Restarts   []string                  `json:"restarts"`
@@ -87,6 +115,9 @@ func (r Report) OK() bool { return r.Verify.OK() && len(r.GaveUp) == 0 }
 func (r Report) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "chaos seed %d (short=%v) in %s\n", r.Seed, r.Short, r.Duration)
+	if r.Topology != "" {
+		fmt.Fprintf(&b, "topology %s: api kills %d, final answers by api %v\n", r.Topology, r.APIKills, r.ByAPI)
+	}
 	fmt.Fprintf(&b, "worker kills %d, faults injected %d (fired %d), restarts %v\n", r.Kills, r.Faults, r.Fired, r.Restarts)
 	keys := make([]string, 0, len(r.Counts))
 	for k := range r.Counts {
@@ -126,7 +157,7 @@ func (r Report) JSON() []byte {
 // that found a breach returns a Report whose OK is false.
 func Run(ctx context.Context, o Options) (Report, error) {
 	began := time.Now()
-	rep := Report{Seed: o.Seed, Short: o.Short}
+	rep := Report{Seed: o.Seed, Short: o.Short, Topology: o.Topology}
 	sz := o.size()
 	logf := func(format string, args ...any) { fmt.Fprintf(o.Out, "chaos: "+format+"\n", args...) }
 	logf("seed %d (replay with -seed %d), logs in %s", o.Seed, o.Seed, o.Dir)
@@ -150,7 +181,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	sim := providersim.NewAdminClient(s.simURL, nil)
 	rng := rand.New(rand.NewPCG(uint64(o.Seed), 0x5eed))
-	c, err := newAPIClient(s.apiURL, appKey, financeKey, &http.Client{Timeout: 30 * time.Second}, 3*time.Minute)
+	c, err := newAPIClient(s.apiURLs, appKey, financeKey, &http.Client{Timeout: 30 * time.Second}, 3*time.Minute)
 	if err != nil {
 		return rep, err
 	}
@@ -218,6 +249,13 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	rep.Counts = l.counts
 	rep.GaveUp = append(rep.GaveUp, l.errs...)
+	// A replica that died on its own or never came back is a failure too.
+	for _, e := range s.exited() {
+		rep.GaveUp = append(rep.GaveUp, "process: "+e)
+	}
+	for i := range l.c.answers {
+		rep.ByAPI = append(rep.ByAPI, int(l.c.answers[i].Load()))
+	}
 	rep.Latency = map[string]map[string]int{}
 	for kind, d := range l.latencies {
 		rep.Latency[kind] = map[string]int{"n": len(d), "p50": int(percentile(d, 0.5).Milliseconds()),
@@ -246,11 +284,11 @@ func payoutRun(ctx context.Context, l *load, s *stack, rep *Report, logf func(st
 		return nil, fmt.Errorf("trigger: %v %d %s", err, res.status, res.raw)
 	}
 	time.Sleep(300 * time.Millisecond)
-	s.killWorker()
+	victim := s.killWorker()
 	rep.Kills++
 	rep.Events = append(rep.Events, "payout: kill worker")
 	time.Sleep(time.Second)
-	if err := s.startWorker(); err != nil {
+	if err := s.startWorker(victim); err != nil {
 		return nil, err
 	}
 	deadline := time.Now().Add(3 * time.Minute)

@@ -8,8 +8,10 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paysaga/paysaga/client"
@@ -18,9 +20,14 @@ import (
 
 // client talks to the API the way the shopping app would: every money-moving
 // request under an Idempotency-Key, retried with the same key while the answer
-// is a 409 (still in flight), a 5xx or no answer at all.
+// is a 409 (still in flight), a 5xx or no answer at all. With several API
+// replicas it goes round them as a load balancer would, and a retry goes to the
+// next one: the same key must find the same payment through any replica.
 type apiClient struct {
-	api     *client.Client // the generated client
+	api     *client.Client // the generated client; each try goes to one of bases
+	bases   []string
+	next    atomic.Uint64
+	answers []atomic.Int64 // final answers per replica
 	appKey  string
 	finance string
 	// retryFor bounds how long one request keeps being retried.
@@ -36,12 +43,46 @@ type reply struct {
 // errGaveUp: a request was still unanswered after retryFor.
 var errGaveUp = errors.New("no final answer")
 
-func newAPIClient(base, appKey, finance string, hc *http.Client, retryFor time.Duration) (*apiClient, error) {
-	api, err := client.NewClient(base, client.WithHTTPClient(hc))
+func newAPIClient(bases []string, appKey, finance string, hc *http.Client, retryFor time.Duration) (*apiClient, error) {
+	if len(bases) == 0 {
+		return nil, errors.New("api client: no API address")
+	}
+	routed := *hc
+	next := hc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	routed.Transport = replicaTransport{bases: bases, next: next}
+	api, err := client.NewClient(bases[0], client.WithHTTPClient(&routed))
 	if err != nil {
 		return nil, fmt.Errorf("api client: %w", err)
 	}
-	return &apiClient{api: api, appKey: appKey, finance: finance, retryFor: retryFor}, nil
+	return &apiClient{api: api, bases: bases, answers: make([]atomic.Int64, len(bases)),
+		appKey: appKey, finance: finance, retryFor: retryFor}, nil
+}
+
+// replicaKey carries, in a request's context, which API replica it goes to.
+type replicaKey struct{}
+
+// replicaTransport sends each request to the replica its context names, as a
+// load balancer in front of the API replicas would.
+type replicaTransport struct {
+	bases []string
+	next  http.RoundTripper
+}
+
+func (t replicaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	i, ok := r.Context().Value(replicaKey{}).(int)
+	if !ok || i == 0 {
+		return t.next.RoundTrip(r)
+	}
+	u, err := url.Parse(t.bases[i])
+	if err != nil {
+		return nil, err
+	}
+	r = r.Clone(r.Context())
+	r.URL.Scheme, r.URL.Host, r.Host = u.Scheme, u.Host, u.Host
+	return t.next.RoundTrip(r)
 }
 
 // call is one request through the generated client; do repeats it (same body,
@@ -51,14 +92,17 @@ type call func(ctx context.Context) (*http.Response, error)
 func (c *apiClient) do(ctx context.Context, what string, send call) (reply, int, error) {
 	deadline := time.Now().Add(c.retryFor)
 	tries := 0
+	first := int(c.next.Add(1))
 	var last string
 	for time.Now().Before(deadline) {
+		replica := (first + tries) % len(c.bases)
 		tries++
-		res, err := send(ctx)
+		res, err := send(context.WithValue(ctx, replicaKey{}, replica))
 		if err == nil {
 			raw, rerr := io.ReadAll(res.Body)
 			res.Body.Close()
 			if rerr == nil && res.StatusCode != http.StatusConflict && res.StatusCode < 500 {
+				c.answers[replica].Add(1)
 				r := reply{status: res.StatusCode, raw: raw}
 				_ = json.Unmarshal(raw, &r.body)
 				return r, tries, nil
@@ -161,14 +205,9 @@ func (l *load) newCustomer(ctx context.Context, seed int64, i int, wallet bool) 
 	if err != nil {
 		return cu, err
 	}
-	res, _, err = l.c.do(ctx, "card", func(ctx context.Context) (*http.Response, error) {
-		return l.c.api.CreatePaymentMethod(ctx, cu.id, nil,
-			client.CreatePaymentMethodJSONRequestBody{Type: client.CreatePaymentMethodRequestTypeCard, PgAuthKey: &authKey}, client.Bearer(l.c.appKey))
-	})
-	if err != nil || res.status != 201 {
-		return cu, fmt.Errorf("card: %v %d %s", err, res.status, res.raw)
+	if cu.card, err = l.addMethod(ctx, cu.id, client.CreatePaymentMethodJSONRequestBody{Type: client.CreatePaymentMethodRequestTypeCard, PgAuthKey: &authKey}); err != nil {
+		return cu, fmt.Errorf("card: %w", err)
 	}
-	cu.card = res.body["id"].(string)
 	if !wallet {
 		return cu, nil
 	}
@@ -176,14 +215,11 @@ func (l *load) newCustomer(ctx context.Context, seed int64, i int, wallet bool) 
 	if err := l.sim.SetBankAccount(ctx, providersim.BankAccount{BankCode: "088", AccountNumber: account, HolderName: "홍길동", Balance: 1_000_000_000}); err != nil {
 		return cu, err
 	}
-	res, _, err = l.c.do(ctx, "bank account", func(ctx context.Context) (*http.Response, error) {
-		return l.c.api.CreatePaymentMethod(ctx, cu.id, nil, client.CreatePaymentMethodJSONRequestBody{Type: client.CreatePaymentMethodRequestTypeBankAccount,
-			BankAccount: &client.PaymentMethodBankAccount{BankCode: "088", AccountNumber: account, HolderName: "홍길동"}}, client.Bearer(l.c.appKey))
-	})
-	if err != nil || res.status != 201 {
-		return cu, fmt.Errorf("bank account: %v %d %s", err, res.status, res.raw)
+	cu.bank, err = l.addMethod(ctx, cu.id, client.CreatePaymentMethodJSONRequestBody{Type: client.CreatePaymentMethodRequestTypeBankAccount,
+		BankAccount: &client.PaymentMethodBankAccount{BankCode: "088", AccountNumber: account, HolderName: "홍길동"}})
+	if err != nil {
+		return cu, fmt.Errorf("bank account: %w", err)
 	}
-	cu.bank = res.body["id"].(string)
 	res, _, err = l.c.do(ctx, "identity", func(ctx context.Context) (*http.Response, error) {
 		return l.c.api.CreateIdentityVerification(ctx, client.CreateIdentityVerificationJSONRequestBody{
 			CustomerId: cu.id, Name: "홍길동", Phone: "01012345678", BirthDate: "19900101"}, client.Bearer(l.c.appKey))
@@ -203,6 +239,38 @@ func (l *load) newCustomer(ctx context.Context, seed int64, i int, wallet bool) 
 		return cu, fmt.Errorf("confirm: %v %d %s", err, res.status, res.raw)
 	}
 	return cu, nil
+}
+
+// addMethod registers a payment method and returns its id once it is active:
+// on a loaded machine the registration can outlast its budget (202
+// processing), and the app would then wait for it as this does.
+func (l *load) addMethod(ctx context.Context, customerID string, body client.CreatePaymentMethodJSONRequestBody) (string, error) {
+	res, _, err := l.c.do(ctx, "payment method", func(ctx context.Context) (*http.Response, error) {
+		return l.c.api.CreatePaymentMethod(ctx, customerID, nil, body, client.Bearer(l.c.appKey))
+	})
+	if err != nil || (res.status != 201 && res.status != 202) {
+		return "", fmt.Errorf("%v %d %s", err, res.status, res.raw)
+	}
+	id, _ := res.body["id"].(string)
+	for deadline := time.Now().Add(time.Minute); res.body["status"] != "active"; {
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("method %s still %v after a minute", id, res.body["status"])
+		}
+		time.Sleep(250 * time.Millisecond)
+		list, _, err := l.c.do(ctx, "payment methods", func(ctx context.Context) (*http.Response, error) {
+			return l.c.api.ListPaymentMethods(ctx, customerID, client.Bearer(l.c.appKey))
+		})
+		if err != nil {
+			return "", err
+		}
+		data, _ := list.body["data"].([]any)
+		for _, m := range data {
+			if m, ok := m.(map[string]any); ok && m["id"] == id {
+				res.body = m
+			}
+		}
+	}
+	return id, nil
 }
 
 // Job kinds.

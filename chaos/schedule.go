@@ -112,18 +112,31 @@ func (sc *schedule) run(ctx context.Context, s *stack, sim *providersim.AdminCli
 	}
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { // the worker, SIGKILLed every few seconds
+	go func() { // the worker, SIGKILLed every few seconds; in prod, in turn with an API
 		defer wg.Done()
-		for st := sc.nextKill(); wait(st.Gap); st = sc.nextKill() {
+		for n, st := 0, sc.nextKill(); wait(st.Gap); n, st = n+1, sc.nextKill() {
 			down := st.Down
-			s.killWorker()
-			sc.mu.Lock()
-			rep.Kills++
-			sc.mu.Unlock()
-			time.Sleep(down)
-			event := fmt.Sprintf("kill worker (down %s)", down.Round(time.Millisecond))
-			if err := s.startWorker(); err != nil {
-				event += ": " + err.Error()
+			var event string
+			if s.opts.prod() && n%2 == 1 {
+				i := s.killAPI()
+				sc.mu.Lock()
+				rep.APIKills++
+				sc.mu.Unlock()
+				time.Sleep(down)
+				event = fmt.Sprintf("kill %s (down %s)", s.replica("api", i), down.Round(time.Millisecond))
+				if err := s.startAPI(ctx, i); err != nil {
+					event += ": " + err.Error()
+				}
+			} else {
+				i := s.killWorker()
+				sc.mu.Lock()
+				rep.Kills++
+				sc.mu.Unlock()
+				time.Sleep(down)
+				event = fmt.Sprintf("kill %s (down %s)", s.replica("worker", i), down.Round(time.Millisecond))
+				if err := s.startWorker(i); err != nil {
+					event += ": " + err.Error()
+				}
 			}
 			note(event)
 		}
@@ -133,8 +146,11 @@ func (sc *schedule) run(ctx context.Context, s *stack, sim *providersim.AdminCli
 		for n, st := 0, sc.nextFault(); wait(st.Gap); n, st = n+1, sc.nextFault() {
 			down, fault := st.Down, st.Fault
 			var event string
-			switch n {
-			case restartPostgresAt:
+			switch {
+			case s.opts.prod() && (n == restartPostgresAt || n == restartTemporalAt):
+				// The prod lane's chaos is replicas killed; the restarts are the dev lane's.
+				event = "no restart in prod (replica kills instead)"
+			case n == restartPostgresAt:
 				event = fmt.Sprintf("restart postgres (down %s)", down.Round(time.Millisecond))
 				if err := s.restartPostgres(ctx, down); err != nil {
 					event += ": " + err.Error()
@@ -142,7 +158,7 @@ func (sc *schedule) run(ctx context.Context, s *stack, sim *providersim.AdminCli
 				sc.mu.Lock()
 				rep.Restarts = append(rep.Restarts, "postgres")
 				sc.mu.Unlock()
-			case restartTemporalAt:
+			case n == restartTemporalAt:
 				event = fmt.Sprintf("restart temporal (down %s)", down.Round(time.Millisecond))
 				if err := s.restartTemporal(ctx, down); err != nil {
 					event += ": " + err.Error()

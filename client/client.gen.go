@@ -57,6 +57,7 @@ func (e HealthChecks) Valid() bool {
 
 // Defines values for HealthStatus.
 const (
+	HealthStatusDraining    HealthStatus = "draining"
 	HealthStatusOk          HealthStatus = "ok"
 	HealthStatusUnavailable HealthStatus = "unavailable"
 )
@@ -64,6 +65,8 @@ const (
 // Valid indicates whether the value is a known member of the HealthStatus enum.
 func (e HealthStatus) Valid() bool {
 	switch e {
+	case HealthStatusDraining:
+		return true
 	case HealthStatusOk:
 		return true
 	case HealthStatusUnavailable:
@@ -1222,6 +1225,8 @@ type ClientInterface interface {
 
 	// GetReadiness PostgreSQL and Temporal both answer (no key)
 	//
+	// After SIGTERM the process answers 503 with status draining for PAYSAGA_DRAIN_DELAY while it still serves every other route.
+	//
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -1723,6 +1728,8 @@ func (c *Client) GetOpenAPI(ctx context.Context, reqEditors ...RequestEditorFn) 
 }
 
 // GetReadiness PostgreSQL and Temporal both answer (no key)
+//
+// After SIGTERM the process answers 503 with status draining for PAYSAGA_DRAIN_DELAY while it still serves every other route.
 //
 // Corresponds with GET /readyz (the `GetReadiness` operationId).
 func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4535,6 +4542,8 @@ type ClientWithResponsesInterface interface {
 	GetOpenAPIWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenAPIResponse, error)
 
 	// GetReadinessWithResponse PostgreSQL and Temporal both answer (no key)
+	//
+	// After SIGTERM the process answers 503 with status draining for PAYSAGA_DRAIN_DELAY while it still serves every other route.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9291,6 +9300,8 @@ func (c *ClientWithResponses) GetOpenAPIWithResponse(ctx context.Context, reqEdi
 }
 
 // GetReadinessWithResponse PostgreSQL and Temporal both answer (no key)
+//
+// After SIGTERM the process answers 503 with status draining for PAYSAGA_DRAIN_DELAY while it still serves every other route.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -13,18 +13,22 @@ import (
 
 // Config is every setting paysaga reads. Each field names its variable.
 type Config struct {
-	DatabaseURL       string        // DATABASE_URL
-	TemporalAddress   string        // TEMPORAL_ADDRESS
-	TemporalNamespace string        // TEMPORAL_NAMESPACE
-	TaskQueue         string        // PAYSAGA_TASK_QUEUE
-	HTTPAddr          string        // PAYSAGA_HTTP_ADDR
-	SimAddr           string        // PAYSAGA_SIM_ADDR: where `paysaga sim` listens
-	SimURL            string        // PAYSAGA_SIM_URL: where the adapters reach the sandbox
-	SimWebhookURL     string        // PAYSAGA_SIM_WEBHOOK_URL: where `paysaga sim` POSTs PG webhooks ({url}/{pg}); empty: none
-	PGPrimary         string        // PAYSAGA_PG_PRIMARY: name of the primary PG
-	PGSecondary       string        // PAYSAGA_PG_SECONDARY: failover PG; empty disables failover
-	ProviderTimeout   time.Duration // PAYSAGA_PROVIDER_TIMEOUT: one provider HTTP call
-	CheckoutBudget    time.Duration // PAYSAGA_CHECKOUT_BUDGET: how long POST /v1/checkouts waits for the result
+	DatabaseURL       string // DATABASE_URL
+	TemporalAddress   string // TEMPORAL_ADDRESS
+	TemporalNamespace string // TEMPORAL_NAMESPACE
+	// Temporal Cloud or a cluster with mTLS: client certificate and key files
+	// (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY), an optional CA file
+	// (TEMPORAL_TLS_CA), or an API key (TEMPORAL_API_KEY, which implies TLS).
+	TemporalTLSCert, TemporalTLSKey, TemporalTLSCA, TemporalAPIKey string
+	TaskQueue                                                      string        // PAYSAGA_TASK_QUEUE
+	HTTPAddr                                                       string        // PAYSAGA_HTTP_ADDR
+	SimAddr                                                        string        // PAYSAGA_SIM_ADDR: where `paysaga sim` listens
+	SimURL                                                         string        // PAYSAGA_SIM_URL: where the adapters reach the sandbox
+	SimWebhookURL                                                  string        // PAYSAGA_SIM_WEBHOOK_URL: where `paysaga sim` POSTs PG webhooks ({url}/{pg}); empty: none
+	PGPrimary                                                      string        // PAYSAGA_PG_PRIMARY: name of the primary PG
+	PGSecondary                                                    string        // PAYSAGA_PG_SECONDARY: failover PG; empty disables failover
+	ProviderTimeout                                                time.Duration // PAYSAGA_PROVIDER_TIMEOUT: one provider HTTP call
+	CheckoutBudget                                                 time.Duration // PAYSAGA_CHECKOUT_BUDGET: how long POST /v1/checkouts waits for the result
 	// IdempotencyLease is how long an Idempotency-Key claim outlives its holder's
 	// last renewal (PAYSAGA_IDEMPOTENCY_LEASE); a live holder renews it every third of it.
 	IdempotencyLease time.Duration
@@ -34,11 +38,19 @@ type Config struct {
 	BodyLimitBytes   int64    // PAYSAGA_BODY_LIMIT_BYTES
 	LogLevel         string   // PAYSAGA_LOG_LEVEL
 	EmbedWorker      bool     // PAYSAGA_EMBED_WORKER: run a worker inside the API process (eager start)
-	MetricsAddr      string   // PAYSAGA_METRICS_ADDR: where `paysaga worker` serves /metrics and /healthz; empty: none
-	RateLimit        int64    // PAYSAGA_RATE_LIMIT: requests per second per API key (burst twice that); 0 = unlimited
-	CodecKeys        string   // PAYSAGA_CODEC_KEYS: "id:base64,..." payload encryption keys, active first
-	CodecAddr        string   // PAYSAGA_CODEC_ADDR: where the codec server listens; empty disables it
-	CodecOrigins     []string // PAYSAGA_CODEC_CORS_ORIGINS: Temporal UI origins allowed to call it
+	// DrainDelay (PAYSAGA_DRAIN_DELAY): after SIGTERM the API answers /readyz 503
+	// for this long before it stops accepting connections, so a load balancer
+	// takes it out of rotation first (Kubernetes: a few seconds; make dev: 0).
+	DrainDelay time.Duration
+	// WorkerStopTimeout (PAYSAGA_WORKER_STOP_TIMEOUT): after SIGTERM a worker
+	// stops polling at once and gives in-flight activities this long to finish;
+	// past it their contexts are cancelled and Temporal retries them elsewhere.
+	WorkerStopTimeout time.Duration
+	MetricsAddr       string   // PAYSAGA_METRICS_ADDR: where `paysaga worker` serves /metrics and /healthz; empty: none
+	RateLimit         int64    // PAYSAGA_RATE_LIMIT: requests per second per API key (burst twice that); 0 = unlimited
+	CodecKeys         string   // PAYSAGA_CODEC_KEYS: "id:base64,..." payload encryption keys, active first
+	CodecAddr         string   // PAYSAGA_CODEC_ADDR: where the codec server listens; empty disables it
+	CodecOrigins      []string // PAYSAGA_CODEC_CORS_ORIGINS: Temporal UI origins allowed to call it
 
 	WalletCap           int64         // PAYSAGA_WALLET_CAP: largest wallet balance, minor units
 	WalletDailyTopUp    int64         // PAYSAGA_WALLET_DAILY_TOPUP: top-ups per customer per day (Asia/Seoul), minor units
@@ -93,6 +105,7 @@ func Default() Config {
 		BodyLimitBytes:    64 << 10,
 		LogLevel:          "info",
 		EmbedWorker:       true,
+		WorkerStopTimeout: 10 * time.Second,
 		RateLimit:         100,
 		CodecAddr:         "127.0.0.1:8081",
 		CodecOrigins:      []string{"http://localhost:8233"},
@@ -158,6 +171,10 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	str("DATABASE_URL", &c.DatabaseURL)
 	str("TEMPORAL_ADDRESS", &c.TemporalAddress)
 	str("TEMPORAL_NAMESPACE", &c.TemporalNamespace)
+	str("TEMPORAL_TLS_CERT", &c.TemporalTLSCert)
+	str("TEMPORAL_TLS_KEY", &c.TemporalTLSKey)
+	str("TEMPORAL_TLS_CA", &c.TemporalTLSCA)
+	str("TEMPORAL_API_KEY", &c.TemporalAPIKey)
 	str("PAYSAGA_TASK_QUEUE", &c.TaskQueue)
 	str("PAYSAGA_HTTP_ADDR", &c.HTTPAddr)
 	str("PAYSAGA_SIM_ADDR", &c.SimAddr)
@@ -172,6 +189,8 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	dur("PAYSAGA_PROVIDER_TIMEOUT", &c.ProviderTimeout)
 	dur("PAYSAGA_CHECKOUT_BUDGET", &c.CheckoutBudget)
 	dur("PAYSAGA_IDEMPOTENCY_LEASE", &c.IdempotencyLease)
+	dur("PAYSAGA_DRAIN_DELAY", &c.DrainDelay)
+	dur("PAYSAGA_WORKER_STOP_TIMEOUT", &c.WorkerStopTimeout)
 	num("PAYSAGA_FEE_BPS", &c.FeeBPS)
 	num("PAYSAGA_MAX_AMOUNT", &c.MaxAmount)
 	num("PAYSAGA_BODY_LIMIT_BYTES", &c.BodyLimitBytes)
@@ -245,6 +264,15 @@ func (c Config) Validate() error {
 	}
 	if c.IdempotencyLease < 300*time.Millisecond {
 		errs = append(errs, errors.New("PAYSAGA_IDEMPOTENCY_LEASE must be >= 300ms"))
+	}
+	if (c.TemporalTLSCert == "") != (c.TemporalTLSKey == "") {
+		errs = append(errs, errors.New("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together"))
+	}
+	if c.DrainDelay < 0 || c.DrainDelay > time.Minute {
+		errs = append(errs, errors.New("PAYSAGA_DRAIN_DELAY must be within 0..1m"))
+	}
+	if c.WorkerStopTimeout <= 0 || c.WorkerStopTimeout > 10*time.Minute {
+		errs = append(errs, errors.New("PAYSAGA_WORKER_STOP_TIMEOUT must be within (0, 10m]"))
 	}
 	if c.FeeBPS < 0 || c.FeeBPS > 10_000 {
 		errs = append(errs, fmt.Errorf("PAYSAGA_FEE_BPS=%d: must be within 0..10000", c.FeeBPS))

@@ -142,3 +142,19 @@ func (p *Process) Stop(grace time.Duration) { p.p.stop(grace) }
 
 // Exited reports an error if the process has already ended.
 func (p *Process) Exited() error { return p.p.exited() }
+
+// Terminate sends SIGTERM to the process (what Kubernetes sends on a deploy)
+// and waits up to grace for it to exit. It returns how long the exit took and
+// the process's own exit error; past grace it kills the group and says so.
+func (p *Process) Terminate(grace time.Duration) (time.Duration, error) {
+	began := time.Now()
+	_ = syscall.Kill(p.p.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-p.p.done:
+		return time.Since(began), p.p.err
+	case <-time.After(grace):
+		_ = syscall.Kill(-p.p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.p.done
+		return time.Since(began), fmt.Errorf("%s still running %s after SIGTERM: killed", p.p.name, grace)
+	}
+}

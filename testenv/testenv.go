@@ -25,6 +25,9 @@ const (
 	DatabaseURLEnv     = "PAYSAGA_TEST_DATABASE_URL"
 	TemporalAddressEnv = "PAYSAGA_TEST_TEMPORAL_ADDRESS"
 	TemporalCLIEnv     = "PAYSAGA_TEMPORAL_CLI"
+	// TemporalServerDirEnv is the directory holding the Temporal server on
+	// PostgreSQL (temporal-server, temporal-sql-tool, temporal-schema/).
+	TemporalServerDirEnv = "PAYSAGA_TEMPORAL_SERVER_DIR"
 )
 
 func require(t testing.TB, name string) string {
@@ -72,6 +75,12 @@ func Pool(t testing.TB) *pgxpool.Pool {
 func TemporalAddress(t testing.TB) string {
 	t.Helper()
 	return require(t, TemporalAddressEnv)
+}
+
+// TemporalServerDir is where `make tools` put the Temporal server on PostgreSQL.
+func TemporalServerDir(t testing.TB) string {
+	t.Helper()
+	return require(t, TemporalServerDirEnv)
 }
 
 // TemporalCLI is the path of the pinned temporal CLI.

@@ -136,7 +136,13 @@ func EnsureReconSchedule(ctx context.Context, c client.Client, cfg config.Config
 
 // New returns a worker on the task queue with everything registered.
 func New(c client.Client, taskQueue string, acts Activities) sdkworker.Worker {
-	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+	return NewWithOptions(c, taskQueue, acts, sdkworker.Options{})
+}
+
+// NewWithOptions is New with the SDK's worker options (the stop timeout of a
+// graceful shutdown, slots).
+func NewWithOptions(c client.Client, taskQueue string, acts Activities, o sdkworker.Options) sdkworker.Worker {
+	w := sdkworker.New(c, taskQueue, o)
 	Register(w, acts)
 	return w
 }

@@ -34,17 +34,37 @@ func runBench(ctx context.Context, args []string) error {
 	producers := fs.Int("payouts", 0, "instead, run one payout over this many producers (ledger seeded directly)")
 	mixed := fs.Bool("mixed", false, "instead, a mixed load of -total requests at -c: card and split checkouts, top-ups, refunds")
 	reportDir := fs.String("report", filepath.Join(stateDir(), "bench"), "with -mixed: where bench-mixed.json and bench-mixed.html go")
+	topology := fs.String("topology", topologyDev, "dev: the Temporal dev server; prod: the Temporal server on PostgreSQL; both: dev then prod in one run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	svc, err := startServices(ctx, filepath.Join(stateDir(), "bench"))
+	run := func(t string) error {
+		return benchOn(ctx, t, *seq, *total, *workers, *producers, *mixed, *reportDir)
+	}
+	if *topology != "both" {
+		return run(*topology)
+	}
+	for _, t := range []string{topologyDev, topologyProd} {
+		fmt.Printf("\n== topology %s ==\n", t)
+		if err := run(t); err != nil {
+			return fmt.Errorf("topology %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// benchOn is one bench on fresh services of the topology: checkouts and the
+// bare workflow share its Temporal server, so their ratio is the app's cost.
+func benchOn(ctx context.Context, topology string, seqN, totalN, workersN, producersN int, mixedOn bool, reportDirS string) error {
+	seq, total, workers, producers, mixed, reportDir := &seqN, &totalN, &workersN, &producersN, &mixedOn, &reportDirS
+	svc, err := startServicesOn(ctx, filepath.Join(stateDir(), "bench"), topology)
 	if err != nil {
 		return err
 	}
 	defer svc.stop()
 
 	cfg := config.Default()
-	cfg.DatabaseURL, cfg.TemporalAddress = svc.pg.URL, svc.temporal.Address
+	cfg.DatabaseURL, cfg.TemporalAddress = svc.pg.URL, svc.address
 	cfg.CodecKeys, cfg.CodecAddr = codec.NewKey("bench"), "" // payloads encrypted, as in production
 	cfg.RateLimit = 0                                        // one key drives the whole load
 	cfg.WalletCap, cfg.WalletDailyTopUp = 1<<40, 1<<40       // the mixed load tops up without end

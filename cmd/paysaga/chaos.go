@@ -19,6 +19,7 @@ func runChaos(ctx context.Context, args []string) error {
 	short := fs.Bool("short", false, "the short run make test does")
 	dir := fs.String("dir", "", "state and logs (default .paysaga/chaos-<seed>)")
 	report := fs.String("report", "", "also write the report as JSON to this file")
+	topology := fs.String("topology", topologyDev, "dev: one API and one worker on the Temporal dev server; prod: two of each on the Temporal server on PostgreSQL")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -30,7 +31,8 @@ func runChaos(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := chaos.Run(ctx, chaos.Options{Seed: *seed, Short: *short, Bin: bin, TemporalCLI: temporalCLI(), Dir: *dir, Out: os.Stderr})
+	rep, err := chaos.Run(ctx, chaos.Options{Seed: *seed, Short: *short, Bin: bin, TemporalCLI: temporalCLI(),
+		Topology: *topology, TemporalServerDir: temporalServerDir(), Dir: *dir, Out: os.Stderr})
 	if err != nil {
 		return fmt.Errorf("seed %d: %w", *seed, err)
 	}

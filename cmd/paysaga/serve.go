@@ -40,10 +40,16 @@ func runAPI(ctx context.Context, _ []string) error {
 	}
 	defer a.Close()
 	log.Info().Str("addr", cfg.HTTPAddr).Bool("worker", cfg.EmbedWorker).Str("codec_addr", cfg.CodecAddr).Msg("api serving")
+	// Both servers end with ctx (SIGTERM) or when one fails; wait for both, so
+	// the API's drain is not cut short by the codec server returning first.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	errc := make(chan error, 2)
 	go func() { errc <- a.Serve(ctx) }()
 	go func() { errc <- a.ServeCodec(ctx) }()
-	return <-errc
+	first := <-errc
+	cancel()
+	return errors.Join(first, <-errc)
 }
 
 func runWorker(ctx context.Context, _ []string) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,18 +11,39 @@ import (
 
 	"github.com/paysaga/paysaga/devstack"
 	"github.com/paysaga/paysaga/testenv"
+	"github.com/paysaga/paysaga/workflows"
 )
 
-// services are a throwaway PostgreSQL and Temporal dev server.
+// Topologies of the throwaway services.
+const (
+	// topologyDev: the Temporal dev server (SQLite, one process), as `make dev`.
+	topologyDev = "dev"
+	// topologyProd: the Temporal server itself on PostgreSQL, its schemas set up
+	// by its own SQL tool, as a production cluster runs it.
+	topologyProd = "prod"
+)
+
+// services are a throwaway PostgreSQL and Temporal (the dev server, or with
+// -topology prod the server on PostgreSQL).
 type services struct {
 	dir      string
 	pg       *devstack.Postgres
-	temporal *devstack.Temporal
+	temporal *devstack.Temporal       // topology dev
+	server   *devstack.TemporalServer // topology prod
+	address  string                   // Temporal's frontend, whichever runs
 }
 
-// startServices starts both on free ports, with state in a temporary directory
-// and their logs under logDir.
+// startServices starts the dev topology on free ports, with state in a
+// temporary directory and their logs under logDir.
 func startServices(ctx context.Context, logDir string) (*services, error) {
+	return startServicesOn(ctx, logDir, topologyDev)
+}
+
+// startServicesOn starts PostgreSQL and the topology's Temporal.
+func startServicesOn(ctx context.Context, logDir, topology string) (*services, error) {
+	if topology != topologyDev && topology != topologyProd {
+		return nil, fmt.Errorf("topology %q: want %s or %s", topology, topologyDev, topologyProd)
+	}
 	s := &services{}
 	var err error
 	if s.dir, err = os.MkdirTemp("", "paysaga-services-"); err != nil {
@@ -56,17 +78,33 @@ func startServices(ctx context.Context, logDir string) (*services, error) {
 		s.stop()
 		return nil, err
 	}
+	if topology == topologyProd {
+		s.server, err = devstack.StartTemporalServer(ctx, devstack.TemporalServerOptions{
+			BinDir: temporalServerDir(), PGAddr: fmt.Sprintf("127.0.0.1:%d", pgPort), PGUser: "paysaga",
+			Port: tPort, Dir: filepath.Join(s.dir, "temporal"), SearchAttributes: workflows.SearchAttributeTypes(), Log: tLog,
+		})
+		if err != nil {
+			s.stop()
+			return nil, fmt.Errorf("temporal server (log %s): %w", tLog.Name(), err)
+		}
+		s.address = s.server.Address
+		return s, nil
+	}
 	s.temporal, err = devstack.StartTemporal(ctx, devstack.TemporalOptions{Bin: temporalCLI(), Port: tPort, Log: tLog})
 	if err != nil {
 		s.stop()
 		return nil, fmt.Errorf("temporal (log %s): %w", tLog.Name(), err)
 	}
+	s.address = s.temporal.Address
 	return s, nil
 }
 
 func (s *services) stop() {
 	if s.temporal != nil {
 		s.temporal.Stop()
+	}
+	if s.server != nil {
+		s.server.Stop()
 	}
 	if s.pg != nil {
 		s.pg.Stop()
@@ -77,24 +115,28 @@ func (s *services) stop() {
 // runServices starts the services, runs the command after "--" with their
 // addresses in its environment, stops them and exits with the command's status.
 func runServices(ctx context.Context, args []string) error {
-	if len(args) > 0 && args[0] == "--" {
-		args = args[1:]
+	fs := flag.NewFlagSet("services", flag.ContinueOnError)
+	topology := fs.String("topology", topologyDev, "dev: the Temporal dev server; prod: the Temporal server on PostgreSQL")
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
+	args = fs.Args()
 	if len(args) == 0 {
-		return errors.New("usage: paysaga services -- command [args...]")
+		return errors.New("usage: paysaga services [-topology dev|prod] -- command [args...]")
 	}
-	s, err := startServices(ctx, filepath.Join(stateDir(), "services"))
+	s, err := startServicesOn(ctx, filepath.Join(stateDir(), "services"), *topology)
 	if err != nil {
 		return err
 	}
 	defer s.stop()
-	fmt.Fprintf(os.Stderr, "services: postgres %s, temporal %s\n", s.pg.URL, s.temporal.Address)
+	fmt.Fprintf(os.Stderr, "services: postgres %s, temporal %s (%s)\n", s.pg.URL, s.address, *topology)
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = append(os.Environ(),
 		testenv.DatabaseURLEnv+"="+s.pg.URL,
-		testenv.TemporalAddressEnv+"="+s.temporal.Address,
+		testenv.TemporalAddressEnv+"="+s.address,
 		testenv.TemporalCLIEnv+"="+temporalCLI(),
+		testenv.TemporalServerDirEnv+"="+temporalServerDir(),
 	)
 	err = cmd.Run()
 	var exit *exec.ExitError
@@ -110,6 +152,16 @@ func temporalCLI() string {
 		return p
 	}
 	p, _ := filepath.Abs(filepath.Join(".bin", "temporal"))
+	return p
+}
+
+// temporalServerDir holds the Temporal server, its SQL tool and schema files,
+// which `make tools` builds.
+func temporalServerDir() string {
+	if p := os.Getenv(testenv.TemporalServerDirEnv); p != "" {
+		return p
+	}
+	p, _ := filepath.Abs(".bin")
 	return p
 }
 
