@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
 
@@ -151,11 +151,15 @@ func decodeStrict(doc string) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("unexpected kind %s %s", head.APIVersion, head.Kind)
 	}
+	// Case-sensitive, as the API server decodes: encoding/json would take
+	// readOnlyRootFileSystem for readOnlyRootFilesystem.
 	obj := newObj()
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(obj); err != nil {
+	strict, err := kjson.UnmarshalStrict(raw, obj, kjson.DisallowDuplicateFields, kjson.DisallowUnknownFields)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", head.Kind, err)
+	}
+	if len(strict) > 0 {
+		return nil, fmt.Errorf("%s: %w", head.Kind, errors.Join(strict...))
 	}
 	return obj, nil
 }
