@@ -33,11 +33,12 @@ import (
 // (2xx except 202, or 4xx) is saved and a non-final one (202, 5xx) releases the key.
 //
 // A claim is a lease, not a long lock: its holder (one request in one process,
-// named by a random token) renews it every third of cfg.IdempotencyLease while
-// the handler runs. When the process dies the renewals stop, and a retry takes
-// the key over as soon as the lease runs out, re-attaching through scopedID to
-// the workflow the dead request started (whose result it then answers), instead
-// of answering 409 until a lock sized for the longest request expires.
+// named by a random token) keeps it while the handler runs, the process's
+// leaseKeeper renewing it every third of cfg.IdempotencyLease. When the process
+// dies the renewals stop, and a retry takes the key over as soon as the lease
+// runs out, re-attaching through scopedID to the workflow the dead request
+// started (whose result it then answers), instead of answering 409 until a lock
+// sized for the longest request expires.
 //
 // Ids the handler creates for the request (payment, refund, method) are derived
 // from the key scope and the request hash (scopedID): a retry after a released
