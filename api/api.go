@@ -63,6 +63,7 @@ type server struct {
 	bank          bank.Client
 	pii           *pii.Keys
 	draining      func() bool
+	leases        *leaseKeeper // renews this process's Idempotency-Key claims
 }
 
 // New builds the Echo instance with every route, the middleware and the error handler.
@@ -72,6 +73,7 @@ func New(d Deps) *echo.Echo {
 
 func newServer(d Deps) *server {
 	s := &server{cfg: d.Config, pool: d.Pool, q: d.Queries, temporal: d.Temporal, log: d.Log, metrics: d.Metrics, dataConverter: d.DataConverter, bank: d.Bank, pii: d.PII, draining: d.Draining}
+	s.leases = newLeaseKeeper(s.q, d.Config.IdempotencyLease, d.Log)
 	if s.dataConverter == nil {
 		s.dataConverter = converter.GetDefaultDataConverter()
 	}

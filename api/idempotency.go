@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -32,11 +33,12 @@ import (
 // (2xx except 202, or 4xx) is saved and a non-final one (202, 5xx) releases the key.
 //
 // A claim is a lease, not a long lock: its holder (one request in one process,
-// named by a random token) renews it every third of cfg.IdempotencyLease while
-// the handler runs. When the process dies the renewals stop, and a retry takes
-// the key over as soon as the lease runs out, re-attaching through scopedID to
-// the workflow the dead request started (whose result it then answers), instead
-// of answering 409 until a lock sized for the longest request expires.
+// named by a random token) keeps it while the handler runs, the process's
+// leaseKeeper renewing it every third of cfg.IdempotencyLease. When the process
+// dies the renewals stop, and a retry takes the key over as soon as the lease
+// runs out, re-attaching through scopedID to the workflow the dead request
+// started (whose result it then answers), instead of answering 409 until a lock
+// sized for the longest request expires.
 //
 // Ids the handler creates for the request (payment, refund, method) are derived
 // from the key scope and the request hash (scopedID): a retry after a released
@@ -245,7 +247,7 @@ func (s *server) claimIdempotency(c echo.Context) error {
 		})
 		if err == nil {
 			sc.claimed = true
-			sc.stopRenew = s.renewLease(c, sc)
+			sc.stopRenew = s.renewLease(sc)
 			return nil
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
@@ -270,44 +272,74 @@ func (s *server) idempotencyLease() pgtype.Interval {
 	return pgtype.Interval{Microseconds: s.cfg.IdempotencyLease.Microseconds(), Valid: true}
 }
 
-// renewLease extends the claim every third of the lease until the returned
-// stop is called. A renewal that finds the claim gone (taken over after a stall
-// longer than the lease) stops: the taker runs the same request on the same
-// derived ids, so it joins the same workflow rather than starting another.
-func (s *server) renewLease(c echo.Context, sc *idemScope) (stop func()) {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(c.Request().Context()))
-	done := make(chan struct{})
-	log := zerolog.Ctx(c.Request().Context())
-	every := s.cfg.IdempotencyLease / 3
-	go func() {
-		defer close(done)
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			rctx, rcancel := context.WithTimeout(ctx, every)
-			n, err := s.q.RenewIdempotencyLease(rctx, db.RenewIdempotencyLeaseParams{
-				ApiKeyID: sc.apiKeyID, Key: sc.key, LockFor: s.idempotencyLease(), Holder: sc.holder,
-			})
-			rcancel()
-			switch {
-			case ctx.Err() != nil:
-				return
-			case err != nil:
-				log.Warn().Err(err).Msg("renew idempotency lease") // the next tick tries again
-			case n == 0:
-				log.Warn().Msg("idempotency claim taken over by a retry; it joins this request's workflow")
-				return
-			}
+// renewLease adds the claim to the process's lease keeper until the returned
+// stop is called.
+func (s *server) renewLease(sc *idemScope) (stop func()) {
+	s.leases.hold(sc.holder)
+	return func() { s.leases.drop(sc.holder) }
+}
+
+// leaseKeeper renews every claim this process holds, every third of the
+// lease, in one statement however many requests are in flight (a statement per
+// request competed for the pool with the requests themselves under load). Its
+// loop runs only while it holds claims. A claim that stalls past its lease (a
+// PostgreSQL pause) can be taken over by a retry; the taker runs the same
+// request on the same derived ids, so it joins the same workflow rather than
+// starting another.
+type leaseKeeper struct {
+	q     *db.Queries
+	lease time.Duration
+	log   zerolog.Logger
+
+	mu      sync.Mutex
+	holders map[string]bool
+	running bool
+}
+
+func newLeaseKeeper(q *db.Queries, lease time.Duration, log zerolog.Logger) *leaseKeeper {
+	return &leaseKeeper{q: q, lease: lease, log: log, holders: map[string]bool{}}
+}
+
+func (k *leaseKeeper) hold(holder string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.holders[holder] = true
+	if !k.running {
+		k.running = true
+		go k.loop()
+	}
+}
+
+func (k *leaseKeeper) drop(holder string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.holders, holder)
+}
+
+func (k *leaseKeeper) loop() {
+	every := k.lease / 3
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for range t.C {
+		k.mu.Lock()
+		if len(k.holders) == 0 {
+			k.running = false
+			k.mu.Unlock()
+			return
 		}
-	}()
-	return func() {
+		holders := make([]string, 0, len(k.holders))
+		for h := range k.holders {
+			holders = append(holders, h)
+		}
+		k.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), every)
+		_, err := k.q.RenewIdempotencyLeases(ctx, db.RenewIdempotencyLeasesParams{
+			LockFor: pgtype.Interval{Microseconds: k.lease.Microseconds(), Valid: true}, Holders: holders,
+		})
 		cancel()
-		<-done
+		if err != nil {
+			k.log.Warn().Err(err).Int("claims", len(holders)).Msg("renew idempotency leases") // the next tick tries again
+		}
 	}
 }
 

@@ -114,28 +114,23 @@ func (q *Queries) ReleaseIdempotencyKey(ctx context.Context, arg ReleaseIdempote
 	return err
 }
 
-const renewIdempotencyLease = `-- name: RenewIdempotencyLease :execrows
+const renewIdempotencyLeases = `-- name: RenewIdempotencyLeases :execrows
 UPDATE idempotency_keys
-SET locked_until = now() + $3::interval
-WHERE api_key_id = $1 AND key = $2 AND holder = $4 AND status = 'in_progress'
+SET locked_until = now() + $1::interval
+WHERE holder = ANY ($2::text[]) AND status = 'in_progress'
 `
 
-type RenewIdempotencyLeaseParams struct {
-	ApiKeyID string
-	Key      string
-	LockFor  pgtype.Interval
-	Holder   string
+type RenewIdempotencyLeasesParams struct {
+	LockFor pgtype.Interval
+	Holders []string
 }
 
-// The holder, still alive, extends its lease. 0 rows: the claim was taken over
-// (the lease ran out first) or finished.
-func (q *Queries) RenewIdempotencyLease(ctx context.Context, arg RenewIdempotencyLeaseParams) (int64, error) {
-	result, err := q.db.Exec(ctx, renewIdempotencyLease,
-		arg.ApiKeyID,
-		arg.Key,
-		arg.LockFor,
-		arg.Holder,
-	)
+// One API process extends the leases of every claim it still holds, in one
+// statement per tick however many requests are in flight. Holders are random
+// per request, so they name the claims; one taken over (its lease ran out
+// first) has another holder and is left alone, as is a finished one.
+func (q *Queries) RenewIdempotencyLeases(ctx context.Context, arg RenewIdempotencyLeasesParams) (int64, error) {
+	result, err := q.db.Exec(ctx, renewIdempotencyLeases, arg.LockFor, arg.Holders)
 	if err != nil {
 		return 0, err
 	}

@@ -11,12 +11,14 @@ WHERE idempotency_keys.status = 'in_progress'
   AND idempotency_keys.request_hash = EXCLUDED.request_hash
 RETURNING status;
 
--- name: RenewIdempotencyLease :execrows
--- The holder, still alive, extends its lease. 0 rows: the claim was taken over
--- (the lease ran out first) or finished.
+-- name: RenewIdempotencyLeases :execrows
+-- One API process extends the leases of every claim it still holds, in one
+-- statement per tick however many requests are in flight. Holders are random
+-- per request, so they name the claims; one taken over (its lease ran out
+-- first) has another holder and is left alone, as is a finished one.
 UPDATE idempotency_keys
 SET locked_until = now() + sqlc.arg(lock_for)::interval
-WHERE api_key_id = $1 AND key = $2 AND holder = sqlc.arg(holder) AND status = 'in_progress';
+WHERE holder = ANY (sqlc.arg(holders)::text[]) AND status = 'in_progress';
 
 -- name: GetIdempotencyKey :one
 SELECT * FROM idempotency_keys WHERE api_key_id = $1 AND key = $2;
