@@ -128,7 +128,7 @@ func (l *load) fail(format string, args ...any) {
 func (l *load) setup(ctx context.Context, seed int64, cards, wallets int) error {
 	for i := range 4 {
 		id := fmt.Sprintf("chaos-p%d", i+1)
-		res, _, err := l.c.do(ctx, "POST", "/v1/producers", l.c.finance, "", map[string]any{"id": id, "name": id, "settlement_days": 0,
+		res, _, err := l.c.do(ctx, "POST", "/v1/producers", l.c.finance, "", map[string]any{"id": id, "name": id, "settlement_days": 0, "business_registration_number": "1234567891",
 			"bank_account": map[string]any{"bank_code": "004", "account_number": fmt.Sprintf("11000000%02d", i+1), "holder_name": "홍길동"}})
 		if err != nil || res.status != 201 {
 			return fmt.Errorf("producer %s: %v %d %s", id, err, res.status, res.raw)

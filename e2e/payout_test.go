@@ -33,7 +33,7 @@ func (f *payoutFixture) id(name string) string { return f.prefix + "-" + name }
 // the holder of any account it was not told about).
 func (f *payoutFixture) producer(name, account string) {
 	f.t.Helper()
-	res := f.call("POST", "/v1/producers", financeKey, map[string]any{"id": f.id(name), "name": name, "settlement_days": 0,
+	res := f.call("POST", "/v1/producers", financeKey, map[string]any{"id": f.id(name), "name": name, "settlement_days": 0, "business_registration_number": "1234567891",
 		"bank_account": map[string]any{"bank_code": "004", "account_number": account, "holder_name": "홍길동"}}, nil)
 	require.Equal(f.t, 201, res.Status, "%s", res.Body)
 	require.NotContains(f.t, string(res.Body), account, "the account number is never echoed")
