@@ -121,6 +121,17 @@ func (p *Payouts) ClaimPage(ctx context.Context, in ClaimPageInput) (ClaimPageRe
 		ids := make([]string, 0, len(rows))
 		for _, r := range rows {
 			res.LastID = r.ID
+			if r.Payable < 0 {
+				// Refunds after confirmation exceed new sales: nothing is paid (never a
+				// debit), the balance carries over; recorded for the statements.
+				err := q.RecordCarryover(ctx, db.RecordCarryoverParams{
+					ID: PayoutID(r.ID, in.Period), ProducerID: r.ID, Period: in.Period, RunID: in.RunID,
+					Currency: in.Currency, Amount: r.Payable, BookedBy: bookedBy(in.Cutoff, r.SettlementDays),
+				})
+				if err != nil {
+					return fmt.Errorf("record carry-over of %s for %s: %w", r.ID, in.Period, err)
+				}
+			}
 			if r.Payable <= 0 {
 				continue // nothing owed yet, or a negative balance carried forward
 			}
@@ -140,7 +151,7 @@ func (p *Payouts) ClaimPage(ctx context.Context, in ClaimPageInput) (ClaimPageRe
 				// same cut-off the payable was counted at.
 				err := q.LinkSettlementEntries(ctx, db.LinkSettlementEntriesParams{
 					PayoutID: PayoutID(r.ID, in.Period), ProducerID: r.ID, Currency: in.Currency,
-					BookedBy: pgtype.Timestamptz{Time: in.Cutoff.AddDate(0, 0, -int(r.SettlementDays)), Valid: true},
+					BookedBy: bookedBy(in.Cutoff, r.SettlementDays),
 				})
 				if err != nil {
 					return fmt.Errorf("link settlement entries of %s: %w", r.ID, err)
@@ -175,6 +186,11 @@ func (p *Payouts) ClaimPage(ctx context.Context, in ClaimPageInput) (ClaimPageRe
 		return nil
 	})
 	return res, err
+}
+
+// bookedBy is the latest booking a run at cutoff counts for a producer paid D+days.
+func bookedBy(cutoff time.Time, days int32) pgtype.Timestamptz {
+	return pgtype.Timestamptz{Time: cutoff.AddDate(0, 0, -int(days)), Valid: true}
 }
 
 // holdReason says why a producer with money owed is not paid: finance put it

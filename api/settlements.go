@@ -3,13 +3,12 @@ package api
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/labstack/echo/v4"
 
@@ -59,24 +58,25 @@ type settlementList struct {
 	Settlements []settlementResponse `json:"settlements"`
 }
 
-// listSettlements lists the producer's settlements, newest first, with their figures.
+// listSettlements lists the producer's settlements, newest first, with their
+// figures: one per payout, and one (status carried_over, nothing paid) per
+// period that netted negative.
 func (s *server) listSettlements(c echo.Context) error {
 	p, err := s.requireProducer(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	rows, err := s.q.ListProducerSettlements(ctx, db.ListProducerSettlementsParams{ProducerID: p.ID, PageSize: 100})
+	hist, err := s.settlementHistory(c, p.ID)
 	if err != nil {
-		return internalError(fmt.Errorf("settlements of %s: %w", p.ID, err))
+		return err
 	}
-	out := settlementList{ProducerID: p.ID, Settlements: make([]settlementResponse, 0, len(rows))}
-	for i, r := range rows {
-		prev := time.Time{}
-		if i+1 < len(rows) {
-			prev = rows[i+1].CreatedAt.Time
+	out := settlementList{ProducerID: p.ID, Settlements: make([]settlementResponse, 0, len(hist))}
+	for i, h := range hist {
+		if h.payout == nil {
+			out.Settlements = append(out.Settlements, h.carry)
+			continue
 		}
-		st, err := s.settlement(c, db.GetProducerSettlementRow(r), prev, false)
+		st, err := s.settlement(c, *h.payout, previous(hist, i), false)
 		if err != nil {
 			return err
 		}
@@ -86,53 +86,82 @@ func (s *server) listSettlements(c echo.Context) error {
 }
 
 // getSettlement answers one settlement with its line items, as JSON or, with
-// ?format=csv, as a CSV of the lines followed by a total line.
+// ?format=csv, as a CSV of the lines followed by a carry-over and a total line.
 func (s *server) getSettlement(c echo.Context) error {
 	p, err := s.requireProducer(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
+	format := c.QueryParam("format")
+	if format != "" && format != "json" && format != "csv" {
+		var v validation
+		v.add(codeValidationFailed, "format", "must be json or csv")
+		return v.err()
+	}
 	id := c.Param("settlement_id")
-	row, err := s.q.GetProducerSettlement(ctx, db.GetProducerSettlementParams{ProducerID: p.ID, ID: id})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return problem(http.StatusNotFound, codeSettlementNotFound, fmt.Sprintf("producer %q has no settlement %q", p.ID, id))
-	}
-	if err != nil {
-		return internalError(fmt.Errorf("settlement %s: %w", id, err))
-	}
-	prev, err := s.previousSettlement(c, row)
+	hist, err := s.settlementHistory(c, p.ID)
 	if err != nil {
 		return err
 	}
-	st, err := s.settlement(c, row, prev, true)
-	if err != nil {
-		return err
-	}
-	switch c.QueryParam("format") {
-	case "", "json":
+	for i, h := range hist {
+		if h.id != id {
+			continue
+		}
+		st := h.carry
+		if h.payout != nil {
+			if st, err = s.settlement(c, *h.payout, previous(hist, i), true); err != nil {
+				return err
+			}
+		}
+		if format == "csv" {
+			return c.Blob(http.StatusOK, "text/csv; charset=utf-8", settlementCSV(st))
+		}
 		return c.JSON(http.StatusOK, st)
-	case "csv":
-		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", settlementCSV(st))
 	}
-	var v validation
-	v.add(codeValidationFailed, "format", "must be json or csv")
-	return v.err()
+	return problem(http.StatusNotFound, codeSettlementNotFound, fmt.Sprintf("producer %q has no settlement %q", p.ID, id))
 }
 
-// previousSettlement is when the producer's previous settlement was claimed:
-// entries booked before it were carried over into this one.
-func (s *server) previousSettlement(c echo.Context, row db.GetProducerSettlementRow) (time.Time, error) {
-	rows, err := s.q.ListProducerSettlements(c.Request().Context(), db.ListProducerSettlementsParams{ProducerID: row.ProducerID, PageSize: 1000})
+// settled is one settlement in a producer's history: a payout, or a period
+// carried over.
+type settled struct {
+	id     string
+	at     time.Time
+	payout *db.GetProducerSettlementRow
+	carry  settlementResponse
+}
+
+// settlementHistory is the producer's settlements, newest first.
+func (s *server) settlementHistory(c echo.Context, producerID string) ([]settled, error) {
+	ctx := c.Request().Context()
+	rows, err := s.q.ListProducerSettlements(ctx, db.ListProducerSettlementsParams{ProducerID: producerID, PageSize: 1000})
 	if err != nil {
-		return time.Time{}, internalError(fmt.Errorf("settlements of %s: %w", row.ProducerID, err))
+		return nil, internalError(fmt.Errorf("settlements of %s: %w", producerID, err))
 	}
-	for i, r := range rows {
-		if r.ID == row.ID && i+1 < len(rows) {
-			return rows[i+1].CreatedAt.Time, nil
-		}
+	carries, err := s.q.ListProducerCarryovers(ctx, db.ListProducerCarryoversParams{ProducerID: producerID, PageSize: 1000})
+	if err != nil {
+		return nil, internalError(fmt.Errorf("carry-overs of %s: %w", producerID, err))
 	}
-	return time.Time{}, nil
+	hist := make([]settled, 0, len(rows)+len(carries))
+	for _, r := range rows {
+		row := db.GetProducerSettlementRow(r)
+		hist = append(hist, settled{id: r.ID, at: r.CreatedAt.Time, payout: &row})
+	}
+	for _, co := range carries {
+		hist = append(hist, settled{id: co.ID, at: co.CreatedAt.Time, carry: settlementResponse{
+			ID: co.ID, ProducerID: co.ProducerID, Period: co.Period, Status: "carried_over", Currency: co.Currency,
+			Cutoff: co.Cutoff.Time.UTC(), CarriedOver: co.Amount}})
+	}
+	sort.SliceStable(hist, func(i, j int) bool { return hist[i].at.After(hist[j].at) })
+	return hist, nil
+}
+
+// previous is when the settlement before hist[i] was made: entries booked
+// before it belong to an earlier period.
+func previous(hist []settled, i int) time.Time {
+	if i+1 < len(hist) {
+		return hist[i+1].at
+	}
+	return time.Time{}
 }
 
 // settlement adds up the entries the payout paid. Entries booked before the

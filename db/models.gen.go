@@ -266,6 +266,16 @@ type Refund struct {
 	UpdatedAt      pgtype.Timestamptz
 }
 
+type SettlementCarryover struct {
+	ID         string
+	ProducerID string
+	Period     string
+	RunID      string
+	Currency   string
+	Amount     int64
+	CreatedAt  pgtype.Timestamptz
+}
+
 type SettlementDeadlineCheck struct {
 	ID            string
 	CheckedAt     pgtype.Timestamptz

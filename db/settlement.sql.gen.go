@@ -232,6 +232,56 @@ func (q *Queries) LinkSettlementEntries(ctx context.Context, arg LinkSettlementE
 	return err
 }
 
+const listProducerCarryovers = `-- name: ListProducerCarryovers :many
+SELECT c.id, c.producer_id, c.period, c.run_id, c.currency, c.amount, c.created_at, r.cutoff FROM settlement_carryovers c JOIN payout_runs r ON r.id = c.run_id
+WHERE c.producer_id = $1 ORDER BY c.created_at DESC LIMIT $2::int
+`
+
+type ListProducerCarryoversParams struct {
+	ProducerID string
+	PageSize   int32
+}
+
+type ListProducerCarryoversRow struct {
+	ID         string
+	ProducerID string
+	Period     string
+	RunID      string
+	Currency   string
+	Amount     int64
+	CreatedAt  pgtype.Timestamptz
+	Cutoff     pgtype.Timestamptz
+}
+
+func (q *Queries) ListProducerCarryovers(ctx context.Context, arg ListProducerCarryoversParams) ([]ListProducerCarryoversRow, error) {
+	rows, err := q.db.Query(ctx, listProducerCarryovers, arg.ProducerID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListProducerCarryoversRow{}
+	for rows.Next() {
+		var i ListProducerCarryoversRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.ProducerID,
+			&i.Period,
+			&i.RunID,
+			&i.Currency,
+			&i.Amount,
+			&i.CreatedAt,
+			&i.Cutoff,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listProducerSettlements = `-- name: ListProducerSettlements :many
 SELECT po.id, po.producer_id, po.period, po.run_id, po.currency, po.amount, po.status, po.reason, po.approved_by, po.bank_transaction_id, po.created_at, po.updated_at, po.bank_confirmed_at, r.cutoff FROM payouts po JOIN payout_runs r ON r.id = po.run_id
 WHERE po.producer_id = $1 ORDER BY r.cutoff DESC, po.id DESC LIMIT $2::int
@@ -359,6 +409,39 @@ func (q *Queries) PaymentAccountBalance(ctx context.Context, arg PaymentAccountB
 	var column_1 int64
 	err := row.Scan(&column_1)
 	return column_1, err
+}
+
+const recordCarryover = `-- name: RecordCarryover :exec
+INSERT INTO settlement_carryovers (id, producer_id, period, run_id, currency, amount)
+SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::bigint
+WHERE EXISTS (SELECT 1 FROM settlement_entries e WHERE e.producer_id = $2::text AND e.payout_id IS NULL
+              AND e.booked_at <= $7::timestamptz)
+ON CONFLICT (producer_id, period) DO NOTHING
+`
+
+type RecordCarryoverParams struct {
+	ID         string
+	ProducerID string
+	Period     string
+	RunID      string
+	Currency   string
+	Amount     int64
+	BookedBy   pgtype.Timestamptz
+}
+
+// Only for a producer with settlement entries not yet paid (something happened
+// in the period), and only once per period.
+func (q *Queries) RecordCarryover(ctx context.Context, arg RecordCarryoverParams) error {
+	_, err := q.db.Exec(ctx, recordCarryover,
+		arg.ID,
+		arg.ProducerID,
+		arg.Period,
+		arg.RunID,
+		arg.Currency,
+		arg.Amount,
+		arg.BookedBy,
+	)
+	return err
 }
 
 const recordDeadlineCheck = `-- name: RecordDeadlineCheck :exec

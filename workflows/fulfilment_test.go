@@ -107,9 +107,8 @@ func TestDeadlineCheckSetsSearchAttributes(t *testing.T) {
 		return in.Now.Equal(t0) && in.CheckID != ""
 	})).Return(activities.DeadlineReport{AtRisk: 2, Overdue: 1, OverdueAmount: 9_000}, nil).Once()
 	env.OnUpsertTypedSearchAttributes(mock.MatchedBy(func(sa temporal.SearchAttributes) bool {
-		risk, _ := sa.GetInt64(SettlementAtRiskKey)
-		over, _ := sa.GetInt64(SettlementOverdueKey)
-		return risk == 2 && over == 1
+		status, _ := sa.GetKeyword(SettlementDeadlineKey)
+		return status == "overdue"
 	})).Return(nil).Once()
 
 	env.ExecuteWorkflow(SettlementDeadlineCheck, DeadlineCheckInput{})

@@ -23,8 +23,8 @@ type DeadlineCheckResult struct {
 // SettlementDeadlineCheck counts the confirmed sales at risk (due within two
 // days and in no run) and overdue (due and unpaid), records them (the
 // paysaga_settlement_deadline metric), raises the settlement.deadline_at_risk
-// ops event when any are found, and sets SettlementAtRisk and
-// SettlementOverdue on itself so ops find such days in the Temporal UI.
+// ops event when any are found, and sets SettlementDeadline (ok, at_risk,
+// overdue) on itself so ops find such days in the Temporal UI.
 func SettlementDeadlineCheck(ctx workflow.Context, _ DeadlineCheckInput) (DeadlineCheckResult, error) {
 	var r activities.DeadlineReport
 	err := workflow.ExecuteLocalActivity(dbCtx(ctx), settlement.CheckDeadlines, activities.CheckDeadlinesInput{
@@ -33,9 +33,20 @@ func SettlementDeadlineCheck(ctx workflow.Context, _ DeadlineCheckInput) (Deadli
 	if err != nil {
 		return DeadlineCheckResult{}, err
 	}
-	err = workflow.UpsertTypedSearchAttributes(ctx, SettlementAtRiskKey.ValueSet(r.AtRisk), SettlementOverdueKey.ValueSet(r.Overdue))
+	err = workflow.UpsertTypedSearchAttributes(ctx, SettlementDeadlineKey.ValueSet(DeadlineStatus(r)))
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("settlement deadline search attributes not set", "error", err)
 	}
 	return DeadlineCheckResult{AtRisk: r.AtRisk, Overdue: r.Overdue, OverdueAmount: r.OverdueAmount}, nil
+}
+
+// DeadlineStatus is the worst of a check's findings.
+func DeadlineStatus(r activities.DeadlineReport) string {
+	switch {
+	case r.Overdue > 0:
+		return "overdue"
+	case r.AtRisk > 0:
+		return "at_risk"
+	}
+	return "ok"
 }

@@ -54,6 +54,20 @@ CREATE INDEX settlement_entries_unsettled_idx ON settlement_entries (producer_id
 CREATE INDEX settlement_entries_payout_idx ON settlement_entries (payout_id);
 CREATE INDEX settlement_entries_due_idx ON settlement_entries (due_at) WHERE payout_id IS NULL;
 
+-- A period in which a producer netted negative (refunds after confirmation
+-- exceeding its new sales): it is paid nothing and the balance carries over,
+-- never debited from its bank account. Recorded so the statements show it.
+CREATE TABLE settlement_carryovers (
+    id           text PRIMARY KEY,
+    producer_id  text NOT NULL REFERENCES producers (id),
+    period       text NOT NULL,
+    run_id       text NOT NULL REFERENCES payout_runs (id),
+    currency     text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+    amount       bigint NOT NULL CHECK (amount < 0),
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (producer_id, period)
+);
+
 -- One row per daily settlement deadline check (its workflow id): what it found.
 -- The latest is exported as the paysaga_settlement_deadline metric.
 CREATE TABLE settlement_deadline_checks (
@@ -75,6 +89,7 @@ ALTER TABLE producers
 -- +goose Down
 ALTER TABLE producers DROP COLUMN hold_reason, DROP COLUMN business_registration_number;
 DROP TABLE settlement_deadline_checks;
+DROP TABLE settlement_carryovers;
 DROP TABLE settlement_entries;
 ALTER TABLE payment_items
     DROP CONSTRAINT payment_items_confirmed_complete,

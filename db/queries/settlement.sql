@@ -84,3 +84,16 @@ UPDATE producers SET payout_hold = $2, hold_reason = $3, updated_at = now() WHER
 INSERT INTO settlement_deadline_checks (id, checked_at, at_risk, overdue, overdue_amount)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (id) DO NOTHING;
+
+-- name: RecordCarryover :exec
+-- Only for a producer with settlement entries not yet paid (something happened
+-- in the period), and only once per period.
+INSERT INTO settlement_carryovers (id, producer_id, period, run_id, currency, amount)
+SELECT sqlc.arg(id)::text, sqlc.arg(producer_id)::text, sqlc.arg(period)::text, sqlc.arg(run_id)::text, sqlc.arg(currency)::text, sqlc.arg(amount)::bigint
+WHERE EXISTS (SELECT 1 FROM settlement_entries e WHERE e.producer_id = sqlc.arg(producer_id)::text AND e.payout_id IS NULL
+              AND e.booked_at <= sqlc.arg(booked_by)::timestamptz)
+ON CONFLICT (producer_id, period) DO NOTHING;
+
+-- name: ListProducerCarryovers :many
+SELECT c.*, r.cutoff FROM settlement_carryovers c JOIN payout_runs r ON r.id = c.run_id
+WHERE c.producer_id = $1 ORDER BY c.created_at DESC LIMIT sqlc.arg(page_size)::int;
