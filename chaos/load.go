@@ -281,8 +281,15 @@ func (l *load) runJob(ctx context.Context, seed int64, j job) {
 		body := map[string]any{"order_id": key, "customer_id": cu.id, "currency": "KRW", "amount": total, "items": items, "payment": payment}
 		res, status, ok := l.send(ctx, j.kind, key, start, "/v1/checkouts", body)
 		if ok && status == "succeeded" {
+			id := res.body["id"].(string)
+			// The buyer confirms the purchase (구매확정), so the payout run has
+			// something payable and later refunds are settlement adjustments.
+			// Best effort: a confirmation lost to a fault leaves the sale pending.
+			for _, it := range items {
+				_, _, _ = l.c.do(ctx, "POST", "/v1/payments/"+id+"/items/"+it["producer_id"].(string)+"/confirm", l.c.appKey, "", nil)
+			}
 			l.mu.Lock()
-			l.paid = append(l.paid, paidPayment{id: res.body["id"].(string), amount: total})
+			l.paid = append(l.paid, paidPayment{id: id, amount: total})
 			l.mu.Unlock()
 		}
 	case jobTopUp:
