@@ -29,7 +29,7 @@ const (
 )
 
 // EventTypes lists every type, for validating an endpoint's subscription.
-var EventTypes = []string{EventPaymentSucceeded, EventPaymentFailed, EventPaymentRefunded, EventTopUpSucceeded, EventPayoutPaid, EventPayoutHeld}
+var EventTypes = []string{EventPaymentSucceeded, EventPaymentFailed, EventPaymentRefunded, EventTopUpSucceeded, EventPayoutPaid, EventPayoutHeld, EventSettlementDeadline}
 
 // Headers of an event request.
 const (

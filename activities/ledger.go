@@ -37,7 +37,10 @@ func (l *Ledger) PostCapture(ctx context.Context, in PostCaptureInput) error {
 		if err != nil {
 			return err
 		}
-		j := ledger.CaptureJournal(pay.ID, in.PG, pay.Currency, items)
+		j, err := captureJournal(ctx, q, pay, in.PG, items)
+		if err != nil {
+			return err
+		}
 		if pay.WalletAmount > 0 {
 			if err := captureHold(ctx, q, pay.ID, pay.CustomerID); err != nil {
 				return err
@@ -77,15 +80,19 @@ func (l *Ledger) PostRefund(ctx context.Context, in PostRefundInput) error {
 		if err != nil {
 			return fmt.Errorf("load refund %s: %w", in.RefundID, err)
 		}
-		pay, err := q.GetPayment(ctx, rf.PaymentID)
+		// Locked: a purchase confirmation of the same payment waits, so each item
+		// is refunded either from pending or from payable, never half of each.
+		pay, err := q.GetPaymentForUpdate(ctx, rf.PaymentID)
 		if err != nil {
 			return fmt.Errorf("load payment %s: %w", rf.PaymentID, err)
 		}
-		items, err := loadItems(ctx, q, rf.PaymentID)
+		j, err := refundJournal(ctx, q, pay, rf)
 		if err != nil {
 			return err
 		}
-		j := ledger.RefundJournal(rf.ID, pay.ID, pay.Pg.String, pay.Currency, items, rf.RefundedBefore, rf.Amount)
+		if j.Key == "" {
+			return nil // booked by an earlier attempt
+		}
 		if _, toWallet := ledger.SplitRefund(pay.Amount-pay.WalletAmount, pay.WalletAmount, rf.RefundedBefore, rf.Amount); toWallet > 0 {
 			j = ledger.FundWithWallet(j, ledger.PGReceivable(pay.Pg.String), pay.CustomerID, toWallet)
 		}
@@ -118,4 +125,70 @@ func loadItems(ctx context.Context, q *db.Queries, paymentID string) ([]ledger.I
 		items[i] = ledger.Item{ProducerID: r.ProducerID, Amount: r.Amount, Fee: r.Fee}
 	}
 	return items, nil
+}
+
+// captureJournal is the capture's booking. Payments captured since settlement
+// on confirmation (issue 13) book each producer's gross share as pending; a
+// retry of a capture booked the old way (payable less fee, before the upgrade)
+// keeps that shape, so the same key is never posted two ways.
+func captureJournal(ctx context.Context, q *db.Queries, pay db.Payment, pg string, items []ledger.Item) (ledger.Journal, error) {
+	_, err := q.GetJournalTransactionByKey(ctx, ledger.CaptureKey(pay.ID))
+	switch {
+	case err == nil && !pay.SettlesOnConfirm:
+		return ledger.CaptureJournal(pay.ID, pg, pay.Currency, items), nil
+	case err != nil && !errors.Is(err, pgx.ErrNoRows):
+		return ledger.Journal{}, fmt.Errorf("read capture journal of %s: %w", pay.ID, err)
+	}
+	if err := q.SetPaymentSettlesOnConfirm(ctx, pay.ID); err != nil {
+		return ledger.Journal{}, fmt.Errorf("mark %s settled on confirmation: %w", pay.ID, err)
+	}
+	return ledger.PendingCaptureJournal(pay.ID, pg, pay.Currency, items), nil
+}
+
+// refundJournal books a refund: proportionally over the items as before, each
+// item given back from pending while unconfirmed, or from payable with its
+// commission and VAT once confirmed. The refunds of confirmed items are
+// recorded as negative settlement entries, netted from the next settlement.
+// An empty journal means the refund is already booked: which items were
+// confirmed may have changed since, so it is never recomputed.
+func refundJournal(ctx context.Context, q *db.Queries, pay db.Payment, rf db.Refund) (ledger.Journal, error) {
+	if _, err := q.GetJournalTransactionByKey(ctx, "refund:"+rf.ID); err == nil {
+		return ledger.Journal{}, nil
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return ledger.Journal{}, fmt.Errorf("read refund journal %s: %w", rf.ID, err)
+	}
+	if !pay.SettlesOnConfirm {
+		items, err := loadItems(ctx, q, pay.ID)
+		if err != nil {
+			return ledger.Journal{}, err
+		}
+		return ledger.RefundJournal(rf.ID, pay.ID, pay.Pg.String, pay.Currency, items, rf.RefundedBefore, rf.Amount), nil
+	}
+	rows, err := q.ListPaymentItems(ctx, pay.ID)
+	if err != nil {
+		return ledger.Journal{}, fmt.Errorf("load items of %s: %w", pay.ID, err)
+	}
+	sets := make([]ledger.ItemSettlement, len(rows))
+	for i, r := range rows {
+		sets[i] = ledger.SettlementOf(ledger.Item{ProducerID: r.ProducerID, Amount: r.Amount, Fee: r.Fee}, r.ConfirmedAt.Valid)
+	}
+	j := ledger.SettledRefundJournal(rf.ID, pay.ID, pay.Pg.String, pay.Currency, sets, rf.RefundedBefore, rf.Amount)
+	from := ledger.RefundedShares(sets, rf.RefundedBefore)
+	to := ledger.RefundedShares(sets, rf.RefundedBefore+rf.Amount)
+	for i, s := range sets {
+		if !s.Confirmed || to[i] == from[i] {
+			continue
+		}
+		c0, v0, n0 := s.Share(from[i])
+		c1, v1, n1 := s.Share(to[i])
+		err := q.InsertSettlementEntry(ctx, db.InsertSettlementEntryParams{
+			JournalKey: j.Key, ProducerID: s.ProducerID, PaymentID: pay.ID, Kind: "refund", Currency: pay.Currency,
+			Gross: -(to[i] - from[i]), Commission: -(c1 - c0), CommissionVat: -(v1 - v0), Net: -(n1 - n0),
+			ConfirmedAt: rows[i].ConfirmedAt, DueAt: rows[i].DueAt,
+		})
+		if err != nil {
+			return ledger.Journal{}, fmt.Errorf("settlement entry of refund %s for %s: %w", rf.ID, s.ProducerID, err)
+		}
+	}
+	return j, nil
 }

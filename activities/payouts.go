@@ -12,6 +12,7 @@ import (
 
 	"github.com/paysaga/paysaga/adapters"
 	"github.com/paysaga/paysaga/adapters/bank"
+	"github.com/paysaga/paysaga/bizreg"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/ledger"
 	"github.com/paysaga/paysaga/pii"
@@ -120,12 +121,23 @@ func (p *Payouts) ClaimPage(ctx context.Context, in ClaimPageInput) (ClaimPageRe
 		ids := make([]string, 0, len(rows))
 		for _, r := range rows {
 			res.LastID = r.ID
+			if r.Payable < 0 {
+				// Refunds after confirmation exceed new sales: nothing is paid (never a
+				// debit), the balance carries over; recorded for the statements.
+				err := q.RecordCarryover(ctx, db.RecordCarryoverParams{
+					ID: PayoutID(r.ID, in.Period), ProducerID: r.ID, Period: in.Period, RunID: in.RunID,
+					Currency: in.Currency, Amount: r.Payable, BookedBy: bookedBy(in.Cutoff, r.SettlementDays),
+				})
+				if err != nil {
+					return fmt.Errorf("record carry-over of %s for %s: %w", r.ID, in.Period, err)
+				}
+			}
 			if r.Payable <= 0 {
 				continue // nothing owed yet, or a negative balance carried forward
 			}
 			status, reason := PayoutPending, ""
-			if r.PayoutHold {
-				status, reason = PayoutHeld, "producer_on_hold"
+			if why := holdReason(r); why != "" {
+				status, reason = PayoutHeld, why
 			}
 			err := q.ClaimPayout(ctx, db.ClaimPayoutParams{
 				ID: PayoutID(r.ID, in.Period), ProducerID: r.ID, Period: in.Period, RunID: in.RunID,
@@ -133,6 +145,17 @@ func (p *Payouts) ClaimPage(ctx context.Context, in ClaimPageInput) (ClaimPageRe
 			})
 			if err != nil {
 				return fmt.Errorf("claim payout of %s for %s: %w", r.ID, in.Period, err)
+			}
+			if status == PayoutPending {
+				// The entries this payout settles, for the statement: booked by the
+				// same cut-off the payable was counted at.
+				err := q.LinkSettlementEntries(ctx, db.LinkSettlementEntriesParams{
+					PayoutID: PayoutID(r.ID, in.Period), ProducerID: r.ID, Currency: in.Currency,
+					BookedBy: bookedBy(in.Cutoff, r.SettlementDays),
+				})
+				if err != nil {
+					return fmt.Errorf("link settlement entries of %s: %w", r.ID, err)
+				}
 			}
 			if status == PayoutHeld {
 				po, err := q.GetPayout(ctx, PayoutID(r.ID, in.Period))
@@ -165,6 +188,28 @@ func (p *Payouts) ClaimPage(ctx context.Context, in ClaimPageInput) (ClaimPageRe
 	return res, err
 }
 
+// bookedBy is the latest booking a run at cutoff counts for a producer paid D+days.
+func bookedBy(cutoff time.Time, days int32) pgtype.Timestamptz {
+	return pgtype.Timestamptz{Time: cutoff.AddDate(0, 0, -int(days)), Valid: true}
+}
+
+// holdReason says why a producer with money owed is not paid: finance put it
+// on hold (with its reason), or it fails the onboarding checks (a business
+// registration number present and well-formed). "" means pay it.
+func holdReason(r db.PayablesPageRow) string {
+	switch {
+	case r.PayoutHold && r.HoldReason != "":
+		return r.HoldReason
+	case r.PayoutHold:
+		return "producer_on_hold"
+	case r.BusinessRegistrationNumber == "":
+		return "business_registration_missing"
+	case !bizreg.Valid(r.BusinessRegistrationNumber):
+		return "business_registration_invalid"
+	}
+	return ""
+}
+
 type SetPayoutStatusInput struct {
 	PayoutID string
 	Status   string
@@ -189,6 +234,10 @@ func (p *Payouts) SetPayoutStatus(ctx context.Context, in SetPayoutStatusInput) 
 		}
 		if po.Status != PayoutHeld {
 			return nil // already paid: nothing was held
+		}
+		// Nothing was paid: its settlement entries wait for the next run.
+		if err := q.UnlinkSettlementEntries(ctx, pgtype.Text{String: po.ID, Valid: true}); err != nil {
+			return fmt.Errorf("unlink settlement entries of %s: %w", po.ID, err)
 		}
 		return emitPayoutHeld(ctx, q, po)
 	})

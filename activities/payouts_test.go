@@ -21,7 +21,7 @@ func producer(t *testing.T, pool *pgxpool.Pool, id string, settlementDays int32,
 	t.Helper()
 	_, err := db.New(pool).CreateProducer(context.Background(), db.CreateProducerParams{
 		ID: id, Name: id, BankCode: "004", AccountSealed: sealedAccount(t, "1234567890"), AccountLast4: "7890", HolderName: "홍길동",
-		FeeBps: 300, SettlementDays: settlementDays, PayoutHold: hold,
+		FeeBps: 300, SettlementDays: settlementDays, PayoutHold: hold, BusinessRegistrationNumber: "1234567891",
 	})
 	require.NoError(t, err)
 }
@@ -112,7 +112,7 @@ func TestRegisteredProducerFeeRateAppliesAtCheckout(t *testing.T) {
 	pool := testenv.Pool(t)
 	ctx := context.Background()
 	_, err := db.New(pool).CreateProducer(ctx, db.CreateProducerParams{ID: "A", Name: "A", BankCode: "004",
-		AccountSealed: sealedAccount(t, "1234567890"), AccountLast4: "7890", HolderName: "홍길동", FeeBps: 500})
+		AccountSealed: sealedAccount(t, "1234567890"), AccountLast4: "7890", HolderName: "홍길동", FeeBps: 500, BusinessRegistrationNumber: "1234567891"})
 	require.NoError(t, err)
 	capturedPayment(t, pool) // A 10,000 at its own 5%, B 5,000 at the platform's 3%
 	items, err := db.New(pool).ListPaymentItems(ctx, "pay_1")
@@ -122,8 +122,13 @@ func TestRegisteredProducerFeeRateAppliesAtCheckout(t *testing.T) {
 		fees[it.ProducerID] = it.Fee
 	}
 	require.Equal(t, map[string]int64{"A": 500, "B": 150}, fees)
-	require.Equal(t, int64(-9_500), balance(t, pool, "producer:A:payable"))
+	confirm(t, pool, "A")
+	confirm(t, pool, "B")
+	// At confirmation: commission at the fixed rate and its 10% VAT.
+	require.Equal(t, int64(-9_450), balance(t, pool, "producer:A:payable"))
+	require.Equal(t, int64(-4_835), balance(t, pool, "producer:B:payable"))
 	require.Equal(t, int64(-650), balance(t, pool, "revenue:fees"))
+	require.Equal(t, int64(-65), balance(t, pool, "vat:payable"))
 }
 
 // testPII seals test account numbers the way the API does.

@@ -54,9 +54,12 @@ func TestPostCaptureBooksOnceAndSucceedsThePayment(t *testing.T) {
 	require.Equal(t, int64(15_000), pay.CapturedAmount)
 	require.Equal(t, int64(450), pay.FeeAmount)
 	require.Equal(t, int64(15_000), balance(t, pool, "pg:alpha:receivable"))
-	require.Equal(t, int64(-9_700), balance(t, pool, "producer:A:payable"))
-	require.Equal(t, int64(-4_850), balance(t, pool, "producer:B:payable"))
-	require.Equal(t, int64(-450), balance(t, pool, "revenue:fees"))
+	// Pending until the purchase is confirmed: gross shares, no commission yet.
+	require.True(t, pay.SettlesOnConfirm)
+	require.Equal(t, int64(-10_000), balance(t, pool, "producer:A:pending"))
+	require.Equal(t, int64(-5_000), balance(t, pool, "producer:B:pending"))
+	require.Equal(t, int64(0), balance(t, pool, "producer:A:payable"))
+	require.Equal(t, int64(0), balance(t, pool, "revenue:fees"))
 
 	events, err := db.New(pool).ListPaymentEvents(ctx, "pay_1")
 	require.NoError(t, err)

@@ -73,6 +73,8 @@ const (
 	codeUnverifiedWebhook       = "unverified_webhook"
 	codeUnknownProvider         = "unknown_provider"
 	codeReconRunNotFound        = "reconciliation_not_found"
+	// Marketplace settlement (issue 13).
+	codeInvalidBusinessRegistration = "invalid_business_registration_number"
 )
 
 // Problem is an RFC 9457 problem detail. Handlers return it as an error; the

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/paysaga/paysaga/activities"
+	"github.com/paysaga/paysaga/bizreg"
 	"github.com/paysaga/paysaga/db"
 )
 
@@ -29,6 +30,9 @@ type createProducerRequest struct {
 	FeeBPS         *int64               `json:"fee_bps"`
 	SettlementDays int32                `json:"settlement_days"` // D+N
 	PayoutHold     bool                 `json:"payout_hold"`
+	// BusinessRegistrationNumber (사업자등록번호, 10 digits, dashes allowed) is
+	// needed before the first payout: a producer without a valid one is held.
+	BusinessRegistrationNumber string `json:"business_registration_number"`
 }
 
 // accountPattern is the bank's payout account format (10..14 digits).
@@ -52,6 +56,9 @@ func (r createProducerRequest) validate() error {
 	if r.FeeBPS != nil && (*r.FeeBPS < 0 || *r.FeeBPS > 10_000) {
 		v.add(codeValidationFailed, "fee_bps", "must be within 0..10000")
 	}
+	if b := r.BusinessRegistrationNumber; b != "" && !bizreg.Valid(bizreg.Normalize(b)) {
+		v.add(codeInvalidBusinessRegistration, "business_registration_number", "must be a valid 10-digit business registration number")
+	}
 	if r.SettlementDays < 0 || r.SettlementDays > 90 {
 		v.add(codeValidationFailed, "settlement_days", "must be within 0..90")
 	}
@@ -59,21 +66,27 @@ func (r createProducerRequest) validate() error {
 }
 
 type producerResponse struct {
-	ID             string    `json:"id"`
-	Name           string    `json:"name"`
-	BankCode       string    `json:"bank_code"`
-	AccountLast4   string    `json:"account_last4"`
-	HolderName     string    `json:"holder_name"`
-	FeeBPS         int64     `json:"fee_bps"`
-	SettlementDays int32     `json:"settlement_days"`
-	PayoutHold     bool      `json:"payout_hold"`
-	CreatedAt      time.Time `json:"created_at"`
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	BankCode       string `json:"bank_code"`
+	AccountLast4   string `json:"account_last4"`
+	HolderName     string `json:"holder_name"`
+	FeeBPS         int64  `json:"fee_bps"`
+	SettlementDays int32  `json:"settlement_days"`
+	PayoutHold     bool   `json:"payout_hold"`
+	HoldReason     string `json:"hold_reason"`
+	// BusinessRegistrationNumber is "" until given; OnboardingComplete says
+	// whether the producer passes the checks a payout needs.
+	BusinessRegistrationNumber string    `json:"business_registration_number"`
+	OnboardingComplete         bool      `json:"onboarding_complete"`
+	CreatedAt                  time.Time `json:"created_at"`
 }
 
 func toProducerResponse(p db.Producer) producerResponse {
 	return producerResponse{ID: p.ID, Name: p.Name, BankCode: p.BankCode, AccountLast4: p.AccountLast4,
 		HolderName: p.HolderName, FeeBPS: p.FeeBps, SettlementDays: p.SettlementDays, PayoutHold: p.PayoutHold,
-		CreatedAt: p.CreatedAt.Time.UTC()}
+		HoldReason: p.HoldReason, BusinessRegistrationNumber: p.BusinessRegistrationNumber,
+		OnboardingComplete: bizreg.Valid(p.BusinessRegistrationNumber), CreatedAt: p.CreatedAt.Time.UTC()}
 }
 
 // createProducer registers a producer after the bank confirms the account's
@@ -109,6 +122,7 @@ func (s *server) createProducer(c echo.Context) error {
 	p, err := s.q.CreateProducer(ctx, db.CreateProducerParams{
 		ID: req.ID, Name: req.Name, BankCode: req.BankAccount.BankCode, AccountSealed: sealed, AccountLast4: account[len(account)-4:],
 		HolderName: req.BankAccount.HolderName, FeeBps: fee, SettlementDays: req.SettlementDays, PayoutHold: req.PayoutHold,
+		BusinessRegistrationNumber: bizreg.Normalize(req.BusinessRegistrationNumber),
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return problem(http.StatusConflict, codeProducerExists, fmt.Sprintf("producer %q already exists", req.ID))
@@ -231,6 +245,8 @@ func (s *server) producerStatement(c echo.Context) error {
 		switch r.Kind {
 		case "payment_capture":
 			l.Kind, l.Gross, l.Fee = "sale", r.ItemAmount, r.ItemFee
+		case "sale_confirmation": // a confirmed purchase: fee here is commission + its VAT
+			l.Kind, l.Gross, l.Fee = "sale", r.ItemAmount, r.ItemAmount+r.Amount
 		case "payment_refund":
 			l.Kind = "refund"
 		case "payout":

@@ -145,6 +145,10 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 			a.Close()
 			return nil, err
 		}
+		if err := worker.EnsureDeadlineSchedule(ctx, a.Temporal, cfg); err != nil {
+			a.Close()
+			return nil, err
+		}
 	}
 	if parts.API {
 		bankc := bank.NewHTTPClient(cfg.SimURL+"/bank", &http.Client{Timeout: cfg.ProviderTimeout})

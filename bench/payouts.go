@@ -98,8 +98,8 @@ func RunPayouts(ctx context.Context, o PayoutOptions) (PayoutStats, error) {
 // Dr pg:bench:receivable, Cr producer payable, amount 1,000 + i.
 func seedProducers(ctx context.Context, pool *pgxpool.Pool, prefix string, sealedAccount []byte, n int) (int64, error) {
 	_, err := pool.Exec(ctx, `
-		INSERT INTO producers (id, name, bank_code, account_sealed, account_last4, holder_name, fee_bps, settlement_days)
-		SELECT $1 || '-' || lpad(i::text, 6, '0'), 'bench ' || i, '004', $3, '0001', '홍길동', 300, 0
+		INSERT INTO producers (id, name, bank_code, account_sealed, account_last4, holder_name, fee_bps, settlement_days, business_registration_number)
+		SELECT $1 || '-' || lpad(i::text, 6, '0'), 'bench ' || i, '004', $3, '0001', '홍길동', 300, 0, '1234567891'
 		FROM generate_series(1, $2::int) i`, prefix, n, sealedAccount)
 	if err != nil {
 		return 0, fmt.Errorf("seed producers: %w", err)

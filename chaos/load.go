@@ -169,7 +169,7 @@ func (l *load) fail(format string, args ...any) {
 func (l *load) setup(ctx context.Context, seed int64, cards, wallets int) error {
 	for i := range 4 {
 		id := fmt.Sprintf("chaos-p%d", i+1)
-		body := client.CreateProducerJSONRequestBody{Id: id, Name: id, SettlementDays: ptr(int32(0)),
+		body := client.CreateProducerJSONRequestBody{Id: id, Name: id, SettlementDays: ptr(int32(0)), BusinessRegistrationNumber: ptr("1234567891"),
 			BankAccount: client.ProducerBankAccount{BankCode: "004", AccountNumber: fmt.Sprintf("11000000%02d", i+1), HolderName: "홍길동"}}
 		res, _, err := l.c.do(ctx, "producer "+id, func(ctx context.Context) (*http.Response, error) {
 			return l.c.api.CreateProducer(ctx, nil, body, client.Bearer(l.c.finance))
@@ -363,8 +363,17 @@ func (l *load) runJob(ctx context.Context, seed int64, j job) {
 			return l.c.api.CreateCheckout(ctx, &client.CreateCheckoutParams{IdempotencyKey: key}, body, client.Bearer(l.c.appKey))
 		})
 		if ok && status == "succeeded" {
+			id := res.body["id"].(string)
+			// The buyer confirms the purchase (구매확정), so the payout run has
+			// something payable and later refunds are settlement adjustments.
+			// Best effort: a confirmation lost to a fault leaves the sale pending.
+			for _, it := range items {
+				_, _, _ = l.c.do(ctx, "confirm", func(ctx context.Context) (*http.Response, error) {
+					return l.c.api.ConfirmPurchaseWithBody(ctx, id, it.ProducerId, "", nil, client.Bearer(l.c.appKey))
+				})
+			}
 			l.mu.Lock()
-			l.paid = append(l.paid, paidPayment{id: res.body["id"].(string), amount: total})
+			l.paid = append(l.paid, paidPayment{id: id, amount: total})
 			l.mu.Unlock()
 		}
 	case jobTopUp:

@@ -133,6 +133,48 @@ func (e PaymentStatus) Valid() bool {
 	}
 }
 
+// Defines values for PaymentItemConfirmedBy.
+const (
+	Auto        PaymentItemConfirmedBy = "auto"
+	Buyer       PaymentItemConfirmedBy = "buyer"
+	LessThannil PaymentItemConfirmedBy = "<nil>"
+)
+
+// Valid indicates whether the value is a known member of the PaymentItemConfirmedBy enum.
+func (e PaymentItemConfirmedBy) Valid() bool {
+	switch e {
+	case Auto:
+		return true
+	case Buyer:
+		return true
+	case LessThannil:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PaymentItemStatus.
+const (
+	PaymentItemStatusConfirmed PaymentItemStatus = "confirmed"
+	PaymentItemStatusDelivered PaymentItemStatus = "delivered"
+	PaymentItemStatusPending   PaymentItemStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the PaymentItemStatus enum.
+func (e PaymentItemStatus) Valid() bool {
+	switch e {
+	case PaymentItemStatusConfirmed:
+		return true
+	case PaymentItemStatusDelivered:
+		return true
+	case PaymentItemStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PaymentMethodStatus.
 const (
 	PaymentMethodStatusActive     PaymentMethodStatus = "active"
@@ -316,6 +358,54 @@ func (e RefundAnswerRefundStatus) Valid() bool {
 	}
 }
 
+// Defines values for SettlementLinesKind.
+const (
+	SettlementLinesKindRefund SettlementLinesKind = "refund"
+	SettlementLinesKindSale   SettlementLinesKind = "sale"
+)
+
+// Valid indicates whether the value is a known member of the SettlementLinesKind enum.
+func (e SettlementLinesKind) Valid() bool {
+	switch e {
+	case SettlementLinesKindRefund:
+		return true
+	case SettlementLinesKindSale:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SettlementStatus.
+const (
+	SettlementStatusAwaitingApproval SettlementStatus = "awaiting_approval"
+	SettlementStatusCarriedOver      SettlementStatus = "carried_over"
+	SettlementStatusFailed           SettlementStatus = "failed"
+	SettlementStatusHeld             SettlementStatus = "held"
+	SettlementStatusPaid             SettlementStatus = "paid"
+	SettlementStatusPending          SettlementStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the SettlementStatus enum.
+func (e SettlementStatus) Valid() bool {
+	switch e {
+	case SettlementStatusAwaitingApproval:
+		return true
+	case SettlementStatusCarriedOver:
+		return true
+	case SettlementStatusFailed:
+		return true
+	case SettlementStatusHeld:
+		return true
+	case SettlementStatusPaid:
+		return true
+	case SettlementStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TopUpStatus.
 const (
 	TopUpStatusFailed     TopUpStatus = "failed"
@@ -334,6 +424,42 @@ func (e TopUpStatus) Valid() bool {
 	case TopUpStatusReversed:
 		return true
 	case TopUpStatusSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListCommissionInvoicesParamsFormat.
+const (
+	ListCommissionInvoicesParamsFormatCsv  ListCommissionInvoicesParamsFormat = "csv"
+	ListCommissionInvoicesParamsFormatJson ListCommissionInvoicesParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the ListCommissionInvoicesParamsFormat enum.
+func (e ListCommissionInvoicesParamsFormat) Valid() bool {
+	switch e {
+	case ListCommissionInvoicesParamsFormatCsv:
+		return true
+	case ListCommissionInvoicesParamsFormatJson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetSettlementParamsFormat.
+const (
+	GetSettlementParamsFormatCsv  GetSettlementParamsFormat = "csv"
+	GetSettlementParamsFormatJson GetSettlementParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the GetSettlementParamsFormat enum.
+func (e GetSettlementParamsFormat) Valid() bool {
+	switch e {
+	case GetSettlementParamsFormatCsv:
+		return true
+	case GetSettlementParamsFormatJson:
 		return true
 	default:
 		return false
@@ -450,6 +576,12 @@ type Failure struct {
 	Message string `json:"message"`
 }
 
+// FulfilmentEvent defines model for FulfilmentEvent.
+type FulfilmentEvent struct {
+	// OccurredAt when it happened, per the app; default now
+	OccurredAt *time.Time `json:"occurred_at,omitempty"`
+}
+
 // Health defines model for Health.
 type Health struct {
 	Checks *map[string]HealthChecks `json:"checks,omitempty"`
@@ -533,6 +665,31 @@ type Payment struct {
 
 // PaymentStatus defines model for Payment.Status.
 type PaymentStatus string
+
+// PaymentItem defines model for PaymentItem.
+type PaymentItem struct {
+	Amount        int                     `json:"amount"`
+	Commission    int                     `json:"commission"`
+	CommissionVat int                     `json:"commission_vat"`
+	ConfirmedAt   *time.Time              `json:"confirmed_at"`
+	ConfirmedBy   *PaymentItemConfirmedBy `json:"confirmed_by"`
+	DeliveredAt   *time.Time              `json:"delivered_at"`
+
+	// DueAt settlement due date: confirmation + PAYSAGA_SETTLEMENT_DEADLINE_DAYS
+	DueAt *time.Time `json:"due_at"`
+
+	// Net what the confirmation made payable to the producer
+	Net        int               `json:"net"`
+	PaymentId  string            `json:"payment_id"`
+	ProducerId string            `json:"producer_id"`
+	Status     PaymentItemStatus `json:"status"`
+}
+
+// PaymentItemConfirmedBy defines model for PaymentItem.ConfirmedBy.
+type PaymentItemConfirmedBy string
+
+// PaymentItemStatus defines model for PaymentItem.Status.
+type PaymentItemStatus string
 
 // PaymentMethod defines model for PaymentMethod.
 type PaymentMethod struct {
@@ -656,15 +813,24 @@ type Problem struct {
 
 // Producer defines model for Producer.
 type Producer struct {
-	AccountLast4   string    `json:"account_last4"`
-	BankCode       string    `json:"bank_code"`
-	CreatedAt      time.Time `json:"created_at"`
-	FeeBps         int64     `json:"fee_bps"`
-	HolderName     string    `json:"holder_name"`
-	Id             string    `json:"id"`
-	Name           string    `json:"name"`
-	PayoutHold     bool      `json:"payout_hold"`
-	SettlementDays int32     `json:"settlement_days"`
+	AccountLast4 string `json:"account_last4"`
+	BankCode     string `json:"bank_code"`
+
+	// BusinessRegistrationNumber 사업자등록번호; empty until given
+	BusinessRegistrationNumber string    `json:"business_registration_number"`
+	CreatedAt                  time.Time `json:"created_at"`
+	FeeBps                     int64     `json:"fee_bps"`
+
+	// HoldReason why finance holds the producer; empty when not held
+	HoldReason string `json:"hold_reason"`
+	HolderName string `json:"holder_name"`
+	Id         string `json:"id"`
+	Name       string `json:"name"`
+
+	// OnboardingComplete passes the checks a payout needs (business registration number present and valid)
+	OnboardingComplete bool  `json:"onboarding_complete"`
+	PayoutHold         bool  `json:"payout_hold"`
+	SettlementDays     int32 `json:"settlement_days"`
 }
 
 // ProducerBalance defines model for ProducerBalance.
@@ -785,6 +951,46 @@ type RefundAnswerRefundKind string
 // RefundAnswerRefundStatus defines model for RefundAnswer.Refund.Status.
 type RefundAnswerRefundStatus string
 
+// Settlement defines model for Settlement.
+type Settlement struct {
+	Adjustments   int       `json:"adjustments"`
+	CarriedOver   int       `json:"carried_over"`
+	Commission    int       `json:"commission"`
+	CommissionVat int       `json:"commission_vat"`
+	Currency      string    `json:"currency"`
+	Cutoff        time.Time `json:"cutoff"`
+	GrossSales    int       `json:"gross_sales"`
+	Id            string    `json:"id"`
+	Lines         *[]struct {
+		BookedAt      time.Time           `json:"booked_at"`
+		CarriedOver   bool                `json:"carried_over"`
+		Commission    int                 `json:"commission"`
+		CommissionVat int                 `json:"commission_vat"`
+		ConfirmedAt   time.Time           `json:"confirmed_at"`
+		DueAt         time.Time           `json:"due_at"`
+		Gross         int                 `json:"gross"`
+		Kind          SettlementLinesKind `json:"kind"`
+		Net           int                 `json:"net"`
+		OrderId       string              `json:"order_id"`
+		PaymentId     string              `json:"payment_id"`
+		Reference     string              `json:"reference"`
+	} `json:"lines,omitempty"`
+	NetPaid    int    `json:"net_paid"`
+	Period     string `json:"period"`
+	ProducerId string `json:"producer_id"`
+	Reason     string `json:"reason"`
+	Refunds    int    `json:"refunds"`
+
+	// Status the payout status, or carried_over for a period that netted negative (nothing paid, the balance carried to the next)
+	Status SettlementStatus `json:"status"`
+}
+
+// SettlementLinesKind defines model for Settlement.Lines.Kind.
+type SettlementLinesKind string
+
+// SettlementStatus the payout status, or carried_over for a period that netted negative (nothing paid, the balance carried to the next)
+type SettlementStatus string
+
 // TopUp defines model for TopUp.
 type TopUp struct {
 	Amount     int64       `json:"amount"`
@@ -901,6 +1107,15 @@ type CreateCheckoutParams struct {
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
 }
 
+// ListCommissionInvoicesParams defines parameters for ListCommissionInvoices.
+type ListCommissionInvoicesParams struct {
+	Month  string                              `form:"month" json:"month"`
+	Format *ListCommissionInvoicesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// ListCommissionInvoicesParamsFormat defines parameters for ListCommissionInvoices.
+type ListCommissionInvoicesParamsFormat string
+
 // CreateCustomerJSONBody defines parameters for CreateCustomer.
 type CreateCustomerJSONBody struct {
 	ExternalId string `json:"external_id"`
@@ -1001,6 +1216,9 @@ type ApprovePayoutJSONBody = map[string]interface{}
 type CreateProducerJSONBody struct {
 	BankAccount ProducerBankAccount `json:"bank_account"`
 
+	// BusinessRegistrationNumber 사업자등록번호, 10 digits (dashes allowed), checksum verified (422 invalid_business_registration_number). Without one the producer is held at payout (business_registration_missing).
+	BusinessRegistrationNumber *string `json:"business_registration_number,omitempty"`
+
 	// FeeBps 0..10000
 	FeeBps *int64 `json:"fee_bps,omitempty"`
 
@@ -1024,6 +1242,19 @@ type GetProducerBalanceParams struct {
 	// Cutoff RFC 3339; default now; e.g. a schedule's next run
 	Cutoff *time.Time `form:"cutoff,omitempty" json:"cutoff,omitempty"`
 }
+
+// HoldProducerJSONBody defines parameters for HoldProducer.
+type HoldProducerJSONBody struct {
+	Reason string `json:"reason"`
+}
+
+// GetSettlementParams defines parameters for GetSettlement.
+type GetSettlementParams struct {
+	Format *GetSettlementParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetSettlementParamsFormat defines parameters for GetSettlement.
+type GetSettlementParamsFormat string
 
 // ListProducerStatementParams defines parameters for ListProducerStatement.
 type ListProducerStatementParams struct {
@@ -1107,6 +1338,12 @@ type ConfirmIdentityVerificationJSONRequestBody ConfirmIdentityVerificationJSONB
 // CancelPaymentJSONRequestBody defines body for CancelPayment for application/json ContentType.
 type CancelPaymentJSONRequestBody CancelPaymentJSONBody
 
+// ConfirmPurchaseJSONRequestBody defines body for ConfirmPurchase for application/json ContentType.
+type ConfirmPurchaseJSONRequestBody = FulfilmentEvent
+
+// MarkItemDeliveredJSONRequestBody defines body for MarkItemDelivered for application/json ContentType.
+type MarkItemDeliveredJSONRequestBody = FulfilmentEvent
+
 // CreateRefundJSONRequestBody defines body for CreateRefund for application/json ContentType.
 type CreateRefundJSONRequestBody CreateRefundJSONBody
 
@@ -1121,6 +1358,9 @@ type ApprovePayoutJSONRequestBody = ApprovePayoutJSONBody
 
 // CreateProducerJSONRequestBody defines body for CreateProducer for application/json ContentType.
 type CreateProducerJSONRequestBody CreateProducerJSONBody
+
+// HoldProducerJSONRequestBody defines body for HoldProducer for application/json ContentType.
+type HoldProducerJSONRequestBody HoldProducerJSONBody
 
 // CreateReconciliationJSONRequestBody defines body for CreateReconciliation for application/json ContentType.
 type CreateReconciliationJSONRequestBody CreateReconciliationJSONBody
@@ -1268,6 +1508,16 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/checkouts (the `CreateCheckout` operationId).
 	CreateCheckout(ctx context.Context, params *CreateCheckoutParams, body CreateCheckoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListCommissionInvoices Monthly commission tax-invoice data per producer, for 역발행 tax invoices (role finance)
+	//
+	// Per producer, the commission (supply amount) and its VAT booked in the
+	// month (Korea time) at purchase confirmations, less refunds after
+	// confirmation, with the producer's business registration number. Sums to
+	// the commission and VAT the ledger booked. ?format=csv for the accountant.
+	//
+	// Corresponds with GET /v1/commission-invoices (the `ListCommissionInvoices` operationId).
+	ListCommissionInvoices(ctx context.Context, params *ListCommissionInvoicesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateCustomerWithBody Create a customer (role app)
 	//
 	// The same external_id again returns the existing customer with 200 (its name unchanged).
@@ -1408,6 +1658,68 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/payments/{id}/cancel (the `CancelPayment` operationId).
 	CancelPayment(ctx context.Context, id string, params *CancelPaymentParams, body CancelPaymentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ConfirmPurchaseWithBody The buyer confirms the purchase (구매확정) of a producer's part (role app)
+	//
+	// Books the confirmation: the producer's share moves from pending to
+	// payable less the commission (the producer's contract rate, default
+	// PAYSAGA_FEE_BPS, rounded down) and its 10% VAT (rounded down), and gets a
+	// settlement due date (occurred_at + PAYSAGA_SETTLEMENT_DEADLINE_DAYS).
+	// Idempotent: confirming again answers the first confirmation and changes
+	// nothing. 409 item_refunded when the item was refunded in full; 422
+	// timestamp_in_future, timestamp_before_payment, timestamp_before_delivery.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/payments/{id}/items/{producer_id}/confirm (the `ConfirmPurchase` operationId).
+	ConfirmPurchaseWithBody(ctx context.Context, id string, producerId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmPurchase The buyer confirms the purchase (구매확정) of a producer's part (role app)
+	//
+	// Books the confirmation: the producer's share moves from pending to
+	// payable less the commission (the producer's contract rate, default
+	// PAYSAGA_FEE_BPS, rounded down) and its 10% VAT (rounded down), and gets a
+	// settlement due date (occurred_at + PAYSAGA_SETTLEMENT_DEADLINE_DAYS).
+	// Idempotent: confirming again answers the first confirmation and changes
+	// nothing. 409 item_refunded when the item was refunded in full; 422
+	// timestamp_in_future, timestamp_before_payment, timestamp_before_delivery.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/payments/{id}/items/{producer_id}/confirm (the `ConfirmPurchase` operationId).
+	ConfirmPurchase(ctx context.Context, id string, producerId string, body ConfirmPurchaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MarkItemDeliveredWithBody Report that a producer's part of the order was delivered (role app)
+	//
+	// Starts the item's auto-confirmation clock: unless the buyer confirms
+	// first, the purchase confirms itself PAYSAGA_AUTO_CONFIRM_DAYS (default 7)
+	// after occurred_at, on a durable Temporal timer (workflow
+	// fulfilment-{payment_id}-{producer_id}). Idempotent: a repeat answers the
+	// first report. occurred_at (default now) may not be in the future (422
+	// timestamp_in_future) or before the payment (422 timestamp_before_payment).
+	// 404 payment_not_found, item_not_found; 409 item_not_captured, and
+	// item_already_confirmed once confirmed.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/payments/{id}/items/{producer_id}/delivered (the `MarkItemDelivered` operationId).
+	MarkItemDeliveredWithBody(ctx context.Context, id string, producerId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MarkItemDelivered Report that a producer's part of the order was delivered (role app)
+	//
+	// Starts the item's auto-confirmation clock: unless the buyer confirms
+	// first, the purchase confirms itself PAYSAGA_AUTO_CONFIRM_DAYS (default 7)
+	// after occurred_at, on a durable Temporal timer (workflow
+	// fulfilment-{payment_id}-{producer_id}). Idempotent: a repeat answers the
+	// first report. occurred_at (default now) may not be in the future (422
+	// timestamp_in_future) or before the payment (422 timestamp_before_payment).
+	// 404 payment_not_found, item_not_found; 409 item_not_captured, and
+	// item_already_confirmed once confirmed.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/payments/{id}/items/{producer_id}/delivered (the `MarkItemDelivered` operationId).
+	MarkItemDelivered(ctx context.Context, id string, producerId string, body MarkItemDeliveredJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateRefundWithBody Refund part of a payment (role app)
 	//
 	// 409 payment_not_refundable unless the payment is succeeded or
@@ -1540,6 +1852,46 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/producers/{id}/balance (the `GetProducerBalance` operationId).
 	GetProducerBalance(ctx context.Context, id string, params *GetProducerBalanceParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// HoldProducerWithBody Put a producer's payouts on hold, with a reason (role finance)
+	//
+	// Runs claim what it is owed as a held payout with the reason and pay nothing until released.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/producers/{id}/hold (the `HoldProducer` operationId).
+	HoldProducerWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HoldProducer Put a producer's payouts on hold, with a reason (role finance)
+	//
+	// Runs claim what it is owed as a held payout with the reason and pay nothing until released.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/producers/{id}/hold (the `HoldProducer` operationId).
+	HoldProducer(ctx context.Context, id string, body HoldProducerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReleaseProducer Lift a producer's payout hold (role finance)
+	//
+	// Corresponds with POST /v1/producers/{id}/release (the `ReleaseProducer` operationId).
+	ReleaseProducer(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSettlements The producer's settlements (one per paid period), newest first (roles finance, ops)
+	//
+	// Corresponds with GET /v1/producers/{id}/settlements (the `ListSettlements` operationId).
+	ListSettlements(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSettlement One settlement statement with its line items, as JSON or CSV (roles finance, ops)
+	//
+	// net_paid = gross_sales - commission - commission_vat + adjustments +
+	// carried_over, to the won, and equals the payout. Lines are the confirmed
+	// sales (order, item, confirmation and due dates) and the refunds after
+	// confirmation (negative) it settled; carried_over lines were booked in an
+	// earlier period that netted negative or was held. ?format=csv answers the
+	// lines, a carried_over line and a total line as text/csv.
+	//
+	// Corresponds with GET /v1/producers/{id}/settlements/{settlement_id} (the `GetSettlement` operationId).
+	GetSettlement(ctx context.Context, id string, settlementId string, params *GetSettlementParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListProducerStatement The producer's ledger lines, newest first (sale, refund, payout) (roles finance, ops)
 	//
 	// Corresponds with GET /v1/producers/{id}/statements (the `ListProducerStatement` operationId).
@@ -1618,7 +1970,7 @@ type ClientInterface interface {
 	// CreateWebhookEndpointWithBody Register an endpoint for events (role app); the signing secret is in this answer only
 	//
 	// Events (payment.succeeded, payment.failed, payment.refunded, topup.succeeded,
-	// payout.paid, payout.held) are POSTed as JSON {id, type, created_at, data}
+	// payout.paid, payout.held, settlement.deadline_at_risk) are POSTed as JSON {id, type, created_at, data}
 	// with headers Paysaga-Event-Id, Paysaga-Event-Type and
 	// Paysaga-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"}.
 	// Delivery is at least once: dedupe by id. event_types empty means every type.
@@ -1631,7 +1983,7 @@ type ClientInterface interface {
 	// CreateWebhookEndpoint Register an endpoint for events (role app); the signing secret is in this answer only
 	//
 	// Events (payment.succeeded, payment.failed, payment.refunded, topup.succeeded,
-	// payout.paid, payout.held) are POSTed as JSON {id, type, created_at, data}
+	// payout.paid, payout.held, settlement.deadline_at_risk) are POSTed as JSON {id, type, created_at, data}
 	// with headers Paysaga-Event-Id, Paysaga-Event-Type and
 	// Paysaga-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"}.
 	// Delivery is at least once: dedupe by id. event_types empty means every type.
@@ -1792,6 +2144,26 @@ func (c *Client) CreateCheckoutWithBody(ctx context.Context, params *CreateCheck
 // Corresponds with POST /v1/checkouts (the `CreateCheckout` operationId).
 func (c *Client) CreateCheckout(ctx context.Context, params *CreateCheckoutParams, body CreateCheckoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateCheckoutRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCommissionInvoices Monthly commission tax-invoice data per producer, for 역발행 tax invoices (role finance)
+//
+// Per producer, the commission (supply amount) and its VAT booked in the
+// month (Korea time) at purchase confirmations, less refunds after
+// confirmation, with the producer's business registration number. Sums to
+// the commission and VAT the ledger booked. ?format=csv for the accountant.
+//
+// Corresponds with GET /v1/commission-invoices (the `ListCommissionInvoices` operationId).
+func (c *Client) ListCommissionInvoices(ctx context.Context, params *ListCommissionInvoicesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCommissionInvoicesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2102,6 +2474,108 @@ func (c *Client) CancelPayment(ctx context.Context, id string, params *CancelPay
 	return c.Client.Do(req)
 }
 
+// ConfirmPurchaseWithBody The buyer confirms the purchase (구매확정) of a producer's part (role app)
+//
+// Books the confirmation: the producer's share moves from pending to
+// payable less the commission (the producer's contract rate, default
+// PAYSAGA_FEE_BPS, rounded down) and its 10% VAT (rounded down), and gets a
+// settlement due date (occurred_at + PAYSAGA_SETTLEMENT_DEADLINE_DAYS).
+// Idempotent: confirming again answers the first confirmation and changes
+// nothing. 409 item_refunded when the item was refunded in full; 422
+// timestamp_in_future, timestamp_before_payment, timestamp_before_delivery.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/payments/{id}/items/{producer_id}/confirm (the `ConfirmPurchase` operationId).
+func (c *Client) ConfirmPurchaseWithBody(ctx context.Context, id string, producerId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmPurchaseRequestWithBody(c.Server, id, producerId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmPurchase The buyer confirms the purchase (구매확정) of a producer's part (role app)
+//
+// Books the confirmation: the producer's share moves from pending to
+// payable less the commission (the producer's contract rate, default
+// PAYSAGA_FEE_BPS, rounded down) and its 10% VAT (rounded down), and gets a
+// settlement due date (occurred_at + PAYSAGA_SETTLEMENT_DEADLINE_DAYS).
+// Idempotent: confirming again answers the first confirmation and changes
+// nothing. 409 item_refunded when the item was refunded in full; 422
+// timestamp_in_future, timestamp_before_payment, timestamp_before_delivery.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/payments/{id}/items/{producer_id}/confirm (the `ConfirmPurchase` operationId).
+func (c *Client) ConfirmPurchase(ctx context.Context, id string, producerId string, body ConfirmPurchaseJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmPurchaseRequest(c.Server, id, producerId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MarkItemDeliveredWithBody Report that a producer's part of the order was delivered (role app)
+//
+// Starts the item's auto-confirmation clock: unless the buyer confirms
+// first, the purchase confirms itself PAYSAGA_AUTO_CONFIRM_DAYS (default 7)
+// after occurred_at, on a durable Temporal timer (workflow
+// fulfilment-{payment_id}-{producer_id}). Idempotent: a repeat answers the
+// first report. occurred_at (default now) may not be in the future (422
+// timestamp_in_future) or before the payment (422 timestamp_before_payment).
+// 404 payment_not_found, item_not_found; 409 item_not_captured, and
+// item_already_confirmed once confirmed.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/payments/{id}/items/{producer_id}/delivered (the `MarkItemDelivered` operationId).
+func (c *Client) MarkItemDeliveredWithBody(ctx context.Context, id string, producerId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMarkItemDeliveredRequestWithBody(c.Server, id, producerId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MarkItemDelivered Report that a producer's part of the order was delivered (role app)
+//
+// Starts the item's auto-confirmation clock: unless the buyer confirms
+// first, the purchase confirms itself PAYSAGA_AUTO_CONFIRM_DAYS (default 7)
+// after occurred_at, on a durable Temporal timer (workflow
+// fulfilment-{payment_id}-{producer_id}). Idempotent: a repeat answers the
+// first report. occurred_at (default now) may not be in the future (422
+// timestamp_in_future) or before the payment (422 timestamp_before_payment).
+// 404 payment_not_found, item_not_found; 409 item_not_captured, and
+// item_already_confirmed once confirmed.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/payments/{id}/items/{producer_id}/delivered (the `MarkItemDelivered` operationId).
+func (c *Client) MarkItemDelivered(ctx context.Context, id string, producerId string, body MarkItemDeliveredJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMarkItemDeliveredRequest(c.Server, id, producerId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateRefundWithBody Refund part of a payment (role app)
 //
 // 409 payment_not_refundable unless the payment is succeeded or
@@ -2394,6 +2868,96 @@ func (c *Client) GetProducerBalance(ctx context.Context, id string, params *GetP
 	return c.Client.Do(req)
 }
 
+// HoldProducerWithBody Put a producer's payouts on hold, with a reason (role finance)
+//
+// Runs claim what it is owed as a held payout with the reason and pay nothing until released.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/producers/{id}/hold (the `HoldProducer` operationId).
+func (c *Client) HoldProducerWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHoldProducerRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HoldProducer Put a producer's payouts on hold, with a reason (role finance)
+//
+// Runs claim what it is owed as a held payout with the reason and pay nothing until released.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/producers/{id}/hold (the `HoldProducer` operationId).
+func (c *Client) HoldProducer(ctx context.Context, id string, body HoldProducerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHoldProducerRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReleaseProducer Lift a producer's payout hold (role finance)
+//
+// Corresponds with POST /v1/producers/{id}/release (the `ReleaseProducer` operationId).
+func (c *Client) ReleaseProducer(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReleaseProducerRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSettlements The producer's settlements (one per paid period), newest first (roles finance, ops)
+//
+// Corresponds with GET /v1/producers/{id}/settlements (the `ListSettlements` operationId).
+func (c *Client) ListSettlements(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSettlementsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSettlement One settlement statement with its line items, as JSON or CSV (roles finance, ops)
+//
+// net_paid = gross_sales - commission - commission_vat + adjustments +
+// carried_over, to the won, and equals the payout. Lines are the confirmed
+// sales (order, item, confirmation and due dates) and the refunds after
+// confirmation (negative) it settled; carried_over lines were booked in an
+// earlier period that netted negative or was held. ?format=csv answers the
+// lines, a carried_over line and a total line as text/csv.
+//
+// Corresponds with GET /v1/producers/{id}/settlements/{settlement_id} (the `GetSettlement` operationId).
+func (c *Client) GetSettlement(ctx context.Context, id string, settlementId string, params *GetSettlementParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSettlementRequest(c.Server, id, settlementId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListProducerStatement The producer's ledger lines, newest first (sale, refund, payout) (roles finance, ops)
 //
 // Corresponds with GET /v1/producers/{id}/statements (the `ListProducerStatement` operationId).
@@ -2582,7 +3146,7 @@ func (c *Client) ListWebhookEndpoints(ctx context.Context, reqEditors ...Request
 // CreateWebhookEndpointWithBody Register an endpoint for events (role app); the signing secret is in this answer only
 //
 // Events (payment.succeeded, payment.failed, payment.refunded, topup.succeeded,
-// payout.paid, payout.held) are POSTed as JSON {id, type, created_at, data}
+// payout.paid, payout.held, settlement.deadline_at_risk) are POSTed as JSON {id, type, created_at, data}
 // with headers Paysaga-Event-Id, Paysaga-Event-Type and
 // Paysaga-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"}.
 // Delivery is at least once: dedupe by id. event_types empty means every type.
@@ -2605,7 +3169,7 @@ func (c *Client) CreateWebhookEndpointWithBody(ctx context.Context, contentType 
 // CreateWebhookEndpoint Register an endpoint for events (role app); the signing secret is in this answer only
 //
 // Events (payment.succeeded, payment.failed, payment.refunded, topup.succeeded,
-// payout.paid, payout.held) are POSTed as JSON {id, type, created_at, data}
+// payout.paid, payout.held, settlement.deadline_at_risk) are POSTed as JSON {id, type, created_at, data}
 // with headers Paysaga-Event-Id, Paysaga-Event-Type and
 // Paysaga-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"}.
 // Delivery is at least once: dedupe by id. event_types empty means every type.
@@ -2861,6 +3425,68 @@ func NewCreateCheckoutRequestWithBody(server string, params *CreateCheckoutParam
 
 		req.Header.Set("Idempotency-Key", headerParam0)
 
+	}
+
+	return req, nil
+}
+
+// NewListCommissionInvoicesRequest constructs an http.Request for the ListCommissionInvoices method
+func NewListCommissionInvoicesRequest(server string, params *ListCommissionInvoicesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/commission-invoices")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "month", params.Month, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -3358,6 +3984,114 @@ func NewCancelPaymentRequestWithBody(server string, id string, params *CancelPay
 	return req, nil
 }
 
+// NewConfirmPurchaseRequest calls the generic ConfirmPurchase builder with application/json body
+func NewConfirmPurchaseRequest(server string, id string, producerId string, body ConfirmPurchaseJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewConfirmPurchaseRequestWithBody(server, id, producerId, "application/json", bodyReader)
+}
+
+// NewConfirmPurchaseRequestWithBody constructs an http.Request for the ConfirmPurchase method, with any body, and a specified content type
+func NewConfirmPurchaseRequestWithBody(server string, id string, producerId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "producer_id", producerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/payments/%s/items/%s/confirm", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewMarkItemDeliveredRequest calls the generic MarkItemDelivered builder with application/json body
+func NewMarkItemDeliveredRequest(server string, id string, producerId string, body MarkItemDeliveredJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewMarkItemDeliveredRequestWithBody(server, id, producerId, "application/json", bodyReader)
+}
+
+// NewMarkItemDeliveredRequestWithBody constructs an http.Request for the MarkItemDelivered method, with any body, and a specified content type
+func NewMarkItemDeliveredRequestWithBody(server string, id string, producerId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "producer_id", producerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/payments/%s/items/%s/delivered", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewCreateRefundRequest calls the generic CreateRefund builder with application/json body
 func NewCreateRefundRequest(server string, id string, params *CreateRefundParams, body CreateRefundJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3847,6 +4581,189 @@ func NewGetProducerBalanceRequest(server string, id string, params *GetProducerB
 		if params.Cutoff != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cutoff", *params.Cutoff, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewHoldProducerRequest calls the generic HoldProducer builder with application/json body
+func NewHoldProducerRequest(server string, id string, body HoldProducerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewHoldProducerRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewHoldProducerRequestWithBody constructs an http.Request for the HoldProducer method, with any body, and a specified content type
+func NewHoldProducerRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/producers/%s/hold", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewReleaseProducerRequest constructs an http.Request for the ReleaseProducer method
+func NewReleaseProducerRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/producers/%s/release", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListSettlementsRequest constructs an http.Request for the ListSettlements method
+func NewListSettlementsRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/producers/%s/settlements", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSettlementRequest constructs an http.Request for the GetSettlement method
+func NewGetSettlementRequest(server string, id string, settlementId string, params *GetSettlementParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "settlement_id", settlementId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/producers/%s/settlements/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -4588,6 +5505,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/checkouts (the `CreateCheckout` operationId).
 	CreateCheckoutWithResponse(ctx context.Context, params *CreateCheckoutParams, body CreateCheckoutJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCheckoutResponse, error)
 
+	// ListCommissionInvoicesWithResponse Monthly commission tax-invoice data per producer, for 역발행 tax invoices (role finance)
+	//
+	// Per producer, the commission (supply amount) and its VAT booked in the
+	// month (Korea time) at purchase confirmations, less refunds after
+	// confirmation, with the producer's business registration number. Sums to
+	// the commission and VAT the ledger booked. ?format=csv for the accountant.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/commission-invoices (the `ListCommissionInvoices` operationId).
+	ListCommissionInvoicesWithResponse(ctx context.Context, params *ListCommissionInvoicesParams, reqEditors ...RequestEditorFn) (*ListCommissionInvoicesResponse, error)
+
 	// CreateCustomerWithBodyWithResponse Create a customer (role app)
 	//
 	// The same external_id again returns the existing customer with 200 (its name unchanged).
@@ -4740,6 +5669,68 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/payments/{id}/cancel (the `CancelPayment` operationId).
 	CancelPaymentWithResponse(ctx context.Context, id string, params *CancelPaymentParams, body CancelPaymentJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelPaymentResponse, error)
 
+	// ConfirmPurchaseWithBodyWithResponse The buyer confirms the purchase (구매확정) of a producer's part (role app)
+	//
+	// Books the confirmation: the producer's share moves from pending to
+	// payable less the commission (the producer's contract rate, default
+	// PAYSAGA_FEE_BPS, rounded down) and its 10% VAT (rounded down), and gets a
+	// settlement due date (occurred_at + PAYSAGA_SETTLEMENT_DEADLINE_DAYS).
+	// Idempotent: confirming again answers the first confirmation and changes
+	// nothing. 409 item_refunded when the item was refunded in full; 422
+	// timestamp_in_future, timestamp_before_payment, timestamp_before_delivery.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/payments/{id}/items/{producer_id}/confirm (the `ConfirmPurchase` operationId).
+	ConfirmPurchaseWithBodyWithResponse(ctx context.Context, id string, producerId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmPurchaseResponse, error)
+
+	// ConfirmPurchaseWithResponse The buyer confirms the purchase (구매확정) of a producer's part (role app)
+	//
+	// Books the confirmation: the producer's share moves from pending to
+	// payable less the commission (the producer's contract rate, default
+	// PAYSAGA_FEE_BPS, rounded down) and its 10% VAT (rounded down), and gets a
+	// settlement due date (occurred_at + PAYSAGA_SETTLEMENT_DEADLINE_DAYS).
+	// Idempotent: confirming again answers the first confirmation and changes
+	// nothing. 409 item_refunded when the item was refunded in full; 422
+	// timestamp_in_future, timestamp_before_payment, timestamp_before_delivery.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/payments/{id}/items/{producer_id}/confirm (the `ConfirmPurchase` operationId).
+	ConfirmPurchaseWithResponse(ctx context.Context, id string, producerId string, body ConfirmPurchaseJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmPurchaseResponse, error)
+
+	// MarkItemDeliveredWithBodyWithResponse Report that a producer's part of the order was delivered (role app)
+	//
+	// Starts the item's auto-confirmation clock: unless the buyer confirms
+	// first, the purchase confirms itself PAYSAGA_AUTO_CONFIRM_DAYS (default 7)
+	// after occurred_at, on a durable Temporal timer (workflow
+	// fulfilment-{payment_id}-{producer_id}). Idempotent: a repeat answers the
+	// first report. occurred_at (default now) may not be in the future (422
+	// timestamp_in_future) or before the payment (422 timestamp_before_payment).
+	// 404 payment_not_found, item_not_found; 409 item_not_captured, and
+	// item_already_confirmed once confirmed.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/payments/{id}/items/{producer_id}/delivered (the `MarkItemDelivered` operationId).
+	MarkItemDeliveredWithBodyWithResponse(ctx context.Context, id string, producerId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkItemDeliveredResponse, error)
+
+	// MarkItemDeliveredWithResponse Report that a producer's part of the order was delivered (role app)
+	//
+	// Starts the item's auto-confirmation clock: unless the buyer confirms
+	// first, the purchase confirms itself PAYSAGA_AUTO_CONFIRM_DAYS (default 7)
+	// after occurred_at, on a durable Temporal timer (workflow
+	// fulfilment-{payment_id}-{producer_id}). Idempotent: a repeat answers the
+	// first report. occurred_at (default now) may not be in the future (422
+	// timestamp_in_future) or before the payment (422 timestamp_before_payment).
+	// 404 payment_not_found, item_not_found; 409 item_not_captured, and
+	// item_already_confirmed once confirmed.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/payments/{id}/items/{producer_id}/delivered (the `MarkItemDelivered` operationId).
+	MarkItemDeliveredWithResponse(ctx context.Context, id string, producerId string, body MarkItemDeliveredJSONRequestBody, reqEditors ...RequestEditorFn) (*MarkItemDeliveredResponse, error)
+
 	// CreateRefundWithBodyWithResponse Refund part of a payment (role app)
 	//
 	// 409 payment_not_refundable unless the payment is succeeded or
@@ -4884,6 +5875,52 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/producers/{id}/balance (the `GetProducerBalance` operationId).
 	GetProducerBalanceWithResponse(ctx context.Context, id string, params *GetProducerBalanceParams, reqEditors ...RequestEditorFn) (*GetProducerBalanceResponse, error)
 
+	// HoldProducerWithBodyWithResponse Put a producer's payouts on hold, with a reason (role finance)
+	//
+	// Runs claim what it is owed as a held payout with the reason and pay nothing until released.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/producers/{id}/hold (the `HoldProducer` operationId).
+	HoldProducerWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*HoldProducerResponse, error)
+
+	// HoldProducerWithResponse Put a producer's payouts on hold, with a reason (role finance)
+	//
+	// Runs claim what it is owed as a held payout with the reason and pay nothing until released.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/producers/{id}/hold (the `HoldProducer` operationId).
+	HoldProducerWithResponse(ctx context.Context, id string, body HoldProducerJSONRequestBody, reqEditors ...RequestEditorFn) (*HoldProducerResponse, error)
+
+	// ReleaseProducerWithResponse Lift a producer's payout hold (role finance)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/producers/{id}/release (the `ReleaseProducer` operationId).
+	ReleaseProducerWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ReleaseProducerResponse, error)
+
+	// ListSettlementsWithResponse The producer's settlements (one per paid period), newest first (roles finance, ops)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/producers/{id}/settlements (the `ListSettlements` operationId).
+	ListSettlementsWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ListSettlementsResponse, error)
+
+	// GetSettlementWithResponse One settlement statement with its line items, as JSON or CSV (roles finance, ops)
+	//
+	// net_paid = gross_sales - commission - commission_vat + adjustments +
+	// carried_over, to the won, and equals the payout. Lines are the confirmed
+	// sales (order, item, confirmation and due dates) and the refunds after
+	// confirmation (negative) it settled; carried_over lines were booked in an
+	// earlier period that netted negative or was held. ?format=csv answers the
+	// lines, a carried_over line and a total line as text/csv.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/producers/{id}/settlements/{settlement_id} (the `GetSettlement` operationId).
+	GetSettlementWithResponse(ctx context.Context, id string, settlementId string, params *GetSettlementParams, reqEditors ...RequestEditorFn) (*GetSettlementResponse, error)
+
 	// ListProducerStatementWithResponse The producer's ledger lines, newest first (sale, refund, payout) (roles finance, ops)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -4976,7 +6013,7 @@ type ClientWithResponsesInterface interface {
 	// CreateWebhookEndpointWithBodyWithResponse Register an endpoint for events (role app); the signing secret is in this answer only
 	//
 	// Events (payment.succeeded, payment.failed, payment.refunded, topup.succeeded,
-	// payout.paid, payout.held) are POSTed as JSON {id, type, created_at, data}
+	// payout.paid, payout.held, settlement.deadline_at_risk) are POSTed as JSON {id, type, created_at, data}
 	// with headers Paysaga-Event-Id, Paysaga-Event-Type and
 	// Paysaga-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"}.
 	// Delivery is at least once: dedupe by id. event_types empty means every type.
@@ -4989,7 +6026,7 @@ type ClientWithResponsesInterface interface {
 	// CreateWebhookEndpointWithResponse Register an endpoint for events (role app); the signing secret is in this answer only
 	//
 	// Events (payment.succeeded, payment.failed, payment.refunded, topup.succeeded,
-	// payout.paid, payout.held) are POSTed as JSON {id, type, created_at, data}
+	// payout.paid, payout.held, settlement.deadline_at_risk) are POSTed as JSON {id, type, created_at, data}
 	// with headers Paysaga-Event-Id, Paysaga-Event-Type and
 	// Paysaga-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"}.
 	// Delivery is at least once: dedupe by id. event_types empty means every type.
@@ -5376,6 +6413,99 @@ func (r CreateCheckoutResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateCheckoutResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListCommissionInvoicesResponse401Headers the declared response headers of an HTTP 401 response for ListCommissionInvoices
+type ListCommissionInvoicesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListCommissionInvoicesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Invoices []struct {
+			BusinessRegistrationNumber string `json:"business_registration_number"`
+			Currency                   string `json:"currency"`
+			Entries                    int    `json:"entries"`
+			ProducerId                 string `json:"producer_id"`
+			ProducerName               string `json:"producer_name"`
+			SupplyAmount               int    `json:"supply_amount"`
+			Total                      int    `json:"total"`
+			Vat                        int    `json:"vat"`
+		} `json:"invoices"`
+		Month string `json:"month"`
+	}
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListCommissionInvoicesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCommissionInvoicesResponse) GetJSON200() *struct {
+	Invoices []struct {
+		BusinessRegistrationNumber string `json:"business_registration_number"`
+		Currency                   string `json:"currency"`
+		Entries                    int    `json:"entries"`
+		ProducerId                 string `json:"producer_id"`
+		ProducerName               string `json:"producer_name"`
+		SupplyAmount               int    `json:"supply_amount"`
+		Total                      int    `json:"total"`
+		Vat                        int    `json:"vat"`
+	} `json:"invoices"`
+	Month string `json:"month"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListCommissionInvoicesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListCommissionInvoicesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListCommissionInvoicesResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCommissionInvoicesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCommissionInvoicesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCommissionInvoicesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCommissionInvoicesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -6615,6 +7745,214 @@ func (r CancelPaymentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CancelPaymentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ConfirmPurchaseResponse401Headers the declared response headers of an HTTP 401 response for ConfirmPurchase
+type ConfirmPurchaseResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ConfirmPurchaseResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PaymentItem
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ConfirmPurchaseResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ConfirmPurchaseResponse) GetJSON200() *PaymentItem {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ConfirmPurchaseResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ConfirmPurchaseResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ConfirmPurchaseResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ConfirmPurchaseResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ConfirmPurchaseResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ConfirmPurchaseResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ConfirmPurchaseResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ConfirmPurchaseResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ConfirmPurchaseResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConfirmPurchaseResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConfirmPurchaseResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConfirmPurchaseResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// MarkItemDeliveredResponse401Headers the declared response headers of an HTTP 401 response for MarkItemDelivered
+type MarkItemDeliveredResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type MarkItemDeliveredResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PaymentItem
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *MarkItemDeliveredResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MarkItemDeliveredResponse) GetJSON200() *PaymentItem {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r MarkItemDeliveredResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r MarkItemDeliveredResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r MarkItemDeliveredResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r MarkItemDeliveredResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r MarkItemDeliveredResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r MarkItemDeliveredResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r MarkItemDeliveredResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r MarkItemDeliveredResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r MarkItemDeliveredResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MarkItemDeliveredResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MarkItemDeliveredResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MarkItemDeliveredResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7888,6 +9226,309 @@ func (r GetProducerBalanceResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetProducerBalanceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// HoldProducerResponse401Headers the declared response headers of an HTTP 401 response for HoldProducer
+type HoldProducerResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type HoldProducerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Producer
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *HoldProducerResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r HoldProducerResponse) GetJSON200() *Producer {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r HoldProducerResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r HoldProducerResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r HoldProducerResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r HoldProducerResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r HoldProducerResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r HoldProducerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HoldProducerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HoldProducerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HoldProducerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReleaseProducerResponse401Headers the declared response headers of an HTTP 401 response for ReleaseProducer
+type ReleaseProducerResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ReleaseProducerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Producer
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReleaseProducerResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReleaseProducerResponse) GetJSON200() *Producer {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReleaseProducerResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReleaseProducerResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReleaseProducerResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ReleaseProducerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReleaseProducerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReleaseProducerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReleaseProducerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListSettlementsResponse401Headers the declared response headers of an HTTP 401 response for ListSettlements
+type ListSettlementsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListSettlementsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		ProducerId  string       `json:"producer_id"`
+		Settlements []Settlement `json:"settlements"`
+	}
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListSettlementsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSettlementsResponse) GetJSON200() *struct {
+	ProducerId  string       `json:"producer_id"`
+	Settlements []Settlement `json:"settlements"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListSettlementsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListSettlementsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListSettlementsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSettlementsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSettlementsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSettlementsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSettlementsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetSettlementResponse401Headers the declared response headers of an HTTP 401 response for GetSettlement
+type GetSettlementResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetSettlementResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Settlement
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetSettlementResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSettlementResponse) GetJSON200() *Settlement {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetSettlementResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetSettlementResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetSettlementResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetSettlementResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSettlementResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSettlementResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSettlementResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSettlementResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9364,6 +11005,24 @@ func (c *ClientWithResponses) CreateCheckoutWithResponse(ctx context.Context, pa
 	return ParseCreateCheckoutResponse(rsp)
 }
 
+// ListCommissionInvoicesWithResponse Monthly commission tax-invoice data per producer, for 역발행 tax invoices (role finance)
+//
+// Per producer, the commission (supply amount) and its VAT booked in the
+// month (Korea time) at purchase confirmations, less refunds after
+// confirmation, with the producer's business registration number. Sums to
+// the commission and VAT the ledger booked. ?format=csv for the accountant.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/commission-invoices (the `ListCommissionInvoices` operationId).
+func (c *ClientWithResponses) ListCommissionInvoicesWithResponse(ctx context.Context, params *ListCommissionInvoicesParams, reqEditors ...RequestEditorFn) (*ListCommissionInvoicesResponse, error) {
+	rsp, err := c.ListCommissionInvoices(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCommissionInvoicesResponse(rsp)
+}
+
 // CreateCustomerWithBodyWithResponse Create a customer (role app)
 //
 // The same external_id again returns the existing customer with 200 (its name unchanged).
@@ -9612,6 +11271,92 @@ func (c *ClientWithResponses) CancelPaymentWithResponse(ctx context.Context, id 
 	return ParseCancelPaymentResponse(rsp)
 }
 
+// ConfirmPurchaseWithBodyWithResponse The buyer confirms the purchase (구매확정) of a producer's part (role app)
+//
+// Books the confirmation: the producer's share moves from pending to
+// payable less the commission (the producer's contract rate, default
+// PAYSAGA_FEE_BPS, rounded down) and its 10% VAT (rounded down), and gets a
+// settlement due date (occurred_at + PAYSAGA_SETTLEMENT_DEADLINE_DAYS).
+// Idempotent: confirming again answers the first confirmation and changes
+// nothing. 409 item_refunded when the item was refunded in full; 422
+// timestamp_in_future, timestamp_before_payment, timestamp_before_delivery.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/payments/{id}/items/{producer_id}/confirm (the `ConfirmPurchase` operationId).
+func (c *ClientWithResponses) ConfirmPurchaseWithBodyWithResponse(ctx context.Context, id string, producerId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmPurchaseResponse, error) {
+	rsp, err := c.ConfirmPurchaseWithBody(ctx, id, producerId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmPurchaseResponse(rsp)
+}
+
+// ConfirmPurchaseWithResponse The buyer confirms the purchase (구매확정) of a producer's part (role app)
+//
+// Books the confirmation: the producer's share moves from pending to
+// payable less the commission (the producer's contract rate, default
+// PAYSAGA_FEE_BPS, rounded down) and its 10% VAT (rounded down), and gets a
+// settlement due date (occurred_at + PAYSAGA_SETTLEMENT_DEADLINE_DAYS).
+// Idempotent: confirming again answers the first confirmation and changes
+// nothing. 409 item_refunded when the item was refunded in full; 422
+// timestamp_in_future, timestamp_before_payment, timestamp_before_delivery.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/payments/{id}/items/{producer_id}/confirm (the `ConfirmPurchase` operationId).
+func (c *ClientWithResponses) ConfirmPurchaseWithResponse(ctx context.Context, id string, producerId string, body ConfirmPurchaseJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmPurchaseResponse, error) {
+	rsp, err := c.ConfirmPurchase(ctx, id, producerId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmPurchaseResponse(rsp)
+}
+
+// MarkItemDeliveredWithBodyWithResponse Report that a producer's part of the order was delivered (role app)
+//
+// Starts the item's auto-confirmation clock: unless the buyer confirms
+// first, the purchase confirms itself PAYSAGA_AUTO_CONFIRM_DAYS (default 7)
+// after occurred_at, on a durable Temporal timer (workflow
+// fulfilment-{payment_id}-{producer_id}). Idempotent: a repeat answers the
+// first report. occurred_at (default now) may not be in the future (422
+// timestamp_in_future) or before the payment (422 timestamp_before_payment).
+// 404 payment_not_found, item_not_found; 409 item_not_captured, and
+// item_already_confirmed once confirmed.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/payments/{id}/items/{producer_id}/delivered (the `MarkItemDelivered` operationId).
+func (c *ClientWithResponses) MarkItemDeliveredWithBodyWithResponse(ctx context.Context, id string, producerId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkItemDeliveredResponse, error) {
+	rsp, err := c.MarkItemDeliveredWithBody(ctx, id, producerId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMarkItemDeliveredResponse(rsp)
+}
+
+// MarkItemDeliveredWithResponse Report that a producer's part of the order was delivered (role app)
+//
+// Starts the item's auto-confirmation clock: unless the buyer confirms
+// first, the purchase confirms itself PAYSAGA_AUTO_CONFIRM_DAYS (default 7)
+// after occurred_at, on a durable Temporal timer (workflow
+// fulfilment-{payment_id}-{producer_id}). Idempotent: a repeat answers the
+// first report. occurred_at (default now) may not be in the future (422
+// timestamp_in_future) or before the payment (422 timestamp_before_payment).
+// 404 payment_not_found, item_not_found; 409 item_not_captured, and
+// item_already_confirmed once confirmed.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/payments/{id}/items/{producer_id}/delivered (the `MarkItemDelivered` operationId).
+func (c *ClientWithResponses) MarkItemDeliveredWithResponse(ctx context.Context, id string, producerId string, body MarkItemDeliveredJSONRequestBody, reqEditors ...RequestEditorFn) (*MarkItemDeliveredResponse, error) {
+	rsp, err := c.MarkItemDelivered(ctx, id, producerId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMarkItemDeliveredResponse(rsp)
+}
+
 // CreateRefundWithBodyWithResponse Refund part of a payment (role app)
 //
 // 409 payment_not_refundable unless the payment is succeeded or
@@ -9852,6 +11597,82 @@ func (c *ClientWithResponses) GetProducerBalanceWithResponse(ctx context.Context
 	return ParseGetProducerBalanceResponse(rsp)
 }
 
+// HoldProducerWithBodyWithResponse Put a producer's payouts on hold, with a reason (role finance)
+//
+// Runs claim what it is owed as a held payout with the reason and pay nothing until released.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/producers/{id}/hold (the `HoldProducer` operationId).
+func (c *ClientWithResponses) HoldProducerWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*HoldProducerResponse, error) {
+	rsp, err := c.HoldProducerWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHoldProducerResponse(rsp)
+}
+
+// HoldProducerWithResponse Put a producer's payouts on hold, with a reason (role finance)
+//
+// Runs claim what it is owed as a held payout with the reason and pay nothing until released.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/producers/{id}/hold (the `HoldProducer` operationId).
+func (c *ClientWithResponses) HoldProducerWithResponse(ctx context.Context, id string, body HoldProducerJSONRequestBody, reqEditors ...RequestEditorFn) (*HoldProducerResponse, error) {
+	rsp, err := c.HoldProducer(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHoldProducerResponse(rsp)
+}
+
+// ReleaseProducerWithResponse Lift a producer's payout hold (role finance)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/producers/{id}/release (the `ReleaseProducer` operationId).
+func (c *ClientWithResponses) ReleaseProducerWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ReleaseProducerResponse, error) {
+	rsp, err := c.ReleaseProducer(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReleaseProducerResponse(rsp)
+}
+
+// ListSettlementsWithResponse The producer's settlements (one per paid period), newest first (roles finance, ops)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/producers/{id}/settlements (the `ListSettlements` operationId).
+func (c *ClientWithResponses) ListSettlementsWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ListSettlementsResponse, error) {
+	rsp, err := c.ListSettlements(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSettlementsResponse(rsp)
+}
+
+// GetSettlementWithResponse One settlement statement with its line items, as JSON or CSV (roles finance, ops)
+//
+// net_paid = gross_sales - commission - commission_vat + adjustments +
+// carried_over, to the won, and equals the payout. Lines are the confirmed
+// sales (order, item, confirmation and due dates) and the refunds after
+// confirmation (negative) it settled; carried_over lines were booked in an
+// earlier period that netted negative or was held. ?format=csv answers the
+// lines, a carried_over line and a total line as text/csv.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/producers/{id}/settlements/{settlement_id} (the `GetSettlement` operationId).
+func (c *ClientWithResponses) GetSettlementWithResponse(ctx context.Context, id string, settlementId string, params *GetSettlementParams, reqEditors ...RequestEditorFn) (*GetSettlementResponse, error) {
+	rsp, err := c.GetSettlement(ctx, id, settlementId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSettlementResponse(rsp)
+}
+
 // ListProducerStatementWithResponse The producer's ledger lines, newest first (sale, refund, payout) (roles finance, ops)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -10010,7 +11831,7 @@ func (c *ClientWithResponses) ListWebhookEndpointsWithResponse(ctx context.Conte
 // CreateWebhookEndpointWithBodyWithResponse Register an endpoint for events (role app); the signing secret is in this answer only
 //
 // Events (payment.succeeded, payment.failed, payment.refunded, topup.succeeded,
-// payout.paid, payout.held) are POSTed as JSON {id, type, created_at, data}
+// payout.paid, payout.held, settlement.deadline_at_risk) are POSTed as JSON {id, type, created_at, data}
 // with headers Paysaga-Event-Id, Paysaga-Event-Type and
 // Paysaga-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"}.
 // Delivery is at least once: dedupe by id. event_types empty means every type.
@@ -10029,7 +11850,7 @@ func (c *ClientWithResponses) CreateWebhookEndpointWithBodyWithResponse(ctx cont
 // CreateWebhookEndpointWithResponse Register an endpoint for events (role app); the signing secret is in this answer only
 //
 // Events (payment.succeeded, payment.failed, payment.refunded, topup.succeeded,
-// payout.paid, payout.held) are POSTed as JSON {id, type, created_at, data}
+// payout.paid, payout.held, settlement.deadline_at_risk) are POSTed as JSON {id, type, created_at, data}
 // with headers Paysaga-Event-Id, Paysaga-Event-Type and
 // Paysaga-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"}.
 // Delivery is at least once: dedupe by id. event_types empty means every type.
@@ -10383,6 +12204,81 @@ func ParseCreateCheckoutResponse(rsp *http.Response) (*CreateCheckoutResponse, e
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListCommissionInvoicesResponse parses an HTTP response from a ListCommissionInvoicesWithResponse call
+func ParseListCommissionInvoicesResponse(rsp *http.Response) (*ListCommissionInvoicesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCommissionInvoicesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Invoices []struct {
+				BusinessRegistrationNumber string `json:"business_registration_number"`
+				Currency                   string `json:"currency"`
+				Entries                    int    `json:"entries"`
+				ProducerId                 string `json:"producer_id"`
+				ProducerName               string `json:"producer_name"`
+				SupplyAmount               int    `json:"supply_amount"`
+				Total                      int    `json:"total"`
+				Vat                        int    `json:"vat"`
+			} `json:"invoices"`
+			Month string `json:"month"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListCommissionInvoicesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -11560,6 +13456,196 @@ func ParseCancelPaymentResponse(rsp *http.Response) (*CancelPaymentResponse, err
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseConfirmPurchaseResponse parses an HTTP response from a ConfirmPurchaseWithResponse call
+func ParseConfirmPurchaseResponse(rsp *http.Response) (*ConfirmPurchaseResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConfirmPurchaseResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PaymentItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ConfirmPurchaseResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseMarkItemDeliveredResponse parses an HTTP response from a MarkItemDeliveredWithResponse call
+func ParseMarkItemDeliveredResponse(rsp *http.Response) (*MarkItemDeliveredResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MarkItemDeliveredResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PaymentItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers MarkItemDeliveredResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -12768,6 +14854,273 @@ func ParseGetProducerBalanceResponse(rsp *http.Response) (*GetProducerBalanceRes
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseHoldProducerResponse parses an HTTP response from a HoldProducerWithResponse call
+func ParseHoldProducerResponse(rsp *http.Response) (*HoldProducerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HoldProducerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Producer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers HoldProducerResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReleaseProducerResponse parses an HTTP response from a ReleaseProducerWithResponse call
+func ParseReleaseProducerResponse(rsp *http.Response) (*ReleaseProducerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReleaseProducerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Producer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ReleaseProducerResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListSettlementsResponse parses an HTTP response from a ListSettlementsWithResponse call
+func ParseListSettlementsResponse(rsp *http.Response) (*ListSettlementsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSettlementsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			ProducerId  string       `json:"producer_id"`
+			Settlements []Settlement `json:"settlements"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListSettlementsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetSettlementResponse parses an HTTP response from a GetSettlementWithResponse call
+func ParseGetSettlementResponse(rsp *http.Response) (*GetSettlementResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSettlementResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Settlement
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetSettlementResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil

@@ -72,6 +72,13 @@ type Config struct {
 	AsyncAuthTimeout     time.Duration // PAYSAGA_ASYNC_AUTH_TIMEOUT: wait for a pending authorization's webhook before querying the PG
 	PGFeeBPS             int64         // PAYSAGA_PG_FEE_BPS: the PGs' contracted fee on captures, checked by reconciliation
 	ReconCron            string        // PAYSAGA_RECON_CRON: daily reconciliation schedule (UTC cron); empty disables it
+	// Marketplace settlement (issue 13).
+	AutoConfirmDays        int64 // PAYSAGA_AUTO_CONFIRM_DAYS: a delivered item auto-confirms (구매확정) this many days later
+	SettlementDeadlineDays int64 // PAYSAGA_SETTLEMENT_DEADLINE_DAYS: a confirmed sale must be paid within this many days
+	// AutoConfirmAfter (PAYSAGA_AUTO_CONFIRM_AFTER, a duration) overrides
+	// AutoConfirmDays when set: for demos and tests, never production.
+	AutoConfirmAfter  time.Duration
+	DeadlineCheckCron string // PAYSAGA_DEADLINE_CHECK_CRON: daily settlement deadline check (UTC cron); empty disables it
 	// PIIKey (PAYSAGA_PII_KEY) keys the HMAC of CI/DI and the sealing of bank
 	// account numbers. The default is for development only.
 	PIIKey string
@@ -127,6 +134,10 @@ func Default() Config {
 		AsyncAuthTimeout:    10 * time.Minute,
 		PGFeeBPS:            250,
 		ReconCron:           "0 19 * * *", // 04:00 in Korea, for the day before
+
+		AutoConfirmDays:        7,
+		SettlementDeadlineDays: 20,
+		DeadlineCheckCron:      "0 0 * * *", // 09:00 in Korea
 	}
 }
 
@@ -237,6 +248,12 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	dur("PAYSAGA_WEBHOOK_TOLERANCE", &c.WebhookTolerance)
 	dur("PAYSAGA_ASYNC_AUTH_TIMEOUT", &c.AsyncAuthTimeout)
 	num("PAYSAGA_PG_FEE_BPS", &c.PGFeeBPS)
+	num("PAYSAGA_AUTO_CONFIRM_DAYS", &c.AutoConfirmDays)
+	num("PAYSAGA_SETTLEMENT_DEADLINE_DAYS", &c.SettlementDeadlineDays)
+	dur("PAYSAGA_AUTO_CONFIRM_AFTER", &c.AutoConfirmAfter)
+	if v, ok := lookupEnv("PAYSAGA_DEADLINE_CHECK_CRON"); ok { // set but empty disables the check
+		c.DeadlineCheckCron = v
+	}
 	if v, ok := lookupEnv("PAYSAGA_RECON_CRON"); ok { // set but empty disables the schedule
 		c.ReconCron = v
 	}
@@ -325,6 +342,15 @@ func (c Config) Validate() error {
 	if c.AsyncAuthTimeout < time.Second {
 		errs = append(errs, errors.New("PAYSAGA_ASYNC_AUTH_TIMEOUT must be >= 1s"))
 	}
+	if c.AutoConfirmDays < 1 || c.AutoConfirmDays > 90 {
+		errs = append(errs, fmt.Errorf("PAYSAGA_AUTO_CONFIRM_DAYS=%d: must be within 1..90", c.AutoConfirmDays))
+	}
+	if c.SettlementDeadlineDays < 1 || c.SettlementDeadlineDays > 365 {
+		errs = append(errs, fmt.Errorf("PAYSAGA_SETTLEMENT_DEADLINE_DAYS=%d: must be within 1..365", c.SettlementDeadlineDays))
+	}
+	if c.AutoConfirmAfter < 0 {
+		errs = append(errs, fmt.Errorf("PAYSAGA_AUTO_CONFIRM_AFTER=%s: must not be negative", c.AutoConfirmAfter))
+	}
 	if c.PGFeeBPS < 0 || c.PGFeeBPS > 10_000 {
 		errs = append(errs, fmt.Errorf("PAYSAGA_PG_FEE_BPS=%d: must be within 0..10000", c.PGFeeBPS))
 	}
@@ -340,4 +366,17 @@ func (c Config) PGs() []string {
 		return []string{c.PGPrimary}
 	}
 	return []string{c.PGPrimary, c.PGSecondary}
+}
+
+// AutoConfirmWindow is how long after delivery an item auto-confirms.
+func (c Config) AutoConfirmWindow() time.Duration {
+	if c.AutoConfirmAfter > 0 {
+		return c.AutoConfirmAfter
+	}
+	return time.Duration(c.AutoConfirmDays) * 24 * time.Hour
+}
+
+// SettlementDeadline is how long after confirmation a sale must be paid.
+func (c Config) SettlementDeadline() time.Duration {
+	return time.Duration(c.SettlementDeadlineDays) * 24 * time.Hour
 }

@@ -112,24 +112,25 @@ type JournalTransaction struct {
 }
 
 type Payment struct {
-	ID             string
-	OrderID        string
-	CustomerID     string
-	MethodID       pgtype.Text
-	Currency       string
-	Amount         int64
-	FeeAmount      int64
-	Status         string
-	Pg             pgtype.Text
-	PgPaymentKey   pgtype.Text
-	CapturedAmount int64
-	RefundedAmount int64
-	FailureCode    pgtype.Text
-	FailureMessage pgtype.Text
-	WorkflowID     string
-	CreatedAt      pgtype.Timestamptz
-	UpdatedAt      pgtype.Timestamptz
-	WalletAmount   int64
+	ID               string
+	OrderID          string
+	CustomerID       string
+	MethodID         pgtype.Text
+	Currency         string
+	Amount           int64
+	FeeAmount        int64
+	Status           string
+	Pg               pgtype.Text
+	PgPaymentKey     pgtype.Text
+	CapturedAmount   int64
+	RefundedAmount   int64
+	FailureCode      pgtype.Text
+	FailureMessage   pgtype.Text
+	WorkflowID       string
+	CreatedAt        pgtype.Timestamptz
+	UpdatedAt        pgtype.Timestamptz
+	WalletAmount     int64
+	SettlesOnConfirm bool
 }
 
 type PaymentEvent struct {
@@ -141,10 +142,17 @@ type PaymentEvent struct {
 }
 
 type PaymentItem struct {
-	PaymentID  string
-	ProducerID string
-	Amount     int64
-	Fee        int64
+	PaymentID     string
+	ProducerID    string
+	Amount        int64
+	Fee           int64
+	DeliveredAt   pgtype.Timestamptz
+	ConfirmedAt   pgtype.Timestamptz
+	ConfirmedBy   pgtype.Text
+	DueAt         pgtype.Timestamptz
+	Commission    int64
+	CommissionVat int64
+	ConfirmedNet  int64
 }
 
 type PaymentMethod struct {
@@ -205,17 +213,19 @@ type PayoutRun struct {
 }
 
 type Producer struct {
-	ID             string
-	Name           string
-	BankCode       string
-	AccountSealed  []byte
-	AccountLast4   string
-	HolderName     string
-	FeeBps         int64
-	SettlementDays int32
-	PayoutHold     bool
-	CreatedAt      pgtype.Timestamptz
-	UpdatedAt      pgtype.Timestamptz
+	ID                         string
+	Name                       string
+	BankCode                   string
+	AccountSealed              []byte
+	AccountLast4               string
+	HolderName                 string
+	FeeBps                     int64
+	SettlementDays             int32
+	PayoutHold                 bool
+	CreatedAt                  pgtype.Timestamptz
+	UpdatedAt                  pgtype.Timestamptz
+	BusinessRegistrationNumber string
+	HoldReason                 string
 }
 
 type ReconFinding struct {
@@ -255,6 +265,42 @@ type Refund struct {
 	FailureMessage pgtype.Text
 	CreatedAt      pgtype.Timestamptz
 	UpdatedAt      pgtype.Timestamptz
+}
+
+type SettlementCarryover struct {
+	ID         string
+	ProducerID string
+	Period     string
+	RunID      string
+	Currency   string
+	Amount     int64
+	CreatedAt  pgtype.Timestamptz
+}
+
+type SettlementDeadlineCheck struct {
+	ID            string
+	CheckedAt     pgtype.Timestamptz
+	AtRisk        int64
+	Overdue       int64
+	OverdueAmount int64
+	CreatedAt     pgtype.Timestamptz
+}
+
+type SettlementEntry struct {
+	ID            int64
+	JournalKey    string
+	ProducerID    string
+	PaymentID     string
+	Kind          string
+	Currency      string
+	Gross         int64
+	Commission    int64
+	CommissionVat int64
+	Net           int64
+	ConfirmedAt   pgtype.Timestamptz
+	DueAt         pgtype.Timestamptz
+	BookedAt      pgtype.Timestamptz
+	PayoutID      pgtype.Text
 }
 
 type WalletHold struct {

@@ -15,7 +15,7 @@ const createPayment = `-- name: CreatePayment :one
 INSERT INTO payments (id, order_id, customer_id, method_id, currency, amount, fee_amount, status, workflow_id, wallet_amount)
 VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9)
 ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id
-RETURNING id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount
+RETURNING id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount, settles_on_confirm
 `
 
 type CreatePaymentParams struct {
@@ -63,6 +63,7 @@ func (q *Queries) CreatePayment(ctx context.Context, arg CreatePaymentParams) (P
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.WalletAmount,
+		&i.SettlesOnConfirm,
 	)
 	return i, err
 }
@@ -91,7 +92,7 @@ func (q *Queries) CreatePaymentItem(ctx context.Context, arg CreatePaymentItemPa
 }
 
 const getPayment = `-- name: GetPayment :one
-SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount FROM payments WHERE id = $1
+SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount, settles_on_confirm FROM payments WHERE id = $1
 `
 
 func (q *Queries) GetPayment(ctx context.Context, id string) (Payment, error) {
@@ -116,12 +117,13 @@ func (q *Queries) GetPayment(ctx context.Context, id string) (Payment, error) {
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.WalletAmount,
+		&i.SettlesOnConfirm,
 	)
 	return i, err
 }
 
 const getPaymentByOrder = `-- name: GetPaymentByOrder :one
-SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount FROM payments WHERE order_id = $1
+SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount, settles_on_confirm FROM payments WHERE order_id = $1
 `
 
 func (q *Queries) GetPaymentByOrder(ctx context.Context, orderID string) (Payment, error) {
@@ -146,12 +148,13 @@ func (q *Queries) GetPaymentByOrder(ctx context.Context, orderID string) (Paymen
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.WalletAmount,
+		&i.SettlesOnConfirm,
 	)
 	return i, err
 }
 
 const getPaymentForUpdate = `-- name: GetPaymentForUpdate :one
-SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount FROM payments WHERE id = $1 FOR UPDATE
+SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount, settles_on_confirm FROM payments WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetPaymentForUpdate(ctx context.Context, id string) (Payment, error) {
@@ -176,6 +179,7 @@ func (q *Queries) GetPaymentForUpdate(ctx context.Context, id string) (Payment, 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.WalletAmount,
+		&i.SettlesOnConfirm,
 	)
 	return i, err
 }
@@ -213,7 +217,7 @@ func (q *Queries) ListPaymentEvents(ctx context.Context, paymentID string) ([]Li
 }
 
 const listPaymentItems = `-- name: ListPaymentItems :many
-SELECT payment_id, producer_id, amount, fee FROM payment_items WHERE payment_id = $1 ORDER BY producer_id
+SELECT payment_id, producer_id, amount, fee, delivered_at, confirmed_at, confirmed_by, due_at, commission, commission_vat, confirmed_net FROM payment_items WHERE payment_id = $1 ORDER BY producer_id
 `
 
 func (q *Queries) ListPaymentItems(ctx context.Context, paymentID string) ([]PaymentItem, error) {
@@ -230,6 +234,13 @@ func (q *Queries) ListPaymentItems(ctx context.Context, paymentID string) ([]Pay
 			&i.ProducerID,
 			&i.Amount,
 			&i.Fee,
+			&i.DeliveredAt,
+			&i.ConfirmedAt,
+			&i.ConfirmedBy,
+			&i.DueAt,
+			&i.Commission,
+			&i.CommissionVat,
+			&i.ConfirmedNet,
 		); err != nil {
 			return nil, err
 		}

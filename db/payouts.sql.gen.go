@@ -263,7 +263,7 @@ func (q *Queries) MarkPayoutPaid(ctx context.Context, arg MarkPayoutPaidParams) 
 }
 
 const payablesPage = `-- name: PayablesPage :many
-SELECT p.id, p.payout_hold,
+SELECT p.id, p.payout_hold, p.hold_reason, p.business_registration_number, p.settlement_days,
   (COALESCE((
      SELECT -sum(jp.amount) FROM journal_postings jp
      JOIN journal_transactions jt ON jt.id = jp.transaction_id
@@ -287,9 +287,12 @@ type PayablesPageParams struct {
 }
 
 type PayablesPageRow struct {
-	ID         string
-	PayoutHold bool
-	Payable    int64
+	ID                         string
+	PayoutHold                 bool
+	HoldReason                 string
+	BusinessRegistrationNumber string
+	SettlementDays             int32
+	Payable                    int64
 }
 
 // Each producer's payable at the cut-off, one page in id order: what the ledger
@@ -310,7 +313,14 @@ func (q *Queries) PayablesPage(ctx context.Context, arg PayablesPageParams) ([]P
 	items := []PayablesPageRow{}
 	for rows.Next() {
 		var i PayablesPageRow
-		if err := rows.Scan(&i.ID, &i.PayoutHold, &i.Payable); err != nil {
+		if err := rows.Scan(
+			&i.ID,
+			&i.PayoutHold,
+			&i.HoldReason,
+			&i.BusinessRegistrationNumber,
+			&i.SettlementDays,
+			&i.Payable,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -12,22 +12,23 @@ import (
 )
 
 const createProducer = `-- name: CreateProducer :one
-INSERT INTO producers (id, name, bank_code, account_sealed, account_last4, holder_name, fee_bps, settlement_days, payout_hold)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO producers (id, name, bank_code, account_sealed, account_last4, holder_name, fee_bps, settlement_days, payout_hold, business_registration_number)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (id) DO NOTHING
-RETURNING id, name, bank_code, account_sealed, account_last4, holder_name, fee_bps, settlement_days, payout_hold, created_at, updated_at
+RETURNING id, name, bank_code, account_sealed, account_last4, holder_name, fee_bps, settlement_days, payout_hold, created_at, updated_at, business_registration_number, hold_reason
 `
 
 type CreateProducerParams struct {
-	ID             string
-	Name           string
-	BankCode       string
-	AccountSealed  []byte
-	AccountLast4   string
-	HolderName     string
-	FeeBps         int64
-	SettlementDays int32
-	PayoutHold     bool
+	ID                         string
+	Name                       string
+	BankCode                   string
+	AccountSealed              []byte
+	AccountLast4               string
+	HolderName                 string
+	FeeBps                     int64
+	SettlementDays             int32
+	PayoutHold                 bool
+	BusinessRegistrationNumber string
 }
 
 func (q *Queries) CreateProducer(ctx context.Context, arg CreateProducerParams) (Producer, error) {
@@ -41,6 +42,7 @@ func (q *Queries) CreateProducer(ctx context.Context, arg CreateProducerParams) 
 		arg.FeeBps,
 		arg.SettlementDays,
 		arg.PayoutHold,
+		arg.BusinessRegistrationNumber,
 	)
 	var i Producer
 	err := row.Scan(
@@ -55,12 +57,14 @@ func (q *Queries) CreateProducer(ctx context.Context, arg CreateProducerParams) 
 		&i.PayoutHold,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.BusinessRegistrationNumber,
+		&i.HoldReason,
 	)
 	return i, err
 }
 
 const getProducer = `-- name: GetProducer :one
-SELECT id, name, bank_code, account_sealed, account_last4, holder_name, fee_bps, settlement_days, payout_hold, created_at, updated_at FROM producers WHERE id = $1
+SELECT id, name, bank_code, account_sealed, account_last4, holder_name, fee_bps, settlement_days, payout_hold, created_at, updated_at, business_registration_number, hold_reason FROM producers WHERE id = $1
 `
 
 func (q *Queries) GetProducer(ctx context.Context, id string) (Producer, error) {
@@ -78,6 +82,8 @@ func (q *Queries) GetProducer(ctx context.Context, id string) (Producer, error) 
 		&i.PayoutHold,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.BusinessRegistrationNumber,
+		&i.HoldReason,
 	)
 	return i, err
 }

@@ -45,9 +45,11 @@ func TestApprovedCardCheckoutCapturesOnceAndBooksTheLedger(t *testing.T) {
 
 	s.requireLedgerBalanced()
 	require.EqualValues(t, 15000, s.balance("pg:alpha:receivable"))
-	require.EqualValues(t, -9700, s.balance("producer:farm-a:payable"))
-	require.EqualValues(t, -4850, s.balance("producer:farm-b:payable"))
-	require.EqualValues(t, -450, s.balance("revenue:fees"))
+	// Pending until the purchase is confirmed (구매확정); no commission yet.
+	require.EqualValues(t, -10000, s.balance("producer:farm-a:pending"))
+	require.EqualValues(t, -5000, s.balance("producer:farm-b:pending"))
+	require.Zero(t, s.balance("producer:farm-a:payable"))
+	require.Zero(t, s.balance("revenue:fees"))
 
 	// The payment reads back with its timeline and a link to the workflow.
 	got := s.call("GET", "/v1/payments/"+pay["id"].(string), opsKey, nil, nil)

@@ -33,7 +33,7 @@ func (f *payoutFixture) id(name string) string { return f.prefix + "-" + name }
 // the holder of any account it was not told about).
 func (f *payoutFixture) producer(name, account string) {
 	f.t.Helper()
-	res := f.call("POST", "/v1/producers", financeKey, map[string]any{"id": f.id(name), "name": name, "settlement_days": 0,
+	res := f.call("POST", "/v1/producers", financeKey, map[string]any{"id": f.id(name), "name": name, "settlement_days": 0, "business_registration_number": "1234567891",
 		"bank_account": map[string]any{"bank_code": "004", "account_number": account, "holder_name": "홍길동"}}, nil)
 	require.Equal(f.t, 201, res.Status, "%s", res.Body)
 	require.NotContains(f.t, string(res.Body), account, "the account number is never echoed")
@@ -54,7 +54,13 @@ func (f *payoutFixture) sale(items map[string]int64) (paymentID string) {
 		"items": lines, "payment": map[string]any{"method_id": f.method}})
 	require.Equal(f.t, 201, res.Status, "%s", res.Body)
 	require.Equal(f.t, "succeeded", res.json(f.t)["status"])
-	return res.json(f.t)["id"].(string)
+	paymentID = res.json(f.t)["id"].(string)
+	// The buyer confirms every item (구매확정): only then is a sale payable.
+	for _, l := range lines {
+		res := f.call("POST", "/v1/payments/"+paymentID+"/items/"+l["producer_id"].(string)+"/confirm", appKey, nil, nil)
+		require.Equal(f.t, 200, res.Status, "%s", res.Body)
+	}
+	return paymentID
 }
 
 func (f *payoutFixture) schedule(threshold int64) string {
@@ -173,17 +179,17 @@ func TestPayoutRunPaysEveryProducerOnceAndHoldsTheOneTheBankRefuses(t *testing.T
 		"bank_account": map[string]any{"bank_code": "004", "account_number": "1100000001", "holder_name": "홍길동"}}, nil)
 	require.Equal(t, 409, res.Status, "%s", res.Body)
 
-	first := f.sale(map[string]int64{"a": 10_000, "b": 5_000}) // nets 9,700 and 4,850
-	f.sale(map[string]int64{"a": 2_000, "c": 4_000})           // nets 1,940 and 3,880
-	f.sale(map[string]int64{"d": 1_000})                       // nets 970
+	first := f.sale(map[string]int64{"a": 10_000, "b": 5_000}) // nets 9,670 and 4,835 (3% commission + its 10% VAT)
+	f.sale(map[string]int64{"a": 2_000, "c": 4_000})           // nets 1,934 and 3,868
+	f.sale(map[string]int64{"d": 1_000})                       // nets 967
 	// A refund of 3,000 of the first order comes back 2,000 from a and 1,000 from
-	// b, each less its share of the fee: a -1,940, b -970.
+	// b, each less its share of the commission and VAT: a -1,934, b -967.
 	res = f.call("POST", "/v1/payments/"+first+"/refunds", appKey, map[string]any{"amount": 3_000},
 		map[string]string{"Idempotency-Key": "rf-" + first})
 	require.Equal(t, 201, res.Status, "%s", res.Body)
 	bal := f.call("GET", "/v1/producers/"+f.id("a")+"/balance", financeKey, nil, nil).json(t)
-	require.EqualValues(t, 9_700, bal["payable"])
-	require.EqualValues(t, 9_700, bal["payable_at_cutoff"])
+	require.EqualValues(t, 9_670, bal["payable"])
+	require.EqualValues(t, 9_670, bal["payable_at_cutoff"])
 	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 	bal = f.call("GET", "/v1/producers/"+f.id("a")+"/balance?cutoff="+past, financeKey, nil, nil).json(t)
 	require.EqualValues(t, 0, bal["payable_at_cutoff"], "nothing was sold before that cut-off")
@@ -195,8 +201,8 @@ func TestPayoutRunPaysEveryProducerOnceAndHoldsTheOneTheBankRefuses(t *testing.T
 	require.Equal(t, time.Now().In(seoul(t)).Format("20060102"), period)
 
 	require.Equal(t, map[string]int64{
-		"payout:" + f.id("a") + ":" + period: 9_700, // 9,700 + 1,940 - 1,940 refunded
-		"payout:" + f.id("b") + ":" + period: 3_880, // 4,850 - 970 refunded
+		"payout:" + f.id("a") + ":" + period: 9_670, // 9,670 + 1,934 - 1,934 refunded
+		"payout:" + f.id("b") + ":" + period: 3_868, // 4,835 - 967 refunded
 	}, f.transfers(), "the bank received exactly the payables (sales - fees - refunds), once each")
 	got := payouts(run)
 	require.Equal(t, "paid", got[f.id("a")]["status"])
@@ -206,25 +212,25 @@ func TestPayoutRunPaysEveryProducerOnceAndHoldsTheOneTheBankRefuses(t *testing.T
 	require.Equal(t, "held", got[f.id("d")]["status"])
 	require.Equal(t, "holder_mismatch", got[f.id("d")]["reason"], "no money to an account that is no longer the producer's")
 	totals := run["totals"].(map[string]any)
-	require.EqualValues(t, map[string]any{"count": 2.0, "amount": 13_580.0}, totals["paid"])
-	require.EqualValues(t, map[string]any{"count": 2.0, "amount": 4_850.0}, totals["held"])
+	require.EqualValues(t, map[string]any{"count": 2.0, "amount": 13_538.0}, totals["paid"])
+	require.EqualValues(t, map[string]any{"count": 2.0, "amount": 4_835.0}, totals["held"])
 
 	require.Zero(t, f.balance("producer:"+f.id("a")+":payable"))
 	require.Zero(t, f.balance("producer:"+f.id("b")+":payable"))
-	require.EqualValues(t, -3_880, f.balance("producer:"+f.id("c")+":payable"), "held: still owed, paid next period")
-	require.EqualValues(t, -13_580, f.balance("bank:payouts"))
+	require.EqualValues(t, -3_868, f.balance("producer:"+f.id("c")+":payable"), "held: still owed, paid next period")
+	require.EqualValues(t, -13_538, f.balance("bank:payouts"))
 	f.requireLedgerBalanced()
 
 	stmt := f.call("GET", "/v1/producers/"+f.id("a")+"/statements", financeKey, nil, nil).json(t)
 	lines := stmt["lines"].([]any)
 	require.Len(t, lines, 4)
 	require.Equal(t, "payout", lines[0].(map[string]any)["kind"])
-	require.EqualValues(t, -9_700, lines[0].(map[string]any)["amount"])
+	require.EqualValues(t, -9_670, lines[0].(map[string]any)["amount"])
 	require.Equal(t, "refund", lines[1].(map[string]any)["kind"])
-	require.EqualValues(t, -1_940, lines[1].(map[string]any)["amount"])
+	require.EqualValues(t, -1_934, lines[1].(map[string]any)["amount"])
 	require.Equal(t, "sale", lines[3].(map[string]any)["kind"])
 	require.EqualValues(t, 10_000, lines[3].(map[string]any)["gross"])
-	require.EqualValues(t, 300, lines[3].(map[string]any)["fee"])
+	require.EqualValues(t, 330, lines[3].(map[string]any)["fee"], "commission 300 and its VAT 30")
 
 	// The same period again (a double fire or a re-trigger): nothing is paid twice.
 	f.sale(map[string]int64{"b": 1_000})
@@ -232,7 +238,7 @@ func TestPayoutRunPaysEveryProducerOnceAndHoldsTheOneTheBankRefuses(t *testing.T
 	require.Equal(t, period, again["period"])
 	require.Empty(t, again["payouts"], "every producer is already settled for the period")
 	require.Len(t, f.transfers(), 2, "no second transfer")
-	require.EqualValues(t, -970, f.balance("producer:"+f.id("b")+":payable"), "the new sale waits for the next period")
+	require.EqualValues(t, -967, f.balance("producer:"+f.id("b")+":payable"), "the new sale waits for the next period")
 
 	// Each outcome was announced to the app once, with the state change.
 	for id, typ := range map[string]string{"a": "payout.paid", "b": "payout.paid", "c": "payout.held", "d": "payout.held"} {
@@ -245,7 +251,7 @@ func TestPayoutAboveThresholdWaitsForFinanceApproval(t *testing.T) {
 	f := newPayoutFixture(t)
 	f.producer("a", "1200000001")
 	f.producer("b", "1200000002")
-	f.sale(map[string]int64{"a": 10_000, "b": 3_000}) // nets 9,700 and 2,910
+	f.sale(map[string]int64{"a": 10_000, "b": 3_000}) // nets 9,670 and 2,901
 
 	sched := f.schedule(5_000)
 	defer f.deleteSchedule(sched)
@@ -254,7 +260,7 @@ func TestPayoutAboveThresholdWaitsForFinanceApproval(t *testing.T) {
 	got := payouts(run)
 	require.Equal(t, "paid", got[f.id("b")]["status"])
 	require.Equal(t, "awaiting_approval", got[f.id("a")]["status"])
-	require.Equal(t, map[string]int64{"payout:" + f.id("b") + ":" + period: 2_910}, f.transfers(), "nothing sent above the threshold")
+	require.Equal(t, map[string]int64{"payout:" + f.id("b") + ":" + period: 2_901}, f.transfers(), "nothing sent above the threshold")
 
 	payoutID := got[f.id("a")]["id"].(string)
 	require.Equal(t, fmt.Sprintf("payout-%s-%s", f.id("a"), period), payoutID)
@@ -274,8 +280,8 @@ func TestPayoutAboveThresholdWaitsForFinanceApproval(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return len(f.transfers()) == 2 && f.balance("producer:"+f.id("a")+":payable") == 0
 	}, 20*time.Second, 100*time.Millisecond)
-	require.EqualValues(t, 9_700, f.transfers()["payout:"+f.id("a")+":"+period])
-	require.EqualValues(t, -12_610, f.balance("bank:payouts"))
+	require.EqualValues(t, 9_670, f.transfers()["payout:"+f.id("a")+":"+period])
+	require.EqualValues(t, -12_571, f.balance("bank:payouts"))
 	f.requireLedgerBalanced()
 	res = f.call("POST", "/v1/payouts/"+payoutID+"/approve", financeKey, nil, nil)
 	require.Equal(t, 409, res.Status, "approving twice is refused: %s", res.Body)
@@ -312,15 +318,15 @@ func TestBankTransferWebhookIsConfirmedByQuery(t *testing.T) {
 			"type": "transfer.completed", "idempotency_key": key, "transaction_id": txn, "amount": amount}, nil)
 	}
 	for name, res := range map[string]response{
-		"unknown transaction": notice("txn_forged", 9_700),
+		"unknown transaction": notice("txn_forged", 9_670),
 		"wrong amount":        notice(txnID, 1_000_000),
 		"unknown key": f.call("POST", "/v1/webhooks/bank", "", map[string]any{"event_id": "x", "idempotency_key": "payout:nobody:1",
-			"transaction_id": txnID, "amount": 9_700}, nil),
+			"transaction_id": txnID, "amount": 9_670}, nil),
 	} {
 		require.Equal(t, 401, res.Status, "%s: %s", name, res.Body)
 		require.Equal(t, "unverified_webhook", res.json(t)["code"], name)
 	}
-	again := notice(txnID, 9_700) // the genuine notice once more, under a new event id
+	again := notice(txnID, 9_670) // the genuine notice once more, under a new event id
 	require.Equal(t, 200, again.Status, "%s", again.Body)
 	require.Equal(t, true, again.json(t)["duplicate"])
 	require.Equal(t, 1, f.rows(`SELECT count(*) FROM webhook_inbox WHERE provider = 'bank'`), "one notice per bank transaction")

@@ -28,10 +28,11 @@ func TestPartialRefundThenCancelReverseTheCaptureExactly(t *testing.T) {
 	require.EqualValues(t, 3000, amt, "the PG refunded 3,000")
 	s.requireLedgerBalanced()
 	require.EqualValues(t, 12000, s.balance("pg:alpha:receivable"))
-	// Proportional: farm-a had 2/3 of the order, farm-b 1/3; fees come back too.
-	require.EqualValues(t, -9700+1940, s.balance("producer:farm-a:payable"))
-	require.EqualValues(t, -4850+970, s.balance("producer:farm-b:payable"))
-	require.EqualValues(t, -450+90, s.balance("revenue:fees"))
+	// Proportional: farm-a had 2/3 of the order, farm-b 1/3. Not yet
+	// confirmed, the refund leaves settlement: only pending shrinks.
+	require.EqualValues(t, -10000+2000, s.balance("producer:farm-a:pending"))
+	require.EqualValues(t, -5000+1000, s.balance("producer:farm-b:pending"))
+	require.Zero(t, s.balance("revenue:fees"))
 
 	tooMuch := s.call("POST", "/v1/payments/"+id+"/refunds", appKey, map[string]any{"amount": 12001}, key())
 	require.Equal(t, 422, tooMuch.Status, "%s", tooMuch.Body)
@@ -42,7 +43,7 @@ func TestPartialRefundThenCancelReverseTheCaptureExactly(t *testing.T) {
 	n, amt = count(s.pgRecords(order), "cancel")
 	require.Equal(t, 2, n)
 	require.EqualValues(t, 15000, amt)
-	for _, acct := range []string{"pg:alpha:receivable", "producer:farm-a:payable", "producer:farm-b:payable", "revenue:fees"} {
+	for _, acct := range []string{"pg:alpha:receivable", "producer:farm-a:pending", "producer:farm-b:pending", "producer:farm-a:payable", "producer:farm-b:payable", "revenue:fees"} {
 		require.Zero(t, s.balance(acct), acct)
 	}
 	s.requireLedgerBalanced()

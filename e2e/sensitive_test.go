@@ -54,7 +54,7 @@ func TestNoSensitiveDataInDatabaseLogsOrHistories(t *testing.T) {
 	res = s.checkout(walletCheckoutBody(walletCus, orderID(), 15_000, map[string]any{"method_id": card, "wallet_amount": 5_000}))
 	require.Equal(t, "succeeded", res.json(t)["status"], "%s", res.Body)
 	// A producer's payout account.
-	res = s.call("POST", "/v1/producers", financeKey, map[string]any{"id": "scan-farm", "name": "scan farm",
+	res = s.call("POST", "/v1/producers", financeKey, map[string]any{"id": "scan-farm", "name": "scan farm", "business_registration_number": "1234567891",
 		"bank_account": map[string]any{"bank_code": "004", "account_number": scanProducerAccount, "holder_name": "홍길동"}}, nil)
 	require.Equal(t, 201, res.Status, "%s", res.Body)
 	ci, di := providersim.PersonIDs("홍길동", "19900101", "01012345678")

@@ -2,8 +2,10 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -17,6 +19,8 @@ type storeCollector struct {
 	count  *prometheus.Desc
 	amount *prometheus.Desc
 	up     *prometheus.Desc
+	// deadline is the latest settlement deadline check's findings.
+	deadline *prometheus.Desc
 }
 
 // business tables and what they are called in the metrics.
@@ -34,6 +38,8 @@ func (m *Metrics) WatchStore(pool *pgxpool.Pool) {
 		count:  prometheus.NewDesc("paysaga_business_objects", "Payments, top-ups and payouts by status (from PostgreSQL).", []string{"kind", "status"}, nil),
 		amount: prometheus.NewDesc("paysaga_business_amount", "Their amounts summed, minor units (from PostgreSQL).", []string{"kind", "status"}, nil),
 		up:     prometheus.NewDesc("paysaga_business_metrics_up", "1 when the business metrics could be read.", nil, nil),
+		deadline: prometheus.NewDesc("paysaga_settlement_deadline",
+			"Confirmed sales at risk of missing (due within 2 days, in no run) or past their settlement due date, per the latest daily check.", []string{"state"}, nil),
 	})
 }
 
@@ -41,6 +47,7 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.count
 	ch <- c.amount
 	ch <- c.up
+	ch <- c.deadline
 }
 
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
@@ -68,6 +75,15 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			up = 0
 		}
 		rows.Close()
+	}
+	var atRisk, overdue int64
+	err := c.pool.QueryRow(ctx, "SELECT at_risk, overdue FROM settlement_deadline_checks ORDER BY checked_at DESC LIMIT 1").Scan(&atRisk, &overdue)
+	switch {
+	case err == nil:
+		ch <- prometheus.MustNewConstMetric(c.deadline, prometheus.GaugeValue, float64(atRisk), "at_risk")
+		ch <- prometheus.MustNewConstMetric(c.deadline, prometheus.GaugeValue, float64(overdue), "overdue")
+	case !errors.Is(err, pgx.ErrNoRows):
+		up = 0
 	}
 	ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up)
 }

@@ -138,7 +138,7 @@ func TestRecord(t *testing.T) {
 
 	// A payout run over two producers.
 	for i, p := range []string{"rec-a", "rec-b"} {
-		r.call("POST", "/v1/producers", financeKey, map[string]any{"id": p, "name": p, "settlement_days": 0,
+		r.call("POST", "/v1/producers", financeKey, map[string]any{"id": p, "name": p, "settlement_days": 0, "business_registration_number": "1234567891",
 			"bank_account": map[string]any{"bank_code": "004", "account_number": fmt.Sprintf("110000777%d", i), "holder_name": "홍길동"}})
 	}
 	r.checkout("after_producers", c, m, 0)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/paysaga/paysaga/ledger"
 	"github.com/paysaga/paysaga/providersim"
+	"github.com/paysaga/paysaga/workflows"
 )
 
 // Sources are what the checks read.
@@ -117,6 +118,7 @@ func Run(ctx context.Context, src Sources) (Report, error) {
 	checks := []func(context.Context) (Result, error){
 		v.workflowsTerminal, v.recordsSettled, v.capturedOnce, v.authorizationsClosed, v.journalsBalanced, v.walletsNotNegative,
 		v.walletsReconcile, v.payoutOncePerPeriod, v.pgMatchesLedger, v.bankDebitsMatch, v.bankTransfersMatch,
+		v.settlementReconciles, v.commissionVATBooked,
 	}
 	var rep Report
 	for _, check := range checks {
@@ -142,7 +144,8 @@ func (v *verifier) workflowsTerminal(ctx context.Context) (Result, error) {
 		return res, nil
 	}
 	cutoff := v.src.Now().Add(-v.src.MinAge).UTC().Format(time.RFC3339)
-	var scope string
+	// A Fulfilment waits, by design, days for the buyer's confirmation.
+	scope := " AND WorkflowType != '" + workflows.FulfilmentName + "'"
 	if v.src.TaskQueue != "" {
 		scope = fmt.Sprintf(" AND TaskQueue = '%s'", v.src.TaskQueue)
 	}

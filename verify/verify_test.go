@@ -90,6 +90,7 @@ func (w *world) pay(id string, amount, walletAmount int64) {
 	w.capture(pk, "payment:"+id+":capture", card)
 	w.exec(`INSERT INTO payments (id, order_id, customer_id, method_id, currency, amount, wallet_amount, status, pg, pg_payment_key, captured_amount, workflow_id)
 		VALUES ($1, $2, 'c1', 'm1', 'KRW', $3, $4, 'succeeded', 'alpha', $5, $3, 'checkout-'||$2)`, id, "order-"+id, amount, walletAmount, pk)
+	w.exec(`INSERT INTO payment_items (payment_id, producer_id, amount, fee) VALUES ($1, 'farm-a', $2, $3)`, id, amount, amount*3/100)
 	j := ledger.CaptureJournal(id, "alpha", "KRW", []ledger.Item{{ProducerID: "farm-a", Amount: amount, Fee: amount * 3 / 100}})
 	if walletAmount > 0 {
 		w.exec(`INSERT INTO wallet_holds (payment_id, customer_id, currency, amount, status) VALUES ($1, 'c1', 'KRW', $2, 'captured')`, id, walletAmount)
@@ -224,6 +225,16 @@ func TestPlantedBreachesAreReported(t *testing.T) {
 			w.payout("farm-a", "2026-11-01", 10_000, ledger.PayoutKey("farm-a", "2026-11-01")+":2")
 		},
 		want: []string{verify.PayoutOncePerPeriod, verify.BankTransfersMatch},
+	}, {
+		name: "a confirmation that skipped the commission's VAT",
+		plant: func(w *world) {
+			// Balanced, but the producer is owed 45 more than sales - commission - VAT.
+			w.post(ledger.Journal{Key: "payment:pay1:confirm:farm-a:bad", Kind: "sale_confirmation", Postings: []ledger.Posting{
+				{Account: ledger.VATPayable, Currency: "KRW", Amount: 45},
+				{Account: ledger.ProducerPayable("farm-a"), Currency: "KRW", Amount: -45},
+			}})
+		},
+		want: []string{verify.SettlementReconciles, verify.CommissionVATBooked},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t)

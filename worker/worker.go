@@ -40,6 +40,8 @@ type Activities struct {
 	Payouts  *activities.Payouts
 	Events   *activities.Events
 	Recon    *activities.Recon
+	// Settlement books fulfilment events and checks settlement deadlines.
+	Settlement *activities.Settlement
 }
 
 // NewActivities wires the activities to PostgreSQL and to the providers' HTTP
@@ -56,15 +58,16 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 	}
 	bankClient := bank.NewHTTPClient(cfg.SimURL+"/bank", hc)
 	return Activities{
-		Payments: &activities.Payments{PGs: pgs, Queries: db.New(pool)},
-		Store:    &activities.Store{Pool: pool},
-		Ledger:   &activities.Ledger{Pool: pool},
-		Refunds:  &activities.Refunds{Pool: pool},
-		Methods:  &activities.Methods{PGs: pgs, Bank: bankClient, Keys: keys, Pool: pool},
-		Identity: &activities.Identity{Provider: identity.NewHTTPClient(cfg.SimURL+"/identity", hc), Keys: keys, Pool: pool},
-		Wallet:   &activities.Wallet{Bank: bankClient, Keys: keys, Pool: pool},
-		Payouts:  &activities.Payouts{Bank: bankClient, Keys: keys, Pool: pool},
-		Recon:    &activities.Recon{PGs: pgs, Pool: pool},
+		Payments:   &activities.Payments{PGs: pgs, Queries: db.New(pool)},
+		Store:      &activities.Store{Pool: pool},
+		Ledger:     &activities.Ledger{Pool: pool},
+		Refunds:    &activities.Refunds{Pool: pool},
+		Methods:    &activities.Methods{PGs: pgs, Bank: bankClient, Keys: keys, Pool: pool},
+		Identity:   &activities.Identity{Provider: identity.NewHTTPClient(cfg.SimURL+"/identity", hc), Keys: keys, Pool: pool},
+		Wallet:     &activities.Wallet{Bank: bankClient, Keys: keys, Pool: pool},
+		Payouts:    &activities.Payouts{Bank: bankClient, Keys: keys, Pool: pool},
+		Recon:      &activities.Recon{PGs: pgs, Pool: pool},
+		Settlement: &activities.Settlement{Pool: pool},
 		Events: &activities.Events{Pool: pool, Keys: keys, HTTP: &http.Client{
 			Timeout: cfg.EventTimeout,
 			// Registered URLs come from API keys: never dial internal addresses (SSRF).
@@ -93,6 +96,7 @@ func Register(r sdkworker.Registry, acts Activities) {
 	r.RegisterActivity(acts.Payouts)
 	r.RegisterActivity(acts.Events)
 	r.RegisterActivity(acts.Recon)
+	r.RegisterActivity(acts.Settlement)
 }
 
 // RegisterWorkflows registers only the workflows (enough for a replayer).
@@ -106,6 +110,33 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.Payout, workflow.RegisterOptions{Name: workflows.PayoutName})
 	r.RegisterWorkflowWithOptions(workflows.DeliverEvent, workflow.RegisterOptions{Name: workflows.DeliverEventName})
 	r.RegisterWorkflowWithOptions(workflows.Reconcile, workflow.RegisterOptions{Name: workflows.ReconcileName})
+	r.RegisterWorkflowWithOptions(workflows.Fulfilment, workflow.RegisterOptions{Name: workflows.FulfilmentName})
+	r.RegisterWorkflowWithOptions(workflows.SettlementDeadlineCheck, workflow.RegisterOptions{Name: workflows.SettlementDeadlineCheckName})
+}
+
+// EnsureDeadlineSchedule creates the daily settlement deadline check's
+// schedule when it does not exist yet; an empty cron disables it.
+func EnsureDeadlineSchedule(ctx context.Context, c client.Client, cfg config.Config) error {
+	if cfg.DeadlineCheckCron == "" {
+		return nil
+	}
+	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:   workflows.DeadlineScheduleID(cfg.TaskQueue),
+		Spec: client.ScheduleSpec{CronExpressions: []string{cfg.DeadlineCheckCron}},
+		Action: &client.ScheduleWorkflowAction{
+			ID: "settlement-deadline", Workflow: workflows.SettlementDeadlineCheckName, TaskQueue: cfg.TaskQueue,
+			Args: []any{workflows.DeadlineCheckInput{}},
+		},
+		Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP,
+		Note:    "daily check that confirmed sales are paid by their statutory due date",
+	})
+	if errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create settlement deadline schedule: %w", err)
+	}
+	return nil
 }
 
 // EnsureReconSchedule creates the daily reconciliation schedule when it does

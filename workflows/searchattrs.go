@@ -15,17 +15,22 @@ var (
 	AmountKRWKey     = temporal.NewSearchAttributeKeyInt64("AmountKRW")
 	// ReconMismatchesKey counts a reconciliation run's findings: ReconMismatches > 0.
 	ReconMismatchesKey = temporal.NewSearchAttributeKeyInt64("ReconMismatches")
+	// SettlementDeadlineKey is set by the daily deadline check: ok, at_risk or
+	// overdue, so SettlementDeadline = 'overdue' finds the days a statutory due
+	// date was missed. (A keyword: the dev server allows only three Int attributes.)
+	SettlementDeadlineKey = temporal.NewSearchAttributeKeyKeyword("SettlementDeadline")
 )
 
 // SearchAttributeTypes is what the worker registers with the server.
 func SearchAttributeTypes() map[string]enumspb.IndexedValueType {
 	return map[string]enumspb.IndexedValueType{
-		OrderIDKey.GetName():         enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-		CustomerIDKey.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-		ProducerIDKey.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-		PaymentStatusKey.GetName():   enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-		AmountKRWKey.GetName():       enumspb.INDEXED_VALUE_TYPE_INT,
-		ReconMismatchesKey.GetName(): enumspb.INDEXED_VALUE_TYPE_INT,
+		OrderIDKey.GetName():            enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		CustomerIDKey.GetName():         enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		ProducerIDKey.GetName():         enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		PaymentStatusKey.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		AmountKRWKey.GetName():          enumspb.INDEXED_VALUE_TYPE_INT,
+		ReconMismatchesKey.GetName():    enumspb.INDEXED_VALUE_TYPE_INT,
+		SettlementDeadlineKey.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	}
 }
 

@@ -8,7 +8,7 @@ SELECT pg_advisory_xact_lock(7301);
 -- owes it for activity at least settlement_days old (sales net of fees, less
 -- refunds), less every payout booked, less payouts claimed and not yet booked.
 -- Negative or zero means nothing to pay; it carries forward by itself.
-SELECT p.id, p.payout_hold,
+SELECT p.id, p.payout_hold, p.hold_reason, p.business_registration_number, p.settlement_days,
   (COALESCE((
      SELECT -sum(jp.amount) FROM journal_postings jp
      JOIN journal_transactions jt ON jt.id = jp.transaction_id

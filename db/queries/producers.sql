@@ -1,6 +1,6 @@
 -- name: CreateProducer :one
-INSERT INTO producers (id, name, bank_code, account_sealed, account_last4, holder_name, fee_bps, settlement_days, payout_hold)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO producers (id, name, bank_code, account_sealed, account_last4, holder_name, fee_bps, settlement_days, payout_hold, business_registration_number)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (id) DO NOTHING
 RETURNING *;
 
