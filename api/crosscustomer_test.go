@@ -68,6 +68,8 @@ func TestCrossCustomerMatrix(t *testing.T) {
 		"POST /v1/wallets/:customer_id/topups":                {notFound("/v1/wallets/"+a.customer+"/topups", fmt.Sprintf(`{"method_id":%q,"amount":1000,"currency":"KRW"}`, a.method), codeCustomerNotFound, false)},
 		"GET /v1/wallets/:customer_id/topups/:topup_id":       {notFound("/v1/wallets/"+a.customer+"/topups/"+a.topUp, "", codeTopUpNotFound, true)},
 		"GET /v1/events/:id/attempts":                         {notFound("/v1/events/"+a.event+"/attempts", "", codeEventNotFound, true)},
+		"POST /v1/payments/:id/items/:producer_id/delivered":  {notFound(pay+"/items/p/delivered", "", codePaymentNotFound, false)},
+		"POST /v1/payments/:id/items/:producer_id/confirm":    {notFound(pay+"/items/p/confirm", "", codePaymentNotFound, false)},
 		"GET /v1/events": {
 			{path: "/v1/events?subject_id=" + a.payment, emptyList: true, ownerOK: true},
 			{path: "/v1/events?subject_id=" + a.topUp, emptyList: true, ownerOK: true},
@@ -79,20 +81,24 @@ func TestCrossCustomerMatrix(t *testing.T) {
 
 		// Platform objects (producers, payouts, schedules, reconciliations,
 		// webhook endpoints): no customer's key may touch them at all.
-		"GET /v1/producers/:id/balance":         {forbidden("/v1/producers/prd_x/balance", "")},
-		"GET /v1/producers/:id/statements":      {forbidden("/v1/producers/prd_x/statements", "")},
-		"GET /v1/payout-schedules/:id":          {forbidden("/v1/payout-schedules/sch_x", "")},
-		"PATCH /v1/payout-schedules/:id":        {forbidden("/v1/payout-schedules/sch_x", `{"paused":true}`)},
-		"DELETE /v1/payout-schedules/:id":       {forbidden("/v1/payout-schedules/sch_x", "")},
-		"POST /v1/payout-schedules/:id/trigger": {forbidden("/v1/payout-schedules/sch_x/trigger", "")},
-		"GET /v1/payout-runs/:id":               {forbidden("/v1/payout-runs/run_x", "")},
-		"POST /v1/payouts/:id/approve":          {forbidden("/v1/payouts/po_x/approve", "")},
-		"GET /v1/reconciliations/:id":           {forbidden("/v1/reconciliations/recon_x", "")},
-		"DELETE /v1/webhook-endpoints/:id":      {forbidden("/v1/webhook-endpoints/"+a.endpoint, "")},
-		"POST /v1/webhook-endpoints/:id/rotate": {forbidden("/v1/webhook-endpoints/"+a.endpoint+"/rotate", "")},
-		"POST /v1/webhook-endpoints":            {forbidden("/v1/webhook-endpoints", `{"url":"https://app.example/hook"}`)},
-		"GET /v1/webhook-endpoints":             {forbidden("/v1/webhook-endpoints", "")},
-		"POST /v1/webhooks/:provider":           nil, // signed by the provider, no API key: e2e/webhooks_test.go
+		"GET /v1/producers/:id/balance":                    {forbidden("/v1/producers/prd_x/balance", "")},
+		"GET /v1/producers/:id/statements":                 {forbidden("/v1/producers/prd_x/statements", "")},
+		"GET /v1/producers/:id/settlements":                {forbidden("/v1/producers/prd_x/settlements", "")},
+		"GET /v1/producers/:id/settlements/:settlement_id": {forbidden("/v1/producers/prd_x/settlements/payout-prd_x-2026-12", "")},
+		"POST /v1/producers/:id/hold":                      {forbidden("/v1/producers/prd_x/hold", `{"reason":"dispute"}`)},
+		"POST /v1/producers/:id/release":                   {forbidden("/v1/producers/prd_x/release", "")},
+		"GET /v1/payout-schedules/:id":                     {forbidden("/v1/payout-schedules/sch_x", "")},
+		"PATCH /v1/payout-schedules/:id":                   {forbidden("/v1/payout-schedules/sch_x", `{"paused":true}`)},
+		"DELETE /v1/payout-schedules/:id":                  {forbidden("/v1/payout-schedules/sch_x", "")},
+		"POST /v1/payout-schedules/:id/trigger":            {forbidden("/v1/payout-schedules/sch_x/trigger", "")},
+		"GET /v1/payout-runs/:id":                          {forbidden("/v1/payout-runs/run_x", "")},
+		"POST /v1/payouts/:id/approve":                     {forbidden("/v1/payouts/po_x/approve", "")},
+		"GET /v1/reconciliations/:id":                      {forbidden("/v1/reconciliations/recon_x", "")},
+		"DELETE /v1/webhook-endpoints/:id":                 {forbidden("/v1/webhook-endpoints/"+a.endpoint, "")},
+		"POST /v1/webhook-endpoints/:id/rotate":            {forbidden("/v1/webhook-endpoints/"+a.endpoint+"/rotate", "")},
+		"POST /v1/webhook-endpoints":                       {forbidden("/v1/webhook-endpoints", `{"url":"https://app.example/hook"}`)},
+		"GET /v1/webhook-endpoints":                        {forbidden("/v1/webhook-endpoints", "")},
+		"POST /v1/webhooks/:provider":                      nil, // signed by the provider, no API key: e2e/webhooks_test.go
 	}
 
 	for _, r := range f.e.Routes() {
