@@ -51,6 +51,9 @@ type IssueBillingKeyInput struct {
 }
 
 type BillingKeyResult struct {
+	// Unsupported: this PG issues no billing key for this kind of method (a bank
+	// account at a PG without bank-account billing); nothing was sent to it.
+	Unsupported  bool
 	PG           string
 	BillingKey   string
 	CardBrand    string
@@ -65,6 +68,9 @@ func (m *Methods) IssueBillingKey(ctx context.Context, in IssueBillingKeyInput) 
 	client, ok := m.PGs[in.PG]
 	if !ok {
 		return BillingKeyResult{}, nonRetryable(ErrInvalidRequest, Failure{Code: "unknown_pg", Message: "no PG named " + in.PG}, nil)
+	}
+	if in.BankAccount != nil && !pg.CapabilitiesOf(client).BankAccountBilling {
+		return BillingKeyResult{PG: in.PG, Unsupported: true}, nil
 	}
 	bk, err := client.IssueBillingKey(ctx, pg.IssueBillingKeyRequest{
 		CustomerKey: in.CustomerID, AuthKey: in.AuthKey, BankAccount: in.BankAccount,

@@ -38,6 +38,10 @@ type Caller struct {
 	// NotFoundCodes are the codes of a 404 that means "nothing under that key" on a
 	// lookup. Nil accepts any code the provider sent in a JSON error body.
 	NotFoundCodes map[string]bool
+	// Authorization is sent as the Authorization header of every request when set
+	// (Toss: "Basic base64(secretKey:)", PortOne: "PortOne {secret}"). It is a
+	// secret: it never appears in an Error or a log.
+	Authorization string
 }
 
 // Call is one request.
@@ -100,6 +104,9 @@ func (c *Caller) Do(ctx context.Context, call Call, out any) error {
 	}
 	if call.IdempotencyKey != "" {
 		req.Header.Set("Idempotency-Key", call.IdempotencyKey)
+	}
+	if c.Authorization != "" {
+		req.Header.Set("Authorization", c.Authorization)
 	}
 
 	resp, err := hc.Do(req)

@@ -13,29 +13,39 @@ import (
 
 // Config is every setting paysaga reads. Each field names its variable.
 type Config struct {
-	DatabaseURL       string        // DATABASE_URL
-	TemporalAddress   string        // TEMPORAL_ADDRESS
-	TemporalNamespace string        // TEMPORAL_NAMESPACE
-	TaskQueue         string        // PAYSAGA_TASK_QUEUE
-	HTTPAddr          string        // PAYSAGA_HTTP_ADDR
-	SimAddr           string        // PAYSAGA_SIM_ADDR: where `paysaga sim` listens
-	SimURL            string        // PAYSAGA_SIM_URL: where the adapters reach the sandbox
-	SimWebhookURL     string        // PAYSAGA_SIM_WEBHOOK_URL: where `paysaga sim` POSTs PG webhooks ({url}/{pg}); empty: none
-	PGPrimary         string        // PAYSAGA_PG_PRIMARY: name of the primary PG
-	PGSecondary       string        // PAYSAGA_PG_SECONDARY: failover PG; empty disables failover
-	ProviderTimeout   time.Duration // PAYSAGA_PROVIDER_TIMEOUT: one provider HTTP call
-	CheckoutBudget    time.Duration // PAYSAGA_CHECKOUT_BUDGET: how long POST /v1/checkouts waits for the result
-	FeeBPS            int64         // PAYSAGA_FEE_BPS: platform fee in basis points (300 = 3%)
-	MaxAmount         int64         // PAYSAGA_MAX_AMOUNT: largest accepted amount, minor units
-	Currencies        []string      // PAYSAGA_CURRENCIES: accepted ISO 4217 codes, comma separated
-	BodyLimitBytes    int64         // PAYSAGA_BODY_LIMIT_BYTES
-	LogLevel          string        // PAYSAGA_LOG_LEVEL
-	EmbedWorker       bool          // PAYSAGA_EMBED_WORKER: run a worker inside the API process (eager start)
-	MetricsAddr       string        // PAYSAGA_METRICS_ADDR: where `paysaga worker` serves /metrics and /healthz; empty: none
-	RateLimit         int64         // PAYSAGA_RATE_LIMIT: requests per second per API key (burst twice that); 0 = unlimited
-	CodecKeys         string        // PAYSAGA_CODEC_KEYS: "id:base64,..." payload encryption keys, active first
-	CodecAddr         string        // PAYSAGA_CODEC_ADDR: where the codec server listens; empty disables it
-	CodecOrigins      []string      // PAYSAGA_CODEC_CORS_ORIGINS: Temporal UI origins allowed to call it
+	DatabaseURL       string // DATABASE_URL
+	TemporalAddress   string // TEMPORAL_ADDRESS
+	TemporalNamespace string // TEMPORAL_NAMESPACE
+	TaskQueue         string // PAYSAGA_TASK_QUEUE
+	HTTPAddr          string // PAYSAGA_HTTP_ADDR
+	SimAddr           string // PAYSAGA_SIM_ADDR: where `paysaga sim` listens
+	SimURL            string // PAYSAGA_SIM_URL: where the adapters reach the sandbox
+	SimWebhookURL     string // PAYSAGA_SIM_WEBHOOK_URL: where `paysaga sim` POSTs PG webhooks ({url}/{pg}); empty: none
+	PGPrimary         string // PAYSAGA_PG_PRIMARY: name of the primary PG
+	PGSecondary       string // PAYSAGA_PG_SECONDARY: failover PG; empty disables failover
+	// PGConnectors (PAYSAGA_PG_CONNECTORS, "alpha=toss,beta=paysaga") names the
+	// wire protocol each PG speaks: toss (Toss Payments core API v1) or paysaga
+	// (the sandbox's original protocol, kept until the PortOne connector lands).
+	PGConnectors map[string]string
+	// PGURLs (PAYSAGA_PG_{NAME}_URL) is each PG's base URL; empty: the sandbox's
+	// prefix for its protocol (SimURL + /toss/{name} or /pg/{name}).
+	PGURLs map[string]string
+	// PGSecretKeys (PAYSAGA_PG_{NAME}_SECRET_KEY) are the merchant's API secrets.
+	// Secrets: never logged, never passed to a workflow.
+	PGSecretKeys    map[string]string
+	ProviderTimeout time.Duration // PAYSAGA_PROVIDER_TIMEOUT: one provider HTTP call
+	CheckoutBudget  time.Duration // PAYSAGA_CHECKOUT_BUDGET: how long POST /v1/checkouts waits for the result
+	FeeBPS          int64         // PAYSAGA_FEE_BPS: platform fee in basis points (300 = 3%)
+	MaxAmount       int64         // PAYSAGA_MAX_AMOUNT: largest accepted amount, minor units
+	Currencies      []string      // PAYSAGA_CURRENCIES: accepted ISO 4217 codes, comma separated
+	BodyLimitBytes  int64         // PAYSAGA_BODY_LIMIT_BYTES
+	LogLevel        string        // PAYSAGA_LOG_LEVEL
+	EmbedWorker     bool          // PAYSAGA_EMBED_WORKER: run a worker inside the API process (eager start)
+	MetricsAddr     string        // PAYSAGA_METRICS_ADDR: where `paysaga worker` serves /metrics and /healthz; empty: none
+	RateLimit       int64         // PAYSAGA_RATE_LIMIT: requests per second per API key (burst twice that); 0 = unlimited
+	CodecKeys       string        // PAYSAGA_CODEC_KEYS: "id:base64,..." payload encryption keys, active first
+	CodecAddr       string        // PAYSAGA_CODEC_ADDR: where the codec server listens; empty disables it
+	CodecOrigins    []string      // PAYSAGA_CODEC_CORS_ORIGINS: Temporal UI origins allowed to call it
 
 	WalletCap           int64         // PAYSAGA_WALLET_CAP: largest wallet balance, minor units
 	WalletDailyTopUp    int64         // PAYSAGA_WALLET_DAILY_TOPUP: top-ups per customer per day (Asia/Seoul), minor units
@@ -65,6 +75,16 @@ type Config struct {
 // DevPIIKey is the development PII key; a production deployment sets its own.
 const DevPIIKey = "paysaga-dev-pii-key-do-not-use-in-production"
 
+// DevTossSecretKey is the Toss-protocol secret the sandbox accepts in development
+// (Toss test keys start with test_sk_).
+const DevTossSecretKey = "test_sk_paysaga_sandbox"
+
+// Connector names in PAYSAGA_PG_CONNECTORS.
+const (
+	ConnectorToss    = "toss"
+	ConnectorPaysaga = "paysaga"
+)
+
 // DevPGWebhookSecret is the secret the sandbox's PGs sign webhooks with in development.
 const DevPGWebhookSecret = "paysaga-dev-pg-webhook-secret"
 
@@ -81,6 +101,7 @@ func Default() Config {
 		SimWebhookURL:     "http://127.0.0.1:8080/v1/webhooks",
 		PGPrimary:         "alpha",
 		PGSecondary:       "beta",
+		PGConnectors:      map[string]string{"alpha": ConnectorToss, "beta": ConnectorPaysaga},
 		ProviderTimeout:   3 * time.Second,
 		CheckoutBudget:    8 * time.Second,
 		FeeBPS:            300,
@@ -165,6 +186,22 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	if v, ok := lookupEnv("PAYSAGA_PG_SECONDARY"); ok { // set but empty disables failover
 		c.PGSecondary = v
 	}
+	if v := getenv("PAYSAGA_PG_CONNECTORS"); v != "" {
+		m, err := parsePairs(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PAYSAGA_PG_CONNECTORS: %w", err))
+		}
+		c.PGConnectors = m
+	}
+	for _, name := range c.PGs() {
+		env := "PAYSAGA_PG_" + strings.ToUpper(name)
+		if v := getenv(env + "_URL"); v != "" {
+			c.PGURLs = withEntry(c.PGURLs, name, v)
+		}
+		if v := getenv(env + "_SECRET_KEY"); v != "" {
+			c.PGSecretKeys = withEntry(c.PGSecretKeys, name, v)
+		}
+	}
 	dur("PAYSAGA_PROVIDER_TIMEOUT", &c.ProviderTimeout)
 	dur("PAYSAGA_CHECKOUT_BUDGET", &c.CheckoutBudget)
 	num("PAYSAGA_FEE_BPS", &c.FeeBPS)
@@ -231,6 +268,20 @@ func (c Config) Validate() error {
 	}
 	if c.PGSecondary == c.PGPrimary {
 		errs = append(errs, errors.New("PAYSAGA_PG_SECONDARY must differ from PAYSAGA_PG_PRIMARY"))
+	}
+	for _, name := range c.PGs() {
+		switch conn := c.PGConnector(name); conn {
+		case ConnectorToss:
+			if k := c.PGSecretKey(name); !strings.HasPrefix(k, "test_") && !strings.HasPrefix(k, "live_") {
+				errs = append(errs, fmt.Errorf("PAYSAGA_PG_%s_SECRET_KEY: a Toss secret key starts with test_ or live_", strings.ToUpper(name)))
+			}
+			if u := c.PGURL(name); !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+				errs = append(errs, fmt.Errorf("PAYSAGA_PG_%s_URL must be an http(s) URL", strings.ToUpper(name)))
+			}
+		case ConnectorPaysaga:
+		default:
+			errs = append(errs, fmt.Errorf("PAYSAGA_PG_CONNECTORS: PG %s speaks %q; known: toss, paysaga", name, conn))
+		}
 	}
 	if c.ProviderTimeout <= 0 {
 		errs = append(errs, errors.New("PAYSAGA_PROVIDER_TIMEOUT must be > 0"))
@@ -304,4 +355,53 @@ func (c Config) PGs() []string {
 		return []string{c.PGPrimary}
 	}
 	return []string{c.PGPrimary, c.PGSecondary}
+}
+
+// PGConnector is the protocol PG name speaks (paysaga when none is configured).
+func (c Config) PGConnector(name string) string {
+	if conn, ok := c.PGConnectors[name]; ok {
+		return conn
+	}
+	return ConnectorPaysaga
+}
+
+// PGURL is PG name's base URL: configured, or the sandbox's prefix for its protocol.
+func (c Config) PGURL(name string) string {
+	if u := c.PGURLs[name]; u != "" {
+		return u
+	}
+	if c.PGConnector(name) == ConnectorToss {
+		return c.SimURL + "/toss/" + name
+	}
+	return c.SimURL + "/pg/" + name
+}
+
+// PGSecretKey is PG name's API secret: configured, or the sandbox's development key.
+func (c Config) PGSecretKey(name string) string {
+	if k := c.PGSecretKeys[name]; k != "" {
+		return k
+	}
+	return DevTossSecretKey
+}
+
+// parsePairs reads "a=x,b=y".
+func parsePairs(v string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, part := range strings.Split(v, ",") {
+		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || k == "" || val == "" {
+			return m, fmt.Errorf("%q is not name=connector", part)
+		}
+		m[k] = val
+	}
+	return m, nil
+}
+
+func withEntry(m map[string]string, k, v string) map[string]string {
+	out := make(map[string]string, len(m)+1)
+	for key, val := range m {
+		out[key] = val
+	}
+	out[k] = v
+	return out
 }

@@ -33,6 +33,7 @@ type payment struct {
 	key        string
 	pg         string
 	orderID    string
+	orderName  string // Toss protocol only: set on payments approved through /toss/
 	bk         *billingKey
 	status     string
 	amount     int64 // authorized
