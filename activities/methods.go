@@ -98,7 +98,13 @@ type SaveMethodInput struct {
 
 // SaveMethod stores the method and its billing keys in one transaction.
 func (m *Methods) SaveMethod(ctx context.Context, in SaveMethodInput) error {
-	first := in.BillingKeys[0]
+	var first BillingKeyResult // describes the method; none for a bank account no PG bills
+	if len(in.BillingKeys) > 0 {
+		first = in.BillingKeys[0]
+	}
+	if first.BankCode == "" && in.Kind == "bank_account" {
+		first.BankCode, first.AccountLast4 = in.BankCode, last4Digits(in.AccountNumber)
+	}
 	return pgx.BeginFunc(ctx, m.Pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
 		_, err := q.CreatePaymentMethod(ctx, db.CreatePaymentMethodParams{
@@ -130,3 +136,10 @@ func (m *Methods) SaveMethod(ctx context.Context, in SaveMethodInput) error {
 }
 
 func normalizeName(s string) string { return strings.Join(strings.Fields(s), "") }
+
+func last4Digits(s string) string {
+	if len(s) <= 4 {
+		return s
+	}
+	return s[len(s)-4:]
+}

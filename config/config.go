@@ -23,29 +23,35 @@ type Config struct {
 	SimWebhookURL     string // PAYSAGA_SIM_WEBHOOK_URL: where `paysaga sim` POSTs PG webhooks ({url}/{pg}); empty: none
 	PGPrimary         string // PAYSAGA_PG_PRIMARY: name of the primary PG
 	PGSecondary       string // PAYSAGA_PG_SECONDARY: failover PG; empty disables failover
-	// PGConnectors (PAYSAGA_PG_CONNECTORS, "alpha=toss,beta=paysaga") names the
-	// wire protocol each PG speaks: toss (Toss Payments core API v1) or paysaga
-	// (the sandbox's original protocol, kept until the PortOne connector lands).
+	// PGConnectors (PAYSAGA_PG_CONNECTORS, "alpha=toss,beta=portone") names the
+	// wire protocol each PG speaks: toss (Toss Payments core API v1), portone
+	// (PortOne V2) or paysaga (the sandbox's original protocol, for tests of a PG
+	// with separate capture and PG-Signature webhooks).
 	PGConnectors map[string]string
 	// PGURLs (PAYSAGA_PG_{NAME}_URL) is each PG's base URL; empty: the sandbox's
 	// prefix for its protocol (SimURL + /toss/{name} or /pg/{name}).
 	PGURLs map[string]string
 	// PGSecretKeys (PAYSAGA_PG_{NAME}_SECRET_KEY) are the merchant's API secrets.
 	// Secrets: never logged, never passed to a workflow.
-	PGSecretKeys    map[string]string
-	ProviderTimeout time.Duration // PAYSAGA_PROVIDER_TIMEOUT: one provider HTTP call
-	CheckoutBudget  time.Duration // PAYSAGA_CHECKOUT_BUDGET: how long POST /v1/checkouts waits for the result
-	FeeBPS          int64         // PAYSAGA_FEE_BPS: platform fee in basis points (300 = 3%)
-	MaxAmount       int64         // PAYSAGA_MAX_AMOUNT: largest accepted amount, minor units
-	Currencies      []string      // PAYSAGA_CURRENCIES: accepted ISO 4217 codes, comma separated
-	BodyLimitBytes  int64         // PAYSAGA_BODY_LIMIT_BYTES
-	LogLevel        string        // PAYSAGA_LOG_LEVEL
-	EmbedWorker     bool          // PAYSAGA_EMBED_WORKER: run a worker inside the API process (eager start)
-	MetricsAddr     string        // PAYSAGA_METRICS_ADDR: where `paysaga worker` serves /metrics and /healthz; empty: none
-	RateLimit       int64         // PAYSAGA_RATE_LIMIT: requests per second per API key (burst twice that); 0 = unlimited
-	CodecKeys       string        // PAYSAGA_CODEC_KEYS: "id:base64,..." payload encryption keys, active first
-	CodecAddr       string        // PAYSAGA_CODEC_ADDR: where the codec server listens; empty disables it
-	CodecOrigins    []string      // PAYSAGA_CODEC_CORS_ORIGINS: Temporal UI origins allowed to call it
+	PGSecretKeys map[string]string
+	// PGStoreIDs (PAYSAGA_PG_{NAME}_STORE_ID): a PortOne store id; empty: the secret's store.
+	PGStoreIDs map[string]string
+	// PGWebhookSecrets (PAYSAGA_PG_{NAME}_WEBHOOK_SECRET): a PortOne webhook
+	// secret (whsec_...). A secret.
+	PGWebhookSecrets map[string]string
+	ProviderTimeout  time.Duration // PAYSAGA_PROVIDER_TIMEOUT: one provider HTTP call
+	CheckoutBudget   time.Duration // PAYSAGA_CHECKOUT_BUDGET: how long POST /v1/checkouts waits for the result
+	FeeBPS           int64         // PAYSAGA_FEE_BPS: platform fee in basis points (300 = 3%)
+	MaxAmount        int64         // PAYSAGA_MAX_AMOUNT: largest accepted amount, minor units
+	Currencies       []string      // PAYSAGA_CURRENCIES: accepted ISO 4217 codes, comma separated
+	BodyLimitBytes   int64         // PAYSAGA_BODY_LIMIT_BYTES
+	LogLevel         string        // PAYSAGA_LOG_LEVEL
+	EmbedWorker      bool          // PAYSAGA_EMBED_WORKER: run a worker inside the API process (eager start)
+	MetricsAddr      string        // PAYSAGA_METRICS_ADDR: where `paysaga worker` serves /metrics and /healthz; empty: none
+	RateLimit        int64         // PAYSAGA_RATE_LIMIT: requests per second per API key (burst twice that); 0 = unlimited
+	CodecKeys        string        // PAYSAGA_CODEC_KEYS: "id:base64,..." payload encryption keys, active first
+	CodecAddr        string        // PAYSAGA_CODEC_ADDR: where the codec server listens; empty disables it
+	CodecOrigins     []string      // PAYSAGA_CODEC_CORS_ORIGINS: Temporal UI origins allowed to call it
 
 	WalletCap           int64         // PAYSAGA_WALLET_CAP: largest wallet balance, minor units
 	WalletDailyTopUp    int64         // PAYSAGA_WALLET_DAILY_TOPUP: top-ups per customer per day (Asia/Seoul), minor units
@@ -79,9 +85,17 @@ const DevPIIKey = "paysaga-dev-pii-key-do-not-use-in-production"
 // (Toss test keys start with test_sk_).
 const DevTossSecretKey = "test_sk_paysaga_sandbox"
 
+// DevPortOneSecret and DevPortOneWebhookSecret are the PortOne-protocol secrets
+// of development (the sandbox accepts API secrets starting portone-sandbox-).
+const (
+	DevPortOneSecret        = "portone-sandbox-dev-api-secret"
+	DevPortOneWebhookSecret = "whsec_cGF5c2FnYS1kZXYtcG9ydG9uZS13ZWJob29rLWtleQ=="
+)
+
 // Connector names in PAYSAGA_PG_CONNECTORS.
 const (
 	ConnectorToss    = "toss"
+	ConnectorPortOne = "portone"
 	ConnectorPaysaga = "paysaga"
 )
 
@@ -101,7 +115,7 @@ func Default() Config {
 		SimWebhookURL:     "http://127.0.0.1:8080/v1/webhooks",
 		PGPrimary:         "alpha",
 		PGSecondary:       "beta",
-		PGConnectors:      map[string]string{"alpha": ConnectorToss, "beta": ConnectorPaysaga},
+		PGConnectors:      map[string]string{"alpha": ConnectorToss, "beta": ConnectorPortOne},
 		ProviderTimeout:   3 * time.Second,
 		CheckoutBudget:    8 * time.Second,
 		FeeBPS:            300,
@@ -201,6 +215,12 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 		if v := getenv(env + "_SECRET_KEY"); v != "" {
 			c.PGSecretKeys = withEntry(c.PGSecretKeys, name, v)
 		}
+		if v := getenv(env + "_STORE_ID"); v != "" {
+			c.PGStoreIDs = withEntry(c.PGStoreIDs, name, v)
+		}
+		if v := getenv(env + "_WEBHOOK_SECRET"); v != "" {
+			c.PGWebhookSecrets = withEntry(c.PGWebhookSecrets, name, v)
+		}
 	}
 	dur("PAYSAGA_PROVIDER_TIMEOUT", &c.ProviderTimeout)
 	dur("PAYSAGA_CHECKOUT_BUDGET", &c.CheckoutBudget)
@@ -278,9 +298,16 @@ func (c Config) Validate() error {
 			if u := c.PGURL(name); !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 				errs = append(errs, fmt.Errorf("PAYSAGA_PG_%s_URL must be an http(s) URL", strings.ToUpper(name)))
 			}
+		case ConnectorPortOne:
+			if len(c.PGSecretKey(name)) < 16 {
+				errs = append(errs, fmt.Errorf("PAYSAGA_PG_%s_SECRET_KEY: a PortOne API secret is at least 16 characters", strings.ToUpper(name)))
+			}
+			if !strings.HasPrefix(c.PortOneWebhookSecret(name), "whsec_") {
+				errs = append(errs, fmt.Errorf("PAYSAGA_PG_%s_WEBHOOK_SECRET must be a whsec_ secret", strings.ToUpper(name)))
+			}
 		case ConnectorPaysaga:
 		default:
-			errs = append(errs, fmt.Errorf("PAYSAGA_PG_CONNECTORS: PG %s speaks %q; known: toss, paysaga", name, conn))
+			errs = append(errs, fmt.Errorf("PAYSAGA_PG_CONNECTORS: PG %s speaks %q; known: toss, portone, paysaga", name, conn))
 		}
 	}
 	if c.ProviderTimeout <= 0 {
@@ -370,8 +397,11 @@ func (c Config) PGURL(name string) string {
 	if u := c.PGURLs[name]; u != "" {
 		return u
 	}
-	if c.PGConnector(name) == ConnectorToss {
+	switch c.PGConnector(name) {
+	case ConnectorToss:
 		return c.SimURL + "/toss/" + name
+	case ConnectorPortOne:
+		return c.SimURL + "/portone/" + name
 	}
 	return c.SimURL + "/pg/" + name
 }
@@ -381,7 +411,21 @@ func (c Config) PGSecretKey(name string) string {
 	if k := c.PGSecretKeys[name]; k != "" {
 		return k
 	}
+	if c.PGConnector(name) == ConnectorPortOne {
+		return DevPortOneSecret
+	}
 	return DevTossSecretKey
+}
+
+// PGStoreID is PG name's PortOne store id (empty: the API secret's store).
+func (c Config) PGStoreID(name string) string { return c.PGStoreIDs[name] }
+
+// PortOneWebhookSecret is PG name's PortOne webhook secret: configured, or development's.
+func (c Config) PortOneWebhookSecret(name string) string {
+	if k := c.PGWebhookSecrets[name]; k != "" {
+		return k
+	}
+	return DevPortOneWebhookSecret
 }
 
 // parsePairs reads "a=x,b=y".

@@ -27,6 +27,8 @@ type billingKey struct {
 	bankCode    string
 	account     string
 	issuedAt    time.Time
+	deleted     bool // PortOne: DELETE /billing-keys/{billingKey}
+	deletedAt   time.Time
 }
 
 type payment struct {

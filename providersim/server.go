@@ -119,6 +119,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /pg/{name}/v1/settlements", s.pgRoute(OpQuery, s.settlements))
 
 	s.tossRoutes(mux)
+	s.portoneRoutes(mux)
 
 	mux.HandleFunc("POST /bank/v1/inquiry", s.route(ProviderBank, OpInquiry, s.inquiry))
 	mux.HandleFunc("POST /bank/v1/debits", s.route(ProviderBank, OpDebit, s.debit))

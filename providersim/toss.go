@@ -178,7 +178,7 @@ func (p *payment) toss() tossPayment {
 		OrderID: p.orderID, OrderName: p.orderName, Type: "BILLING", Method: "카드", Currency: p.currency,
 		TotalAmount: p.amount, BalanceAmount: p.balance(), SuppliedAmount: p.balance() * 10 / 11, RequestedAt: tossTime(p.approvedAt),
 		Card: &tossCard{IssuerCode: code, AcquirerCode: code, Number: maskCard(p.bk.card), CardType: tossCardType(p.bk.card),
-			OwnerType: "개인", ApproveNo: p.key[len(p.key)-8:], Amount: p.amount},
+			OwnerType: "개인", ApproveNo: tail(p.key, 8), Amount: p.amount},
 		Cancels: []tossCancel{}}
 	out.VAT = out.BalanceAmount - out.SuppliedAmount
 	at := tossTime(p.approvedAt)
@@ -476,4 +476,12 @@ func decodeToss(r *http.Request, dst any) (reply, bool) {
 		return errReply(http.StatusBadRequest, "INVALID_REQUEST", "잘못된 요청입니다."), false
 	}
 	return rep, ok
+}
+
+// tail is the last n bytes of s (all of s when shorter).
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/paysaga/paysaga/adapters/bank"
 	"github.com/paysaga/paysaga/adapters/identity"
 	"github.com/paysaga/paysaga/adapters/pg"
+	"github.com/paysaga/paysaga/adapters/portone"
 	"github.com/paysaga/paysaga/adapters/toss"
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
@@ -168,10 +169,18 @@ func RegisterSearchAttributes(ctx context.Context, c client.Client, namespace st
 // NewPGClient is the connector PG name speaks (config.PGConnector), at its base
 // URL with its secret key.
 func NewPGClient(cfg config.Config, name string, hc *http.Client) pg.Client {
-	if cfg.PGConnector(name) == config.ConnectorToss {
+	switch cfg.PGConnector(name) {
+	case config.ConnectorToss:
 		c, err := toss.New(toss.Config{Name: name, BaseURL: cfg.PGURL(name), SecretKey: cfg.PGSecretKey(name)}, hc)
 		if err != nil {
 			panic("config.Validate lets no bad Toss settings through: " + err.Error())
+		}
+		return c
+	case config.ConnectorPortOne:
+		c, err := portone.New(portone.Config{Name: name, BaseURL: cfg.PGURL(name), APISecret: cfg.PGSecretKey(name),
+			StoreID: cfg.PGStoreID(name), WebhookSecret: cfg.PortOneWebhookSecret(name), WebhookTolerance: cfg.WebhookTolerance}, hc)
+		if err != nil {
+			panic("config.Validate lets no bad PortOne settings through: " + err.Error())
 		}
 		return c
 	}

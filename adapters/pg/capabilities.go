@@ -18,6 +18,9 @@ type Capabilities struct {
 	// BankAccountBilling: the PG issues billing keys for bank accounts (CMS
 	// auto-debit), not only for cards.
 	BankAccountBilling bool
+	// SettlementReport: the PG serves a per-payment settlement report (with its
+	// fees) that the daily reconciliation compares with the ledger.
+	SettlementReport bool
 }
 
 // Capable is a Client that declares its capabilities.
@@ -28,7 +31,7 @@ type Capable interface {
 // legacyCapabilities are those of the sandbox's original paysaga PG protocol
 // (adapters/pg NewHTTPClient), which every client without a declaration has.
 var legacyCapabilities = Capabilities{
-	SeparateCapture: true, PartialCancel: true, LookupByOrderID: false, SignedWebhooks: true, BankAccountBilling: true,
+	SeparateCapture: true, PartialCancel: true, LookupByOrderID: false, SignedWebhooks: true, BankAccountBilling: true, SettlementReport: true,
 }
 
 // CapabilitiesOf answers what c can do.

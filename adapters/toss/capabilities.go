@@ -13,6 +13,7 @@ var capabilities = pg.Capabilities{
 	LookupByOrderID:    true,  // GET /v1/payments/orders/{orderId}
 	SignedWebhooks:     false, // PAYMENT_STATUS_CHANGED carries no signature: look the payment up
 	BankAccountBilling: false, // billing keys are issued for cards here
+	SettlementReport:   true,  // GET /v1/settlements
 }
 
 // Capabilities declares what this connector can do.
