@@ -1,5 +1,11 @@
 package pg
 
+import (
+	"errors"
+	"net/http"
+	"time"
+)
+
 // Capabilities is what one PG connector can do. Workflows and activities ask
 // these questions, never which provider a PG is.
 type Capabilities struct {
@@ -41,3 +47,21 @@ func CapabilitiesOf(c Client) Capabilities {
 	}
 	return legacyCapabilities
 }
+
+// WebhookNotice is what a connector read from a PG's webhook: a hint of which
+// payment changed. paysaga acts only on the PG's answer to a look-up of it.
+type WebhookNotice struct {
+	EventID    string // the PG's event id (signed PGs); empty when unsigned
+	Type       string // the PG's event type, e.g. PAYMENT_STATUS_CHANGED, Transaction.Paid
+	PaymentKey string // the PG's payment key, to look up
+}
+
+// WebhookReader is a connector that reads its PG's webhooks. A PG with signed
+// webhooks (Capabilities.SignedWebhooks) verifies them here and answers
+// ErrUnverifiedWebhook for a forged, stale or unsigned one.
+type WebhookReader interface {
+	ReadWebhook(header http.Header, body []byte, now time.Time) (WebhookNotice, error)
+}
+
+// ErrUnverifiedWebhook: the webhook's signature does not verify.
+var ErrUnverifiedWebhook = errors.New("webhook signature does not verify")

@@ -6,10 +6,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/paysaga/paysaga/adapters/pg"
 )
 
 // Standard Webhooks headers, as PortOne V2 sends them.
@@ -20,7 +23,7 @@ const (
 )
 
 // ErrWebhookSignature: the webhook is unsigned, forged, or outside the tolerance.
-var ErrWebhookSignature = errors.New("portone webhook: signature does not verify")
+var ErrWebhookSignature = fmt.Errorf("portone: %w", pg.ErrUnverifiedWebhook)
 
 // Webhook is a verified PortOne webhook.
 type Webhook struct {
@@ -92,4 +95,13 @@ func SignWebhook(secret, id string, at time.Time, body []byte) (http.Header, err
 	h.Set(HeaderWebhookTimestamp, ts)
 	h.Set(HeaderWebhookSignature, "v1,"+base64.StdEncoding.EncodeToString(mac.Sum(nil)))
 	return h, nil
+}
+
+// ReadWebhook verifies a webhook and names the payment it is about.
+func (c *Connector) ReadWebhook(h http.Header, body []byte, now time.Time) (pg.WebhookNotice, error) {
+	w, err := c.VerifyWebhook(h, body, now)
+	if err != nil {
+		return pg.WebhookNotice{}, err
+	}
+	return pg.WebhookNotice{EventID: w.ID, Type: w.Type, PaymentKey: w.PaymentID}, nil
 }
