@@ -51,6 +51,9 @@ type IssueBillingKeyInput struct {
 }
 
 type BillingKeyResult struct {
+	// Unsupported: this PG issues no billing key for this kind of method (a bank
+	// account at a PG without bank-account billing); nothing was sent to it.
+	Unsupported  bool
 	PG           string
 	BillingKey   string
 	CardBrand    string
@@ -65,6 +68,9 @@ func (m *Methods) IssueBillingKey(ctx context.Context, in IssueBillingKeyInput) 
 	client, ok := m.PGs[in.PG]
 	if !ok {
 		return BillingKeyResult{}, nonRetryable(ErrInvalidRequest, Failure{Code: "unknown_pg", Message: "no PG named " + in.PG}, nil)
+	}
+	if in.BankAccount != nil && !pg.CapabilitiesOf(client).BankAccountBilling {
+		return BillingKeyResult{PG: in.PG, Unsupported: true}, nil
 	}
 	bk, err := client.IssueBillingKey(ctx, pg.IssueBillingKeyRequest{
 		CustomerKey: in.CustomerID, AuthKey: in.AuthKey, BankAccount: in.BankAccount,
@@ -92,7 +98,13 @@ type SaveMethodInput struct {
 
 // SaveMethod stores the method and its billing keys in one transaction.
 func (m *Methods) SaveMethod(ctx context.Context, in SaveMethodInput) error {
-	first := in.BillingKeys[0]
+	var first BillingKeyResult // describes the method; none for a bank account no PG bills
+	if len(in.BillingKeys) > 0 {
+		first = in.BillingKeys[0]
+	}
+	if first.BankCode == "" && in.Kind == "bank_account" {
+		first.BankCode, first.AccountLast4 = in.BankCode, last4Digits(in.AccountNumber)
+	}
 	return pgx.BeginFunc(ctx, m.Pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
 		_, err := q.CreatePaymentMethod(ctx, db.CreatePaymentMethodParams{
@@ -124,3 +136,10 @@ func (m *Methods) SaveMethod(ctx context.Context, in SaveMethodInput) error {
 }
 
 func normalizeName(s string) string { return strings.Join(strings.Fields(s), "") }
+
+func last4Digits(s string) string {
+	if len(s) <= 4 {
+		return s
+	}
+	return s[len(s)-4:]
+}

@@ -23,10 +23,13 @@ type Payments struct {
 type AuthorizeInput struct {
 	PaymentID string
 	OrderID   string
-	MethodID  string
-	PG        string
-	Amount    int64
-	Currency  string
+	// CustomerID is the customer the method's billing keys were issued to (some
+	// PGs require it on every charge). Empty in histories older than it.
+	CustomerID string
+	MethodID   string
+	PG         string
+	Amount     int64
+	Currency   string
 }
 
 type AuthorizeResult struct {
@@ -35,6 +38,10 @@ type AuthorizeResult struct {
 	// Pending: the PG decides later and announces it by webhook (the checkout
 	// waits for the signal, or queries the PG when it does not come).
 	Pending bool
+	// Captured: the PG approves and captures in one call (no separate capture,
+	// pg.Capabilities.SeparateCapture false): the checkout takes no capture step
+	// and undoes the payment with a cancel.
+	Captured bool
 }
 
 // Authorize asks one PG to approve the amount against the method's billing key at
@@ -85,7 +92,7 @@ func (p *Payments) Authorize(ctx context.Context, in AuthorizeInput) (AuthorizeR
 		return AuthorizeResult{}, fmt.Errorf("record attempt of %s at %s: %w", in.PaymentID, in.PG, err)
 	}
 	pay, err := client.Authorize(ctx, pg.AuthorizeRequest{
-		IdempotencyKey: key, BillingKey: billingKey, OrderID: in.OrderID, Amount: in.Amount, Currency: in.Currency,
+		IdempotencyKey: key, BillingKey: billingKey, CustomerKey: in.CustomerID, OrderID: in.OrderID, Amount: in.Amount, Currency: in.Currency,
 	})
 	if adapters.Is(err, adapters.Ambiguous) {
 		pay, err = resolveAuthorize(ctx, client, key, err)
@@ -102,7 +109,13 @@ func (p *Payments) Authorize(ctx context.Context, in AuthorizeInput) (AuthorizeR
 	if err != nil {
 		return AuthorizeResult{}, providerError("authorize "+in.PaymentID+" at "+in.PG, err, true)
 	}
-	return AuthorizeResult{PG: in.PG, PaymentKey: pay.PaymentKey, Pending: pay.Status == "pending"}, nil
+	return authorizeResult(in.PG, client, pay), nil
+}
+
+// authorizeResult is what the checkout needs of an authorization at pgName.
+func authorizeResult(pgName string, client pg.Client, pay pg.Payment) AuthorizeResult {
+	return AuthorizeResult{PG: pgName, PaymentKey: pay.PaymentKey, Pending: pay.Status == "pending",
+		Captured: !pg.CapabilitiesOf(client).SeparateCapture}
 }
 
 // earlierAuthorization asks a PG an earlier run sent the payment to whether it
@@ -123,7 +136,7 @@ func (p *Payments) earlierAuthorization(ctx context.Context, paymentID, pgName s
 	case err != nil:
 		return AuthorizeResult{}, false, providerError("find the earlier authorization of "+paymentID+" at "+pgName, err, false)
 	}
-	return AuthorizeResult{PG: pgName, PaymentKey: pay.PaymentKey, Pending: pay.Status == "pending"}, true, nil
+	return authorizeResult(pgName, client, pay), true, nil
 }
 
 type GetAuthorizationInput struct {

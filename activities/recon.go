@@ -68,6 +68,9 @@ func (r *Recon) Reconcile(ctx context.Context, in ReconcileInput) (ReconcileResu
 		if !ok {
 			return ReconcileResult{}, nonRetryable(ErrInvalidRequest, Failure{Code: "unknown_pg", Message: "no PG " + name}, nil)
 		}
+		if !pg.CapabilitiesOf(client).SettlementReport {
+			continue // nothing to compare with; docs/connectors.md says which PGs these are
+		}
 		items, err := client.Settlements(ctx, in.Date)
 		if err != nil {
 			return ReconcileResult{}, fmt.Errorf("settlements of %s for %s: %w", name, in.Date, err)
@@ -85,6 +88,9 @@ func (r *Recon) Reconcile(ctx context.Context, in ReconcileInput) (ReconcileResu
 		}
 		res = ReconcileResult{}
 		for _, name := range in.PGs {
+			if _, reported := reports[name]; !reported {
+				continue
+			}
 			n, err := r.reconcilePG(ctx, q, in, name, day, reports[name], &res)
 			if err != nil {
 				return err

@@ -34,9 +34,13 @@ type Error struct {
 	Op       string // e.g. "authorize"
 	Kind     Kind
 	Status   int    // HTTP status, 0 when no answer came
-	Code     string // provider's code, e.g. CARD_DECLINED
-	Message  string // provider's message, safe to show (never card data)
-	Err      error  // underlying transport error, if any
+	Code     string // paysaga's code, e.g. CARD_DECLINED (a connector translates its provider's codes)
+	// ProviderCode is the provider's own code when a connector translated it
+	// (Toss REJECT_CARD_COMPANY -> Code CARD_DECLINED); empty when Code is the
+	// provider's as sent.
+	ProviderCode string
+	Message      string // provider's message, safe to show (never card data)
+	Err          error  // underlying transport error, if any
 }
 
 func (e *Error) Error() string {

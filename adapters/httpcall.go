@@ -38,6 +38,10 @@ type Caller struct {
 	// NotFoundCodes are the codes of a 404 that means "nothing under that key" on a
 	// lookup. Nil accepts any code the provider sent in a JSON error body.
 	NotFoundCodes map[string]bool
+	// Authorization is sent as the Authorization header of every request when set
+	// (Toss: "Basic base64(secretKey:)", PortOne: "PortOne {secret}"). It is a
+	// secret: it never appears in an Error or a log.
+	Authorization string
 }
 
 // Call is one request.
@@ -54,10 +58,13 @@ type Call struct {
 // maxResponse bounds what is read from a provider.
 const maxResponse = 1 << 20
 
-// errorBody is the providers' error answer.
+// errorBody is the providers' error answer: {code, message} (Toss, the sandbox's
+// own protocols) or {type, message} with pgCode for a PG's refusal (PortOne V2).
 type errorBody struct {
 	Code    string `json:"code"`
+	Type    string `json:"type"`
 	Message string `json:"message"`
+	PgCode  string `json:"pgCode"`
 }
 
 // Do sends the call and decodes a 2xx JSON answer into out (when out is non-nil).
@@ -101,6 +108,9 @@ func (c *Caller) Do(ctx context.Context, call Call, out any) error {
 	if call.IdempotencyKey != "" {
 		req.Header.Set("Idempotency-Key", call.IdempotencyKey)
 	}
+	if c.Authorization != "" {
+		req.Header.Set("Authorization", c.Authorization)
+	}
 
 	resp, err := hc.Do(req)
 	if err != nil {
@@ -126,8 +136,11 @@ func (c *Caller) Do(ctx context.Context, call Call, out any) error {
 	}
 	var eb errorBody
 	_ = json.Unmarshal(data, &eb) // a body that is not JSON leaves the code empty
+	if eb.Code == "" {
+		eb.Code = eb.Type
+	}
 	return &Error{Provider: c.Provider, Op: call.Op, Kind: c.classify(resp.StatusCode, eb.Code, call.Lookup),
-		Status: resp.StatusCode, Code: eb.Code, Message: eb.Message}
+		Status: resp.StatusCode, Code: eb.Code, Message: eb.Message, ProviderCode: eb.PgCode}
 }
 
 func (c *Caller) classify(status int, code string, lookup bool) Kind {

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/paysaga/paysaga/adapters/bank"
+	"github.com/paysaga/paysaga/adapters/pg"
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/metrics"
@@ -38,6 +39,9 @@ type Deps struct {
 	DataConverter converter.DataConverter
 	Bank          bank.Client // account-holder checks when producers register
 	PII           *pii.Keys   // seals producers' account numbers
+	// PGs are the PG connectors by name: webhooks of a connector that reads its
+	// own (pg.WebhookReader) are confirmed by a look-up at that PG.
+	PGs map[string]pg.Client
 }
 
 // API-key roles. ops is read-only.
@@ -64,6 +68,7 @@ type server struct {
 	pii           *pii.Keys
 	draining      func() bool
 	leases        *leaseKeeper // renews this process's Idempotency-Key claims
+	pgs           map[string]pg.Client
 }
 
 // New builds the Echo instance with every route, the middleware and the error handler.
@@ -72,7 +77,7 @@ func New(d Deps) *echo.Echo {
 }
 
 func newServer(d Deps) *server {
-	s := &server{cfg: d.Config, pool: d.Pool, q: d.Queries, temporal: d.Temporal, log: d.Log, metrics: d.Metrics, dataConverter: d.DataConverter, bank: d.Bank, pii: d.PII, draining: d.Draining}
+	s := &server{cfg: d.Config, pool: d.Pool, q: d.Queries, temporal: d.Temporal, log: d.Log, metrics: d.Metrics, dataConverter: d.DataConverter, bank: d.Bank, pii: d.PII, draining: d.Draining, pgs: d.PGs}
 	s.leases = newLeaseKeeper(s.q, d.Config.IdempotencyLease, d.Log)
 	if s.dataConverter == nil {
 		s.dataConverter = converter.GetDefaultDataConverter()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/paysaga/paysaga/activities"
 	"github.com/paysaga/paysaga/adapters"
+	"github.com/paysaga/paysaga/adapters/pg"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/signature"
 	"github.com/paysaga/paysaga/workflows"
@@ -47,6 +48,11 @@ func (s *server) receivePGWebhook(c echo.Context) error {
 	}
 	if !slices.Contains(s.cfg.PGs(), provider) {
 		return problem(http.StatusNotFound, codeUnknownProvider, fmt.Sprintf("no provider %q sends webhooks here", provider))
+	}
+	if client := s.pgs[provider]; client != nil {
+		if reader, ok := client.(pg.WebhookReader); ok {
+			return s.receiveConnectorWebhook(c, provider, client, reader)
+		}
 	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/paysaga/paysaga/adapters/bank"
+	"github.com/paysaga/paysaga/adapters/pg"
 	"github.com/paysaga/paysaga/api"
 	"github.com/paysaga/paysaga/codec"
 	"github.com/paysaga/paysaga/config"
@@ -151,8 +152,13 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 		}
 	}
 	if parts.API {
-		bankc := bank.NewHTTPClient(cfg.SimURL+"/bank", &http.Client{Timeout: cfg.ProviderTimeout})
-		a.HTTP = api.New(api.Deps{Draining: a.draining.Load, Config: cfg, Pool: a.Pool, Queries: db.New(a.Pool), Temporal: a.Temporal, Log: logger, Metrics: a.Metrics, DataConverter: dc, Bank: bankc, PII: a.PII})
+		hc := &http.Client{Timeout: cfg.ProviderTimeout}
+		bankc := bank.NewHTTPClient(cfg.SimURL+"/bank", hc)
+		pgs := map[string]pg.Client{}
+		for _, name := range cfg.PGs() {
+			pgs[name] = worker.NewPGClient(cfg, name, hc)
+		}
+		a.HTTP = api.New(api.Deps{Draining: a.draining.Load, PGs: pgs, Config: cfg, Pool: a.Pool, Queries: db.New(a.Pool), Temporal: a.Temporal, Log: logger, Metrics: a.Metrics, DataConverter: dc, Bank: bankc, PII: a.PII})
 	}
 	return a, nil
 }

@@ -795,6 +795,36 @@ type PayoutSchedule struct {
 	TimeZone           string `json:"time_zone"`
 }
 
+// PaysagaWebhook a paysaga-protocol PG's result (event_id, order_id, payment_key, status) or the bank's (event_id, idempotency_key, transaction_id, amount)
+type PaysagaWebhook struct {
+	Amount         *int64  `json:"amount,omitempty"`
+	Code           *string `json:"code,omitempty"`
+	EventId        string  `json:"event_id"`
+	IdempotencyKey *string `json:"idempotency_key,omitempty"`
+	OrderId        *string `json:"order_id,omitempty"`
+	PaymentKey     *string `json:"payment_key,omitempty"`
+
+	// Status Examples: authorized
+	Status        *string `json:"status,omitempty"`
+	TransactionId *string `json:"transaction_id,omitempty"`
+
+	// Type Examples: payment.authorized
+	Type *string `json:"type,omitempty"`
+}
+
+// PortOneWebhook PortOne V2 webhook (Standard Webhooks signature in the headers)
+type PortOneWebhook struct {
+	Data struct {
+		PaymentId     string  `json:"paymentId"`
+		StoreId       *string `json:"storeId,omitempty"`
+		TransactionId *string `json:"transactionId,omitempty"`
+	} `json:"data"`
+	Timestamp *string `json:"timestamp,omitempty"`
+
+	// Type Examples: Transaction.Paid
+	Type string `json:"type"`
+}
+
 // Problem defines model for Problem.
 type Problem struct {
 	// Code Examples: invalid_amount
@@ -885,21 +915,9 @@ type ProducerStatement struct {
 // ProducerStatementLinesKind defines model for ProducerStatement.Lines.Kind.
 type ProducerStatementLinesKind string
 
-// ProviderWebhook a PG's result (event_id, order_id, payment_key, status) or the bank's (event_id, idempotency_key, transaction_id, amount)
+// ProviderWebhook the provider's own body, per its connector
 type ProviderWebhook struct {
-	Amount         *int64  `json:"amount,omitempty"`
-	Code           *string `json:"code,omitempty"`
-	EventId        string  `json:"event_id"`
-	IdempotencyKey *string `json:"idempotency_key,omitempty"`
-	OrderId        *string `json:"order_id,omitempty"`
-	PaymentKey     *string `json:"payment_key,omitempty"`
-
-	// Status Examples: authorized
-	Status        *string `json:"status,omitempty"`
-	TransactionId *string `json:"transaction_id,omitempty"`
-
-	// Type Examples: payment.authorized
-	Type *string `json:"type,omitempty"`
+	union json.RawMessage
 }
 
 // ReconciliationFinding defines model for ReconciliationFinding.
@@ -1005,6 +1023,17 @@ type TopUp struct {
 
 // TopUpStatus defines model for TopUp.Status.
 type TopUpStatus string
+
+// TossWebhook Toss Payments PAYMENT_STATUS_CHANGED (unsigned; acted on only after a look-up)
+type TossWebhook struct {
+	CreatedAt *string `json:"createdAt,omitempty"`
+	Data      struct {
+		PaymentKey string `json:"paymentKey"`
+	} `json:"data"`
+
+	// EventType Examples: PAYMENT_STATUS_CHANGED
+	EventType string `json:"eventType"`
+}
 
 // Wallet defines model for Wallet.
 type Wallet struct {
@@ -1316,8 +1345,17 @@ type CreateWebhookEndpointJSONBody struct {
 
 // ReceiveProviderWebhookParams defines parameters for ReceiveProviderWebhook.
 type ReceiveProviderWebhookParams struct {
-	// PGSignature required for a PG
+	// PGSignature required for a PG speaking the paysaga protocol
 	PGSignature *string `json:"PG-Signature,omitempty"`
+
+	// WebhookId PortOne (Standard Webhooks)
+	WebhookId *string `json:"webhook-id,omitempty"`
+
+	// WebhookTimestamp PortOne (Standard Webhooks), unix seconds
+	WebhookTimestamp *string `json:"webhook-timestamp,omitempty"`
+
+	// WebhookSignature PortOne (Standard Webhooks): v1,{base64}
+	WebhookSignature *string `json:"webhook-signature,omitempty"`
 }
 
 // CreateCheckoutJSONRequestBody defines body for CreateCheckout for application/json ContentType.
@@ -1373,6 +1411,94 @@ type CreateWebhookEndpointJSONRequestBody CreateWebhookEndpointJSONBody
 
 // ReceiveProviderWebhookJSONRequestBody defines body for ReceiveProviderWebhook for application/json ContentType.
 type ReceiveProviderWebhookJSONRequestBody = ProviderWebhook
+
+// AsPaysagaWebhook returns the union data inside the ProviderWebhook as a PaysagaWebhook
+func (t ProviderWebhook) AsPaysagaWebhook() (PaysagaWebhook, error) {
+	var body PaysagaWebhook
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPaysagaWebhook overwrites any union data inside the ProviderWebhook as the provided PaysagaWebhook
+func (t *ProviderWebhook) FromPaysagaWebhook(v PaysagaWebhook) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePaysagaWebhook performs a merge with any union data inside the ProviderWebhook, using the provided PaysagaWebhook
+func (t *ProviderWebhook) MergePaysagaWebhook(v PaysagaWebhook) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTossWebhook returns the union data inside the ProviderWebhook as a TossWebhook
+func (t ProviderWebhook) AsTossWebhook() (TossWebhook, error) {
+	var body TossWebhook
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTossWebhook overwrites any union data inside the ProviderWebhook as the provided TossWebhook
+func (t *ProviderWebhook) FromTossWebhook(v TossWebhook) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTossWebhook performs a merge with any union data inside the ProviderWebhook, using the provided TossWebhook
+func (t *ProviderWebhook) MergeTossWebhook(v TossWebhook) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPortOneWebhook returns the union data inside the ProviderWebhook as a PortOneWebhook
+func (t ProviderWebhook) AsPortOneWebhook() (PortOneWebhook, error) {
+	var body PortOneWebhook
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPortOneWebhook overwrites any union data inside the ProviderWebhook as the provided PortOneWebhook
+func (t *ProviderWebhook) FromPortOneWebhook(v PortOneWebhook) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePortOneWebhook performs a merge with any union data inside the ProviderWebhook, using the provided PortOneWebhook
+func (t *ProviderWebhook) MergePortOneWebhook(v PortOneWebhook) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ProviderWebhook) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ProviderWebhook) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -2007,12 +2133,20 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/webhook-endpoints/{id}/rotate (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecret(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ReceiveProviderWebhookWithBody A provider's asynchronous result (no API key; authenticated by PG-Signature or by asking the bank)
+	// ReceiveProviderWebhookWithBody A provider's webhook (no API key; verified per the provider's connector, or by asking the bank)
 	//
-	// PG-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"} under PAYSAGA_PG_WEBHOOK_SECRET,
-	// within PAYSAGA_WEBHOOK_TOLERANCE (default 5m) of now; otherwise 401 and nothing is written.
-	// A verified event is stored once per event_id (a duplicate answers 200, duplicate true) and
-	// signalled to the checkout of its order; one for an unknown order is kept (unmatched), 200.
+	// What authenticates a webhook depends on the PG's connector (docs/connectors.md):
+	// - paysaga protocol: PG-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"} under
+	//   PAYSAGA_PG_WEBHOOK_SECRET, within PAYSAGA_WEBHOOK_TOLERANCE (default 5m); otherwise 401
+	//   invalid_signature and nothing is written. Stored once per event_id, signalled to the
+	//   checkout of its order; one for an unknown order is kept (unmatched), 200.
+	// - PortOne V2: Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature "v1,{base64
+	//   HMAC-SHA256 of "{id}.{timestamp}.{body}"}" under PAYSAGA_PG_{NAME}_WEBHOOK_SECRET) within
+	//   the tolerance; otherwise 401 invalid_signature, nothing written. Then, as for Toss:
+	// - Toss Payments: PAYMENT_STATUS_CHANGED is unsigned. The payment is looked up at the PG and
+	//   only its answer is acted on: 401 unverified_webhook when the PG knows no such payment, 503
+	//   provider_unavailable when it cannot be asked. Stored once per confirmed state.
+	// - bank: unsigned; confirmed by querying the bank (401 unverified_webhook when it does not).
 	// The body is the provider's: fields this document does not name are ignored.
 	//
 	// Takes any type of body and a specified content type.
@@ -2020,12 +2154,20 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/webhooks/{provider} (the `ReceiveProviderWebhook` operationId).
 	ReceiveProviderWebhookWithBody(ctx context.Context, provider string, params *ReceiveProviderWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ReceiveProviderWebhook A provider's asynchronous result (no API key; authenticated by PG-Signature or by asking the bank)
+	// ReceiveProviderWebhook A provider's webhook (no API key; verified per the provider's connector, or by asking the bank)
 	//
-	// PG-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"} under PAYSAGA_PG_WEBHOOK_SECRET,
-	// within PAYSAGA_WEBHOOK_TOLERANCE (default 5m) of now; otherwise 401 and nothing is written.
-	// A verified event is stored once per event_id (a duplicate answers 200, duplicate true) and
-	// signalled to the checkout of its order; one for an unknown order is kept (unmatched), 200.
+	// What authenticates a webhook depends on the PG's connector (docs/connectors.md):
+	// - paysaga protocol: PG-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"} under
+	//   PAYSAGA_PG_WEBHOOK_SECRET, within PAYSAGA_WEBHOOK_TOLERANCE (default 5m); otherwise 401
+	//   invalid_signature and nothing is written. Stored once per event_id, signalled to the
+	//   checkout of its order; one for an unknown order is kept (unmatched), 200.
+	// - PortOne V2: Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature "v1,{base64
+	//   HMAC-SHA256 of "{id}.{timestamp}.{body}"}" under PAYSAGA_PG_{NAME}_WEBHOOK_SECRET) within
+	//   the tolerance; otherwise 401 invalid_signature, nothing written. Then, as for Toss:
+	// - Toss Payments: PAYMENT_STATUS_CHANGED is unsigned. The payment is looked up at the PG and
+	//   only its answer is acted on: 401 unverified_webhook when the PG knows no such payment, 503
+	//   provider_unavailable when it cannot be asked. Stored once per confirmed state.
+	// - bank: unsigned; confirmed by querying the bank (401 unverified_webhook when it does not).
 	// The body is the provider's: fields this document does not name are ignored.
 	//
 	// Takes a body of the `application/json` content type.
@@ -3223,12 +3365,21 @@ func (c *Client) RotateWebhookSecret(ctx context.Context, id string, reqEditors 
 	return c.Client.Do(req)
 }
 
-// ReceiveProviderWebhookWithBody A provider's asynchronous result (no API key; authenticated by PG-Signature or by asking the bank)
+// ReceiveProviderWebhookWithBody A provider's webhook (no API key; verified per the provider's connector, or by asking the bank)
 //
-// PG-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"} under PAYSAGA_PG_WEBHOOK_SECRET,
-// within PAYSAGA_WEBHOOK_TOLERANCE (default 5m) of now; otherwise 401 and nothing is written.
-// A verified event is stored once per event_id (a duplicate answers 200, duplicate true) and
-// signalled to the checkout of its order; one for an unknown order is kept (unmatched), 200.
+// What authenticates a webhook depends on the PG's connector (docs/connectors.md):
+//   - paysaga protocol: PG-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"} under
+//     PAYSAGA_PG_WEBHOOK_SECRET, within PAYSAGA_WEBHOOK_TOLERANCE (default 5m); otherwise 401
+//     invalid_signature and nothing is written. Stored once per event_id, signalled to the
+//     checkout of its order; one for an unknown order is kept (unmatched), 200.
+//   - PortOne V2: Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature "v1,{base64
+//     HMAC-SHA256 of "{id}.{timestamp}.{body}"}" under PAYSAGA_PG_{NAME}_WEBHOOK_SECRET) within
+//     the tolerance; otherwise 401 invalid_signature, nothing written. Then, as for Toss:
+//   - Toss Payments: PAYMENT_STATUS_CHANGED is unsigned. The payment is looked up at the PG and
+//     only its answer is acted on: 401 unverified_webhook when the PG knows no such payment, 503
+//     provider_unavailable when it cannot be asked. Stored once per confirmed state.
+//   - bank: unsigned; confirmed by querying the bank (401 unverified_webhook when it does not).
+//
 // The body is the provider's: fields this document does not name are ignored.
 //
 // Takes any type of body and a specified content type.
@@ -3246,12 +3397,21 @@ func (c *Client) ReceiveProviderWebhookWithBody(ctx context.Context, provider st
 	return c.Client.Do(req)
 }
 
-// ReceiveProviderWebhook A provider's asynchronous result (no API key; authenticated by PG-Signature or by asking the bank)
+// ReceiveProviderWebhook A provider's webhook (no API key; verified per the provider's connector, or by asking the bank)
 //
-// PG-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"} under PAYSAGA_PG_WEBHOOK_SECRET,
-// within PAYSAGA_WEBHOOK_TOLERANCE (default 5m) of now; otherwise 401 and nothing is written.
-// A verified event is stored once per event_id (a duplicate answers 200, duplicate true) and
-// signalled to the checkout of its order; one for an unknown order is kept (unmatched), 200.
+// What authenticates a webhook depends on the PG's connector (docs/connectors.md):
+//   - paysaga protocol: PG-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"} under
+//     PAYSAGA_PG_WEBHOOK_SECRET, within PAYSAGA_WEBHOOK_TOLERANCE (default 5m); otherwise 401
+//     invalid_signature and nothing is written. Stored once per event_id, signalled to the
+//     checkout of its order; one for an unknown order is kept (unmatched), 200.
+//   - PortOne V2: Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature "v1,{base64
+//     HMAC-SHA256 of "{id}.{timestamp}.{body}"}" under PAYSAGA_PG_{NAME}_WEBHOOK_SECRET) within
+//     the tolerance; otherwise 401 invalid_signature, nothing written. Then, as for Toss:
+//   - Toss Payments: PAYMENT_STATUS_CHANGED is unsigned. The payment is looked up at the PG and
+//     only its answer is acted on: 401 unverified_webhook when the PG knows no such payment, 503
+//     provider_unavailable when it cannot be asked. Stored once per confirmed state.
+//   - bank: unsigned; confirmed by querying the bank (401 unverified_webhook when it does not).
+//
 // The body is the provider's: fields this document does not name are ignored.
 //
 // Takes a body of the `application/json` content type.
@@ -5388,6 +5548,39 @@ func NewReceiveProviderWebhookRequestWithBody(server string, provider string, pa
 			req.Header.Set("PG-Signature", headerParam0)
 		}
 
+		if params.WebhookId != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", *params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("webhook-id", headerParam1)
+		}
+
+		if params.WebhookTimestamp != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", *params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("webhook-timestamp", headerParam2)
+		}
+
+		if params.WebhookSignature != nil {
+			var headerParam3 string
+
+			headerParam3, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", *params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("webhook-signature", headerParam3)
+		}
+
 	}
 
 	return req, nil
@@ -6054,12 +6247,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/webhook-endpoints/{id}/rotate (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecretWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RotateWebhookSecretResponse, error)
 
-	// ReceiveProviderWebhookWithBodyWithResponse A provider's asynchronous result (no API key; authenticated by PG-Signature or by asking the bank)
+	// ReceiveProviderWebhookWithBodyWithResponse A provider's webhook (no API key; verified per the provider's connector, or by asking the bank)
 	//
-	// PG-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"} under PAYSAGA_PG_WEBHOOK_SECRET,
-	// within PAYSAGA_WEBHOOK_TOLERANCE (default 5m) of now; otherwise 401 and nothing is written.
-	// A verified event is stored once per event_id (a duplicate answers 200, duplicate true) and
-	// signalled to the checkout of its order; one for an unknown order is kept (unmatched), 200.
+	// What authenticates a webhook depends on the PG's connector (docs/connectors.md):
+	// - paysaga protocol: PG-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"} under
+	//   PAYSAGA_PG_WEBHOOK_SECRET, within PAYSAGA_WEBHOOK_TOLERANCE (default 5m); otherwise 401
+	//   invalid_signature and nothing is written. Stored once per event_id, signalled to the
+	//   checkout of its order; one for an unknown order is kept (unmatched), 200.
+	// - PortOne V2: Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature "v1,{base64
+	//   HMAC-SHA256 of "{id}.{timestamp}.{body}"}" under PAYSAGA_PG_{NAME}_WEBHOOK_SECRET) within
+	//   the tolerance; otherwise 401 invalid_signature, nothing written. Then, as for Toss:
+	// - Toss Payments: PAYMENT_STATUS_CHANGED is unsigned. The payment is looked up at the PG and
+	//   only its answer is acted on: 401 unverified_webhook when the PG knows no such payment, 503
+	//   provider_unavailable when it cannot be asked. Stored once per confirmed state.
+	// - bank: unsigned; confirmed by querying the bank (401 unverified_webhook when it does not).
 	// The body is the provider's: fields this document does not name are ignored.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -6067,12 +6268,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/webhooks/{provider} (the `ReceiveProviderWebhook` operationId).
 	ReceiveProviderWebhookWithBodyWithResponse(ctx context.Context, provider string, params *ReceiveProviderWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReceiveProviderWebhookResponse, error)
 
-	// ReceiveProviderWebhookWithResponse A provider's asynchronous result (no API key; authenticated by PG-Signature or by asking the bank)
+	// ReceiveProviderWebhookWithResponse A provider's webhook (no API key; verified per the provider's connector, or by asking the bank)
 	//
-	// PG-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"} under PAYSAGA_PG_WEBHOOK_SECRET,
-	// within PAYSAGA_WEBHOOK_TOLERANCE (default 5m) of now; otherwise 401 and nothing is written.
-	// A verified event is stored once per event_id (a duplicate answers 200, duplicate true) and
-	// signalled to the checkout of its order; one for an unknown order is kept (unmatched), 200.
+	// What authenticates a webhook depends on the PG's connector (docs/connectors.md):
+	// - paysaga protocol: PG-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"} under
+	//   PAYSAGA_PG_WEBHOOK_SECRET, within PAYSAGA_WEBHOOK_TOLERANCE (default 5m); otherwise 401
+	//   invalid_signature and nothing is written. Stored once per event_id, signalled to the
+	//   checkout of its order; one for an unknown order is kept (unmatched), 200.
+	// - PortOne V2: Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature "v1,{base64
+	//   HMAC-SHA256 of "{id}.{timestamp}.{body}"}" under PAYSAGA_PG_{NAME}_WEBHOOK_SECRET) within
+	//   the tolerance; otherwise 401 invalid_signature, nothing written. Then, as for Toss:
+	// - Toss Payments: PAYMENT_STATUS_CHANGED is unsigned. The payment is looked up at the PG and
+	//   only its answer is acted on: 401 unverified_webhook when the PG knows no such payment, 503
+	//   provider_unavailable when it cannot be asked. Stored once per confirmed state.
+	// - bank: unsigned; confirmed by querying the bank (401 unverified_webhook when it does not).
 	// The body is the provider's: fields this document does not name are ignored.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -11896,12 +12105,21 @@ func (c *ClientWithResponses) RotateWebhookSecretWithResponse(ctx context.Contex
 	return ParseRotateWebhookSecretResponse(rsp)
 }
 
-// ReceiveProviderWebhookWithBodyWithResponse A provider's asynchronous result (no API key; authenticated by PG-Signature or by asking the bank)
+// ReceiveProviderWebhookWithBodyWithResponse A provider's webhook (no API key; verified per the provider's connector, or by asking the bank)
 //
-// PG-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"} under PAYSAGA_PG_WEBHOOK_SECRET,
-// within PAYSAGA_WEBHOOK_TOLERANCE (default 5m) of now; otherwise 401 and nothing is written.
-// A verified event is stored once per event_id (a duplicate answers 200, duplicate true) and
-// signalled to the checkout of its order; one for an unknown order is kept (unmatched), 200.
+// What authenticates a webhook depends on the PG's connector (docs/connectors.md):
+//   - paysaga protocol: PG-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"} under
+//     PAYSAGA_PG_WEBHOOK_SECRET, within PAYSAGA_WEBHOOK_TOLERANCE (default 5m); otherwise 401
+//     invalid_signature and nothing is written. Stored once per event_id, signalled to the
+//     checkout of its order; one for an unknown order is kept (unmatched), 200.
+//   - PortOne V2: Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature "v1,{base64
+//     HMAC-SHA256 of "{id}.{timestamp}.{body}"}" under PAYSAGA_PG_{NAME}_WEBHOOK_SECRET) within
+//     the tolerance; otherwise 401 invalid_signature, nothing written. Then, as for Toss:
+//   - Toss Payments: PAYMENT_STATUS_CHANGED is unsigned. The payment is looked up at the PG and
+//     only its answer is acted on: 401 unverified_webhook when the PG knows no such payment, 503
+//     provider_unavailable when it cannot be asked. Stored once per confirmed state.
+//   - bank: unsigned; confirmed by querying the bank (401 unverified_webhook when it does not).
+//
 // The body is the provider's: fields this document does not name are ignored.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -11915,12 +12133,21 @@ func (c *ClientWithResponses) ReceiveProviderWebhookWithBodyWithResponse(ctx con
 	return ParseReceiveProviderWebhookResponse(rsp)
 }
 
-// ReceiveProviderWebhookWithResponse A provider's asynchronous result (no API key; authenticated by PG-Signature or by asking the bank)
+// ReceiveProviderWebhookWithResponse A provider's webhook (no API key; verified per the provider's connector, or by asking the bank)
 //
-// PG-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"} under PAYSAGA_PG_WEBHOOK_SECRET,
-// within PAYSAGA_WEBHOOK_TOLERANCE (default 5m) of now; otherwise 401 and nothing is written.
-// A verified event is stored once per event_id (a duplicate answers 200, duplicate true) and
-// signalled to the checkout of its order; one for an unknown order is kept (unmatched), 200.
+// What authenticates a webhook depends on the PG's connector (docs/connectors.md):
+//   - paysaga protocol: PG-Signature: t={unix},v1={hex HMAC-SHA256 of "{t}.{body}"} under
+//     PAYSAGA_PG_WEBHOOK_SECRET, within PAYSAGA_WEBHOOK_TOLERANCE (default 5m); otherwise 401
+//     invalid_signature and nothing is written. Stored once per event_id, signalled to the
+//     checkout of its order; one for an unknown order is kept (unmatched), 200.
+//   - PortOne V2: Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature "v1,{base64
+//     HMAC-SHA256 of "{id}.{timestamp}.{body}"}" under PAYSAGA_PG_{NAME}_WEBHOOK_SECRET) within
+//     the tolerance; otherwise 401 invalid_signature, nothing written. Then, as for Toss:
+//   - Toss Payments: PAYMENT_STATUS_CHANGED is unsigned. The payment is looked up at the PG and
+//     only its answer is acted on: 401 unverified_webhook when the PG knows no such payment, 503
+//     provider_unavailable when it cannot be asked. Stored once per confirmed state.
+//   - bank: unsigned; confirmed by querying the bank (401 unverified_webhook when it does not).
+//
 // The body is the provider's: fields this document does not name are ignored.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).

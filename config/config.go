@@ -20,15 +20,31 @@ type Config struct {
 	// (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY), an optional CA file
 	// (TEMPORAL_TLS_CA), or an API key (TEMPORAL_API_KEY, which implies TLS).
 	TemporalTLSCert, TemporalTLSKey, TemporalTLSCA, TemporalAPIKey string
-	TaskQueue                                                      string        // PAYSAGA_TASK_QUEUE
-	HTTPAddr                                                       string        // PAYSAGA_HTTP_ADDR
-	SimAddr                                                        string        // PAYSAGA_SIM_ADDR: where `paysaga sim` listens
-	SimURL                                                         string        // PAYSAGA_SIM_URL: where the adapters reach the sandbox
-	SimWebhookURL                                                  string        // PAYSAGA_SIM_WEBHOOK_URL: where `paysaga sim` POSTs PG webhooks ({url}/{pg}); empty: none
-	PGPrimary                                                      string        // PAYSAGA_PG_PRIMARY: name of the primary PG
-	PGSecondary                                                    string        // PAYSAGA_PG_SECONDARY: failover PG; empty disables failover
-	ProviderTimeout                                                time.Duration // PAYSAGA_PROVIDER_TIMEOUT: one provider HTTP call
-	CheckoutBudget                                                 time.Duration // PAYSAGA_CHECKOUT_BUDGET: how long POST /v1/checkouts waits for the result
+	TaskQueue                                                      string // PAYSAGA_TASK_QUEUE
+	HTTPAddr                                                       string // PAYSAGA_HTTP_ADDR
+	SimAddr                                                        string // PAYSAGA_SIM_ADDR: where `paysaga sim` listens
+	SimURL                                                         string // PAYSAGA_SIM_URL: where the adapters reach the sandbox
+	SimWebhookURL                                                  string // PAYSAGA_SIM_WEBHOOK_URL: where `paysaga sim` POSTs PG webhooks ({url}/{pg}); empty: none
+	PGPrimary                                                      string // PAYSAGA_PG_PRIMARY: name of the primary PG
+	PGSecondary                                                    string // PAYSAGA_PG_SECONDARY: failover PG; empty disables failover
+	// PGConnectors (PAYSAGA_PG_CONNECTORS, "alpha=toss,beta=portone") names the
+	// wire protocol each PG speaks: toss (Toss Payments core API v1), portone
+	// (PortOne V2) or paysaga (the sandbox's original protocol, for tests of a PG
+	// with separate capture and PG-Signature webhooks).
+	PGConnectors map[string]string
+	// PGURLs (PAYSAGA_PG_{NAME}_URL) is each PG's base URL; empty: the sandbox's
+	// prefix for its protocol (SimURL + /toss/{name} or /pg/{name}).
+	PGURLs map[string]string
+	// PGSecretKeys (PAYSAGA_PG_{NAME}_SECRET_KEY) are the merchant's API secrets.
+	// Secrets: never logged, never passed to a workflow.
+	PGSecretKeys map[string]string
+	// PGStoreIDs (PAYSAGA_PG_{NAME}_STORE_ID): a PortOne store id; empty: the secret's store.
+	PGStoreIDs map[string]string
+	// PGWebhookSecrets (PAYSAGA_PG_{NAME}_WEBHOOK_SECRET): a PortOne webhook
+	// secret (whsec_...). A secret.
+	PGWebhookSecrets map[string]string
+	ProviderTimeout  time.Duration // PAYSAGA_PROVIDER_TIMEOUT: one provider HTTP call
+	CheckoutBudget   time.Duration // PAYSAGA_CHECKOUT_BUDGET: how long POST /v1/checkouts waits for the result
 	// IdempotencyLease is how long an Idempotency-Key claim outlives its holder's
 	// last renewal (PAYSAGA_IDEMPOTENCY_LEASE); a live holder renews it every third of it.
 	IdempotencyLease time.Duration
@@ -87,6 +103,24 @@ type Config struct {
 // DevPIIKey is the development PII key; a production deployment sets its own.
 const DevPIIKey = "paysaga-dev-pii-key-do-not-use-in-production"
 
+// DevTossSecretKey is the Toss-protocol secret the sandbox accepts in development
+// (Toss test keys start with test_sk_).
+const DevTossSecretKey = "test_sk_paysaga_sandbox"
+
+// DevPortOneSecret and DevPortOneWebhookSecret are the PortOne-protocol secrets
+// of development (the sandbox accepts API secrets starting portone-sandbox-).
+const (
+	DevPortOneSecret        = "portone-sandbox-dev-api-secret"
+	DevPortOneWebhookSecret = "whsec_cGF5c2FnYS1kZXYtcG9ydG9uZS13ZWJob29rLWtleQ=="
+)
+
+// Connector names in PAYSAGA_PG_CONNECTORS.
+const (
+	ConnectorToss    = "toss"
+	ConnectorPortOne = "portone"
+	ConnectorPaysaga = "paysaga"
+)
+
 // DevPGWebhookSecret is the secret the sandbox's PGs sign webhooks with in development.
 const DevPGWebhookSecret = "paysaga-dev-pg-webhook-secret"
 
@@ -103,6 +137,7 @@ func Default() Config {
 		SimWebhookURL:     "http://127.0.0.1:8080/v1/webhooks",
 		PGPrimary:         "alpha",
 		PGSecondary:       "beta",
+		PGConnectors:      map[string]string{"alpha": ConnectorToss, "beta": ConnectorPortOne},
 		ProviderTimeout:   3 * time.Second,
 		CheckoutBudget:    8 * time.Second,
 		IdempotencyLease:  3 * time.Second,
@@ -197,6 +232,28 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	if v, ok := lookupEnv("PAYSAGA_PG_SECONDARY"); ok { // set but empty disables failover
 		c.PGSecondary = v
 	}
+	if v := getenv("PAYSAGA_PG_CONNECTORS"); v != "" {
+		m, err := parsePairs(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PAYSAGA_PG_CONNECTORS: %w", err))
+		}
+		c.PGConnectors = m
+	}
+	for _, name := range c.PGs() {
+		env := "PAYSAGA_PG_" + strings.ToUpper(name)
+		if v := getenv(env + "_URL"); v != "" {
+			c.PGURLs = withEntry(c.PGURLs, name, v)
+		}
+		if v := getenv(env + "_SECRET_KEY"); v != "" {
+			c.PGSecretKeys = withEntry(c.PGSecretKeys, name, v)
+		}
+		if v := getenv(env + "_STORE_ID"); v != "" {
+			c.PGStoreIDs = withEntry(c.PGStoreIDs, name, v)
+		}
+		if v := getenv(env + "_WEBHOOK_SECRET"); v != "" {
+			c.PGWebhookSecrets = withEntry(c.PGWebhookSecrets, name, v)
+		}
+	}
 	dur("PAYSAGA_PROVIDER_TIMEOUT", &c.ProviderTimeout)
 	dur("PAYSAGA_CHECKOUT_BUDGET", &c.CheckoutBudget)
 	dur("PAYSAGA_IDEMPOTENCY_LEASE", &c.IdempotencyLease)
@@ -272,6 +329,27 @@ func (c Config) Validate() error {
 	}
 	if c.PGSecondary == c.PGPrimary {
 		errs = append(errs, errors.New("PAYSAGA_PG_SECONDARY must differ from PAYSAGA_PG_PRIMARY"))
+	}
+	for _, name := range c.PGs() {
+		switch conn := c.PGConnector(name); conn {
+		case ConnectorToss:
+			if k := c.PGSecretKey(name); !strings.HasPrefix(k, "test_") && !strings.HasPrefix(k, "live_") {
+				errs = append(errs, fmt.Errorf("PAYSAGA_PG_%s_SECRET_KEY: a Toss secret key starts with test_ or live_", strings.ToUpper(name)))
+			}
+			if u := c.PGURL(name); !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+				errs = append(errs, fmt.Errorf("PAYSAGA_PG_%s_URL must be an http(s) URL", strings.ToUpper(name)))
+			}
+		case ConnectorPortOne:
+			if len(c.PGSecretKey(name)) < 16 {
+				errs = append(errs, fmt.Errorf("PAYSAGA_PG_%s_SECRET_KEY: a PortOne API secret is at least 16 characters", strings.ToUpper(name)))
+			}
+			if !strings.HasPrefix(c.PortOneWebhookSecret(name), "whsec_") {
+				errs = append(errs, fmt.Errorf("PAYSAGA_PG_%s_WEBHOOK_SECRET must be a whsec_ secret", strings.ToUpper(name)))
+			}
+		case ConnectorPaysaga:
+		default:
+			errs = append(errs, fmt.Errorf("PAYSAGA_PG_CONNECTORS: PG %s speaks %q; known: toss, portone, paysaga", name, conn))
+		}
 	}
 	if c.ProviderTimeout <= 0 {
 		errs = append(errs, errors.New("PAYSAGA_PROVIDER_TIMEOUT must be > 0"))
@@ -379,4 +457,70 @@ func (c Config) AutoConfirmWindow() time.Duration {
 // SettlementDeadline is how long after confirmation a sale must be paid.
 func (c Config) SettlementDeadline() time.Duration {
 	return time.Duration(c.SettlementDeadlineDays) * 24 * time.Hour
+}
+
+// PGConnector is the protocol PG name speaks (paysaga when none is configured).
+func (c Config) PGConnector(name string) string {
+	if conn, ok := c.PGConnectors[name]; ok {
+		return conn
+	}
+	return ConnectorPaysaga
+}
+
+// PGURL is PG name's base URL: configured, or the sandbox's prefix for its protocol.
+func (c Config) PGURL(name string) string {
+	if u := c.PGURLs[name]; u != "" {
+		return u
+	}
+	switch c.PGConnector(name) {
+	case ConnectorToss:
+		return c.SimURL + "/toss/" + name
+	case ConnectorPortOne:
+		return c.SimURL + "/portone/" + name
+	}
+	return c.SimURL + "/pg/" + name
+}
+
+// PGSecretKey is PG name's API secret: configured, or the sandbox's development key.
+func (c Config) PGSecretKey(name string) string {
+	if k := c.PGSecretKeys[name]; k != "" {
+		return k
+	}
+	if c.PGConnector(name) == ConnectorPortOne {
+		return DevPortOneSecret
+	}
+	return DevTossSecretKey
+}
+
+// PGStoreID is PG name's PortOne store id (empty: the API secret's store).
+func (c Config) PGStoreID(name string) string { return c.PGStoreIDs[name] }
+
+// PortOneWebhookSecret is PG name's PortOne webhook secret: configured, or development's.
+func (c Config) PortOneWebhookSecret(name string) string {
+	if k := c.PGWebhookSecrets[name]; k != "" {
+		return k
+	}
+	return DevPortOneWebhookSecret
+}
+
+// parsePairs reads "a=x,b=y".
+func parsePairs(v string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, part := range strings.Split(v, ",") {
+		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || k == "" || val == "" {
+			return m, fmt.Errorf("%q is not name=connector", part)
+		}
+		m[k] = val
+	}
+	return m, nil
+}
+
+func withEntry(m map[string]string, k, v string) map[string]string {
+	out := make(map[string]string, len(m)+1)
+	for key, val := range m {
+		out[key] = val
+	}
+	out[k] = v
+	return out
 }

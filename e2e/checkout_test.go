@@ -87,8 +87,13 @@ func TestDeclinedCardFailsWithReasonAndMovesNothing(t *testing.T) {
 	}
 }
 
+// paysagaProtocol puts PG alpha on the sandbox's original protocol, whose
+// authorization and capture are separate calls.
+func paysagaProtocol(c *config.Config) { c.PGConnectors["alpha"] = config.ConnectorPaysaga }
+
+// At a PG with separate capture, a refused capture voids the authorization.
 func TestCaptureFailureVoidsTheAuthorization(t *testing.T) {
-	s := newStack(t)
+	s := newStack(t, paysagaProtocol)
 	cus, pm := s.customerWithCard(providersim.CardCaptureFails)
 	order := orderID()
 
@@ -109,14 +114,57 @@ func TestCaptureFailureVoidsTheAuthorization(t *testing.T) {
 	require.Zero(t, s.rows(`SELECT count(*) FROM journal_transactions`))
 }
 
+// At Toss (the default primary) approval is capture: a card whose capture
+// would be refused is refused at approval, and nothing is taken or left open.
+func TestOneCallApprovalRefusedTakesNothing(t *testing.T) {
+	s := newStack(t)
+	cus, pm := s.customerWithCard(providersim.CardCaptureFails)
+	order := orderID()
+
+	res := s.checkout(checkoutBody(cus, pm, order))
+
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	pay := res.json(t)
+	require.Equal(t, "failed", pay["status"])
+	require.Equal(t, "card_declined", pay["failure"].(map[string]any)["code"])
+	recs, err := s.sim.Records(s.ctx, providersim.RecordFilter{Provider: "pg:alpha"})
+	require.NoError(t, err)
+	for _, r := range recs {
+		require.Equal(t, "billing_key", r.Kind, "nothing but the billing key at the PG")
+	}
+	require.Zero(t, s.rows(`SELECT count(*) FROM journal_transactions`))
+}
+
+// At Toss the approval takes the money: no capture call is made, and the
+// sandbox records the approval as one authorization and one capture under the
+// approval's idempotency key.
+func TestTossApprovalHasNoCaptureStep(t *testing.T) {
+	s := newStack(t)
+	cus, pm := s.customerWithCard(providersim.CardApprove)
+	order := orderID()
+
+	res := s.checkout(checkoutBody(cus, pm, order))
+
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	require.Equal(t, "succeeded", res.json(t)["status"])
+	recs := s.pgRecords(order)
+	require.Len(t, recs, 2)
+	require.Equal(t, recs[0].IdempotencyKey, recs[1].IdempotencyKey, "one approval call")
+	require.Equal(t, res.json(t)["id"], recs[0].OrderID, "Toss's orderId is the payment id")
+	s.requireChargedOnce(order, 15000)
+}
+
 // The sandbox commits the authorization and then drops the connection: the
 // worker cannot know the outcome from the answer, asks the PG by idempotency
 // key, and goes on with the one authorization that exists.
 func TestTimeoutAfterCommitChargesExactlyOnce(t *testing.T) {
-	s := newStack(t)
-	cus, pm := s.customerWithCard(providersim.CardApprove)
-	for _, op := range []string{"authorize", "capture"} {
+	for op, tune := range map[string]func(*config.Config){
+		"authorize": func(*config.Config) {}, // Toss: the approval
+		"capture":   paysagaProtocol,         // a PG with a separate capture
+	} {
 		t.Run(op, func(t *testing.T) {
+			s := newStack(t, tune)
+			cus, pm := s.customerWithCard(providersim.CardApprove)
 			require.NoError(t, s.sim.SetFault(s.ctx, providersim.Fault{Provider: "pg:alpha", Op: op, Mode: "timeout_after_commit", Count: 1}))
 			order := orderID()
 

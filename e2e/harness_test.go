@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
@@ -204,6 +205,16 @@ func (s *stack) pgRecords(orderID string) []providersim.Record {
 	s.t.Helper()
 	auths, err := s.sim.Records(s.ctx, providersim.RecordFilter{OrderID: orderID, Kind: "authorize"})
 	require.NoError(s.t, err)
+	// Toss's orderId is paysaga's payment id (unique per payment): find those too.
+	rows, err := s.pool.Query(s.ctx, `SELECT id FROM payments WHERE order_id = $1`, orderID)
+	require.NoError(s.t, err)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(s.t, err)
+	for _, id := range ids {
+		more, err := s.sim.Records(s.ctx, providersim.RecordFilter{OrderID: id, Kind: "authorize"})
+		require.NoError(s.t, err)
+		auths = append(auths, more...)
+	}
 	var out []providersim.Record
 	for _, a := range auths {
 		recs, err := s.sim.Records(s.ctx, providersim.RecordFilter{PaymentKey: a.PaymentKey})

@@ -52,8 +52,11 @@ func TestPartialRefundThenCancelReverseTheCaptureExactly(t *testing.T) {
 	require.Equal(t, 409, again.Status, "%s", again.Body)
 }
 
+// Neither Toss's billing API nor PortOne's (as connected) bills bank accounts
+// (capability BankAccountBilling), so this flow runs at a PG of the sandbox's
+// original protocol; see docs/connectors.md.
 func TestBankAccountCheckout(t *testing.T) {
-	s := newStack(t)
+	s := newStack(t, paysagaProtocol)
 	res := s.call("POST", "/v1/customers", appKey, map[string]any{"external_id": "ext-bank", "name": "홍길동"}, nil)
 	require.Equal(t, 201, res.Status, "%s", res.Body)
 	cus := res.json(t)["id"].(string)

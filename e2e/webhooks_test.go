@@ -45,7 +45,7 @@ func timeline(t *testing.T, pay map[string]any) map[string]map[string]any {
 // POSTs the result, the verified webhook signals the checkout, which captures
 // and books; all inside the HTTP call's budget.
 func TestWebhookAsyncAuthorizationCompletesThroughTheWebhook(t *testing.T) {
-	s := newStack(t)
+	s := newStack(t, paysagaProtocol) // the PG of the original protocol: async cards, signed webhooks
 	s.enablePGWebhooks()
 	cus, pm := s.customerWithCard(providersim.CardAsyncApprove)
 	order := orderID()
@@ -65,7 +65,7 @@ func TestWebhookAsyncAuthorizationCompletesThroughTheWebhook(t *testing.T) {
 }
 
 func TestWebhookAsyncDeclineFailsThePayment(t *testing.T) {
-	s := newStack(t)
+	s := newStack(t, paysagaProtocol)
 	s.enablePGWebhooks()
 	cus, pm := s.customerWithCard(providersim.CardAsyncDecline)
 	order := orderID()
@@ -84,7 +84,7 @@ func TestWebhookAsyncDeclineFailsThePayment(t *testing.T) {
 // completes the payment; a duplicate and a late contradicting event change
 // nothing more; one for an unknown order is kept, not lost.
 func TestWebhookForgedStaleDuplicateAndOutOfOrder(t *testing.T) {
-	s := newStack(t, func(c *config.Config) {
+	s := newStack(t, paysagaProtocol, func(c *config.Config) {
 		c.CheckoutBudget = 500 * time.Millisecond // answers 202: the webhook has not come
 		c.AsyncAuthTimeout = time.Hour            // no fallback query during the test
 	})

@@ -27,12 +27,15 @@ type billingKey struct {
 	bankCode    string
 	account     string
 	issuedAt    time.Time
+	deleted     bool // PortOne: DELETE /billing-keys/{billingKey}
+	deletedAt   time.Time
 }
 
 type payment struct {
 	key        string
 	pg         string
 	orderID    string
+	orderName  string // Toss protocol only: set on payments approved through /toss/
 	bk         *billingKey
 	status     string
 	amount     int64 // authorized

@@ -118,6 +118,9 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("POST /pg/{name}/v1/payments/{payment_key}/cancel", s.pgRoute(OpCancel, s.cancel))
 	mux.HandleFunc("GET /pg/{name}/v1/settlements", s.pgRoute(OpQuery, s.settlements))
 
+	s.tossRoutes(mux)
+	s.portoneRoutes(mux)
+
 	mux.HandleFunc("POST /bank/v1/inquiry", s.route(ProviderBank, OpInquiry, s.inquiry))
 	mux.HandleFunc("POST /bank/v1/debits", s.route(ProviderBank, OpDebit, s.debit))
 	mux.HandleFunc("POST /bank/v1/transfers", s.route(ProviderBank, OpTransfer, s.transfer))

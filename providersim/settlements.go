@@ -51,9 +51,39 @@ func (s *Server) settlements(r *http.Request, pg string) reply {
 	if err != nil {
 		return errReply(http.StatusBadRequest, "INVALID_REQUEST", "date must be YYYY-MM-DD")
 	}
-	next := day.AddDate(0, 0, 1)
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	items := s.settlementItems(pg, day)
+	s.mu.Unlock()
+	return jsonReply(http.StatusOK, SettlementReport{PG: pg, Date: date, Items: items})
+}
+
+// POST /admin/settlements/plant
+func (s *Server) adminPlantSettlement(w http.ResponseWriter, r *http.Request) {
+	var p Plant
+	if rep, ok := decode(r, &p); !ok {
+		writeReply(w, rep)
+		return
+	}
+	if p.PaymentKey == "" {
+		writeReply(w, errReply(http.StatusBadRequest, "INVALID_REQUEST", "payment_key is required"))
+		return
+	}
+	s.mu.Lock()
+	s.plants[p.PaymentKey] = p
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// PlantSettlement makes the PGs' settlement reports disagree about one payment.
+func (a *AdminClient) PlantSettlement(ctx context.Context, p Plant) error {
+	return a.do(ctx, http.MethodPost, "/admin/settlements/plant", p, nil)
+}
+
+// settlementItems is the report of one PG instance for the Korea-time day
+// starting at day: each payment's captures (with the PG's fee) and refunds,
+// plants applied. Callers hold s.mu.
+func (s *Server) settlementItems(pg string, day time.Time) []SettlementItem {
+	next := day.AddDate(0, 0, 1)
 	agg := map[[2]string]*SettlementItem{}
 	for _, rec := range s.records {
 		if rec.Provider != pgProvider(pg) || rec.At.Before(day) || !rec.At.Before(next) {
@@ -103,27 +133,5 @@ func (s *Server) settlements(r *http.Request, pg string) reply {
 		}
 		return items[i].Type < items[j].Type
 	})
-	return jsonReply(http.StatusOK, SettlementReport{PG: pg, Date: date, Items: items})
-}
-
-// POST /admin/settlements/plant
-func (s *Server) adminPlantSettlement(w http.ResponseWriter, r *http.Request) {
-	var p Plant
-	if rep, ok := decode(r, &p); !ok {
-		writeReply(w, rep)
-		return
-	}
-	if p.PaymentKey == "" {
-		writeReply(w, errReply(http.StatusBadRequest, "INVALID_REQUEST", "payment_key is required"))
-		return
-	}
-	s.mu.Lock()
-	s.plants[p.PaymentKey] = p
-	s.mu.Unlock()
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// PlantSettlement makes the PGs' settlement reports disagree about one payment.
-func (a *AdminClient) PlantSettlement(ctx context.Context, p Plant) error {
-	return a.do(ctx, http.MethodPost, "/admin/settlements/plant", p, nil)
+	return items
 }

@@ -283,7 +283,7 @@ func (v *verifier) capturedOnce(ctx context.Context) (Result, error) {
 		switch status {
 		case "succeeded", "partially_refunded", "refunded":
 			captures := 0
-			for _, pk := range byOrder[order] {
+			for _, pk := range paymentRecords(byOrder, order, id) {
 				k := keys[pk]
 				captures += k.captures
 				if pk != key && k.captured-k.canceled > 0 {
@@ -297,7 +297,7 @@ func (v *verifier) capturedOnce(ctx context.Context) (Result, error) {
 				res.Breaches = append(res.Breaches, fmt.Sprintf("payment %s: captured %d, card part is %d", id, k.captured, card))
 			}
 		case "failed", "canceled":
-			for _, pk := range byOrder[order] {
+			for _, pk := range paymentRecords(byOrder, order, id) {
 				if k := keys[pk]; k.captured-k.canceled > 0 {
 					res.Breaches = append(res.Breaches, fmt.Sprintf("payment %s %s: %d still captured at %s (%s)", id, status, k.captured-k.canceled, k.provider, pk))
 				}
@@ -305,6 +305,13 @@ func (v *verifier) capturedOnce(ctx context.Context) (Result, error) {
 		}
 	}
 	return res, rows.Err()
+}
+
+// paymentRecords are the PG payment keys of one payment: those whose orderId at
+// the PG is the order id (the original protocol) or the payment id (Toss,
+// whose orderId must be unique per payment).
+func paymentRecords(byOrder map[string][]string, order, paymentID string) []string {
+	return append(append([]string{}, byOrder[order]...), byOrder[paymentID]...)
 }
 
 // authorizationsClosed: once a payment has ended, every authorization made for
@@ -323,7 +330,7 @@ func (v *verifier) authorizationsClosed(ctx context.Context) (Result, error) {
 			rows.Close()
 			return res, err
 		}
-		ended[order] = id
+		ended[order], ended[id] = id, id // a PG's orderId is paysaga's order id or payment id
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -21,6 +21,8 @@ import (
 	"github.com/paysaga/paysaga/adapters/bank"
 	"github.com/paysaga/paysaga/adapters/identity"
 	"github.com/paysaga/paysaga/adapters/pg"
+	"github.com/paysaga/paysaga/adapters/portone"
+	"github.com/paysaga/paysaga/adapters/toss"
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/netguard"
@@ -50,7 +52,7 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 	hc := &http.Client{Timeout: cfg.ProviderTimeout}
 	pgs := map[string]pg.Client{}
 	for _, name := range cfg.PGs() {
-		pgs[name] = pg.NewHTTPClient(name, cfg.SimURL+"/pg/"+name, hc)
+		pgs[name] = NewPGClient(cfg, name, hc)
 	}
 	keys, err := pii.New(cfg.PIIKey)
 	if err != nil {
@@ -199,4 +201,25 @@ func RegisterSearchAttributes(ctx context.Context, c client.Client, namespace st
 		return fmt.Errorf("add search attributes: %w", err)
 	}
 	return nil
+}
+
+// NewPGClient is the connector PG name speaks (config.PGConnector), at its base
+// URL with its secret key.
+func NewPGClient(cfg config.Config, name string, hc *http.Client) pg.Client {
+	switch cfg.PGConnector(name) {
+	case config.ConnectorToss:
+		c, err := toss.New(toss.Config{Name: name, BaseURL: cfg.PGURL(name), SecretKey: cfg.PGSecretKey(name)}, hc)
+		if err != nil {
+			panic("config.Validate lets no bad Toss settings through: " + err.Error())
+		}
+		return c
+	case config.ConnectorPortOne:
+		c, err := portone.New(portone.Config{Name: name, BaseURL: cfg.PGURL(name), APISecret: cfg.PGSecretKey(name),
+			StoreID: cfg.PGStoreID(name), WebhookSecret: cfg.PortOneWebhookSecret(name), WebhookTolerance: cfg.WebhookTolerance}, hc)
+		if err != nil {
+			panic("config.Validate lets no bad PortOne settings through: " + err.Error())
+		}
+		return c
+	}
+	return pg.NewHTTPClient(name, cfg.PGURL(name), hc)
 }

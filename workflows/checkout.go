@@ -49,8 +49,10 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 		if err := c.markAuthorized(ctx, auth); err != nil {
 			return c.fail(ctx, err, "internal_error")
 		}
-		if err := c.capture(ctx, auth); err != nil {
-			return c.fail(ctx, err, "capture_failed")
+		if !c.approvedInOneCall(ctx, auth) {
+			if err := c.capture(ctx, auth); err != nil {
+				return c.fail(ctx, err, "capture_failed")
+			}
 		}
 		// Once captured, a void is no longer possible: undo means cancelling the capture.
 		c.saga.drop("void_authorization")
@@ -113,7 +115,7 @@ func (c *checkout) authorize(ctx workflow.Context) (activities.AuthorizeResult, 
 	for i, pg := range c.in.PGs {
 		var res activities.AuthorizeResult
 		err := workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Authorize, activities.AuthorizeInput{
-			PaymentID: c.in.PaymentID, OrderID: c.in.OrderID, MethodID: c.in.MethodID,
+			PaymentID: c.in.PaymentID, OrderID: c.in.OrderID, CustomerID: c.in.CustomerID, MethodID: c.in.MethodID,
 			PG: pg, Amount: c.cardAmount(), Currency: c.in.Currency,
 		}).Get(ctx, &res)
 		if err == nil {
@@ -198,6 +200,17 @@ func (c *checkout) markAuthorized(ctx workflow.Context, auth activities.Authoriz
 	return workflow.ExecuteLocalActivity(dbCtx(ctx), store.MarkAuthorized, activities.MarkAuthorizedInput{
 		PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey, FailedOver: auth.PG != c.in.PGs[0],
 	}).Get(ctx, nil)
+}
+
+// approvedInOneCall: the PG's approval already captured (a PG without separate
+// capture, such as Toss billing), so there is no capture step. Only such a PG
+// answers Captured, which no recorded history did; the version marker keeps
+// the decision stable for runs started before this code.
+func (c *checkout) approvedInOneCall(ctx workflow.Context, auth activities.AuthorizeResult) bool {
+	if !auth.Captured {
+		return false
+	}
+	return workflow.GetVersion(ctx, "approve-in-one-call", workflow.DefaultVersion, 1) == 1
 }
 
 func (c *checkout) capture(ctx workflow.Context, auth activities.AuthorizeResult) error {

@@ -62,6 +62,7 @@ type BillingKey struct {
 type AuthorizeRequest struct {
 	IdempotencyKey string
 	BillingKey     string
+	CustomerKey    string // the customer the billing key was issued to (Toss requires it on every charge)
 	OrderID        string
 	Amount         int64
 	Currency       string
@@ -84,7 +85,7 @@ type CancelRequest struct {
 type Payment struct {
 	PaymentKey     string
 	OrderID        string
-	Status         string // pending (result comes by webhook) | authorized | captured | canceled | partially_canceled
+	Status         string // pending (result comes by webhook) | authorized | captured | canceled | partially_canceled | failed
 	Amount         int64
 	CapturedAmount int64
 	CanceledAmount int64

@@ -1,0 +1,67 @@
+package pg
+
+import (
+	"errors"
+	"net/http"
+	"time"
+)
+
+// Capabilities is what one PG connector can do. Workflows and activities ask
+// these questions, never which provider a PG is.
+type Capabilities struct {
+	// SeparateCapture: authorization and capture are two calls. When false the
+	// approval takes the money in one call (Toss billing, PortOne billing-key
+	// payments): the checkout has no capture step, and undoing it is a cancel.
+	SeparateCapture bool
+	// PartialCancel: a cancel may take part of what remains (partial refunds).
+	PartialCancel bool
+	// LookupByOrderID: the PG finds a payment by the merchant's order id, which is
+	// how an answer lost in transit is resolved.
+	LookupByOrderID bool
+	// SignedWebhooks: the PG signs its webhooks, so a verified webhook may be
+	// acted on; otherwise a webhook is only a hint to look the payment up.
+	SignedWebhooks bool
+	// BankAccountBilling: the PG issues billing keys for bank accounts (CMS
+	// auto-debit), not only for cards.
+	BankAccountBilling bool
+	// SettlementReport: the PG serves a per-payment settlement report (with its
+	// fees) that the daily reconciliation compares with the ledger.
+	SettlementReport bool
+}
+
+// Capable is a Client that declares its capabilities.
+type Capable interface {
+	Capabilities() Capabilities
+}
+
+// legacyCapabilities are those of the sandbox's original paysaga PG protocol
+// (adapters/pg NewHTTPClient), which every client without a declaration has.
+var legacyCapabilities = Capabilities{
+	SeparateCapture: true, PartialCancel: true, LookupByOrderID: false, SignedWebhooks: true, BankAccountBilling: true, SettlementReport: true,
+}
+
+// CapabilitiesOf answers what c can do.
+func CapabilitiesOf(c Client) Capabilities {
+	if x, ok := c.(Capable); ok {
+		return x.Capabilities()
+	}
+	return legacyCapabilities
+}
+
+// WebhookNotice is what a connector read from a PG's webhook: a hint of which
+// payment changed. paysaga acts only on the PG's answer to a look-up of it.
+type WebhookNotice struct {
+	EventID    string // the PG's event id (signed PGs); empty when unsigned
+	Type       string // the PG's event type, e.g. PAYMENT_STATUS_CHANGED, Transaction.Paid
+	PaymentKey string // the PG's payment key, to look up
+}
+
+// WebhookReader is a connector that reads its PG's webhooks. A PG with signed
+// webhooks (Capabilities.SignedWebhooks) verifies them here and answers
+// ErrUnverifiedWebhook for a forged, stale or unsigned one.
+type WebhookReader interface {
+	ReadWebhook(header http.Header, body []byte, now time.Time) (WebhookNotice, error)
+}
+
+// ErrUnverifiedWebhook: the webhook's signature does not verify.
+var ErrUnverifiedWebhook = errors.New("webhook signature does not verify")

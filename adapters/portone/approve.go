@@ -1,0 +1,52 @@
+package portone
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/paysaga/paysaga/adapters"
+	"github.com/paysaga/paysaga/adapters/pg"
+	"github.com/paysaga/paysaga/adapters/portone/client"
+)
+
+// Authorize pays with the billing key under the paymentId derived from the
+// idempotency key (POST /payments/{paymentId}/billing-key): approval and
+// capture in one call. AlreadyPaidError (this paymentId was paid, e.g. the
+// answer to the first try was lost) is resolved by looking the payment up.
+func (c *Connector) Authorize(ctx context.Context, req pg.AuthorizeRequest) (pg.Payment, error) {
+	const op = "authorize"
+	if req.IdempotencyKey == "" || req.BillingKey == "" {
+		return pg.Payment{}, c.api.Invalid(op, "idempotency key and billing key are required")
+	}
+	paymentID := PaymentIDFor(req.IdempotencyKey)
+	in := client.BillingKeyPaymentInput{StoreID: c.api.StoreID(), BillingKey: req.BillingKey, OrderName: orderName(req.OrderID),
+		Amount: client.PaymentAmountInput{Total: req.Amount}, Currency: req.Currency}
+	if req.CustomerKey != "" {
+		in.Customer = &client.CustomerInput{ID: req.CustomerKey}
+	}
+	res, err := c.api.PayWithBillingKey(ctx, paymentID, in)
+	var e *adapters.Error
+	if errors.As(err, &e) && e.Code == client.TypeAlreadyPaid {
+		return c.GetByIdempotencyKey(ctx, req.IdempotencyKey)
+	}
+	if err != nil {
+		return pg.Payment{}, translate(err)
+	}
+	return pg.Payment{PaymentKey: paymentID, OrderID: paymentID, Status: "captured", Amount: req.Amount,
+		CapturedAmount: req.Amount, Currency: req.Currency, ApprovedAt: res.Payment.PaidAt.In(time.UTC)}, nil
+}
+
+// Capture has nothing to do: the billing-key payment was paid. It answers the
+// payment as it stands.
+func (c *Connector) Capture(ctx context.Context, req pg.CaptureRequest) (pg.Payment, error) {
+	return c.GetPayment(ctx, req.PaymentKey)
+}
+
+func orderName(orderID string) string {
+	name := "order " + orderID
+	if len(name) > 100 {
+		name = name[:100]
+	}
+	return name
+}

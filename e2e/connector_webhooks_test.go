@@ -1,0 +1,90 @@
+package e2e
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/paysaga/paysaga/adapters/portone"
+	"github.com/paysaga/paysaga/config"
+	"github.com/paysaga/paysaga/providersim"
+)
+
+func (s *stack) headers(h http.Header) map[string]string {
+	out := map[string]string{}
+	for k := range h {
+		out[k] = h.Get(k)
+	}
+	return out
+}
+
+// PortOne (the default secondary) signs its webhooks per Standard Webhooks: a
+// forged, stale or unsigned one is 401 and writes nothing; a genuine one is
+// confirmed by a look-up and stored once.
+func TestPortOneWebhookForgedStaleUnsignedAreRefused(t *testing.T) {
+	s := newStack(t)
+	cus, pm := s.customerWithCard(providersim.CardApprove)
+	require.NoError(t, s.sim.SetFault(s.ctx, providersim.Fault{Provider: "pg:alpha", Op: "*", Mode: "outage"}))
+	res := s.checkout(checkoutBody(cus, pm, orderID()))
+	require.Equal(t, "beta", res.json(t)["pg"], "%s", res.Body)
+	payID := res.json(t)["id"].(string)
+	body := []byte(`{"type":"Transaction.Paid","timestamp":"2026-12-01T01:00:01Z","data":{"paymentId":"` + payID + `","storeId":"store-1","transactionId":"tx-1"}}`)
+	sign := func(secret string, at time.Time) map[string]string {
+		h, err := portone.SignWebhook(secret, "msg_"+payID, at, body)
+		require.NoError(t, err)
+		return s.headers(h)
+	}
+	secret := config.DevPortOneWebhookSecret
+
+	for name, h := range map[string]map[string]string{
+		"forged":   sign("whsec_Zm9yZ2VkLWtleS1vZi1hbi1hdHRhY2tlcg==", time.Now()),
+		"stale":    sign(secret, time.Now().Add(-10*time.Minute)),
+		"future":   sign(secret, time.Now().Add(10*time.Minute)),
+		"unsigned": nil,
+	} {
+		r := s.call("POST", "/v1/webhooks/beta", "", string(body), h)
+		require.Equal(t, 401, r.Status, "%s: %s", name, r.Body)
+		require.Equal(t, "invalid_signature", r.json(t)["code"], name)
+	}
+	require.Zero(t, s.rows(`SELECT count(*) FROM webhook_inbox`), "a refused webhook writes nothing")
+
+	good := sign(secret, time.Now())
+	r := s.call("POST", "/v1/webhooks/beta", "", string(body), good)
+	require.Equal(t, 200, r.Status, "%s", r.Body)
+	r = s.call("POST", "/v1/webhooks/beta", "", string(body), good)
+	require.Equal(t, 200, r.Status, "%s", r.Body)
+	require.Equal(t, true, r.json(t)["duplicate"])
+	require.Equal(t, 1, s.rows(`SELECT count(*) FROM webhook_inbox WHERE provider = 'beta' AND status = 'delivered'`))
+	s.requireLedgerBalanced()
+}
+
+// Toss does not sign PAYMENT_STATUS_CHANGED: paysaga acts only on what a
+// look-up at Toss confirms. A webhook about a payment Toss does not know is
+// 401 and writes nothing; one about a real payment is stored with the state
+// Toss answered, whatever the body claimed.
+func TestTossWebhookIsActedOnOnlyAfterALookup(t *testing.T) {
+	s := newStack(t)
+	cus, pm := s.customerWithCard(providersim.CardApprove)
+	order := orderID()
+	res := s.checkout(checkoutBody(cus, pm, order))
+	require.Equal(t, "succeeded", res.json(t)["status"], "%s", res.Body)
+	recs := s.pgRecords(order)
+	require.NotEmpty(t, recs)
+	paymentKey := recs[0].PaymentKey
+
+	fake := `{"eventType":"PAYMENT_STATUS_CHANGED","createdAt":"2026-12-01T10:00:00+09:00","data":{"paymentKey":"tpk_forged","orderId":"x","status":"DONE"}}`
+	r := s.call("POST", "/v1/webhooks/alpha", "", fake, nil)
+	require.Equal(t, 401, r.Status, "%s", r.Body)
+	require.Equal(t, "unverified_webhook", r.json(t)["code"])
+	require.Zero(t, s.rows(`SELECT count(*) FROM webhook_inbox`))
+
+	lying := `{"eventType":"PAYMENT_STATUS_CHANGED","createdAt":"2026-12-01T10:00:00+09:00","data":{"paymentKey":"` + paymentKey + `","orderId":"x","status":"CANCELED"}}`
+	r = s.call("POST", "/v1/webhooks/alpha", "", lying, nil)
+	require.Equal(t, 200, r.Status, "%s", r.Body)
+	require.Equal(t, 1, s.rows(`SELECT count(*) FROM webhook_inbox WHERE provider = 'alpha' AND event_id = $1`, "lookup:"+paymentKey+":captured:0"),
+		"stored under the state Toss confirmed, not the body's CANCELED")
+	got := s.call("GET", "/v1/payments/"+res.json(t)["id"].(string), appKey, nil, nil).json(t)
+	require.Equal(t, "succeeded", got["status"], "an unsigned claim changes nothing")
+}

@@ -1,0 +1,115 @@
+package providersim_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/paysaga/paysaga/adapters"
+	"github.com/paysaga/paysaga/adapters/pg"
+	"github.com/paysaga/paysaga/adapters/portone"
+	"github.com/paysaga/paysaga/providersim"
+)
+
+const portoneWebhookSecret = "whsec_cGF5c2FnYS10ZXN0LXBvcnRvbmUtd2ViaG9vaw=="
+
+func (e *env) portoneAt(name string) *portone.Connector {
+	e.t.Helper()
+	c, err := portone.New(portone.Config{Name: name, BaseURL: e.url + "/portone/" + name, APISecret: providersim.PortOneSecretPrefix + "test-secret",
+		WebhookSecret: portoneWebhookSecret}, e.hc)
+	require.NoError(e.t, err)
+	return c
+}
+
+func (e *env) portoneCard(c *portone.Connector, number string) pg.BillingKey {
+	e.t.Helper()
+	bk, err := c.IssueBillingKey(e.ctx, pg.IssueBillingKeyRequest{CustomerKey: "cus_1", AuthKey: e.tokenize(number)})
+	require.NoError(e.t, err)
+	return bk
+}
+
+func TestPortOnePaysOncePerPaymentID(t *testing.T) {
+	e := newEnv(t)
+	c := e.portoneAt("beta")
+	bk := e.portoneCard(c, providersim.CardApproveCheck)
+	require.Equal(t, "check", bk.CardType)
+	require.Equal(t, "4444", bk.CardLast4)
+	req := pg.AuthorizeRequest{IdempotencyKey: "payment:pay_p1:authorize", BillingKey: bk.BillingKey, CustomerKey: "cus_1", OrderID: "o-1", Amount: 15000, Currency: "KRW"}
+
+	first, err := c.Authorize(e.ctx, req)
+	require.NoError(t, err)
+	again, err := c.Authorize(e.ctx, req) // AlreadyPaidError, resolved by a look-up
+	require.NoError(t, err)
+
+	require.Equal(t, "pay_p1", first.PaymentKey, "the paymentId paysaga assigned")
+	require.Equal(t, first.PaymentKey, again.PaymentKey)
+	require.Equal(t, "captured", again.Status)
+	require.Len(t, e.sim.Records(providersim.RecordFilter{Provider: "pg:beta", Kind: providersim.KindCapture}), 1)
+}
+
+func TestPortOneRefusalsAndLookups(t *testing.T) {
+	e := newEnv(t)
+	c := e.portoneAt("beta")
+	for card, code := range map[string]string{providersim.CardDecline: "CARD_DECLINED", providersim.CardInsufficientFunds: "INSUFFICIENT_FUNDS"} {
+		bk := e.portoneCard(c, card)
+		_, err := c.Authorize(e.ctx, pg.AuthorizeRequest{IdempotencyKey: key("payment:pay_d") + ":authorize", BillingKey: bk.BillingKey, CustomerKey: "cus_1", OrderID: "o", Amount: 1000, Currency: "KRW"})
+		var pe *adapters.Error
+		require.ErrorAs(t, err, &pe)
+		require.Equal(t, adapters.Declined, pe.Kind)
+		require.Equal(t, code, pe.Code)
+	}
+	_, err := c.GetByIdempotencyKey(e.ctx, "payment:pay_none:authorize")
+	require.True(t, adapters.Is(err, adapters.NotFound), "%v", err)
+	require.Empty(t, e.sim.Records(providersim.RecordFilter{Kind: providersim.KindCapture}))
+}
+
+// PortOne takes no idempotency key on a cancel: the connector's tag and
+// currentCancellableAmount keep a retried cancel from cancelling twice.
+func TestPortOneCancelIsIdempotentByItsTag(t *testing.T) {
+	e := newEnv(t)
+	c := e.portoneAt("beta")
+	bk := e.portoneCard(c, providersim.CardApprove)
+	p, err := c.Authorize(e.ctx, pg.AuthorizeRequest{IdempotencyKey: "payment:pay_p3:authorize", BillingKey: bk.BillingKey, CustomerKey: "cus_1", OrderID: "o", Amount: 10000, Currency: "KRW"})
+	require.NoError(t, err)
+
+	part := pg.CancelRequest{IdempotencyKey: "refund:r1", PaymentKey: p.PaymentKey, Amount: 4000, Reason: "refund"}
+	got, err := c.Cancel(e.ctx, part)
+	require.NoError(t, err)
+	require.Equal(t, "partially_canceled", got.Status)
+	got, err = c.Cancel(e.ctx, part) // a retry
+	require.NoError(t, err)
+	require.EqualValues(t, 4000, got.CanceledAmount, "not cancelled twice")
+
+	// The answer to a cancel is lost after PortOne committed it; the retry finds it.
+	require.NoError(t, e.admin.SetFault(e.ctx, providersim.Fault{Provider: "pg:beta", Op: providersim.OpCancel, Mode: providersim.ModeTimeoutAfterCommit, Count: 1}))
+	rest := pg.CancelRequest{IdempotencyKey: "payment:pay_p3:cancel-capture", PaymentKey: p.PaymentKey, Reason: "undo"}
+	_, err = c.Cancel(e.ctx, rest)
+	require.NoError(t, err, "the lost answer is resolved by reading the payment")
+	got, err = c.Cancel(e.ctx, rest)
+	require.NoError(t, err)
+	require.Equal(t, "canceled", got.Status)
+	n, amt := 0, int64(0)
+	for _, r := range e.sim.Records(providersim.RecordFilter{PaymentKey: p.PaymentKey, Kind: providersim.KindCancel}) {
+		n, amt = n+1, amt+r.Amount
+	}
+	require.Equal(t, 2, n)
+	require.EqualValues(t, 10000, amt)
+}
+
+func TestPortOneOutageAndAuth(t *testing.T) {
+	e := newEnv(t)
+	c := e.portoneAt("beta")
+	bk := e.portoneCard(c, providersim.CardApprove)
+	require.NoError(t, e.admin.SetFault(e.ctx, providersim.Fault{Provider: "pg:beta", Op: "*", Mode: providersim.ModeOutage, Count: 1}))
+	_, err := c.Authorize(e.ctx, pg.AuthorizeRequest{IdempotencyKey: "payment:pay_p4:authorize", BillingKey: bk.BillingKey, CustomerKey: "cus_1", OrderID: "o", Amount: 1000, Currency: "KRW"})
+	require.True(t, adapters.Is(err, adapters.Unavailable), "%v", err)
+
+	req, err := http.NewRequest(http.MethodGet, e.url+"/portone/beta/payments/x", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "PortOne not-a-sandbox-secret")
+	resp, err := e.hc.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+}
