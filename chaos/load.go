@@ -101,7 +101,7 @@ func (c *apiClient) do(ctx context.Context, what string, send call) (reply, int,
 		if err == nil {
 			raw, rerr := io.ReadAll(res.Body)
 			res.Body.Close()
-			if rerr == nil && res.StatusCode != http.StatusConflict && res.StatusCode < 500 {
+			if rerr == nil && final(res.StatusCode) {
 				c.answers[replica].Add(1)
 				r := reply{status: res.StatusCode, raw: raw}
 				_ = json.Unmarshal(raw, &r.body)
@@ -117,6 +117,14 @@ func (c *apiClient) do(ctx context.Context, what string, send call) (reply, int,
 		time.Sleep(time.Duration(100+50*min(tries, 20)) * time.Millisecond)
 	}
 	return reply{}, tries, fmt.Errorf("%w for %s after %d tries: %s", errGaveUp, what, tries, last)
+}
+
+// final says whether an answer is the outcome rather than a reason to retry:
+// 409 (still in flight), 500, 503 and 504 are retried with the same key; a 502
+// is the provider's refusal of a workflow that has ended, which a retry would
+// only repeat.
+func final(status int) bool {
+	return status != http.StatusConflict && (status < 500 || status == http.StatusBadGateway)
 }
 
 func ptr[T any](v T) *T { return &v }
