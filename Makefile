@@ -6,7 +6,7 @@ SQLC     := $(BIN)/sqlc
 PAYSAGA  := $(BIN)/paysaga
 export PAYSAGA_TEMPORAL_CLI := $(TEMPORAL)
 
-.PHONY: all tools postgres compose-check build generate check-generated lint test dev bench bench-mixed bench-payouts fuzz chaos clean
+.PHONY: all tools postgres browser console-screenshots compose-check build generate check-generated lint test dev bench bench-mixed bench-payouts fuzz chaos clean
 
 all: build
 
@@ -22,6 +22,16 @@ $(SQLC): tools/sqlc/go.mod tools/sqlc/go.sum
 # PostgreSQL server binaries from Debian when the machine lacks them.
 postgres:
 	@scripts/ensure-postgres.sh
+
+# The console's browser tests: Debian's chromium (never a downloaded browser),
+# Korean fonts for its pages, and axe-core pinned by e2e/a11y/package-lock.json.
+browser:
+	@command -v chromium >/dev/null && [ -d /usr/share/fonts/opentype/noto ] || scripts/apt-install.sh chromium fonts-noto-cjk
+	@[ -f e2e/a11y/node_modules/axe-core/axe.min.js ] || (cd e2e/a11y && npm ci --no-audit --no-fund)
+
+# Screenshots of the console's main pages, as committed under docs/console/.
+console-screenshots: tools postgres build browser
+	PAYSAGA_CONSOLE_SCREENSHOTS=$(CURDIR)/docs/console $(PAYSAGA) services -- $(GO) test ./e2e -run 'TestConsole(Finance|Ops)' -count=1
 
 # docker-compose.yml must stay valid (Debian's docker-compose validates offline).
 compose-check:
@@ -44,7 +54,7 @@ lint:
 	$(GO) vet ./...
 
 # Throwaway PostgreSQL + Temporal dev server, then every test (e2e included) with -race.
-test: tools postgres check-generated lint compose-check build
+test: tools postgres browser check-generated lint compose-check build
 	$(PAYSAGA) services -- scripts/gotest.sh
 
 dev: tools postgres build

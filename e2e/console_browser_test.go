@@ -129,7 +129,7 @@ func (c *chrome) exists(sel string) bool {
 func (c *chrome) shot(name string) {
 	c.t.Helper()
 	var png []byte
-	c.run(chromedp.FullScreenshot(&png, 90))
+	c.run(chromedp.FullScreenshot(&png, 100))
 	require.NoError(c.t, os.WriteFile(filepath.Join(c.shots, name+".png"), png, 0o644))
 }
 
