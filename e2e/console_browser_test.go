@@ -50,6 +50,10 @@ func newChrome(t *testing.T, base string) *chrome {
 	}
 	axe, err := os.ReadFile("a11y/node_modules/axe-core/axe.min.js")
 	require.NoError(t, err, "axe-core is missing: make test runs npm ci in e2e/a11y")
+	// The profile is removed after the browser is gone (its helper processes can
+	// still be writing when the context is cancelled, which t.TempDir would fail on).
+	profile, err := os.MkdirTemp("", "paysaga-chromium-")
+	require.NoError(t, err)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
@@ -58,12 +62,21 @@ func newChrome(t *testing.T, base string) *chrome {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("lang", "ko-KR"),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+		for range 10 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	})
 	require.NoError(t, chromedp.Run(ctx))
 	shots := os.Getenv(screenshotsEnv)
 	if shots == "" {
