@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -103,7 +104,7 @@ func (c *Console) signIn(ec echo.Context) error {
 		return c.render(ec, http.StatusUnauthorized, "sign_in", view{Lang: lang, CSRF: cookie.Value, Notice: "key_invalid"})
 	case err != nil:
 		return fmt.Errorf("console sign-in: look up key: %w", err)
-	case row.Role != "finance" && row.Role != "ops":
+	case !slices.Contains(consoleRoles, row.Role):
 		return c.render(ec, http.StatusForbidden, "sign_in", view{Lang: lang, CSRF: cookie.Value, Notice: "role_refused"})
 	}
 	sealed, err := c.keys.Seal(key)
