@@ -11,7 +11,7 @@ PAYSAGA  := $(BIN)/paysaga
 export PAYSAGA_TEMPORAL_CLI := $(TEMPORAL)
 export PAYSAGA_TEMPORAL_SERVER_DIR := $(BIN)
 
-.PHONY: all tools temporal-server helm-check postgres compose-check build generate check-generated openapi-lint lint test dev bench bench-mixed bench-payouts fuzz chaos chaos-prod clean
+.PHONY: all tools temporal-server helm-check postgres browser console-screenshots compose-check build generate check-generated openapi-lint lint test dev bench bench-mixed bench-payouts fuzz chaos chaos-prod clean
 
 all: build
 
@@ -42,6 +42,16 @@ $(OAPI_CODEGEN): tools/oapi-codegen/go.mod tools/oapi-codegen/go.sum
 # PostgreSQL server binaries from Debian when the machine lacks them.
 postgres:
 	@scripts/ensure-postgres.sh
+
+# The console's browser tests: Debian's chromium (never a downloaded browser),
+# Korean fonts for its pages, and axe-core pinned by e2e/a11y/package-lock.json.
+browser:
+	@command -v chromium >/dev/null && [ -d /usr/share/fonts/opentype/noto ] || scripts/apt-install.sh chromium fonts-noto-cjk
+	@[ -f e2e/a11y/node_modules/axe-core/axe.min.js ] || (cd e2e/a11y && npm ci --no-audit --no-fund)
+
+# Screenshots of the console's main pages, as committed under docs/console/.
+console-screenshots: tools postgres build browser
+	PAYSAGA_CONSOLE_SCREENSHOTS=$(CURDIR)/docs/console $(PAYSAGA) services -- $(GO) test ./e2e -run 'TestConsole(Finance|Ops)' -count=1
 
 # docker-compose.yml must stay valid (Debian's docker-compose validates offline).
 compose-check:
@@ -86,7 +96,7 @@ lint:
 	$(GO) vet ./...
 
 # Throwaway PostgreSQL + Temporal dev server, then every test (e2e included) with -race.
-test: tools postgres check-generated openapi-lint lint compose-check helm-check build
+test: tools postgres browser check-generated openapi-lint lint compose-check helm-check build
 	$(PAYSAGA) services -- scripts/gotest.sh
 
 # Only what running needs: the Temporal CLI (dev server + UI) and paysaga; sqlc

@@ -44,7 +44,8 @@ type Deps struct {
 	PGs map[string]pg.Client
 }
 
-// API-key roles. ops is read-only.
+// API-key roles. ops reads everything it may see and acts only on the queues that
+// need a person (re-deliver an unmatched webhook, re-send a delivery that gave up).
 const (
 	roleApp     = "app"
 	roleFinance = "finance"
@@ -117,6 +118,7 @@ func (s *server) routes() *echo.Echo {
 	v1.GET("/customers/:id/payment-methods", s.listPaymentMethods, s.auth(roleApp, roleOps))
 	v1.DELETE("/customers/:id/payment-methods/:method_id", s.deletePaymentMethod, s.auth(roleApp))
 	v1.POST("/checkouts", s.createCheckout, s.auth(roleApp), s.idempotent(idemRequired))
+	v1.GET("/payments", s.searchPayments, s.auth(roleApp, roleOps))
 	v1.GET("/payments/:id", s.getPayment, s.auth(roleApp, roleOps))
 	v1.POST("/payments/:id/cancel", s.cancelPayment, s.auth(roleApp), s.idempotent(idemRequired))
 	v1.POST("/payments/:id/refunds", s.createRefund, s.auth(roleApp), s.idempotent(idemRequired))
@@ -154,6 +156,10 @@ func (s *server) routes() *echo.Echo {
 	v1.POST("/webhook-endpoints/:id/rotate", s.rotateWebhookSecret, s.auth(roleApp), platformOnly)
 	v1.GET("/events", s.listEvents, s.auth(roleApp, roleOps))
 	v1.GET("/events/:id/attempts", s.listEventAttempts, s.auth(roleApp, roleOps))
+	v1.GET("/event-deliveries", s.listEventDeliveries, s.auth(roleOps))
+	v1.POST("/events/:id/deliveries/:endpoint_id/resend", s.resendDelivery, s.auth(roleOps))
+	v1.GET("/webhook-inbox", s.listWebhookInbox, s.auth(roleOps))
+	v1.POST("/webhook-inbox/:id/redeliver", s.redeliverWebhook, s.auth(roleOps))
 	v1.POST("/reconciliations", s.triggerReconciliation, s.auth(roleFinance))
 	v1.GET("/reconciliations", s.listReconciliations, s.auth(roleFinance, roleOps))
 	v1.GET("/reconciliations/:id", s.getReconciliation, s.auth(roleFinance, roleOps))

@@ -22,6 +22,7 @@ var authRoutes = []struct {
 	{http.MethodGet, "/v1/customers/cus_x/payment-methods", []string{roleApp, roleOps}},
 	{http.MethodDelete, "/v1/customers/cus_x/payment-methods/pm_x", []string{roleApp}},
 	{http.MethodPost, "/v1/checkouts", []string{roleApp}},
+	{http.MethodGet, "/v1/payments", []string{roleApp, roleOps}},
 	{http.MethodGet, "/v1/payments/pay_x", []string{roleApp, roleOps}},
 	{http.MethodPost, "/v1/payments/pay_x/cancel", []string{roleApp}},
 	{http.MethodPost, "/v1/payments/pay_x/refunds", []string{roleApp}},
@@ -56,6 +57,10 @@ var authRoutes = []struct {
 	{http.MethodDelete, "/v1/webhook-endpoints/we_x", []string{roleApp}},
 	{http.MethodPost, "/v1/webhook-endpoints/we_x/rotate", []string{roleApp}},
 	{http.MethodGet, "/v1/events/evt_x/attempts", []string{roleApp, roleOps}},
+	{http.MethodGet, "/v1/event-deliveries", []string{roleOps}},
+	{http.MethodPost, "/v1/events/evt_x/deliveries/we_x/resend", []string{roleOps}},
+	{http.MethodGet, "/v1/webhook-inbox", []string{roleOps}},
+	{http.MethodPost, "/v1/webhook-inbox/wh_x/redeliver", []string{roleOps}},
 	{http.MethodPost, "/v1/reconciliations", []string{roleFinance}},
 	{http.MethodGet, "/v1/reconciliations", []string{roleFinance, roleOps}},
 	{http.MethodGet, "/v1/reconciliations/recon_x", []string{roleFinance, roleOps}},
@@ -68,7 +73,7 @@ var signedRoutes = []string{"POST /v1/webhooks/:"}
 // The table above is every /v1 route: a new route must declare its roles here.
 func TestAuthTableCoversEveryRoute(t *testing.T) {
 	f := newFixture(t)
-	ids := regexp.MustCompile(`/(cus|pm|pay|idv|tu|prd|sch|run|po|we|evt|recon)_x`)
+	ids := regexp.MustCompile(`/(cus|pm|pay|idv|tu|prd|sch|run|po|we|evt|recon|wh)_x`)
 	listed := map[string]bool{}
 	for _, r := range signedRoutes {
 		listed[r] = true

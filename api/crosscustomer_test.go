@@ -29,7 +29,7 @@ type crossCase struct {
 }
 
 // filterRoutes take no id in the path but filter by one in the query.
-var filterRoutes = []string{"GET /v1/events"}
+var filterRoutes = []string{"GET /v1/events", "GET /v1/payments"}
 
 // bodyRoutes name a customer in their body.
 var bodyRoutes = []string{"POST /v1/checkouts", "POST /v1/identity-verifications"}
@@ -70,6 +70,13 @@ func TestCrossCustomerMatrix(t *testing.T) {
 		"GET /v1/events/:id/attempts":                         {notFound("/v1/events/"+a.event+"/attempts", "", codeEventNotFound, true)},
 		"POST /v1/payments/:id/items/:producer_id/delivered":  {notFound(pay+"/items/p/delivered", "", codePaymentNotFound, false)},
 		"POST /v1/payments/:id/items/:producer_id/confirm":    {notFound(pay+"/items/p/confirm", "", codePaymentNotFound, false)},
+		"GET /v1/payments": {
+			{path: "/v1/payments?customer_id=" + a.customer, emptyList: true, ownerOK: true},
+			{path: "/v1/payments?order_id=" + a.order, emptyList: true, ownerOK: true},
+			{path: "/v1/payments", emptyList: true, ownerOK: true},
+		},
+		"POST /v1/events/:id/deliveries/:endpoint_id/resend": {forbidden("/v1/events/"+a.event+"/deliveries/"+a.endpoint+"/resend", "")},
+		"POST /v1/webhook-inbox/:id/redeliver":               {forbidden("/v1/webhook-inbox/1/redeliver", "")},
 		"GET /v1/events": {
 			{path: "/v1/events?subject_id=" + a.payment, emptyList: true, ownerOK: true},
 			{path: "/v1/events?subject_id=" + a.topUp, emptyList: true, ownerOK: true},
@@ -137,7 +144,7 @@ func TestCrossCustomerMatrix(t *testing.T) {
 
 // customerObjects are one customer's objects of every kind a route can name.
 type customerObjects struct {
-	customer, method, payment, verification, topUp, event, endpoint string
+	customer, method, payment, order, verification, topUp, event, endpoint string
 }
 
 func seedCustomerObjects(f *fixture) customerObjects {
@@ -146,6 +153,7 @@ func seedCustomerObjects(f *fixture) customerObjects {
 	var o customerObjects
 	o.payment, o.customer = f.seedPayment(workflows.StatusSucceeded)
 	o.method = f.cardMethod(o.customer)
+	require.NoError(f.t, f.pool.QueryRow(ctx, "SELECT order_id FROM payments WHERE id = $1", o.payment).Scan(&o.order))
 	o.verification, o.topUp = "idv_"+unique("a"), "tu_"+unique("a")
 	_, err := f.pool.Exec(ctx, `INSERT INTO identity_verifications (id, customer_id, seq, status, max_attempts, expires_at)
 		VALUES ($1, $2, 1, 'pending', 5, now() + interval '3 minutes')`, o.verification, o.customer)

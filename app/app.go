@@ -27,6 +27,7 @@ import (
 	"github.com/paysaga/paysaga/api"
 	"github.com/paysaga/paysaga/codec"
 	"github.com/paysaga/paysaga/config"
+	"github.com/paysaga/paysaga/console"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/metrics"
 	"github.com/paysaga/paysaga/pii"
@@ -159,6 +160,12 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 			pgs[name] = worker.NewPGClient(cfg, name, hc)
 		}
 		a.HTTP = api.New(api.Deps{Draining: a.draining.Load, PGs: pgs, Config: cfg, Pool: a.Pool, Queries: db.New(a.Pool), Temporal: a.Temporal, Log: logger, Metrics: a.Metrics, DataConverter: dc, Bank: bankc, PII: a.PII})
+		// The console calls the API above in-process, with the signed-in key.
+		err := console.Mount(a.HTTP, console.Deps{API: a.HTTP, Queries: db.New(a.Pool), Keys: a.PII, Log: logger, IdleTimeout: cfg.ConsoleIdleTimeout})
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
 	}
 	return a, nil
 }

@@ -100,6 +100,24 @@ func (e IdentityVerificationStatus) Valid() bool {
 	}
 }
 
+// Defines values for InboxWebhookStatus.
+const (
+	InboxWebhookStatusDelivered InboxWebhookStatus = "delivered"
+	InboxWebhookStatusUnmatched InboxWebhookStatus = "unmatched"
+)
+
+// Valid indicates whether the value is a known member of the InboxWebhookStatus enum.
+func (e InboxWebhookStatus) Valid() bool {
+	switch e {
+	case InboxWebhookStatusDelivered:
+		return true
+	case InboxWebhookStatusUnmatched:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PaymentStatus.
 const (
 	PaymentStatusAuthorized        PaymentStatus = "authorized"
@@ -280,6 +298,30 @@ func (e ProducerStatementLinesKind) Valid() bool {
 	}
 }
 
+// Defines values for QueuedDeliveryStatus.
+const (
+	QueuedDeliveryStatusCanceled  QueuedDeliveryStatus = "canceled"
+	QueuedDeliveryStatusDelivered QueuedDeliveryStatus = "delivered"
+	QueuedDeliveryStatusFailed    QueuedDeliveryStatus = "failed"
+	QueuedDeliveryStatusPending   QueuedDeliveryStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the QueuedDeliveryStatus enum.
+func (e QueuedDeliveryStatus) Valid() bool {
+	switch e {
+	case QueuedDeliveryStatusCanceled:
+		return true
+	case QueuedDeliveryStatusDelivered:
+		return true
+	case QueuedDeliveryStatusFailed:
+		return true
+	case QueuedDeliveryStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReconciliationFindingItemType.
 const (
 	ReconciliationFindingItemTypeCapture ReconciliationFindingItemType = "capture"
@@ -448,6 +490,63 @@ func (e ListCommissionInvoicesParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for ListEventDeliveriesParamsStatus.
+const (
+	ListEventDeliveriesParamsStatusCanceled  ListEventDeliveriesParamsStatus = "canceled"
+	ListEventDeliveriesParamsStatusDelivered ListEventDeliveriesParamsStatus = "delivered"
+	ListEventDeliveriesParamsStatusFailed    ListEventDeliveriesParamsStatus = "failed"
+	ListEventDeliveriesParamsStatusPending   ListEventDeliveriesParamsStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ListEventDeliveriesParamsStatus enum.
+func (e ListEventDeliveriesParamsStatus) Valid() bool {
+	switch e {
+	case ListEventDeliveriesParamsStatusCanceled:
+		return true
+	case ListEventDeliveriesParamsStatusDelivered:
+		return true
+	case ListEventDeliveriesParamsStatusFailed:
+		return true
+	case ListEventDeliveriesParamsStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SearchPaymentsParamsStatus.
+const (
+	SearchPaymentsParamsStatusAuthorized        SearchPaymentsParamsStatus = "authorized"
+	SearchPaymentsParamsStatusCanceled          SearchPaymentsParamsStatus = "canceled"
+	SearchPaymentsParamsStatusFailed            SearchPaymentsParamsStatus = "failed"
+	SearchPaymentsParamsStatusPartiallyRefunded SearchPaymentsParamsStatus = "partially_refunded"
+	SearchPaymentsParamsStatusProcessing        SearchPaymentsParamsStatus = "processing"
+	SearchPaymentsParamsStatusRefunded          SearchPaymentsParamsStatus = "refunded"
+	SearchPaymentsParamsStatusSucceeded         SearchPaymentsParamsStatus = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the SearchPaymentsParamsStatus enum.
+func (e SearchPaymentsParamsStatus) Valid() bool {
+	switch e {
+	case SearchPaymentsParamsStatusAuthorized:
+		return true
+	case SearchPaymentsParamsStatusCanceled:
+		return true
+	case SearchPaymentsParamsStatusFailed:
+		return true
+	case SearchPaymentsParamsStatusPartiallyRefunded:
+		return true
+	case SearchPaymentsParamsStatusProcessing:
+		return true
+	case SearchPaymentsParamsStatusRefunded:
+		return true
+	case SearchPaymentsParamsStatusSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetSettlementParamsFormat.
 const (
 	GetSettlementParamsFormatCsv  GetSettlementParamsFormat = "csv"
@@ -475,6 +574,24 @@ const (
 func (e CreateReconciliation202JSONResponseBodyStatus) Valid() bool {
 	switch e {
 	case CreateReconciliation202JSONResponseBodyStatusRunning:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListWebhookInboxParamsStatus.
+const (
+	ListWebhookInboxParamsStatusDelivered ListWebhookInboxParamsStatus = "delivered"
+	ListWebhookInboxParamsStatusUnmatched ListWebhookInboxParamsStatus = "unmatched"
+)
+
+// Valid indicates whether the value is a known member of the ListWebhookInboxParamsStatus enum.
+func (e ListWebhookInboxParamsStatus) Valid() bool {
+	switch e {
+	case ListWebhookInboxParamsStatusDelivered:
+		return true
+	case ListWebhookInboxParamsStatusUnmatched:
 		return true
 	default:
 		return false
@@ -610,6 +727,20 @@ type IdentityVerification struct {
 
 // IdentityVerificationStatus defines model for IdentityVerification.Status.
 type IdentityVerificationStatus string
+
+// InboxWebhook defines model for InboxWebhook.
+type InboxWebhook struct {
+	EventId    string             `json:"event_id"`
+	EventType  string             `json:"event_type"`
+	Id         int                `json:"id"`
+	PaymentKey string             `json:"payment_key"`
+	Provider   string             `json:"provider"`
+	ReceivedAt time.Time          `json:"received_at"`
+	Status     InboxWebhookStatus `json:"status"`
+}
+
+// InboxWebhookStatus defines model for InboxWebhook.Status.
+type InboxWebhookStatus string
 
 // Payment defines model for Payment.
 type Payment struct {
@@ -920,6 +1051,24 @@ type ProviderWebhook struct {
 	union json.RawMessage
 }
 
+// QueuedDelivery defines model for QueuedDelivery.
+type QueuedDelivery struct {
+	// Attempts attempts made so far
+	Attempts   int                  `json:"attempts"`
+	EndpointId string               `json:"endpoint_id"`
+	EventId    string               `json:"event_id"`
+	EventType  *string              `json:"event_type,omitempty"`
+	Status     QueuedDeliveryStatus `json:"status"`
+	SubjectId  *string              `json:"subject_id,omitempty"`
+	UpdatedAt  time.Time            `json:"updated_at"`
+
+	// WorkflowId the re-send's DeliverEvent workflow (resend only)
+	WorkflowId *string `json:"workflow_id,omitempty"`
+}
+
+// QueuedDeliveryStatus defines model for QueuedDelivery.Status.
+type QueuedDeliveryStatus string
+
 // ReconciliationFinding defines model for ReconciliationFinding.
 type ReconciliationFinding struct {
 	ExpectedFee  int64                         `json:"expected_fee"`
@@ -1157,6 +1306,15 @@ type CreatePaymentMethodParams struct {
 	IdempotencyKey *IdempotencyKeyOptional `json:"Idempotency-Key,omitempty"`
 }
 
+// ListEventDeliveriesParams defines parameters for ListEventDeliveries.
+type ListEventDeliveriesParams struct {
+	Status *ListEventDeliveriesParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+	Limit  *int                             `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListEventDeliveriesParamsStatus defines parameters for ListEventDeliveries.
+type ListEventDeliveriesParamsStatus string
+
 // ListEventsParams defines parameters for ListEvents.
 type ListEventsParams struct {
 	// SubjectId a payment, top-up or payout id
@@ -1182,6 +1340,17 @@ type ConfirmIdentityVerificationJSONBody struct {
 	// Code 6 digits (422 validation_failed)
 	Code string `json:"code"`
 }
+
+// SearchPaymentsParams defines parameters for SearchPayments.
+type SearchPaymentsParams struct {
+	OrderId    *string                     `form:"order_id,omitempty" json:"order_id,omitempty"`
+	CustomerId *string                     `form:"customer_id,omitempty" json:"customer_id,omitempty"`
+	Status     *SearchPaymentsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+	Limit      *int                        `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// SearchPaymentsParamsStatus defines parameters for SearchPayments.
+type SearchPaymentsParamsStatus string
 
 // CancelPaymentJSONBody defines parameters for CancelPayment.
 type CancelPaymentJSONBody struct {
@@ -1342,6 +1511,15 @@ type CreateWebhookEndpointJSONBody struct {
 	// Url an absolute http(s) URL, not internal (422 validation_failed)
 	Url string `json:"url"`
 }
+
+// ListWebhookInboxParams defines parameters for ListWebhookInbox.
+type ListWebhookInboxParams struct {
+	Status *ListWebhookInboxParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+	Limit  *int                          `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListWebhookInboxParamsStatus defines parameters for ListWebhookInbox.
+type ListWebhookInboxParamsStatus string
 
 // ReceiveProviderWebhookParams defines parameters for ReceiveProviderWebhook.
 type ReceiveProviderWebhookParams struct {
@@ -1698,6 +1876,11 @@ type ClientInterface interface {
 	// Corresponds with DELETE /v1/customers/{id}/payment-methods/{method_id} (the `DeletePaymentMethod` operationId).
 	DeletePaymentMethod(ctx context.Context, id string, methodId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListEventDeliveries Event deliveries in one status, newest change first (role ops); failed are the ones that gave up
+	//
+	// Corresponds with GET /v1/event-deliveries (the `ListEventDeliveries` operationId).
+	ListEventDeliveries(ctx context.Context, params *ListEventDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListEvents The newest events, optionally of one subject (roles app, ops)
 	//
 	// Corresponds with GET /v1/events (the `ListEvents` operationId).
@@ -1707,6 +1890,16 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/events/{id}/attempts (the `ListEventAttempts` operationId).
 	ListEventAttempts(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResendEventDelivery Send an event again to one endpoint after its delivery gave up (role ops)
+	//
+	// The delivery becomes pending and a DeliverEvent workflow for that endpoint alone starts
+	// (workflow id event-{id}-resend-{endpoint_id}-{prior attempts}); its attempts are numbered
+	// after the earlier ones, with the usual backoff and PAYSAGA_EVENT_MAX_ATTEMPTS more tries.
+	// Repeating the request reaches the same run (202 again). No body.
+	//
+	// Corresponds with POST /v1/events/{id}/deliveries/{endpoint_id}/resend (the `ResendEventDelivery` operationId).
+	ResendEventDelivery(ctx context.Context, id string, endpointId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateIdentityVerificationWithBody Start an identity verification (본인인증); the provider texts a code (role app)
 	//
@@ -1756,6 +1949,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/identity-verifications/{id}/confirm (the `ConfirmIdentityVerification` operationId).
 	ConfirmIdentityVerification(ctx context.Context, id string, body ConfirmIdentityVerificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SearchPayments Find payments by order id, customer or status, newest first (roles app, ops)
+	//
+	// Every filter is optional and they combine; a key scoped to a customer sees only that customer's payments.
+	//
+	// Corresponds with GET /v1/payments (the `SearchPayments` operationId).
+	SearchPayments(ctx context.Context, params *SearchPaymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPayment A payment with its breakdown, refunds, timeline and workflow link (roles app, ops)
 	//
@@ -2133,6 +2333,20 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/webhook-endpoints/{id}/rotate (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecret(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListWebhookInbox Provider webhooks as received, newest first (role ops); ?status=unmatched for the ones waiting for a person
+	//
+	// Corresponds with GET /v1/webhook-inbox (the `ListWebhookInbox` operationId).
+	ListWebhookInbox(ctx context.Context, params *ListWebhookInboxParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RedeliverWebhook Match an unmatched PG webhook to its payment again (role ops)
+	//
+	// When the payment of the webhook's order now exists, the result is signalled to that
+	// payment's checkout and the webhook is marked delivered, in one transaction that commits
+	// only once the signal is sent. No body. The bank's notices are matched by their payout.
+	//
+	// Corresponds with POST /v1/webhook-inbox/{id}/redeliver (the `RedeliverWebhook` operationId).
+	RedeliverWebhook(ctx context.Context, id int, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ReceiveProviderWebhookWithBody A provider's webhook (no API key; verified per the provider's connector, or by asking the bank)
 	//
 	// What authenticates a webhook depends on the PG's connector (docs/connectors.md):
@@ -2430,6 +2644,21 @@ func (c *Client) DeletePaymentMethod(ctx context.Context, id string, methodId st
 	return c.Client.Do(req)
 }
 
+// ListEventDeliveries Event deliveries in one status, newest change first (role ops); failed are the ones that gave up
+//
+// Corresponds with GET /v1/event-deliveries (the `ListEventDeliveries` operationId).
+func (c *Client) ListEventDeliveries(ctx context.Context, params *ListEventDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListEventDeliveriesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListEvents The newest events, optionally of one subject (roles app, ops)
 //
 // Corresponds with GET /v1/events (the `ListEvents` operationId).
@@ -2450,6 +2679,26 @@ func (c *Client) ListEvents(ctx context.Context, params *ListEventsParams, reqEd
 // Corresponds with GET /v1/events/{id}/attempts (the `ListEventAttempts` operationId).
 func (c *Client) ListEventAttempts(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListEventAttemptsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResendEventDelivery Send an event again to one endpoint after its delivery gave up (role ops)
+//
+// The delivery becomes pending and a DeliverEvent workflow for that endpoint alone starts
+// (workflow id event-{id}-resend-{endpoint_id}-{prior attempts}); its attempts are numbered
+// after the earlier ones, with the usual backoff and PAYSAGA_EVENT_MAX_ATTEMPTS more tries.
+// Repeating the request reaches the same run (202 again). No body.
+//
+// Corresponds with POST /v1/events/{id}/deliveries/{endpoint_id}/resend (the `ResendEventDelivery` operationId).
+func (c *Client) ResendEventDelivery(ctx context.Context, id string, endpointId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResendEventDeliveryRequest(c.Server, id, endpointId)
 	if err != nil {
 		return nil, err
 	}
@@ -2549,6 +2798,23 @@ func (c *Client) ConfirmIdentityVerificationWithBody(ctx context.Context, id str
 // Corresponds with POST /v1/identity-verifications/{id}/confirm (the `ConfirmIdentityVerification` operationId).
 func (c *Client) ConfirmIdentityVerification(ctx context.Context, id string, body ConfirmIdentityVerificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewConfirmIdentityVerificationRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SearchPayments Find payments by order id, customer or status, newest first (roles app, ops)
+//
+// Every filter is optional and they combine; a key scoped to a customer sees only that customer's payments.
+//
+// Corresponds with GET /v1/payments (the `SearchPayments` operationId).
+func (c *Client) SearchPayments(ctx context.Context, params *SearchPaymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSearchPaymentsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3365,6 +3631,40 @@ func (c *Client) RotateWebhookSecret(ctx context.Context, id string, reqEditors 
 	return c.Client.Do(req)
 }
 
+// ListWebhookInbox Provider webhooks as received, newest first (role ops); ?status=unmatched for the ones waiting for a person
+//
+// Corresponds with GET /v1/webhook-inbox (the `ListWebhookInbox` operationId).
+func (c *Client) ListWebhookInbox(ctx context.Context, params *ListWebhookInboxParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookInboxRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RedeliverWebhook Match an unmatched PG webhook to its payment again (role ops)
+//
+// When the payment of the webhook's order now exists, the result is signalled to that
+// payment's checkout and the webhook is marked delivered, in one transaction that commits
+// only once the signal is sent. No body. The bank's notices are matched by their payout.
+//
+// Corresponds with POST /v1/webhook-inbox/{id}/redeliver (the `RedeliverWebhook` operationId).
+func (c *Client) RedeliverWebhook(ctx context.Context, id int, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRedeliverWebhookRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ReceiveProviderWebhookWithBody A provider's webhook (no API key; verified per the provider's connector, or by asking the bank)
 //
 // What authenticates a webhook depends on the PG's connector (docs/connectors.md):
@@ -3829,6 +4129,72 @@ func NewDeletePaymentMethodRequest(server string, id string, methodId string) (*
 	return req, nil
 }
 
+// NewListEventDeliveriesRequest constructs an http.Request for the ListEventDeliveries method
+func NewListEventDeliveriesRequest(server string, params *ListEventDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/event-deliveries")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListEventsRequest constructs an http.Request for the ListEvents method
 func NewListEventsRequest(server string, params *ListEventsParams) (*http.Request, error) {
 	var err error
@@ -3922,6 +4288,47 @@ func NewListEventAttemptsRequest(server string, id string) (*http.Request, error
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewResendEventDeliveryRequest constructs an http.Request for the ResendEventDelivery method
+func NewResendEventDeliveryRequest(server string, id string, endpointId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "endpoint_id", endpointId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/events/%s/deliveries/%s/resend", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -4046,6 +4453,96 @@ func NewConfirmIdentityVerificationRequestWithBody(server string, id string, con
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSearchPaymentsRequest constructs an http.Request for the SearchPayments method
+func NewSearchPaymentsRequest(server string, params *SearchPaymentsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/payments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.OrderId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order_id", *params.OrderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CustomerId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "customer_id", *params.CustomerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -5491,6 +5988,106 @@ func NewRotateWebhookSecretRequest(server string, id string) (*http.Request, err
 	return req, nil
 }
 
+// NewListWebhookInboxRequest constructs an http.Request for the ListWebhookInbox method
+func NewListWebhookInboxRequest(server string, params *ListWebhookInboxParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/webhook-inbox")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRedeliverWebhookRequest constructs an http.Request for the RedeliverWebhook method
+func NewRedeliverWebhookRequest(server string, id int) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/webhook-inbox/%s/redeliver", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewReceiveProviderWebhookRequest calls the generic ReceiveProviderWebhook builder with application/json body
 func NewReceiveProviderWebhookRequest(server string, provider string, params *ReceiveProviderWebhookParams, body ReceiveProviderWebhookJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5768,6 +6365,13 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /v1/customers/{id}/payment-methods/{method_id} (the `DeletePaymentMethod` operationId).
 	DeletePaymentMethodWithResponse(ctx context.Context, id string, methodId string, reqEditors ...RequestEditorFn) (*DeletePaymentMethodResponse, error)
 
+	// ListEventDeliveriesWithResponse Event deliveries in one status, newest change first (role ops); failed are the ones that gave up
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/event-deliveries (the `ListEventDeliveries` operationId).
+	ListEventDeliveriesWithResponse(ctx context.Context, params *ListEventDeliveriesParams, reqEditors ...RequestEditorFn) (*ListEventDeliveriesResponse, error)
+
 	// ListEventsWithResponse The newest events, optionally of one subject (roles app, ops)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -5781,6 +6385,18 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/events/{id}/attempts (the `ListEventAttempts` operationId).
 	ListEventAttemptsWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ListEventAttemptsResponse, error)
+
+	// ResendEventDeliveryWithResponse Send an event again to one endpoint after its delivery gave up (role ops)
+	//
+	// The delivery becomes pending and a DeliverEvent workflow for that endpoint alone starts
+	// (workflow id event-{id}-resend-{endpoint_id}-{prior attempts}); its attempts are numbered
+	// after the earlier ones, with the usual backoff and PAYSAGA_EVENT_MAX_ATTEMPTS more tries.
+	// Repeating the request reaches the same run (202 again). No body.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/events/{id}/deliveries/{endpoint_id}/resend (the `ResendEventDelivery` operationId).
+	ResendEventDeliveryWithResponse(ctx context.Context, id string, endpointId string, reqEditors ...RequestEditorFn) (*ResendEventDeliveryResponse, error)
 
 	// CreateIdentityVerificationWithBodyWithResponse Start an identity verification (본인인증); the provider texts a code (role app)
 	//
@@ -5832,6 +6448,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/identity-verifications/{id}/confirm (the `ConfirmIdentityVerification` operationId).
 	ConfirmIdentityVerificationWithResponse(ctx context.Context, id string, body ConfirmIdentityVerificationJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmIdentityVerificationResponse, error)
+
+	// SearchPaymentsWithResponse Find payments by order id, customer or status, newest first (roles app, ops)
+	//
+	// Every filter is optional and they combine; a key scoped to a customer sees only that customer's payments.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/payments (the `SearchPayments` operationId).
+	SearchPaymentsWithResponse(ctx context.Context, params *SearchPaymentsParams, reqEditors ...RequestEditorFn) (*SearchPaymentsResponse, error)
 
 	// GetPaymentWithResponse A payment with its breakdown, refunds, timeline and workflow link (roles app, ops)
 	//
@@ -6246,6 +6871,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/webhook-endpoints/{id}/rotate (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecretWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RotateWebhookSecretResponse, error)
+
+	// ListWebhookInboxWithResponse Provider webhooks as received, newest first (role ops); ?status=unmatched for the ones waiting for a person
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/webhook-inbox (the `ListWebhookInbox` operationId).
+	ListWebhookInboxWithResponse(ctx context.Context, params *ListWebhookInboxParams, reqEditors ...RequestEditorFn) (*ListWebhookInboxResponse, error)
+
+	// RedeliverWebhookWithResponse Match an unmatched PG webhook to its payment again (role ops)
+	//
+	// When the payment of the webhook's order now exists, the result is signalled to that
+	// payment's checkout and the webhook is marked delivered, in one transaction that commits
+	// only once the signal is sent. No body. The bank's notices are matched by their payout.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/webhook-inbox/{id}/redeliver (the `RedeliverWebhook` operationId).
+	RedeliverWebhookWithResponse(ctx context.Context, id int, reqEditors ...RequestEditorFn) (*RedeliverWebhookResponse, error)
 
 	// ReceiveProviderWebhookWithBodyWithResponse A provider's webhook (no API key; verified per the provider's connector, or by asking the bank)
 	//
@@ -7165,6 +7808,79 @@ func (r DeletePaymentMethodResponse) ContentType() string {
 	return ""
 }
 
+// ListEventDeliveriesResponse401Headers the declared response headers of an HTTP 401 response for ListEventDeliveries
+type ListEventDeliveriesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListEventDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data []QueuedDelivery `json:"data"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListEventDeliveriesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListEventDeliveriesResponse) GetJSON200() *struct {
+	Data []QueuedDelivery `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListEventDeliveriesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListEventDeliveriesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListEventDeliveriesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListEventDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListEventDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListEventDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListEventDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListEventsResponse401Headers the declared response headers of an HTTP 401 response for ListEvents
 type ListEventsResponse401Headers struct {
 	WWWAuthenticate *string
@@ -7350,6 +8066,89 @@ func (r ListEventAttemptsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListEventAttemptsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ResendEventDeliveryResponse401Headers the declared response headers of an HTTP 401 response for ResendEventDelivery
+type ResendEventDeliveryResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ResendEventDeliveryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *QueuedDelivery
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ResendEventDeliveryResponse401Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r ResendEventDeliveryResponse) GetJSON202() *QueuedDelivery {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ResendEventDeliveryResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ResendEventDeliveryResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ResendEventDeliveryResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ResendEventDeliveryResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ResendEventDeliveryResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ResendEventDeliveryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResendEventDeliveryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResendEventDeliveryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResendEventDeliveryResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7704,6 +8503,97 @@ func (r ConfirmIdentityVerificationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ConfirmIdentityVerificationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SearchPaymentsResponse401Headers the declared response headers of an HTTP 401 response for SearchPayments
+type SearchPaymentsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type SearchPaymentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data []struct {
+			Amount         int       `json:"amount"`
+			CreatedAt      time.Time `json:"created_at"`
+			Currency       string    `json:"currency"`
+			CustomerId     string    `json:"customer_id"`
+			Id             string    `json:"id"`
+			OrderId        string    `json:"order_id"`
+			RefundedAmount int       `json:"refunded_amount"`
+			Status         string    `json:"status"`
+		} `json:"data"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SearchPaymentsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SearchPaymentsResponse) GetJSON200() *struct {
+	Data []struct {
+		Amount         int       `json:"amount"`
+		CreatedAt      time.Time `json:"created_at"`
+		Currency       string    `json:"currency"`
+		CustomerId     string    `json:"customer_id"`
+		Id             string    `json:"id"`
+		OrderId        string    `json:"order_id"`
+		RefundedAmount int       `json:"refunded_amount"`
+		Status         string    `json:"status"`
+	} `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SearchPaymentsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SearchPaymentsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SearchPaymentsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r SearchPaymentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SearchPaymentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SearchPaymentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SearchPaymentsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11007,6 +11897,162 @@ func (r RotateWebhookSecretResponse) ContentType() string {
 	return ""
 }
 
+// ListWebhookInboxResponse401Headers the declared response headers of an HTTP 401 response for ListWebhookInbox
+type ListWebhookInboxResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListWebhookInboxResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data []InboxWebhook `json:"data"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListWebhookInboxResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhookInboxResponse) GetJSON200() *struct {
+	Data []InboxWebhook `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListWebhookInboxResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListWebhookInboxResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListWebhookInboxResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhookInboxResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhookInboxResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhookInboxResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhookInboxResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RedeliverWebhookResponse401Headers the declared response headers of an HTTP 401 response for RedeliverWebhook
+type RedeliverWebhookResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type RedeliverWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InboxWebhook
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RedeliverWebhookResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RedeliverWebhookResponse) GetJSON200() *InboxWebhook {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RedeliverWebhookResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RedeliverWebhookResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RedeliverWebhookResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RedeliverWebhookResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RedeliverWebhookResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RedeliverWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RedeliverWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RedeliverWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RedeliverWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ReceiveProviderWebhookResponse401Headers the declared response headers of an HTTP 401 response for ReceiveProviderWebhook
 type ReceiveProviderWebhookResponse401Headers struct {
 	WWWAuthenticate *string
@@ -11326,6 +12372,19 @@ func (c *ClientWithResponses) DeletePaymentMethodWithResponse(ctx context.Contex
 	return ParseDeletePaymentMethodResponse(rsp)
 }
 
+// ListEventDeliveriesWithResponse Event deliveries in one status, newest change first (role ops); failed are the ones that gave up
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/event-deliveries (the `ListEventDeliveries` operationId).
+func (c *ClientWithResponses) ListEventDeliveriesWithResponse(ctx context.Context, params *ListEventDeliveriesParams, reqEditors ...RequestEditorFn) (*ListEventDeliveriesResponse, error) {
+	rsp, err := c.ListEventDeliveries(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListEventDeliveriesResponse(rsp)
+}
+
 // ListEventsWithResponse The newest events, optionally of one subject (roles app, ops)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -11350,6 +12409,24 @@ func (c *ClientWithResponses) ListEventAttemptsWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseListEventAttemptsResponse(rsp)
+}
+
+// ResendEventDeliveryWithResponse Send an event again to one endpoint after its delivery gave up (role ops)
+//
+// The delivery becomes pending and a DeliverEvent workflow for that endpoint alone starts
+// (workflow id event-{id}-resend-{endpoint_id}-{prior attempts}); its attempts are numbered
+// after the earlier ones, with the usual backoff and PAYSAGA_EVENT_MAX_ATTEMPTS more tries.
+// Repeating the request reaches the same run (202 again). No body.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/events/{id}/deliveries/{endpoint_id}/resend (the `ResendEventDelivery` operationId).
+func (c *ClientWithResponses) ResendEventDeliveryWithResponse(ctx context.Context, id string, endpointId string, reqEditors ...RequestEditorFn) (*ResendEventDeliveryResponse, error) {
+	rsp, err := c.ResendEventDelivery(ctx, id, endpointId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResendEventDeliveryResponse(rsp)
 }
 
 // CreateIdentityVerificationWithBodyWithResponse Start an identity verification (본인인증); the provider texts a code (role app)
@@ -11431,6 +12508,21 @@ func (c *ClientWithResponses) ConfirmIdentityVerificationWithResponse(ctx contex
 		return nil, err
 	}
 	return ParseConfirmIdentityVerificationResponse(rsp)
+}
+
+// SearchPaymentsWithResponse Find payments by order id, customer or status, newest first (roles app, ops)
+//
+// Every filter is optional and they combine; a key scoped to a customer sees only that customer's payments.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/payments (the `SearchPayments` operationId).
+func (c *ClientWithResponses) SearchPaymentsWithResponse(ctx context.Context, params *SearchPaymentsParams, reqEditors ...RequestEditorFn) (*SearchPaymentsResponse, error) {
+	rsp, err := c.SearchPayments(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSearchPaymentsResponse(rsp)
 }
 
 // GetPaymentWithResponse A payment with its breakdown, refunds, timeline and workflow link (roles app, ops)
@@ -12103,6 +13195,36 @@ func (c *ClientWithResponses) RotateWebhookSecretWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseRotateWebhookSecretResponse(rsp)
+}
+
+// ListWebhookInboxWithResponse Provider webhooks as received, newest first (role ops); ?status=unmatched for the ones waiting for a person
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/webhook-inbox (the `ListWebhookInbox` operationId).
+func (c *ClientWithResponses) ListWebhookInboxWithResponse(ctx context.Context, params *ListWebhookInboxParams, reqEditors ...RequestEditorFn) (*ListWebhookInboxResponse, error) {
+	rsp, err := c.ListWebhookInbox(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhookInboxResponse(rsp)
+}
+
+// RedeliverWebhookWithResponse Match an unmatched PG webhook to its payment again (role ops)
+//
+// When the payment of the webhook's order now exists, the result is signalled to that
+// payment's checkout and the webhook is marked delivered, in one transaction that commits
+// only once the signal is sent. No body. The bank's notices are matched by their payout.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/webhook-inbox/{id}/redeliver (the `RedeliverWebhook` operationId).
+func (c *ClientWithResponses) RedeliverWebhookWithResponse(ctx context.Context, id int, reqEditors ...RequestEditorFn) (*RedeliverWebhookResponse, error) {
+	rsp, err := c.RedeliverWebhook(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRedeliverWebhookResponse(rsp)
 }
 
 // ReceiveProviderWebhookWithBodyWithResponse A provider's webhook (no API key; verified per the provider's connector, or by asking the bank)
@@ -12934,6 +14056,68 @@ func ParseDeletePaymentMethodResponse(rsp *http.Response) (*DeletePaymentMethodR
 	return response, nil
 }
 
+// ParseListEventDeliveriesResponse parses an HTTP response from a ListEventDeliveriesWithResponse call
+func ParseListEventDeliveriesResponse(rsp *http.Response) (*ListEventDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListEventDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data []QueuedDelivery `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListEventDeliveriesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListEventsResponse parses an HTTP response from a ListEventsWithResponse call
 func ParseListEventsResponse(rsp *http.Response) (*ListEventsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -13106,6 +14290,80 @@ func ParseListEventAttemptsResponse(rsp *http.Response) (*ListEventAttemptsRespo
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseResendEventDeliveryResponse parses an HTTP response from a ResendEventDeliveryWithResponse call
+func ParseResendEventDeliveryResponse(rsp *http.Response) (*ResendEventDeliveryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResendEventDeliveryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest QueuedDelivery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ResendEventDeliveryResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -13442,6 +14700,77 @@ func ParseConfirmIdentityVerificationResponse(rsp *http.Response) (*ConfirmIdent
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSearchPaymentsResponse parses an HTTP response from a SearchPaymentsWithResponse call
+func ParseSearchPaymentsResponse(rsp *http.Response) (*SearchPaymentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SearchPaymentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data []struct {
+				Amount         int       `json:"amount"`
+				CreatedAt      time.Time `json:"created_at"`
+				Currency       string    `json:"currency"`
+				CustomerId     string    `json:"customer_id"`
+				Id             string    `json:"id"`
+				OrderId        string    `json:"order_id"`
+				RefundedAmount int       `json:"refunded_amount"`
+				Status         string    `json:"status"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SearchPaymentsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -16531,6 +17860,142 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListWebhookInboxResponse parses an HTTP response from a ListWebhookInboxWithResponse call
+func ParseListWebhookInboxResponse(rsp *http.Response) (*ListWebhookInboxResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhookInboxResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data []InboxWebhook `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListWebhookInboxResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRedeliverWebhookResponse parses an HTTP response from a RedeliverWebhookWithResponse call
+func ParseRedeliverWebhookResponse(rsp *http.Response) (*RedeliverWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RedeliverWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InboxWebhook
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers RedeliverWebhookResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil

@@ -85,6 +85,7 @@ type Config struct {
 	WebhookSecretGrace   time.Duration // PAYSAGA_WEBHOOK_SECRET_GRACE: how long a rotated-out secret still signs
 	PGWebhookSecret      string        // PAYSAGA_PG_WEBHOOK_SECRET: verifies the PGs' webhooks (PG-Signature)
 	WebhookTolerance     time.Duration // PAYSAGA_WEBHOOK_TOLERANCE: how old (or early) a signed webhook may be
+	ConsoleIdleTimeout   time.Duration // PAYSAGA_CONSOLE_IDLE_TIMEOUT: a /console session unused this long ends
 	AsyncAuthTimeout     time.Duration // PAYSAGA_ASYNC_AUTH_TIMEOUT: wait for a pending authorization's webhook before querying the PG
 	PGFeeBPS             int64         // PAYSAGA_PG_FEE_BPS: the PGs' contracted fee on captures, checked by reconciliation
 	ReconCron            string        // PAYSAGA_RECON_CRON: daily reconciliation schedule (UTC cron); empty disables it
@@ -166,6 +167,7 @@ func Default() Config {
 		WebhookSecretGrace:  24 * time.Hour,
 		PGWebhookSecret:     DevPGWebhookSecret,
 		WebhookTolerance:    5 * time.Minute,
+		ConsoleIdleTimeout:  30 * time.Minute,
 		AsyncAuthTimeout:    10 * time.Minute,
 		PGFeeBPS:            250,
 		ReconCron:           "0 19 * * *", // 04:00 in Korea, for the day before
@@ -303,6 +305,7 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	dur("PAYSAGA_WEBHOOK_SECRET_GRACE", &c.WebhookSecretGrace)
 	str("PAYSAGA_PG_WEBHOOK_SECRET", &c.PGWebhookSecret)
 	dur("PAYSAGA_WEBHOOK_TOLERANCE", &c.WebhookTolerance)
+	dur("PAYSAGA_CONSOLE_IDLE_TIMEOUT", &c.ConsoleIdleTimeout)
 	dur("PAYSAGA_ASYNC_AUTH_TIMEOUT", &c.AsyncAuthTimeout)
 	num("PAYSAGA_PG_FEE_BPS", &c.PGFeeBPS)
 	num("PAYSAGA_AUTO_CONFIRM_DAYS", &c.AutoConfirmDays)
@@ -413,6 +416,9 @@ func (c Config) Validate() error {
 	}
 	if len(c.PGWebhookSecret) < 16 {
 		errs = append(errs, errors.New("PAYSAGA_PG_WEBHOOK_SECRET must be at least 16 characters"))
+	}
+	if c.ConsoleIdleTimeout < time.Minute || c.ConsoleIdleTimeout > 12*time.Hour {
+		errs = append(errs, errors.New("PAYSAGA_CONSOLE_IDLE_TIMEOUT must be within 1m..12h"))
 	}
 	if c.WebhookTolerance < time.Second {
 		errs = append(errs, errors.New("PAYSAGA_WEBHOOK_TOLERANCE must be >= 1s"))

@@ -27,6 +27,17 @@ type BankDebitAccount struct {
 	CreatedAt           pgtype.Timestamptz
 }
 
+type ConsoleSession struct {
+	TokenHash  []byte
+	ApiKeyID   string
+	Role       string
+	KeySealed  []byte
+	CsrfToken  string
+	CreatedAt  pgtype.Timestamptz
+	LastSeenAt pgtype.Timestamptz
+	ExpiresAt  pgtype.Timestamptz
+}
+
 type Customer struct {
 	ID                 string
 	ExternalID         string

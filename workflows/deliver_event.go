@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -35,6 +37,16 @@ func (b DeliveryBackoff) Wait(attempt int) time.Duration {
 type DeliverEventInput struct {
 	EventID string
 	Backoff DeliveryBackoff
+	// A re-send (POST /v1/events/{id}/deliveries/{endpoint_id}/resend) names one
+	// endpoint and the attempts it already made; the first delivery leaves both zero.
+	EndpointID    string
+	PriorAttempts int
+}
+
+// ResendEventID is the workflow of a re-send of an event to one endpoint after
+// prior attempts: a double click, or a retried request, collapses onto one run.
+func ResendEventID(eventID, endpointID string, prior int) string {
+	return fmt.Sprintf("event-%s-resend-%s-%d", eventID, endpointID, prior)
 }
 
 type DeliverEventResult struct {
@@ -52,6 +64,10 @@ func DeliverEvent(ctx workflow.Context, in DeliverEventInput) (DeliverEventResul
 	var endpoints []string
 	if err := workflow.ExecuteActivity(eventCtx(ctx), events.PrepareDeliveries, activities.EventRef{EventID: in.EventID}).Get(ctx, &endpoints); err != nil {
 		return res, err
+	}
+	if in.EndpointID != "" {
+		// Only the named endpoint, and only while its delivery is pending.
+		endpoints = slices.DeleteFunc(endpoints, func(ep string) bool { return ep != in.EndpointID })
 	}
 	wg := workflow.NewWaitGroup(ctx)
 	var firstErr error
@@ -83,7 +99,7 @@ var events *activities.Events
 // deliverTo tries one endpoint until it answers 2xx, is deleted, or the attempts
 // run out, and records the outcome.
 func deliverTo(ctx workflow.Context, in DeliverEventInput, endpointID string) (string, error) {
-	status, attempt := "failed", 1
+	status, attempt := "failed", in.PriorAttempts+1
 	for ; ; attempt++ {
 		var r activities.DeliverResult
 		err := workflow.ExecuteActivity(eventCtx(ctx), events.Deliver, activities.DeliverInput{
@@ -100,10 +116,10 @@ func deliverTo(ctx workflow.Context, in DeliverEventInput, endpointID string) (s
 			status = "canceled"
 			break
 		}
-		if attempt >= in.Backoff.MaxAttempts {
+		if attempt-in.PriorAttempts >= in.Backoff.MaxAttempts {
 			break
 		}
-		if err := workflow.Sleep(ctx, in.Backoff.Wait(attempt)); err != nil {
+		if err := workflow.Sleep(ctx, in.Backoff.Wait(attempt-in.PriorAttempts)); err != nil {
 			return "", err
 		}
 	}

@@ -78,3 +78,33 @@ func gaps(ts []time.Time) []time.Duration {
 	}
 	return out
 }
+
+// A re-send after 5 attempts that gave up tries only the named endpoint (the
+// other pending one is left to its own workflow), numbers its attempts 6, 7...
+// with the backoff starting over, and records the total.
+func TestDeliverEventResendTriesOneEndpointAfterItsPriorAttempts(t *testing.T) {
+	env := newEnv(t)
+	env.OnActivity(events.PrepareDeliveries, mock.Anything, activities.EventRef{EventID: "evt_3"}).Return([]string{"we_other", "we_back"}, nil).Once()
+	var at []time.Time
+	var attempts []int
+	env.OnActivity(events.Deliver, mock.Anything, mock.Anything).
+		Return(func(_ context.Context, in activities.DeliverInput) (activities.DeliverResult, error) {
+			require.Equal(t, "we_back", in.EndpointID)
+			at, attempts = append(at, env.Now()), append(attempts, in.Attempt)
+			if in.Attempt < 7 {
+				return activities.DeliverResult{StatusCode: 502}, nil
+			}
+			return activities.DeliverResult{Delivered: true, StatusCode: 200}, nil
+		}).Times(2)
+	env.OnActivity(events.FinishDelivery, mock.Anything, activities.FinishDeliveryInput{EventID: "evt_3", EndpointID: "we_back", Status: "delivered", Attempts: 7}).Return(nil).Once()
+
+	env.ExecuteWorkflow(DeliverEvent, DeliverEventInput{EventID: "evt_3", Backoff: testBackoff, EndpointID: "we_back", PriorAttempts: 5})
+
+	require.NoError(t, env.GetWorkflowError())
+	var res DeliverEventResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.Equal(t, DeliverEventResult{Delivered: 1}, res)
+	require.Equal(t, []int{6, 7}, attempts)
+	require.Equal(t, []time.Duration{time.Second}, gaps(at))
+	env.AssertExpectations(t)
+}

@@ -1,0 +1,171 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/workflows"
+)
+
+func TestSearchPayments(t *testing.T) {
+	f := newFixture(t)
+	ok, cus := f.seedPayment(workflows.StatusSucceeded)
+	failed, _ := f.seedPayment(workflows.StatusFailed)
+	p, err := f.q.GetPayment(context.Background(), ok)
+	require.NoError(t, err)
+
+	res := f.do(request{method: http.MethodGet, path: "/v1/payments?order_id=" + p.OrderID, role: roleOps})
+	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+	data := res.json()["data"].([]any)
+	require.Len(t, data, 1)
+	require.Equal(t, ok, data[0].(map[string]any)["id"])
+	require.EqualValues(t, 15000, data[0].(map[string]any)["amount"])
+
+	res = f.do(request{method: http.MethodGet, path: "/v1/payments?status=failed&customer_id=" + cus, role: roleOps})
+	require.Equal(t, http.StatusOK, res.Code)
+	require.Empty(t, res.json()["data"], "the customer's only payment succeeded")
+	res = f.do(request{method: http.MethodGet, path: "/v1/payments?status=failed&limit=100", role: roleOps})
+	ids := []string{}
+	for _, d := range res.json()["data"].([]any) {
+		ids = append(ids, d.(map[string]any)["id"].(string))
+	}
+	require.Contains(t, ids, failed)
+	require.NotContains(t, ids, ok)
+
+	f.do(request{method: http.MethodGet, path: "/v1/payments?status=lost", role: roleOps}).problem(http.StatusBadRequest, codeValidationFailed)
+	f.do(request{method: http.MethodGet, path: "/v1/payments?order_id=x", role: roleFinance}).problem(http.StatusForbidden, codeForbidden)
+}
+
+// probeCheckout stands in for a checkout waiting for its PG's webhook: it ends
+// with the event id of the first result signalled to it.
+func probeCheckout(ctx workflow.Context) (string, error) {
+	var sig workflows.PGResultSignal
+	workflow.GetSignalChannel(ctx, workflows.SignalPGResult).Receive(ctx, &sig)
+	return sig.EventID + ":" + sig.Status, nil
+}
+
+// An unmatched PG webhook stays unmatched (409, nothing changes) while its
+// order has no payment; once the payment exists, re-delivery signals the
+// payment's checkout exactly once and the inbox row reads delivered.
+func TestRedeliverUnmatchedWebhook(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	order := unique("order-late")
+	evID := unique("evt-pg")
+	payload := fmt.Sprintf(`{"event_id":%q,"type":"payment.authorized","payment_key":"pk_late","order_id":%q,"status":"authorized"}`, evID, order)
+	_, err := f.q.InsertWebhookInbox(ctx, db.InsertWebhookInboxParams{
+		Provider: "alpha", EventID: evID, EventType: "payment.authorized", PaymentKey: "pk_late", Payload: []byte(payload), Status: "unmatched",
+	})
+	require.NoError(t, err)
+	var inboxID int64
+	require.NoError(t, f.pool.QueryRow(ctx, "SELECT id FROM webhook_inbox WHERE event_id = $1", evID).Scan(&inboxID))
+	path := fmt.Sprintf("/v1/webhook-inbox/%d/redeliver", inboxID)
+
+	res := f.do(request{method: http.MethodGet, path: "/v1/webhook-inbox?status=unmatched&limit=100", role: roleOps})
+	require.Equal(t, http.StatusOK, res.Code)
+	require.Contains(t, res.Body.String(), evID)
+
+	f.do(request{method: http.MethodPost, path: path, role: roleOps}).problem(http.StatusConflict, codeWebhookStillUnmatched)
+	f.do(request{method: http.MethodPost, path: path, role: roleApp}).problem(http.StatusForbidden, codeForbidden)
+	f.do(request{method: http.MethodPost, path: path}).problem(http.StatusUnauthorized, codeUnauthorized)
+	require.Equal(t, "unmatched", f.inboxStatus(inboxID))
+
+	// The payment arrives, with its checkout waiting for the PG's result.
+	cus := f.customer(unique("late"))
+	_, err = f.q.CreatePayment(ctx, db.CreatePaymentParams{ID: "pay_" + unique("late"), OrderID: order, CustomerID: cus,
+		MethodID: text(f.cardMethod(cus)), Currency: "KRW", Amount: 9000, WorkflowID: workflows.CheckoutID(order)})
+	require.NoError(t, err)
+	w := worker.New(f.tc, f.cfg.TaskQueue, worker.Options{})
+	w.RegisterWorkflowWithOptions(probeCheckout, workflow.RegisterOptions{Name: "probeCheckout"})
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+	run, err := f.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.CheckoutID(order), TaskQueue: f.cfg.TaskQueue}, "probeCheckout")
+	require.NoError(t, err)
+
+	res = f.do(request{method: http.MethodPost, path: path, role: roleOps})
+	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+	require.Equal(t, "delivered", res.json()["status"])
+	require.Equal(t, "delivered", f.inboxStatus(inboxID))
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	var got string
+	require.NoError(t, run.Get(wctx, &got))
+	require.Equal(t, evID+":authorized", got, "the checkout got the webhook's result")
+
+	f.do(request{method: http.MethodPost, path: path, role: roleOps}).problem(http.StatusConflict, codeWebhookNotUnmatched)
+	f.do(request{method: http.MethodPost, path: "/v1/webhook-inbox/999999999/redeliver", role: roleOps}).problem(http.StatusNotFound, codeWebhookNotFound)
+}
+
+func (f *fixture) inboxStatus(id int64) string {
+	f.t.Helper()
+	var s string
+	require.NoError(f.t, f.pool.QueryRow(context.Background(), "SELECT status FROM webhook_inbox WHERE id = $1", id).Scan(&s))
+	return s
+}
+
+// A delivery that gave up is re-sent by one DeliverEvent workflow for that
+// endpoint, its attempts numbered after the earlier ones; a repeated request
+// reaches the same workflow; a delivered one is 409 and stays as it is.
+func TestResendFailedDelivery(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	evID := "evt_" + unique("resend")
+	require.NoError(t, f.q.InsertEvent(ctx, db.InsertEventParams{ID: evID, Type: "payment.succeeded", Key: evID, SubjectID: "pay_x", Data: []byte(`{}`)}))
+	failedEP, doneEP := f.endpointRow(), f.endpointRow()
+	_, err := f.pool.Exec(ctx, `INSERT INTO event_deliveries (event_id, endpoint_id, status, attempts) VALUES ($1, $2, 'failed', 15), ($1, $3, 'delivered', 1)`,
+		evID, failedEP, doneEP)
+	require.NoError(t, err)
+
+	res := f.do(request{method: http.MethodGet, path: "/v1/event-deliveries?status=failed&limit=100", role: roleOps})
+	require.Equal(t, http.StatusOK, res.Code)
+	require.Contains(t, res.Body.String(), failedEP)
+
+	path := "/v1/events/" + evID + "/deliveries/" + failedEP + "/resend"
+	f.do(request{method: http.MethodPost, path: path, role: roleApp}).problem(http.StatusForbidden, codeForbidden)
+	require.Equal(t, "failed", f.deliveryStatus(evID, failedEP), "a refused request changes nothing")
+
+	res = f.do(request{method: http.MethodPost, path: path, role: roleOps})
+	require.Equal(t, http.StatusAccepted, res.Code, res.Body.String())
+	wfID := workflows.ResendEventID(evID, failedEP, 15)
+	require.Equal(t, wfID, res.json()["workflow_id"])
+	require.Equal(t, "pending", f.deliveryStatus(evID, failedEP))
+	d, err := f.tc.DescribeWorkflowExecution(ctx, wfID, "")
+	require.NoError(t, err)
+	firstRun := d.GetWorkflowExecutionInfo().GetExecution().GetRunId()
+
+	res = f.do(request{method: http.MethodPost, path: path, role: roleOps})
+	require.Equal(t, http.StatusAccepted, res.Code, res.Body.String())
+	d, err = f.tc.DescribeWorkflowExecution(ctx, wfID, "")
+	require.NoError(t, err)
+	require.Equal(t, firstRun, d.GetWorkflowExecutionInfo().GetExecution().GetRunId(), "a repeated re-send is the same run")
+
+	f.do(request{method: http.MethodPost, path: "/v1/events/" + evID + "/deliveries/" + doneEP + "/resend", role: roleOps}).
+		problem(http.StatusConflict, codeDeliveryNotFailed)
+	require.Equal(t, "delivered", f.deliveryStatus(evID, doneEP))
+	f.do(request{method: http.MethodPost, path: "/v1/events/" + evID + "/deliveries/we_nope/resend", role: roleOps}).
+		problem(http.StatusNotFound, codeDeliveryNotFound)
+}
+
+func (f *fixture) endpointRow() string {
+	f.t.Helper()
+	id := "we_" + unique("ep")
+	_, err := f.q.CreateWebhookEndpoint(context.Background(), db.CreateWebhookEndpointParams{ID: id, Url: "https://app.example/hook", EventTypes: []string{}, SecretSealed: []byte("x")})
+	require.NoError(f.t, err)
+	return id
+}
+
+func (f *fixture) deliveryStatus(eventID, endpointID string) string {
+	f.t.Helper()
+	var s string
+	require.NoError(f.t, f.pool.QueryRow(context.Background(), "SELECT status FROM event_deliveries WHERE event_id = $1 AND endpoint_id = $2", eventID, endpointID).Scan(&s))
+	return s
+}

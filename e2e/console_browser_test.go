@@ -1,0 +1,383 @@
+package e2e
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/paysaga/paysaga/providersim"
+)
+
+// chromiumPath is Debian's chromium, which `make test` installs
+// (scripts/apt-install.sh); no test downloads a browser.
+const chromiumPath = "/usr/bin/chromium"
+
+// screenshotsEnv names a folder for the console's screenshots (docs/console
+// holds the committed ones); without it they go to the test's temp dir.
+const screenshotsEnv = "PAYSAGA_CONSOLE_SCREENSHOTS"
+
+// chrome is one headless Chromium with a fresh profile, on loopback only.
+type chrome struct {
+	t     *testing.T
+	ctx   context.Context
+	base  string
+	shots string
+	axe   string
+}
+
+func newChrome(t *testing.T, base string) *chrome {
+	t.Helper()
+	if _, err := exec.LookPath(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is missing: make test installs it (scripts/apt-install.sh chromium)", chromiumPath)
+		}
+		t.Skipf("%s is missing: run make test, or scripts/apt-install.sh chromium", chromiumPath)
+	}
+	axe, err := os.ReadFile("a11y/node_modules/axe-core/axe.min.js")
+	require.NoError(t, err, "axe-core is missing: make test runs npm ci in e2e/a11y")
+	// The profile is removed after the browser is gone (its helper processes can
+	// still be writing when the context is cancelled, which t.TempDir would fail on).
+	profile, err := os.MkdirTemp("", "paysaga-chromium-")
+	require.NoError(t, err)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("lang", "ko-KR"),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1280, 900),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+		for range 10 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	})
+	require.NoError(t, chromedp.Run(ctx))
+	shots := os.Getenv(screenshotsEnv)
+	if shots == "" {
+		shots = t.TempDir()
+	}
+	require.NoError(t, os.MkdirAll(shots, 0o755))
+	return &chrome{t: t, ctx: ctx, base: base, shots: shots, axe: string(axe)}
+}
+
+// tab is another tab of the same browser (same cookies).
+func (c *chrome) tab() *chrome {
+	ctx, cancel := chromedp.NewContext(c.ctx)
+	c.t.Cleanup(cancel)
+	require.NoError(c.t, chromedp.Run(ctx))
+	g := *c
+	g.ctx = ctx
+	return &g
+}
+
+func (c *chrome) run(actions ...chromedp.Action) {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(c.ctx, 30*time.Second)
+	defer cancel()
+	require.NoError(c.t, chromedp.Run(ctx, actions...))
+}
+
+func (c *chrome) open(path string) { c.t.Helper(); c.run(chromedp.Navigate(c.base + path)) }
+
+// submit clicks a button that sends a form and waits for the page it leads
+// to, known by an element (by default the notice every action answers with).
+func (c *chrome) submit(sel string, waitFor ...string) {
+	c.t.Helper()
+	w := "#notice"
+	if len(waitFor) > 0 {
+		w = waitFor[0]
+	}
+	c.run(chromedp.Click(sel, chromedp.ByQuery), chromedp.WaitVisible(w, chromedp.ByQuery))
+}
+
+// notice is the code of the page's notice ("" when it shows none).
+func (c *chrome) notice() string {
+	c.t.Helper()
+	var code string
+	c.run(chromedp.WaitReady("main", chromedp.ByQuery),
+		chromedp.Evaluate(`(document.querySelector("#notice") || {dataset: {}}).dataset.code || ""`, &code))
+	return code
+}
+
+func (c *chrome) text(sel string) string {
+	c.t.Helper()
+	var s string
+	c.run(chromedp.Text(sel, &s, chromedp.ByQuery))
+	return strings.TrimSpace(s)
+}
+
+func (c *chrome) exists(sel string) bool {
+	c.t.Helper()
+	var n int
+	c.run(chromedp.Evaluate(fmt.Sprintf("document.querySelectorAll(%q).length", sel), &n))
+	return n > 0
+}
+
+func (c *chrome) shot(name string) {
+	c.t.Helper()
+	var png []byte
+	c.run(chromedp.FullScreenshot(&png, 100))
+	require.NoError(c.t, os.WriteFile(filepath.Join(c.shots, name+".png"), png, 0o644))
+}
+
+// accessible runs axe-core (WCAG 2 A and AA: labels, names, contrast...) on
+// the page and fails on any violation.
+func (c *chrome) accessible() {
+	c.t.Helper()
+	var res struct {
+		Violations []struct {
+			ID    string `json:"id"`
+			Help  string `json:"help"`
+			Nodes []struct {
+				Target []string `json:"target"`
+			} `json:"nodes"`
+		} `json:"violations"`
+	}
+	await := func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }
+	var url string
+	c.run(chromedp.Location(&url), chromedp.Evaluate(c.axe, nil),
+		chromedp.Evaluate(`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa"]}})`, &res, await))
+	for _, v := range res.Violations {
+		c.t.Errorf("%s: axe %s (%s) at %v", url, v.ID, v.Help, v.Nodes)
+	}
+}
+
+func (c *chrome) signIn(key string) {
+	c.t.Helper()
+	c.open("/console/sign-in")
+	c.run(chromedp.SendKeys("#api_key", key, chromedp.ByQuery))
+	c.submit("#sign-in", ".role, #notice")
+}
+
+// Finance in the browser: trigger a payout run, approve the payout over the
+// threshold (a second approval of the same payout, from another tab with the
+// same key, is refused), and download a statement CSV whose totals match the API.
+func TestConsoleFinanceRunsApprovesAndDownloads(t *testing.T) {
+	f := newPayoutFixture(t)
+	f.producer("a", "1100000001")
+	f.producer("b", "1100000002")
+	f.sale(map[string]int64{"a": 200000, "b": 30000})
+	f.sale(map[string]int64{"a": 15000})
+	sched := f.schedule(100000) // a's payout needs approval, b's does not
+	defer f.deleteSchedule(sched)
+
+	c := newChrome(t, f.url)
+	c.signIn(financeKey)
+	require.Equal(t, "finance", c.text(".role strong"))
+	c.shot("finance-home")
+	c.accessible()
+
+	c.open("/console/payout-schedules")
+	c.accessible()
+	time.Sleep(1100 * time.Millisecond) // the run's cut-off is its start, to the second: the sales come before it
+	c.submit("#schedule-" + sched + " button.trigger")
+	require.Equal(t, "ok_schedule.trigger", c.notice())
+
+	// The run shows up under the schedule; follow it and wait for a's payout to wait for approval.
+	require.Eventually(t, func() bool {
+		c.open("/console/payout-schedules")
+		return c.exists("#schedule-" + sched + " a")
+	}, 20*time.Second, 300*time.Millisecond)
+	c.shot("finance-schedules")
+	c.run(chromedp.Click("#schedule-"+sched+" a", chromedp.ByQuery), chromedp.WaitVisible("#run-status", chromedp.ByQuery))
+	var runURL string
+	c.run(chromedp.Location(&runURL))
+	rowA, rowB := "#payout-"+f.id("a"), "#payout-"+f.id("b")
+	require.Eventually(t, func() bool {
+		c.run(chromedp.Navigate(runURL))
+		return c.exists(rowA+" button.approve") && c.exists(rowB) && c.text(rowB+" .payout-status") == "paid"
+	}, 30*time.Second, 300*time.Millisecond)
+	require.Equal(t, "awaiting_approval", c.text(rowA+" .payout-status"))
+	require.Contains(t, c.text(rowA), "208,550원", "215,000 less the 3% fee, in won with separators")
+	c.shot("finance-payout-run")
+	c.accessible()
+
+	// A second tab holds the same page, with its approve button, before the approval.
+	other := c.tab()
+	other.run(chromedp.Navigate(runURL), chromedp.WaitVisible(rowA+" button.approve", chromedp.ByQuery))
+
+	c.submit(rowA + " button.approve")
+	require.Equal(t, "ok_payout.approve", c.notice())
+	other.submit(rowA + " button.approve")
+	require.Equal(t, "payout_not_awaiting_approval", other.notice(), "the same payout is not approved twice")
+	require.Eventually(t, func() bool {
+		for key, amount := range f.transfers() {
+			if strings.HasPrefix(key, "payout:"+f.id("a")+":") && amount == 208550 {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 300*time.Millisecond, "the approved payout is transferred")
+	require.Len(t, f.transfers(), 2, "one transfer per producer")
+
+	// The statement: page and CSV agree with the API, line by line and in total.
+	c.open("/console/producers?id=" + f.id("a"))
+	c.shot("finance-producer")
+	c.accessible()
+	rows := c.downloadCSV("#statement-csv")
+	api := f.call("GET", "/v1/producers/"+f.id("a")+"/statements?limit=200", financeKey, nil, nil).json(t)["lines"].([]any)
+	require.Len(t, rows, 1+len(api)+1, "header, one row per API line, total")
+	var apiSum, csvSum int64
+	for i, l := range api {
+		amount := int64(l.(map[string]any)["amount"].(float64))
+		apiSum += amount
+		got, err := strconv.ParseInt(rows[1+i][3], 10, 64)
+		require.NoError(t, err)
+		require.Equal(t, amount, got, "line %d", i)
+		csvSum += got
+	}
+	total := rows[len(rows)-1]
+	require.Equal(t, "total", total[0])
+	require.Equal(t, strconv.FormatInt(apiSum, 10), total[3])
+	require.Equal(t, apiSum, csvSum)
+	require.Equal(t, strings.TrimSuffix(c.text("#statement-total"), "원"), formatWon(apiSum))
+}
+
+// temporalUIStandIn answers on the Temporal UI's address (localhost:8233) and
+// reports each path asked for; where a real UI holds the port already (make
+// dev), the test cannot run.
+func temporalUIStandIn(t *testing.T) <-chan string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:8233")
+	if err != nil {
+		t.Skipf("the Temporal UI's port is taken (%v): stop make dev to run this test", err)
+	}
+	asked := make(chan string, 10)
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case asked <- r.URL.Path:
+		default:
+		}
+		_, _ = io.WriteString(w, `<!DOCTYPE html><html lang="en"><title>Temporal UI stand-in</title><p id="standin">workflow</p></html>`)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return asked
+}
+
+func formatWon(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// downloadCSV clicks a download link and parses the file the browser saved.
+func (c *chrome) downloadCSV(sel string) [][]string {
+	c.t.Helper()
+	dir := c.t.TempDir()
+	done := make(chan string, 1)
+	chromedp.ListenTarget(c.ctx, func(ev any) {
+		if e, ok := ev.(*browser.EventDownloadProgress); ok && e.State == browser.DownloadProgressStateCompleted {
+			select {
+			case done <- e.GUID:
+			default:
+			}
+		}
+	})
+	c.run(browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllowAndName).WithDownloadPath(dir).WithEventsEnabled(true),
+		chromedp.Click(sel, chromedp.ByQuery))
+	var guid string
+	select {
+	case guid = <-done:
+	case <-time.After(20 * time.Second):
+		c.t.Fatal("the CSV download did not complete")
+	}
+	b, err := os.ReadFile(filepath.Join(dir, guid))
+	require.NoError(c.t, err)
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(b), "\ufeff"))).ReadAll()
+	require.NoError(c.t, err)
+	return rows
+}
+
+// Ops in the browser: find a payment by its order id, read it, and follow its
+// link into the Temporal UI; an app key is refused at sign-in.
+func TestConsoleOpsFindsAPaymentAndAppKeyIsRefused(t *testing.T) {
+	s := newStack(t)
+	cus, method := s.customerWithCard(providersim.CardApprove)
+	order := orderID()
+	res := s.checkout(checkoutBody(cus, method, order))
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	paymentID := res.json(t)["id"].(string)
+
+	c := newChrome(t, s.url)
+	c.signIn(appKey)
+	require.Equal(t, "role_refused", c.notice())
+	var loc string
+	c.run(chromedp.Location(&loc))
+	require.True(t, strings.HasSuffix(loc, "/console/sign-in"), loc)
+	c.shot("sign-in-refused")
+	c.accessible()
+
+	c.signIn(opsKey)
+	require.Equal(t, "ops", c.text(".role strong"))
+	c.open("/console/payments")
+	c.accessible()
+	c.run(chromedp.SendKeys("#order_id", order, chromedp.ByQuery))
+	c.submit("#search", "#payments")
+	require.Contains(t, c.text("#payments"), paymentID)
+	c.shot("ops-payments")
+	c.run(chromedp.Click("#payments a", chromedp.ByQuery), chromedp.WaitVisible("#temporal-link", chromedp.ByQuery))
+	require.Equal(t, order, c.text("#order"))
+	require.Equal(t, "succeeded", c.text("#payment-status"))
+	require.Equal(t, "15,000원", c.text("#amount"))
+	require.Contains(t, c.text("#timeline"), "KST")
+	c.shot("ops-payment")
+	c.accessible()
+
+	var href string
+	var ok bool
+	c.run(chromedp.AttributeValue("#temporal-link", "href", &href, &ok, chromedp.ByQuery))
+	wfID := "checkout-" + order
+	require.Equal(t, "http://localhost:8233/namespaces/default/workflows/"+wfID, href)
+	_, err := s.app.Temporal.DescribeWorkflowExecution(s.ctx, wfID, "")
+	require.NoError(t, err, "the link names the payment's workflow")
+	// Following it opens the Temporal UI at the workflow: the test stack has no
+	// UI, so a stand-in on the UI's address records what the browser asked for.
+	asked := temporalUIStandIn(t)
+	c.run(chromedp.Click("#temporal-link", chromedp.ByQuery), chromedp.WaitVisible("#standin", chromedp.ByQuery), chromedp.Location(&loc))
+	require.Equal(t, href, loc)
+	require.Equal(t, "/namespaces/default/workflows/"+wfID, <-asked)
+
+	for _, p := range []string{"/console/webhook-inbox", "/console/event-deliveries", "/console/events", "/console/reconciliations"} {
+		c.open(p)
+		require.Empty(t, c.notice(), p)
+		c.accessible()
+	}
+	c.open("/console/events")
+	c.shot("ops-events")
+	c.open("/console/home?lang=en")
+	c.shot("ops-home-en")
+	require.Contains(t, c.text("nav"), "Payments")
+}
