@@ -25,6 +25,7 @@ import (
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/netguard"
 	"github.com/paysaga/paysaga/pii"
+	"github.com/paysaga/paysaga/risk"
 	"github.com/paysaga/paysaga/workflows"
 )
 
@@ -40,6 +41,7 @@ type Activities struct {
 	Payouts  *activities.Payouts
 	Events   *activities.Events
 	Recon    *activities.Recon
+	Risk     *activities.Risk
 }
 
 // NewActivities wires the activities to PostgreSQL and to the providers' HTTP
@@ -65,6 +67,9 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 		Wallet:   &activities.Wallet{Bank: bankClient, Keys: keys, Pool: pool},
 		Payouts:  &activities.Payouts{Bank: bankClient, Keys: keys, Pool: pool},
 		Recon:    &activities.Recon{PGs: pgs, Pool: pool},
+		Risk: &activities.Risk{Pool: pool, Keys: keys, CardTesting: risk.CardTesting{
+			Declines: cfg.CardTestingDeclines, Window: cfg.CardTestingWindow, BlockFor: cfg.CardTestingBlockFor,
+		}},
 		Events: &activities.Events{Pool: pool, Keys: keys, HTTP: &http.Client{
 			Timeout: cfg.EventTimeout,
 			// Registered URLs come from API keys: never dial internal addresses (SSRF).
@@ -93,6 +98,7 @@ func Register(r sdkworker.Registry, acts Activities) {
 	r.RegisterActivity(acts.Payouts)
 	r.RegisterActivity(acts.Events)
 	r.RegisterActivity(acts.Recon)
+	r.RegisterActivity(acts.Risk)
 }
 
 // RegisterWorkflows registers only the workflows (enough for a replayer).
