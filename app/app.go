@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
+	"github.com/paysaga/paysaga/activities"
 	"github.com/paysaga/paysaga/adapters/bank"
 	"github.com/paysaga/paysaga/api"
 	"github.com/paysaga/paysaga/codec"
@@ -119,6 +120,15 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 		return nil, err
 	}
 	if parts.Worker {
+		// Billing keys stored in clear before they were sealed: seal them now.
+		n, err := activities.SealBillingKeys(ctx, a.Pool, a.PII)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		if n > 0 {
+			logger.Info().Int("billing_keys", n).Msg("sealed billing keys stored in clear")
+		}
 		a.Worker = worker.New(a.Temporal, cfg.TaskQueue, worker.NewActivities(cfg, a.Pool))
 		if err := a.Worker.Start(); err != nil {
 			a.Close()

@@ -180,10 +180,11 @@ type PaymentMethod struct {
 }
 
 type PaymentMethodBillingKey struct {
-	MethodID   string
-	Pg         string
-	BillingKey string
-	CreatedAt  pgtype.Timestamptz
+	MethodID         string
+	Pg               string
+	BillingKey       pgtype.Text
+	CreatedAt        pgtype.Timestamptz
+	BillingKeySealed []byte
 }
 
 type PaymentPgAttempt struct {

@@ -58,7 +58,7 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 	}
 	bankClient := bank.NewHTTPClient(cfg.SimURL+"/bank", hc)
 	return Activities{
-		Payments: &activities.Payments{PGs: pgs, Queries: db.New(pool)},
+		Payments: &activities.Payments{PGs: pgs, Queries: db.New(pool), Keys: keys},
 		Store:    &activities.Store{Pool: pool},
 		Ledger:   &activities.Ledger{Pool: pool},
 		Refunds:  &activities.Refunds{Pool: pool},
