@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/hex"
 	"os/exec"
 	"testing"
 
@@ -34,6 +35,8 @@ func TestDatabaseDumpHoldsNoBillingKeyOrAccountNumber(t *testing.T) {
 	require.Contains(t, dump, cus, "the dump has the data")
 	for _, k := range keys {
 		require.NotContains(t, dump, k.PaymentKey, "billing key %s in clear", k.PaymentKey)
+		require.NotContains(t, dump, hex.EncodeToString([]byte(k.PaymentKey)), "billing key %s as clear bytea", k.PaymentKey)
 	}
 	require.NotContains(t, dump, account, "account number in clear")
+	require.NotContains(t, dump, hex.EncodeToString([]byte(account)), "account number as clear bytea")
 }
