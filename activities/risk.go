@@ -31,6 +31,8 @@ type EvaluateRiskInput struct {
 	IP         string
 	Currency   string
 	Amount     int64
+	// NoTimeline: not a payment (a top-up), so no payment timeline step.
+	NoTimeline bool
 }
 
 // RiskDecision is allow or block, with the rule that fired.
@@ -67,6 +69,9 @@ func (r *Risk) EvaluateRisk(ctx context.Context, in EvaluateRiskInput) (RiskDeci
 			return err
 		}
 		out = RiskDecision{Decision: o.Decision, Rule: o.Rule, Fingerprint: s.Fingerprint}
+		if in.NoTimeline {
+			return nil
+		}
 		detail := map[string]string{"decision": o.Decision}
 		if o.Rule != "" {
 			detail["rule"] = o.Rule

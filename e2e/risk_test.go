@@ -335,3 +335,26 @@ func postJSON(t *testing.T, url string, body any) int {
 	}
 	return res.StatusCode
 }
+
+func TestBlocklistedBankAccountCannotTopUp(t *testing.T) {
+	s := newStack(t)
+	customerID, methodID := s.walletCustomer(1_000_000)
+	s.verify(customerID)
+	var sealed []byte
+	require.NoError(t, s.pool.QueryRow(s.ctx, `SELECT account_number_sealed FROM bank_debit_accounts WHERE method_id = $1`, methodID).Scan(&sealed))
+	account, err := s.app.PII.Open(sealed)
+	require.NoError(t, err)
+	res := s.call("POST", "/v1/risk/blocklist", opsKey, map[string]any{"kind": "bank_account", "value": "088:" + account, "reason": "fraud report"}, nil)
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	require.NotContains(t, string(res.Body), account, "the account number is stored and shown only hashed")
+	require.Zero(t, s.rows(`SELECT count(*) FROM audit_log WHERE after::text LIKE '%' || $1 || '%'`, account))
+
+	res = s.topUp(customerID, methodID, 50_000)
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	top := res.json(t)
+	require.Equal(t, "failed", top["status"])
+	require.Equal(t, "risk_blocked", top["failure"].(map[string]any)["code"])
+	n, _ := s.bankDebits()
+	require.Zero(t, n, "nothing debited")
+	require.Zero(t, s.walletBalance(customerID))
+}
