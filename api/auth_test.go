@@ -54,6 +54,17 @@ var authRoutes = []struct {
 	{http.MethodPost, "/v1/reconciliations", []string{roleFinance}},
 	{http.MethodGet, "/v1/reconciliations", []string{roleFinance, roleOps}},
 	{http.MethodGet, "/v1/reconciliations/recon_x", []string{roleFinance, roleOps}},
+	{http.MethodPost, "/v1/customers/cus_x/pin", []string{roleApp}},
+	{http.MethodPost, "/v1/customers/cus_x/pin/change", []string{roleApp}},
+	{http.MethodPost, "/v1/customers/cus_x/pin/reset", []string{roleApp}},
+	{http.MethodPost, "/v1/customers/cus_x/pin/verify", []string{roleApp}},
+	{http.MethodPost, "/v1/risk/rules", []string{roleOps}},
+	{http.MethodGet, "/v1/risk/rules", []string{roleOps}},
+	{http.MethodPatch, "/v1/risk/rules/rule_x", []string{roleOps}},
+	{http.MethodPost, "/v1/risk/blocklist", []string{roleOps}},
+	{http.MethodGet, "/v1/risk/blocklist", []string{roleOps}},
+	{http.MethodDelete, "/v1/risk/blocklist/bl_x", []string{roleOps}},
+	{http.MethodGet, "/v1/audit", []string{roleOps}},
 }
 
 // signedRoutes are authenticated by a provider's signature instead of an API key
