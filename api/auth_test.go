@@ -74,7 +74,7 @@ var signedRoutes = []string{"POST /v1/webhooks/:"}
 // The table above is every /v1 route: a new route must declare its roles here.
 func TestAuthTableCoversEveryRoute(t *testing.T) {
 	f := newFixture(t)
-	ids := regexp.MustCompile(`/(cus|pm|pay|idv|tu|prd|sch|run|po|we|evt|recon)_x`)
+	ids := regexp.MustCompile(`/(cus|pm|pay|idv|tu|prd|sch|run|po|we|evt|recon|rule|bl)_x`)
 	listed := map[string]bool{}
 	for _, r := range signedRoutes {
 		listed[r] = true
