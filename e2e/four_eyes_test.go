@@ -26,7 +26,10 @@ func TestPayoutAboveFourEyesThresholdNeedsTwoFinanceKeys(t *testing.T) {
 	defer f.deleteSchedule(sched)
 	run := f.trigger(sched, 1)
 	payoutID := payouts(run)[f.id("a")]["id"].(string)
-	require.Equal(t, "awaiting_approval", payouts(run)[f.id("a")]["status"])
+	require.Eventually(t, func() bool { // the payout workflow marks it a moment after the run completes
+		res := f.call("GET", "/v1/payout-runs/"+run["id"].(string), financeKey, nil, nil)
+		return res.Status == 200 && payouts(res.json(t))[f.id("a")]["status"] == "awaiting_approval"
+	}, 20*time.Second, 100*time.Millisecond)
 
 	// One key, twice: recorded once, still waiting, nothing sent.
 	for i := 0; i < 2; i++ {
