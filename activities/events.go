@@ -26,10 +26,11 @@ const (
 	EventTopUpSucceeded   = "topup.succeeded"
 	EventPayoutPaid       = "payout.paid"
 	EventPayoutHeld       = "payout.held"
+	EventRiskCardTesting  = "risk.card_testing_detected"
 )
 
 // EventTypes lists every type, for validating an endpoint's subscription.
-var EventTypes = []string{EventPaymentSucceeded, EventPaymentFailed, EventPaymentRefunded, EventTopUpSucceeded, EventPayoutPaid, EventPayoutHeld, EventSettlementDeadline}
+var EventTypes = []string{EventPaymentSucceeded, EventPaymentFailed, EventPaymentRefunded, EventTopUpSucceeded, EventPayoutPaid, EventPayoutHeld, EventSettlementDeadline, EventRiskCardTesting}
 
 // Headers of an event request.
 const (

@@ -127,7 +127,11 @@ func (m *Methods) SaveMethod(ctx context.Context, in SaveMethodInput) error {
 			}
 		}
 		for _, bk := range in.BillingKeys {
-			if err := q.SaveBillingKey(ctx, db.SaveBillingKeyParams{MethodID: in.MethodID, Pg: bk.PG, BillingKey: bk.BillingKey}); err != nil {
+			sealed, err := m.Keys.Seal(bk.BillingKey)
+			if err != nil {
+				return fmt.Errorf("seal billing key of %s at %s: %w", in.MethodID, bk.PG, err)
+			}
+			if err := q.SaveBillingKey(ctx, db.SaveBillingKeyParams{MethodID: in.MethodID, Pg: bk.PG, BillingKeySealed: sealed}); err != nil {
 				return fmt.Errorf("save billing key of %s at %s: %w", in.MethodID, bk.PG, err)
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/paysaga/paysaga/adapters"
 	"github.com/paysaga/paysaga/adapters/pg"
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/pii"
 )
 
 // Payments calls the PGs. Each call carries an idempotency key built from the
@@ -18,6 +19,7 @@ import (
 type Payments struct {
 	PGs     map[string]pg.Client // by PG name
 	Queries *db.Queries          // billing-key lookups
+	Keys    *pii.Keys            // opens sealed billing keys
 }
 
 type AuthorizeInput struct {
@@ -79,7 +81,7 @@ func (p *Payments) Authorize(ctx context.Context, in AuthorizeInput) (AuthorizeR
 			}
 		}
 	}
-	billingKey, err := p.Queries.GetBillingKey(ctx, db.GetBillingKeyParams{MethodID: in.MethodID, Pg: in.PG})
+	billingKey, err := p.billingKey(ctx, in.MethodID, in.PG)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// The method was never registered at this PG: it cannot serve this payment.
 		return AuthorizeResult{}, nonRetryable(ErrProviderUnavailable,

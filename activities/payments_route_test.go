@@ -13,6 +13,7 @@ import (
 	"github.com/paysaga/paysaga/activities"
 	"github.com/paysaga/paysaga/adapters/pg"
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/pii"
 	"github.com/paysaga/paysaga/providersim"
 	"github.com/paysaga/paysaga/testenv"
 )
@@ -45,11 +46,13 @@ func newRouteFixture(t *testing.T) *routeFixture {
 		require.NoError(t, err)
 		keys = append(keys, activities.BillingKeyResult{PG: name, BillingKey: bk.BillingKey, CardLast4: "1111", CardType: "credit"})
 	}
-	require.NoError(t, (&activities.Methods{Pool: pool}).SaveMethod(ctx, activities.SaveMethodInput{MethodID: "pm_1", CustomerID: "cus_1", Kind: "card", BillingKeys: keys}))
+	keys32, err := pii.New("route-test-pii-key-0123456789abcdef")
+	require.NoError(t, err)
+	require.NoError(t, (&activities.Methods{Pool: pool, Keys: keys32}).SaveMethod(ctx, activities.SaveMethodInput{MethodID: "pm_1", CustomerID: "cus_1", Kind: "card", BillingKeys: keys}))
 	require.NoError(t, (&activities.Store{Pool: pool}).CreatePayment(ctx, activities.CreatePaymentInput{PaymentID: "pay_1", OrderID: "o-1",
 		CustomerID: "cus_1", MethodID: "pm_1", Currency: "KRW", Amount: 10_000, FeeBPS: 300, WorkflowID: "checkout-o-1",
 		Items: []activities.ItemInput{{ProducerID: "A", Amount: 10_000}}}))
-	return &routeFixture{ctx: ctx, sim: sim, payments: &activities.Payments{PGs: pgs, Queries: q},
+	return &routeFixture{ctx: ctx, sim: sim, payments: &activities.Payments{PGs: pgs, Queries: q, Keys: keys32},
 		in: activities.AuthorizeInput{PaymentID: "pay_1", OrderID: "o-1", MethodID: "pm_1", Amount: 10_000, Currency: "KRW"}}
 }
 

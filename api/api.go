@@ -44,8 +44,9 @@ type Deps struct {
 	PGs map[string]pg.Client
 }
 
-// API-key roles. ops reads everything it may see and acts only on the queues that
-// need a person (re-deliver an unmatched webhook, re-send a delivery that gave up).
+// API-key roles. ops reads everything it may see, writes risk rules and
+// blocklists, and acts on the queues that need a person (re-deliver an
+// unmatched webhook, re-send a delivery that gave up).
 const (
 	roleApp     = "app"
 	roleFinance = "finance"
@@ -163,6 +164,17 @@ func (s *server) routes() *echo.Echo {
 	v1.POST("/reconciliations", s.triggerReconciliation, s.auth(roleFinance))
 	v1.GET("/reconciliations", s.listReconciliations, s.auth(roleFinance, roleOps))
 	v1.GET("/reconciliations/:id", s.getReconciliation, s.auth(roleFinance, roleOps))
+	v1.POST("/customers/:id/pin", s.setPIN, s.auth(roleApp))
+	v1.POST("/customers/:id/pin/change", s.changePIN, s.auth(roleApp))
+	v1.POST("/customers/:id/pin/reset", s.resetPIN, s.auth(roleApp))
+	v1.POST("/customers/:id/pin/verify", s.verifyPIN, s.auth(roleApp))
+	v1.POST("/risk/rules", s.createRiskRule, s.auth(roleOps))
+	v1.GET("/risk/rules", s.listRiskRules, s.auth(roleOps))
+	v1.PATCH("/risk/rules/:id", s.patchRiskRule, s.auth(roleOps))
+	v1.POST("/risk/blocklist", s.createBlocklistEntry, s.auth(roleOps))
+	v1.GET("/risk/blocklist", s.listBlocklist, s.auth(roleOps))
+	v1.DELETE("/risk/blocklist/:id", s.deleteBlocklistEntry, s.auth(roleOps))
+	v1.GET("/audit", s.listAudit, s.auth(roleOps))
 	// Authenticated by the provider's signature, not an API key.
 	v1.POST("/webhooks/:provider", s.receivePGWebhook)
 	return e

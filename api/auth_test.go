@@ -64,6 +64,17 @@ var authRoutes = []struct {
 	{http.MethodPost, "/v1/reconciliations", []string{roleFinance}},
 	{http.MethodGet, "/v1/reconciliations", []string{roleFinance, roleOps}},
 	{http.MethodGet, "/v1/reconciliations/recon_x", []string{roleFinance, roleOps}},
+	{http.MethodPost, "/v1/customers/cus_x/pin", []string{roleApp}},
+	{http.MethodPost, "/v1/customers/cus_x/pin/change", []string{roleApp}},
+	{http.MethodPost, "/v1/customers/cus_x/pin/reset", []string{roleApp}},
+	{http.MethodPost, "/v1/customers/cus_x/pin/verify", []string{roleApp}},
+	{http.MethodPost, "/v1/risk/rules", []string{roleOps}},
+	{http.MethodGet, "/v1/risk/rules", []string{roleOps}},
+	{http.MethodPatch, "/v1/risk/rules/rule_x", []string{roleOps}},
+	{http.MethodPost, "/v1/risk/blocklist", []string{roleOps}},
+	{http.MethodGet, "/v1/risk/blocklist", []string{roleOps}},
+	{http.MethodDelete, "/v1/risk/blocklist/bl_x", []string{roleOps}},
+	{http.MethodGet, "/v1/audit", []string{roleOps}},
 }
 
 // signedRoutes are authenticated by a provider's signature instead of an API key
@@ -73,7 +84,7 @@ var signedRoutes = []string{"POST /v1/webhooks/:"}
 // The table above is every /v1 route: a new route must declare its roles here.
 func TestAuthTableCoversEveryRoute(t *testing.T) {
 	f := newFixture(t)
-	ids := regexp.MustCompile(`/(cus|pm|pay|idv|tu|prd|sch|run|po|we|evt|recon|wh)_x`)
+	ids := regexp.MustCompile(`/(cus|pm|pay|idv|tu|prd|sch|run|po|we|evt|recon|wh|rule|bl)_x`)
 	listed := map[string]bool{}
 	for _, r := range signedRoutes {
 		listed[r] = true

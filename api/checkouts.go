@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"slices"
 	"time"
@@ -27,6 +28,10 @@ type checkoutRequest struct {
 	Amount     int64                   `json:"amount"`
 	Items      []checkoutItemRequest   `json:"items"`
 	Payment    *checkoutPaymentRequest `json:"payment"`
+	// DeviceID is the app's id of the customer's device (velocity rules, new
+	// device step-up); PINToken proves a fresh PIN entry when step-up is needed.
+	DeviceID string `json:"device_id"`
+	PINToken string `json:"pin_token"`
 }
 
 type checkoutItemRequest struct {
@@ -75,6 +80,10 @@ func (r checkoutRequest) validate(cfg config.Config) error {
 			v.add(codeItemsSumMismatch, "items", "the item amounts must add up to amount")
 		}
 	}
+	if r.DeviceID != "" {
+		v.id("device_id", r.DeviceID)
+	}
+	v.text("pin_token", r.PINToken, 0, 100)
 	if r.Payment == nil {
 		v.add(codeValidationFailed, "payment", "is required")
 	} else {
@@ -139,12 +148,18 @@ func (s *server) createCheckout(c echo.Context) error {
 				return err
 			}
 		}
+		// Before the claim: a 403 step_up_required saves nothing, so the app
+		// retries with the same Idempotency-Key and a pin_token.
+		if err := s.stepUp(c, req); err != nil {
+			return err
+		}
 	}
 	if err := s.claimIdempotency(c); err != nil {
 		return err
 	}
 
 	in := s.checkoutInput(req, paymentID)
+	in.IP = clientIP(c)
 	workflowID := workflows.CheckoutID(in.OrderID)
 	logWorkflow(c, workflowID)
 	zerolog.Ctx(c.Request().Context()).UpdateContext(func(l zerolog.Context) zerolog.Context {
@@ -194,6 +209,7 @@ func (s *server) checkoutInput(req checkoutRequest, paymentID string) workflows.
 		PGs:          s.cfg.PGs(),
 
 		AsyncAuthTimeout: s.cfg.AsyncAuthTimeout,
+		DeviceID:         req.DeviceID,
 	}
 	for _, it := range req.Items {
 		in.Items = append(in.Items, workflows.CheckoutItem{ProducerID: it.ProducerID, Amount: it.Amount})
@@ -335,4 +351,14 @@ func (s *server) paymentExists(c echo.Context, id string) (bool, error) {
 		return false, internalError(fmt.Errorf("get payment %s: %w", id, err))
 	}
 	return true, nil
+}
+
+// clientIP is the peer's address. Forwarding headers are not trusted: any
+// caller could set them to dodge a per-IP velocity rule.
+func clientIP(c echo.Context) string {
+	host, _, err := net.SplitHostPort(c.Request().RemoteAddr)
+	if err != nil {
+		return c.Request().RemoteAddr
+	}
+	return host
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,6 +29,8 @@ type payoutResponse struct {
 	Reason     string    `json:"reason,omitempty"`
 	ApprovedBy string    `json:"approved_by,omitempty"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	// Approvals lists the finance keys that approved so far (four-eyes payouts).
+	Approvals []string `json:"approvals,omitempty"`
 }
 
 func toPayoutResponse(p db.Payout) payoutResponse {
@@ -113,9 +116,20 @@ func (s *server) approvePayout(c echo.Context) error {
 	if po.Status != activities.PayoutAwaitingApproval {
 		return problem(http.StatusConflict, codePayoutNotAwaiting, fmt.Sprintf("payout %s is %s, not awaiting approval", id, po.Status))
 	}
+	approvers, err := s.recordApproval(c, po)
+	if err != nil {
+		return err
+	}
+	if need := s.approvalsNeeded(po); len(approvers) < need {
+		// Four-eyes: wait for another finance key; the same key again counts once.
+		out := toPayoutResponse(po)
+		out.Approvals = approvers
+		return c.JSON(http.StatusAccepted, out)
+	}
+	approvedBy := strings.Join(approvers, ",")
 	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: id, UpdateName: workflows.ApproveUpdate, UpdateID: "approve-" + id,
-		Args:         []any{workflows.ApproveInput{ApprovedBy: callerOf(c).ID}},
+		Args:         []any{workflows.ApproveInput{ApprovedBy: approvedBy}},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
@@ -130,8 +144,40 @@ func (s *server) approvePayout(c echo.Context) error {
 	case err != nil:
 		return temporalUnavailable(fmt.Errorf("approve payout %s: %w", id, err))
 	}
-	po.Status, po.ApprovedBy = activities.PayoutPending, callerOf(c).ID
-	return c.JSON(http.StatusOK, toPayoutResponse(po))
+	po.Status, po.ApprovedBy = activities.PayoutPending, approvedBy
+	out := toPayoutResponse(po)
+	out.Approvals = approvers
+	return c.JSON(http.StatusOK, out)
+}
+
+// approvalsNeeded is 2 above the four-eyes threshold, else 1.
+func (s *server) approvalsNeeded(po db.Payout) int {
+	if s.cfg.FourEyesThreshold > 0 && po.Amount > s.cfg.FourEyesThreshold {
+		return 2
+	}
+	return 1
+}
+
+// recordApproval stores the caller's approval (once per key) with its audit
+// row, and returns every key that approved the payout so far.
+func (s *server) recordApproval(c echo.Context, po db.Payout) ([]string, error) {
+	ctx := c.Request().Context()
+	var approvers []string
+	err := s.inTx(ctx, func(q *db.Queries) error {
+		n, err := q.AddPayoutApproval(ctx, db.AddPayoutApprovalParams{PayoutID: po.ID, ApiKeyID: callerOf(c).ID})
+		if err != nil {
+			return internalError(fmt.Errorf("record approval of %s: %w", po.ID, err))
+		}
+		if approvers, err = q.ListPayoutApprovers(ctx, po.ID); err != nil {
+			return internalError(fmt.Errorf("approvals of %s: %w", po.ID, err))
+		}
+		if n == 0 {
+			return nil // this key approved before: nothing changed, nothing to audit
+		}
+		return s.audit(ctx, q, c, auditPayoutApproved, "payout:"+po.ID, nil,
+			map[string]any{"approvals": len(approvers), "needed": s.approvalsNeeded(po), "amount": po.Amount})
+	})
+	return approvers, err
 }
 
 // isRejected tells an update the workflow's validator refused from a transport fault.

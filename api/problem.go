@@ -75,6 +75,18 @@ const (
 	codeReconRunNotFound        = "reconciliation_not_found"
 	// Marketplace settlement (issue 13).
 	codeInvalidBusinessRegistration = "invalid_business_registration_number"
+
+	// Payment PIN, step-up and risk rules.
+	codeInvalidPIN           = "invalid_pin"
+	codePINExists            = "pin_exists"
+	codePINNotSet            = "pin_not_set"
+	codePINIncorrect         = "pin_incorrect"
+	codePINLocked            = "pin_locked"
+	codeVerificationNotFresh = "identity_verification_not_fresh"
+	codeStepUpRequired       = "step_up_required"
+	codePINTokenInvalid      = "pin_token_invalid"
+	codeRiskRuleNotFound     = "risk_rule_not_found"
+	codeBlocklistNotFound    = "blocklist_entry_not_found"
 )
 
 // Problem is an RFC 9457 problem detail. Handlers return it as an error; the

@@ -22,6 +22,7 @@ import (
 	"go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
+	"github.com/paysaga/paysaga/activities"
 	"github.com/paysaga/paysaga/adapters/bank"
 	"github.com/paysaga/paysaga/adapters/pg"
 	"github.com/paysaga/paysaga/api"
@@ -133,6 +134,15 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 		return nil, err
 	}
 	if parts.Worker {
+		// Billing keys stored in clear before they were sealed: seal them now.
+		n, err := activities.SealBillingKeys(ctx, a.Pool, a.PII)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		if n > 0 {
+			logger.Info().Int("billing_keys", n).Msg("sealed billing keys stored in clear")
+		}
 		// A stop (SIGTERM on a deploy) stops polling at once and lets in-flight
 		// activities finish within the bound; past it they are cancelled and
 		// Temporal retries them on another worker (same idempotency keys).

@@ -19,6 +19,27 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for BlocklistEntryKind.
+const (
+	BlocklistEntryKindBankAccount     BlocklistEntryKind = "bank_account"
+	BlocklistEntryKindCardFingerprint BlocklistEntryKind = "card_fingerprint"
+	BlocklistEntryKindCustomer        BlocklistEntryKind = "customer"
+)
+
+// Valid indicates whether the value is a known member of the BlocklistEntryKind enum.
+func (e BlocklistEntryKind) Valid() bool {
+	switch e {
+	case BlocklistEntryKindBankAccount:
+		return true
+	case BlocklistEntryKindCardFingerprint:
+		return true
+	case BlocklistEntryKindCustomer:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreatePaymentMethodRequestType.
 const (
 	CreatePaymentMethodRequestTypeBankAccount CreatePaymentMethodRequestType = "bank_account"
@@ -400,6 +421,66 @@ func (e RefundAnswerRefundStatus) Valid() bool {
 	}
 }
 
+// Defines values for RiskRuleAction.
+const (
+	RiskRuleActionBlock  RiskRuleAction = "block"
+	RiskRuleActionStepUp RiskRuleAction = "step_up"
+)
+
+// Valid indicates whether the value is a known member of the RiskRuleAction enum.
+func (e RiskRuleAction) Valid() bool {
+	switch e {
+	case RiskRuleActionBlock:
+		return true
+	case RiskRuleActionStepUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RiskRuleDimension.
+const (
+	RiskRuleDimensionCardFingerprint RiskRuleDimension = "card_fingerprint"
+	RiskRuleDimensionCustomer        RiskRuleDimension = "customer"
+	RiskRuleDimensionDevice          RiskRuleDimension = "device"
+	RiskRuleDimensionIp              RiskRuleDimension = "ip"
+)
+
+// Valid indicates whether the value is a known member of the RiskRuleDimension enum.
+func (e RiskRuleDimension) Valid() bool {
+	switch e {
+	case RiskRuleDimensionCardFingerprint:
+		return true
+	case RiskRuleDimensionCustomer:
+		return true
+	case RiskRuleDimensionDevice:
+		return true
+	case RiskRuleDimensionIp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RiskRuleKind.
+const (
+	RiskRuleKindAmount RiskRuleKind = "amount"
+	RiskRuleKindCount  RiskRuleKind = "count"
+)
+
+// Valid indicates whether the value is a known member of the RiskRuleKind enum.
+func (e RiskRuleKind) Valid() bool {
+	switch e {
+	case RiskRuleKindAmount:
+		return true
+	case RiskRuleKindCount:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SettlementLinesKind.
 const (
 	SettlementLinesKindRefund SettlementLinesKind = "refund"
@@ -580,6 +661,87 @@ func (e CreateReconciliation202JSONResponseBodyStatus) Valid() bool {
 	}
 }
 
+// Defines values for AddBlocklistEntryJSONBodyKind.
+const (
+	AddBlocklistEntryJSONBodyKindBankAccount     AddBlocklistEntryJSONBodyKind = "bank_account"
+	AddBlocklistEntryJSONBodyKindCardFingerprint AddBlocklistEntryJSONBodyKind = "card_fingerprint"
+	AddBlocklistEntryJSONBodyKindCustomer        AddBlocklistEntryJSONBodyKind = "customer"
+)
+
+// Valid indicates whether the value is a known member of the AddBlocklistEntryJSONBodyKind enum.
+func (e AddBlocklistEntryJSONBodyKind) Valid() bool {
+	switch e {
+	case AddBlocklistEntryJSONBodyKindBankAccount:
+		return true
+	case AddBlocklistEntryJSONBodyKindCardFingerprint:
+		return true
+	case AddBlocklistEntryJSONBodyKindCustomer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateRiskRuleJSONBodyAction.
+const (
+	CreateRiskRuleJSONBodyActionBlock  CreateRiskRuleJSONBodyAction = "block"
+	CreateRiskRuleJSONBodyActionStepUp CreateRiskRuleJSONBodyAction = "step_up"
+)
+
+// Valid indicates whether the value is a known member of the CreateRiskRuleJSONBodyAction enum.
+func (e CreateRiskRuleJSONBodyAction) Valid() bool {
+	switch e {
+	case CreateRiskRuleJSONBodyActionBlock:
+		return true
+	case CreateRiskRuleJSONBodyActionStepUp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateRiskRuleJSONBodyDimension.
+const (
+	CreateRiskRuleJSONBodyDimensionCardFingerprint CreateRiskRuleJSONBodyDimension = "card_fingerprint"
+	CreateRiskRuleJSONBodyDimensionCustomer        CreateRiskRuleJSONBodyDimension = "customer"
+	CreateRiskRuleJSONBodyDimensionDevice          CreateRiskRuleJSONBodyDimension = "device"
+	CreateRiskRuleJSONBodyDimensionIp              CreateRiskRuleJSONBodyDimension = "ip"
+)
+
+// Valid indicates whether the value is a known member of the CreateRiskRuleJSONBodyDimension enum.
+func (e CreateRiskRuleJSONBodyDimension) Valid() bool {
+	switch e {
+	case CreateRiskRuleJSONBodyDimensionCardFingerprint:
+		return true
+	case CreateRiskRuleJSONBodyDimensionCustomer:
+		return true
+	case CreateRiskRuleJSONBodyDimensionDevice:
+		return true
+	case CreateRiskRuleJSONBodyDimensionIp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateRiskRuleJSONBodyKind.
+const (
+	CreateRiskRuleJSONBodyKindAmount CreateRiskRuleJSONBodyKind = "amount"
+	CreateRiskRuleJSONBodyKindCount  CreateRiskRuleJSONBodyKind = "count"
+)
+
+// Valid indicates whether the value is a known member of the CreateRiskRuleJSONBodyKind enum.
+func (e CreateRiskRuleJSONBodyKind) Valid() bool {
+	switch e {
+	case CreateRiskRuleJSONBodyKindAmount:
+		return true
+	case CreateRiskRuleJSONBodyKindCount:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListWebhookInboxParamsStatus.
 const (
 	ListWebhookInboxParamsStatusDelivered ListWebhookInboxParamsStatus = "delivered"
@@ -597,6 +759,24 @@ func (e ListWebhookInboxParamsStatus) Valid() bool {
 		return false
 	}
 }
+
+// BlocklistEntry defines model for BlocklistEntry.
+type BlocklistEntry struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// CreatedBy API key id, or risk:card_testing for an automatic block
+	CreatedBy string             `json:"created_by"`
+	ExpiresAt *time.Time         `json:"expires_at"`
+	Id        string             `json:"id"`
+	Kind      BlocklistEntryKind `json:"kind"`
+	Reason    string             `json:"reason"`
+
+	// Value bank_account: the keyed hash, never the number
+	Value string `json:"value"`
+}
+
+// BlocklistEntryKind defines model for BlocklistEntry.Kind.
+type BlocklistEntryKind string
 
 // CheckoutItem defines model for CheckoutItem.
 type CheckoutItem struct {
@@ -624,6 +804,9 @@ type CheckoutRequest struct {
 	Currency   string `json:"currency"`
 	CustomerId string `json:"customer_id"`
 
+	// DeviceId the app's id of the customer's device: per-device velocity rules; a device new to the customer needs step-up (the first one is trusted)
+	DeviceId *string `json:"device_id,omitempty"`
+
 	// Items one per producer, at most 100; amounts add up to amount (422 items_sum_mismatch)
 	Items []CheckoutItem `json:"items"`
 
@@ -634,6 +817,9 @@ type CheckoutRequest struct {
 	// against its balance; 201 failed insufficient_wallet_balance when short),
 	// the rest with method_id, which is absent when the wallet pays it all.
 	Payment CheckoutPayment `json:"payment"`
+
+	// PinToken from POST /v1/customers/{id}/pin/verify, when the payment needs step-up (403 step_up_required without it); single use
+	PinToken *string `json:"pin_token,omitempty"`
 }
 
 // CreatePaymentMethodRequest type card takes pg_auth_key (from the PG's client SDK); type bank_account takes bank_account (422 validation_failed otherwise)
@@ -741,6 +927,12 @@ type InboxWebhook struct {
 
 // InboxWebhookStatus defines model for InboxWebhook.Status.
 type InboxWebhookStatus string
+
+// PINState defines model for PINState.
+type PINState struct {
+	CustomerId string    `json:"customer_id"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
 
 // Payment defines model for Payment.
 type Payment struct {
@@ -867,7 +1059,10 @@ type PaymentMethodList struct {
 
 // Payout defines model for Payout.
 type Payout struct {
-	Amount     int64        `json:"amount"`
+	Amount int64 `json:"amount"`
+
+	// Approvals the finance keys that approved so far (four-eyes payouts)
+	Approvals  *[]string    `json:"approvals,omitempty"`
 	ApprovedBy *string      `json:"approved_by,omitempty"`
 	Currency   string       `json:"currency"`
 	Id         string       `json:"id"`
@@ -1118,6 +1313,31 @@ type RefundAnswerRefundKind string
 // RefundAnswerRefundStatus defines model for RefundAnswer.Refund.Status.
 type RefundAnswerRefundStatus string
 
+// RiskRule defines model for RiskRule.
+type RiskRule struct {
+	Action    RiskRuleAction `json:"action"`
+	CreatedAt time.Time      `json:"created_at"`
+
+	// CreatedBy API key id
+	CreatedBy     string            `json:"created_by"`
+	Dimension     RiskRuleDimension `json:"dimension"`
+	Enabled       bool              `json:"enabled"`
+	Id            string            `json:"id"`
+	Kind          RiskRuleKind      `json:"kind"`
+	Name          string            `json:"name"`
+	Threshold     int               `json:"threshold"`
+	WindowSeconds int               `json:"window_seconds"`
+}
+
+// RiskRuleAction defines model for RiskRule.Action.
+type RiskRuleAction string
+
+// RiskRuleDimension defines model for RiskRule.Dimension.
+type RiskRuleDimension string
+
+// RiskRuleKind defines model for RiskRule.Kind.
+type RiskRuleKind string
+
 // Settlement defines model for Settlement.
 type Settlement struct {
 	Adjustments   int       `json:"adjustments"`
@@ -1252,6 +1472,9 @@ type Forbidden = Problem
 // InternalError defines model for InternalError.
 type InternalError = Problem
 
+// Locked defines model for Locked.
+type Locked = Problem
+
 // NotFound defines model for NotFound.
 type NotFound = Problem
 
@@ -1279,6 +1502,20 @@ type UnprocessableEntity = Problem
 // UnsupportedMediaType defines model for UnsupportedMediaType.
 type UnsupportedMediaType = Problem
 
+// ListAuditParams defines parameters for ListAudit.
+type ListAuditParams struct {
+	// Action e.g. pin.reset, risk_rule.created, blocklist.added, payout.approved
+	Action *string `form:"action,omitempty" json:"action,omitempty"`
+
+	// Object e.g. customer:{id}, payout:{id}
+	Object     *string `form:"object,omitempty" json:"object,omitempty"`
+	ActorKeyId *string `form:"actor_key_id,omitempty" json:"actor_key_id,omitempty"`
+
+	// Before next_before of the previous page
+	Before *int `form:"before,omitempty" json:"before,omitempty"`
+	Limit  *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // CreateCheckoutParams defines parameters for CreateCheckout.
 type CreateCheckoutParams struct {
 	// IdempotencyKey a fresh key per logical request, e.g. a UUID (400 idempotency_key_required, invalid_idempotency_key)
@@ -1304,6 +1541,29 @@ type CreateCustomerJSONBody struct {
 type CreatePaymentMethodParams struct {
 	// IdempotencyKey optional; when sent, the same rules as for checkouts apply
 	IdempotencyKey *IdempotencyKeyOptional `json:"Idempotency-Key,omitempty"`
+}
+
+// SetPaymentPINJSONBody defines parameters for SetPaymentPIN.
+type SetPaymentPINJSONBody struct {
+	// Pin 422 invalid_pin otherwise
+	Pin string `json:"pin"`
+}
+
+// ChangePaymentPINJSONBody defines parameters for ChangePaymentPIN.
+type ChangePaymentPINJSONBody struct {
+	CurrentPin string `json:"current_pin"`
+	NewPin     string `json:"new_pin"`
+}
+
+// ResetPaymentPINJSONBody defines parameters for ResetPaymentPIN.
+type ResetPaymentPINJSONBody struct {
+	IdentityVerificationId string `json:"identity_verification_id"`
+	NewPin                 string `json:"new_pin"`
+}
+
+// VerifyPaymentPINJSONBody defines parameters for VerifyPaymentPIN.
+type VerifyPaymentPINJSONBody struct {
+	Pin string `json:"pin"`
 }
 
 // ListEventDeliveriesParams defines parameters for ListEventDeliveries.
@@ -1478,6 +1738,42 @@ type CreateReconciliationJSONBody struct {
 // CreateReconciliation202JSONResponseBodyStatus defines parameters for CreateReconciliation.
 type CreateReconciliation202JSONResponseBodyStatus string
 
+// AddBlocklistEntryJSONBody defines parameters for AddBlocklistEntry.
+type AddBlocklistEntryJSONBody struct {
+	// ExpiresAt in the future; absent or null never expires
+	ExpiresAt *time.Time                    `json:"expires_at,omitempty"`
+	Kind      AddBlocklistEntryJSONBodyKind `json:"kind"`
+	Reason    *string                       `json:"reason,omitempty"`
+	Value     string                        `json:"value"`
+}
+
+// AddBlocklistEntryJSONBodyKind defines parameters for AddBlocklistEntry.
+type AddBlocklistEntryJSONBodyKind string
+
+// CreateRiskRuleJSONBody defines parameters for CreateRiskRule.
+type CreateRiskRuleJSONBody struct {
+	Action        CreateRiskRuleJSONBodyAction    `json:"action"`
+	Dimension     CreateRiskRuleJSONBodyDimension `json:"dimension"`
+	Kind          CreateRiskRuleJSONBodyKind      `json:"kind"`
+	Name          string                          `json:"name"`
+	Threshold     int                             `json:"threshold"`
+	WindowSeconds int                             `json:"window_seconds"`
+}
+
+// CreateRiskRuleJSONBodyAction defines parameters for CreateRiskRule.
+type CreateRiskRuleJSONBodyAction string
+
+// CreateRiskRuleJSONBodyDimension defines parameters for CreateRiskRule.
+type CreateRiskRuleJSONBodyDimension string
+
+// CreateRiskRuleJSONBodyKind defines parameters for CreateRiskRule.
+type CreateRiskRuleJSONBodyKind string
+
+// UpdateRiskRuleJSONBody defines parameters for UpdateRiskRule.
+type UpdateRiskRuleJSONBody struct {
+	Enabled bool `json:"enabled"`
+}
+
 // CreateTopUpJSONBody defines parameters for CreateTopUp.
 type CreateTopUpJSONBody struct {
 	Amount int64 `json:"amount"`
@@ -1545,6 +1841,18 @@ type CreateCustomerJSONRequestBody CreateCustomerJSONBody
 // CreatePaymentMethodJSONRequestBody defines body for CreatePaymentMethod for application/json ContentType.
 type CreatePaymentMethodJSONRequestBody = CreatePaymentMethodRequest
 
+// SetPaymentPINJSONRequestBody defines body for SetPaymentPIN for application/json ContentType.
+type SetPaymentPINJSONRequestBody SetPaymentPINJSONBody
+
+// ChangePaymentPINJSONRequestBody defines body for ChangePaymentPIN for application/json ContentType.
+type ChangePaymentPINJSONRequestBody ChangePaymentPINJSONBody
+
+// ResetPaymentPINJSONRequestBody defines body for ResetPaymentPIN for application/json ContentType.
+type ResetPaymentPINJSONRequestBody ResetPaymentPINJSONBody
+
+// VerifyPaymentPINJSONRequestBody defines body for VerifyPaymentPIN for application/json ContentType.
+type VerifyPaymentPINJSONRequestBody VerifyPaymentPINJSONBody
+
 // CreateIdentityVerificationJSONRequestBody defines body for CreateIdentityVerification for application/json ContentType.
 type CreateIdentityVerificationJSONRequestBody CreateIdentityVerificationJSONBody
 
@@ -1580,6 +1888,15 @@ type HoldProducerJSONRequestBody HoldProducerJSONBody
 
 // CreateReconciliationJSONRequestBody defines body for CreateReconciliation for application/json ContentType.
 type CreateReconciliationJSONRequestBody CreateReconciliationJSONBody
+
+// AddBlocklistEntryJSONRequestBody defines body for AddBlocklistEntry for application/json ContentType.
+type AddBlocklistEntryJSONRequestBody AddBlocklistEntryJSONBody
+
+// CreateRiskRuleJSONRequestBody defines body for CreateRiskRule for application/json ContentType.
+type CreateRiskRuleJSONRequestBody CreateRiskRuleJSONBody
+
+// UpdateRiskRuleJSONRequestBody defines body for UpdateRiskRule for application/json ContentType.
+type UpdateRiskRuleJSONRequestBody UpdateRiskRuleJSONBody
 
 // CreateTopUpJSONRequestBody defines body for CreateTopUp for application/json ContentType.
 type CreateTopUpJSONRequestBody CreateTopUpJSONBody
@@ -1774,6 +2091,14 @@ type ClientInterface interface {
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListAudit The append-only audit log, newest first (role ops)
+	//
+	// One row per sensitive change, written in the change's own transaction.
+	// The database refuses UPDATE, DELETE and TRUNCATE on it; no route edits it.
+	//
+	// Corresponds with GET /v1/audit (the `ListAudit` operationId).
+	ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateCheckoutWithBody Pay an order (role app)
 	//
 	// Starts the Checkout workflow (id `checkout-{order_id}`) and waits for its
@@ -1875,6 +2200,98 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /v1/customers/{id}/payment-methods/{method_id} (the `DeletePaymentMethod` operationId).
 	DeletePaymentMethod(ctx context.Context, id string, methodId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetPaymentPINWithBody Set the customer's first payment PIN (role app)
+	//
+	// Six digits, stored only as argon2id with a per-customer salt. 409 pin_exists
+	// when one is set. A key scoped to another customer gets 404
+	// customer_not_found, whether or not a PIN exists. Writes one audit row (pin.set).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/customers/{id}/pin (the `SetPaymentPIN` operationId).
+	SetPaymentPINWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetPaymentPIN Set the customer's first payment PIN (role app)
+	//
+	// Six digits, stored only as argon2id with a per-customer salt. 409 pin_exists
+	// when one is set. A key scoped to another customer gets 404
+	// customer_not_found, whether or not a PIN exists. Writes one audit row (pin.set).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/customers/{id}/pin (the `SetPaymentPIN` operationId).
+	SetPaymentPIN(ctx context.Context, id string, body SetPaymentPINJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChangePaymentPINWithBody Change the PIN, giving the current one (role app)
+	//
+	// A wrong current PIN is 403 pin_incorrect and counts towards the lock
+	// (PAYSAGA_PIN_MAX_ATTEMPTS wrong tries in a row lock it for
+	// PAYSAGA_PIN_LOCK_DURATION: 423 pin_locked, even for the right PIN).
+	// Writes one audit row (pin.changed).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/customers/{id}/pin/change (the `ChangePaymentPIN` operationId).
+	ChangePaymentPINWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChangePaymentPIN Change the PIN, giving the current one (role app)
+	//
+	// A wrong current PIN is 403 pin_incorrect and counts towards the lock
+	// (PAYSAGA_PIN_MAX_ATTEMPTS wrong tries in a row lock it for
+	// PAYSAGA_PIN_LOCK_DURATION: 423 pin_locked, even for the right PIN).
+	// Writes one audit row (pin.changed).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/customers/{id}/pin/change (the `ChangePaymentPIN` operationId).
+	ChangePaymentPIN(ctx context.Context, id string, body ChangePaymentPINJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResetPaymentPINWithBody Reset a forgotten or locked PIN after a fresh identity verification (role app)
+	//
+	// The verification must be this customer's, verified within
+	// PAYSAGA_PIN_RESET_WINDOW, and not used for a reset before (403
+	// identity_verification_not_fresh otherwise). Clears the lock. Writes one
+	// audit row (pin.reset).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/customers/{id}/pin/reset (the `ResetPaymentPIN` operationId).
+	ResetPaymentPINWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResetPaymentPIN Reset a forgotten or locked PIN after a fresh identity verification (role app)
+	//
+	// The verification must be this customer's, verified within
+	// PAYSAGA_PIN_RESET_WINDOW, and not used for a reset before (403
+	// identity_verification_not_fresh otherwise). Clears the lock. Writes one
+	// audit row (pin.reset).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/customers/{id}/pin/reset (the `ResetPaymentPIN` operationId).
+	ResetPaymentPIN(ctx context.Context, id string, body ResetPaymentPINJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyPaymentPINWithBody Exchange the right PIN for a short-lived, single-use pin_token (role app)
+	//
+	// The token (valid PAYSAGA_PIN_TOKEN_TTL) goes with a checkout that needs
+	// step-up; the PIN itself never reaches a workflow. 403 pin_incorrect, 423
+	// pin_locked, 404 pin_not_set.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/customers/{id}/pin/verify (the `VerifyPaymentPIN` operationId).
+	VerifyPaymentPINWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyPaymentPIN Exchange the right PIN for a short-lived, single-use pin_token (role app)
+	//
+	// The token (valid PAYSAGA_PIN_TOKEN_TTL) goes with a checkout that needs
+	// step-up; the PIN itself never reaches a workflow. 403 pin_incorrect, 423
+	// pin_locked, 404 pin_not_set.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/customers/{id}/pin/verify (the `VerifyPaymentPIN` operationId).
+	VerifyPaymentPIN(ctx context.Context, id string, body VerifyPaymentPINJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListEventDeliveries Event deliveries in one status, newest change first (role ops); failed are the ones that gave up
 	//
@@ -2134,6 +2551,11 @@ type ClientInterface interface {
 	// ApprovePayoutWithBody Approve a payout awaiting approval (role finance)
 	//
 	// Moves money (the transfer follows). The body is empty or `{}`.
+	// Above PAYSAGA_FOUR_EYES_THRESHOLD a payout needs the approvals of two
+	// different finance keys: the first answers 202 (still awaiting_approval,
+	// `approvals` lists it); the same key again changes nothing (202 again);
+	// another key's approval releases it (200). Each new approval writes one
+	// audit row (payout.approved).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2143,6 +2565,11 @@ type ClientInterface interface {
 	// ApprovePayout Approve a payout awaiting approval (role finance)
 	//
 	// Moves money (the transfer follows). The body is empty or `{}`.
+	// Above PAYSAGA_FOUR_EYES_THRESHOLD a payout needs the approvals of two
+	// different finance keys: the first answers 202 (still awaiting_approval,
+	// `approvals` lists it); the same key again changes nothing (202 again);
+	// another key's approval releases it (200). Each new approval writes one
+	// audit row (payout.approved).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2246,6 +2673,87 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/reconciliations/{id} (the `GetReconciliation` operationId).
 	GetReconciliation(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListBlocklist Every blocklist entry, the automatic card-testing blocks included (role ops)
+	//
+	// Corresponds with GET /v1/risk/blocklist (the `ListBlocklist` operationId).
+	ListBlocklist(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddBlocklistEntryWithBody Block a customer, a card fingerprint or a bank account (role ops)
+	//
+	// `value`: a customer id; a card fingerprint (shown in the payment
+	// timeline's risk_evaluated step); or `{bank_code}:{account_number}` for
+	// bank_account, stored only as a keyed hash (the answer shows the hash). An
+	// entry already there is returned as it is. Writes one audit row
+	// (blocklist.added).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/risk/blocklist (the `AddBlocklistEntry` operationId).
+	AddBlocklistEntryWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddBlocklistEntry Block a customer, a card fingerprint or a bank account (role ops)
+	//
+	// `value`: a customer id; a card fingerprint (shown in the payment
+	// timeline's risk_evaluated step); or `{bank_code}:{account_number}` for
+	// bank_account, stored only as a keyed hash (the answer shows the hash). An
+	// entry already there is returned as it is. Writes one audit row
+	// (blocklist.added).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/risk/blocklist (the `AddBlocklistEntry` operationId).
+	AddBlocklistEntry(ctx context.Context, body AddBlocklistEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveBlocklistEntry Lift a block (role ops); writes one audit row (blocklist.removed)
+	//
+	// Corresponds with DELETE /v1/risk/blocklist/{id} (the `RemoveBlocklistEntry` operationId).
+	RemoveBlocklistEntry(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRiskRules Every rule, enabled or not (role ops)
+	//
+	// Corresponds with GET /v1/risk/rules (the `ListRiskRules` operationId).
+	ListRiskRules(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRiskRuleWithBody Add a velocity rule (role ops)
+	//
+	// More than `threshold` payments (kind count) or minor units (kind amount)
+	// for one value of `dimension` within `window_seconds` -> `action`: block
+	// (201 failed risk_blocked) or step_up (403 step_up_required without a
+	// pin_token). Counters are in PostgreSQL, shared by every replica. Writes
+	// one audit row (risk_rule.created).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/risk/rules (the `CreateRiskRule` operationId).
+	CreateRiskRuleWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateRiskRule Add a velocity rule (role ops)
+	//
+	// More than `threshold` payments (kind count) or minor units (kind amount)
+	// for one value of `dimension` within `window_seconds` -> `action`: block
+	// (201 failed risk_blocked) or step_up (403 step_up_required without a
+	// pin_token). Counters are in PostgreSQL, shared by every replica. Writes
+	// one audit row (risk_rule.created).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/risk/rules (the `CreateRiskRule` operationId).
+	CreateRiskRule(ctx context.Context, body CreateRiskRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRiskRuleWithBody Switch a rule on or off (role ops); rules are never deleted
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/risk/rules/{id} (the `UpdateRiskRule` operationId).
+	UpdateRiskRuleWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateRiskRule Switch a rule on or off (role ops); rules are never deleted
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/risk/rules/{id} (the `UpdateRiskRule` operationId).
+	UpdateRiskRule(ctx context.Context, id string, body UpdateRiskRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetWallet The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
 	//
@@ -2452,6 +2960,24 @@ func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn
 	return c.Client.Do(req)
 }
 
+// ListAudit The append-only audit log, newest first (role ops)
+//
+// One row per sensitive change, written in the change's own transaction.
+// The database refuses UPDATE, DELETE and TRUNCATE on it; no route edits it.
+//
+// Corresponds with GET /v1/audit (the `ListAudit` operationId).
+func (c *Client) ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAuditRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateCheckoutWithBody Pay an order (role app)
 //
 // Starts the Checkout workflow (id `checkout-{order_id}`) and waits for its
@@ -2634,6 +3160,178 @@ func (c *Client) CreatePaymentMethod(ctx context.Context, id string, params *Cre
 // Corresponds with DELETE /v1/customers/{id}/payment-methods/{method_id} (the `DeletePaymentMethod` operationId).
 func (c *Client) DeletePaymentMethod(ctx context.Context, id string, methodId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeletePaymentMethodRequest(c.Server, id, methodId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetPaymentPINWithBody Set the customer's first payment PIN (role app)
+//
+// Six digits, stored only as argon2id with a per-customer salt. 409 pin_exists
+// when one is set. A key scoped to another customer gets 404
+// customer_not_found, whether or not a PIN exists. Writes one audit row (pin.set).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/customers/{id}/pin (the `SetPaymentPIN` operationId).
+func (c *Client) SetPaymentPINWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetPaymentPINRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetPaymentPIN Set the customer's first payment PIN (role app)
+//
+// Six digits, stored only as argon2id with a per-customer salt. 409 pin_exists
+// when one is set. A key scoped to another customer gets 404
+// customer_not_found, whether or not a PIN exists. Writes one audit row (pin.set).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/customers/{id}/pin (the `SetPaymentPIN` operationId).
+func (c *Client) SetPaymentPIN(ctx context.Context, id string, body SetPaymentPINJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetPaymentPINRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChangePaymentPINWithBody Change the PIN, giving the current one (role app)
+//
+// A wrong current PIN is 403 pin_incorrect and counts towards the lock
+// (PAYSAGA_PIN_MAX_ATTEMPTS wrong tries in a row lock it for
+// PAYSAGA_PIN_LOCK_DURATION: 423 pin_locked, even for the right PIN).
+// Writes one audit row (pin.changed).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/customers/{id}/pin/change (the `ChangePaymentPIN` operationId).
+func (c *Client) ChangePaymentPINWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangePaymentPINRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChangePaymentPIN Change the PIN, giving the current one (role app)
+//
+// A wrong current PIN is 403 pin_incorrect and counts towards the lock
+// (PAYSAGA_PIN_MAX_ATTEMPTS wrong tries in a row lock it for
+// PAYSAGA_PIN_LOCK_DURATION: 423 pin_locked, even for the right PIN).
+// Writes one audit row (pin.changed).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/customers/{id}/pin/change (the `ChangePaymentPIN` operationId).
+func (c *Client) ChangePaymentPIN(ctx context.Context, id string, body ChangePaymentPINJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangePaymentPINRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResetPaymentPINWithBody Reset a forgotten or locked PIN after a fresh identity verification (role app)
+//
+// The verification must be this customer's, verified within
+// PAYSAGA_PIN_RESET_WINDOW, and not used for a reset before (403
+// identity_verification_not_fresh otherwise). Clears the lock. Writes one
+// audit row (pin.reset).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/customers/{id}/pin/reset (the `ResetPaymentPIN` operationId).
+func (c *Client) ResetPaymentPINWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResetPaymentPINRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResetPaymentPIN Reset a forgotten or locked PIN after a fresh identity verification (role app)
+//
+// The verification must be this customer's, verified within
+// PAYSAGA_PIN_RESET_WINDOW, and not used for a reset before (403
+// identity_verification_not_fresh otherwise). Clears the lock. Writes one
+// audit row (pin.reset).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/customers/{id}/pin/reset (the `ResetPaymentPIN` operationId).
+func (c *Client) ResetPaymentPIN(ctx context.Context, id string, body ResetPaymentPINJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResetPaymentPINRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyPaymentPINWithBody Exchange the right PIN for a short-lived, single-use pin_token (role app)
+//
+// The token (valid PAYSAGA_PIN_TOKEN_TTL) goes with a checkout that needs
+// step-up; the PIN itself never reaches a workflow. 403 pin_incorrect, 423
+// pin_locked, 404 pin_not_set.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/customers/{id}/pin/verify (the `VerifyPaymentPIN` operationId).
+func (c *Client) VerifyPaymentPINWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyPaymentPINRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyPaymentPIN Exchange the right PIN for a short-lived, single-use pin_token (role app)
+//
+// The token (valid PAYSAGA_PIN_TOKEN_TTL) goes with a checkout that needs
+// step-up; the PIN itself never reaches a workflow. 403 pin_incorrect, 423
+// pin_locked, 404 pin_not_set.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/customers/{id}/pin/verify (the `VerifyPaymentPIN` operationId).
+func (c *Client) VerifyPaymentPIN(ctx context.Context, id string, body VerifyPaymentPINJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyPaymentPINRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3182,6 +3880,11 @@ func (c *Client) TriggerPayoutSchedule(ctx context.Context, id string, reqEditor
 // ApprovePayoutWithBody Approve a payout awaiting approval (role finance)
 //
 // Moves money (the transfer follows). The body is empty or `{}`.
+// Above PAYSAGA_FOUR_EYES_THRESHOLD a payout needs the approvals of two
+// different finance keys: the first answers 202 (still awaiting_approval,
+// `approvals` lists it); the same key again changes nothing (202 again);
+// another key's approval releases it (200). Each new approval writes one
+// audit row (payout.approved).
 //
 // Takes any type of body and a specified content type.
 //
@@ -3201,6 +3904,11 @@ func (c *Client) ApprovePayoutWithBody(ctx context.Context, id string, contentTy
 // ApprovePayout Approve a payout awaiting approval (role finance)
 //
 // Moves money (the transfer follows). The body is empty or `{}`.
+// Above PAYSAGA_FOUR_EYES_THRESHOLD a payout needs the approvals of two
+// different finance keys: the first answers 202 (still awaiting_approval,
+// `approvals` lists it); the same key again changes nothing (202 again);
+// another key's approval releases it (200). Each new approval writes one
+// audit row (payout.approved).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3435,6 +4143,177 @@ func (c *Client) CreateReconciliation(ctx context.Context, body CreateReconcilia
 // Corresponds with GET /v1/reconciliations/{id} (the `GetReconciliation` operationId).
 func (c *Client) GetReconciliation(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetReconciliationRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListBlocklist Every blocklist entry, the automatic card-testing blocks included (role ops)
+//
+// Corresponds with GET /v1/risk/blocklist (the `ListBlocklist` operationId).
+func (c *Client) ListBlocklist(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListBlocklistRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddBlocklistEntryWithBody Block a customer, a card fingerprint or a bank account (role ops)
+//
+// `value`: a customer id; a card fingerprint (shown in the payment
+// timeline's risk_evaluated step); or `{bank_code}:{account_number}` for
+// bank_account, stored only as a keyed hash (the answer shows the hash). An
+// entry already there is returned as it is. Writes one audit row
+// (blocklist.added).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/risk/blocklist (the `AddBlocklistEntry` operationId).
+func (c *Client) AddBlocklistEntryWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddBlocklistEntryRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddBlocklistEntry Block a customer, a card fingerprint or a bank account (role ops)
+//
+// `value`: a customer id; a card fingerprint (shown in the payment
+// timeline's risk_evaluated step); or `{bank_code}:{account_number}` for
+// bank_account, stored only as a keyed hash (the answer shows the hash). An
+// entry already there is returned as it is. Writes one audit row
+// (blocklist.added).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/risk/blocklist (the `AddBlocklistEntry` operationId).
+func (c *Client) AddBlocklistEntry(ctx context.Context, body AddBlocklistEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddBlocklistEntryRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveBlocklistEntry Lift a block (role ops); writes one audit row (blocklist.removed)
+//
+// Corresponds with DELETE /v1/risk/blocklist/{id} (the `RemoveBlocklistEntry` operationId).
+func (c *Client) RemoveBlocklistEntry(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveBlocklistEntryRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListRiskRules Every rule, enabled or not (role ops)
+//
+// Corresponds with GET /v1/risk/rules (the `ListRiskRules` operationId).
+func (c *Client) ListRiskRules(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRiskRulesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRiskRuleWithBody Add a velocity rule (role ops)
+//
+// More than `threshold` payments (kind count) or minor units (kind amount)
+// for one value of `dimension` within `window_seconds` -> `action`: block
+// (201 failed risk_blocked) or step_up (403 step_up_required without a
+// pin_token). Counters are in PostgreSQL, shared by every replica. Writes
+// one audit row (risk_rule.created).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/risk/rules (the `CreateRiskRule` operationId).
+func (c *Client) CreateRiskRuleWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRiskRuleRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateRiskRule Add a velocity rule (role ops)
+//
+// More than `threshold` payments (kind count) or minor units (kind amount)
+// for one value of `dimension` within `window_seconds` -> `action`: block
+// (201 failed risk_blocked) or step_up (403 step_up_required without a
+// pin_token). Counters are in PostgreSQL, shared by every replica. Writes
+// one audit row (risk_rule.created).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/risk/rules (the `CreateRiskRule` operationId).
+func (c *Client) CreateRiskRule(ctx context.Context, body CreateRiskRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateRiskRuleRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRiskRuleWithBody Switch a rule on or off (role ops); rules are never deleted
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/risk/rules/{id} (the `UpdateRiskRule` operationId).
+func (c *Client) UpdateRiskRuleWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRiskRuleRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateRiskRule Switch a rule on or off (role ops); rules are never deleted
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/risk/rules/{id} (the `UpdateRiskRule` operationId).
+func (c *Client) UpdateRiskRule(ctx context.Context, id string, body UpdateRiskRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateRiskRuleRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3837,6 +4716,108 @@ func NewGetReadinessRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListAuditRequest constructs an http.Request for the ListAudit method
+func NewListAuditRequest(server string, params *ListAuditParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/audit")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Action != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "action", *params.Action, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Object != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "object", *params.Object, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ActorKeyId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "actor_key_id", *params.ActorKeyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Before != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "before", *params.Before, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewCreateCheckoutRequest calls the generic CreateCheckout builder with application/json body
 func NewCreateCheckoutRequest(server string, params *CreateCheckoutParams, body CreateCheckoutJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -4125,6 +5106,194 @@ func NewDeletePaymentMethodRequest(server string, id string, methodId string) (*
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewSetPaymentPINRequest calls the generic SetPaymentPIN builder with application/json body
+func NewSetPaymentPINRequest(server string, id string, body SetPaymentPINJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetPaymentPINRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewSetPaymentPINRequestWithBody constructs an http.Request for the SetPaymentPIN method, with any body, and a specified content type
+func NewSetPaymentPINRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/pin", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewChangePaymentPINRequest calls the generic ChangePaymentPIN builder with application/json body
+func NewChangePaymentPINRequest(server string, id string, body ChangePaymentPINJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewChangePaymentPINRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewChangePaymentPINRequestWithBody constructs an http.Request for the ChangePaymentPIN method, with any body, and a specified content type
+func NewChangePaymentPINRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/pin/change", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewResetPaymentPINRequest calls the generic ResetPaymentPIN builder with application/json body
+func NewResetPaymentPINRequest(server string, id string, body ResetPaymentPINJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewResetPaymentPINRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewResetPaymentPINRequestWithBody constructs an http.Request for the ResetPaymentPIN method, with any body, and a specified content type
+func NewResetPaymentPINRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/pin/reset", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewVerifyPaymentPINRequest calls the generic VerifyPaymentPIN builder with application/json body
+func NewVerifyPaymentPINRequest(server string, id string, body VerifyPaymentPINJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerifyPaymentPINRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewVerifyPaymentPINRequestWithBody constructs an http.Request for the VerifyPaymentPIN method, with any body, and a specified content type
+func NewVerifyPaymentPINRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/pin/verify", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -5645,6 +6814,221 @@ func NewGetReconciliationRequest(server string, id string) (*http.Request, error
 	return req, nil
 }
 
+// NewListBlocklistRequest constructs an http.Request for the ListBlocklist method
+func NewListBlocklistRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/risk/blocklist")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAddBlocklistEntryRequest calls the generic AddBlocklistEntry builder with application/json body
+func NewAddBlocklistEntryRequest(server string, body AddBlocklistEntryJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddBlocklistEntryRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAddBlocklistEntryRequestWithBody constructs an http.Request for the AddBlocklistEntry method, with any body, and a specified content type
+func NewAddBlocklistEntryRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/risk/blocklist")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRemoveBlocklistEntryRequest constructs an http.Request for the RemoveBlocklistEntry method
+func NewRemoveBlocklistEntryRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/risk/blocklist/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListRiskRulesRequest constructs an http.Request for the ListRiskRules method
+func NewListRiskRulesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/risk/rules")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateRiskRuleRequest calls the generic CreateRiskRule builder with application/json body
+func NewCreateRiskRuleRequest(server string, body CreateRiskRuleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateRiskRuleRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateRiskRuleRequestWithBody constructs an http.Request for the CreateRiskRule method, with any body, and a specified content type
+func NewCreateRiskRuleRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/risk/rules")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUpdateRiskRuleRequest calls the generic UpdateRiskRule builder with application/json body
+func NewUpdateRiskRuleRequest(server string, id string, body UpdateRiskRuleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateRiskRuleRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateRiskRuleRequestWithBody constructs an http.Request for the UpdateRiskRule method, with any body, and a specified content type
+func NewUpdateRiskRuleRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/risk/rules/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetWalletRequest constructs an http.Request for the GetWallet method
 func NewGetWalletRequest(server string, customerId string) (*http.Request, error) {
 	var err error
@@ -6257,6 +7641,16 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadinessWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadinessResponse, error)
 
+	// ListAuditWithResponse The append-only audit log, newest first (role ops)
+	//
+	// One row per sensitive change, written in the change's own transaction.
+	// The database refuses UPDATE, DELETE and TRUNCATE on it; no route edits it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/audit (the `ListAudit` operationId).
+	ListAuditWithResponse(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*ListAuditResponse, error)
+
 	// CreateCheckoutWithBodyWithResponse Pay an order (role app)
 	//
 	// Starts the Checkout workflow (id `checkout-{order_id}`) and waits for its
@@ -6364,6 +7758,98 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /v1/customers/{id}/payment-methods/{method_id} (the `DeletePaymentMethod` operationId).
 	DeletePaymentMethodWithResponse(ctx context.Context, id string, methodId string, reqEditors ...RequestEditorFn) (*DeletePaymentMethodResponse, error)
+
+	// SetPaymentPINWithBodyWithResponse Set the customer's first payment PIN (role app)
+	//
+	// Six digits, stored only as argon2id with a per-customer salt. 409 pin_exists
+	// when one is set. A key scoped to another customer gets 404
+	// customer_not_found, whether or not a PIN exists. Writes one audit row (pin.set).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/{id}/pin (the `SetPaymentPIN` operationId).
+	SetPaymentPINWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetPaymentPINResponse, error)
+
+	// SetPaymentPINWithResponse Set the customer's first payment PIN (role app)
+	//
+	// Six digits, stored only as argon2id with a per-customer salt. 409 pin_exists
+	// when one is set. A key scoped to another customer gets 404
+	// customer_not_found, whether or not a PIN exists. Writes one audit row (pin.set).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/{id}/pin (the `SetPaymentPIN` operationId).
+	SetPaymentPINWithResponse(ctx context.Context, id string, body SetPaymentPINJSONRequestBody, reqEditors ...RequestEditorFn) (*SetPaymentPINResponse, error)
+
+	// ChangePaymentPINWithBodyWithResponse Change the PIN, giving the current one (role app)
+	//
+	// A wrong current PIN is 403 pin_incorrect and counts towards the lock
+	// (PAYSAGA_PIN_MAX_ATTEMPTS wrong tries in a row lock it for
+	// PAYSAGA_PIN_LOCK_DURATION: 423 pin_locked, even for the right PIN).
+	// Writes one audit row (pin.changed).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/{id}/pin/change (the `ChangePaymentPIN` operationId).
+	ChangePaymentPINWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangePaymentPINResponse, error)
+
+	// ChangePaymentPINWithResponse Change the PIN, giving the current one (role app)
+	//
+	// A wrong current PIN is 403 pin_incorrect and counts towards the lock
+	// (PAYSAGA_PIN_MAX_ATTEMPTS wrong tries in a row lock it for
+	// PAYSAGA_PIN_LOCK_DURATION: 423 pin_locked, even for the right PIN).
+	// Writes one audit row (pin.changed).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/{id}/pin/change (the `ChangePaymentPIN` operationId).
+	ChangePaymentPINWithResponse(ctx context.Context, id string, body ChangePaymentPINJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangePaymentPINResponse, error)
+
+	// ResetPaymentPINWithBodyWithResponse Reset a forgotten or locked PIN after a fresh identity verification (role app)
+	//
+	// The verification must be this customer's, verified within
+	// PAYSAGA_PIN_RESET_WINDOW, and not used for a reset before (403
+	// identity_verification_not_fresh otherwise). Clears the lock. Writes one
+	// audit row (pin.reset).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/{id}/pin/reset (the `ResetPaymentPIN` operationId).
+	ResetPaymentPINWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResetPaymentPINResponse, error)
+
+	// ResetPaymentPINWithResponse Reset a forgotten or locked PIN after a fresh identity verification (role app)
+	//
+	// The verification must be this customer's, verified within
+	// PAYSAGA_PIN_RESET_WINDOW, and not used for a reset before (403
+	// identity_verification_not_fresh otherwise). Clears the lock. Writes one
+	// audit row (pin.reset).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/{id}/pin/reset (the `ResetPaymentPIN` operationId).
+	ResetPaymentPINWithResponse(ctx context.Context, id string, body ResetPaymentPINJSONRequestBody, reqEditors ...RequestEditorFn) (*ResetPaymentPINResponse, error)
+
+	// VerifyPaymentPINWithBodyWithResponse Exchange the right PIN for a short-lived, single-use pin_token (role app)
+	//
+	// The token (valid PAYSAGA_PIN_TOKEN_TTL) goes with a checkout that needs
+	// step-up; the PIN itself never reaches a workflow. 403 pin_incorrect, 423
+	// pin_locked, 404 pin_not_set.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/{id}/pin/verify (the `VerifyPaymentPIN` operationId).
+	VerifyPaymentPINWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyPaymentPINResponse, error)
+
+	// VerifyPaymentPINWithResponse Exchange the right PIN for a short-lived, single-use pin_token (role app)
+	//
+	// The token (valid PAYSAGA_PIN_TOKEN_TTL) goes with a checkout that needs
+	// step-up; the PIN itself never reaches a workflow. 403 pin_incorrect, 423
+	// pin_locked, 404 pin_not_set.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/customers/{id}/pin/verify (the `VerifyPaymentPIN` operationId).
+	VerifyPaymentPINWithResponse(ctx context.Context, id string, body VerifyPaymentPINJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyPaymentPINResponse, error)
 
 	// ListEventDeliveriesWithResponse Event deliveries in one status, newest change first (role ops); failed are the ones that gave up
 	//
@@ -6647,6 +8133,11 @@ type ClientWithResponsesInterface interface {
 	// ApprovePayoutWithBodyWithResponse Approve a payout awaiting approval (role finance)
 	//
 	// Moves money (the transfer follows). The body is empty or `{}`.
+	// Above PAYSAGA_FOUR_EYES_THRESHOLD a payout needs the approvals of two
+	// different finance keys: the first answers 202 (still awaiting_approval,
+	// `approvals` lists it); the same key again changes nothing (202 again);
+	// another key's approval releases it (200). Each new approval writes one
+	// audit row (payout.approved).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6656,6 +8147,11 @@ type ClientWithResponsesInterface interface {
 	// ApprovePayoutWithResponse Approve a payout awaiting approval (role finance)
 	//
 	// Moves money (the transfer follows). The body is empty or `{}`.
+	// Above PAYSAGA_FOUR_EYES_THRESHOLD a payout needs the approvals of two
+	// different finance keys: the first answers 202 (still awaiting_approval,
+	// `approvals` lists it); the same key again changes nothing (202 again);
+	// another key's approval releases it (200). Each new approval writes one
+	// audit row (payout.approved).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6773,6 +8269,93 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/reconciliations/{id} (the `GetReconciliation` operationId).
 	GetReconciliationWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetReconciliationResponse, error)
+
+	// ListBlocklistWithResponse Every blocklist entry, the automatic card-testing blocks included (role ops)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/risk/blocklist (the `ListBlocklist` operationId).
+	ListBlocklistWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListBlocklistResponse, error)
+
+	// AddBlocklistEntryWithBodyWithResponse Block a customer, a card fingerprint or a bank account (role ops)
+	//
+	// `value`: a customer id; a card fingerprint (shown in the payment
+	// timeline's risk_evaluated step); or `{bank_code}:{account_number}` for
+	// bank_account, stored only as a keyed hash (the answer shows the hash). An
+	// entry already there is returned as it is. Writes one audit row
+	// (blocklist.added).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/risk/blocklist (the `AddBlocklistEntry` operationId).
+	AddBlocklistEntryWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddBlocklistEntryResponse, error)
+
+	// AddBlocklistEntryWithResponse Block a customer, a card fingerprint or a bank account (role ops)
+	//
+	// `value`: a customer id; a card fingerprint (shown in the payment
+	// timeline's risk_evaluated step); or `{bank_code}:{account_number}` for
+	// bank_account, stored only as a keyed hash (the answer shows the hash). An
+	// entry already there is returned as it is. Writes one audit row
+	// (blocklist.added).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/risk/blocklist (the `AddBlocklistEntry` operationId).
+	AddBlocklistEntryWithResponse(ctx context.Context, body AddBlocklistEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*AddBlocklistEntryResponse, error)
+
+	// RemoveBlocklistEntryWithResponse Lift a block (role ops); writes one audit row (blocklist.removed)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/risk/blocklist/{id} (the `RemoveBlocklistEntry` operationId).
+	RemoveBlocklistEntryWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RemoveBlocklistEntryResponse, error)
+
+	// ListRiskRulesWithResponse Every rule, enabled or not (role ops)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/risk/rules (the `ListRiskRules` operationId).
+	ListRiskRulesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListRiskRulesResponse, error)
+
+	// CreateRiskRuleWithBodyWithResponse Add a velocity rule (role ops)
+	//
+	// More than `threshold` payments (kind count) or minor units (kind amount)
+	// for one value of `dimension` within `window_seconds` -> `action`: block
+	// (201 failed risk_blocked) or step_up (403 step_up_required without a
+	// pin_token). Counters are in PostgreSQL, shared by every replica. Writes
+	// one audit row (risk_rule.created).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/risk/rules (the `CreateRiskRule` operationId).
+	CreateRiskRuleWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRiskRuleResponse, error)
+
+	// CreateRiskRuleWithResponse Add a velocity rule (role ops)
+	//
+	// More than `threshold` payments (kind count) or minor units (kind amount)
+	// for one value of `dimension` within `window_seconds` -> `action`: block
+	// (201 failed risk_blocked) or step_up (403 step_up_required without a
+	// pin_token). Counters are in PostgreSQL, shared by every replica. Writes
+	// one audit row (risk_rule.created).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/risk/rules (the `CreateRiskRule` operationId).
+	CreateRiskRuleWithResponse(ctx context.Context, body CreateRiskRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRiskRuleResponse, error)
+
+	// UpdateRiskRuleWithBodyWithResponse Switch a rule on or off (role ops); rules are never deleted
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/risk/rules/{id} (the `UpdateRiskRule` operationId).
+	UpdateRiskRuleWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRiskRuleResponse, error)
+
+	// UpdateRiskRuleWithResponse Switch a rule on or off (role ops); rules are never deleted
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/risk/rules/{id} (the `UpdateRiskRule` operationId).
+	UpdateRiskRuleWithResponse(ctx context.Context, id string, body UpdateRiskRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRiskRuleResponse, error)
 
 	// GetWalletWithResponse The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
 	//
@@ -7119,6 +8702,109 @@ func (r GetReadinessResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetReadinessResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAuditResponse401Headers the declared response headers of an HTTP 401 response for ListAudit
+type ListAuditResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListAuditResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Entries []struct {
+			Action     string `json:"action"`
+			ActorKeyId string `json:"actor_key_id"`
+			ActorRole  string `json:"actor_role"`
+
+			// After summary after the change, or null
+			After interface{} `json:"after"`
+
+			// Before summary before the change, or null
+			Before    interface{} `json:"before"`
+			CreatedAt time.Time   `json:"created_at"`
+			Id        int         `json:"id"`
+			Object    string      `json:"object"`
+			RequestId string      `json:"request_id"`
+		} `json:"entries"`
+		NextBefore *int `json:"next_before"`
+	}
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListAuditResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAuditResponse) GetJSON200() *struct {
+	Entries []struct {
+		Action     string `json:"action"`
+		ActorKeyId string `json:"actor_key_id"`
+		ActorRole  string `json:"actor_role"`
+
+		// After summary after the change, or null
+		After interface{} `json:"after"`
+
+		// Before summary before the change, or null
+		Before    interface{} `json:"before"`
+		CreatedAt time.Time   `json:"created_at"`
+		Id        int         `json:"id"`
+		Object    string      `json:"object"`
+		RequestId string      `json:"request_id"`
+	} `json:"entries"`
+	NextBefore *int `json:"next_before"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListAuditResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListAuditResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListAuditResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAuditResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAuditResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAuditResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAuditResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7802,6 +9488,379 @@ func (r DeletePaymentMethodResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DeletePaymentMethodResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SetPaymentPINResponse401Headers the declared response headers of an HTTP 401 response for SetPaymentPIN
+type SetPaymentPINResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type SetPaymentPINResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *PINState
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SetPaymentPINResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SetPaymentPINResponse) GetJSON201() *PINState {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetPaymentPINResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetPaymentPINResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetPaymentPINResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SetPaymentPINResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SetPaymentPINResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SetPaymentPINResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r SetPaymentPINResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetPaymentPINResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetPaymentPINResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetPaymentPINResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ChangePaymentPINResponse401Headers the declared response headers of an HTTP 401 response for ChangePaymentPIN
+type ChangePaymentPINResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ChangePaymentPINResponse423Headers the declared response headers of an HTTP 423 response for ChangePaymentPIN
+type ChangePaymentPINResponse423Headers struct {
+	RetryAfter *string
+}
+
+type ChangePaymentPINResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PINState
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON423 the response for an HTTP 423 `application/problem+json` response
+	ApplicationproblemJSON423 *Locked
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ChangePaymentPINResponse401Headers
+	// Headers423 the parsed response headers for an HTTP 423 response
+	Headers423 *ChangePaymentPINResponse423Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ChangePaymentPINResponse) GetJSON200() *PINState {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ChangePaymentPINResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ChangePaymentPINResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ChangePaymentPINResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ChangePaymentPINResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ChangePaymentPINResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON423 returns the response for an HTTP 423 `application/problem+json` response
+func (r ChangePaymentPINResponse) GetApplicationproblemJSON423() *Locked {
+	return r.ApplicationproblemJSON423
+}
+
+// GetBody returns the raw response body bytes
+func (r ChangePaymentPINResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ChangePaymentPINResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ChangePaymentPINResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ChangePaymentPINResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ResetPaymentPINResponse401Headers the declared response headers of an HTTP 401 response for ResetPaymentPIN
+type ResetPaymentPINResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ResetPaymentPINResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PINState
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ResetPaymentPINResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResetPaymentPINResponse) GetJSON200() *PINState {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ResetPaymentPINResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ResetPaymentPINResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ResetPaymentPINResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ResetPaymentPINResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ResetPaymentPINResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r ResetPaymentPINResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResetPaymentPINResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResetPaymentPINResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResetPaymentPINResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// VerifyPaymentPINResponse401Headers the declared response headers of an HTTP 401 response for VerifyPaymentPIN
+type VerifyPaymentPINResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// VerifyPaymentPINResponse423Headers the declared response headers of an HTTP 423 response for VerifyPaymentPIN
+type VerifyPaymentPINResponse423Headers struct {
+	RetryAfter *string
+}
+
+type VerifyPaymentPINResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *struct {
+		ExpiresAt time.Time `json:"expires_at"`
+		PinToken  string    `json:"pin_token"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON423 the response for an HTTP 423 `application/problem+json` response
+	ApplicationproblemJSON423 *Locked
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *VerifyPaymentPINResponse401Headers
+	// Headers423 the parsed response headers for an HTTP 423 response
+	Headers423 *VerifyPaymentPINResponse423Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r VerifyPaymentPINResponse) GetJSON201() *struct {
+	ExpiresAt time.Time `json:"expires_at"`
+	PinToken  string    `json:"pin_token"`
+} {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r VerifyPaymentPINResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r VerifyPaymentPINResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r VerifyPaymentPINResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r VerifyPaymentPINResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r VerifyPaymentPINResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON423 returns the response for an HTTP 423 `application/problem+json` response
+func (r VerifyPaymentPINResponse) GetApplicationproblemJSON423() *Locked {
+	return r.ApplicationproblemJSON423
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyPaymentPINResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyPaymentPINResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyPaymentPINResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyPaymentPINResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9992,6 +12051,8 @@ type ApprovePayoutResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Payout
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Payout
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -10021,6 +12082,11 @@ type ApprovePayoutResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ApprovePayoutResponse) GetJSON200() *Payout {
 	return r.JSON200
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r ApprovePayoutResponse) GetJSON202() *Payout {
+	return r.JSON202
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -11062,6 +13128,435 @@ func (r GetReconciliationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetReconciliationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListBlocklistResponse401Headers the declared response headers of an HTTP 401 response for ListBlocklist
+type ListBlocklistResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListBlocklistResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Entries []BlocklistEntry `json:"entries"`
+	}
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListBlocklistResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListBlocklistResponse) GetJSON200() *struct {
+	Entries []BlocklistEntry `json:"entries"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListBlocklistResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListBlocklistResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListBlocklistResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListBlocklistResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListBlocklistResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListBlocklistResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AddBlocklistEntryResponse401Headers the declared response headers of an HTTP 401 response for AddBlocklistEntry
+type AddBlocklistEntryResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type AddBlocklistEntryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *BlocklistEntry
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AddBlocklistEntryResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddBlocklistEntryResponse) GetJSON201() *BlocklistEntry {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddBlocklistEntryResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AddBlocklistEntryResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AddBlocklistEntryResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AddBlocklistEntryResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r AddBlocklistEntryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddBlocklistEntryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddBlocklistEntryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddBlocklistEntryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RemoveBlocklistEntryResponse401Headers the declared response headers of an HTTP 401 response for RemoveBlocklistEntry
+type RemoveBlocklistEntryResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type RemoveBlocklistEntryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RemoveBlocklistEntryResponse401Headers
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RemoveBlocklistEntryResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RemoveBlocklistEntryResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RemoveBlocklistEntryResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r RemoveBlocklistEntryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RemoveBlocklistEntryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RemoveBlocklistEntryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RemoveBlocklistEntryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListRiskRulesResponse401Headers the declared response headers of an HTTP 401 response for ListRiskRules
+type ListRiskRulesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListRiskRulesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Rules []RiskRule `json:"rules"`
+	}
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListRiskRulesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRiskRulesResponse) GetJSON200() *struct {
+	Rules []RiskRule `json:"rules"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListRiskRulesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListRiskRulesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRiskRulesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRiskRulesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRiskRulesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRiskRulesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateRiskRuleResponse401Headers the declared response headers of an HTTP 401 response for CreateRiskRule
+type CreateRiskRuleResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type CreateRiskRuleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *RiskRule
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateRiskRuleResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateRiskRuleResponse) GetJSON201() *RiskRule {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateRiskRuleResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateRiskRuleResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateRiskRuleResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateRiskRuleResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateRiskRuleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateRiskRuleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateRiskRuleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateRiskRuleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateRiskRuleResponse401Headers the declared response headers of an HTTP 401 response for UpdateRiskRule
+type UpdateRiskRuleResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type UpdateRiskRuleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RiskRule
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateRiskRuleResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateRiskRuleResponse) GetJSON200() *RiskRule {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateRiskRuleResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateRiskRuleResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateRiskRuleResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateRiskRuleResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r UpdateRiskRuleResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateRiskRuleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateRiskRuleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateRiskRuleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateRiskRuleResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -12210,6 +14705,22 @@ func (c *ClientWithResponses) GetReadinessWithResponse(ctx context.Context, reqE
 	return ParseGetReadinessResponse(rsp)
 }
 
+// ListAuditWithResponse The append-only audit log, newest first (role ops)
+//
+// One row per sensitive change, written in the change's own transaction.
+// The database refuses UPDATE, DELETE and TRUNCATE on it; no route edits it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/audit (the `ListAudit` operationId).
+func (c *ClientWithResponses) ListAuditWithResponse(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*ListAuditResponse, error) {
+	rsp, err := c.ListAudit(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAuditResponse(rsp)
+}
+
 // CreateCheckoutWithBodyWithResponse Pay an order (role app)
 //
 // Starts the Checkout workflow (id `checkout-{order_id}`) and waits for its
@@ -12370,6 +14881,146 @@ func (c *ClientWithResponses) DeletePaymentMethodWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseDeletePaymentMethodResponse(rsp)
+}
+
+// SetPaymentPINWithBodyWithResponse Set the customer's first payment PIN (role app)
+//
+// Six digits, stored only as argon2id with a per-customer salt. 409 pin_exists
+// when one is set. A key scoped to another customer gets 404
+// customer_not_found, whether or not a PIN exists. Writes one audit row (pin.set).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/{id}/pin (the `SetPaymentPIN` operationId).
+func (c *ClientWithResponses) SetPaymentPINWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetPaymentPINResponse, error) {
+	rsp, err := c.SetPaymentPINWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetPaymentPINResponse(rsp)
+}
+
+// SetPaymentPINWithResponse Set the customer's first payment PIN (role app)
+//
+// Six digits, stored only as argon2id with a per-customer salt. 409 pin_exists
+// when one is set. A key scoped to another customer gets 404
+// customer_not_found, whether or not a PIN exists. Writes one audit row (pin.set).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/{id}/pin (the `SetPaymentPIN` operationId).
+func (c *ClientWithResponses) SetPaymentPINWithResponse(ctx context.Context, id string, body SetPaymentPINJSONRequestBody, reqEditors ...RequestEditorFn) (*SetPaymentPINResponse, error) {
+	rsp, err := c.SetPaymentPIN(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetPaymentPINResponse(rsp)
+}
+
+// ChangePaymentPINWithBodyWithResponse Change the PIN, giving the current one (role app)
+//
+// A wrong current PIN is 403 pin_incorrect and counts towards the lock
+// (PAYSAGA_PIN_MAX_ATTEMPTS wrong tries in a row lock it for
+// PAYSAGA_PIN_LOCK_DURATION: 423 pin_locked, even for the right PIN).
+// Writes one audit row (pin.changed).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/{id}/pin/change (the `ChangePaymentPIN` operationId).
+func (c *ClientWithResponses) ChangePaymentPINWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangePaymentPINResponse, error) {
+	rsp, err := c.ChangePaymentPINWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangePaymentPINResponse(rsp)
+}
+
+// ChangePaymentPINWithResponse Change the PIN, giving the current one (role app)
+//
+// A wrong current PIN is 403 pin_incorrect and counts towards the lock
+// (PAYSAGA_PIN_MAX_ATTEMPTS wrong tries in a row lock it for
+// PAYSAGA_PIN_LOCK_DURATION: 423 pin_locked, even for the right PIN).
+// Writes one audit row (pin.changed).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/{id}/pin/change (the `ChangePaymentPIN` operationId).
+func (c *ClientWithResponses) ChangePaymentPINWithResponse(ctx context.Context, id string, body ChangePaymentPINJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangePaymentPINResponse, error) {
+	rsp, err := c.ChangePaymentPIN(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangePaymentPINResponse(rsp)
+}
+
+// ResetPaymentPINWithBodyWithResponse Reset a forgotten or locked PIN after a fresh identity verification (role app)
+//
+// The verification must be this customer's, verified within
+// PAYSAGA_PIN_RESET_WINDOW, and not used for a reset before (403
+// identity_verification_not_fresh otherwise). Clears the lock. Writes one
+// audit row (pin.reset).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/{id}/pin/reset (the `ResetPaymentPIN` operationId).
+func (c *ClientWithResponses) ResetPaymentPINWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResetPaymentPINResponse, error) {
+	rsp, err := c.ResetPaymentPINWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResetPaymentPINResponse(rsp)
+}
+
+// ResetPaymentPINWithResponse Reset a forgotten or locked PIN after a fresh identity verification (role app)
+//
+// The verification must be this customer's, verified within
+// PAYSAGA_PIN_RESET_WINDOW, and not used for a reset before (403
+// identity_verification_not_fresh otherwise). Clears the lock. Writes one
+// audit row (pin.reset).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/{id}/pin/reset (the `ResetPaymentPIN` operationId).
+func (c *ClientWithResponses) ResetPaymentPINWithResponse(ctx context.Context, id string, body ResetPaymentPINJSONRequestBody, reqEditors ...RequestEditorFn) (*ResetPaymentPINResponse, error) {
+	rsp, err := c.ResetPaymentPIN(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResetPaymentPINResponse(rsp)
+}
+
+// VerifyPaymentPINWithBodyWithResponse Exchange the right PIN for a short-lived, single-use pin_token (role app)
+//
+// The token (valid PAYSAGA_PIN_TOKEN_TTL) goes with a checkout that needs
+// step-up; the PIN itself never reaches a workflow. 403 pin_incorrect, 423
+// pin_locked, 404 pin_not_set.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/{id}/pin/verify (the `VerifyPaymentPIN` operationId).
+func (c *ClientWithResponses) VerifyPaymentPINWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyPaymentPINResponse, error) {
+	rsp, err := c.VerifyPaymentPINWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyPaymentPINResponse(rsp)
+}
+
+// VerifyPaymentPINWithResponse Exchange the right PIN for a short-lived, single-use pin_token (role app)
+//
+// The token (valid PAYSAGA_PIN_TOKEN_TTL) goes with a checkout that needs
+// step-up; the PIN itself never reaches a workflow. 403 pin_incorrect, 423
+// pin_locked, 404 pin_not_set.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/customers/{id}/pin/verify (the `VerifyPaymentPIN` operationId).
+func (c *ClientWithResponses) VerifyPaymentPINWithResponse(ctx context.Context, id string, body VerifyPaymentPINJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyPaymentPINResponse, error) {
+	rsp, err := c.VerifyPaymentPIN(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyPaymentPINResponse(rsp)
 }
 
 // ListEventDeliveriesWithResponse Event deliveries in one status, newest change first (role ops); failed are the ones that gave up
@@ -12822,6 +15473,11 @@ func (c *ClientWithResponses) TriggerPayoutScheduleWithResponse(ctx context.Cont
 // ApprovePayoutWithBodyWithResponse Approve a payout awaiting approval (role finance)
 //
 // Moves money (the transfer follows). The body is empty or `{}`.
+// Above PAYSAGA_FOUR_EYES_THRESHOLD a payout needs the approvals of two
+// different finance keys: the first answers 202 (still awaiting_approval,
+// `approvals` lists it); the same key again changes nothing (202 again);
+// another key's approval releases it (200). Each new approval writes one
+// audit row (payout.approved).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12837,6 +15493,11 @@ func (c *ClientWithResponses) ApprovePayoutWithBodyWithResponse(ctx context.Cont
 // ApprovePayoutWithResponse Approve a payout awaiting approval (role finance)
 //
 // Moves money (the transfer follows). The body is empty or `{}`.
+// Above PAYSAGA_FOUR_EYES_THRESHOLD a payout needs the approvals of two
+// different finance keys: the first answers 202 (still awaiting_approval,
+// `approvals` lists it); the same key again changes nothing (202 again);
+// another key's approval releases it (200). Each new approval writes one
+// audit row (payout.approved).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13037,6 +15698,147 @@ func (c *ClientWithResponses) GetReconciliationWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseGetReconciliationResponse(rsp)
+}
+
+// ListBlocklistWithResponse Every blocklist entry, the automatic card-testing blocks included (role ops)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/risk/blocklist (the `ListBlocklist` operationId).
+func (c *ClientWithResponses) ListBlocklistWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListBlocklistResponse, error) {
+	rsp, err := c.ListBlocklist(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListBlocklistResponse(rsp)
+}
+
+// AddBlocklistEntryWithBodyWithResponse Block a customer, a card fingerprint or a bank account (role ops)
+//
+// `value`: a customer id; a card fingerprint (shown in the payment
+// timeline's risk_evaluated step); or `{bank_code}:{account_number}` for
+// bank_account, stored only as a keyed hash (the answer shows the hash). An
+// entry already there is returned as it is. Writes one audit row
+// (blocklist.added).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/risk/blocklist (the `AddBlocklistEntry` operationId).
+func (c *ClientWithResponses) AddBlocklistEntryWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddBlocklistEntryResponse, error) {
+	rsp, err := c.AddBlocklistEntryWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddBlocklistEntryResponse(rsp)
+}
+
+// AddBlocklistEntryWithResponse Block a customer, a card fingerprint or a bank account (role ops)
+//
+// `value`: a customer id; a card fingerprint (shown in the payment
+// timeline's risk_evaluated step); or `{bank_code}:{account_number}` for
+// bank_account, stored only as a keyed hash (the answer shows the hash). An
+// entry already there is returned as it is. Writes one audit row
+// (blocklist.added).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/risk/blocklist (the `AddBlocklistEntry` operationId).
+func (c *ClientWithResponses) AddBlocklistEntryWithResponse(ctx context.Context, body AddBlocklistEntryJSONRequestBody, reqEditors ...RequestEditorFn) (*AddBlocklistEntryResponse, error) {
+	rsp, err := c.AddBlocklistEntry(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddBlocklistEntryResponse(rsp)
+}
+
+// RemoveBlocklistEntryWithResponse Lift a block (role ops); writes one audit row (blocklist.removed)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/risk/blocklist/{id} (the `RemoveBlocklistEntry` operationId).
+func (c *ClientWithResponses) RemoveBlocklistEntryWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RemoveBlocklistEntryResponse, error) {
+	rsp, err := c.RemoveBlocklistEntry(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveBlocklistEntryResponse(rsp)
+}
+
+// ListRiskRulesWithResponse Every rule, enabled or not (role ops)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/risk/rules (the `ListRiskRules` operationId).
+func (c *ClientWithResponses) ListRiskRulesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListRiskRulesResponse, error) {
+	rsp, err := c.ListRiskRules(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRiskRulesResponse(rsp)
+}
+
+// CreateRiskRuleWithBodyWithResponse Add a velocity rule (role ops)
+//
+// More than `threshold` payments (kind count) or minor units (kind amount)
+// for one value of `dimension` within `window_seconds` -> `action`: block
+// (201 failed risk_blocked) or step_up (403 step_up_required without a
+// pin_token). Counters are in PostgreSQL, shared by every replica. Writes
+// one audit row (risk_rule.created).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/risk/rules (the `CreateRiskRule` operationId).
+func (c *ClientWithResponses) CreateRiskRuleWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRiskRuleResponse, error) {
+	rsp, err := c.CreateRiskRuleWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRiskRuleResponse(rsp)
+}
+
+// CreateRiskRuleWithResponse Add a velocity rule (role ops)
+//
+// More than `threshold` payments (kind count) or minor units (kind amount)
+// for one value of `dimension` within `window_seconds` -> `action`: block
+// (201 failed risk_blocked) or step_up (403 step_up_required without a
+// pin_token). Counters are in PostgreSQL, shared by every replica. Writes
+// one audit row (risk_rule.created).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/risk/rules (the `CreateRiskRule` operationId).
+func (c *ClientWithResponses) CreateRiskRuleWithResponse(ctx context.Context, body CreateRiskRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRiskRuleResponse, error) {
+	rsp, err := c.CreateRiskRule(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateRiskRuleResponse(rsp)
+}
+
+// UpdateRiskRuleWithBodyWithResponse Switch a rule on or off (role ops); rules are never deleted
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/risk/rules/{id} (the `UpdateRiskRule` operationId).
+func (c *ClientWithResponses) UpdateRiskRuleWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRiskRuleResponse, error) {
+	rsp, err := c.UpdateRiskRuleWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRiskRuleResponse(rsp)
+}
+
+// UpdateRiskRuleWithResponse Switch a rule on or off (role ops); rules are never deleted
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/risk/rules/{id} (the `UpdateRiskRule` operationId).
+func (c *ClientWithResponses) UpdateRiskRuleWithResponse(ctx context.Context, id string, body UpdateRiskRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRiskRuleResponse, error) {
+	rsp, err := c.UpdateRiskRule(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateRiskRuleResponse(rsp)
 }
 
 // GetWalletWithResponse The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
@@ -13410,6 +16212,83 @@ func ParseGetReadinessResponse(rsp *http.Response) (*GetReadinessResponse, error
 		}
 		response.JSON503 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseListAuditResponse parses an HTTP response from a ListAuditWithResponse call
+func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAuditResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Entries []struct {
+				Action     string `json:"action"`
+				ActorKeyId string `json:"actor_key_id"`
+				ActorRole  string `json:"actor_role"`
+
+				// After summary after the change, or null
+				After interface{} `json:"after"`
+
+				// Before summary before the change, or null
+				Before    interface{} `json:"before"`
+				CreatedAt time.Time   `json:"created_at"`
+				Id        int         `json:"id"`
+				Object    string      `json:"object"`
+				RequestId string      `json:"request_id"`
+			} `json:"entries"`
+			NextBefore *int `json:"next_before"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListAuditResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -14051,6 +16930,346 @@ func ParseDeletePaymentMethodResponse(rsp *http.Response) (*DeletePaymentMethodR
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetPaymentPINResponse parses an HTTP response from a SetPaymentPINWithResponse call
+func ParseSetPaymentPINResponse(rsp *http.Response) (*SetPaymentPINResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetPaymentPINResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest PINState
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SetPaymentPINResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseChangePaymentPINResponse parses an HTTP response from a ChangePaymentPINWithResponse call
+func ParseChangePaymentPINResponse(rsp *http.Response) (*ChangePaymentPINResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ChangePaymentPINResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PINState
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 423:
+		var dest Locked
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON423 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ChangePaymentPINResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 423:
+		var headers ChangePaymentPINResponse423Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers423 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseResetPaymentPINResponse parses an HTTP response from a ResetPaymentPINWithResponse call
+func ParseResetPaymentPINResponse(rsp *http.Response) (*ResetPaymentPINResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResetPaymentPINResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PINState
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ResetPaymentPINResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseVerifyPaymentPINResponse parses an HTTP response from a VerifyPaymentPINWithResponse call
+func ParseVerifyPaymentPINResponse(rsp *http.Response) (*VerifyPaymentPINResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyPaymentPINResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest struct {
+			ExpiresAt time.Time `json:"expires_at"`
+			PinToken  string    `json:"pin_token"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 423:
+		var dest Locked
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON423 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers VerifyPaymentPINResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 423:
+		var headers VerifyPaymentPINResponse423Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers423 = &headers
 	}
 
 	return response, nil
@@ -16100,6 +19319,13 @@ func ParseApprovePayoutResponse(rsp *http.Response) (*ApprovePayoutResponse, err
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Payout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -17078,6 +20304,380 @@ func ParseGetReconciliationResponse(rsp *http.Response) (*GetReconciliationRespo
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListBlocklistResponse parses an HTTP response from a ListBlocklistWithResponse call
+func ParseListBlocklistResponse(rsp *http.Response) (*ListBlocklistResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListBlocklistResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Entries []BlocklistEntry `json:"entries"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListBlocklistResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAddBlocklistEntryResponse parses an HTTP response from a AddBlocklistEntryWithResponse call
+func ParseAddBlocklistEntryResponse(rsp *http.Response) (*AddBlocklistEntryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddBlocklistEntryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest BlocklistEntry
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers AddBlocklistEntryResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRemoveBlocklistEntryResponse parses an HTTP response from a RemoveBlocklistEntryWithResponse call
+func ParseRemoveBlocklistEntryResponse(rsp *http.Response) (*RemoveBlocklistEntryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RemoveBlocklistEntryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers RemoveBlocklistEntryResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListRiskRulesResponse parses an HTTP response from a ListRiskRulesWithResponse call
+func ParseListRiskRulesResponse(rsp *http.Response) (*ListRiskRulesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRiskRulesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Rules []RiskRule `json:"rules"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListRiskRulesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateRiskRuleResponse parses an HTTP response from a CreateRiskRuleWithResponse call
+func ParseCreateRiskRuleResponse(rsp *http.Response) (*CreateRiskRuleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateRiskRuleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest RiskRule
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateRiskRuleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateRiskRuleResponse parses an HTTP response from a UpdateRiskRuleWithResponse call
+func ParseUpdateRiskRuleResponse(rsp *http.Response) (*UpdateRiskRuleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateRiskRuleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RiskRule
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateRiskRuleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil

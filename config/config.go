@@ -99,6 +99,17 @@ type Config struct {
 	// PIIKey (PAYSAGA_PII_KEY) keys the HMAC of CI/DI and the sealing of bank
 	// account numbers. The default is for development only.
 	PIIKey string
+
+	// Payment PIN, step-up and risk (see docs/risk.md).
+	StepUpAmount        int64         // PAYSAGA_STEP_UP_AMOUNT: checkouts of this amount or more need the PIN; 0 = never by amount
+	PINMaxAttempts      int64         // PAYSAGA_PIN_MAX_ATTEMPTS: wrong PINs in a row that lock the PIN
+	PINLockDuration     time.Duration // PAYSAGA_PIN_LOCK_DURATION: how long a locked PIN refuses every try
+	PINTokenTTL         time.Duration // PAYSAGA_PIN_TOKEN_TTL: how long a PIN token from POST .../pin/verify is good for
+	PINResetWindow      time.Duration // PAYSAGA_PIN_RESET_WINDOW: how recent the identity verification of a PIN reset must be
+	CardTestingDeclines int64         // PAYSAGA_CARD_TESTING_DECLINES: declines within the window that block a customer; 0 = off
+	CardTestingWindow   time.Duration // PAYSAGA_CARD_TESTING_WINDOW
+	CardTestingBlockFor time.Duration // PAYSAGA_CARD_TESTING_BLOCK_FOR: how long the automatic block lasts
+	FourEyesThreshold   int64         // PAYSAGA_FOUR_EYES_THRESHOLD: payouts above it need two finance keys' approvals; 0 = one is enough
 }
 
 // DevPIIKey is the development PII key; a production deployment sets its own.
@@ -159,6 +170,15 @@ func Default() Config {
 		IdentityCodeTTL:     3 * time.Minute,
 		IdentityMaxAttempts: 5,
 		PIIKey:              DevPIIKey,
+		StepUpAmount:        300_000,
+		PINMaxAttempts:      5,
+		PINLockDuration:     30 * time.Minute,
+		PINTokenTTL:         5 * time.Minute,
+		PINResetWindow:      10 * time.Minute,
+		CardTestingDeclines: 10,
+		CardTestingWindow:   10 * time.Minute,
+		CardTestingBlockFor: 24 * time.Hour,
+		FourEyesThreshold:   5_000_000,
 		EventPollInterval:   time.Second,
 		EventRetryInitial:   10 * time.Second,
 		EventRetryMax:       time.Hour,
@@ -290,6 +310,15 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	dur("PAYSAGA_IDENTITY_CODE_TTL", &c.IdentityCodeTTL)
 	num("PAYSAGA_IDENTITY_MAX_ATTEMPTS", &c.IdentityMaxAttempts)
 	str("PAYSAGA_PII_KEY", &c.PIIKey)
+	num("PAYSAGA_STEP_UP_AMOUNT", &c.StepUpAmount)
+	num("PAYSAGA_PIN_MAX_ATTEMPTS", &c.PINMaxAttempts)
+	dur("PAYSAGA_PIN_LOCK_DURATION", &c.PINLockDuration)
+	dur("PAYSAGA_PIN_TOKEN_TTL", &c.PINTokenTTL)
+	dur("PAYSAGA_PIN_RESET_WINDOW", &c.PINResetWindow)
+	num("PAYSAGA_CARD_TESTING_DECLINES", &c.CardTestingDeclines)
+	dur("PAYSAGA_CARD_TESTING_WINDOW", &c.CardTestingWindow)
+	dur("PAYSAGA_CARD_TESTING_BLOCK_FOR", &c.CardTestingBlockFor)
+	num("PAYSAGA_FOUR_EYES_THRESHOLD", &c.FourEyesThreshold)
 	dur("PAYSAGA_EVENT_POLL_INTERVAL", &c.EventPollInterval)
 	dur("PAYSAGA_EVENT_RETRY_INITIAL", &c.EventRetryInitial)
 	dur("PAYSAGA_EVENT_RETRY_MAX", &c.EventRetryMax)
@@ -441,6 +470,7 @@ func (c Config) Validate() error {
 	if c.BodyLimitBytes < 1024 {
 		errs = append(errs, errors.New("PAYSAGA_BODY_LIMIT_BYTES must be >= 1024"))
 	}
+	errs = append(errs, c.validateRisk()...)
 	return errors.Join(errs...)
 }
 
@@ -529,4 +559,21 @@ func withEntry(m map[string]string, k, v string) map[string]string {
 	}
 	out[k] = v
 	return out
+}
+
+func (c Config) validateRisk() []error {
+	var errs []error
+	if c.StepUpAmount < 0 || c.FourEyesThreshold < 0 || c.CardTestingDeclines < 0 {
+		errs = append(errs, errors.New("PAYSAGA_STEP_UP_AMOUNT, PAYSAGA_FOUR_EYES_THRESHOLD and PAYSAGA_CARD_TESTING_DECLINES must be >= 0"))
+	}
+	if c.PINMaxAttempts < 1 || c.PINMaxAttempts > 20 {
+		errs = append(errs, fmt.Errorf("PAYSAGA_PIN_MAX_ATTEMPTS=%d: must be within 1..20", c.PINMaxAttempts))
+	}
+	if c.PINLockDuration < time.Second || c.PINTokenTTL < time.Second || c.PINResetWindow < time.Second {
+		errs = append(errs, errors.New("PAYSAGA_PIN_LOCK_DURATION, PAYSAGA_PIN_TOKEN_TTL and PAYSAGA_PIN_RESET_WINDOW must be >= 1s"))
+	}
+	if c.CardTestingDeclines > 0 && (c.CardTestingWindow < time.Second || c.CardTestingBlockFor < time.Second) {
+		errs = append(errs, errors.New("PAYSAGA_CARD_TESTING_WINDOW and PAYSAGA_CARD_TESTING_BLOCK_FOR must be >= 1s"))
+	}
+	return errs
 }

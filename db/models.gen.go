@@ -19,6 +19,18 @@ type ApiKey struct {
 	CustomerID pgtype.Text
 }
 
+type AuditLog struct {
+	ID        int64
+	ActorKey  string
+	ActorRole string
+	RequestID string
+	Action    string
+	Object    string
+	Before    []byte
+	After     []byte
+	CreatedAt pgtype.Timestamptz
+}
+
 type BankDebitAccount struct {
 	MethodID            string
 	BankCode            string
@@ -46,6 +58,12 @@ type Customer struct {
 	CiHash             pgtype.Text
 	DiHash             pgtype.Text
 	IdentityVerifiedAt pgtype.Timestamptz
+}
+
+type CustomerDevice struct {
+	CustomerID string
+	DeviceID   string
+	CreatedAt  pgtype.Timestamptz
 }
 
 type Event struct {
@@ -182,10 +200,11 @@ type PaymentMethod struct {
 }
 
 type PaymentMethodBillingKey struct {
-	MethodID   string
-	Pg         string
-	BillingKey string
-	CreatedAt  pgtype.Timestamptz
+	MethodID         string
+	Pg               string
+	BillingKey       pgtype.Text
+	CreatedAt        pgtype.Timestamptz
+	BillingKeySealed []byte
 }
 
 type PaymentPgAttempt struct {
@@ -194,6 +213,16 @@ type PaymentPgAttempt struct {
 	Status    string
 	CreatedAt pgtype.Timestamptz
 	UpdatedAt pgtype.Timestamptz
+}
+
+type PaymentPin struct {
+	CustomerID     string
+	PinHash        []byte
+	Salt           []byte
+	FailedAttempts int32
+	LockedUntil    pgtype.Timestamptz
+	CreatedAt      pgtype.Timestamptz
+	UpdatedAt      pgtype.Timestamptz
 }
 
 type Payout struct {
@@ -212,6 +241,12 @@ type Payout struct {
 	BankConfirmedAt   pgtype.Timestamptz
 }
 
+type PayoutApproval struct {
+	PayoutID  string
+	ApiKeyID  string
+	CreatedAt pgtype.Timestamptz
+}
+
 type PayoutRun struct {
 	ID          string
 	ScheduleID  string
@@ -221,6 +256,20 @@ type PayoutRun struct {
 	Status      string
 	CreatedAt   pgtype.Timestamptz
 	CompletedAt pgtype.Timestamptz
+}
+
+type PinReset struct {
+	VerificationID string
+	CustomerID     string
+	CreatedAt      pgtype.Timestamptz
+}
+
+type PinToken struct {
+	TokenHash  []byte
+	CustomerID string
+	ExpiresAt  pgtype.Timestamptz
+	UsedAt     pgtype.Timestamptz
+	CreatedAt  pgtype.Timestamptz
 }
 
 type Producer struct {
@@ -276,6 +325,43 @@ type Refund struct {
 	FailureMessage pgtype.Text
 	CreatedAt      pgtype.Timestamptz
 	UpdatedAt      pgtype.Timestamptz
+}
+
+type RiskAttempt struct {
+	PaymentID   string
+	CustomerID  string
+	Fingerprint string
+	DeviceID    string
+	Ip          string
+	Currency    string
+	Amount      int64
+	Decision    string
+	Rule        string
+	CreatedAt   pgtype.Timestamptz
+}
+
+type RiskBlocklist struct {
+	ID        string
+	Kind      string
+	Value     string
+	Reason    string
+	ExpiresAt pgtype.Timestamptz
+	CreatedBy string
+	CreatedAt pgtype.Timestamptz
+}
+
+type RiskRule struct {
+	ID            string
+	Name          string
+	Kind          string
+	Dimension     string
+	WindowSeconds int32
+	Threshold     int64
+	Action        string
+	Enabled       bool
+	CreatedBy     string
+	CreatedAt     pgtype.Timestamptz
+	UpdatedAt     pgtype.Timestamptz
 }
 
 type SettlementCarryover struct {

@@ -11,6 +11,40 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const clearBillingKeys = `-- name: ClearBillingKeys :many
+SELECT method_id, pg, billing_key FROM payment_method_billing_keys
+WHERE billing_key IS NOT NULL
+ORDER BY method_id, pg
+LIMIT $1
+`
+
+type ClearBillingKeysRow struct {
+	MethodID   string
+	Pg         string
+	BillingKey pgtype.Text
+}
+
+// A batch of rows still holding a clear billing key, to seal.
+func (q *Queries) ClearBillingKeys(ctx context.Context, limit int32) ([]ClearBillingKeysRow, error) {
+	rows, err := q.db.Query(ctx, clearBillingKeys, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ClearBillingKeysRow{}
+	for rows.Next() {
+		var i ClearBillingKeysRow
+		if err := rows.Scan(&i.MethodID, &i.Pg, &i.BillingKey); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const createPaymentMethod = `-- name: CreatePaymentMethod :one
 INSERT INTO payment_methods (id, customer_id, kind, card_brand, card_type, card_last4, bank_code, account_last4, holder_name)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -80,7 +114,7 @@ func (q *Queries) DeletePaymentMethod(ctx context.Context, arg DeletePaymentMeth
 }
 
 const getBillingKey = `-- name: GetBillingKey :one
-SELECT billing_key FROM payment_method_billing_keys
+SELECT billing_key, billing_key_sealed FROM payment_method_billing_keys
 WHERE method_id = $1 AND pg = $2
 `
 
@@ -89,11 +123,17 @@ type GetBillingKeyParams struct {
 	Pg       string
 }
 
-func (q *Queries) GetBillingKey(ctx context.Context, arg GetBillingKeyParams) (string, error) {
+type GetBillingKeyRow struct {
+	BillingKey       pgtype.Text
+	BillingKeySealed []byte
+}
+
+// billing_key is set only on rows not sealed yet.
+func (q *Queries) GetBillingKey(ctx context.Context, arg GetBillingKeyParams) (GetBillingKeyRow, error) {
 	row := q.db.QueryRow(ctx, getBillingKey, arg.MethodID, arg.Pg)
-	var billing_key string
-	err := row.Scan(&billing_key)
-	return billing_key, err
+	var i GetBillingKeyRow
+	err := row.Scan(&i.BillingKey, &i.BillingKeySealed)
+	return i, err
 }
 
 const getPaymentMethod = `-- name: GetPaymentMethod :one
@@ -118,37 +158,6 @@ func (q *Queries) GetPaymentMethod(ctx context.Context, id string) (PaymentMetho
 		&i.DeletedAt,
 	)
 	return i, err
-}
-
-const listBillingKeys = `-- name: ListBillingKeys :many
-SELECT pg, billing_key FROM payment_method_billing_keys
-WHERE method_id = $1
-ORDER BY pg
-`
-
-type ListBillingKeysRow struct {
-	Pg         string
-	BillingKey string
-}
-
-func (q *Queries) ListBillingKeys(ctx context.Context, methodID string) ([]ListBillingKeysRow, error) {
-	rows, err := q.db.Query(ctx, listBillingKeys, methodID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []ListBillingKeysRow{}
-	for rows.Next() {
-		var i ListBillingKeysRow
-		if err := rows.Scan(&i.Pg, &i.BillingKey); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }
 
 const listPaymentMethods = `-- name: ListPaymentMethods :many
@@ -191,18 +200,38 @@ func (q *Queries) ListPaymentMethods(ctx context.Context, customerID string) ([]
 }
 
 const saveBillingKey = `-- name: SaveBillingKey :exec
-INSERT INTO payment_method_billing_keys (method_id, pg, billing_key)
+INSERT INTO payment_method_billing_keys (method_id, pg, billing_key_sealed)
 VALUES ($1, $2, $3)
 ON CONFLICT (method_id, pg) DO NOTHING
 `
 
 type SaveBillingKeyParams struct {
-	MethodID   string
-	Pg         string
-	BillingKey string
+	MethodID         string
+	Pg               string
+	BillingKeySealed []byte
 }
 
+// Only the sealed form is written.
 func (q *Queries) SaveBillingKey(ctx context.Context, arg SaveBillingKeyParams) error {
-	_, err := q.db.Exec(ctx, saveBillingKey, arg.MethodID, arg.Pg, arg.BillingKey)
+	_, err := q.db.Exec(ctx, saveBillingKey, arg.MethodID, arg.Pg, arg.BillingKeySealed)
 	return err
+}
+
+const sealBillingKey = `-- name: SealBillingKey :execrows
+UPDATE payment_method_billing_keys SET billing_key = NULL, billing_key_sealed = $3
+WHERE method_id = $1 AND pg = $2 AND billing_key IS NOT NULL
+`
+
+type SealBillingKeyParams struct {
+	MethodID         string
+	Pg               string
+	BillingKeySealed []byte
+}
+
+func (q *Queries) SealBillingKey(ctx context.Context, arg SealBillingKeyParams) (int64, error) {
+	result, err := q.db.Exec(ctx, sealBillingKey, arg.MethodID, arg.Pg, arg.BillingKeySealed)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

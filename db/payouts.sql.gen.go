@@ -11,6 +11,25 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const addPayoutApproval = `-- name: AddPayoutApproval :execrows
+INSERT INTO payout_approvals (payout_id, api_key_id) VALUES ($1, $2)
+ON CONFLICT DO NOTHING
+`
+
+type AddPayoutApprovalParams struct {
+	PayoutID string
+	ApiKeyID string
+}
+
+// The same finance key approving twice counts once.
+func (q *Queries) AddPayoutApproval(ctx context.Context, arg AddPayoutApprovalParams) (int64, error) {
+	result, err := q.db.Exec(ctx, addPayoutApproval, arg.PayoutID, arg.ApiKeyID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const approvePayout = `-- name: ApprovePayout :exec
 UPDATE payouts SET status = 'pending', approved_by = $2, updated_at = now() WHERE id = $1 AND status = 'awaiting_approval'
 `
@@ -137,6 +156,30 @@ func (q *Queries) GetPayoutRun(ctx context.Context, id string) (PayoutRun, error
 		&i.CompletedAt,
 	)
 	return i, err
+}
+
+const listPayoutApprovers = `-- name: ListPayoutApprovers :many
+SELECT api_key_id FROM payout_approvals WHERE payout_id = $1 ORDER BY created_at, api_key_id
+`
+
+func (q *Queries) ListPayoutApprovers(ctx context.Context, payoutID string) ([]string, error) {
+	rows, err := q.db.Query(ctx, listPayoutApprovers, payoutID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var api_key_id string
+		if err := rows.Scan(&api_key_id); err != nil {
+			return nil, err
+		}
+		items = append(items, api_key_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listRunPayouts = `-- name: ListRunPayouts :many

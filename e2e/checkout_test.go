@@ -59,7 +59,7 @@ func TestApprovedCardCheckoutCapturesOnceAndBooksTheLedger(t *testing.T) {
 	for _, e := range body["timeline"].([]any) {
 		steps = append(steps, e.(map[string]any)["step"].(string))
 	}
-	require.Equal(t, []string{"created", "authorized", "captured", "ledger_posted"}, steps)
+	require.Equal(t, []string{"created", "risk_evaluated", "authorized", "captured", "ledger_posted"}, steps)
 	require.Equal(t, workflows.CheckoutID(order), body["workflow"].(map[string]any)["id"])
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/netguard"
 	"github.com/paysaga/paysaga/pii"
+	"github.com/paysaga/paysaga/risk"
 	"github.com/paysaga/paysaga/workflows"
 )
 
@@ -44,6 +45,7 @@ type Activities struct {
 	Recon    *activities.Recon
 	// Settlement books fulfilment events and checks settlement deadlines.
 	Settlement *activities.Settlement
+	Risk       *activities.Risk
 }
 
 // NewActivities wires the activities to PostgreSQL and to the providers' HTTP
@@ -60,7 +62,7 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 	}
 	bankClient := bank.NewHTTPClient(cfg.SimURL+"/bank", hc)
 	return Activities{
-		Payments:   &activities.Payments{PGs: pgs, Queries: db.New(pool)},
+		Payments:   &activities.Payments{PGs: pgs, Queries: db.New(pool), Keys: keys},
 		Store:      &activities.Store{Pool: pool},
 		Ledger:     &activities.Ledger{Pool: pool},
 		Refunds:    &activities.Refunds{Pool: pool},
@@ -70,6 +72,9 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 		Payouts:    &activities.Payouts{Bank: bankClient, Keys: keys, Pool: pool},
 		Recon:      &activities.Recon{PGs: pgs, Pool: pool},
 		Settlement: &activities.Settlement{Pool: pool},
+		Risk: &activities.Risk{Pool: pool, Keys: keys, CardTesting: risk.CardTesting{
+			Declines: cfg.CardTestingDeclines, Window: cfg.CardTestingWindow, BlockFor: cfg.CardTestingBlockFor,
+		}},
 		Events: &activities.Events{Pool: pool, Keys: keys, HTTP: &http.Client{
 			Timeout: cfg.EventTimeout,
 			// Registered URLs come from API keys: never dial internal addresses (SSRF).
@@ -99,6 +104,7 @@ func Register(r sdkworker.Registry, acts Activities) {
 	r.RegisterActivity(acts.Events)
 	r.RegisterActivity(acts.Recon)
 	r.RegisterActivity(acts.Settlement)
+	r.RegisterActivity(acts.Risk)
 }
 
 // RegisterWorkflows registers only the workflows (enough for a replayer).

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/paysaga/paysaga/activities"
+	"github.com/paysaga/paysaga/risk"
 )
 
 // Checkout pays an order with a registered card or bank account, the wallet, or
@@ -25,6 +26,12 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 	}
 	if err := c.create(ctx); err != nil {
 		return c.result, err // nothing has moved; the workflow fails visibly for ops
+	}
+	// Runs recorded before risk evaluation existed go on without it.
+	if workflow.GetVersion(ctx, riskChangeID, workflow.DefaultVersion, 1) == 1 {
+		if err := c.evaluateRisk(ctx); err != nil {
+			return c.fail(ctx, err, "risk_unavailable")
+		}
 	}
 	if c.in.WalletAmount > 0 {
 		if err := c.holdWallet(ctx); err != nil {
@@ -79,7 +86,32 @@ var (
 	payments *activities.Payments
 	book     *activities.Ledger
 	wallet   *activities.Wallet
+	riskActs *activities.Risk
 )
+
+// riskChangeID versions the risk evaluation added at the start of the saga.
+const riskChangeID = "risk-evaluation"
+
+// evaluateRisk asks the rules before anything moves; a block is a
+// non-retryable RiskBlocked error, and the payment fails with risk_blocked.
+func (c *checkout) evaluateRisk(ctx workflow.Context) error {
+	methodID := ""
+	if c.cardAmount() > 0 {
+		methodID = c.in.MethodID
+	}
+	var d activities.RiskDecision
+	err := workflow.ExecuteLocalActivity(dbCtx(ctx), riskActs.EvaluateRisk, activities.EvaluateRiskInput{
+		PaymentID: c.in.PaymentID, CustomerID: c.in.CustomerID, MethodID: methodID,
+		DeviceID: c.in.DeviceID, IP: c.in.IP, Currency: c.in.Currency, Amount: c.in.Amount,
+	}).Get(ctx, &d)
+	if err != nil {
+		return err
+	}
+	if d.Decision == risk.Block {
+		return activities.RiskBlockedError(d)
+	}
+	return nil
+}
 
 // cardAmount is what the card or bank account pays: the rest of the wallet part.
 func (c *checkout) cardAmount() int64 { return c.in.Amount - c.in.WalletAmount }

@@ -14,7 +14,15 @@ import (
 
 type testEnv = *testsuite.TestWorkflowEnvironment
 
+// newEnv is a test environment where every risk evaluation allows the payment.
 func newEnv(t *testing.T) testEnv {
+	env := newRiskEnv(t)
+	env.OnActivity(riskActs.EvaluateRisk, mock.Anything, mock.Anything).Return(activities.RiskDecision{Decision: "allow"}, nil).Maybe()
+	return env
+}
+
+// newRiskEnv leaves the risk evaluation to the test.
+func newRiskEnv(t *testing.T) testEnv {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterActivity(&activities.Payments{})
@@ -27,6 +35,7 @@ func newEnv(t *testing.T) testEnv {
 	env.RegisterActivity(&activities.Payouts{})
 	env.RegisterActivity(&activities.Events{})
 	env.RegisterActivity(&activities.Recon{})
+	env.RegisterActivity(&activities.Risk{})
 	t.Cleanup(func() { env.AssertExpectations(t) })
 	return env
 }
@@ -199,4 +208,21 @@ func TestCheckoutRejectsInconsistentInputWithoutSideEffects(t *testing.T) {
 			env.AssertNotCalled(t, "CreatePayment", mock.Anything, mock.Anything)
 		})
 	}
+}
+
+func TestCheckoutBlockedByRiskFailsBeforeAnythingMoves(t *testing.T) {
+	env := newRiskEnv(t)
+	env.OnActivity(store.CreatePayment, mock.Anything, mock.Anything).Return(nil).Once()
+	env.OnActivity(riskActs.EvaluateRisk, mock.Anything, mock.MatchedBy(func(in activities.EvaluateRiskInput) bool {
+		return in.PaymentID == "pay_1" && in.MethodID == "pm_1" && in.DeviceID == "dev-1"
+	})).Return(activities.RiskDecision{Decision: "block", Rule: "blocklist:customer"}, nil).Once()
+	onFail(env, "risk_blocked").Return(nil).Once()
+	in := checkoutInput()
+	in.DeviceID = "dev-1"
+
+	res := runCheckout(t, env, in)
+
+	require.Equal(t, StatusFailed, res.Status)
+	require.Equal(t, "risk_blocked", res.FailureCode)
+	// No Authorize, HoldWallet or PostCapture mock: any money step would fail the test.
 }

@@ -4,6 +4,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/paysaga/paysaga/activities"
+	"github.com/paysaga/paysaga/risk"
 )
 
 // Top-up statuses, as stored and returned.
@@ -63,6 +64,20 @@ func TopUp(ctx workflow.Context, in TopUpInput) (TopUpResult, error) {
 	}).Get(ctx, nil)
 	if err != nil {
 		return end(TopUpFailed, activities.FailureOf(err, "internal_error"))
+	}
+	// Runs recorded before risk evaluation existed go on without it.
+	if workflow.GetVersion(ctx, riskChangeID, workflow.DefaultVersion, 1) == 1 {
+		var d activities.RiskDecision
+		err := workflow.ExecuteLocalActivity(dbCtx(ctx), riskActs.EvaluateRisk, activities.EvaluateRiskInput{
+			PaymentID: in.TopUpID, CustomerID: in.CustomerID, MethodID: in.MethodID, Currency: in.Currency,
+			Amount: in.Amount, NoTimeline: true,
+		}).Get(ctx, &d)
+		if err != nil {
+			return end(TopUpFailed, activities.FailureOf(err, "risk_unavailable"))
+		}
+		if d.Decision == risk.Block {
+			return end(TopUpFailed, activities.FailureOf(activities.RiskBlockedError(d), "risk_blocked"))
+		}
 	}
 
 	if err := workflow.ExecuteLocalActivity(providerCtx(ctx), wallet.DebitBank, ref).Get(ctx, nil); err != nil {

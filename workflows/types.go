@@ -59,6 +59,9 @@ type CheckoutInput struct {
 	// AsyncAuthTimeout is how long a pending authorization waits for the PG's
 	// webhook before the PG is queried; 0 means DefaultAsyncAuthTimeout.
 	AsyncAuthTimeout time.Duration
+	// DeviceID (sent by the app) and IP (the caller's) feed the velocity rules.
+	DeviceID string
+	IP       string
 }
 
 // DefaultAsyncAuthTimeout applies when a CheckoutInput carries none.

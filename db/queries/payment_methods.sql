@@ -6,7 +6,8 @@ ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id
 RETURNING *;
 
 -- name: SaveBillingKey :exec
-INSERT INTO payment_method_billing_keys (method_id, pg, billing_key)
+-- Only the sealed form is written.
+INSERT INTO payment_method_billing_keys (method_id, pg, billing_key_sealed)
 VALUES ($1, $2, $3)
 ON CONFLICT (method_id, pg) DO NOTHING;
 
@@ -22,11 +23,18 @@ ORDER BY created_at, id;
 UPDATE payment_methods SET status = 'deleted', deleted_at = now()
 WHERE id = $1 AND customer_id = $2 AND status = 'active';
 
--- name: ListBillingKeys :many
-SELECT pg, billing_key FROM payment_method_billing_keys
-WHERE method_id = $1
-ORDER BY pg;
-
 -- name: GetBillingKey :one
-SELECT billing_key FROM payment_method_billing_keys
+-- billing_key is set only on rows not sealed yet.
+SELECT billing_key, billing_key_sealed FROM payment_method_billing_keys
 WHERE method_id = $1 AND pg = $2;
+
+-- name: ClearBillingKeys :many
+-- A batch of rows still holding a clear billing key, to seal.
+SELECT method_id, pg, billing_key FROM payment_method_billing_keys
+WHERE billing_key IS NOT NULL
+ORDER BY method_id, pg
+LIMIT $1;
+
+-- name: SealBillingKey :execrows
+UPDATE payment_method_billing_keys SET billing_key = NULL, billing_key_sealed = $3
+WHERE method_id = $1 AND pg = $2 AND billing_key IS NOT NULL;

@@ -91,3 +91,11 @@ WHERE p.id = $1 AND p.bank_confirmed_at IS NULL AND p.bank_transaction_id <> ''
 -- name: LockPayout :one
 -- Serializes a bank confirmation with the payout being marked paid.
 SELECT id FROM payouts WHERE id = $1 FOR UPDATE;
+
+-- name: AddPayoutApproval :execrows
+-- The same finance key approving twice counts once.
+INSERT INTO payout_approvals (payout_id, api_key_id) VALUES ($1, $2)
+ON CONFLICT DO NOTHING;
+
+-- name: ListPayoutApprovers :many
+SELECT api_key_id FROM payout_approvals WHERE payout_id = $1 ORDER BY created_at, api_key_id;
