@@ -2,6 +2,7 @@ package activities_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/paysaga/paysaga/activities"
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/pii"
 	"github.com/paysaga/paysaga/testenv"
 )
 
@@ -21,7 +23,9 @@ func capturedPayment(t *testing.T, pool *pgxpool.Pool) {
 	q := db.New(pool)
 	_, err := q.CreateCustomer(ctx, db.CreateCustomerParams{ID: "cus_1", ExternalID: "ext-1", Name: "Kim"})
 	require.NoError(t, err)
-	m := &activities.Methods{Pool: pool}
+	keys, err := pii.New(strings.Repeat("s", 32)) // billing keys are stored sealed
+	require.NoError(t, err)
+	m := &activities.Methods{Pool: pool, Keys: keys}
 	require.NoError(t, m.SaveMethod(ctx, activities.SaveMethodInput{MethodID: "pm_1", CustomerID: "cus_1", Kind: "card",
 		BillingKeys: []activities.BillingKeyResult{{PG: "alpha", BillingKey: "bk_1", CardLast4: "1111", CardType: "credit"}}}))
 	s := &activities.Store{Pool: pool}
