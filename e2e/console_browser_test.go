@@ -214,7 +214,7 @@ func TestConsoleFinanceRunsApprovesAndDownloads(t *testing.T) {
 		return c.exists(rowA+" button.approve") && c.exists(rowB) && c.text(rowB+" .payout-status") == "paid"
 	}, 30*time.Second, 300*time.Millisecond)
 	require.Equal(t, "awaiting_approval", c.text(rowA+" .payout-status"))
-	require.Contains(t, c.text(rowA), "208,550원", "215,000 less the 3% fee, in won with separators")
+	require.Contains(t, c.text(rowA), "207,905원", "215,000 less the 3% commission (6,450) and its VAT (645), in won with separators")
 	c.shot("finance-payout-run")
 	c.accessible()
 
@@ -228,7 +228,7 @@ func TestConsoleFinanceRunsApprovesAndDownloads(t *testing.T) {
 	require.Equal(t, "payout_not_awaiting_approval", other.notice(), "the same payout is not approved twice")
 	require.Eventually(t, func() bool {
 		for key, amount := range f.transfers() {
-			if strings.HasPrefix(key, "payout:"+f.id("a")+":") && amount == 208550 {
+			if strings.HasPrefix(key, "payout:"+f.id("a")+":") && amount == 207905 {
 				return true
 			}
 		}
