@@ -112,6 +112,7 @@ func startStack(ctx context.Context, o Options, dir string) (*stack, error) {
 		"PAYSAGA_TASK_QUEUE=chaos",
 		fmt.Sprintf("PAYSAGA_SIM_ADDR=127.0.0.1:%d", ports[2]),
 		"PAYSAGA_SIM_URL="+s.simURL,
+		"PAYSAGA_SIM_WEBHOOK_URL=", // no webhooks: the load's answers are synchronous, and nothing stray is posted to :8080
 		"PAYSAGA_EMBED_WORKER=false",
 		"PAYSAGA_CODEC_KEYS="+key,
 		"PAYSAGA_CODEC_ADDR=",

@@ -135,6 +135,48 @@ func TestOneCallApprovalRefusedTakesNothing(t *testing.T) {
 	require.Zero(t, s.rows(`SELECT count(*) FROM journal_transactions`))
 }
 
+// The capture-fail of a PG that approves and captures in one call: the
+// approval's answer is lost every time (the PG committed, the connection
+// dropped) and the look-up cannot tell either, until the retries run out. The
+// payment fails, and the compensation finds the approval by its key and
+// cancels it in full: nothing stays taken at the PG, nothing is booked.
+func TestAmbiguousOneCallApprovalIsCancelled(t *testing.T) {
+	for name, tune := range map[string]func(*config.Config){
+		"toss":    func(*config.Config) {},
+		"portone": portonePrimary,
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newStack(t, tune)
+			cus, pm := s.customerWithCard(providersim.CardApprove)
+			for _, f := range []providersim.Fault{
+				{Provider: "pg:alpha", Op: "authorize", Mode: "timeout_after_commit", Count: 6},
+				{Provider: "pg:alpha", Op: "query", Mode: "error", Status: 500, Count: 6},
+			} {
+				require.NoError(t, s.sim.SetFault(s.ctx, f))
+			}
+			order := orderID()
+
+			res := s.checkout(checkoutBody(cus, pm, order))
+
+			require.Contains(t, []int{201, 202}, res.Status, "%s", res.Body)
+			id := res.json(t)["id"].(string)
+			require.Eventually(t, func() bool {
+				n, _ := count(s.pgRecords(order), "cancel")
+				return n == 1 && s.call("GET", "/v1/payments/"+id, appKey, nil, nil).json(t)["status"] == "failed"
+			}, 30*time.Second, 100*time.Millisecond)
+			recs := s.pgRecords(order)
+			n, amt := count(recs, "capture")
+			require.Equal(t, 1, n, "one approval (approval is capture)")
+			require.EqualValues(t, 15000, amt)
+			n, amt = count(recs, "cancel")
+			require.Equal(t, 1, n, "cancelled once")
+			require.EqualValues(t, 15000, amt, "in full: nothing left open")
+			require.Zero(t, s.rows(`SELECT count(*) FROM journal_transactions`), "nothing booked")
+			require.Zero(t, s.balance("pg:alpha:receivable"))
+		})
+	}
+}
+
 // At Toss the approval takes the money: no capture call is made, and the
 // sandbox records the approval as one authorization and one capture under the
 // approval's idempotency key.

@@ -1,34 +1,44 @@
 package e2e
 
 import (
-	"encoding/json"
-	"net/http"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/paysaga/paysaga/activities"
-	"github.com/paysaga/paysaga/adapters/pg"
+	"github.com/paysaga/paysaga/adapters/portone"
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/providersim"
-	"github.com/paysaga/paysaga/signature"
 )
 
 // enablePGWebhooks points the sandbox PGs' webhooks at this stack.
 func (s *stack) enablePGWebhooks() {
 	s.t.Helper()
-	require.NoError(s.t, s.sim.SetWebhooks(s.ctx, providersim.WebhookConfig{URL: s.url + "/v1/webhooks", Secret: s.app.Config.PGWebhookSecret}))
+	secrets := map[string]string{}
+	for _, name := range s.app.Config.PGs() {
+		secrets[name] = s.app.Config.PortOneWebhookSecret(name)
+	}
+	require.NoError(s.t, s.sim.SetWebhooks(s.ctx, providersim.WebhookConfig{URL: s.url + "/v1/webhooks", Secret: s.app.Config.PGWebhookSecret,
+		PortOneSecrets: secrets}))
 }
 
-// pgWebhook posts a webhook as PG alpha would, signed with secret at time at.
-func (s *stack) pgWebhook(ev providersim.WebhookEvent, secret string, at time.Time) response {
+// portonePrimary puts PG alpha on the PortOne protocol, whose PAY_PENDING
+// payments are decided later and announced by signed webhooks.
+func portonePrimary(c *config.Config) { c.PGConnectors["alpha"] = config.ConnectorPortOne }
+
+// portoneWebhook posts a PortOne webhook about paymentID as PG alpha would,
+// signed (Standard Webhooks) with secret at time at; an empty secret: unsigned.
+func (s *stack) portoneWebhook(typ, paymentID, webhookID, secret string, at time.Time) response {
 	s.t.Helper()
-	body, err := json.Marshal(ev)
-	require.NoError(s.t, err)
-	return s.call("POST", "/v1/webhooks/alpha", "", string(body), map[string]string{
-		"PG-Signature": signature.Header(at.Unix(), body, []byte(secret)),
-	})
+	body := `{"type":"` + typ + `","timestamp":"` + at.UTC().Format(time.RFC3339) + `","data":{"paymentId":"` + paymentID +
+		`","storeId":"store-00000000-0000-0000-0000-000000000000","transactionId":"` + paymentID + `-tx"}}`
+	var h map[string]string
+	if secret != "" {
+		signed, err := portone.SignWebhook(secret, webhookID, at, []byte(body))
+		require.NoError(s.t, err)
+		h = s.headers(signed)
+	}
+	return s.call("POST", "/v1/webhooks/alpha", "", body, h)
 }
 
 func timeline(t *testing.T, pay map[string]any) map[string]map[string]any {
@@ -41,11 +51,12 @@ func timeline(t *testing.T, pay map[string]any) map[string]map[string]any {
 	return out
 }
 
-// A card whose issuer answers later: authorize is "pending", the sandbox PG
-// POSTs the result, the verified webhook signals the checkout, which captures
-// and books; all inside the HTTP call's budget.
+// A card the PG decides later: PortOne answers the billing-key payment
+// PAY_PENDING, the sandbox decides and POSTs Transaction.Paid (signed), the
+// verified webhook is confirmed by a look-up and signals the checkout, which
+// books; all inside the HTTP call's budget. One approval at the sandbox.
 func TestWebhookAsyncAuthorizationCompletesThroughTheWebhook(t *testing.T) {
-	s := newStack(t, paysagaProtocol) // the PG of the original protocol: async cards, signed webhooks
+	s := newStack(t, portonePrimary)
 	s.enablePGWebhooks()
 	cus, pm := s.customerWithCard(providersim.CardAsyncApprove)
 	order := orderID()
@@ -55,17 +66,22 @@ func TestWebhookAsyncAuthorizationCompletesThroughTheWebhook(t *testing.T) {
 	require.Equal(t, 201, res.Status, "%s", res.Body)
 	pay := res.json(t)
 	require.Equal(t, "succeeded", pay["status"], "%s", res.Body)
+	require.Equal(t, "alpha", pay["pg"])
 	got := s.call("GET", "/v1/payments/"+pay["id"].(string), opsKey, nil, nil).json(t)
 	steps := timeline(t, got)
 	require.Contains(t, steps, "authorization_pending")
 	require.Equal(t, "webhook", steps["authorization_authorized"]["source"], "decided by the webhook, not a query")
-	require.Equal(t, 1, s.rows(`SELECT count(*) FROM webhook_inbox WHERE status = 'delivered' AND payload->>'order_id' = $1`, order))
+	require.Equal(t, 1, s.rows(`SELECT count(*) FROM webhook_inbox WHERE provider = 'alpha' AND status = 'delivered' AND event_type = 'Transaction.Paid' AND payment_key = $1`, pay["id"]))
 	s.requireChargedOnce(order, 15000)
+	n, _ := count(s.pgRecords(order), "cancel")
+	require.Zero(t, n, "nothing voided")
 	s.requireLedgerBalanced()
 }
 
+// The PG refuses the pending payment later (Transaction.Failed): the checkout
+// fails with the decline and nothing is open at the PG or in the ledger.
 func TestWebhookAsyncDeclineFailsThePayment(t *testing.T) {
-	s := newStack(t, paysagaProtocol)
+	s := newStack(t, portonePrimary)
 	s.enablePGWebhooks()
 	cus, pm := s.customerWithCard(providersim.CardAsyncDecline)
 	order := orderID()
@@ -76,15 +92,18 @@ func TestWebhookAsyncDeclineFailsThePayment(t *testing.T) {
 	pay := res.json(t)
 	require.Equal(t, "failed", pay["status"])
 	require.Equal(t, "card_declined", pay["failure"].(map[string]any)["code"])
+	got := s.call("GET", "/v1/payments/"+pay["id"].(string), opsKey, nil, nil).json(t)
+	require.Equal(t, "webhook", timeline(t, got)["authorization_declined"]["source"])
 	require.Empty(t, s.pgRecords(order), "nothing authorized, captured or voided")
 	require.Zero(t, s.rows(`SELECT count(*) FROM journal_transactions`))
 }
 
-// Forged and stale webhooks are 401 and change nothing; the genuine one
-// completes the payment; a duplicate and a late contradicting event change
-// nothing more; one for an unknown order is kept, not lost.
+// Forged, stale and unsigned PortOne webhooks about a pending payment are 401
+// and change nothing; the genuine one completes the payment; a duplicate and a
+// late contradicting event change nothing more; one about a payment the PG does
+// not know is 401 (the look-up does not confirm it).
 func TestWebhookForgedStaleDuplicateAndOutOfOrder(t *testing.T) {
-	s := newStack(t, paysagaProtocol, func(c *config.Config) {
+	s := newStack(t, portonePrimary, func(c *config.Config) {
 		c.CheckoutBudget = 500 * time.Millisecond // answers 202: the webhook has not come
 		c.AsyncAuthTimeout = time.Hour            // no fallback query during the test
 	})
@@ -94,27 +113,20 @@ func TestWebhookForgedStaleDuplicateAndOutOfOrder(t *testing.T) {
 	res := s.checkout(checkoutBody(cus, pm, order))
 	require.Equal(t, 202, res.Status, "%s", res.Body)
 	payID := res.json(t)["id"].(string)
-	alpha := pg.NewHTTPClient("alpha", s.app.Config.SimURL+"/pg/alpha", http.DefaultClient)
-	var pgPay pg.Payment
 	require.Eventually(t, func() bool { // the sandbox decides after its async delay
-		var err error
-		pgPay, err = alpha.GetByIdempotencyKey(s.ctx, activities.AuthorizeKey(payID))
-		return err == nil && pgPay.Status == "authorized"
+		n, _ := count(s.pgRecords(order), "capture")
+		return n == 1
 	}, 5*time.Second, 50*time.Millisecond)
-
-	secret := s.app.Config.PGWebhookSecret
-	ev := providersim.WebhookEvent{EventID: "whe_1", Type: "payment.authorized", PaymentKey: pgPay.PaymentKey,
-		OrderID: order, Status: "authorized", Amount: 15000, Currency: "KRW", At: time.Now()}
 	status := func() string {
 		return s.call("GET", "/v1/payments/"+payID, appKey, nil, nil).json(t)["status"].(string)
 	}
+	secret := s.app.Config.PortOneWebhookSecret("alpha")
 
 	for name, r := range map[string]response{
-		"forged":    s.pgWebhook(ev, "not-the-pg-secret-at-all", time.Now()),
-		"stale":     s.pgWebhook(ev, secret, time.Now().Add(-10*time.Minute)),
-		"future":    s.pgWebhook(ev, secret, time.Now().Add(10*time.Minute)),
-		"unsigned":  s.call("POST", "/v1/webhooks/alpha", "", `{"event_id":"whe_1"}`, nil),
-		"malformed": s.call("POST", "/v1/webhooks/alpha", "", `{}`, map[string]string{"PG-Signature": "v1=abc"}),
+		"forged":   s.portoneWebhook("Transaction.Paid", payID, "msg_1", "whsec_Zm9yZ2VkLWtleS1vZi1hbi1hdHRhY2tlcg==", time.Now()),
+		"stale":    s.portoneWebhook("Transaction.Paid", payID, "msg_1", secret, time.Now().Add(-10*time.Minute)),
+		"future":   s.portoneWebhook("Transaction.Paid", payID, "msg_1", secret, time.Now().Add(10*time.Minute)),
+		"unsigned": s.portoneWebhook("Transaction.Paid", payID, "msg_1", "", time.Now()),
 	} {
 		require.Equal(t, 401, r.Status, "%s: %s", name, r.Body)
 		require.Equal(t, "invalid_signature", r.json(t)["code"], name)
@@ -123,37 +135,31 @@ func TestWebhookForgedStaleDuplicateAndOutOfOrder(t *testing.T) {
 	require.Equal(t, "processing", status(), "nothing changed")
 	require.Zero(t, s.rows(`SELECT count(*) FROM webhook_inbox`))
 
-	// The genuine webhook completes the payment: one capture.
-	first := s.pgWebhook(ev, secret, time.Now())
+	// The genuine webhook completes the payment: one approval.
+	first := s.portoneWebhook("Transaction.Paid", payID, "msg_1", secret, time.Now())
 	require.Equal(t, 200, first.Status, "%s", first.Body)
 	require.Equal(t, false, first.json(t)["duplicate"])
 	require.Eventually(t, func() bool { return status() == "succeeded" }, 10*time.Second, 50*time.Millisecond)
 
-	// The same webhook again (the PG retrying): 200, duplicate, nothing changes.
-	again := s.pgWebhook(ev, secret, time.Now())
+	// The same webhook again (PortOne retrying keeps the webhook-id): 200, duplicate.
+	again := s.portoneWebhook("Transaction.Paid", payID, "msg_1", secret, time.Now())
 	require.Equal(t, 200, again.Status, "%s", again.Body)
 	require.Equal(t, true, again.json(t)["duplicate"])
-	// A late, contradicting event for the same payment: stored, changes nothing.
-	late := ev
-	late.EventID, late.Type, late.Status, late.Code = "whe_0", "payment.declined", "canceled", "CARD_DECLINED"
-	require.Equal(t, 200, s.pgWebhook(late, secret, time.Now()).Status)
+	// A late, contradicting event: the look-up says PAID, so nothing changes.
+	require.Equal(t, 200, s.portoneWebhook("Transaction.Failed", payID, "msg_0", secret, time.Now()).Status)
 	time.Sleep(300 * time.Millisecond)
 	require.Equal(t, "succeeded", status())
-	recs := s.pgRecords(order)
-	n, _ := count(recs, "capture")
-	require.Equal(t, 1, n, "captured once")
-	n, _ = count(recs, "cancel")
+	s.requireChargedOnce(order, 15000)
+	n, _ := count(s.pgRecords(order), "cancel")
 	require.Zero(t, n, "never voided")
-	require.Equal(t, 1, s.rows(`SELECT count(*) FROM webhook_inbox WHERE event_id = 'whe_1'`))
+	require.Equal(t, 1, s.rows(`SELECT count(*) FROM webhook_inbox WHERE event_id = 'msg_1'`))
 	require.Equal(t, 1, s.rows(`SELECT count(*) FROM events WHERE type = 'payment.succeeded'`), "one state change, one event")
 
-	// A webhook for an order paysaga does not know is kept and acknowledged.
-	unknown := ev
-	unknown.EventID, unknown.OrderID = "whe_2", "o-unknown"
-	require.Equal(t, 200, s.pgWebhook(unknown, secret, time.Now()).Status)
-	require.Equal(t, 1, s.rows(`SELECT count(*) FROM webhook_inbox WHERE event_id = 'whe_2' AND status = 'unmatched'`))
+	// A payment the PG does not know: the look-up does not confirm it.
+	unknown := s.portoneWebhook("Transaction.Paid", "pay-unknown-0000", "msg_2", secret, time.Now())
+	require.Equal(t, 401, unknown.Status, "%s", unknown.Body)
+	require.Equal(t, "unverified_webhook", unknown.json(t)["code"])
 	// A provider that is not configured is 404.
-	body, _ := json.Marshal(ev)
-	r := s.call("POST", "/v1/webhooks/gamma", "", string(body), map[string]string{"PG-Signature": signature.Header(time.Now().Unix(), body, []byte(secret))})
+	r := s.call("POST", "/v1/webhooks/gamma", "", `{}`, nil)
 	require.Equal(t, 404, r.Status)
 }

@@ -15,6 +15,8 @@ const (
 	StatusCaptured          = "captured"
 	StatusCanceled          = "canceled"
 	StatusPartiallyCanceled = "partially_canceled"
+	// StatusFailed: an asynchronous approval the issuer refused (PortOne's FAILED).
+	StatusFailed = "failed"
 )
 
 // billingKey is a reusable payment credential issued by one PG instance.
@@ -46,6 +48,10 @@ type payment struct {
 	capturedAt time.Time
 	cancels    []cancelJSON
 	idemKey    string // of the authorization
+	// protocol is the wire protocol the payment was approved through
+	// (protocolToss, protocolPortOne; empty: the original /pg/ protocol): its
+	// webhooks are announced in that protocol's format.
+	protocol string
 }
 
 // Wire types. JSON is snake_case, times are RFC 3339.
@@ -139,7 +145,7 @@ func (bk *billingKey) json() billingKeyJSON {
 // captured amount less refunds after.
 func (p *payment) balance() int64 {
 	switch {
-	case p.status == StatusCanceled:
+	case p.status == StatusCanceled, p.status == StatusFailed:
 		return 0
 	case p.captured > 0:
 		return p.captured - p.canceled

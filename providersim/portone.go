@@ -139,7 +139,7 @@ type portonePayment struct {
 	Currency        string                `json:"currency"`
 	Customer        map[string]string     `json:"customer"`
 	Origin          map[string]string     `json:"origin"`
-	PaidAt          string                `json:"paidAt"`
+	PaidAt          string                `json:"paidAt,omitempty"`
 	PgTxID          string                `json:"pgTxId"`
 	Disputes        []any                 `json:"disputes"`
 	Cancellations   []portoneCancellation `json:"cancellations,omitempty"`
@@ -224,6 +224,10 @@ func (p *payment) portone() portonePayment {
 		out.Status = "CANCELLED"
 	case StatusPartiallyCanceled:
 		out.Status = "PARTIAL_CANCELLED"
+	case StatusPending:
+		out.Status, out.PaidAt = "PAY_PENDING", ""
+	case StatusFailed:
+		out.Status, out.PaidAt = "FAILED", ""
 	default:
 		out.Status = "PAID"
 	}
@@ -328,7 +332,7 @@ func (s *Server) portonePayLocked(pg, paymentID string, req portonePayRequest) (
 	switch bk.card.number {
 	case CardTimeout:
 		return reply{}, true
-	case CardDecline, CardAsyncDecline, CardCaptureFails:
+	case CardDecline, CardCaptureFails:
 		return portonePgErr("REJECT_CARD_COMPANY", "카드사에서 결제를 거절했습니다."), false
 	case CardInsufficientFunds:
 		return portonePgErr("REJECT_CARD_PAYMENT", "한도초과 혹은 잔액부족으로 결제에 실패했습니다."), false
@@ -337,14 +341,32 @@ func (s *Server) portonePayLocked(pg, paymentID string, req portonePayRequest) (
 		bk.customerKey = req.Customer.ID
 	}
 	now := s.now()
+	if bk.card.number == CardAsyncApprove || bk.card.number == CardAsyncDecline {
+		return s.portonePayPendingLocked(pg, paymentID, req, bk), false
+	}
 	p := &payment{key: paymentID, pg: pg, orderID: paymentID, orderName: req.OrderName, bk: bk, status: StatusCaptured,
-		amount: req.Amount.Total, captured: req.Amount.Total, currency: req.Currency, approvedAt: now, capturedAt: now, idemKey: paymentID}
+		amount: req.Amount.Total, captured: req.Amount.Total, currency: req.Currency, approvedAt: now, capturedAt: now, idemKey: paymentID,
+		protocol: protocolPortOne}
 	s.payments[p.key] = p
+	s.announceLocked(p)
 	provider := pgProvider(pg)
 	s.record(Record{Provider: provider, Kind: KindAuthorize, IdempotencyKey: paymentID, PaymentKey: p.key, OrderID: paymentID, Amount: p.amount, Currency: p.currency})
 	s.record(Record{Provider: provider, Kind: KindCapture, IdempotencyKey: paymentID, PaymentKey: p.key, OrderID: paymentID, Amount: p.amount, Currency: p.currency})
 	res := map[string]any{"payment": map[string]string{"pgTxId": p.key + "-pg", "paidAt": portoneTime(now)}}
 	return jsonReply(http.StatusOK, res), false
+}
+
+// portonePayPendingLocked leaves the payment PAY_PENDING, as PortOne's
+// PayPendingPayment is while the PG has not decided (documented for some
+// channels, e.g. overseas cards); the answer's summary has no paidAt. After
+// the sandbox's async delay it is decided and announced (completeAsync).
+func (s *Server) portonePayPendingLocked(pg, paymentID string, req portonePayRequest, bk *billingKey) reply {
+	p := &payment{key: paymentID, pg: pg, orderID: paymentID, orderName: req.OrderName, bk: bk, status: StatusPending,
+		amount: req.Amount.Total, currency: req.Currency, approvedAt: s.now(), idemKey: paymentID, protocol: protocolPortOne}
+	s.payments[p.key] = p
+	s.announceLocked(p)
+	time.AfterFunc(s.asyncDelay, func() { s.completeAsync(p.key) })
+	return jsonReply(http.StatusOK, map[string]any{"payment": map[string]string{"pgTxId": p.key + "-pg"}})
 }
 
 // portoneCancel cancels the balance (no amount) or part of it.
@@ -368,6 +390,8 @@ func (s *Server) portoneCancel(r *http.Request, pg string) reply {
 		amount = remaining
 	}
 	switch {
+	case p.status == StatusPending || p.status == StatusFailed:
+		return portoneErr(http.StatusConflict, "PaymentNotPaidError", "결제가 완료되지 않았습니다.")
 	case remaining == 0:
 		return portoneErr(http.StatusConflict, "PaymentAlreadyCancelledError", "결제가 이미 취소되었습니다.")
 	case req.CurrentCancellableAmount != nil && *req.CurrentCancellableAmount != remaining:
@@ -383,6 +407,7 @@ func (s *Server) portoneCancel(r *http.Request, pg string) reply {
 	}
 	p.cancels = append(p.cancels, cancelJSON{Amount: amount, Reason: req.Reason, CanceledAt: now})
 	s.record(Record{Provider: pgProvider(pg), Kind: KindCancel, PaymentKey: p.key, OrderID: p.orderID, Amount: amount, Currency: p.currency})
+	s.announceLocked(p)
 	c := p.portone().Cancellations[len(p.cancels)-1]
 	return jsonReply(http.StatusOK, map[string]any{"cancellation": c})
 }

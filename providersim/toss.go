@@ -301,10 +301,11 @@ func (s *Server) tossChargeLocked(pg, key, fp, billingKeyID string, req tossChar
 	}
 	now := s.now()
 	p := &payment{key: newID("tpk_"), pg: pg, orderID: req.OrderID, orderName: req.OrderName, bk: bk, status: StatusCaptured,
-		amount: req.Amount, captured: req.Amount, currency: "KRW", approvedAt: now, capturedAt: now, idemKey: key}
+		amount: req.Amount, captured: req.Amount, currency: "KRW", approvedAt: now, capturedAt: now, idemKey: key, protocol: protocolToss}
 	s.payments[p.key] = p
 	s.record(Record{Provider: provider, Kind: KindAuthorize, IdempotencyKey: key, PaymentKey: p.key, OrderID: p.orderID, Amount: p.amount, Currency: p.currency})
 	s.record(Record{Provider: provider, Kind: KindCapture, IdempotencyKey: key, PaymentKey: p.key, OrderID: p.orderID, Amount: p.amount, Currency: p.currency})
+	s.announceLocked(p)
 	return remember(jsonReply(http.StatusOK, p.toss()), p.key)
 }
 
@@ -363,6 +364,7 @@ func (s *Server) tossCancelLocked(pg, key, paymentKey string, req tossCancelRequ
 	}
 	p.cancels = append(p.cancels, cancelJSON{Amount: amount, Reason: req.CancelReason, IdempotencyKey: key, CanceledAt: s.now()})
 	s.record(Record{Provider: pgProvider(pg), Kind: KindCancel, IdempotencyKey: key, PaymentKey: p.key, OrderID: p.orderID, Amount: amount, Currency: p.currency})
+	s.announceLocked(p)
 	return jsonReply(http.StatusOK, p.toss()), p.key
 }
 

@@ -36,18 +36,27 @@ type WebhookEvent struct {
 // WebhookConfig is where the PGs send webhooks and the secret they sign with.
 type WebhookConfig struct {
 	URL    string `json:"url"`    // base: the PG appends /{pg name}
-	Secret string `json:"secret"` // empty: unsigned
+	Secret string `json:"secret"` // signs the original protocol's webhooks (PG-Signature); empty: unsigned
+	// PortOneSecrets: by PG name, the whsec_ secret PortOne-protocol webhooks
+	// are signed with (Standard Webhooks). A PG without one sends none.
+	PortOneSecrets map[string]string `json:"portone_secrets,omitempty"`
 }
 
 // StatusPending is an authorization whose result comes later by webhook.
 const StatusPending = "pending"
 
-// completeAsync decides a pending payment and sends the webhook.
+// completeAsync decides a pending payment and sends the webhook: the original
+// protocol's signed event, or the provider's own for a PortOne payment.
 func (s *Server) completeAsync(paymentKey string) {
 	s.mu.Lock()
 	p, ok := s.payments[paymentKey]
 	if !ok || p.status != StatusPending {
 		s.mu.Unlock() // voided meanwhile, or the sandbox was reset
+		return
+	}
+	if p.protocol == protocolPortOne {
+		s.completePortOneLocked(p)
+		s.mu.Unlock()
 		return
 	}
 	ev := WebhookEvent{EventID: newID("whe_"), PaymentKey: p.key, OrderID: p.orderID, Amount: p.amount, Currency: p.currency, At: s.now()}
@@ -65,6 +74,23 @@ func (s *Server) completeAsync(paymentKey string) {
 	cfg, pg := s.webhook, p.pg
 	s.mu.Unlock()
 	s.sendWebhook(cfg, pg, ev)
+}
+
+// completePortOneLocked decides a PortOne payment left PAY_PENDING: paid (an
+// authorize and a capture recorded under its paymentId, as a payment paid at
+// once is) or FAILED (nothing recorded), announced by Transaction.Paid or
+// Transaction.Failed.
+func (s *Server) completePortOneLocked(p *payment) {
+	now := s.now()
+	if p.bk.card.number == CardAsyncDecline {
+		p.status = StatusFailed
+	} else {
+		p.status, p.captured, p.approvedAt, p.capturedAt = StatusCaptured, p.amount, now, now
+		provider := pgProvider(p.pg)
+		s.record(Record{Provider: provider, Kind: KindAuthorize, IdempotencyKey: p.idemKey, PaymentKey: p.key, OrderID: p.orderID, Amount: p.amount, Currency: p.currency})
+		s.record(Record{Provider: provider, Kind: KindCapture, IdempotencyKey: p.idemKey, PaymentKey: p.key, OrderID: p.orderID, Amount: p.amount, Currency: p.currency})
+	}
+	s.announceLocked(p)
 }
 
 // BankWebhookEvent is the bank's notice that a transfer completed. Like many
@@ -94,15 +120,24 @@ func (s *Server) sendBankWebhook(cfg WebhookConfig, ev BankWebhookEvent) {
 }
 
 func (s *Server) deliverWebhook(cfg WebhookConfig, path, eventID string, body []byte, sign bool) {
-	if cfg.URL == "" {
+	s.deliverSigned(cfg.URL, path, eventID, body, func() http.Header {
+		h := http.Header{}
+		if sign && cfg.Secret != "" {
+			h.Set(HeaderPGSignature, signature.Header(time.Now().Unix(), body, []byte(cfg.Secret)))
+		}
+		return h
+	})
+}
+
+// deliverSigned POSTs body to {url}/{path} with the headers sign builds for
+// each try, retrying with backoff (5 tries) until a 2xx answer.
+func (s *Server) deliverSigned(url, path, eventID string, body []byte, sign func() http.Header) {
+	if url == "" {
 		return
-	}
-	if !sign {
-		cfg.Secret = ""
 	}
 	wait := 100 * time.Millisecond
 	for try := 0; try < 5; try++ {
-		if s.postWebhook(cfg, path, body) {
+		if s.postWebhook(url, path, body, sign()) {
 			return
 		}
 		time.Sleep(wait)
@@ -111,17 +146,17 @@ func (s *Server) deliverWebhook(cfg WebhookConfig, path, eventID string, body []
 	s.log.Warn().Str("event_id", eventID).Msg("webhook not delivered")
 }
 
-func (s *Server) postWebhook(cfg WebhookConfig, pg string, body []byte) bool {
+func (s *Server) postWebhook(url, pg string, body []byte, h http.Header) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(cfg.URL, "/")+"/"+pg, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(url, "/")+"/"+pg, bytes.NewReader(body))
 	if err != nil {
 		return false
 	}
-	req.Header.Set("Content-Type", "application/json")
-	if cfg.Secret != "" {
-		req.Header.Set(HeaderPGSignature, signature.Header(time.Now().Unix(), body, []byte(cfg.Secret)))
+	for k, v := range h {
+		req.Header[k] = v
 	}
+	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return false

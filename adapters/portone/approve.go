@@ -33,6 +33,11 @@ func (c *Connector) Authorize(ctx context.Context, req pg.AuthorizeRequest) (pg.
 	if err != nil {
 		return pg.Payment{}, translate(err)
 	}
+	if res.Payment.PaidAt == nil {
+		// Not paid yet (PAY_PENDING): the payment says where it stands; its
+		// decision comes by webhook (Transaction.Paid / Transaction.Failed).
+		return c.GetPayment(ctx, paymentID)
+	}
 	return pg.Payment{PaymentKey: paymentID, OrderID: paymentID, Status: "captured", Amount: req.Amount,
 		CapturedAmount: req.Amount, Currency: req.Currency, ApprovedAt: res.Payment.PaidAt.In(time.UTC)}, nil
 }

@@ -11,17 +11,21 @@ import (
 
 // GetByIdempotencyKey finds the payment authorized under key by its paymentId.
 // A payment that is not paid (READY, FAILED) took no money: NotFound, so the
-// caller may retry under the same key.
+// caller may retry under the same key. A PAY_PENDING one is answered as it is
+// (pending): the PG has it and will decide.
 func (c *Connector) GetByIdempotencyKey(ctx context.Context, key string) (pg.Payment, error) {
 	if key == "" {
 		return pg.Payment{}, c.api.Invalid("query", "idempotency key is required")
 	}
-	p, err := c.GetPayment(ctx, PaymentIDFor(key))
-	if err == nil && (p.Status == "failed" || p.Status == "pending") {
+	p, err := c.api.GetPayment(ctx, PaymentIDFor(key))
+	if err != nil {
+		return pg.Payment{}, translate(err)
+	}
+	if p.Status == client.StatusReady || p.Status == client.StatusFailed {
 		return pg.Payment{}, &adapters.Error{Provider: "pg:" + c.name, Op: "query", Kind: adapters.NotFound, Status: 200,
 			Code: "PAYMENT_NOT_FOUND", Message: "the payment under this key took no money (" + p.Status + ")"}
 	}
-	return p, err
+	return payment(p), nil
 }
 
 // GetPayment is GET /payments/{paymentId}; paysaga's payment key at PortOne is

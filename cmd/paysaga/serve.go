@@ -100,10 +100,21 @@ func runSim(ctx context.Context, _ []string) error {
 	return serveSim(ctx, cfg, log)
 }
 
+// simWebhooks is where the sandbox sends webhooks and what it signs them with:
+// the original protocol's secret, and each PG's PortOne webhook secret (the
+// one paysaga verifies PortOne webhooks of that PG with).
+func simWebhooks(cfg config.Config) providersim.WebhookConfig {
+	out := providersim.WebhookConfig{URL: cfg.SimWebhookURL, Secret: cfg.PGWebhookSecret, PortOneSecrets: map[string]string{}}
+	for _, name := range cfg.PGs() {
+		out.PortOneSecrets[name] = cfg.PortOneWebhookSecret(name)
+	}
+	return out
+}
+
 // serveSim serves the provider sandbox on cfg.SimAddr until ctx ends.
 func serveSim(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
 	sim := providersim.New(providersim.Options{PGs: cfg.PGs(), Seed: time.Now().UnixNano(), Logger: log.With().Str("component", "sim").Logger(),
-		Webhook: providersim.WebhookConfig{URL: cfg.SimWebhookURL, Secret: cfg.PGWebhookSecret}})
+		Webhook: simWebhooks(cfg)})
 	srv := &http.Server{Addr: cfg.SimAddr, Handler: sim.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

@@ -101,11 +101,13 @@ type BillingKeyPaymentInput struct {
 	Currency   string             `json:"currency"`
 }
 
-// PayWithBillingKeyResponse is its answer: the payment was approved and paid.
+// PayWithBillingKeyResponse is its answer: the payment was approved and paid
+// at paidAt. A summary without paidAt is not taken as paid (the payment may be
+// PAY_PENDING at some channels): the connector reads the payment.
 type PayWithBillingKeyResponse struct {
 	Payment struct {
-		PgTxID string    `json:"pgTxId"`
-		PaidAt time.Time `json:"paidAt"`
+		PgTxID string     `json:"pgTxId"`
+		PaidAt *time.Time `json:"paidAt"`
 	} `json:"payment"`
 }
 
