@@ -88,3 +88,35 @@ func TestTossWebhookIsActedOnOnlyAfterALookup(t *testing.T) {
 	got := s.call("GET", "/v1/payments/"+res.json(t)["id"].(string), appKey, nil, nil).json(t)
 	require.Equal(t, "succeeded", got["status"], "an unsigned claim changes nothing")
 }
+
+// The sandbox POSTs the providers' own webhooks: Toss's unsigned
+// PAYMENT_STATUS_CHANGED on the approval and on a refund, PortOne's signed
+// Transaction.Paid on a failover payment. paysaga stores each one under the
+// state its look-up confirmed (Toss) or its verified webhook-id (PortOne), and
+// nothing about the payments changes.
+func TestSandboxSendsTheProvidersWebhooks(t *testing.T) {
+	s := newStack(t)
+	s.enablePGWebhooks()
+	cus, pm := s.customerWithCard(providersim.CardApprove)
+	res := s.checkout(checkoutBody(cus, pm, orderID()))
+	require.Equal(t, "succeeded", res.json(t)["status"], "%s", res.Body)
+	atToss := res.json(t)["id"].(string)
+	refund := s.call("POST", "/v1/payments/"+atToss+"/refunds", appKey, map[string]any{"amount": 3000}, map[string]string{"Idempotency-Key": orderID()})
+	require.Equal(t, 201, refund.Status, "%s", refund.Body)
+
+	require.NoError(t, s.sim.SetFault(s.ctx, providersim.Fault{Provider: "pg:alpha", Op: "*", Mode: "outage"}))
+	res = s.checkout(checkoutBody(cus, pm, orderID()))
+	require.Equal(t, "beta", res.json(t)["pg"], "%s", res.Body)
+	atPortOne := res.json(t)["id"].(string)
+
+	require.Eventually(t, func() bool {
+		return s.rows(`SELECT count(*) FROM webhook_inbox WHERE provider = 'beta' AND event_type = 'Transaction.Paid' AND event_id LIKE 'msg_%'`) == 1 &&
+			s.rows(`SELECT count(*) FROM webhook_inbox WHERE provider = 'alpha' AND event_type = 'PAYMENT_STATUS_CHANGED' AND event_id LIKE '%:partially_canceled:3000'`) == 1
+	}, 10*time.Second, 50*time.Millisecond, "the sandbox's webhooks arrived and verified")
+	require.Zero(t, s.rows(`SELECT count(*) FROM webhook_inbox WHERE provider = 'alpha' AND event_id NOT LIKE 'lookup:%'`),
+		"an unsigned Toss webhook is keyed by the looked-up state only")
+	for id, want := range map[string]string{atToss: "partially_refunded", atPortOne: "succeeded"} {
+		require.Equal(t, want, s.call("GET", "/v1/payments/"+id, appKey, nil, nil).json(t)["status"])
+	}
+	s.requireLedgerBalanced()
+}

@@ -1,8 +1,11 @@
 package providersim_test
 
 import (
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -112,4 +115,63 @@ func TestPortOneOutageAndAuth(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+}
+
+// An async card at PortOne: the billing-key payment is PAY_PENDING (nothing
+// recorded), then the sandbox decides and POSTs Transaction.Paid or
+// Transaction.Failed, signed so that the PortOne connector verifies it; a paid
+// one is recorded once, a failed one is found by no look-up and cannot be
+// cancelled.
+func TestPortOnePendingPaymentIsDecidedAndAnnouncedSigned(t *testing.T) {
+	type hook struct {
+		header http.Header
+		body   []byte
+	}
+	got := make(chan hook, 8)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.URL.Path == "/hooks/beta" {
+			got <- hook{r.Header.Clone(), body}
+		}
+	}))
+	t.Cleanup(recv.Close)
+	e := newEnv(t)
+	require.NoError(t, e.admin.SetWebhooks(e.ctx, providersim.WebhookConfig{URL: recv.URL + "/hooks",
+		PortOneSecrets: map[string]string{"beta": portoneWebhookSecret}}))
+	c := e.portoneAt("beta")
+
+	for number, want := range map[string]string{providersim.CardAsyncApprove: "Transaction.Paid", providersim.CardAsyncDecline: "Transaction.Failed"} {
+		key := "payment:pay_" + number[12:] + ":authorize"
+		p, err := c.Authorize(e.ctx, pg.AuthorizeRequest{IdempotencyKey: key, BillingKey: e.portoneCard(c, number).BillingKey,
+			CustomerKey: "cus_1", OrderID: "o-1", Amount: 5000, Currency: "KRW"})
+		require.NoError(t, err)
+		require.Equal(t, "pending", p.Status)
+		require.Empty(t, e.records(providersim.RecordFilter{PaymentKey: p.PaymentKey, Kind: providersim.KindAuthorize}), "nothing recorded while pending")
+		again, err := c.GetByIdempotencyKey(e.ctx, key)
+		require.NoError(t, err, "a pending payment is found by its key")
+		require.Equal(t, "pending", again.Status)
+
+		types := map[string]bool{}
+		for !types[want] {
+			select {
+			case h := <-got:
+				w, err := c.VerifyWebhook(h.header, h.body, time.Now())
+				require.NoError(t, err, "signed with the PG's secret: %s", h.body)
+				require.Equal(t, p.PaymentKey, w.PaymentID)
+				types[w.Type] = true
+			case <-time.After(5 * time.Second):
+				t.Fatalf("no %s webhook (got %v)", want, types)
+			}
+		}
+		require.True(t, types["Transaction.PayPending"], "the pending state is announced too")
+	}
+	paid, err := c.GetByIdempotencyKey(e.ctx, "payment:pay_0077:authorize")
+	require.NoError(t, err)
+	require.Equal(t, "captured", paid.Status)
+	n, _ := sum(e.records(providersim.RecordFilter{Provider: "pg:beta", Kind: providersim.KindCapture}))
+	require.Equal(t, 1, n, "only the paid one took money")
+	_, err = c.GetByIdempotencyKey(e.ctx, "payment:pay_0085:authorize")
+	require.True(t, adapters.Is(err, adapters.NotFound), "a FAILED payment took no money: %v", err)
+	_, err = c.Cancel(e.ctx, pg.CancelRequest{IdempotencyKey: "payment:pay_0085:void", PaymentKey: "pay_0085", Reason: "void"})
+	require.Error(t, err, "nothing to cancel")
 }
