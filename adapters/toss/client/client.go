@@ -18,7 +18,7 @@ import (
 const (
 	CodeRejectCardCompany       = "REJECT_CARD_COMPANY"       // 403: the card company refused
 	CodeRejectCardPayment       = "REJECT_CARD_PAYMENT"       // 403: over the limit or insufficient balance
-	CodeInvalidStoppedCard      = "INVALID_STOPPED_CARD"      // 403: a suspended card
+	CodeInvalidStoppedCard      = "INVALID_STOPPED_CARD"      // 400 (Toss error-code reference): a suspended card
 	CodeExceedMaxAmount         = "EXCEED_MAX_AMOUNT"         // 400
 	CodeNotFoundPayment         = "NOT_FOUND_PAYMENT"         // 404: no payment under that key or order id
 	CodeAlreadyProcessedPayment = "ALREADY_PROCESSED_PAYMENT" // 400: this order id was already paid
