@@ -63,6 +63,7 @@ func (r *Recon) Reconcile(ctx context.Context, in ReconcileInput) (ReconcileResu
 		return ReconcileResult{}, nonRetryable(ErrInvalidRequest, Failure{Code: "invalid_date", Message: "date must be YYYY-MM-DD"}, err)
 	}
 	reports := map[string][]pg.SettlementItem{}
+	fees := map[string]bool{} // the PG's report carries its fees
 	for _, name := range in.PGs {
 		client, ok := r.PGs[name]
 		if !ok {
@@ -71,6 +72,7 @@ func (r *Recon) Reconcile(ctx context.Context, in ReconcileInput) (ReconcileResu
 		if !pg.CapabilitiesOf(client).SettlementReport {
 			continue // nothing to compare with; docs/connectors.md says which PGs these are
 		}
+		fees[name] = pg.CapabilitiesOf(client).SettlementFees
 		items, err := client.Settlements(ctx, in.Date)
 		if err != nil {
 			return ReconcileResult{}, fmt.Errorf("settlements of %s for %s: %w", name, in.Date, err)
@@ -91,7 +93,7 @@ func (r *Recon) Reconcile(ctx context.Context, in ReconcileInput) (ReconcileResu
 			if _, reported := reports[name]; !reported {
 				continue
 			}
-			n, err := r.reconcilePG(ctx, q, in, name, day, reports[name], &res)
+			n, err := r.reconcilePG(ctx, q, in, name, day, reports[name], fees[name], &res)
 			if err != nil {
 				return err
 			}
@@ -104,7 +106,7 @@ func (r *Recon) Reconcile(ctx context.Context, in ReconcileInput) (ReconcileResu
 	return res, err
 }
 
-func (r *Recon) reconcilePG(ctx context.Context, q *db.Queries, in ReconcileInput, name string, day time.Time, report []pg.SettlementItem, res *ReconcileResult) (int, error) {
+func (r *Recon) reconcilePG(ctx context.Context, q *db.Queries, in ReconcileInput, name string, day time.Time, report []pg.SettlementItem, withFees bool, res *ReconcileResult) (int, error) {
 	rows, err := q.LedgerPGMovements(ctx, db.LedgerPGMovementsParams{
 		Account:  ledger.PGReceivable(name),
 		FromTime: pgtype.Timestamptz{Time: day, Valid: true}, ToTime: pgtype.Timestamptz{Time: day.AddDate(0, 0, 1), Valid: true},
@@ -158,7 +160,7 @@ func (r *Recon) reconcilePG(ctx context.Context, q *db.Queries, in ReconcileInpu
 		case l.ledger != l.pg:
 			kinds = append(kinds, FindingAmountMismatch)
 		}
-		if k[1] == "capture" && l.atPG {
+		if k[1] == "capture" && l.atPG && withFees {
 			f.ExpectedFee = l.pg * in.FeeBPS / 10_000
 			if f.ExpectedFee != l.pgFee {
 				kinds = append(kinds, FindingFeeMismatch)

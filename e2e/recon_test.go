@@ -105,3 +105,48 @@ func TestReconciliationBadInputStartsNothing(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, r.Executions)
 }
+
+// At PortOne the daily reconciliation reads the day's payment events (GET
+// /payment-events-by-cursor): amounts are compared, captures and refunds
+// alike; PortOne reports no PG fees, so no fee is checked.
+func TestReconciliationAtPortOneComparesItsPaymentEvents(t *testing.T) {
+	s := newStack(t, portonePrimary)
+	cus, pm := s.customerWithCard(providersim.CardApprove)
+	var pays []string
+	for range 3 {
+		res := s.checkout(checkoutBody(cus, pm, orderID()))
+		require.Equal(t, "succeeded", res.json(t)["status"], "%s", res.Body)
+		pays = append(pays, res.json(t)["id"].(string))
+	}
+	res := s.call("POST", "/v1/payments/"+pays[0]+"/refunds", appKey, map[string]any{"amount": 3000},
+		map[string]string{"Idempotency-Key": uuid.NewString()})
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	amount := int64(14000)
+	require.NoError(t, s.sim.PlantSettlement(s.ctx, providersim.Plant{PaymentKey: s.paymentKey(pays[1]), Amount: &amount}))
+	require.NoError(t, s.sim.PlantSettlement(s.ctx, providersim.Plant{PaymentKey: s.paymentKey(pays[2]), Drop: true}))
+
+	today := time.Now().In(activities.KST).Format("2006-01-02")
+	res = s.call("POST", "/v1/reconciliations", financeKey, map[string]any{"date": today}, nil)
+	require.Equal(t, 202, res.Status, "%s", res.Body)
+	runID := res.json(t)["id"].(string)
+	var body map[string]any
+	require.Eventually(t, func() bool {
+		r := s.call("GET", "/v1/reconciliations/"+runID, opsKey, nil, nil)
+		body = r.json(t)
+		return r.Status == 200 && body["run"].(map[string]any)["status"] == "completed"
+	}, 20*time.Second, 100*time.Millisecond)
+
+	type finding struct{ Kind, ItemType, PaymentID string }
+	var got []finding
+	for _, f := range body["findings"].([]any) {
+		m := f.(map[string]any)
+		got = append(got, finding{m["kind"].(string), m["item_type"].(string), m["payment_id"].(string)})
+	}
+	require.ElementsMatch(t, []finding{
+		{"amount_mismatch", "capture", pays[1]},
+		{"missing_at_pg", "capture", pays[2]},
+	}, got, "the capture and refund of %s match; no fee is checked", pays[0])
+	run := body["run"].(map[string]any)
+	require.EqualValues(t, 4, run["ledger_items"], "3 captures + 1 refund")
+	require.EqualValues(t, 3, run["pg_items"], "PortOne's events: 2 captures (one dropped) + 1 refund")
+}

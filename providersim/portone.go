@@ -1,6 +1,7 @@
 package providersim
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -29,6 +30,7 @@ func (s *Server) portoneRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /portone/{name}/payments/{payment_id}/billing-key", s.portoneRoute(OpAuthorize, s.portonePay))
 	mux.HandleFunc("POST /portone/{name}/payments/{payment_id}/cancel", s.portoneRoute(OpCancel, s.portoneCancel))
 	mux.HandleFunc("GET /portone/{name}/payments/{payment_id}", s.portoneRoute(OpQuery, s.portoneGetPayment))
+	mux.HandleFunc("GET /portone/{name}/payment-events-by-cursor", s.portoneRoute(OpQuery, s.portonePaymentEvents))
 }
 
 func (s *Server) portoneRoute(op string, h func(r *http.Request, pg string) reply) http.HandlerFunc {
@@ -429,4 +431,120 @@ func decodePortone(r *http.Request, dst any) (reply, bool) {
 		return portoneErr(http.StatusBadRequest, "InvalidRequestError", "요청된 입력 정보가 유효하지 않습니다."), false
 	}
 	return rep, ok
+}
+
+type portoneEventsRequest struct {
+	StoreID string     `json:"storeId"`
+	From    *time.Time `json:"from"`
+	Until   *time.Time `json:"until"`
+	Cursor  string     `json:"cursor"`
+	Size    int        `json:"size"`
+}
+
+type portoneEvent struct {
+	Type          string            `json:"type"`
+	ID            string            `json:"id"`
+	PaymentID     string            `json:"paymentId"`
+	TransactionID string            `json:"transactionId"`
+	MerchantID    string            `json:"merchantId"`
+	StoreID       string            `json:"storeId"`
+	Channel       map[string]string `json:"channel"`
+	Version       string            `json:"version"`
+	RequestedAt   string            `json:"requestedAt"`
+	CreatedAt     string            `json:"createdAt"`
+	OrderName     string            `json:"orderName"`
+	TotalAmount   portoneAmount     `json:"totalAmount"`
+	Currency      string            `json:"currency"`
+	Customer      map[string]string `json:"customer"`
+	Disputes      []any             `json:"disputes,omitempty"`
+	EventAmount   int64             `json:"eventAmount"`
+	Origin        map[string]string `json:"origin"`
+}
+
+type portoneEventWithCursor struct {
+	PaymentEvent portoneEvent `json:"paymentEvent"`
+	Cursor       string       `json:"cursor"`
+}
+
+// portonePaymentEvents is GET /payment-events-by-cursor: the PAID and
+// CANCELLED / PARTIAL_CANCELLED events (a cancel's eventAmount negative) of
+// this instance created in [from, until) (defaults: until now, from 90 days
+// before), after the cursor, size per page (default 10, at most 1000). It is
+// the sandbox's record of money moved, so reconciliation plants apply to PAID
+// events as they do to the settlement reports.
+func (s *Server) portonePaymentEvents(r *http.Request, pg string) reply {
+	var req portoneEventsRequest
+	if raw := r.URL.Query().Get("requestBody"); raw != "" {
+		dec := json.NewDecoder(strings.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			return portoneErr(http.StatusBadRequest, "InvalidRequestError", "requestBody가 올바르지 않습니다.")
+		}
+	}
+	if req.Size == 0 {
+		req.Size = 10
+	}
+	until := s.now()
+	if req.Until != nil {
+		until = *req.Until
+	}
+	from := until.AddDate(0, 0, -90)
+	if req.From != nil {
+		from = *req.From
+	}
+	after, err := strconv.ParseInt("0"+req.Cursor, 10, 64)
+	if err != nil || req.Size < 1 || req.Size > 1000 || !from.Before(until) {
+		return portoneErr(http.StatusBadRequest, "InvalidRequestError", "from, until, cursor, size가 올바르지 않습니다.")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	items := []portoneEventWithCursor{}
+	canceled := map[string]int64{}
+	for _, rec := range s.records {
+		if rec.Provider != pgProvider(pg) || len(items) == req.Size {
+			continue
+		}
+		p, ok := s.payments[rec.PaymentKey]
+		if !ok {
+			continue
+		}
+		ev, counted := s.portoneEventLocked(rec, p, canceled)
+		if !counted || rec.Seq <= after || rec.At.Before(from) || !rec.At.Before(until) {
+			continue
+		}
+		items = append(items, portoneEventWithCursor{PaymentEvent: ev, Cursor: strconv.FormatInt(rec.Seq, 10)})
+	}
+	return jsonReply(http.StatusOK, map[string]any{"items": items})
+}
+
+// portoneEventLocked is the payment event of a capture or of a cancel after
+// capture (canceled keeps each payment's running total, to tell a partial
+// cancel from the last one); false for any other record or a dropped plant.
+func (s *Server) portoneEventLocked(rec Record, p *payment, canceled map[string]int64) (portoneEvent, bool) {
+	ev := portoneEvent{ID: "evt-" + strconv.FormatInt(rec.Seq, 10), PaymentID: p.key, TransactionID: p.key + "-tx", MerchantID: "merchant-paysaga",
+		StoreID: portoneStore, Channel: map[string]string{"type": "TEST", "pgProvider": "TOSSPAYMENTS", "pgMerchantId": "tosspayments"},
+		Version: "V2", RequestedAt: portoneTime(p.approvedAt), CreatedAt: portoneTime(rec.At), OrderName: p.orderName,
+		TotalAmount: portoneAmount{Total: p.amount, Paid: p.captured, Cancelled: p.canceled}, Currency: rec.Currency,
+		Customer: map[string]string{"id": p.bk.customerKey}, Origin: map[string]string{"platformType": "API"}}
+	switch {
+	case rec.Kind == KindCapture:
+		ev.Type, ev.EventAmount = "PAID", rec.Amount
+		if pl, ok := s.plants[p.key]; ok {
+			if pl.Drop {
+				return ev, false
+			}
+			if pl.Amount != nil {
+				ev.EventAmount = *pl.Amount
+			}
+		}
+	case rec.Kind == KindCancel && !p.capturedAt.IsZero() && !rec.At.Before(p.capturedAt):
+		canceled[p.key] += rec.Amount
+		ev.Type, ev.EventAmount = "PARTIAL_CANCELLED", -rec.Amount
+		if canceled[p.key] >= p.captured {
+			ev.Type = "CANCELLED"
+		}
+	default:
+		return ev, false
+	}
+	return ev, true
 }

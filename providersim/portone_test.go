@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
@@ -174,4 +175,37 @@ func TestPortOnePendingPaymentIsDecidedAndAnnouncedSigned(t *testing.T) {
 	require.True(t, adapters.Is(err, adapters.NotFound), "a FAILED payment took no money: %v", err)
 	_, err = c.Cancel(e.ctx, pg.CancelRequest{IdempotencyKey: "payment:pay_0085:void", PaymentKey: "pay_0085", Reason: "void"})
 	require.Error(t, err, "nothing to cancel")
+}
+
+// The PortOne connector reconciles from the sandbox's payment events: a
+// capture line per payment paid, a refund line per cancellation, no fees, a
+// dropped plant missing, nothing from another day.
+func TestPortOneSettlementsFromPaymentEvents(t *testing.T) {
+	e := newEnv(t)
+	c := e.portoneAt("beta")
+	bk := e.portoneCard(c, providersim.CardApprove)
+	pay := func(id string) {
+		_, err := c.Authorize(e.ctx, pg.AuthorizeRequest{IdempotencyKey: "payment:" + id + ":authorize", BillingKey: bk.BillingKey, CustomerKey: "cus_1", OrderID: "o-1", Amount: 15000, Currency: "KRW"})
+		require.NoError(t, err)
+	}
+	pay("pay_s1")
+	pay("pay_s2")
+	for _, amount := range []int64{4000, 0} {
+		_, err := c.Cancel(e.ctx, pg.CancelRequest{IdempotencyKey: "refund:r" + strconv.FormatInt(amount, 10), PaymentKey: "pay_s1", Amount: amount, Reason: "refund"})
+		require.NoError(t, err)
+	}
+	require.NoError(t, e.admin.PlantSettlement(e.ctx, providersim.Plant{PaymentKey: "pay_s2", Drop: true}))
+	today := time.Now().In(time.FixedZone("KST", 9*3600)).Format("2006-01-02")
+
+	items, err := c.Settlements(e.ctx, today)
+
+	require.NoError(t, err)
+	require.Equal(t, []pg.SettlementItem{
+		{PaymentKey: "pay_s1", OrderID: "pay_s1", Type: "capture", Amount: 15000, Currency: "KRW"},
+		{PaymentKey: "pay_s1", OrderID: "pay_s1", Type: "refund", Amount: 4000, Currency: "KRW"},
+		{PaymentKey: "pay_s1", OrderID: "pay_s1", Type: "refund", Amount: 11000, Currency: "KRW"},
+	}, items)
+	other, err := c.Settlements(e.ctx, time.Now().AddDate(0, 0, -3).Format("2006-01-02"))
+	require.NoError(t, err)
+	require.Empty(t, other)
 }

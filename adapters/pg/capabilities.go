@@ -24,9 +24,13 @@ type Capabilities struct {
 	// BankAccountBilling: the PG issues billing keys for bank accounts (CMS
 	// auto-debit), not only for cards.
 	BankAccountBilling bool
-	// SettlementReport: the PG serves a per-payment settlement report (with its
-	// fees) that the daily reconciliation compares with the ledger.
+	// SettlementReport: the PG serves a per-payment report of a day's captures
+	// and refunds that the daily reconciliation compares with the ledger.
 	SettlementReport bool
+	// SettlementFees: that report carries the PG's fee on each capture, which
+	// the reconciliation checks against the contracted rate; without it only
+	// amounts are compared.
+	SettlementFees bool
 }
 
 // Capable is a Client that declares its capabilities.
@@ -38,6 +42,7 @@ type Capable interface {
 // (adapters/pg NewHTTPClient), which every client without a declaration has.
 var legacyCapabilities = Capabilities{
 	SeparateCapture: true, PartialCancel: true, LookupByOrderID: false, SignedWebhooks: true, BankAccountBilling: true, SettlementReport: true,
+	SettlementFees: true,
 }
 
 // CapabilitiesOf answers what c can do.

@@ -14,7 +14,11 @@ var capabilities = pg.Capabilities{
 	LookupByOrderID:    true,  // GET /payments/{paymentId}, the id paysaga assigned
 	SignedWebhooks:     true,  // webhook-id, webhook-timestamp, webhook-signature
 	BankAccountBilling: false,
-	SettlementReport:   false, // the public V2 API has no per-payment settlement report
+	// No settlement report as such, but GET /payment-events-by-cursor lists every
+	// payment and cancellation event of a period with its amount: the daily
+	// reconciliation compares those amounts (PortOne reports no PG fees).
+	SettlementReport: true,
+	SettlementFees:   false,
 }
 
 // Capabilities declares what this connector can do.

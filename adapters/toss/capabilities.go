@@ -14,6 +14,7 @@ var capabilities = pg.Capabilities{
 	SignedWebhooks:     false, // PAYMENT_STATUS_CHANGED carries no signature: look the payment up
 	BankAccountBilling: false, // billing keys are issued for cards here
 	SettlementReport:   true,  // GET /v1/settlements
+	SettlementFees:     true,  // each line has Toss's fee
 }
 
 // Capabilities declares what this connector can do.

@@ -5,6 +5,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"time"
@@ -250,4 +251,60 @@ func (c *Client) storeQuery() url.Values {
 		return nil
 	}
 	return url.Values{"storeId": {c.storeID}}
+}
+
+// GetAllPaymentEventsByCursorBody is the requestBody (JSON in the query) of GET
+// /payment-events-by-cursor: the events created in [from, until), after cursor.
+type GetAllPaymentEventsByCursorBody struct {
+	StoreID string     `json:"storeId,omitempty"`
+	From    *time.Time `json:"from,omitempty"`
+	Until   *time.Time `json:"until,omitempty"`
+	Cursor  string     `json:"cursor,omitempty"`
+	Size    int        `json:"size,omitempty"` // default 10, at most 1000
+}
+
+// Payment event types paysaga reconciles.
+const (
+	EventPaid             = "PAID"
+	EventCancelled        = "CANCELLED"
+	EventPartialCancelled = "PARTIAL_CANCELLED"
+)
+
+// PaymentEvent is one payment event (its type names the variant); EventAmount
+// is what the event moved, negative for a cancellation.
+type PaymentEvent struct {
+	Type          string    `json:"type"`
+	ID            string    `json:"id"`
+	PaymentID     string    `json:"paymentId"`
+	TransactionID string    `json:"transactionId"`
+	StoreID       string    `json:"storeId"`
+	CreatedAt     time.Time `json:"createdAt"`
+	Currency      string    `json:"currency"`
+	EventAmount   int64     `json:"eventAmount"`
+}
+
+// PaymentEventWithCursor is one item of the answer.
+type PaymentEventWithCursor struct {
+	PaymentEvent PaymentEvent `json:"paymentEvent"`
+	Cursor       string       `json:"cursor"`
+}
+
+// GetAllPaymentEventsByCursorResponse is the answer.
+type GetAllPaymentEventsByCursorResponse struct {
+	Items []PaymentEventWithCursor `json:"items"`
+}
+
+// PaymentEvents is GET /payment-events-by-cursor?requestBody={...}.
+func (c *Client) PaymentEvents(ctx context.Context, body GetAllPaymentEventsByCursorBody) (GetAllPaymentEventsByCursorResponse, error) {
+	if body.StoreID == "" {
+		body.StoreID = c.storeID
+	}
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return GetAllPaymentEventsByCursorResponse{}, c.call.Invalid("settlements", "encode requestBody: "+err.Error())
+	}
+	var out GetAllPaymentEventsByCursorResponse
+	err = c.call.Do(ctx, adapters.Call{Op: "query", Method: http.MethodGet, Path: "/payment-events-by-cursor",
+		Query: url.Values{"requestBody": {string(raw)}}}, &out)
+	return out, err
 }

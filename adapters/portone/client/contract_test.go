@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -199,4 +200,49 @@ func TestErrorShapesAreRead(t *testing.T) {
 		require.Equal(t, tc.providerCode, e.ProviderCode)
 		require.Equal(t, tc.kind, e.Kind, "the client classifies by status; the connector turns PgProviderError into a decline")
 	}
+}
+
+// The requestBody of GET /payment-events-by-cursor, as PortOne's OpenAPI lists it.
+type docGetAllPaymentEventsByCursorBody struct {
+	StoreID string `json:"storeId"`
+	From    string `json:"from"`
+	Until   string `json:"until"`
+	Cursor  string `json:"cursor"`
+	Size    int    `json:"size"`
+}
+
+// The payment-events request carries its body as JSON in the requestBody query
+// parameter, with only documented fields; the answer's events are read.
+func TestPaymentEventsContract(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"items":[{"paymentEvent":{"type":"PAID","id":"evt-1","paymentId":"pay_1","transactionId":"pay_1-tx","merchantId":"merchant-1","storeId":"store-1",
+ "channel":{"type":"TEST"},"version":"V2","requestedAt":"2026-12-01T01:00:00Z","createdAt":"2026-12-01T01:00:01Z","orderName":"order o-1",
+ "totalAmount":{"total":15000,"paid":15000,"cancelled":0},"currency":"KRW","customer":{"id":"cus_1"},"disputes":[],"eventAmount":15000,"origin":{"platformType":"API"}},"cursor":"c-1"},
+ {"paymentEvent":{"type":"PARTIAL_CANCELLED","id":"evt-2","paymentId":"pay_1","transactionId":"pay_1-tx","storeId":"store-1","createdAt":"2026-12-01T02:00:00Z","currency":"KRW","eventAmount":-4000},"cursor":"c-2"}]}`)
+		}()
+		require.Equal(t, "GET", r.Method)
+		require.Equal(t, "/payment-events-by-cursor", r.URL.Path)
+		require.Equal(t, "PortOne "+secret, r.Header.Get("Authorization"))
+		dec := json.NewDecoder(bytes.NewReader([]byte(r.URL.Query().Get("requestBody"))))
+		dec.DisallowUnknownFields()
+		var doc docGetAllPaymentEventsByCursorBody
+		require.NoError(t, dec.Decode(&doc), "requestBody with an undocumented field: %s", r.URL.Query().Get("requestBody"))
+		require.Equal(t, "store-1", doc.StoreID)
+		require.Equal(t, "2026-11-30T15:00:00Z", doc.From)
+		require.Equal(t, 1000, doc.Size)
+	}))
+	t.Cleanup(srv.Close)
+	c := client.New("pg:beta", srv.URL, secret, "store-1", srv.Client())
+	from := time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)
+	until := from.AddDate(0, 0, 1)
+
+	res, err := c.PaymentEvents(context.Background(), client.GetAllPaymentEventsByCursorBody{From: &from, Until: &until, Size: 1000})
+
+	require.NoError(t, err)
+	require.Len(t, res.Items, 2)
+	require.Equal(t, client.EventPaid, res.Items[0].PaymentEvent.Type)
+	require.EqualValues(t, -4000, res.Items[1].PaymentEvent.EventAmount)
+	require.Equal(t, "c-2", res.Items[1].Cursor)
 }
