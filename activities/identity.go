@@ -48,6 +48,9 @@ type RequestCodeInput struct {
 	Name           string
 	Phone          string
 	BirthDate      string
+	Carrier        string // for providers that need them (PortOne); may be empty
+	IdentityNumber string
+	IP             string
 }
 
 type RequestCodeResult struct {
@@ -59,6 +62,7 @@ type RequestCodeResult struct {
 func (i *Identity) RequestCode(ctx context.Context, in RequestCodeInput) (RequestCodeResult, error) {
 	req, err := i.Provider.RequestCode(ctx, identity.CodeRequest{
 		IdempotencyKey: "idv:" + in.VerificationID + ":request", Name: in.Name, Phone: in.Phone, BirthDate: in.BirthDate,
+		Carrier: in.Carrier, IdentityNumber: in.IdentityNumber, IPAddress: in.IP,
 	})
 	if err != nil {
 		return RequestCodeResult{}, providerError("request identity code for "+in.VerificationID, err, false)

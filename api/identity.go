@@ -22,13 +22,34 @@ type createVerificationRequest struct {
 	Name       string `json:"name"`
 	Phone      string `json:"phone"`
 	BirthDate  string `json:"birth_date"`
+	// Carrier and IdentityNumber: what a PortOne identity connector also needs
+	// for SMS verification (the mobile carrier, and the first 7 digits of the
+	// resident number); optional for the sandbox's own protocol.
+	Carrier        string `json:"carrier,omitempty"`
+	IdentityNumber string `json:"identity_number,omitempty"`
 }
 
 var (
 	phonePattern     = regexp.MustCompile(`^01[0-9]{8,9}$`)
 	birthDatePattern = regexp.MustCompile(`^(19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])$`)
 	smsCodePattern   = regexp.MustCompile(`^[0-9]{6}$`)
+	carriers         = map[string]bool{"SKT": true, "KT": true, "LGU": true, "SKT_MVNO": true, "KT_MVNO": true, "LGU_MVNO": true}
 )
+
+// identityNumberMatches: the 7 digits are the birth date's YYMMDD and a
+// century digit that agrees with it (1, 2, 5, 6: 1900s; 3, 4, 7, 8: 2000s).
+func identityNumberMatches(number, birthDate string) bool {
+	if len(number) != 7 || len(birthDate) != 8 || number[:6] != birthDate[2:] {
+		return false
+	}
+	switch number[6] {
+	case '1', '2', '5', '6':
+		return birthDate[:2] == "19"
+	case '3', '4', '7', '8':
+		return birthDate[:2] == "20"
+	}
+	return false
+}
 
 func (r createVerificationRequest) validate() error {
 	var v validation
@@ -39,6 +60,12 @@ func (r createVerificationRequest) validate() error {
 	}
 	if !birthDatePattern.MatchString(r.BirthDate) {
 		v.add(codeValidationFailed, "birth_date", "must be a date YYYYMMDD")
+	}
+	if r.Carrier != "" && !carriers[r.Carrier] {
+		v.add(codeValidationFailed, "carrier", "must be SKT, KT, LGU, SKT_MVNO, KT_MVNO or LGU_MVNO")
+	}
+	if r.IdentityNumber != "" && !identityNumberMatches(r.IdentityNumber, r.BirthDate) {
+		v.add(codeValidationFailed, "identity_number", "must be the birth date's YYMMDD and its next digit (7 digits)")
 	}
 	return v.err()
 }
@@ -101,6 +128,7 @@ func (s *server) createVerification(c echo.Context) error {
 	logWorkflow(c, id)
 	in := workflows.VerifyIdentityInput{
 		VerificationID: id, CustomerID: req.CustomerID, Seq: n + 1, Name: req.Name, Phone: req.Phone, BirthDate: req.BirthDate,
+		Carrier: req.Carrier, IdentityNumber: req.IdentityNumber, IP: c.RealIP(),
 		CodeTTL: s.cfg.IdentityCodeTTL, MaxAttempts: s.cfg.IdentityMaxAttempts,
 	}
 	opts := s.startOptions(c, id)

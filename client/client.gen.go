@@ -595,6 +595,36 @@ func (e ListEventDeliveriesParamsStatus) Valid() bool {
 	}
 }
 
+// Defines values for CreateIdentityVerificationJSONBodyCarrier.
+const (
+	KT      CreateIdentityVerificationJSONBodyCarrier = "KT"
+	KTMVNO  CreateIdentityVerificationJSONBodyCarrier = "KT_MVNO"
+	LGU     CreateIdentityVerificationJSONBodyCarrier = "LGU"
+	LGUMVNO CreateIdentityVerificationJSONBodyCarrier = "LGU_MVNO"
+	SKT     CreateIdentityVerificationJSONBodyCarrier = "SKT"
+	SKTMVNO CreateIdentityVerificationJSONBodyCarrier = "SKT_MVNO"
+)
+
+// Valid indicates whether the value is a known member of the CreateIdentityVerificationJSONBodyCarrier enum.
+func (e CreateIdentityVerificationJSONBodyCarrier) Valid() bool {
+	switch e {
+	case KT:
+		return true
+	case KTMVNO:
+		return true
+	case LGU:
+		return true
+	case LGUMVNO:
+		return true
+	case SKT:
+		return true
+	case SKTMVNO:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SearchPaymentsParamsStatus.
 const (
 	SearchPaymentsParamsStatusAuthorized        SearchPaymentsParamsStatus = "authorized"
@@ -1587,13 +1617,22 @@ type ListEventsParams struct {
 // CreateIdentityVerificationJSONBody defines parameters for CreateIdentityVerification.
 type CreateIdentityVerificationJSONBody struct {
 	// BirthDate YYYYMMDD (422 validation_failed)
-	BirthDate  string `json:"birth_date"`
-	CustomerId string `json:"customer_id"`
-	Name       string `json:"name"`
+	BirthDate string `json:"birth_date"`
+
+	// Carrier the mobile carrier; required by the PortOne identity connector (PAYSAGA_IDENTITY_CONNECTOR=portone)
+	Carrier    *CreateIdentityVerificationJSONBodyCarrier `json:"carrier,omitempty"`
+	CustomerId string                                     `json:"customer_id"`
+
+	// IdentityNumber the first 7 digits of the resident number (birth date YYMMDD and the next digit; 422 validation_failed when they disagree with birth_date); required by the PortOne identity connector
+	IdentityNumber *string `json:"identity_number,omitempty"`
+	Name           string  `json:"name"`
 
 	// Phone a mobile number, 01 and 8..9 digits (422 validation_failed)
 	Phone string `json:"phone"`
 }
+
+// CreateIdentityVerificationJSONBodyCarrier defines parameters for CreateIdentityVerification.
+type CreateIdentityVerificationJSONBodyCarrier string
 
 // ConfirmIdentityVerificationJSONBody defines parameters for ConfirmIdentityVerification.
 type ConfirmIdentityVerificationJSONBody struct {

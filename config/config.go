@@ -43,8 +43,15 @@ type Config struct {
 	// PGWebhookSecrets (PAYSAGA_PG_{NAME}_WEBHOOK_SECRET): a PortOne webhook
 	// secret (whsec_...). A secret.
 	PGWebhookSecrets map[string]string
-	ProviderTimeout  time.Duration // PAYSAGA_PROVIDER_TIMEOUT: one provider HTTP call
-	CheckoutBudget   time.Duration // PAYSAGA_CHECKOUT_BUDGET: how long POST /v1/checkouts waits for the result
+	// IdentityConnector (PAYSAGA_IDENTITY_CONNECTOR) is the identity provider's
+	// protocol: paysaga (the sandbox's own /identity/v1, the default) or portone
+	// (PortOne V2 identity verification, SMS). For portone: its base URL
+	// (PAYSAGA_IDENTITY_URL; default the sandbox's /portone/identity), API
+	// secret (PAYSAGA_IDENTITY_SECRET_KEY, a secret), store id
+	// (PAYSAGA_IDENTITY_STORE_ID) and channel key (PAYSAGA_IDENTITY_CHANNEL_KEY).
+	IdentityConnector, IdentityURL, IdentitySecretKey, IdentityStoreID, IdentityChannelKey string
+	ProviderTimeout                                                                        time.Duration // PAYSAGA_PROVIDER_TIMEOUT: one provider HTTP call
+	CheckoutBudget                                                                         time.Duration // PAYSAGA_CHECKOUT_BUDGET: how long POST /v1/checkouts waits for the result
 	// IdempotencyLease is how long an Idempotency-Key claim outlives its holder's
 	// last renewal (PAYSAGA_IDEMPOTENCY_LEASE); a live holder renews it every third of it.
 	IdempotencyLease time.Duration
@@ -250,6 +257,11 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	if v, ok := lookupEnv("PAYSAGA_SIM_WEBHOOK_URL"); ok { // set but empty: the sandbox sends no webhooks
 		c.SimWebhookURL = v
 	}
+	str("PAYSAGA_IDENTITY_CONNECTOR", &c.IdentityConnector)
+	str("PAYSAGA_IDENTITY_URL", &c.IdentityURL)
+	str("PAYSAGA_IDENTITY_SECRET_KEY", &c.IdentitySecretKey)
+	str("PAYSAGA_IDENTITY_STORE_ID", &c.IdentityStoreID)
+	str("PAYSAGA_IDENTITY_CHANNEL_KEY", &c.IdentityChannelKey)
 	str("PAYSAGA_PG_PRIMARY", &c.PGPrimary)
 	if v, ok := lookupEnv("PAYSAGA_PG_SECONDARY"); ok { // set but empty disables failover
 		c.PGSecondary = v
@@ -382,6 +394,15 @@ func (c Config) Validate() error {
 		default:
 			errs = append(errs, fmt.Errorf("PAYSAGA_PG_CONNECTORS: PG %s speaks %q; known: toss, portone, paysaga", name, conn))
 		}
+	}
+	switch c.IdentityConnector {
+	case "", ConnectorPaysaga:
+	case ConnectorPortOne:
+		if len(c.IdentitySecret()) < 16 || c.IdentityChannel() == "" {
+			errs = append(errs, errors.New("PAYSAGA_IDENTITY_SECRET_KEY (16+ characters) and PAYSAGA_IDENTITY_CHANNEL_KEY are required for the portone identity connector"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("PAYSAGA_IDENTITY_CONNECTOR: %q; known: paysaga, portone", c.IdentityConnector))
 	}
 	if c.ProviderTimeout <= 0 {
 		errs = append(errs, errors.New("PAYSAGA_PROVIDER_TIMEOUT must be > 0"))
@@ -576,4 +597,36 @@ func (c Config) validateRisk() []error {
 		errs = append(errs, errors.New("PAYSAGA_CARD_TESTING_WINDOW and PAYSAGA_CARD_TESTING_BLOCK_FOR must be >= 1s"))
 	}
 	return errs
+}
+
+// DevIdentityChannelKey is the sandbox's PortOne identity-verification channel.
+const DevIdentityChannelKey = "channel-key-sandbox-identity"
+
+// IdentityBaseURL is the identity provider's base URL: configured, or the
+// sandbox's prefix for the connector's protocol.
+func (c Config) IdentityBaseURL() string {
+	if c.IdentityURL != "" {
+		return c.IdentityURL
+	}
+	if c.IdentityConnector == ConnectorPortOne {
+		return c.SimURL + "/portone/identity"
+	}
+	return c.SimURL + "/identity"
+}
+
+// IdentitySecret is the PortOne API secret of the identity connector:
+// configured, or development's.
+func (c Config) IdentitySecret() string {
+	if c.IdentitySecretKey != "" {
+		return c.IdentitySecretKey
+	}
+	return DevPortOneSecret
+}
+
+// IdentityChannel is the PortOne identity channel key: configured, or the sandbox's.
+func (c Config) IdentityChannel() string {
+	if c.IdentityChannelKey != "" {
+		return c.IdentityChannelKey
+	}
+	return DevIdentityChannelKey
 }

@@ -127,6 +127,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /bank/v1/transactions", s.route(ProviderBank, OpQuery, s.transactionByKey))
 	mux.HandleFunc("GET /bank/v1/transactions/{id}", s.route(ProviderBank, OpQuery, s.getTransaction))
 
+	s.portoneIdentityRoutes(mux)
 	mux.HandleFunc("POST /identity/v1/requests", s.route(ProviderIdentity, OpRequestCode, s.requestCode))
 	mux.HandleFunc("GET /identity/v1/requests/{id}", s.route(ProviderIdentity, OpQuery, s.getIdentityRequest))
 	mux.HandleFunc("POST /identity/v1/requests/{id}/confirm", s.route(ProviderIdentity, OpConfirm, s.confirm))

@@ -24,7 +24,7 @@ var (
 	// Candidates: runs of 10-19 digits, optionally split by single spaces or dashes.
 	digitRun = regexp.MustCompile(`\d(?:[ -]?\d){9,18}`)
 	// JSON fields whose value is secret whatever it looks like (a string or a number).
-	secretField = regexp.MustCompile(`"(cvc|cvv|card_number|account_number|ci|di|pg_auth_key|billing_key|secret|password)":\s*("(?:[^"\\]|\\.)*"|-?[0-9]+)`)
+	secretField = regexp.MustCompile(`"(cvc|cvv|card_number|account_number|ci|di|identity_number|identityNumber|pg_auth_key|billing_key|secret|password)":\s*("(?:[^"\\]|\\.)*"|-?[0-9]+)`)
 )
 
 // String masks what must not be logged in s.

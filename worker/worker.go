@@ -67,7 +67,7 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 		Ledger:     &activities.Ledger{Pool: pool},
 		Refunds:    &activities.Refunds{Pool: pool},
 		Methods:    &activities.Methods{PGs: pgs, Bank: bankClient, Keys: keys, Pool: pool},
-		Identity:   &activities.Identity{Provider: identity.NewHTTPClient(cfg.SimURL+"/identity", hc), Keys: keys, Pool: pool},
+		Identity:   &activities.Identity{Provider: NewIdentityClient(cfg, hc), Keys: keys, Pool: pool},
 		Wallet:     &activities.Wallet{Bank: bankClient, Keys: keys, Pool: pool},
 		Payouts:    &activities.Payouts{Bank: bankClient, Keys: keys, Pool: pool},
 		Recon:      &activities.Recon{PGs: pgs, Pool: pool},
@@ -228,4 +228,18 @@ func NewPGClient(cfg config.Config, name string, hc *http.Client) pg.Client {
 		return c
 	}
 	return pg.NewHTTPClient(name, cfg.PGURL(name), hc)
+}
+
+// NewIdentityClient is the identity provider's client for the configured
+// connector: PortOne V2 identity verification, or the sandbox's own protocol.
+func NewIdentityClient(cfg config.Config, hc *http.Client) identity.Client {
+	if cfg.IdentityConnector == config.ConnectorPortOne {
+		c, err := portone.NewIdentity(portone.IdentityConfig{BaseURL: cfg.IdentityBaseURL(), APISecret: cfg.IdentitySecret(),
+			StoreID: cfg.IdentityStoreID, ChannelKey: cfg.IdentityChannel()}, hc)
+		if err != nil {
+			panic("config.Validate lets no bad PortOne identity settings through: " + err.Error())
+		}
+		return c
+	}
+	return identity.NewHTTPClient(cfg.IdentityBaseURL(), hc)
 }

@@ -30,6 +30,11 @@ type VerifyIdentityInput struct {
 	Name           string
 	Phone          string
 	BirthDate      string // YYYYMMDD
+	// Carrier, IdentityNumber and IP are passed to the identity provider (a
+	// PortOne connector needs them for SMS); empty in histories older than them.
+	Carrier        string
+	IdentityNumber string
+	IP             string
 	CodeTTL        time.Duration
 	MaxAttempts    int64
 }
@@ -71,6 +76,7 @@ func VerifyIdentity(ctx workflow.Context, in VerifyIdentityInput) (VerifyIdentit
 	var req activities.RequestCodeResult
 	err := workflow.ExecuteLocalActivity(providerCtx(ctx), ids.RequestCode, activities.RequestCodeInput{
 		VerificationID: in.VerificationID, Name: in.Name, Phone: in.Phone, BirthDate: in.BirthDate,
+		Carrier: in.Carrier, IdentityNumber: in.IdentityNumber, IP: in.IP,
 	}).Get(ctx, &req)
 	if err != nil {
 		v.status, v.failureCode = IdentityFailed, activities.FailureOf(err, "code_request_failed").Code

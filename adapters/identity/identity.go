@@ -15,6 +15,14 @@ type CodeRequest struct {
 	Name           string
 	Phone          string
 	BirthDate      string // YYYYMMDD
+	// Carrier, IdentityNumber and IPAddress are what PortOne's SMS verification
+	// also needs (the sandbox's own protocol ignores them): the mobile carrier
+	// (SKT, KT, LGU, SKT_MVNO, KT_MVNO, LGU_MVNO), the first 7 digits of the
+	// resident number (birth date YYMMDD and the digit after it), and the
+	// customer's IP address.
+	Carrier        string
+	IdentityNumber string
+	IPAddress      string
 }
 
 type Request struct {

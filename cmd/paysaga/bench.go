@@ -76,6 +76,9 @@ func benchOn(ctx context.Context, topology string, seqN, totalN, workersN, produ
 	cfg.SimAddr = fmt.Sprintf("127.0.0.1:%d", simPort)
 	cfg.SimURL = "http://" + cfg.SimAddr
 	cfg.HTTPAddr = fmt.Sprintf("127.0.0.1:%d", apiPort)
+	// No sandbox webhooks: the bench measures the checkout path, and the
+	// default URL (:8080) is not this run's API (it may be someone's make dev).
+	cfg.SimWebhookURL = ""
 	log := newLogger("warn")
 	go func() { _ = serveSim(ctx, cfg, log) }()
 	a, err := app.Start(ctx, cfg, log, app.Parts{API: true, Worker: true})
