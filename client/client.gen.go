@@ -1313,6 +1313,13 @@ type RefundAnswerRefundKind string
 // RefundAnswerRefundStatus defines model for RefundAnswer.Refund.Status.
 type RefundAnswerRefundStatus string
 
+// RefundItem An order item a refund gives back, named by its producer.
+type RefundItem struct {
+	// Amount Omitted, all that is left of the item.
+	Amount     *int64 `json:"amount,omitempty"`
+	ProducerId string `json:"producer_id"`
+}
+
 // RiskRule defines model for RiskRule.
 type RiskRule struct {
 	Action    RiskRuleAction `json:"action"`
@@ -1625,8 +1632,9 @@ type CancelPaymentParams struct {
 
 // CreateRefundJSONBody defines parameters for CreateRefund.
 type CreateRefundJSONBody struct {
-	Amount int64   `json:"amount"`
-	Reason *string `json:"reason,omitempty"`
+	Amount *int64        `json:"amount,omitempty"`
+	Items  *[]RefundItem `json:"items,omitempty"`
+	Reason *string       `json:"reason,omitempty"`
 }
 
 // CreateRefundParams defines parameters for CreateRefund.
@@ -2469,6 +2477,15 @@ type ClientInterface interface {
 	// partially_refunded; 422 refund_exceeds_remaining above what remains;
 	// 502 provider_error when the PG refused; 202 past the budget.
 	//
+	// `items` names the order items (by producer) the refund gives back, each
+	// in full (no amount) or in part: only those producers' shares change
+	// (ADR 0016); `amount` may then be omitted, and if given must be their
+	// sum (422 items_sum_mismatch). 422 refund_item_not_found for a producer
+	// with no item in this payment, refund_exceeds_item_remaining above what
+	// is left of an item. Without `items` the amount is spread over the
+	// items in proportion (ADR 0004), or over what is left of each once the
+	// payment has had an item refund.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/payments/{id}/refunds (the `CreateRefund` operationId).
@@ -2479,6 +2496,15 @@ type ClientInterface interface {
 	// 409 payment_not_refundable unless the payment is succeeded or
 	// partially_refunded; 422 refund_exceeds_remaining above what remains;
 	// 502 provider_error when the PG refused; 202 past the budget.
+	//
+	// `items` names the order items (by producer) the refund gives back, each
+	// in full (no amount) or in part: only those producers' shares change
+	// (ADR 0016); `amount` may then be omitted, and if given must be their
+	// sum (422 items_sum_mismatch). 422 refund_item_not_found for a producer
+	// with no item in this payment, refund_exceeds_item_remaining above what
+	// is left of an item. Without `items` the amount is spread over the
+	// items in proportion (ADR 0004), or over what is left of each once the
+	// payment has had an item refund.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3688,6 +3714,15 @@ func (c *Client) MarkItemDelivered(ctx context.Context, id string, producerId st
 // partially_refunded; 422 refund_exceeds_remaining above what remains;
 // 502 provider_error when the PG refused; 202 past the budget.
 //
+// `items` names the order items (by producer) the refund gives back, each
+// in full (no amount) or in part: only those producers' shares change
+// (ADR 0016); `amount` may then be omitted, and if given must be their
+// sum (422 items_sum_mismatch). 422 refund_item_not_found for a producer
+// with no item in this payment, refund_exceeds_item_remaining above what
+// is left of an item. Without `items` the amount is spread over the
+// items in proportion (ADR 0004), or over what is left of each once the
+// payment has had an item refund.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/payments/{id}/refunds (the `CreateRefund` operationId).
@@ -3708,6 +3743,15 @@ func (c *Client) CreateRefundWithBody(ctx context.Context, id string, params *Cr
 // 409 payment_not_refundable unless the payment is succeeded or
 // partially_refunded; 422 refund_exceeds_remaining above what remains;
 // 502 provider_error when the PG refused; 202 past the budget.
+//
+// `items` names the order items (by producer) the refund gives back, each
+// in full (no amount) or in part: only those producers' shares change
+// (ADR 0016); `amount` may then be omitted, and if given must be their
+// sum (422 items_sum_mismatch). 422 refund_item_not_found for a producer
+// with no item in this payment, refund_exceeds_item_remaining above what
+// is left of an item. Without `items` the amount is spread over the
+// items in proportion (ADR 0004), or over what is left of each once the
+// payment has had an item refund.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8041,6 +8085,15 @@ type ClientWithResponsesInterface interface {
 	// partially_refunded; 422 refund_exceeds_remaining above what remains;
 	// 502 provider_error when the PG refused; 202 past the budget.
 	//
+	// `items` names the order items (by producer) the refund gives back, each
+	// in full (no amount) or in part: only those producers' shares change
+	// (ADR 0016); `amount` may then be omitted, and if given must be their
+	// sum (422 items_sum_mismatch). 422 refund_item_not_found for a producer
+	// with no item in this payment, refund_exceeds_item_remaining above what
+	// is left of an item. Without `items` the amount is spread over the
+	// items in proportion (ADR 0004), or over what is left of each once the
+	// payment has had an item refund.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/payments/{id}/refunds (the `CreateRefund` operationId).
@@ -8051,6 +8104,15 @@ type ClientWithResponsesInterface interface {
 	// 409 payment_not_refundable unless the payment is succeeded or
 	// partially_refunded; 422 refund_exceeds_remaining above what remains;
 	// 502 provider_error when the PG refused; 202 past the budget.
+	//
+	// `items` names the order items (by producer) the refund gives back, each
+	// in full (no amount) or in part: only those producers' shares change
+	// (ADR 0016); `amount` may then be omitted, and if given must be their
+	// sum (422 items_sum_mismatch). 422 refund_item_not_found for a producer
+	// with no item in this payment, refund_exceeds_item_remaining above what
+	// is left of an item. Without `items` the amount is spread over the
+	// items in proportion (ADR 0004), or over what is left of each once the
+	// payment has had an item refund.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -15315,6 +15377,15 @@ func (c *ClientWithResponses) MarkItemDeliveredWithResponse(ctx context.Context,
 // partially_refunded; 422 refund_exceeds_remaining above what remains;
 // 502 provider_error when the PG refused; 202 past the budget.
 //
+// `items` names the order items (by producer) the refund gives back, each
+// in full (no amount) or in part: only those producers' shares change
+// (ADR 0016); `amount` may then be omitted, and if given must be their
+// sum (422 items_sum_mismatch). 422 refund_item_not_found for a producer
+// with no item in this payment, refund_exceeds_item_remaining above what
+// is left of an item. Without `items` the amount is spread over the
+// items in proportion (ADR 0004), or over what is left of each once the
+// payment has had an item refund.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/payments/{id}/refunds (the `CreateRefund` operationId).
@@ -15331,6 +15402,15 @@ func (c *ClientWithResponses) CreateRefundWithBodyWithResponse(ctx context.Conte
 // 409 payment_not_refundable unless the payment is succeeded or
 // partially_refunded; 422 refund_exceeds_remaining above what remains;
 // 502 provider_error when the PG refused; 202 past the budget.
+//
+// `items` names the order items (by producer) the refund gives back, each
+// in full (no amount) or in part: only those producers' shares change
+// (ADR 0016); `amount` may then be omitted, and if given must be their
+// sum (422 items_sum_mismatch). 422 refund_item_not_found for a producer
+// with no item in this payment, refund_exceeds_item_remaining above what
+// is left of an item. Without `items` the amount is spread over the
+// items in proportion (ADR 0004), or over what is left of each once the
+// payment has had an item refund.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
