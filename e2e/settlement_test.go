@@ -122,7 +122,20 @@ func TestSettlementOnPurchaseConfirmation(t *testing.T) {
 	require.Equal(t, pendingBefore, f.balance("producer:"+f.id("b")+":pending"), "the other items are untouched")
 	require.EqualValues(t, -9_670, f.balance("producer:"+f.id("a")+":payable"), "a's confirmed share untouched")
 
+	// Delivered twice answers the first report.
+	d1 := f.item(pay, "b", "delivered", nil)
+	d2 := f.item(pay, "b", "delivered", map[string]any{"occurred_at": time.Now().UTC().Format(time.RFC3339Nano)})
+	require.Equal(t, 200, d2.Status, "%s", d2.Body)
+	require.Equal(t, d1.json(t)["delivered_at"], d2.json(t)["delivered_at"], "the first delivery report wins")
+
 	// Bad input: a 4xx with a stable code, and nothing changes.
+	created, err := time.Parse(time.RFC3339Nano, f.call("GET", "/v1/payments/"+pay, appKey, nil, nil).json(t)["created_at"].(string))
+	require.NoError(t, err)
+	declinedCustomer, declinedMethod := f.customerWithCard(providersim.CardDecline)
+	res = f.checkout(map[string]any{"order_id": orderID(), "customer_id": declinedCustomer, "currency": "KRW", "amount": 1_000,
+		"items": []map[string]any{{"producer_id": f.id("a"), "amount": 1_000}}, "payment": map[string]any{"method_id": declinedMethod}})
+	require.Equal(t, "failed", res.json(t)["status"], "%s", res.Body)
+	declined := res.json(t)["id"].(string)
 	journals := f.rows(`SELECT count(*) FROM journal_transactions`)
 	for name, c := range map[string]struct {
 		payment, producer, event string
@@ -137,6 +150,11 @@ func TestSettlementOnPurchaseConfirmation(t *testing.T) {
 		"timestamp in the future": {pay, "b", "confirm", map[string]any{"occurred_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}, 422, "timestamp_in_future"},
 		"before the payment":      {pay, "b", "confirm", map[string]any{"occurred_at": "2020-01-01T00:00:00Z"}, 422, "timestamp_before_payment"},
 		"unknown field":           {pay, "b", "confirm", map[string]any{"at": "2020-01-01T00:00:00Z"}, 400, "unknown_field"},
+		"not a timestamp":         {pay, "b", "confirm", map[string]any{"occurred_at": "yesterday"}, 400, "invalid_field_type"},
+		"confirmed before delivery": {pay, "b", "confirm", map[string]any{"occurred_at": created.Add(time.Millisecond).Format(time.RFC3339Nano)},
+			422, "timestamp_before_delivery"},
+		"delivered in the future": {pay, "b", "delivered", map[string]any{"occurred_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}, 422, "timestamp_in_future"},
+		"an item never captured":  {declined, "a", "confirm", nil, 409, "item_not_captured"},
 	} {
 		id := f.id(c.producer)
 		if c.producer == "nobody" {
