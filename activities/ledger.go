@@ -157,6 +157,11 @@ func refundJournal(ctx context.Context, q *db.Queries, pay db.Payment, rf db.Ref
 	} else if !errors.Is(err, pgx.ErrNoRows) {
 		return ledger.Journal{}, fmt.Errorf("read refund journal %s: %w", rf.ID, err)
 	}
+	if parts, err := q.ListRefundItems(ctx, rf.ID); err != nil {
+		return ledger.Journal{}, fmt.Errorf("items of refund %s: %w", rf.ID, err)
+	} else if len(parts) > 0 {
+		return itemRefundJournal(ctx, q, pay, rf, parts)
+	}
 	if !pay.SettlesOnConfirm {
 		items, err := loadItems(ctx, q, pay.ID)
 		if err != nil {

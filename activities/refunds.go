@@ -24,6 +24,8 @@ type ReserveRefundInput struct {
 	Amount    int64 // 0 with Kind cancel: all that remains
 	Kind      string
 	Reason    string
+	// Items the refund names (ADR 0016); none: Amount is spread over the items.
+	Items []RefundItem
 }
 
 type ReserveRefundResult struct {
@@ -61,10 +63,17 @@ func (r *Refunds) ReserveRefund(ctx context.Context, in ReserveRefundInput) (Res
 			return nonRetryable(ErrNotRefundable, Failure{Code: "payment_not_refundable",
 				Message: "payment is " + pay.Status}, nil)
 		}
+		items, plan, err := planRefund(ctx, q, pay, in)
+		if err != nil {
+			return err
+		}
 		remaining := pay.CapturedAmount - pay.RefundedAmount
 		amount := in.Amount
 		if amount == 0 && in.Kind == "cancel" {
 			amount = remaining
+		}
+		if len(in.Items) > 0 {
+			amount = planTotal(plan)
 		}
 		if amount <= 0 || amount > remaining {
 			return nonRetryable(ErrNotRefundable, Failure{Code: "refund_exceeds_remaining",
@@ -75,6 +84,11 @@ func (r *Refunds) ReserveRefund(ctx context.Context, in ReserveRefundInput) (Res
 			RefundedBefore: pay.RefundedAmount,
 		}); err != nil {
 			return fmt.Errorf("create refund %s: %w", in.RefundID, err)
+		}
+		if plan != nil {
+			if err := recordRefundItems(ctx, q, in.RefundID, items, plan); err != nil {
+				return err
+			}
 		}
 		refunded := pay.RefundedAmount + amount
 		if err := q.SetPaymentRefunded(ctx, db.SetPaymentRefundedParams{

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -231,6 +232,8 @@ func decodeError(err error) error {
 		p := problem(http.StatusBadRequest, codeInvalidFieldType, fmt.Sprintf("%s must be %s", typ.Field, jsonTypeName(typ.Type.Kind().String())))
 		p.Errors = []FieldError{{Field: typ.Field, Message: "must be " + jsonTypeName(typ.Type.Kind().String())}}
 		return p
+	case errors.As(err, new(*time.ParseError)):
+		return problem(http.StatusBadRequest, codeInvalidFieldType, "a timestamp must be RFC 3339, e.g. 2026-12-01T09:30:00+09:00")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		p := problem(http.StatusBadRequest, codeUnknownField, fmt.Sprintf("unknown field %q", field))

@@ -147,6 +147,15 @@ func TestRefundBadInput(t *testing.T) {
 		{"cancel refunded payment", "/v1/payments/" + refunded + "/cancel", `{}`, false, 409, codePaymentNotRefundable, ""},
 		{"refund without key", "/v1/payments/" + succeeded + "/refunds", `{"amount":100}`, true, 400, codeIdempotencyKeyRequired, ""},
 		{"cancel without key", "/v1/payments/" + succeeded + "/cancel", ``, true, 400, codeIdempotencyKeyRequired, ""},
+		{"unknown item", "/v1/payments/" + succeeded + "/refunds", `{"items":[{"producer_id":"farm-z"}]}`, false, 422, codeRefundItemNotFound, "items"},
+		{"more than the item", "/v1/payments/" + succeeded + "/refunds", `{"items":[{"producer_id":"farm-b","amount":5001}]}`, false, 422, codeRefundExceedsItemLeft, "items"},
+		{"more than is left of the item", "/v1/payments/" + partly + "/refunds", `{"items":[{"producer_id":"farm-b","amount":3668}]}`, false, 422, codeRefundExceedsItemLeft, "items"},
+		{"amount is not the items' sum", "/v1/payments/" + succeeded + "/refunds", `{"amount":100,"items":[{"producer_id":"farm-b","amount":50}]}`, false, 422, codeItemsSumMismatch, "amount"},
+		{"item named twice", "/v1/payments/" + succeeded + "/refunds", `{"items":[{"producer_id":"farm-a"},{"producer_id":"farm-a"}]}`, false, 422, codeValidationFailed, "items[1].producer_id"},
+		{"negative item amount", "/v1/payments/" + succeeded + "/refunds", `{"items":[{"producer_id":"farm-a","amount":-1}]}`, false, 422, codeInvalidAmount, "items[0].amount"},
+		{"item without producer", "/v1/payments/" + succeeded + "/refunds", `{"items":[{"amount":10}]}`, false, 422, codeValidationFailed, "items[0].producer_id"},
+		{"unknown item field", "/v1/payments/" + succeeded + "/refunds", `{"items":[{"producer_id":"farm-a","tax_free":1}]}`, false, 400, codeUnknownField, ""},
+		{"items of a failed payment", "/v1/payments/" + failed + "/refunds", `{"items":[{"producer_id":"farm-a"}]}`, false, 409, codePaymentNotRefundable, ""},
 		{"oversized body", "/v1/payments/" + succeeded + "/refunds", `{"amount":100,"reason":"` + strings.Repeat("r", 5000) + `"}`, false, 413, codeBodyTooLarge, ""},
 	}
 	for i, tc := range cases {

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/rs/zerolog"
 
+	"github.com/paysaga/paysaga/activities"
 	"github.com/paysaga/paysaga/workflows"
 )
 
@@ -17,8 +18,16 @@ type cancelPaymentRequest struct {
 }
 
 type createRefundRequest struct {
-	Amount int64  `json:"amount"`
+	Amount int64  `json:"amount"` // with items: optional, their sum
 	Reason string `json:"reason"`
+	// Items the refund gives back, by producer (ADR 0016); none: the amount
+	// is spread over the payment's items.
+	Items []refundItemRequest `json:"items"`
+}
+
+type refundItemRequest struct {
+	ProducerID string `json:"producer_id"`
+	Amount     int64  `json:"amount"` // absent: all that is left of the item
 }
 
 const maxReasonChars = 500
@@ -57,12 +66,19 @@ func (s *server) createRefund(c echo.Context) error {
 		return err
 	}
 	var v validation
-	v.amount("amount", req.Amount, s.cfg.MaxAmount)
+	if len(req.Items) == 0 || req.Amount != 0 {
+		v.amount("amount", req.Amount, s.cfg.MaxAmount)
+	}
+	validateRefundItems(&v, req.Items, s.cfg.MaxAmount)
 	v.text("reason", req.Reason, 0, maxReasonChars)
 	if err := v.err(); err != nil {
 		return err
 	}
-	return s.refund(c, "partial", req.Amount, req.Reason)
+	items := make([]activities.RefundItem, len(req.Items))
+	for i, it := range req.Items {
+		items[i] = activities.RefundItem{ProducerID: it.ProducerID, Amount: it.Amount}
+	}
+	return s.refund(c, "partial", req.Amount, req.Reason, items...)
 }
 
 // refund checks the payment can give back the amount (0: all that remains), runs
@@ -70,7 +86,7 @@ func (s *server) createRefund(c echo.Context) error {
 // 201 {refund, payment} when it succeeded; 409 payment_not_refundable, 422
 // refund_exceeds_remaining, 502 provider_error when it failed; 202 when the
 // budget ran out.
-func (s *server) refund(c echo.Context, kind string, amount int64, reason string) error {
+func (s *server) refund(c echo.Context, kind string, amount int64, reason string, items ...activities.RefundItem) error {
 	ctx := c.Request().Context()
 	paymentID := c.Param("id")
 	refundID := scopedID(c, "rf_")
@@ -84,6 +100,11 @@ func (s *server) refund(c echo.Context, kind string, amount int64, reason string
 		if err := refundable(pay, amount); err != nil {
 			return err
 		}
+		if len(items) > 0 {
+			if amount, err = s.itemRefundAmount(ctx, paymentID, items, amount); err != nil {
+				return err
+			}
+		}
 	}
 	if err := s.claimIdempotency(c); err != nil {
 		return err
@@ -95,6 +116,7 @@ func (s *server) refund(c echo.Context, kind string, amount int64, reason string
 		Amount:    amount,
 		Kind:      kind,
 		Reason:    reason,
+		Items:     items,
 	}
 	workflowID := workflows.RefundID(paymentID, in.RefundID)
 	logWorkflow(c, workflowID)
@@ -145,8 +167,10 @@ func (s *server) refund(c echo.Context, kind string, amount int64, reason string
 		switch res.FailureCode {
 		case "payment_not_refundable":
 			return problem(http.StatusConflict, codePaymentNotRefundable, res.FailureMessage)
-		case "amount_exceeds_refundable":
+		case "amount_exceeds_refundable", codeRefundExceedsRemaining:
 			return problem(http.StatusUnprocessableEntity, codeRefundExceedsRemaining, res.FailureMessage)
+		case codeRefundItemNotFound, codeRefundExceedsItemLeft:
+			return problem(http.StatusUnprocessableEntity, res.FailureCode, res.FailureMessage)
 		}
 		p := problem(http.StatusBadGateway, codeProviderError,
 			fmt.Sprintf("the provider did not refund (%s): %s", res.FailureCode, res.FailureMessage))
@@ -169,4 +193,59 @@ func refundable(pay paymentResponse, amount int64) error {
 		return p
 	}
 	return nil
+}
+
+// Problem codes of item-targeted refunds (422).
+const (
+	codeRefundItemNotFound    = activities.CodeRefundItemNotFound
+	codeRefundExceedsItemLeft = activities.CodeRefundExceedsItemRemains
+)
+
+// validateRefundItems checks the shape of the items a refund names: each
+// producer once, each amount absent (all that is left) or a valid amount.
+func validateRefundItems(v *validation, items []refundItemRequest, max int64) {
+	if len(items) > maxCheckoutItems {
+		v.add(codeValidationFailed, "items", fmt.Sprintf("must hold at most %d items", maxCheckoutItems))
+		return
+	}
+	seen := make(map[string]bool, len(items))
+	for i, it := range items {
+		field := fmt.Sprintf("items[%d]", i)
+		v.id(field+".producer_id", it.ProducerID)
+		if seen[it.ProducerID] {
+			v.add(codeValidationFailed, field+".producer_id", "appears twice; name each item once")
+		}
+		seen[it.ProducerID] = true
+		if it.Amount != 0 {
+			v.amount(field+".amount", it.Amount, max)
+		}
+	}
+}
+
+// itemRefundAmount checks the named items against what is left of each (422
+// refund_item_not_found, refund_exceeds_item_remaining) and returns the
+// refund's amount, their sum; a given amount must be that sum (422
+// items_sum_mismatch). The Refund workflow checks again under the payment's
+// lock.
+func (s *server) itemRefundAmount(ctx context.Context, paymentID string, items []activities.RefundItem, amount int64) (int64, error) {
+	state, err := activities.LoadItemRefunds(ctx, s.q, paymentID)
+	if err != nil {
+		return 0, internalError(err)
+	}
+	plan, f := activities.PlanItemRefund(state, items, 0)
+	if f != nil {
+		p := problem(http.StatusUnprocessableEntity, f.Code, f.Message)
+		p.Errors = []FieldError{{Field: "items", Message: f.Message}}
+		return 0, p
+	}
+	var total int64
+	for _, a := range plan {
+		total += a
+	}
+	if amount != 0 && amount != total {
+		p := problem(http.StatusUnprocessableEntity, codeItemsSumMismatch, fmt.Sprintf("the items come to %d, not the amount %d", total, amount))
+		p.Errors = []FieldError{{Field: "amount", Message: fmt.Sprintf("must be %d or absent", total)}}
+		return 0, p
+	}
+	return total, nil
 }

@@ -151,8 +151,9 @@ type load struct {
 }
 
 type paidPayment struct {
-	id     string
-	amount int64
+	id        string
+	amount    int64
+	producers []string // its items, in checkout order
 }
 
 func (l *load) count(what string) {
@@ -381,7 +382,11 @@ func (l *load) runJob(ctx context.Context, seed int64, j job) {
 				})
 			}
 			l.mu.Lock()
-			l.paid = append(l.paid, paidPayment{id: id, amount: total})
+			pp := paidPayment{id: id, amount: total}
+			for _, it := range items {
+				pp.producers = append(pp.producers, it.ProducerId)
+			}
+			l.paid = append(l.paid, pp)
 			l.mu.Unlock()
 		}
 	case jobTopUp:
@@ -401,10 +406,13 @@ func (l *load) runJob(ctx context.Context, seed int64, j job) {
 		p := l.paid[i]
 		l.paid = append(l.paid[:i], l.paid[i+1:]...) // refund each payment once
 		l.mu.Unlock()
-		amount := max(p.amount/3, 1)
+		body := client.CreateRefundJSONRequestBody{Amount: ptr(max(p.amount/3, 1)), Reason: ptr("chaos")}
+		if len(p.producers) > 1 && rng.IntN(2) == 0 {
+			// An item-targeted refund: the second producer's item, in full.
+			body = client.CreateRefundJSONRequestBody{Items: &[]client.RefundItem{{ProducerId: p.producers[1]}}, Reason: ptr("chaos")}
+		}
 		res, tries, err := l.c.do(ctx, "refund "+key, func(ctx context.Context) (*http.Response, error) {
-			return l.c.api.CreateRefund(ctx, p.id, &client.CreateRefundParams{IdempotencyKey: key},
-				client.CreateRefundJSONRequestBody{Amount: amount, Reason: ptr("chaos")}, client.Bearer(l.c.appKey))
+			return l.c.api.CreateRefund(ctx, p.id, &client.CreateRefundParams{IdempotencyKey: key}, body, client.Bearer(l.c.appKey))
 		})
 		if err != nil {
 			l.fail("refund %s: %v", key, err)

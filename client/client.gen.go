@@ -1343,6 +1343,13 @@ type RefundAnswerRefundKind string
 // RefundAnswerRefundStatus defines model for RefundAnswer.Refund.Status.
 type RefundAnswerRefundStatus string
 
+// RefundItem An order item a refund gives back, named by its producer.
+type RefundItem struct {
+	// Amount Omitted, all that is left of the item.
+	Amount     *int64 `json:"amount,omitempty"`
+	ProducerId string `json:"producer_id"`
+}
+
 // RiskRule defines model for RiskRule.
 type RiskRule struct {
 	Action    RiskRuleAction `json:"action"`
@@ -1664,8 +1671,9 @@ type CancelPaymentParams struct {
 
 // CreateRefundJSONBody defines parameters for CreateRefund.
 type CreateRefundJSONBody struct {
-	Amount int64   `json:"amount"`
-	Reason *string `json:"reason,omitempty"`
+	Amount *int64        `json:"amount,omitempty"`
+	Items  *[]RefundItem `json:"items,omitempty"`
+	Reason *string       `json:"reason,omitempty"`
 }
 
 // CreateRefundParams defines parameters for CreateRefund.
@@ -2508,6 +2516,15 @@ type ClientInterface interface {
 	// partially_refunded; 422 refund_exceeds_remaining above what remains;
 	// 502 provider_error when the PG refused; 202 past the budget.
 	//
+	// `items` names the order items (by producer) the refund gives back, each
+	// in full (no amount) or in part: only those producers' shares change
+	// (ADR 0016); `amount` may then be omitted, and if given must be their
+	// sum (422 items_sum_mismatch). 422 refund_item_not_found for a producer
+	// with no item in this payment, refund_exceeds_item_remaining above what
+	// is left of an item. Without `items` the amount is spread over the
+	// items in proportion (ADR 0004), or over what is left of each once the
+	// payment has had an item refund.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/payments/{id}/refunds (the `CreateRefund` operationId).
@@ -2518,6 +2535,15 @@ type ClientInterface interface {
 	// 409 payment_not_refundable unless the payment is succeeded or
 	// partially_refunded; 422 refund_exceeds_remaining above what remains;
 	// 502 provider_error when the PG refused; 202 past the budget.
+	//
+	// `items` names the order items (by producer) the refund gives back, each
+	// in full (no amount) or in part: only those producers' shares change
+	// (ADR 0016); `amount` may then be omitted, and if given must be their
+	// sum (422 items_sum_mismatch). 422 refund_item_not_found for a producer
+	// with no item in this payment, refund_exceeds_item_remaining above what
+	// is left of an item. Without `items` the amount is spread over the
+	// items in proportion (ADR 0004), or over what is left of each once the
+	// payment has had an item refund.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3727,6 +3753,15 @@ func (c *Client) MarkItemDelivered(ctx context.Context, id string, producerId st
 // partially_refunded; 422 refund_exceeds_remaining above what remains;
 // 502 provider_error when the PG refused; 202 past the budget.
 //
+// `items` names the order items (by producer) the refund gives back, each
+// in full (no amount) or in part: only those producers' shares change
+// (ADR 0016); `amount` may then be omitted, and if given must be their
+// sum (422 items_sum_mismatch). 422 refund_item_not_found for a producer
+// with no item in this payment, refund_exceeds_item_remaining above what
+// is left of an item. Without `items` the amount is spread over the
+// items in proportion (ADR 0004), or over what is left of each once the
+// payment has had an item refund.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/payments/{id}/refunds (the `CreateRefund` operationId).
@@ -3747,6 +3782,15 @@ func (c *Client) CreateRefundWithBody(ctx context.Context, id string, params *Cr
 // 409 payment_not_refundable unless the payment is succeeded or
 // partially_refunded; 422 refund_exceeds_remaining above what remains;
 // 502 provider_error when the PG refused; 202 past the budget.
+//
+// `items` names the order items (by producer) the refund gives back, each
+// in full (no amount) or in part: only those producers' shares change
+// (ADR 0016); `amount` may then be omitted, and if given must be their
+// sum (422 items_sum_mismatch). 422 refund_item_not_found for a producer
+// with no item in this payment, refund_exceeds_item_remaining above what
+// is left of an item. Without `items` the amount is spread over the
+// items in proportion (ADR 0004), or over what is left of each once the
+// payment has had an item refund.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8080,6 +8124,15 @@ type ClientWithResponsesInterface interface {
 	// partially_refunded; 422 refund_exceeds_remaining above what remains;
 	// 502 provider_error when the PG refused; 202 past the budget.
 	//
+	// `items` names the order items (by producer) the refund gives back, each
+	// in full (no amount) or in part: only those producers' shares change
+	// (ADR 0016); `amount` may then be omitted, and if given must be their
+	// sum (422 items_sum_mismatch). 422 refund_item_not_found for a producer
+	// with no item in this payment, refund_exceeds_item_remaining above what
+	// is left of an item. Without `items` the amount is spread over the
+	// items in proportion (ADR 0004), or over what is left of each once the
+	// payment has had an item refund.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/payments/{id}/refunds (the `CreateRefund` operationId).
@@ -8090,6 +8143,15 @@ type ClientWithResponsesInterface interface {
 	// 409 payment_not_refundable unless the payment is succeeded or
 	// partially_refunded; 422 refund_exceeds_remaining above what remains;
 	// 502 provider_error when the PG refused; 202 past the budget.
+	//
+	// `items` names the order items (by producer) the refund gives back, each
+	// in full (no amount) or in part: only those producers' shares change
+	// (ADR 0016); `amount` may then be omitted, and if given must be their
+	// sum (422 items_sum_mismatch). 422 refund_item_not_found for a producer
+	// with no item in this payment, refund_exceeds_item_remaining above what
+	// is left of an item. Without `items` the amount is spread over the
+	// items in proportion (ADR 0004), or over what is left of each once the
+	// payment has had an item refund.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -15354,6 +15416,15 @@ func (c *ClientWithResponses) MarkItemDeliveredWithResponse(ctx context.Context,
 // partially_refunded; 422 refund_exceeds_remaining above what remains;
 // 502 provider_error when the PG refused; 202 past the budget.
 //
+// `items` names the order items (by producer) the refund gives back, each
+// in full (no amount) or in part: only those producers' shares change
+// (ADR 0016); `amount` may then be omitted, and if given must be their
+// sum (422 items_sum_mismatch). 422 refund_item_not_found for a producer
+// with no item in this payment, refund_exceeds_item_remaining above what
+// is left of an item. Without `items` the amount is spread over the
+// items in proportion (ADR 0004), or over what is left of each once the
+// payment has had an item refund.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/payments/{id}/refunds (the `CreateRefund` operationId).
@@ -15370,6 +15441,15 @@ func (c *ClientWithResponses) CreateRefundWithBodyWithResponse(ctx context.Conte
 // 409 payment_not_refundable unless the payment is succeeded or
 // partially_refunded; 422 refund_exceeds_remaining above what remains;
 // 502 provider_error when the PG refused; 202 past the budget.
+//
+// `items` names the order items (by producer) the refund gives back, each
+// in full (no amount) or in part: only those producers' shares change
+// (ADR 0016); `amount` may then be omitted, and if given must be their
+// sum (422 items_sum_mismatch). 422 refund_item_not_found for a producer
+// with no item in this payment, refund_exceeds_item_remaining above what
+// is left of an item. Without `items` the amount is spread over the
+// items in proportion (ADR 0004), or over what is left of each once the
+// payment has had an item refund.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

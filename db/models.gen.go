@@ -327,6 +327,14 @@ type Refund struct {
 	UpdatedAt      pgtype.Timestamptz
 }
 
+type RefundItem struct {
+	RefundID       string
+	PaymentID      string
+	ProducerID     string
+	Amount         int64
+	RefundedBefore int64
+}
+
 type RiskAttempt struct {
 	PaymentID   string
 	CustomerID  string

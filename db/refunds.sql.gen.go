@@ -52,6 +52,30 @@ func (q *Queries) CreateRefund(ctx context.Context, arg CreateRefundParams) (Ref
 	return i, err
 }
 
+const createRefundItem = `-- name: CreateRefundItem :exec
+INSERT INTO refund_items (refund_id, payment_id, producer_id, amount, refunded_before)
+VALUES ($1, $2, $3, $4, $5)
+`
+
+type CreateRefundItemParams struct {
+	RefundID       string
+	PaymentID      string
+	ProducerID     string
+	Amount         int64
+	RefundedBefore int64
+}
+
+func (q *Queries) CreateRefundItem(ctx context.Context, arg CreateRefundItemParams) error {
+	_, err := q.db.Exec(ctx, createRefundItem,
+		arg.RefundID,
+		arg.PaymentID,
+		arg.ProducerID,
+		arg.Amount,
+		arg.RefundedBefore,
+	)
+	return err
+}
+
 const getRefund = `-- name: GetRefund :one
 SELECT id, payment_id, amount, reason, kind, refunded_before, status, failure_code, failure_message, created_at, updated_at FROM refunds WHERE id = $1
 `
@@ -73,6 +97,36 @@ func (q *Queries) GetRefund(ctx context.Context, id string) (Refund, error) {
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const listRefundItems = `-- name: ListRefundItems :many
+SELECT refund_id, payment_id, producer_id, amount, refunded_before FROM refund_items WHERE refund_id = $1 ORDER BY producer_id
+`
+
+func (q *Queries) ListRefundItems(ctx context.Context, refundID string) ([]RefundItem, error) {
+	rows, err := q.db.Query(ctx, listRefundItems, refundID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []RefundItem{}
+	for rows.Next() {
+		var i RefundItem
+		if err := rows.Scan(
+			&i.RefundID,
+			&i.PaymentID,
+			&i.ProducerID,
+			&i.Amount,
+			&i.RefundedBefore,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listRefunds = `-- name: ListRefunds :many
@@ -141,6 +195,60 @@ func (q *Queries) MarkRefundSucceeded(ctx context.Context, id string) (int64, er
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const namedRefundTotals = `-- name: NamedRefundTotals :many
+SELECT ri.producer_id, sum(ri.amount)::bigint AS amount
+FROM refund_items ri JOIN refunds r ON r.id = ri.refund_id
+WHERE ri.payment_id = $1 AND r.status <> 'failed'
+GROUP BY ri.producer_id ORDER BY ri.producer_id
+`
+
+type NamedRefundTotalsRow struct {
+	ProducerID string
+	Amount     int64
+}
+
+func (q *Queries) NamedRefundTotals(ctx context.Context, paymentID string) ([]NamedRefundTotalsRow, error) {
+	rows, err := q.db.Query(ctx, namedRefundTotals, paymentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []NamedRefundTotalsRow{}
+	for rows.Next() {
+		var i NamedRefundTotalsRow
+		if err := rows.Scan(&i.ProducerID, &i.Amount); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const refundedByItem = `-- name: RefundedByItem :one
+SELECT
+    COALESCE(sum(r.amount) FILTER (WHERE NOT EXISTS (SELECT 1 FROM refund_items ri WHERE ri.refund_id = r.id)), 0)::bigint AS sliced,
+    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM refund_items ri WHERE ri.refund_id = r.id))::bigint AS itemized
+FROM refunds r
+WHERE r.payment_id = $1 AND r.status <> 'failed'
+`
+
+type RefundedByItemRow struct {
+	Sliced   int64
+	Itemized int64
+}
+
+// What a payment's refunds (not failed) claimed: slice refunds in total, and
+// how many refunds named items (their per-item totals: NamedRefundTotals).
+func (q *Queries) RefundedByItem(ctx context.Context, paymentID string) (RefundedByItemRow, error) {
+	row := q.db.QueryRow(ctx, refundedByItem, paymentID)
+	var i RefundedByItemRow
+	err := row.Scan(&i.Sliced, &i.Itemized)
+	return i, err
 }
 
 const setPaymentRefunded = `-- name: SetPaymentRefunded :exec

@@ -63,7 +63,8 @@ func (f *payoutFixture) settlementOf(name, id string) map[string]any {
 
 // The issue's acceptance, over HTTP: one order for three producers, all
 // delivered; a confirms by API, b auto-confirms, x has no business
-// registration number (held); c's own order is refunded before confirmation.
+// registration number (held); c's item is refunded by name before its
+// confirmation (the others untouched).
 // The run pays a and b their shares less 3% commission and its 10% VAT,
 // exactly; c nothing. A refund after settlement is a negative adjustment next
 // period; a producer that nets negative is paid nothing and carries it over.
@@ -83,14 +84,12 @@ func TestSettlementOnPurchaseConfirmation(t *testing.T) {
 	require.Equal(t, 422, bad.Status, "%s", bad.Body)
 	require.Contains(t, string(bad.Body), "invalid_business_registration_number")
 
-	pay := f.order(map[string]int64{"a": 10_000, "b": 20_000, "x": 10_000})
-	other := f.order(map[string]int64{"c": 8_000})
-	for _, name := range []string{"a", "b", "x"} {
+	pay := f.order(map[string]int64{"a": 10_000, "b": 20_000, "c": 8_000, "x": 10_000})
+	for _, name := range []string{"a", "b", "c", "x"} {
 		res := f.item(pay, name, "delivered", nil)
 		require.Equal(t, 200, res.Status, "%s", res.Body)
 		require.Equal(t, "delivered", res.json(t)["status"])
 	}
-	require.Equal(t, 200, f.item(other, "c", "delivered", nil).Status)
 
 	// a: the buyer confirms; twice answers the first confirmation.
 	first := f.item(pay, "a", "confirm", nil)
@@ -112,12 +111,31 @@ func TestSettlementOnPurchaseConfirmation(t *testing.T) {
 	require.Equal(t, 1, f.rows(`SELECT count(*) FROM journal_transactions WHERE kind = 'sale_confirmation' AND payment_id = $1`, pay))
 	require.Equal(t, 200, f.item(pay, "x", "confirm", nil).Status)
 
-	// c: the order is cancelled before confirmation; it leaves settlement.
-	res = f.call("POST", "/v1/payments/"+other+"/cancel", appKey, nil, map[string]string{"Idempotency-Key": "cancel-" + other})
+	// c: its item is refunded by name before confirmation; it leaves
+	// settlement, and nothing of a, b or x moves.
+	pendingBefore := f.balance("producer:" + f.id("b") + ":pending")
+	res = f.call("POST", "/v1/payments/"+pay+"/refunds", appKey, map[string]any{"items": []any{map[string]any{"producer_id": f.id("c")}}, "reason": "c's box was damaged"},
+		map[string]string{"Idempotency-Key": "rf-c-" + pay})
 	require.Equal(t, 201, res.Status, "%s", res.Body)
+	require.EqualValues(t, 8_000, res.json(t)["refund"].(map[string]any)["amount"])
 	require.Zero(t, f.balance("producer:"+f.id("c")+":pending"))
+	require.Equal(t, pendingBefore, f.balance("producer:"+f.id("b")+":pending"), "the other items are untouched")
+	require.EqualValues(t, -9_670, f.balance("producer:"+f.id("a")+":payable"), "a's confirmed share untouched")
+
+	// Delivered twice answers the first report.
+	d1 := f.item(pay, "b", "delivered", nil)
+	d2 := f.item(pay, "b", "delivered", map[string]any{"occurred_at": time.Now().UTC().Format(time.RFC3339Nano)})
+	require.Equal(t, 200, d2.Status, "%s", d2.Body)
+	require.Equal(t, d1.json(t)["delivered_at"], d2.json(t)["delivered_at"], "the first delivery report wins")
 
 	// Bad input: a 4xx with a stable code, and nothing changes.
+	created, err := time.Parse(time.RFC3339Nano, f.call("GET", "/v1/payments/"+pay, appKey, nil, nil).json(t)["created_at"].(string))
+	require.NoError(t, err)
+	declinedCustomer, declinedMethod := f.customerWithCard(providersim.CardDecline)
+	res = f.checkout(map[string]any{"order_id": orderID(), "customer_id": declinedCustomer, "currency": "KRW", "amount": 1_000,
+		"items": []map[string]any{{"producer_id": f.id("a"), "amount": 1_000}}, "payment": map[string]any{"method_id": declinedMethod}})
+	require.Equal(t, "failed", res.json(t)["status"], "%s", res.Body)
+	declined := res.json(t)["id"].(string)
 	journals := f.rows(`SELECT count(*) FROM journal_transactions`)
 	for name, c := range map[string]struct {
 		payment, producer, event string
@@ -128,10 +146,15 @@ func TestSettlementOnPurchaseConfirmation(t *testing.T) {
 		"unknown item":            {pay, "nobody", "confirm", nil, 404, "item_not_found"},
 		"unknown payment":         {"pay_nope", "a", "confirm", nil, 404, "payment_not_found"},
 		"delivered after confirm": {pay, "a", "delivered", nil, 409, "item_already_confirmed"},
-		"confirm a refunded item": {other, "c", "confirm", nil, 409, "item_refunded"},
+		"confirm a refunded item": {pay, "c", "confirm", nil, 409, "item_refunded"},
 		"timestamp in the future": {pay, "b", "confirm", map[string]any{"occurred_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}, 422, "timestamp_in_future"},
 		"before the payment":      {pay, "b", "confirm", map[string]any{"occurred_at": "2020-01-01T00:00:00Z"}, 422, "timestamp_before_payment"},
 		"unknown field":           {pay, "b", "confirm", map[string]any{"at": "2020-01-01T00:00:00Z"}, 400, "unknown_field"},
+		"not a timestamp":         {pay, "b", "confirm", map[string]any{"occurred_at": "yesterday"}, 400, "invalid_field_type"},
+		"confirmed before delivery": {pay, "b", "confirm", map[string]any{"occurred_at": created.Add(time.Millisecond).Format(time.RFC3339Nano)},
+			422, "timestamp_before_delivery"},
+		"delivered in the future": {pay, "b", "delivered", map[string]any{"occurred_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}, 422, "timestamp_in_future"},
+		"an item never captured":  {declined, "a", "confirm", nil, 409, "item_not_captured"},
 	} {
 		id := f.id(c.producer)
 		if c.producer == "nobody" {
@@ -150,7 +173,7 @@ func TestSettlementOnPurchaseConfirmation(t *testing.T) {
 	}, 30*time.Second, 200*time.Millisecond, "b auto-confirms 2s after delivery")
 	// c's timer found nothing to confirm (refunded) and ended.
 	time.Sleep(2500 * time.Millisecond)
-	require.Equal(t, 0, f.rows(`SELECT count(*) FROM payment_items WHERE payment_id = $1 AND confirmed_at IS NOT NULL`, other))
+	require.Equal(t, 0, f.rows(`SELECT count(*) FROM payment_items WHERE payment_id = $1 AND producer_id = $2 AND confirmed_at IS NOT NULL`, pay, f.id("c")))
 
 	// Run 1: a 10,000 - 300 - 30; b 20,000 - 600 - 60; c nothing; x held.
 	run := f.runCycle("daily")
@@ -174,10 +197,17 @@ func TestSettlementOnPurchaseConfirmation(t *testing.T) {
 	require.Len(t, lines, 1)
 	require.Equal(t, conf["due_at"], lines[0].(map[string]any)["due_at"])
 
-	// After settlement, 8,000 of the order is refunded: 2,000 of a, 4,000 of
-	// b, 2,000 of x, each with its share of commission and VAT.
-	res = f.call("POST", "/v1/payments/"+pay+"/refunds", appKey, map[string]any{"amount": 8_000}, map[string]string{"Idempotency-Key": "rf-" + pay})
+	// After settlement, 8,000 of the order is refunded by item: 2,000 of a,
+	// 4,000 of b, 2,000 of x, each with its share of commission and VAT.
+	res = f.call("POST", "/v1/payments/"+pay+"/refunds", appKey, map[string]any{"amount": 8_000, "items": []any{
+		map[string]any{"producer_id": f.id("a"), "amount": 2_000}, map[string]any{"producer_id": f.id("b"), "amount": 4_000},
+		map[string]any{"producer_id": f.id("x"), "amount": 2_000}}}, map[string]string{"Idempotency-Key": "rf-" + pay})
 	require.Equal(t, 201, res.Status, "%s", res.Body)
+	// More than is left of c's item (nothing): 422, nothing claimed.
+	res = f.call("POST", "/v1/payments/"+pay+"/refunds", appKey, map[string]any{"items": []any{map[string]any{"producer_id": f.id("c"), "amount": 1}}},
+		map[string]string{"Idempotency-Key": "rf-c2-" + pay})
+	require.Equal(t, 422, res.Status, "%s", res.Body)
+	require.Equal(t, "refund_exceeds_item_remaining", res.json(t)["code"])
 	// b sells 10,000 more, confirmed; a sells nothing: it nets negative.
 	more := f.order(map[string]int64{"b": 10_000})
 	require.Equal(t, 200, f.item(more, "b", "confirm", nil).Status)

@@ -2,4 +2,8 @@
 // and replays them against the current workflow code in make test, so a change
 // that would break a running workflow (non-determinism) fails CI. Re-record
 // with `go run ./cmd/paysaga services -- go test ./replay -run TestRecord -record`.
+// The settlement workflows (Fulfilment, SettlementDeadlineCheck, item refunds,
+// settlement runs with a carry-over) are recorded on their own, beside the
+// others, into testdata/*-settlement_*.json: `... go test ./replay -run
+// TestRecordSettlement -record-settlement`.
 package replay

@@ -84,12 +84,16 @@ func (v *verifier) settlementReconciles(ctx context.Context) (Result, error) {
 }
 
 // expectedOwed is, per producer, what its captured sales come to after the
-// refunds (allocated over items as the ledger does) and, for confirmed items,
+// refunds (slices allocated over items as the ledger does, plus what item
+// refunds named of each item) and, for confirmed items,
 // their commission and VAT. Payments captured before settlement on
 // confirmation booked the fee (no VAT) at capture.
 func (v *verifier) expectedOwed(ctx context.Context) (map[producerKey]int64, error) {
 	rows, err := v.src.Pool.Query(ctx, `SELECT p.id, p.currency, p.settles_on_confirm,
-		COALESCE((SELECT sum(r.amount) FROM refunds r WHERE r.payment_id = p.id AND r.status = 'succeeded'), 0)::bigint,
+		COALESCE((SELECT sum(r.amount) FROM refunds r WHERE r.payment_id = p.id AND r.status = 'succeeded'
+			AND NOT EXISTS (SELECT 1 FROM refund_items ri WHERE ri.refund_id = r.id)), 0)::bigint,
+		COALESCE((SELECT sum(ri.amount) FROM refund_items ri JOIN refunds r ON r.id = ri.refund_id
+			WHERE ri.payment_id = p.id AND ri.producer_id = i.producer_id AND r.status = 'succeeded'), 0)::bigint,
 		i.producer_id, i.amount, i.fee, i.confirmed_at IS NOT NULL
 		FROM payments p JOIN payment_items i ON i.payment_id = p.id
 		WHERE p.captured_amount > 0 ORDER BY p.id, i.producer_id`)
@@ -100,7 +104,7 @@ func (v *verifier) expectedOwed(ctx context.Context) (map[producerKey]int64, err
 	type line struct {
 		payment, currency string
 		settles           bool
-		refunded          int64
+		sliced, named     int64 // the payment's slice refunds; what item refunds named of this item
 		set               ledger.ItemSettlement
 	}
 	byPayment := map[string][]line{}
@@ -108,7 +112,7 @@ func (v *verifier) expectedOwed(ctx context.Context) (map[producerKey]int64, err
 		var l line
 		var it ledger.Item
 		var confirmed bool
-		if err := rows.Scan(&l.payment, &l.currency, &l.settles, &l.refunded, &it.ProducerID, &it.Amount, &it.Fee, &confirmed); err != nil {
+		if err := rows.Scan(&l.payment, &l.currency, &l.settles, &l.sliced, &l.named, &it.ProducerID, &it.Amount, &it.Fee, &confirmed); err != nil {
 			return nil, err
 		}
 		l.set = ledger.SettlementOf(it, confirmed)
@@ -125,11 +129,13 @@ func (v *verifier) expectedOwed(ctx context.Context) (map[producerKey]int64, err
 	want := map[producerKey]int64{}
 	for _, id := range ids {
 		lines := byPayment[id]
-		sets := make([]ledger.ItemSettlement, len(lines))
+		items := make([]ledger.Item, len(lines))
+		named := map[string]int64{}
 		for i, l := range lines {
-			sets[i] = l.set
+			items[i] = ledger.Item{ProducerID: l.set.ProducerID, Amount: l.set.Amount}
+			named[l.set.ProducerID] = l.named
 		}
-		shares := ledger.RefundedShares(sets, lines[0].refunded)
+		shares := ledger.ItemsRefunded(items, lines[0].sliced, named)
 		for i, l := range lines {
 			k := producerKey{l.set.ProducerID, l.currency}
 			if l.settles {

@@ -10,7 +10,8 @@ import (
 
 // Refund gives back part (Kind "partial") or the rest (Kind "cancel") of a
 // captured payment: claim the amount -> cancel it at the PG that served the
-// payment -> book the reversal, in proportion to each producer's share.
+// payment -> book the reversal, from the items it names or in proportion to
+// each producer's share.
 // If the PG refuses for good, the claim is released.
 func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
 	var refunds *activities.Refunds
@@ -19,6 +20,7 @@ func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
 	var claim activities.ReserveRefundResult
 	err := workflow.ExecuteLocalActivity(dbCtx(ctx), refunds.ReserveRefund, activities.ReserveRefundInput{
 		RefundID: in.RefundID, PaymentID: in.PaymentID, Amount: in.Amount, Kind: in.Kind, Reason: in.Reason,
+		Items: in.Items,
 	}).Get(ctx, &claim)
 	if err != nil {
 		if activities.IsType(err, activities.ErrNotRefundable) {

@@ -6,6 +6,8 @@ package workflows
 import (
 	"strconv"
 	"time"
+
+	"github.com/paysaga/paysaga/activities"
 )
 
 // Registered workflow names. They are constants so renaming a Go function never
@@ -101,6 +103,9 @@ type RefundInput struct {
 	Amount    int64  // 0 with Kind "cancel" means whatever remains
 	Kind      string // cancel | partial
 	Reason    string
+	// Items the refund gives back, by producer (ADR 0016); Amount is then their
+	// sum. None: the amount is spread over the payment's items.
+	Items []activities.RefundItem
 }
 
 type RefundResult struct {

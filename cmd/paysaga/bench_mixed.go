@@ -64,10 +64,10 @@ func benchMixed(ctx context.Context, d *driver, simURL string, total, workers in
 			id := paid[0]
 			paid = paid[1:]
 			mu.Unlock()
-			reason := "bench"
+			reason, amount := "bench", int64(3000)
 			status, body, err := d.call(func() (*http.Response, error) {
 				return d.api.CreateRefund(ctx, id, &client.CreateRefundParams{IdempotencyKey: fmt.Sprintf("refund-%d-%d", time.Now().UnixNano(), n)},
-					client.CreateRefundJSONRequestBody{Amount: 3000, Reason: &reason})
+					client.CreateRefundJSONRequestBody{Amount: &amount, Reason: &reason})
 			})
 			if err != nil {
 				return err
