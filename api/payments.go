@@ -37,8 +37,10 @@ type paymentResponse struct {
 	Refunds        []refundResponse      `json:"refunds"`
 	Timeline       []timelineEntry       `json:"timeline"`
 	Workflow       workflowLink          `json:"workflow"`
-	CreatedAt      time.Time             `json:"created_at"`
-	UpdatedAt      time.Time             `json:"updated_at"`
+	// Installment is the card part's installment plan; absent for 일시불.
+	Installment *installmentResponse `json:"installment,omitempty"`
+	CreatedAt   time.Time            `json:"created_at"`
+	UpdatedAt   time.Time            `json:"updated_at"`
 }
 
 type failureResponse struct {
@@ -120,7 +122,11 @@ func (s *server) loadPayment(ctx context.Context, id string) (paymentResponse, e
 	if err != nil {
 		return paymentResponse{}, internalError(fmt.Errorf("list events of %s: %w", id, err))
 	}
-	return s.paymentOf(p, items, refunds, events), nil
+	out := s.paymentOf(p, items, refunds, events)
+	if out.Installment, err = s.installmentOf(ctx, id); err != nil {
+		return paymentResponse{}, err
+	}
+	return out, nil
 }
 
 func (s *server) paymentOf(p db.Payment, items []db.PaymentItem, refunds []db.Refund, events []db.ListPaymentEventsRow) paymentResponse {
@@ -197,6 +203,7 @@ func (s *server) pendingPayment(in workflows.CheckoutInput, workflowID string) p
 	for _, it := range in.Items {
 		out.Items = append(out.Items, paymentItemResponse{ProducerID: it.ProducerID, Amount: it.Amount})
 	}
+	out.Installment = pendingInstallment(in)
 	return out
 }
 

@@ -139,6 +139,24 @@ func (e InboxWebhookStatus) Valid() bool {
 	}
 }
 
+// Defines values for InstallmentInterestPayer.
+const (
+	InstallmentInterestPayerCustomer InstallmentInterestPayer = "customer"
+	InstallmentInterestPayerMerchant InstallmentInterestPayer = "merchant"
+)
+
+// Valid indicates whether the value is a known member of the InstallmentInterestPayer enum.
+func (e InstallmentInterestPayer) Valid() bool {
+	switch e {
+	case InstallmentInterestPayerCustomer:
+		return true
+	case InstallmentInterestPayerMerchant:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PaymentStatus.
 const (
 	PaymentStatusAuthorized        PaymentStatus = "authorized"
@@ -788,6 +806,15 @@ type CheckoutItem struct {
 // against its balance; 201 failed insufficient_wallet_balance when short),
 // the rest with method_id, which is absent when the wallet pays it all.
 type CheckoutPayment struct {
+	// InstallmentMonths Splits the card part into monthly payments at the card issuer (할부):
+	// 0 (default) is one payment (일시불), else 2..12 (422
+	// invalid_installment_months). Only on a card part that every routed PG
+	// can split (Korean issuers: 50,000 won or more), and never on a bank
+	// account (422 installment_not_available). When one of finance's
+	// interest-free plans (PAYSAGA_INTEREST_FREE_PLANS: card issuer, minimum
+	// amount, months) covers it, the merchant pays the interest (무이자).
+	InstallmentMonths *int `json:"installment_months,omitempty"`
+
 	// MethodId an active method of the customer (422 unknown_payment_method)
 	MethodId *string `json:"method_id,omitempty"`
 
@@ -928,6 +955,19 @@ type InboxWebhook struct {
 // InboxWebhookStatus defines model for InboxWebhook.Status.
 type InboxWebhookStatus string
 
+// Installment The card part's installment plan (할부); absent for one payment (일시불).
+type Installment struct {
+	// InterestPayer merchant for an interest-free plan (무이자) of finance's config
+	InterestPayer InstallmentInterestPayer `json:"interest_payer"`
+	Months        int                      `json:"months"`
+
+	// Plan the interest-free plan applied, as configured (issuer:min_amount:months)
+	Plan *string `json:"plan"`
+}
+
+// InstallmentInterestPayer merchant for an interest-free plan (무이자) of finance's config
+type InstallmentInterestPayer string
+
 // PINState defines model for PINState.
 type PINState struct {
 	CustomerId string    `json:"customer_id"`
@@ -947,8 +987,11 @@ type Payment struct {
 	FeeAmount *int64 `json:"fee_amount"`
 
 	// Id Examples: pay_0192d4c5-2a3b-7c4d-8e5f-60718293a4b5
-	Id    string `json:"id"`
-	Items []struct {
+	Id string `json:"id"`
+
+	// Installment The card part's installment plan (할부); absent for one payment (일시불).
+	Installment *Installment `json:"installment,omitempty"`
+	Items       []struct {
 		Amount     int64  `json:"amount"`
 		Fee        *int64 `json:"fee"`
 		ProducerId string `json:"producer_id"`

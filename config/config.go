@@ -110,6 +110,10 @@ type Config struct {
 	CardTestingWindow   time.Duration // PAYSAGA_CARD_TESTING_WINDOW
 	CardTestingBlockFor time.Duration // PAYSAGA_CARD_TESTING_BLOCK_FOR: how long the automatic block lasts
 	FourEyesThreshold   int64         // PAYSAGA_FOUR_EYES_THRESHOLD: payouts above it need two finance keys' approvals; 0 = one is enough
+
+	// InterestFreePlans (PAYSAGA_INTEREST_FREE_PLANS, "issuer:min_amount:months,...",
+	// e.g. "shinhan:50000:2-3"): finance's interest-free installment plans (issue 15).
+	InterestFreePlans []InterestFreePlan
 }
 
 // DevPIIKey is the development PII key; a production deployment sets its own.
@@ -319,6 +323,13 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	dur("PAYSAGA_CARD_TESTING_WINDOW", &c.CardTestingWindow)
 	dur("PAYSAGA_CARD_TESTING_BLOCK_FOR", &c.CardTestingBlockFor)
 	num("PAYSAGA_FOUR_EYES_THRESHOLD", &c.FourEyesThreshold)
+	if v := getenv("PAYSAGA_INTEREST_FREE_PLANS"); v != "" {
+		plans, err := parseInterestFreePlans(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PAYSAGA_INTEREST_FREE_PLANS: %w", err))
+		}
+		c.InterestFreePlans = plans
+	}
 	dur("PAYSAGA_EVENT_POLL_INTERVAL", &c.EventPollInterval)
 	dur("PAYSAGA_EVENT_RETRY_INITIAL", &c.EventRetryInitial)
 	dur("PAYSAGA_EVENT_RETRY_MAX", &c.EventRetryMax)

@@ -170,6 +170,14 @@ type PaymentEvent struct {
 	CreatedAt pgtype.Timestamptz
 }
 
+type PaymentInstallment struct {
+	PaymentID     string
+	Months        int32
+	InterestPayer string
+	Plan          pgtype.Text
+	CreatedAt     pgtype.Timestamptz
+}
+
 type PaymentItem struct {
 	PaymentID     string
 	ProducerID    string

@@ -62,6 +62,14 @@ type CheckoutInput struct {
 	// DeviceID (sent by the app) and IP (the caller's) feed the velocity rules.
 	DeviceID string
 	IP       string
+	// InstallmentMonths splits the card part into monthly payments at the
+	// issuer (할부): 0 is 일시불, else 2..12, within every routed PG's limits
+	// (checked by the API). InterestFreePlan names finance's interest-free plan
+	// (무이자) that matched when the checkout started, copied like FeeBPS so a
+	// config change never alters a running payment: the merchant pays the
+	// interest. Empty: the customer does.
+	InstallmentMonths int
+	InterestFreePlan  string
 }
 
 // DefaultAsyncAuthTimeout applies when a CheckoutInput carries none.

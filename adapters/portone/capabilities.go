@@ -15,6 +15,8 @@ var capabilities = pg.Capabilities{
 	SignedWebhooks:     true,  // webhook-id, webhook-timestamp, webhook-signature
 	BankAccountBilling: false,
 	SettlementReport:   false, // the public V2 API has no per-payment settlement report
+	// installmentMonth and useFreeInterestFromMerchant on the billing-key payment.
+	Installments: pg.InstallmentLimits{MaxMonths: 12, MinAmount: 50_000, InterestFreeByRequest: true},
 }
 
 // Capabilities declares what this connector can do.

@@ -14,6 +14,9 @@ var capabilities = pg.Capabilities{
 	SignedWebhooks:     false, // PAYMENT_STATUS_CHANGED carries no signature: look the payment up
 	BankAccountBilling: false, // billing keys are issued for cards here
 	SettlementReport:   true,  // GET /v1/settlements
+	// cardInstallmentPlan on the billing approval; interest-free plans are the
+	// merchant's contract with Toss, not a field of the request.
+	Installments: pg.KoreanCardInstallments,
 }
 
 // Capabilities declares what this connector can do.
