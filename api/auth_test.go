@@ -30,6 +30,7 @@ var authRoutes = []struct {
 	{http.MethodGet, "/v1/identity-verifications/idv_x", []string{roleApp, roleOps}},
 	{http.MethodPost, "/v1/identity-verifications/idv_x/confirm", []string{roleApp}},
 	{http.MethodGet, "/v1/wallets/cus_x", []string{roleApp, roleOps}},
+	{http.MethodGet, "/v1/points/cus_x", []string{roleApp, roleOps}},
 	{http.MethodGet, "/v1/wallets/cus_x/transactions", []string{roleApp, roleOps}},
 	{http.MethodPost, "/v1/wallets/cus_x/topups", []string{roleApp}},
 	{http.MethodGet, "/v1/wallets/cus_x/topups/tu_x", []string{roleApp, roleOps}},

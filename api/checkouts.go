@@ -221,6 +221,9 @@ func (s *server) checkoutInput(req checkoutRequest, paymentID string) workflows.
 		DeviceID:          req.DeviceID,
 		InstallmentMonths: req.Payment.InstallmentMonths,
 	}
+	if s.cfg.PointsEarnBPS > 0 {
+		in.PointsRateBPS, in.PointsValidity = s.cfg.PointsEarnBPS, s.cfg.PointsValidity
+	}
 	for _, it := range req.Items {
 		in.Items = append(in.Items, workflows.CheckoutItem{ProducerID: it.ProducerID, Amount: it.Amount})
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/labstack/echo/v4"
 
 	"github.com/paysaga/paysaga/db"
@@ -39,8 +40,10 @@ type paymentResponse struct {
 	Workflow       workflowLink          `json:"workflow"`
 	// Installment is the card part's installment plan; absent for 일시불.
 	Installment *installmentResponse `json:"installment,omitempty"`
-	CreatedAt   time.Time            `json:"created_at"`
-	UpdatedAt   time.Time            `json:"updated_at"`
+	// PointsEarned is the points this payment credited (absent: none).
+	PointsEarned int64     `json:"points_earned,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 type failureResponse struct {
@@ -125,6 +128,9 @@ func (s *server) loadPayment(ctx context.Context, id string) (paymentResponse, e
 	out := s.paymentOf(p, items, refunds, events)
 	if out.Installment, err = s.installmentOf(ctx, id); err != nil {
 		return paymentResponse{}, err
+	}
+	if out.PointsEarned, err = s.q.PointsEarnedByPayment(ctx, pgtype.Text{String: id, Valid: true}); err != nil {
+		return paymentResponse{}, internalError(fmt.Errorf("points earned by %s: %w", id, err))
 	}
 	return out, nil
 }

@@ -1002,8 +1002,11 @@ type Payment struct {
 	OrderId  string  `json:"order_id"`
 
 	// Pg the PG that served it
-	Pg             *string `json:"pg"`
-	RefundedAmount int64   `json:"refunded_amount"`
+	Pg *string `json:"pg"`
+
+	// PointsEarned points this payment credited (PAYSAGA_POINTS_EARN_BPS of the card part); absent when none
+	PointsEarned   *int64 `json:"points_earned,omitempty"`
+	RefundedAmount int64  `json:"refunded_amount"`
 	Refunds        []struct {
 		Amount    int64      `json:"amount"`
 		CreatedAt *time.Time `json:"created_at"`
@@ -1179,6 +1182,25 @@ type PaysagaWebhook struct {
 
 	// Type Examples: payment.authorized
 	Type *string `json:"type,omitempty"`
+}
+
+// Points defines model for Points.
+type Points struct {
+	// Balance what the ledger owes the customer (points:{customer})
+	Balance int64 `json:"balance"`
+
+	// Buckets buckets with points left, soonest to expire first (the order they are spent in)
+	Buckets []struct {
+		Amount    int64     `json:"amount"`
+		EarnedAt  time.Time `json:"earned_at"`
+		ExpiresAt time.Time `json:"expires_at"`
+
+		// PaymentId the payment that earned them
+		PaymentId *string `json:"payment_id"`
+		Remaining int64   `json:"remaining"`
+	} `json:"buckets"`
+	Currency   string `json:"currency"`
+	CustomerId string `json:"customer_id"`
 }
 
 // PortOneWebhook PortOne V2 webhook (Standard Webhooks signature in the headers)
@@ -2619,6 +2641,15 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/payouts/{id}/approve (the `ApprovePayout` operationId).
 	ApprovePayout(ctx context.Context, id string, body ApprovePayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetPoints The customer's points balance and its buckets in spending order (roles app, ops)
+	//
+	// Points are earned on a captured card part at PAYSAGA_POINTS_EARN_BPS, valid for
+	// PAYSAGA_POINTS_VALIDITY (5 years); a daily run announces buckets expiring within
+	// PAYSAGA_POINTS_EXPIRY_NOTICE (event points.expiring) and expires them first in first out.
+	//
+	// Corresponds with GET /v1/points/{customer_id} (the `GetPoints` operationId).
+	GetPoints(ctx context.Context, customerId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateProducerWithBody Register a producer (role finance)
 	//
 	// The bank account's holder is verified at the bank first (422 holder_mismatch).
@@ -3958,6 +3989,25 @@ func (c *Client) ApprovePayoutWithBody(ctx context.Context, id string, contentTy
 // Corresponds with POST /v1/payouts/{id}/approve (the `ApprovePayout` operationId).
 func (c *Client) ApprovePayout(ctx context.Context, id string, body ApprovePayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewApprovePayoutRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPoints The customer's points balance and its buckets in spending order (roles app, ops)
+//
+// Points are earned on a captured card part at PAYSAGA_POINTS_EARN_BPS, valid for
+// PAYSAGA_POINTS_VALIDITY (5 years); a daily run announces buckets expiring within
+// PAYSAGA_POINTS_EXPIRY_NOTICE (event points.expiring) and expires them first in first out.
+//
+// Corresponds with GET /v1/points/{customer_id} (the `GetPoints` operationId).
+func (c *Client) GetPoints(ctx context.Context, customerId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPointsRequest(c.Server, customerId)
 	if err != nil {
 		return nil, err
 	}
@@ -6357,6 +6407,40 @@ func NewApprovePayoutRequestWithBody(server string, id string, contentType strin
 	return req, nil
 }
 
+// NewGetPointsRequest constructs an http.Request for the GetPoints method
+func NewGetPointsRequest(server string, customerId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customer_id", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/points/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewCreateProducerRequest calls the generic CreateProducer builder with application/json body
 func NewCreateProducerRequest(server string, params *CreateProducerParams, body CreateProducerJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -8200,6 +8284,17 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/payouts/{id}/approve (the `ApprovePayout` operationId).
 	ApprovePayoutWithResponse(ctx context.Context, id string, body ApprovePayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*ApprovePayoutResponse, error)
+
+	// GetPointsWithResponse The customer's points balance and its buckets in spending order (roles app, ops)
+	//
+	// Points are earned on a captured card part at PAYSAGA_POINTS_EARN_BPS, valid for
+	// PAYSAGA_POINTS_VALIDITY (5 years); a daily run announces buckets expiring within
+	// PAYSAGA_POINTS_EXPIRY_NOTICE (event points.expiring) and expires them first in first out.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/points/{customer_id} (the `GetPoints` operationId).
+	GetPointsWithResponse(ctx context.Context, customerId string, reqEditors ...RequestEditorFn) (*GetPointsResponse, error)
 
 	// CreateProducerWithBodyWithResponse Register a producer (role finance)
 	//
@@ -12211,6 +12306,103 @@ func (r ApprovePayoutResponse) ContentType() string {
 	return ""
 }
 
+// GetPointsResponse401Headers the declared response headers of an HTTP 401 response for GetPoints
+type GetPointsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetPointsResponse429Headers the declared response headers of an HTTP 429 response for GetPoints
+type GetPointsResponse429Headers struct {
+	RetryAfter *string
+}
+
+type GetPointsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Points
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetPointsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetPointsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPointsResponse) GetJSON200() *Points {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetPointsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetPointsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetPointsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetPointsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetPointsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetPointsResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPointsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPointsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPointsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPointsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateProducerResponse401Headers the declared response headers of an HTTP 401 response for CreateProducer
 type CreateProducerResponse401Headers struct {
 	WWWAuthenticate *string
@@ -15551,6 +15743,23 @@ func (c *ClientWithResponses) ApprovePayoutWithResponse(ctx context.Context, id 
 		return nil, err
 	}
 	return ParseApprovePayoutResponse(rsp)
+}
+
+// GetPointsWithResponse The customer's points balance and its buckets in spending order (roles app, ops)
+//
+// Points are earned on a captured card part at PAYSAGA_POINTS_EARN_BPS, valid for
+// PAYSAGA_POINTS_VALIDITY (5 years); a daily run announces buckets expiring within
+// PAYSAGA_POINTS_EXPIRY_NOTICE (event points.expiring) and expires them first in first out.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/points/{customer_id} (the `GetPoints` operationId).
+func (c *ClientWithResponses) GetPointsWithResponse(ctx context.Context, customerId string, reqEditors ...RequestEditorFn) (*GetPointsResponse, error) {
+	rsp, err := c.GetPoints(ctx, customerId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPointsResponse(rsp)
 }
 
 // CreateProducerWithBodyWithResponse Register a producer (role finance)
@@ -19454,6 +19663,97 @@ func ParseApprovePayoutResponse(rsp *http.Response) (*ApprovePayoutResponse, err
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers ApprovePayoutResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPointsResponse parses an HTTP response from a GetPointsWithResponse call
+func ParseGetPointsResponse(rsp *http.Response) (*GetPointsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPointsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Points
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetPointsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetPointsResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

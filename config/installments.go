@@ -1,9 +1,11 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // InterestFreePlan is one of finance's interest-free installment plans (무이자
@@ -65,4 +67,19 @@ func parseInterestFreePlans(v string) ([]InterestFreePlan, error) {
 		out = append(out, InterestFreePlan{Issuer: strings.TrimSpace(parts[0]), MinAmount: minAmount, MinMonths: minMonths, MaxMonths: maxMonths})
 	}
 	return out, nil
+}
+
+// validatePoints checks the points settings (issue 15).
+func (c Config) validatePoints() []error {
+	var errs []error
+	if c.PointsEarnBPS < 0 || c.PointsEarnBPS > 10_000 {
+		errs = append(errs, fmt.Errorf("PAYSAGA_POINTS_EARN_BPS=%d: must be within 0..10000", c.PointsEarnBPS))
+	}
+	if c.PointsValidity < time.Hour {
+		errs = append(errs, fmt.Errorf("PAYSAGA_POINTS_VALIDITY=%s: must be >= 1h", c.PointsValidity))
+	}
+	if c.PointsExpiryNotice < 0 || c.PointsExpiryNotice >= c.PointsValidity {
+		errs = append(errs, errors.New("PAYSAGA_POINTS_EXPIRY_NOTICE must be >= 0 and shorter than PAYSAGA_POINTS_VALIDITY"))
+	}
+	return errs
 }

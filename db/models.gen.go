@@ -280,6 +280,20 @@ type PinToken struct {
 	CreatedAt  pgtype.Timestamptz
 }
 
+type PointsBucket struct {
+	ID               int64
+	CustomerID       string
+	Currency         string
+	SourceKey        string
+	PaymentID        pgtype.Text
+	Amount           int64
+	Remaining        int64
+	EarnedAt         pgtype.Timestamptz
+	ExpiresAt        pgtype.Timestamptz
+	ExpiryNotifiedAt pgtype.Timestamptz
+	ExpiredAt        pgtype.Timestamptz
+}
+
 type Producer struct {
 	ID                         string
 	Name                       string

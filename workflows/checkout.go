@@ -73,6 +73,9 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 	if err := c.post(ctx, auth); err != nil {
 		return c.fail(ctx, err, "ledger_error")
 	}
+	if c.in.PointsRateBPS > 0 && c.cardAmount() > 0 && workflow.GetVersion(ctx, pointsEarnChangeID, workflow.DefaultVersion, 1) == 1 {
+		c.earnPoints(ctx)
+	}
 	c.setStatus(ctx, StatusSucceeded)
 	c.result.Status, c.result.PG = StatusSucceeded, auth.PG
 	return c.result, nil
@@ -100,6 +103,26 @@ const riskChangeID = "risk-evaluation"
 // installmentsChangeID versions the installment record written before the
 // card is charged. Only a checkout with installment months takes that branch.
 const installmentsChangeID = "installments"
+
+// pointsEarnChangeID versions the points earned at capture. Only a checkout
+// started with a points rate takes that branch.
+const pointsEarnChangeID = "points-earn"
+
+// earnPoints credits the points of the captured card part. The money has
+// moved: a failure here does not fail the payment; it is on the timeline for
+// ops, and the earning (idempotent by payment) can be re-run.
+func (c *checkout) earnPoints(ctx workflow.Context) {
+	var res activities.EarnPointsResult
+	err := workflow.ExecuteLocalActivity(dbCtx(ctx), points.EarnPoints, activities.EarnPointsInput{
+		PaymentID: c.in.PaymentID, CustomerID: c.in.CustomerID, Currency: c.in.Currency,
+		Base: c.cardAmount(), RateBPS: c.in.PointsRateBPS, At: workflow.Now(ctx), Validity: c.in.PointsValidity,
+	}).Get(ctx, &res)
+	if err != nil {
+		c.event(ctx, "points_earn_failed", map[string]string{"error": err.Error()})
+		return
+	}
+	c.result.PointsEarned = res.Points
+}
 
 // recordInstallment stores the card part's plan (and who pays its interest).
 func (c *checkout) recordInstallment(ctx workflow.Context) error {
@@ -345,6 +368,8 @@ func validateCheckout(in CheckoutInput) error {
 		return errors.New("installments need a card part")
 	case in.InterestFreePlan != "" && in.InstallmentMonths == 0:
 		return errors.New("an interest-free plan needs installment months")
+	case in.PointsRateBPS < 0 || in.PointsRateBPS > 10_000 || (in.PointsRateBPS > 0 && in.PointsValidity <= 0):
+		return errors.New("points rate must be within 0..10000 bps, with a validity")
 	}
 	var sum int64
 	for _, it := range in.Items {

@@ -70,6 +70,10 @@ type CheckoutInput struct {
 	// interest. Empty: the customer does.
 	InstallmentMonths int
 	InterestFreePlan  string
+	// PointsRateBPS of the card part is earned as points once the payment is
+	// captured, valid for PointsValidity (issue 15; copied from config). 0: none.
+	PointsRateBPS  int64
+	PointsValidity time.Duration
 }
 
 // DefaultAsyncAuthTimeout applies when a CheckoutInput carries none.
@@ -100,6 +104,7 @@ type CheckoutResult struct {
 	PG             string // the PG that served the payment, when one did
 	FailureCode    string // stable code, e.g. card_declined
 	FailureMessage string
+	PointsEarned   int64 // points credited for this payment (issue 15)
 }
 
 // RefundInput asks to give back part or all of a captured payment.
