@@ -42,7 +42,9 @@ func EarnPointsJournal(key, paymentID, customer, currency string, points int64) 
 }
 
 // PointsExpireKey is the idempotency key of a bucket's expiry.
-func PointsExpireKey(bucketID int64) string { return "points:bucket:" + strconv.FormatInt(bucketID, 10) + ":expire" }
+func PointsExpireKey(bucketID int64) string {
+	return "points:bucket:" + strconv.FormatInt(bucketID, 10) + ":expire"
+}
 
 // ExpirePointsJournal takes a bucket's unspent points back: Dr points:{customer}, Cr points:expired.
 func ExpirePointsJournal(bucketID int64, customer, currency string, points int64) Journal {
