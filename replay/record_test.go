@@ -114,6 +114,7 @@ func TestRecord(t *testing.T) {
 	cfg.TaskQueue = "replay-" + uuid.NewString()
 	cfg.ProviderTimeout = 2 * time.Second
 	cfg.CodecKeys, cfg.CodecAddr = testKey, ""
+	cfg.PointsEarnBPS = 100 // checkouts earn points at capture (issue 15)
 	a, err := app.Start(ctx, cfg, zerolog.Nop(), app.Parts{API: true, Worker: true})
 	require.NoError(t, err)
 	defer a.Close()
@@ -146,6 +147,7 @@ func TestRecord(t *testing.T) {
 	require.Equal(t, "succeeded", r.call("POST", "/v1/wallets/"+c+"/topups", appKey, map[string]any{"method_id": bankMethod, "amount": 50_000, "currency": "KRW"})["status"])
 	r.checkout("split", c, m, 6_000)
 	r.installmentCheckout("installments", c, m, 3)
+	r.checkout("points", c, m, 0)
 
 	// A payout run over two producers.
 	for i, p := range []string{"rec-a", "rec-b"} {
