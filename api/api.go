@@ -130,6 +130,8 @@ func (s *server) routes() *echo.Echo {
 	v1.POST("/identity-verifications/:id/confirm", s.confirmVerification, s.auth(roleApp))
 	v1.GET("/wallets/:customer_id", s.getWallet, s.auth(roleApp, roleOps))
 	v1.GET("/points/:customer_id", s.getPoints, s.auth(roleApp, roleOps))
+	v1.GET("/reports/safeguarding", s.getSafeguardingReport, s.auth(roleFinance, roleOps))
+	v1.POST("/safeguard-balances", s.recordSafeguardBalance, s.auth(roleFinance))
 	v1.GET("/wallets/:customer_id/transactions", s.listWalletTransactions, s.auth(roleApp, roleOps))
 	v1.POST("/wallets/:customer_id/topups", s.createTopUp, s.auth(roleApp), s.idempotent(idemRequired))
 	v1.GET("/wallets/:customer_id/topups/:topup_id", s.getTopUp, s.auth(roleApp, roleOps))

@@ -31,6 +31,8 @@ var authRoutes = []struct {
 	{http.MethodPost, "/v1/identity-verifications/idv_x/confirm", []string{roleApp}},
 	{http.MethodGet, "/v1/wallets/cus_x", []string{roleApp, roleOps}},
 	{http.MethodGet, "/v1/points/cus_x", []string{roleApp, roleOps}},
+	{http.MethodGet, "/v1/reports/safeguarding", []string{roleFinance, roleOps}},
+	{http.MethodPost, "/v1/safeguard-balances", []string{roleFinance}},
 	{http.MethodGet, "/v1/wallets/cus_x/transactions", []string{roleApp, roleOps}},
 	{http.MethodPost, "/v1/wallets/cus_x/topups", []string{roleApp}},
 	{http.MethodGet, "/v1/wallets/cus_x/topups/tu_x", []string{roleApp, roleOps}},

@@ -1403,6 +1403,27 @@ type RiskRuleDimension string
 // RiskRuleKind defines model for RiskRule.Kind.
 type RiskRuleKind string
 
+// SafeguardingReport defines model for SafeguardingReport.
+type SafeguardingReport struct {
+	// CoverageBps safeguarded / liabilities, basis points rounded down; 10000 with no liabilities
+	CoverageBps int64 `json:"coverage_bps"`
+
+	// Covered coverage_bps >= 10000
+	Covered     bool   `json:"covered"`
+	Currency    string `json:"currency"`
+	Liabilities int64  `json:"liabilities"`
+
+	// PointsLiabilities sum of the points:{customer} balances
+	PointsLiabilities int64 `json:"points_liabilities"`
+
+	// Safeguarded the latest recorded safeguard balance (0 when none)
+	Safeguarded     int64      `json:"safeguarded"`
+	SafeguardedAsOf *time.Time `json:"safeguarded_as_of"`
+
+	// WalletLiabilities sum of the wallet:{customer} balances
+	WalletLiabilities int64 `json:"wallet_liabilities"`
+}
+
 // Settlement defines model for Settlement.
 type Settlement struct {
 	Adjustments   int       `json:"adjustments"`
@@ -1803,6 +1824,12 @@ type CreateReconciliationJSONBody struct {
 // CreateReconciliation202JSONResponseBodyStatus defines parameters for CreateReconciliation.
 type CreateReconciliation202JSONResponseBodyStatus string
 
+// GetSafeguardingReportParams defines parameters for GetSafeguardingReport.
+type GetSafeguardingReportParams struct {
+	// Currency default KRW (422 unsupported_currency)
+	Currency *string `form:"currency,omitempty" json:"currency,omitempty"`
+}
+
 // AddBlocklistEntryJSONBody defines parameters for AddBlocklistEntry.
 type AddBlocklistEntryJSONBody struct {
 	// ExpiresAt in the future; absent or null never expires
@@ -1837,6 +1864,18 @@ type CreateRiskRuleJSONBodyKind string
 // UpdateRiskRuleJSONBody defines parameters for UpdateRiskRule.
 type UpdateRiskRuleJSONBody struct {
 	Enabled bool `json:"enabled"`
+}
+
+// RecordSafeguardBalanceJSONBody defines parameters for RecordSafeguardBalance.
+type RecordSafeguardBalanceJSONBody struct {
+	// Amount >= 0 (422 invalid_amount)
+	Amount int64 `json:"amount"`
+
+	// AsOf the statement's time, not in the future (422 validation_failed)
+	AsOf time.Time `json:"as_of"`
+
+	// Currency one of PAYSAGA_CURRENCIES (422 unsupported_currency)
+	Currency string `json:"currency"`
 }
 
 // CreateTopUpJSONBody defines parameters for CreateTopUp.
@@ -1962,6 +2001,9 @@ type CreateRiskRuleJSONRequestBody CreateRiskRuleJSONBody
 
 // UpdateRiskRuleJSONRequestBody defines body for UpdateRiskRule for application/json ContentType.
 type UpdateRiskRuleJSONRequestBody UpdateRiskRuleJSONBody
+
+// RecordSafeguardBalanceJSONRequestBody defines body for RecordSafeguardBalance for application/json ContentType.
+type RecordSafeguardBalanceJSONRequestBody RecordSafeguardBalanceJSONBody
 
 // CreateTopUpJSONRequestBody defines body for CreateTopUp for application/json ContentType.
 type CreateTopUpJSONRequestBody CreateTopUpJSONBody
@@ -2748,6 +2790,15 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/reconciliations/{id} (the `GetReconciliation` operationId).
 	GetReconciliation(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetSafeguardingReport Prepaid liabilities (wallets + points) now against the last recorded safeguard balance (roles finance, ops)
+	//
+	// Computed from the ledger at the request, to the won. A daily Temporal Schedule
+	// (PAYSAGA_SAFEGUARDING_CRON) stores the same report and raises the event
+	// safeguarding.shortfall when coverage is below 100%.
+	//
+	// Corresponds with GET /v1/reports/safeguarding (the `GetSafeguardingReport` operationId).
+	GetSafeguardingReport(ctx context.Context, params *GetSafeguardingReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListBlocklist Every blocklist entry, the automatic card-testing blocks included (role ops)
 	//
 	// Corresponds with GET /v1/risk/blocklist (the `ListBlocklist` operationId).
@@ -2828,6 +2879,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v1/risk/rules/{id} (the `UpdateRiskRule` operationId).
 	UpdateRiskRule(ctx context.Context, id string, body UpdateRiskRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordSafeguardBalanceWithBody Record the segregated safeguard account's balance per the bank's statement (role finance)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/safeguard-balances (the `RecordSafeguardBalance` operationId).
+	RecordSafeguardBalanceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordSafeguardBalance Record the segregated safeguard account's balance per the bank's statement (role finance)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/safeguard-balances (the `RecordSafeguardBalance` operationId).
+	RecordSafeguardBalance(ctx context.Context, body RecordSafeguardBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetWallet The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
 	//
@@ -4246,6 +4311,25 @@ func (c *Client) GetReconciliation(ctx context.Context, id string, reqEditors ..
 	return c.Client.Do(req)
 }
 
+// GetSafeguardingReport Prepaid liabilities (wallets + points) now against the last recorded safeguard balance (roles finance, ops)
+//
+// Computed from the ledger at the request, to the won. A daily Temporal Schedule
+// (PAYSAGA_SAFEGUARDING_CRON) stores the same report and raises the event
+// safeguarding.shortfall when coverage is below 100%.
+//
+// Corresponds with GET /v1/reports/safeguarding (the `GetSafeguardingReport` operationId).
+func (c *Client) GetSafeguardingReport(ctx context.Context, params *GetSafeguardingReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSafeguardingReportRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListBlocklist Every blocklist entry, the automatic card-testing blocks included (role ops)
 //
 // Corresponds with GET /v1/risk/blocklist (the `ListBlocklist` operationId).
@@ -4407,6 +4491,40 @@ func (c *Client) UpdateRiskRuleWithBody(ctx context.Context, id string, contentT
 // Corresponds with PATCH /v1/risk/rules/{id} (the `UpdateRiskRule` operationId).
 func (c *Client) UpdateRiskRule(ctx context.Context, id string, body UpdateRiskRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateRiskRuleRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordSafeguardBalanceWithBody Record the segregated safeguard account's balance per the bank's statement (role finance)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/safeguard-balances (the `RecordSafeguardBalance` operationId).
+func (c *Client) RecordSafeguardBalanceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordSafeguardBalanceRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordSafeguardBalance Record the segregated safeguard account's balance per the bank's statement (role finance)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/safeguard-balances (the `RecordSafeguardBalance` operationId).
+func (c *Client) RecordSafeguardBalance(ctx context.Context, body RecordSafeguardBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordSafeguardBalanceRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6941,6 +7059,60 @@ func NewGetReconciliationRequest(server string, id string) (*http.Request, error
 	return req, nil
 }
 
+// NewGetSafeguardingReportRequest constructs an http.Request for the GetSafeguardingReport method
+func NewGetSafeguardingReportRequest(server string, params *GetSafeguardingReportParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/safeguarding")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Currency != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "currency", *params.Currency, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListBlocklistRequest constructs an http.Request for the ListBlocklist method
 func NewListBlocklistRequest(server string) (*http.Request, error) {
 	var err error
@@ -7147,6 +7319,46 @@ func NewUpdateRiskRuleRequestWithBody(server string, id string, contentType stri
 	}
 
 	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRecordSafeguardBalanceRequest calls the generic RecordSafeguardBalance builder with application/json body
+func NewRecordSafeguardBalanceRequest(server string, body RecordSafeguardBalanceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecordSafeguardBalanceRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRecordSafeguardBalanceRequestWithBody constructs an http.Request for the RecordSafeguardBalance method, with any body, and a specified content type
+func NewRecordSafeguardBalanceRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/safeguard-balances")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -8408,6 +8620,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/reconciliations/{id} (the `GetReconciliation` operationId).
 	GetReconciliationWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetReconciliationResponse, error)
 
+	// GetSafeguardingReportWithResponse Prepaid liabilities (wallets + points) now against the last recorded safeguard balance (roles finance, ops)
+	//
+	// Computed from the ledger at the request, to the won. A daily Temporal Schedule
+	// (PAYSAGA_SAFEGUARDING_CRON) stores the same report and raises the event
+	// safeguarding.shortfall when coverage is below 100%.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/safeguarding (the `GetSafeguardingReport` operationId).
+	GetSafeguardingReportWithResponse(ctx context.Context, params *GetSafeguardingReportParams, reqEditors ...RequestEditorFn) (*GetSafeguardingReportResponse, error)
+
 	// ListBlocklistWithResponse Every blocklist entry, the automatic card-testing blocks included (role ops)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -8494,6 +8717,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v1/risk/rules/{id} (the `UpdateRiskRule` operationId).
 	UpdateRiskRuleWithResponse(ctx context.Context, id string, body UpdateRiskRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRiskRuleResponse, error)
+
+	// RecordSafeguardBalanceWithBodyWithResponse Record the segregated safeguard account's balance per the bank's statement (role finance)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/safeguard-balances (the `RecordSafeguardBalance` operationId).
+	RecordSafeguardBalanceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordSafeguardBalanceResponse, error)
+
+	// RecordSafeguardBalanceWithResponse Record the segregated safeguard account's balance per the bank's statement (role finance)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/safeguard-balances (the `RecordSafeguardBalance` operationId).
+	RecordSafeguardBalanceWithResponse(ctx context.Context, body RecordSafeguardBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordSafeguardBalanceResponse, error)
 
 	// GetWalletWithResponse The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
 	//
@@ -13369,6 +13606,103 @@ func (r GetReconciliationResponse) ContentType() string {
 	return ""
 }
 
+// GetSafeguardingReportResponse401Headers the declared response headers of an HTTP 401 response for GetSafeguardingReport
+type GetSafeguardingReportResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetSafeguardingReportResponse429Headers the declared response headers of an HTTP 429 response for GetSafeguardingReport
+type GetSafeguardingReportResponse429Headers struct {
+	RetryAfter *string
+}
+
+type GetSafeguardingReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SafeguardingReport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetSafeguardingReportResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetSafeguardingReportResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSafeguardingReportResponse) GetJSON200() *SafeguardingReport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetSafeguardingReportResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetSafeguardingReportResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetSafeguardingReportResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetSafeguardingReportResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetSafeguardingReportResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetSafeguardingReportResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSafeguardingReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSafeguardingReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSafeguardingReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSafeguardingReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListBlocklistResponse401Headers the declared response headers of an HTTP 401 response for ListBlocklist
 type ListBlocklistResponse401Headers struct {
 	WWWAuthenticate *string
@@ -13792,6 +14126,129 @@ func (r UpdateRiskRuleResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateRiskRuleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RecordSafeguardBalanceResponse401Headers the declared response headers of an HTTP 401 response for RecordSafeguardBalance
+type RecordSafeguardBalanceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// RecordSafeguardBalanceResponse429Headers the declared response headers of an HTTP 429 response for RecordSafeguardBalance
+type RecordSafeguardBalanceResponse429Headers struct {
+	RetryAfter *string
+}
+
+type RecordSafeguardBalanceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *struct {
+		Amount     int64     `json:"amount"`
+		AsOf       time.Time `json:"as_of"`
+		Currency   string    `json:"currency"`
+		Id         int64     `json:"id"`
+		RecordedAt time.Time `json:"recorded_at"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RecordSafeguardBalanceResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RecordSafeguardBalanceResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RecordSafeguardBalanceResponse) GetJSON201() *struct {
+	Amount     int64     `json:"amount"`
+	AsOf       time.Time `json:"as_of"`
+	Currency   string    `json:"currency"`
+	Id         int64     `json:"id"`
+	RecordedAt time.Time `json:"recorded_at"`
+} {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RecordSafeguardBalanceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RecordSafeguardBalanceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RecordSafeguardBalanceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RecordSafeguardBalanceResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r RecordSafeguardBalanceResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RecordSafeguardBalanceResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RecordSafeguardBalanceResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RecordSafeguardBalanceResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RecordSafeguardBalanceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecordSafeguardBalanceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecordSafeguardBalanceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecordSafeguardBalanceResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15952,6 +16409,23 @@ func (c *ClientWithResponses) GetReconciliationWithResponse(ctx context.Context,
 	return ParseGetReconciliationResponse(rsp)
 }
 
+// GetSafeguardingReportWithResponse Prepaid liabilities (wallets + points) now against the last recorded safeguard balance (roles finance, ops)
+//
+// Computed from the ledger at the request, to the won. A daily Temporal Schedule
+// (PAYSAGA_SAFEGUARDING_CRON) stores the same report and raises the event
+// safeguarding.shortfall when coverage is below 100%.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/safeguarding (the `GetSafeguardingReport` operationId).
+func (c *ClientWithResponses) GetSafeguardingReportWithResponse(ctx context.Context, params *GetSafeguardingReportParams, reqEditors ...RequestEditorFn) (*GetSafeguardingReportResponse, error) {
+	rsp, err := c.GetSafeguardingReport(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSafeguardingReportResponse(rsp)
+}
+
 // ListBlocklistWithResponse Every blocklist entry, the automatic card-testing blocks included (role ops)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -16091,6 +16565,32 @@ func (c *ClientWithResponses) UpdateRiskRuleWithResponse(ctx context.Context, id
 		return nil, err
 	}
 	return ParseUpdateRiskRuleResponse(rsp)
+}
+
+// RecordSafeguardBalanceWithBodyWithResponse Record the segregated safeguard account's balance per the bank's statement (role finance)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/safeguard-balances (the `RecordSafeguardBalance` operationId).
+func (c *ClientWithResponses) RecordSafeguardBalanceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordSafeguardBalanceResponse, error) {
+	rsp, err := c.RecordSafeguardBalanceWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordSafeguardBalanceResponse(rsp)
+}
+
+// RecordSafeguardBalanceWithResponse Record the segregated safeguard account's balance per the bank's statement (role finance)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/safeguard-balances (the `RecordSafeguardBalance` operationId).
+func (c *ClientWithResponses) RecordSafeguardBalanceWithResponse(ctx context.Context, body RecordSafeguardBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordSafeguardBalanceResponse, error) {
+	rsp, err := c.RecordSafeguardBalance(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordSafeguardBalanceResponse(rsp)
 }
 
 // GetWalletWithResponse The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
@@ -20652,6 +21152,97 @@ func ParseGetReconciliationResponse(rsp *http.Response) (*GetReconciliationRespo
 	return response, nil
 }
 
+// ParseGetSafeguardingReportResponse parses an HTTP response from a GetSafeguardingReportWithResponse call
+func ParseGetSafeguardingReportResponse(rsp *http.Response) (*GetSafeguardingReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSafeguardingReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SafeguardingReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetSafeguardingReportResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetSafeguardingReportResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListBlocklistResponse parses an HTTP response from a ListBlocklistWithResponse call
 func ParseListBlocklistResponse(rsp *http.Response) (*ListBlocklistResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -21021,6 +21612,117 @@ func ParseUpdateRiskRuleResponse(rsp *http.Response) (*UpdateRiskRuleResponse, e
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRecordSafeguardBalanceResponse parses an HTTP response from a RecordSafeguardBalanceWithResponse call
+func ParseRecordSafeguardBalanceResponse(rsp *http.Response) (*RecordSafeguardBalanceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecordSafeguardBalanceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest struct {
+			Amount     int64     `json:"amount"`
+			AsOf       time.Time `json:"as_of"`
+			Currency   string    `json:"currency"`
+			Id         int64     `json:"id"`
+			RecordedAt time.Time `json:"recorded_at"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers RecordSafeguardBalanceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers RecordSafeguardBalanceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil

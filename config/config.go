@@ -125,6 +125,9 @@ type Config struct {
 	PointsValidity     time.Duration
 	PointsExpiryNotice time.Duration
 	PointsExpiryCron   string
+	// SafeguardingCron (PAYSAGA_SAFEGUARDING_CRON, UTC): the daily safeguarding
+	// report; empty disables it.
+	SafeguardingCron string
 }
 
 // DevPIIKey is the development PII key; a production deployment sets its own.
@@ -213,7 +216,8 @@ func Default() Config {
 
 		PointsValidity:     5 * 365 * 24 * time.Hour,
 		PointsExpiryNotice: 30 * 24 * time.Hour,
-		PointsExpiryCron:   "0 15 * * *", // 00:00 in Korea
+		PointsExpiryCron:   "0 15 * * *",  // 00:00 in Korea
+		SafeguardingCron:   "30 15 * * *", // 00:30 in Korea, after the points run
 	}
 }
 
@@ -343,6 +347,9 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	dur("PAYSAGA_POINTS_EXPIRY_NOTICE", &c.PointsExpiryNotice)
 	if v, ok := lookupEnv("PAYSAGA_POINTS_EXPIRY_CRON"); ok { // set but empty disables the run
 		c.PointsExpiryCron = v
+	}
+	if v, ok := lookupEnv("PAYSAGA_SAFEGUARDING_CRON"); ok { // set but empty disables the report
+		c.SafeguardingCron = v
 	}
 	if v := getenv("PAYSAGA_INTEREST_FREE_PLANS"); v != "" {
 		plans, err := parseInterestFreePlans(v)

@@ -386,6 +386,26 @@ type RiskRule struct {
 	UpdatedAt     pgtype.Timestamptz
 }
 
+type SafeguardBalance struct {
+	ID         int64
+	Currency   string
+	Amount     int64
+	AsOf       pgtype.Timestamptz
+	RecordedBy string
+	RecordedAt pgtype.Timestamptz
+}
+
+type SafeguardingReport struct {
+	ID                int64
+	ReportKey         string
+	Currency          string
+	WalletLiabilities int64
+	PointsLiabilities int64
+	Safeguarded       int64
+	CoverageBps       int64
+	ComputedAt        pgtype.Timestamptz
+}
+
 type SettlementCarryover struct {
 	ID         string
 	ProducerID string

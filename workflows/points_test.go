@@ -91,3 +91,21 @@ func TestPointsExpiryRunsInBatches(t *testing.T) {
 	require.NoError(t, env.GetWorkflowResult(&res))
 	require.Equal(t, PointsExpiryResult{Notified: 3, Expired: 3, ExpiredPoints: 750}, res)
 }
+
+// The daily safeguarding run reports once, keyed by its own workflow id, at its own time.
+func TestSafeguardingCheckReportsOnce(t *testing.T) {
+	env := newEnv(t)
+	env.RegisterActivity(&activities.Safeguarding{})
+	start := time.Date(2031, 1, 1, 15, 30, 0, 0, time.UTC)
+	env.SetStartTime(start)
+	env.OnActivity(safeguarding.ComputeSafeguarding, mock.Anything, mock.MatchedBy(func(in activities.SafeguardingInput) bool {
+		return in.Currency == "KRW" && in.ReportKey != "" && in.At.Equal(start)
+	})).Return(activities.SafeguardingResult{Liabilities: 10, Safeguarded: 9, CoverageBPS: 9_000}, nil).Once()
+
+	env.ExecuteWorkflow(SafeguardingCheck, SafeguardingCheckInput{})
+
+	require.NoError(t, env.GetWorkflowError())
+	var res activities.SafeguardingResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.EqualValues(t, 9_000, res.CoverageBPS)
+}
