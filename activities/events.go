@@ -30,7 +30,7 @@ const (
 )
 
 // EventTypes lists every type, for validating an endpoint's subscription.
-var EventTypes = []string{EventPaymentSucceeded, EventPaymentFailed, EventPaymentRefunded, EventTopUpSucceeded, EventPayoutPaid, EventPayoutHeld, EventSettlementDeadline, EventRiskCardTesting}
+var EventTypes = []string{EventPaymentSucceeded, EventPaymentFailed, EventPaymentRefunded, EventTopUpSucceeded, EventPayoutPaid, EventPayoutHeld, EventSettlementDeadline, EventRiskCardTesting, EventPointsExpiring, EventSafeguardingShortfall}
 
 // Headers of an event request.
 const (

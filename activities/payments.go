@@ -32,6 +32,10 @@ type AuthorizeInput struct {
 	PG         string
 	Amount     int64
 	Currency   string
+	// InstallmentMonths (0: 일시불, 2..12) and InterestFree (the merchant pays
+	// the interest) are the card part's installment plan.
+	InstallmentMonths int
+	InterestFree      bool
 }
 
 type AuthorizeResult struct {
@@ -95,6 +99,7 @@ func (p *Payments) Authorize(ctx context.Context, in AuthorizeInput) (AuthorizeR
 	}
 	pay, err := client.Authorize(ctx, pg.AuthorizeRequest{
 		IdempotencyKey: key, BillingKey: billingKey, CustomerKey: in.CustomerID, OrderID: in.OrderID, Amount: in.Amount, Currency: in.Currency,
+		InstallmentMonths: in.InstallmentMonths, InterestFree: in.InterestFree,
 	})
 	if adapters.Is(err, adapters.Ambiguous) {
 		pay, err = resolveAuthorize(ctx, client, key, err)

@@ -45,6 +45,8 @@ type checkoutItemRequest struct {
 type checkoutPaymentRequest struct {
 	MethodID     string `json:"method_id"`
 	WalletAmount int64  `json:"wallet_amount"`
+	// InstallmentMonths splits the card part (할부): 0 (default) is 일시불, else 2..12.
+	InstallmentMonths int `json:"installment_months"`
 }
 
 func (r checkoutRequest) validate(cfg config.Config) error {
@@ -96,6 +98,7 @@ func (r checkoutRequest) validate(cfg config.Config) error {
 		case p.WalletAmount < r.Amount:
 			v.id("payment.method_id", p.MethodID)
 		}
+		r.validateInstallment(&v)
 	}
 	return v.err()
 }
@@ -139,12 +142,17 @@ func (s *server) createCheckout(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	interestFreePlan := ""
 	if !ranBefore { // a request that ran before (key released after a 202) joins its workflow
 		if _, err := s.requireCustomer(c, req.CustomerID); err != nil {
 			return err
 		}
 		if req.Payment.MethodID != "" {
-			if _, err := s.activeMethodOf(c, req.CustomerID, req.Payment.MethodID); err != nil {
+			method, err := s.activeMethodOf(c, req.CustomerID, req.Payment.MethodID)
+			if err != nil {
+				return err
+			}
+			if interestFreePlan, err = s.interestFreePlan(method, req); err != nil {
 				return err
 			}
 		}
@@ -160,6 +168,7 @@ func (s *server) createCheckout(c echo.Context) error {
 
 	in := s.checkoutInput(req, paymentID)
 	in.IP = clientIP(c)
+	in.InterestFreePlan = interestFreePlan
 	workflowID := workflows.CheckoutID(in.OrderID)
 	logWorkflow(c, workflowID)
 	zerolog.Ctx(c.Request().Context()).UpdateContext(func(l zerolog.Context) zerolog.Context {
@@ -208,8 +217,12 @@ func (s *server) checkoutInput(req checkoutRequest, paymentID string) workflows.
 		FeeBPS:       s.cfg.FeeBPS,
 		PGs:          s.cfg.PGs(),
 
-		AsyncAuthTimeout: s.cfg.AsyncAuthTimeout,
-		DeviceID:         req.DeviceID,
+		AsyncAuthTimeout:  s.cfg.AsyncAuthTimeout,
+		DeviceID:          req.DeviceID,
+		InstallmentMonths: req.Payment.InstallmentMonths,
+	}
+	if s.cfg.PointsEarnBPS > 0 {
+		in.PointsRateBPS, in.PointsValidity = s.cfg.PointsEarnBPS, s.cfg.PointsValidity
 	}
 	for _, it := range req.Items {
 		in.Items = append(in.Items, workflows.CheckoutItem{ProducerID: it.ProducerID, Amount: it.Amount})

@@ -46,6 +46,7 @@ func TestCheckoutBadInput(t *testing.T) {
 	method := f.cardMethod(cus)
 	foreign := f.cardMethod(other)
 	deleted := f.cardMethod(cus)
+	account := f.bankMethod(cus)
 	n, err := f.q.DeletePaymentMethod(ctx, db.DeletePaymentMethodParams{ID: deleted, CustomerID: cus})
 	require.NoError(t, err)
 	require.EqualValues(t, 1, n)
@@ -113,6 +114,19 @@ func TestCheckoutBadInput(t *testing.T) {
 		{name: "unknown method", order: o("o-nomethod"), body: with(o("o-nomethod"), func(b *checkoutBody) { b.Payment["method_id"] = "pm_nothing" }), status: 422, code: codeUnknownPaymentMethod, field: "payment.method_id"},
 		{name: "foreign method", order: o("o-foreign"), body: with(o("o-foreign"), func(b *checkoutBody) { b.Payment["method_id"] = foreign }), status: 422, code: codeUnknownPaymentMethod, field: "payment.method_id"},
 		{name: "deleted method", order: o("o-deleted"), body: with(o("o-deleted"), func(b *checkoutBody) { b.Payment["method_id"] = deleted }), status: 422, code: codeUnknownPaymentMethod, field: "payment.method_id"},
+		{name: "installment months 13", order: o("o-inst-13"), body: with(o("o-inst-13"), func(b *checkoutBody) { b.Payment["installment_months"] = 13 }), status: 422, code: codeInvalidInstallmentMonths, field: "payment.installment_months"},
+		{name: "installment months 1", order: o("o-inst-1"), body: with(o("o-inst-1"), func(b *checkoutBody) { b.Payment["installment_months"] = 1 }), status: 422, code: codeInvalidInstallmentMonths, field: "payment.installment_months"},
+		{name: "negative installment months", order: o("o-inst-neg"), body: with(o("o-inst-neg"), func(b *checkoutBody) { b.Payment["installment_months"] = -3 }), status: 422, code: codeInvalidInstallmentMonths, field: "payment.installment_months"},
+		{name: "installment months as string", order: o("o-inst-str"), body: with(o("o-inst-str"), func(b *checkoutBody) { b.Payment["installment_months"] = "3" }), status: 400, code: codeInvalidFieldType, field: "payment.installment_months"},
+		// 15,000 won: Korean issuers split 50,000 or more only.
+		{name: "installments under the minimum", order: o("o-inst-small"), body: with(o("o-inst-small"), func(b *checkoutBody) { b.Payment["installment_months"] = 3 }), status: 422, code: codeInstallmentNotAvailable, field: "payment.installment_months"},
+		{name: "installments of a wallet-only payment", order: o("o-inst-wallet"), body: with(o("o-inst-wallet"), func(b *checkoutBody) {
+			b.Payment = map[string]any{"wallet_amount": 15000, "installment_months": 3}
+		}), status: 422, code: codeInstallmentNotAvailable, field: "payment.installment_months"},
+		{name: "installments on a bank account", order: o("o-inst-bank"), body: with(o("o-inst-bank"), func(b *checkoutBody) {
+			b.Amount, b.Items = 60000, []checkoutItem{{"farm-a", 60000}}
+			b.Payment = map[string]any{"method_id": account, "installment_months": 3}
+		}), status: 422, code: codeInstallmentNotAvailable, field: "payment.installment_months"},
 		{name: "oversized body", order: o("o-big"), body: with(o("o-big"), func(b *checkoutBody) { b.Payment["pad"] = strings.Repeat("x", 5000) }), status: 413, code: codeBodyTooLarge},
 		{name: "missing idempotency key", order: o("o-nokey"), body: valid(o("o-nokey")).String(), noKey: true, status: 400, code: codeIdempotencyKeyRequired},
 		{name: "idempotency key with spaces", order: o("o-badkey"), body: valid(o("o-badkey")).String(), headers: map[string]string{headerIdempotencyKey: "a key"}, status: 400, code: codeIdempotencyKeyInvalid},

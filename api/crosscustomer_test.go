@@ -64,6 +64,7 @@ func TestCrossCustomerMatrix(t *testing.T) {
 		"GET /v1/identity-verifications/:id":                  {notFound("/v1/identity-verifications/"+a.verification, "", codeVerificationNotFound, true)},
 		"POST /v1/identity-verifications/:id/confirm":         {notFound("/v1/identity-verifications/"+a.verification+"/confirm", `{"code":"123456"}`, codeVerificationNotFound, false)},
 		"GET /v1/wallets/:customer_id":                        {notFound("/v1/wallets/"+a.customer, "", codeCustomerNotFound, true)},
+		"GET /v1/points/:customer_id":                         {notFound("/v1/points/"+a.customer, "", codeCustomerNotFound, true)},
 		"GET /v1/wallets/:customer_id/transactions":           {notFound("/v1/wallets/"+a.customer+"/transactions", "", codeCustomerNotFound, true)},
 		"POST /v1/wallets/:customer_id/topups":                {notFound("/v1/wallets/"+a.customer+"/topups", fmt.Sprintf(`{"method_id":%q,"amount":1000,"currency":"KRW"}`, a.method), codeCustomerNotFound, false)},
 		"GET /v1/wallets/:customer_id/topups/:topup_id":       {notFound("/v1/wallets/"+a.customer+"/topups/"+a.topUp, "", codeTopUpNotFound, true)},

@@ -229,6 +229,18 @@ func (f *fixture) cardMethod(customerID string) string {
 	return id
 }
 
+// bankMethod stores an active bank account method.
+func (f *fixture) bankMethod(customerID string) string {
+	f.t.Helper()
+	id := "pm_" + uuid.NewString()
+	_, err := f.q.CreatePaymentMethod(context.Background(), db.CreatePaymentMethodParams{
+		ID: id, CustomerID: customerID, Kind: "bank_account",
+		BankCode: text("004"), AccountLast4: text("5678"), HolderName: text("Kim Minji"),
+	})
+	require.NoError(f.t, err)
+	return id
+}
+
 func text(s string) pgtype.Text { return pgtype.Text{String: s, Valid: true} }
 
 func quietLogger() log.Logger {

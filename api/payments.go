@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/labstack/echo/v4"
 
 	"github.com/paysaga/paysaga/db"
@@ -37,8 +38,12 @@ type paymentResponse struct {
 	Refunds        []refundResponse      `json:"refunds"`
 	Timeline       []timelineEntry       `json:"timeline"`
 	Workflow       workflowLink          `json:"workflow"`
-	CreatedAt      time.Time             `json:"created_at"`
-	UpdatedAt      time.Time             `json:"updated_at"`
+	// Installment is the card part's installment plan; absent for 일시불.
+	Installment *installmentResponse `json:"installment,omitempty"`
+	// PointsEarned is the points this payment credited (absent: none).
+	PointsEarned int64     `json:"points_earned,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 type failureResponse struct {
@@ -120,7 +125,14 @@ func (s *server) loadPayment(ctx context.Context, id string) (paymentResponse, e
 	if err != nil {
 		return paymentResponse{}, internalError(fmt.Errorf("list events of %s: %w", id, err))
 	}
-	return s.paymentOf(p, items, refunds, events), nil
+	out := s.paymentOf(p, items, refunds, events)
+	if out.Installment, err = s.installmentOf(ctx, id); err != nil {
+		return paymentResponse{}, err
+	}
+	if out.PointsEarned, err = s.q.PointsEarnedByPayment(ctx, pgtype.Text{String: id, Valid: true}); err != nil {
+		return paymentResponse{}, internalError(fmt.Errorf("points earned by %s: %w", id, err))
+	}
+	return out, nil
 }
 
 func (s *server) paymentOf(p db.Payment, items []db.PaymentItem, refunds []db.Refund, events []db.ListPaymentEventsRow) paymentResponse {
@@ -197,6 +209,7 @@ func (s *server) pendingPayment(in workflows.CheckoutInput, workflowID string) p
 	for _, it := range in.Items {
 		out.Items = append(out.Items, paymentItemResponse{ProducerID: it.ProducerID, Amount: it.Amount})
 	}
+	out.Installment = pendingInstallment(in)
 	return out
 }
 

@@ -161,6 +161,14 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 			a.Close()
 			return nil, err
 		}
+		if err := worker.EnsurePointsExpirySchedule(ctx, a.Temporal, cfg); err != nil {
+			a.Close()
+			return nil, err
+		}
+		if err := worker.EnsureSafeguardingSchedule(ctx, a.Temporal, cfg); err != nil {
+			a.Close()
+			return nil, err
+		}
 	}
 	if parts.API {
 		hc := &http.Client{Timeout: cfg.ProviderTimeout}

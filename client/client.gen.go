@@ -139,6 +139,24 @@ func (e InboxWebhookStatus) Valid() bool {
 	}
 }
 
+// Defines values for InstallmentInterestPayer.
+const (
+	InstallmentInterestPayerCustomer InstallmentInterestPayer = "customer"
+	InstallmentInterestPayerMerchant InstallmentInterestPayer = "merchant"
+)
+
+// Valid indicates whether the value is a known member of the InstallmentInterestPayer enum.
+func (e InstallmentInterestPayer) Valid() bool {
+	switch e {
+	case InstallmentInterestPayerCustomer:
+		return true
+	case InstallmentInterestPayerMerchant:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PaymentStatus.
 const (
 	PaymentStatusAuthorized        PaymentStatus = "authorized"
@@ -818,6 +836,15 @@ type CheckoutItem struct {
 // against its balance; 201 failed insufficient_wallet_balance when short),
 // the rest with method_id, which is absent when the wallet pays it all.
 type CheckoutPayment struct {
+	// InstallmentMonths Splits the card part into monthly payments at the card issuer (할부):
+	// 0 (default) is one payment (일시불), else 2..12 (422
+	// invalid_installment_months). Only on a card part that every routed PG
+	// can split (Korean issuers: 50,000 won or more), and never on a bank
+	// account (422 installment_not_available). When one of finance's
+	// interest-free plans (PAYSAGA_INTEREST_FREE_PLANS: card issuer, minimum
+	// amount, months) covers it, the merchant pays the interest (무이자).
+	InstallmentMonths *int `json:"installment_months,omitempty"`
+
 	// MethodId an active method of the customer (422 unknown_payment_method)
 	MethodId *string `json:"method_id,omitempty"`
 
@@ -958,6 +985,19 @@ type InboxWebhook struct {
 // InboxWebhookStatus defines model for InboxWebhook.Status.
 type InboxWebhookStatus string
 
+// Installment The card part's installment plan (할부); absent for one payment (일시불).
+type Installment struct {
+	// InterestPayer merchant for an interest-free plan (무이자) of finance's config
+	InterestPayer InstallmentInterestPayer `json:"interest_payer"`
+	Months        int                      `json:"months"`
+
+	// Plan the interest-free plan applied, as configured (issuer:min_amount:months)
+	Plan *string `json:"plan"`
+}
+
+// InstallmentInterestPayer merchant for an interest-free plan (무이자) of finance's config
+type InstallmentInterestPayer string
+
 // PINState defines model for PINState.
 type PINState struct {
 	CustomerId string    `json:"customer_id"`
@@ -977,8 +1017,11 @@ type Payment struct {
 	FeeAmount *int64 `json:"fee_amount"`
 
 	// Id Examples: pay_0192d4c5-2a3b-7c4d-8e5f-60718293a4b5
-	Id    string `json:"id"`
-	Items []struct {
+	Id string `json:"id"`
+
+	// Installment The card part's installment plan (할부); absent for one payment (일시불).
+	Installment *Installment `json:"installment,omitempty"`
+	Items       []struct {
 		Amount     int64  `json:"amount"`
 		Fee        *int64 `json:"fee"`
 		ProducerId string `json:"producer_id"`
@@ -989,8 +1032,11 @@ type Payment struct {
 	OrderId  string  `json:"order_id"`
 
 	// Pg the PG that served it
-	Pg             *string `json:"pg"`
-	RefundedAmount int64   `json:"refunded_amount"`
+	Pg *string `json:"pg"`
+
+	// PointsEarned points this payment credited (PAYSAGA_POINTS_EARN_BPS of the card part); absent when none
+	PointsEarned   *int64 `json:"points_earned,omitempty"`
+	RefundedAmount int64  `json:"refunded_amount"`
 	Refunds        []struct {
 		Amount    int64      `json:"amount"`
 		CreatedAt *time.Time `json:"created_at"`
@@ -1166,6 +1212,25 @@ type PaysagaWebhook struct {
 
 	// Type Examples: payment.authorized
 	Type *string `json:"type,omitempty"`
+}
+
+// Points defines model for Points.
+type Points struct {
+	// Balance what the ledger owes the customer (points:{customer})
+	Balance int64 `json:"balance"`
+
+	// Buckets buckets with points left, soonest to expire first (the order they are spent in)
+	Buckets []struct {
+		Amount    int64     `json:"amount"`
+		EarnedAt  time.Time `json:"earned_at"`
+		ExpiresAt time.Time `json:"expires_at"`
+
+		// PaymentId the payment that earned them
+		PaymentId *string `json:"payment_id"`
+		Remaining int64   `json:"remaining"`
+	} `json:"buckets"`
+	Currency   string `json:"currency"`
+	CustomerId string `json:"customer_id"`
 }
 
 // PortOneWebhook PortOne V2 webhook (Standard Webhooks signature in the headers)
@@ -1374,6 +1439,27 @@ type RiskRuleDimension string
 
 // RiskRuleKind defines model for RiskRule.Kind.
 type RiskRuleKind string
+
+// SafeguardingReport defines model for SafeguardingReport.
+type SafeguardingReport struct {
+	// CoverageBps safeguarded / liabilities, basis points rounded down; 10000 with no liabilities
+	CoverageBps int64 `json:"coverage_bps"`
+
+	// Covered coverage_bps >= 10000
+	Covered     bool   `json:"covered"`
+	Currency    string `json:"currency"`
+	Liabilities int64  `json:"liabilities"`
+
+	// PointsLiabilities sum of the points:{customer} balances
+	PointsLiabilities int64 `json:"points_liabilities"`
+
+	// Safeguarded the latest recorded safeguard balance (0 when none)
+	Safeguarded     int64      `json:"safeguarded"`
+	SafeguardedAsOf *time.Time `json:"safeguarded_as_of"`
+
+	// WalletLiabilities sum of the wallet:{customer} balances
+	WalletLiabilities int64 `json:"wallet_liabilities"`
+}
 
 // Settlement defines model for Settlement.
 type Settlement struct {
@@ -1785,6 +1871,12 @@ type CreateReconciliationJSONBody struct {
 // CreateReconciliation202JSONResponseBodyStatus defines parameters for CreateReconciliation.
 type CreateReconciliation202JSONResponseBodyStatus string
 
+// GetSafeguardingReportParams defines parameters for GetSafeguardingReport.
+type GetSafeguardingReportParams struct {
+	// Currency default KRW (422 unsupported_currency)
+	Currency *string `form:"currency,omitempty" json:"currency,omitempty"`
+}
+
 // AddBlocklistEntryJSONBody defines parameters for AddBlocklistEntry.
 type AddBlocklistEntryJSONBody struct {
 	// ExpiresAt in the future; absent or null never expires
@@ -1819,6 +1911,18 @@ type CreateRiskRuleJSONBodyKind string
 // UpdateRiskRuleJSONBody defines parameters for UpdateRiskRule.
 type UpdateRiskRuleJSONBody struct {
 	Enabled bool `json:"enabled"`
+}
+
+// RecordSafeguardBalanceJSONBody defines parameters for RecordSafeguardBalance.
+type RecordSafeguardBalanceJSONBody struct {
+	// Amount >= 0 (422 invalid_amount)
+	Amount int64 `json:"amount"`
+
+	// AsOf the statement's time, not in the future (422 validation_failed)
+	AsOf time.Time `json:"as_of"`
+
+	// Currency one of PAYSAGA_CURRENCIES (422 unsupported_currency)
+	Currency string `json:"currency"`
 }
 
 // CreateTopUpJSONBody defines parameters for CreateTopUp.
@@ -1944,6 +2048,9 @@ type CreateRiskRuleJSONRequestBody CreateRiskRuleJSONBody
 
 // UpdateRiskRuleJSONRequestBody defines body for UpdateRiskRule for application/json ContentType.
 type UpdateRiskRuleJSONRequestBody UpdateRiskRuleJSONBody
+
+// RecordSafeguardBalanceJSONRequestBody defines body for RecordSafeguardBalance for application/json ContentType.
+type RecordSafeguardBalanceJSONRequestBody RecordSafeguardBalanceJSONBody
 
 // CreateTopUpJSONRequestBody defines body for CreateTopUp for application/json ContentType.
 type CreateTopUpJSONRequestBody CreateTopUpJSONBody
@@ -2641,6 +2748,15 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/payouts/{id}/approve (the `ApprovePayout` operationId).
 	ApprovePayout(ctx context.Context, id string, body ApprovePayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetPoints The customer's points balance and its buckets in spending order (roles app, ops)
+	//
+	// Points are earned on a captured card part at PAYSAGA_POINTS_EARN_BPS, valid for
+	// PAYSAGA_POINTS_VALIDITY (5 years); a daily run announces buckets expiring within
+	// PAYSAGA_POINTS_EXPIRY_NOTICE (event points.expiring) and expires them first in first out.
+	//
+	// Corresponds with GET /v1/points/{customer_id} (the `GetPoints` operationId).
+	GetPoints(ctx context.Context, customerId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateProducerWithBody Register a producer (role finance)
 	//
 	// The bank account's holder is verified at the bank first (422 holder_mismatch).
@@ -2739,6 +2855,15 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/reconciliations/{id} (the `GetReconciliation` operationId).
 	GetReconciliation(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetSafeguardingReport Prepaid liabilities (wallets + points) now against the last recorded safeguard balance (roles finance, ops)
+	//
+	// Computed from the ledger at the request, to the won. A daily Temporal Schedule
+	// (PAYSAGA_SAFEGUARDING_CRON) stores the same report and raises the event
+	// safeguarding.shortfall when coverage is below 100%.
+	//
+	// Corresponds with GET /v1/reports/safeguarding (the `GetSafeguardingReport` operationId).
+	GetSafeguardingReport(ctx context.Context, params *GetSafeguardingReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListBlocklist Every blocklist entry, the automatic card-testing blocks included (role ops)
 	//
 	// Corresponds with GET /v1/risk/blocklist (the `ListBlocklist` operationId).
@@ -2819,6 +2944,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v1/risk/rules/{id} (the `UpdateRiskRule` operationId).
 	UpdateRiskRule(ctx context.Context, id string, body UpdateRiskRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordSafeguardBalanceWithBody Record the segregated safeguard account's balance per the bank's statement (role finance)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/safeguard-balances (the `RecordSafeguardBalance` operationId).
+	RecordSafeguardBalanceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordSafeguardBalance Record the segregated safeguard account's balance per the bank's statement (role finance)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/safeguard-balances (the `RecordSafeguardBalance` operationId).
+	RecordSafeguardBalance(ctx context.Context, body RecordSafeguardBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetWallet The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
 	//
@@ -4008,6 +4147,25 @@ func (c *Client) ApprovePayout(ctx context.Context, id string, body ApprovePayou
 	return c.Client.Do(req)
 }
 
+// GetPoints The customer's points balance and its buckets in spending order (roles app, ops)
+//
+// Points are earned on a captured card part at PAYSAGA_POINTS_EARN_BPS, valid for
+// PAYSAGA_POINTS_VALIDITY (5 years); a daily run announces buckets expiring within
+// PAYSAGA_POINTS_EXPIRY_NOTICE (event points.expiring) and expires them first in first out.
+//
+// Corresponds with GET /v1/points/{customer_id} (the `GetPoints` operationId).
+func (c *Client) GetPoints(ctx context.Context, customerId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPointsRequest(c.Server, customerId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateProducerWithBody Register a producer (role finance)
 //
 // The bank account's holder is verified at the bank first (422 holder_mismatch).
@@ -4236,6 +4394,25 @@ func (c *Client) GetReconciliation(ctx context.Context, id string, reqEditors ..
 	return c.Client.Do(req)
 }
 
+// GetSafeguardingReport Prepaid liabilities (wallets + points) now against the last recorded safeguard balance (roles finance, ops)
+//
+// Computed from the ledger at the request, to the won. A daily Temporal Schedule
+// (PAYSAGA_SAFEGUARDING_CRON) stores the same report and raises the event
+// safeguarding.shortfall when coverage is below 100%.
+//
+// Corresponds with GET /v1/reports/safeguarding (the `GetSafeguardingReport` operationId).
+func (c *Client) GetSafeguardingReport(ctx context.Context, params *GetSafeguardingReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSafeguardingReportRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListBlocklist Every blocklist entry, the automatic card-testing blocks included (role ops)
 //
 // Corresponds with GET /v1/risk/blocklist (the `ListBlocklist` operationId).
@@ -4397,6 +4574,40 @@ func (c *Client) UpdateRiskRuleWithBody(ctx context.Context, id string, contentT
 // Corresponds with PATCH /v1/risk/rules/{id} (the `UpdateRiskRule` operationId).
 func (c *Client) UpdateRiskRule(ctx context.Context, id string, body UpdateRiskRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateRiskRuleRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordSafeguardBalanceWithBody Record the segregated safeguard account's balance per the bank's statement (role finance)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/safeguard-balances (the `RecordSafeguardBalance` operationId).
+func (c *Client) RecordSafeguardBalanceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordSafeguardBalanceRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordSafeguardBalance Record the segregated safeguard account's balance per the bank's statement (role finance)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/safeguard-balances (the `RecordSafeguardBalance` operationId).
+func (c *Client) RecordSafeguardBalance(ctx context.Context, body RecordSafeguardBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordSafeguardBalanceRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6397,6 +6608,40 @@ func NewApprovePayoutRequestWithBody(server string, id string, contentType strin
 	return req, nil
 }
 
+// NewGetPointsRequest constructs an http.Request for the GetPoints method
+func NewGetPointsRequest(server string, customerId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customer_id", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/points/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewCreateProducerRequest calls the generic CreateProducer builder with application/json body
 func NewCreateProducerRequest(server string, params *CreateProducerParams, body CreateProducerJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6897,6 +7142,60 @@ func NewGetReconciliationRequest(server string, id string) (*http.Request, error
 	return req, nil
 }
 
+// NewGetSafeguardingReportRequest constructs an http.Request for the GetSafeguardingReport method
+func NewGetSafeguardingReportRequest(server string, params *GetSafeguardingReportParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/reports/safeguarding")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Currency != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "currency", *params.Currency, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListBlocklistRequest constructs an http.Request for the ListBlocklist method
 func NewListBlocklistRequest(server string) (*http.Request, error) {
 	var err error
@@ -7103,6 +7402,46 @@ func NewUpdateRiskRuleRequestWithBody(server string, id string, contentType stri
 	}
 
 	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRecordSafeguardBalanceRequest calls the generic RecordSafeguardBalance builder with application/json body
+func NewRecordSafeguardBalanceRequest(server string, body RecordSafeguardBalanceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecordSafeguardBalanceRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRecordSafeguardBalanceRequestWithBody constructs an http.Request for the RecordSafeguardBalance method, with any body, and a specified content type
+func NewRecordSafeguardBalanceRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/safeguard-balances")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -8259,6 +8598,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/payouts/{id}/approve (the `ApprovePayout` operationId).
 	ApprovePayoutWithResponse(ctx context.Context, id string, body ApprovePayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*ApprovePayoutResponse, error)
 
+	// GetPointsWithResponse The customer's points balance and its buckets in spending order (roles app, ops)
+	//
+	// Points are earned on a captured card part at PAYSAGA_POINTS_EARN_BPS, valid for
+	// PAYSAGA_POINTS_VALIDITY (5 years); a daily run announces buckets expiring within
+	// PAYSAGA_POINTS_EXPIRY_NOTICE (event points.expiring) and expires them first in first out.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/points/{customer_id} (the `GetPoints` operationId).
+	GetPointsWithResponse(ctx context.Context, customerId string, reqEditors ...RequestEditorFn) (*GetPointsResponse, error)
+
 	// CreateProducerWithBodyWithResponse Register a producer (role finance)
 	//
 	// The bank account's holder is verified at the bank first (422 holder_mismatch).
@@ -8371,6 +8721,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/reconciliations/{id} (the `GetReconciliation` operationId).
 	GetReconciliationWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetReconciliationResponse, error)
 
+	// GetSafeguardingReportWithResponse Prepaid liabilities (wallets + points) now against the last recorded safeguard balance (roles finance, ops)
+	//
+	// Computed from the ledger at the request, to the won. A daily Temporal Schedule
+	// (PAYSAGA_SAFEGUARDING_CRON) stores the same report and raises the event
+	// safeguarding.shortfall when coverage is below 100%.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/reports/safeguarding (the `GetSafeguardingReport` operationId).
+	GetSafeguardingReportWithResponse(ctx context.Context, params *GetSafeguardingReportParams, reqEditors ...RequestEditorFn) (*GetSafeguardingReportResponse, error)
+
 	// ListBlocklistWithResponse Every blocklist entry, the automatic card-testing blocks included (role ops)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -8457,6 +8818,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v1/risk/rules/{id} (the `UpdateRiskRule` operationId).
 	UpdateRiskRuleWithResponse(ctx context.Context, id string, body UpdateRiskRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRiskRuleResponse, error)
+
+	// RecordSafeguardBalanceWithBodyWithResponse Record the segregated safeguard account's balance per the bank's statement (role finance)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/safeguard-balances (the `RecordSafeguardBalance` operationId).
+	RecordSafeguardBalanceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordSafeguardBalanceResponse, error)
+
+	// RecordSafeguardBalanceWithResponse Record the segregated safeguard account's balance per the bank's statement (role finance)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/safeguard-balances (the `RecordSafeguardBalance` operationId).
+	RecordSafeguardBalanceWithResponse(ctx context.Context, body RecordSafeguardBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordSafeguardBalanceResponse, error)
 
 	// GetWalletWithResponse The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
 	//
@@ -12269,6 +12644,103 @@ func (r ApprovePayoutResponse) ContentType() string {
 	return ""
 }
 
+// GetPointsResponse401Headers the declared response headers of an HTTP 401 response for GetPoints
+type GetPointsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetPointsResponse429Headers the declared response headers of an HTTP 429 response for GetPoints
+type GetPointsResponse429Headers struct {
+	RetryAfter *string
+}
+
+type GetPointsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Points
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetPointsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetPointsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPointsResponse) GetJSON200() *Points {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetPointsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetPointsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetPointsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetPointsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetPointsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetPointsResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPointsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPointsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPointsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPointsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateProducerResponse401Headers the declared response headers of an HTTP 401 response for CreateProducer
 type CreateProducerResponse401Headers struct {
 	WWWAuthenticate *string
@@ -13235,6 +13707,103 @@ func (r GetReconciliationResponse) ContentType() string {
 	return ""
 }
 
+// GetSafeguardingReportResponse401Headers the declared response headers of an HTTP 401 response for GetSafeguardingReport
+type GetSafeguardingReportResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetSafeguardingReportResponse429Headers the declared response headers of an HTTP 429 response for GetSafeguardingReport
+type GetSafeguardingReportResponse429Headers struct {
+	RetryAfter *string
+}
+
+type GetSafeguardingReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SafeguardingReport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetSafeguardingReportResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetSafeguardingReportResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSafeguardingReportResponse) GetJSON200() *SafeguardingReport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetSafeguardingReportResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetSafeguardingReportResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetSafeguardingReportResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetSafeguardingReportResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetSafeguardingReportResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetSafeguardingReportResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSafeguardingReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSafeguardingReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSafeguardingReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSafeguardingReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListBlocklistResponse401Headers the declared response headers of an HTTP 401 response for ListBlocklist
 type ListBlocklistResponse401Headers struct {
 	WWWAuthenticate *string
@@ -13658,6 +14227,129 @@ func (r UpdateRiskRuleResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateRiskRuleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RecordSafeguardBalanceResponse401Headers the declared response headers of an HTTP 401 response for RecordSafeguardBalance
+type RecordSafeguardBalanceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// RecordSafeguardBalanceResponse429Headers the declared response headers of an HTTP 429 response for RecordSafeguardBalance
+type RecordSafeguardBalanceResponse429Headers struct {
+	RetryAfter *string
+}
+
+type RecordSafeguardBalanceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *struct {
+		Amount     int64     `json:"amount"`
+		AsOf       time.Time `json:"as_of"`
+		Currency   string    `json:"currency"`
+		Id         int64     `json:"id"`
+		RecordedAt time.Time `json:"recorded_at"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RecordSafeguardBalanceResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RecordSafeguardBalanceResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RecordSafeguardBalanceResponse) GetJSON201() *struct {
+	Amount     int64     `json:"amount"`
+	AsOf       time.Time `json:"as_of"`
+	Currency   string    `json:"currency"`
+	Id         int64     `json:"id"`
+	RecordedAt time.Time `json:"recorded_at"`
+} {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RecordSafeguardBalanceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RecordSafeguardBalanceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RecordSafeguardBalanceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RecordSafeguardBalanceResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r RecordSafeguardBalanceResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RecordSafeguardBalanceResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RecordSafeguardBalanceResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RecordSafeguardBalanceResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RecordSafeguardBalanceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecordSafeguardBalanceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecordSafeguardBalanceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecordSafeguardBalanceResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15629,6 +16321,23 @@ func (c *ClientWithResponses) ApprovePayoutWithResponse(ctx context.Context, id 
 	return ParseApprovePayoutResponse(rsp)
 }
 
+// GetPointsWithResponse The customer's points balance and its buckets in spending order (roles app, ops)
+//
+// Points are earned on a captured card part at PAYSAGA_POINTS_EARN_BPS, valid for
+// PAYSAGA_POINTS_VALIDITY (5 years); a daily run announces buckets expiring within
+// PAYSAGA_POINTS_EXPIRY_NOTICE (event points.expiring) and expires them first in first out.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/points/{customer_id} (the `GetPoints` operationId).
+func (c *ClientWithResponses) GetPointsWithResponse(ctx context.Context, customerId string, reqEditors ...RequestEditorFn) (*GetPointsResponse, error) {
+	rsp, err := c.GetPoints(ctx, customerId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPointsResponse(rsp)
+}
+
 // CreateProducerWithBodyWithResponse Register a producer (role finance)
 //
 // The bank account's holder is verified at the bank first (422 holder_mismatch).
@@ -15819,6 +16528,23 @@ func (c *ClientWithResponses) GetReconciliationWithResponse(ctx context.Context,
 	return ParseGetReconciliationResponse(rsp)
 }
 
+// GetSafeguardingReportWithResponse Prepaid liabilities (wallets + points) now against the last recorded safeguard balance (roles finance, ops)
+//
+// Computed from the ledger at the request, to the won. A daily Temporal Schedule
+// (PAYSAGA_SAFEGUARDING_CRON) stores the same report and raises the event
+// safeguarding.shortfall when coverage is below 100%.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/reports/safeguarding (the `GetSafeguardingReport` operationId).
+func (c *ClientWithResponses) GetSafeguardingReportWithResponse(ctx context.Context, params *GetSafeguardingReportParams, reqEditors ...RequestEditorFn) (*GetSafeguardingReportResponse, error) {
+	rsp, err := c.GetSafeguardingReport(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSafeguardingReportResponse(rsp)
+}
+
 // ListBlocklistWithResponse Every blocklist entry, the automatic card-testing blocks included (role ops)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -15958,6 +16684,32 @@ func (c *ClientWithResponses) UpdateRiskRuleWithResponse(ctx context.Context, id
 		return nil, err
 	}
 	return ParseUpdateRiskRuleResponse(rsp)
+}
+
+// RecordSafeguardBalanceWithBodyWithResponse Record the segregated safeguard account's balance per the bank's statement (role finance)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/safeguard-balances (the `RecordSafeguardBalance` operationId).
+func (c *ClientWithResponses) RecordSafeguardBalanceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordSafeguardBalanceResponse, error) {
+	rsp, err := c.RecordSafeguardBalanceWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordSafeguardBalanceResponse(rsp)
+}
+
+// RecordSafeguardBalanceWithResponse Record the segregated safeguard account's balance per the bank's statement (role finance)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/safeguard-balances (the `RecordSafeguardBalance` operationId).
+func (c *ClientWithResponses) RecordSafeguardBalanceWithResponse(ctx context.Context, body RecordSafeguardBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordSafeguardBalanceResponse, error) {
+	rsp, err := c.RecordSafeguardBalance(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordSafeguardBalanceResponse(rsp)
 }
 
 // GetWalletWithResponse The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
@@ -19543,6 +20295,97 @@ func ParseApprovePayoutResponse(rsp *http.Response) (*ApprovePayoutResponse, err
 	return response, nil
 }
 
+// ParseGetPointsResponse parses an HTTP response from a GetPointsWithResponse call
+func ParseGetPointsResponse(rsp *http.Response) (*GetPointsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPointsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Points
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetPointsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetPointsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseCreateProducerResponse parses an HTTP response from a CreateProducerWithResponse call
 func ParseCreateProducerResponse(rsp *http.Response) (*CreateProducerResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -20428,6 +21271,97 @@ func ParseGetReconciliationResponse(rsp *http.Response) (*GetReconciliationRespo
 	return response, nil
 }
 
+// ParseGetSafeguardingReportResponse parses an HTTP response from a GetSafeguardingReportWithResponse call
+func ParseGetSafeguardingReportResponse(rsp *http.Response) (*GetSafeguardingReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSafeguardingReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SafeguardingReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetSafeguardingReportResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetSafeguardingReportResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListBlocklistResponse parses an HTTP response from a ListBlocklistWithResponse call
 func ParseListBlocklistResponse(rsp *http.Response) (*ListBlocklistResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -20797,6 +21731,117 @@ func ParseUpdateRiskRuleResponse(rsp *http.Response) (*UpdateRiskRuleResponse, e
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRecordSafeguardBalanceResponse parses an HTTP response from a RecordSafeguardBalanceWithResponse call
+func ParseRecordSafeguardBalanceResponse(rsp *http.Response) (*RecordSafeguardBalanceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecordSafeguardBalanceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest struct {
+			Amount     int64     `json:"amount"`
+			AsOf       time.Time `json:"as_of"`
+			Currency   string    `json:"currency"`
+			Id         int64     `json:"id"`
+			RecordedAt time.Time `json:"recorded_at"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers RecordSafeguardBalanceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers RecordSafeguardBalanceResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil

@@ -117,6 +117,24 @@ type Config struct {
 	CardTestingWindow   time.Duration // PAYSAGA_CARD_TESTING_WINDOW
 	CardTestingBlockFor time.Duration // PAYSAGA_CARD_TESTING_BLOCK_FOR: how long the automatic block lasts
 	FourEyesThreshold   int64         // PAYSAGA_FOUR_EYES_THRESHOLD: payouts above it need two finance keys' approvals; 0 = one is enough
+
+	// InterestFreePlans (PAYSAGA_INTEREST_FREE_PLANS, "issuer:min_amount:months,...",
+	// e.g. "shinhan:50000:2-3"): finance's interest-free installment plans (issue 15).
+	InterestFreePlans []InterestFreePlan
+
+	// Points (issue 15). PointsEarnBPS (PAYSAGA_POINTS_EARN_BPS): points earned
+	// on a captured card part, basis points; 0 = no points. PointsValidity
+	// (PAYSAGA_POINTS_VALIDITY): how long earned points last (5 years).
+	// PointsExpiryNotice (PAYSAGA_POINTS_EXPIRY_NOTICE): points.expiring goes
+	// out this long before (30 days). PointsExpiryCron
+	// (PAYSAGA_POINTS_EXPIRY_CRON, UTC): the daily run; empty disables it.
+	PointsEarnBPS      int64
+	PointsValidity     time.Duration
+	PointsExpiryNotice time.Duration
+	PointsExpiryCron   string
+	// SafeguardingCron (PAYSAGA_SAFEGUARDING_CRON, UTC): the daily safeguarding
+	// report; empty disables it.
+	SafeguardingCron string
 }
 
 // DevPIIKey is the development PII key; a production deployment sets its own.
@@ -202,6 +220,11 @@ func Default() Config {
 		AutoConfirmDays:        7,
 		SettlementDeadlineDays: 20,
 		DeadlineCheckCron:      "0 0 * * *", // 09:00 in Korea
+
+		PointsValidity:     5 * 365 * 24 * time.Hour,
+		PointsExpiryNotice: 30 * 24 * time.Hour,
+		PointsExpiryCron:   "0 15 * * *",  // 00:00 in Korea
+		SafeguardingCron:   "30 15 * * *", // 00:30 in Korea, after the points run
 	}
 }
 
@@ -331,6 +354,22 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	dur("PAYSAGA_CARD_TESTING_WINDOW", &c.CardTestingWindow)
 	dur("PAYSAGA_CARD_TESTING_BLOCK_FOR", &c.CardTestingBlockFor)
 	num("PAYSAGA_FOUR_EYES_THRESHOLD", &c.FourEyesThreshold)
+	num("PAYSAGA_POINTS_EARN_BPS", &c.PointsEarnBPS)
+	dur("PAYSAGA_POINTS_VALIDITY", &c.PointsValidity)
+	dur("PAYSAGA_POINTS_EXPIRY_NOTICE", &c.PointsExpiryNotice)
+	if v, ok := lookupEnv("PAYSAGA_POINTS_EXPIRY_CRON"); ok { // set but empty disables the run
+		c.PointsExpiryCron = v
+	}
+	if v, ok := lookupEnv("PAYSAGA_SAFEGUARDING_CRON"); ok { // set but empty disables the report
+		c.SafeguardingCron = v
+	}
+	if v := getenv("PAYSAGA_INTEREST_FREE_PLANS"); v != "" {
+		plans, err := parseInterestFreePlans(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PAYSAGA_INTEREST_FREE_PLANS: %w", err))
+		}
+		c.InterestFreePlans = plans
+	}
 	dur("PAYSAGA_EVENT_POLL_INTERVAL", &c.EventPollInterval)
 	dur("PAYSAGA_EVENT_RETRY_INITIAL", &c.EventRetryInitial)
 	dur("PAYSAGA_EVENT_RETRY_MAX", &c.EventRetryMax)
@@ -492,6 +531,7 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("PAYSAGA_BODY_LIMIT_BYTES must be >= 1024"))
 	}
 	errs = append(errs, c.validateRisk()...)
+	errs = append(errs, c.validatePoints()...)
 	return errors.Join(errs...)
 }
 

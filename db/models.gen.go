@@ -170,6 +170,14 @@ type PaymentEvent struct {
 	CreatedAt pgtype.Timestamptz
 }
 
+type PaymentInstallment struct {
+	PaymentID     string
+	Months        int32
+	InterestPayer string
+	Plan          pgtype.Text
+	CreatedAt     pgtype.Timestamptz
+}
+
 type PaymentItem struct {
 	PaymentID     string
 	ProducerID    string
@@ -272,6 +280,20 @@ type PinToken struct {
 	CreatedAt  pgtype.Timestamptz
 }
 
+type PointsBucket struct {
+	ID               int64
+	CustomerID       string
+	Currency         string
+	SourceKey        string
+	PaymentID        pgtype.Text
+	Amount           int64
+	Remaining        int64
+	EarnedAt         pgtype.Timestamptz
+	ExpiresAt        pgtype.Timestamptz
+	ExpiryNotifiedAt pgtype.Timestamptz
+	ExpiredAt        pgtype.Timestamptz
+}
+
 type Producer struct {
 	ID                         string
 	Name                       string
@@ -370,6 +392,26 @@ type RiskRule struct {
 	CreatedBy     string
 	CreatedAt     pgtype.Timestamptz
 	UpdatedAt     pgtype.Timestamptz
+}
+
+type SafeguardBalance struct {
+	ID         int64
+	Currency   string
+	Amount     int64
+	AsOf       pgtype.Timestamptz
+	RecordedBy string
+	RecordedAt pgtype.Timestamptz
+}
+
+type SafeguardingReport struct {
+	ID                int64
+	ReportKey         string
+	Currency          string
+	WalletLiabilities int64
+	PointsLiabilities int64
+	Safeguarded       int64
+	CoverageBps       int64
+	ComputedAt        pgtype.Timestamptz
 }
 
 type SettlementCarryover struct {

@@ -428,3 +428,69 @@ func TestCheckoutMemoCarriesTheRequestID(t *testing.T) {
 	require.NoError(t, codec.DataConverter(s.app.Codec).FromPayload(desc.WorkflowExecutionInfo.Memo.Fields["request_id"], &got))
 	require.Equal(t, requestID, got)
 }
+
+// Installments (issue 15): the months reach the PG's charge (the sandbox's
+// record of it), an interest-free plan of finance's config makes the merchant
+// pay the interest, and the payment shows its plan. The sandbox's Toss names
+// the card's issuer 현대 (VISA numbers), its PortOne by brand.
+func TestInstallmentCheckoutReachesThePG(t *testing.T) {
+	plans := func(c *config.Config) {
+		c.InterestFreePlans = []config.InterestFreePlan{
+			{Issuer: "현대", MinAmount: 50_000, MinMonths: 2, MaxMonths: 6},
+			{Issuer: "VISA", MinAmount: 50_000, MinMonths: 3, MaxMonths: 3},
+		}
+	}
+	portOneFirst := func(c *config.Config) { c.PGPrimary, c.PGSecondary = "beta", "alpha" }
+	cases := []struct {
+		name         string
+		tune         []func(*config.Config)
+		months       int
+		pg           string
+		interestFree bool
+		plan         any
+	}{
+		{name: "toss interest-free", tune: []func(*config.Config){plans}, months: 3, pg: "alpha", interestFree: false, plan: "현대:50000:2-6"},
+		{name: "toss beyond the plan", tune: []func(*config.Config){plans}, months: 12, pg: "alpha", plan: nil},
+		{name: "portone interest-free", tune: []func(*config.Config){plans, portOneFirst}, months: 3, pg: "beta", interestFree: true, plan: "VISA:50000:3"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStack(t, tc.tune...)
+			cus, pm := s.customerWithCard(providersim.CardApprove)
+			order := orderID()
+			body := checkoutBody(cus, pm, order)
+			body["amount"] = 60000
+			body["items"] = []map[string]any{{"producer_id": "farm-a", "amount": 60000}}
+			body["payment"] = map[string]any{"method_id": pm, "installment_months": tc.months}
+
+			res := s.checkout(body)
+
+			require.Equal(t, 201, res.Status, "%s", res.Body)
+			pay := res.json(t)
+			require.Equal(t, "succeeded", pay["status"])
+			require.Equal(t, tc.pg, pay["pg"])
+			payer := "customer"
+			if tc.plan != nil {
+				payer = "merchant"
+			}
+			require.Equal(t, map[string]any{"months": float64(tc.months), "interest_payer": payer, "plan": tc.plan}, pay["installment"])
+
+			var recs []providersim.Record
+			for _, r := range s.pgRecords(order) {
+				if r.Kind == providersim.KindAuthorize {
+					recs = append(recs, r)
+				}
+			}
+			require.Len(t, recs, 1, "one charge")
+			require.Equal(t, "pg:"+tc.pg, recs[0].Provider)
+			require.Equal(t, tc.months, recs[0].InstallmentMonths, "the PG was asked for the months")
+			// Toss takes no interest-free flag on a charge (the merchant's contract
+			// decides there); PortOne is told the merchant pays.
+			require.Equal(t, tc.interestFree, recs[0].InterestFree)
+
+			got := s.call("GET", "/v1/payments/"+pay["id"].(string), opsKey, nil, nil)
+			require.Equal(t, 200, got.Status, "%s", got.Body)
+			require.Equal(t, pay["installment"], got.json(t)["installment"])
+		})
+	}
+}

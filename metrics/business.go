@@ -8,6 +8,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/ledger"
 )
 
 // storeCollector reads business totals from PostgreSQL at scrape time: the
@@ -21,6 +24,8 @@ type storeCollector struct {
 	up     *prometheus.Desc
 	// deadline is the latest settlement deadline check's findings.
 	deadline *prometheus.Desc
+	// safeguarding is the prepaid liabilities against the safeguard balance, now.
+	safeguarding *prometheus.Desc
 }
 
 // business tables and what they are called in the metrics.
@@ -40,6 +45,8 @@ func (m *Metrics) WatchStore(pool *pgxpool.Pool) {
 		up:     prometheus.NewDesc("paysaga_business_metrics_up", "1 when the business metrics could be read.", nil, nil),
 		deadline: prometheus.NewDesc("paysaga_settlement_deadline",
 			"Confirmed sales at risk of missing (due within 2 days, in no run) or past their settlement due date, per the latest daily check.", []string{"state"}, nil),
+		safeguarding: prometheus.NewDesc("paysaga_safeguarding",
+			"Prepaid liabilities (wallets + points) and the recorded safeguard balance, KRW, and their coverage in basis points (alert below 10000).", []string{"figure"}, nil),
 	})
 }
 
@@ -48,6 +55,7 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.amount
 	ch <- c.up
 	ch <- c.deadline
+	ch <- c.safeguarding
 }
 
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
@@ -83,6 +91,13 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.deadline, prometheus.GaugeValue, float64(atRisk), "at_risk")
 		ch <- prometheus.MustNewConstMetric(c.deadline, prometheus.GaugeValue, float64(overdue), "overdue")
 	case !errors.Is(err, pgx.ErrNoRows):
+		up = 0
+	}
+	if sg, err := ledger.ComputeSafeguarding(ctx, db.New(c.pool), "KRW"); err == nil {
+		ch <- prometheus.MustNewConstMetric(c.safeguarding, prometheus.GaugeValue, float64(sg.Liabilities()), "liabilities")
+		ch <- prometheus.MustNewConstMetric(c.safeguarding, prometheus.GaugeValue, float64(sg.Safeguarded), "safeguarded")
+		ch <- prometheus.MustNewConstMetric(c.safeguarding, prometheus.GaugeValue, float64(sg.CoverageBPS), "coverage_bps")
+	} else {
 		up = 0
 	}
 	ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up)

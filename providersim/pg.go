@@ -52,6 +52,22 @@ type payment struct {
 	// (protocolToss, protocolPortOne; empty: the original /pg/ protocol): its
 	// webhooks are announced in that protocol's format.
 	protocol string
+	// installment is the plan the charge asked for (months 0: 일시불).
+	installment installment
+}
+
+// installment is a card charge's installment plan (할부).
+type installment struct {
+	months       int
+	interestFree bool // the merchant pays the interest (무이자)
+}
+
+// installmentMinAmount is the smallest card charge Korean issuers split.
+const installmentMinAmount = 50_000
+
+// validInstallment: 일시불, or 2..12 months on 50,000 won or more.
+func validInstallment(months int, amount int64) bool {
+	return months == 0 || (months >= 2 && months <= 12 && amount >= installmentMinAmount)
 }
 
 // Wire types. JSON is snake_case, times are RFC 3339.
@@ -85,6 +101,9 @@ type authorizeRequest struct {
 	OrderID    string `json:"order_id"`
 	Amount     int64  `json:"amount"`
 	Currency   string `json:"currency"`
+	// InstallmentMonths: 0 (일시불) or 2..12 on a card of 50,000 or more.
+	InstallmentMonths int  `json:"installment_months"`
+	InterestFree      bool `json:"interest_free"`
 }
 
 type captureRequest struct {
@@ -277,6 +296,8 @@ func (s *Server) authorize(r *http.Request, pg string) reply {
 		return errReply(http.StatusBadRequest, "INVALID_REQUEST", "billing_key is required")
 	case req.OrderID == "" || len(req.OrderID) > 100:
 		return errReply(http.StatusBadRequest, "INVALID_REQUEST", "order_id is required (at most 100 characters)")
+	case !validInstallment(req.InstallmentMonths, req.Amount):
+		return errReply(http.StatusBadRequest, "INVALID_INSTALLMENT", "installment_months is 0 or 2..12, and needs an amount of 50,000 or more")
 	}
 	if rep, ok := checkMoney(req.Amount, req.Currency); !ok {
 		return rep
@@ -325,8 +346,12 @@ func (s *Server) authorizeLocked(pg, key, fp string, req authorizeRequest) (rep 
 			return remember(errReply(http.StatusPaymentRequired, "INSUFFICIENT_FUNDS", "the account balance is insufficient"), "")
 		}
 	}
+	if req.InstallmentMonths > 0 && bk.method != "card" {
+		return remember(errReply(http.StatusBadRequest, "INVALID_INSTALLMENT", "installments are for cards only"), "")
+	}
 	p := &payment{key: newID("pay_"), pg: pg, orderID: req.OrderID, bk: bk, status: StatusAuthorized,
-		amount: req.Amount, currency: req.Currency, approvedAt: s.now(), idemKey: key}
+		amount: req.Amount, currency: req.Currency, approvedAt: s.now(), idemKey: key,
+		installment: installment{months: req.InstallmentMonths, interestFree: req.InterestFree}}
 	s.payments[p.key] = p
 	if bk.method == "card" && (bk.card.number == CardAsyncApprove || bk.card.number == CardAsyncDecline) {
 		// The issuer answers later: recorded when it does (completeAsync).
@@ -335,7 +360,8 @@ func (s *Server) authorizeLocked(pg, key, fp string, req authorizeRequest) (rep 
 		return remember(jsonReply(http.StatusOK, p.json()), p.key)
 	}
 	s.record(Record{Provider: provider, Kind: KindAuthorize, IdempotencyKey: key, PaymentKey: p.key,
-		OrderID: p.orderID, Amount: p.amount, Currency: p.currency})
+		OrderID: p.orderID, Amount: p.amount, Currency: p.currency,
+		InstallmentMonths: p.installment.months, InterestFree: p.installment.interestFree})
 	return remember(jsonReply(http.StatusOK, p.json()), p.key)
 }
 

@@ -121,6 +121,14 @@ type portonePaymentMethod struct {
 	Type           string      `json:"type"`
 	Card           portoneCard `json:"card"`
 	ApprovalNumber string      `json:"approvalNumber"`
+	// Installment is PaymentInstallment, present only for a plan of 2+ months.
+	Installment *portoneInstallment `json:"installment,omitempty"`
+}
+
+type portoneInstallment struct {
+	Month                      int  `json:"month"`
+	IsInterestFree             bool `json:"isInterestFree"`
+	IsInterestFreeFromMerchant bool `json:"isInterestFreeFromMerchant"`
 }
 
 type portonePayment struct {
@@ -168,6 +176,10 @@ type portonePayRequest struct {
 		TaxFree int64 `json:"taxFree"`
 	} `json:"amount"`
 	Currency string `json:"currency"`
+	// InstallmentMonth: 0 (일시불) or 2..12 from 50,000 won;
+	// UseFreeInterestFromMerchant: the merchant pays its interest.
+	InstallmentMonth            int  `json:"installmentMonth"`
+	UseFreeInterestFromMerchant bool `json:"useFreeInterestFromMerchant"`
 }
 
 type portoneCancelRequest struct {
@@ -213,7 +225,8 @@ func (bk *billingKey) portone() portoneBillingKeyInfo {
 
 func (p *payment) portone() portonePayment {
 	out := portonePayment{ID: p.key, TransactionID: p.key + "-tx", MerchantID: "merchant-paysaga", StoreID: portoneStore,
-		Method:  portonePaymentMethod{Type: "PaymentMethodCard", Card: p.bk.card.portone(), ApprovalNumber: tail(p.key, 8)},
+		Method: portonePaymentMethod{Type: "PaymentMethodCard", Card: p.bk.card.portone(), ApprovalNumber: tail(p.key, 8),
+			Installment: p.installment.portone()},
 		Channel: map[string]string{"type": "TEST", "pgProvider": "TOSSPAYMENTS", "pgMerchantId": "tosspayments"}, Version: "V2",
 		BillingKey: p.bk.key, RequestedAt: portoneTime(p.approvedAt), UpdatedAt: portoneTime(p.approvedAt),
 		StatusChangedAt: portoneTime(p.approvedAt), OrderName: p.orderName,
@@ -292,6 +305,14 @@ func (s *Server) portoneDeleteBillingKey(r *http.Request, pg string) reply {
 }
 
 // portonePay pays paymentId with a billing key: approval and capture at once.
+// portone is the plan as PortOne's PaymentInstallment; nil for 일시불.
+func (in installment) portone() *portoneInstallment {
+	if in.months == 0 {
+		return nil
+	}
+	return &portoneInstallment{Month: in.months, IsInterestFree: in.interestFree, IsInterestFreeFromMerchant: in.interestFree}
+}
+
 func (s *Server) portonePay(r *http.Request, pg string) reply {
 	paymentID := r.PathValue("payment_id")
 	var req portonePayRequest
@@ -305,6 +326,8 @@ func (s *Server) portonePay(r *http.Request, pg string) reply {
 		return portoneErr(http.StatusBadRequest, "InvalidRequestError", "billingKey, orderName, amount, currency는 필수입니다.")
 	case req.Amount.Total <= 0 || req.Amount.Total > maxAmount || req.Amount.TaxFree < 0 || req.Amount.TaxFree > req.Amount.Total:
 		return portoneErr(http.StatusBadRequest, "InvalidRequestError", "amount가 올바르지 않습니다.")
+	case !validInstallment(req.InstallmentMonth, req.Amount.Total):
+		return portoneErr(http.StatusBadRequest, "InvalidRequestError", "installmentMonth가 올바르지 않습니다.")
 	}
 	if _, ok := checkMoney(req.Amount.Total, req.Currency); !ok {
 		return portoneErr(http.StatusBadRequest, "InvalidRequestError", "currency가 올바르지 않습니다.")
@@ -348,11 +371,13 @@ func (s *Server) portonePayLocked(pg, paymentID string, req portonePayRequest) (
 	}
 	p := &payment{key: paymentID, pg: pg, orderID: paymentID, orderName: req.OrderName, bk: bk, status: StatusCaptured,
 		amount: req.Amount.Total, captured: req.Amount.Total, currency: req.Currency, approvedAt: now, capturedAt: now, idemKey: paymentID,
-		protocol: protocolPortOne}
+		protocol:    protocolPortOne,
+		installment: installment{months: req.InstallmentMonth, interestFree: req.InstallmentMonth > 0 && req.UseFreeInterestFromMerchant}}
 	s.payments[p.key] = p
 	s.announceLocked(p)
 	provider := pgProvider(pg)
-	s.record(Record{Provider: provider, Kind: KindAuthorize, IdempotencyKey: paymentID, PaymentKey: p.key, OrderID: paymentID, Amount: p.amount, Currency: p.currency})
+	s.record(Record{Provider: provider, Kind: KindAuthorize, IdempotencyKey: paymentID, PaymentKey: p.key, OrderID: paymentID, Amount: p.amount, Currency: p.currency,
+		InstallmentMonths: p.installment.months, InterestFree: p.installment.interestFree})
 	s.record(Record{Provider: provider, Kind: KindCapture, IdempotencyKey: paymentID, PaymentKey: p.key, OrderID: paymentID, Amount: p.amount, Currency: p.currency})
 	res := map[string]any{"payment": map[string]string{"pgTxId": p.key + "-pg", "paidAt": portoneTime(now)}}
 	return jsonReply(http.StatusOK, res), false
@@ -364,7 +389,8 @@ func (s *Server) portonePayLocked(pg, paymentID string, req portonePayRequest) (
 // the sandbox's async delay it is decided and announced (completeAsync).
 func (s *Server) portonePayPendingLocked(pg, paymentID string, req portonePayRequest, bk *billingKey) reply {
 	p := &payment{key: paymentID, pg: pg, orderID: paymentID, orderName: req.OrderName, bk: bk, status: StatusPending,
-		amount: req.Amount.Total, currency: req.Currency, approvedAt: s.now(), idemKey: paymentID, protocol: protocolPortOne}
+		amount: req.Amount.Total, currency: req.Currency, approvedAt: s.now(), idemKey: paymentID, protocol: protocolPortOne,
+		installment: installment{months: req.InstallmentMonth, interestFree: req.InstallmentMonth > 0 && req.UseFreeInterestFromMerchant}}
 	s.payments[p.key] = p
 	s.announceLocked(p)
 	time.AfterFunc(s.asyncDelay, func() { s.completeAsync(p.key) })

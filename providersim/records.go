@@ -6,15 +6,19 @@ import "time"
 // debit, transfer and billing-key issue (and every identity code sent). A replayed
 // idempotent request records nothing, so counting records proves "exactly once".
 type Record struct {
-	Seq            int64     `json:"seq"`
-	Provider       string    `json:"provider"`        // "pg:alpha", "pg:beta", "bank", "identity"
-	Kind           string    `json:"kind"`            // authorize | capture | cancel | debit | transfer | billing_key | request_code
-	IdempotencyKey string    `json:"idempotency_key"` // for billing_key: only when the request carried one
-	PaymentKey     string    `json:"payment_key"`     // PG payment key, bank transaction id, billing key, identity request id
-	OrderID        string    `json:"order_id"`
-	Amount         int64     `json:"amount"` // for cancel: the amount canceled by this call
-	Currency       string    `json:"currency"`
-	At             time.Time `json:"at"`
+	Seq            int64  `json:"seq"`
+	Provider       string `json:"provider"`        // "pg:alpha", "pg:beta", "bank", "identity"
+	Kind           string `json:"kind"`            // authorize | capture | cancel | debit | transfer | billing_key | request_code
+	IdempotencyKey string `json:"idempotency_key"` // for billing_key: only when the request carried one
+	PaymentKey     string `json:"payment_key"`     // PG payment key, bank transaction id, billing key, identity request id
+	OrderID        string `json:"order_id"`
+	Amount         int64  `json:"amount"` // for cancel: the amount canceled by this call
+	Currency       string `json:"currency"`
+	// InstallmentMonths (authorize): the card installment plan the charge
+	// asked for, 0 for 일시불; InterestFree: the merchant pays its interest.
+	InstallmentMonths int       `json:"installment_months,omitempty"`
+	InterestFree      bool      `json:"interest_free,omitempty"`
+	At                time.Time `json:"at"`
 }
 
 // Record kinds.

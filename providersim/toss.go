@@ -86,6 +86,10 @@ type tossCard struct {
 	OwnerType    string `json:"ownerType"`
 	ApproveNo    string `json:"approveNo"`
 	Amount       int64  `json:"amount"`
+	// InstallmentPlanMonths 0 is 일시불; InterestPayer BUYER | MERCHANT.
+	InstallmentPlanMonths int    `json:"installmentPlanMonths"`
+	IsInterestFree        bool   `json:"isInterestFree"`
+	InterestPayer         string `json:"interestPayer"`
 }
 
 type tossCancel struct {
@@ -132,6 +136,8 @@ type tossChargeRequest struct {
 	CustomerEmail string `json:"customerEmail,omitempty"`
 	CustomerName  string `json:"customerName,omitempty"`
 	TaxFreeAmount int64  `json:"taxFreeAmount,omitempty"`
+	// CardInstallmentPlan: 2..12 months on 50,000 won or more; 0 is 일시불.
+	CardInstallmentPlan int `json:"cardInstallmentPlan,omitempty"`
 }
 
 type tossCancelRequest struct {
@@ -178,7 +184,8 @@ func (p *payment) toss() tossPayment {
 		OrderID: p.orderID, OrderName: p.orderName, Type: "BILLING", Method: "카드", Currency: p.currency,
 		TotalAmount: p.amount, BalanceAmount: p.balance(), SuppliedAmount: p.balance() * 10 / 11, RequestedAt: tossTime(p.approvedAt),
 		Card: &tossCard{IssuerCode: code, AcquirerCode: code, Number: maskCard(p.bk.card), CardType: tossCardType(p.bk.card),
-			OwnerType: "개인", ApproveNo: tail(p.key, 8), Amount: p.amount},
+			OwnerType: "개인", ApproveNo: tail(p.key, 8), Amount: p.amount,
+			InstallmentPlanMonths: p.installment.months, IsInterestFree: p.installment.interestFree, InterestPayer: tossInterestPayer(p.installment)},
 		Cancels: []tossCancel{}}
 	out.VAT = out.BalanceAmount - out.SuppliedAmount
 	at := tossTime(p.approvedAt)
@@ -199,6 +206,17 @@ func (p *payment) toss() tossPayment {
 		out.LastTransactionKey = p.key + "-t" + strconv.Itoa(i+1)
 	}
 	return out
+}
+
+// tossInterestPayer is who pays an installment's interest (empty for 일시불).
+func tossInterestPayer(in installment) string {
+	switch {
+	case in.months == 0:
+		return ""
+	case in.interestFree:
+		return "MERCHANT"
+	}
+	return "BUYER"
 }
 
 // tossIssueBillingKey exchanges an authKey from the SDK endpoint for a billing
@@ -251,6 +269,8 @@ func (s *Server) tossCharge(r *http.Request, pg string) reply {
 		return errReply(http.StatusBadRequest, "INVALID_REQUEST", "amount는 0보다 커야 합니다.")
 	case req.TaxFreeAmount < 0 || req.TaxFreeAmount > req.Amount:
 		return errReply(http.StatusBadRequest, "INVALID_REQUEST", "taxFreeAmount는 0 이상 amount 이하여야 합니다.")
+	case !validInstallment(req.CardInstallmentPlan, req.Amount):
+		return errReply(http.StatusBadRequest, "INVALID_REQUEST", "cardInstallmentPlan은 0 또는 2~12이며, 할부는 5만원 이상 결제에만 가능합니다.")
 	}
 	billingKeyID := r.PathValue("billing_key")
 	fp := fingerprint(OpAuthorize, r, req)
@@ -300,10 +320,14 @@ func (s *Server) tossChargeLocked(pg, key, fp, billingKeyID string, req tossChar
 		return remember(errReply(http.StatusForbidden, "REJECT_CARD_PAYMENT", "한도초과 혹은 잔액부족으로 결제에 실패했습니다."), "")
 	}
 	now := s.now()
+	// Interest-free plans are the merchant's contract with Toss: the sandbox's
+	// merchant has none, so every installment's interest is the buyer's.
 	p := &payment{key: newID("tpk_"), pg: pg, orderID: req.OrderID, orderName: req.OrderName, bk: bk, status: StatusCaptured,
-		amount: req.Amount, captured: req.Amount, currency: "KRW", approvedAt: now, capturedAt: now, idemKey: key, protocol: protocolToss}
+		amount: req.Amount, captured: req.Amount, currency: "KRW", approvedAt: now, capturedAt: now, idemKey: key, protocol: protocolToss,
+		installment: installment{months: req.CardInstallmentPlan}}
 	s.payments[p.key] = p
-	s.record(Record{Provider: provider, Kind: KindAuthorize, IdempotencyKey: key, PaymentKey: p.key, OrderID: p.orderID, Amount: p.amount, Currency: p.currency})
+	s.record(Record{Provider: provider, Kind: KindAuthorize, IdempotencyKey: key, PaymentKey: p.key, OrderID: p.orderID, Amount: p.amount, Currency: p.currency,
+		InstallmentMonths: p.installment.months})
 	s.record(Record{Provider: provider, Kind: KindCapture, IdempotencyKey: key, PaymentKey: p.key, OrderID: p.orderID, Amount: p.amount, Currency: p.currency})
 	s.announceLocked(p)
 	return remember(jsonReply(http.StatusOK, p.toss()), p.key)

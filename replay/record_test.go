@@ -87,6 +87,16 @@ func (r *recorder) checkout(name, customer, method string, walletAmount int64) s
 	return res["id"].(string)
 }
 
+// installmentCheckout pays 60,000 by card in months installments (issue 15).
+func (r *recorder) installmentCheckout(name, customer, method string, months int) {
+	r.t.Helper()
+	order := "o-" + uuid.NewString()[:8]
+	r.names["checkout-"+order] = name
+	r.call("POST", "/v1/checkouts", appKey, map[string]any{"order_id": order, "customer_id": customer, "currency": "KRW", "amount": 60000,
+		"items":   []map[string]any{{"producer_id": "rec-a", "amount": 60000}},
+		"payment": map[string]any{"method_id": method, "installment_months": months}})
+}
+
 // TestRecord re-records testdata/ (go test ./replay -run TestRecord -record,
 // under `paysaga services`): run it after a deliberate, versioned change to a
 // workflow, and commit the new histories beside the old ones.
@@ -104,6 +114,7 @@ func TestRecord(t *testing.T) {
 	cfg.TaskQueue = "replay-" + uuid.NewString()
 	cfg.ProviderTimeout = 2 * time.Second
 	cfg.CodecKeys, cfg.CodecAddr = testKey, ""
+	cfg.PointsEarnBPS = 100 // checkouts earn points at capture (issue 15)
 	a, err := app.Start(ctx, cfg, zerolog.Nop(), app.Parts{API: true, Worker: true})
 	require.NoError(t, err)
 	defer a.Close()
@@ -135,6 +146,8 @@ func TestRecord(t *testing.T) {
 	require.Equal(t, "verified", r.call("POST", "/v1/identity-verifications/"+v["id"].(string)+"/confirm", appKey, map[string]any{"code": code})["status"])
 	require.Equal(t, "succeeded", r.call("POST", "/v1/wallets/"+c+"/topups", appKey, map[string]any{"method_id": bankMethod, "amount": 50_000, "currency": "KRW"})["status"])
 	r.checkout("split", c, m, 6_000)
+	r.installmentCheckout("installments", c, m, 3)
+	r.checkout("points", c, m, 0)
 
 	// A payout run over two producers.
 	for i, p := range []string{"rec-a", "rec-b"} {

@@ -125,6 +125,20 @@ func (w *world) consistent() {
 	w.exec(`INSERT INTO payouts (id, producer_id, period, run_id, currency, amount, status) VALUES ('po1', 'farm-a', '2026-11-01', 'run1', 'KRW', 10000, 'paid')`)
 	w.payout("farm-a", "2026-11-01", 10_000, ledger.PayoutKey("farm-a", "2026-11-01"))
 	w.post(ledger.PayoutJournal("farm-a", "2026-11-01", "KRW", 10_000))
+	// Points earned on pay1 (1% of its card part), partly expired already.
+	w.earnPoints("pay1", 150)
+	w.exec(`UPDATE points_buckets SET remaining = 100 WHERE payment_id = 'pay1'`)
+	w.post(ledger.Journal{Key: "points:bucket:x:expire", Kind: ledger.KindPointsExpire, Postings: []ledger.Posting{
+		{Account: ledger.Points("c1"), Currency: "KRW", Amount: 50}, {Account: ledger.PointsExpired, Currency: "KRW", Amount: -50}}})
+}
+
+// earnPoints books points as EarnPoints does: the journal and its bucket.
+func (w *world) earnPoints(paymentID string, points int64) {
+	w.t.Helper()
+	key := ledger.PointsEarnKey(paymentID)
+	w.post(ledger.EarnPointsJournal(key, paymentID, "c1", "KRW", points))
+	w.exec(`INSERT INTO points_buckets (customer_id, currency, source_key, payment_id, amount, remaining, earned_at, expires_at)
+		VALUES ('c1', 'KRW', $1, $2, $3, $3, now(), now() + interval '5 years')`, key, paymentID, points)
 }
 
 func (w *world) run() verify.Report {
@@ -142,6 +156,7 @@ func TestConsistentHistoryPasses(t *testing.T) {
 	require.Equal(t, 2, rep.Get(verify.CapturedOnce).Checked)
 	require.Equal(t, 1, rep.Get(verify.PayoutOncePerPeriod).Checked)
 	require.Equal(t, 1, rep.Get(verify.WalletsReconcile).Checked)
+	require.Equal(t, 1, rep.Get(verify.PointsReconcile).Checked)
 	require.Contains(t, rep.String(), "payment_captured_once")
 }
 
@@ -203,6 +218,27 @@ func TestPlantedBreachesAreReported(t *testing.T) {
 				{Account: ledger.Wallet("c1"), Currency: "KRW", Amount: 100_000}, {Account: ledger.RevenueFees, Currency: "KRW", Amount: -100_000}}})
 		},
 		want: []string{verify.WalletsNotNegative},
+	}, {
+		name: "points spent below zero",
+		plant: func(w *world) {
+			w.post(ledger.Journal{Key: "points:overspent", Kind: "points_spend", Postings: []ledger.Posting{
+				{Account: ledger.Points("c1"), Currency: "KRW", Amount: 500}, {Account: ledger.PGReceivable("alpha"), Currency: "KRW", Amount: -500}}})
+			w.exec(`UPDATE points_buckets SET remaining = 0`)
+		},
+		want: []string{verify.PointsNotNegative, verify.PointsReconcile, verify.PGMatchesLedger},
+	}, {
+		name: "a points bucket refilled without a journal",
+		plant: func(w *world) {
+			w.exec(`UPDATE points_buckets SET remaining = amount`)
+		},
+		want: []string{verify.PointsReconcile},
+	}, {
+		name: "points credited by a journal of another kind",
+		plant: func(w *world) {
+			w.post(ledger.Journal{Key: "points:gift", Kind: "test", Postings: []ledger.Posting{
+				{Account: ledger.RevenueFees, Currency: "KRW", Amount: 10}, {Account: ledger.Points("c1"), Currency: "KRW", Amount: -10}}})
+		},
+		want: []string{verify.PointsReconcile},
 	}, {
 		name: "a top-up credited without its record",
 		plant: func(w *world) {

@@ -46,6 +46,10 @@ type Activities struct {
 	// Settlement books fulfilment events and checks settlement deadlines.
 	Settlement *activities.Settlement
 	Risk       *activities.Risk
+	// Points keeps the customers' points buckets and their ledger (issue 15).
+	Points *activities.Points
+	// Safeguarding computes the daily safeguarding report (issue 15).
+	Safeguarding *activities.Safeguarding
 }
 
 // NewActivities wires the activities to PostgreSQL and to the providers' HTTP
@@ -62,16 +66,18 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 	}
 	bankClient := bank.NewHTTPClient(cfg.SimURL+"/bank", hc)
 	return Activities{
-		Payments:   &activities.Payments{PGs: pgs, Queries: db.New(pool), Keys: keys},
-		Store:      &activities.Store{Pool: pool},
-		Ledger:     &activities.Ledger{Pool: pool},
-		Refunds:    &activities.Refunds{Pool: pool},
-		Methods:    &activities.Methods{PGs: pgs, Bank: bankClient, Keys: keys, Pool: pool},
-		Identity:   &activities.Identity{Provider: NewIdentityClient(cfg, hc), Keys: keys, Pool: pool},
-		Wallet:     &activities.Wallet{Bank: bankClient, Keys: keys, Pool: pool},
-		Payouts:    &activities.Payouts{Bank: bankClient, Keys: keys, Pool: pool},
-		Recon:      &activities.Recon{PGs: pgs, Pool: pool},
-		Settlement: &activities.Settlement{Pool: pool},
+		Payments:     &activities.Payments{PGs: pgs, Queries: db.New(pool), Keys: keys},
+		Store:        &activities.Store{Pool: pool},
+		Ledger:       &activities.Ledger{Pool: pool},
+		Refunds:      &activities.Refunds{Pool: pool},
+		Methods:      &activities.Methods{PGs: pgs, Bank: bankClient, Keys: keys, Pool: pool},
+		Identity:     &activities.Identity{Provider: NewIdentityClient(cfg, hc), Keys: keys, Pool: pool},
+		Wallet:       &activities.Wallet{Bank: bankClient, Keys: keys, Pool: pool},
+		Payouts:      &activities.Payouts{Bank: bankClient, Keys: keys, Pool: pool},
+		Recon:        &activities.Recon{PGs: pgs, Pool: pool},
+		Settlement:   &activities.Settlement{Pool: pool},
+		Points:       &activities.Points{Pool: pool},
+		Safeguarding: &activities.Safeguarding{Pool: pool},
 		Risk: &activities.Risk{Pool: pool, Keys: keys, CardTesting: risk.CardTesting{
 			Declines: cfg.CardTestingDeclines, Window: cfg.CardTestingWindow, BlockFor: cfg.CardTestingBlockFor,
 		}},
@@ -105,6 +111,8 @@ func Register(r sdkworker.Registry, acts Activities) {
 	r.RegisterActivity(acts.Recon)
 	r.RegisterActivity(acts.Settlement)
 	r.RegisterActivity(acts.Risk)
+	r.RegisterActivity(acts.Points)
+	r.RegisterActivity(acts.Safeguarding)
 }
 
 // RegisterWorkflows registers only the workflows (enough for a replayer).
@@ -120,6 +128,8 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.Reconcile, workflow.RegisterOptions{Name: workflows.ReconcileName})
 	r.RegisterWorkflowWithOptions(workflows.Fulfilment, workflow.RegisterOptions{Name: workflows.FulfilmentName})
 	r.RegisterWorkflowWithOptions(workflows.SettlementDeadlineCheck, workflow.RegisterOptions{Name: workflows.SettlementDeadlineCheckName})
+	r.RegisterWorkflowWithOptions(workflows.PointsExpiry, workflow.RegisterOptions{Name: workflows.PointsExpiryName})
+	r.RegisterWorkflowWithOptions(workflows.SafeguardingCheck, workflow.RegisterOptions{Name: workflows.SafeguardingCheckName})
 }
 
 // EnsureDeadlineSchedule creates the daily settlement deadline check's
@@ -143,6 +153,56 @@ func EnsureDeadlineSchedule(ctx context.Context, c client.Client, cfg config.Con
 	}
 	if err != nil {
 		return fmt.Errorf("create settlement deadline schedule: %w", err)
+	}
+	return nil
+}
+
+// EnsurePointsExpirySchedule creates the daily points expiry run's schedule
+// when it does not exist yet; an empty cron disables it.
+func EnsurePointsExpirySchedule(ctx context.Context, c client.Client, cfg config.Config) error {
+	if cfg.PointsExpiryCron == "" {
+		return nil
+	}
+	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:   workflows.PointsExpiryScheduleID(cfg.TaskQueue),
+		Spec: client.ScheduleSpec{CronExpressions: []string{cfg.PointsExpiryCron}},
+		Action: &client.ScheduleWorkflowAction{
+			ID: "points-expiry", Workflow: workflows.PointsExpiryName, TaskQueue: cfg.TaskQueue,
+			Args: []any{workflows.PointsExpiryInput{Notice: cfg.PointsExpiryNotice}},
+		},
+		Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP,
+		Note:    "daily points run: announce points expiring soon, expire what is due (FIFO)",
+	})
+	if errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create points expiry schedule: %w", err)
+	}
+	return nil
+}
+
+// EnsureSafeguardingSchedule creates the daily safeguarding report's schedule
+// when it does not exist yet; an empty cron disables it.
+func EnsureSafeguardingSchedule(ctx context.Context, c client.Client, cfg config.Config) error {
+	if cfg.SafeguardingCron == "" {
+		return nil
+	}
+	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:   workflows.SafeguardingScheduleID(cfg.TaskQueue),
+		Spec: client.ScheduleSpec{CronExpressions: []string{cfg.SafeguardingCron}},
+		Action: &client.ScheduleWorkflowAction{
+			ID: "safeguarding", Workflow: workflows.SafeguardingCheckName, TaskQueue: cfg.TaskQueue,
+			Args: []any{workflows.SafeguardingCheckInput{Currency: "KRW"}},
+		},
+		Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP,
+		Note:    "daily safeguarding report: wallet and points liabilities against the safeguard balance",
+	})
+	if errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create safeguarding schedule: %w", err)
 	}
 	return nil
 }

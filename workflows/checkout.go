@@ -33,6 +33,11 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 			return c.fail(ctx, err, "risk_unavailable")
 		}
 	}
+	if c.in.InstallmentMonths > 0 && workflow.GetVersion(ctx, installmentsChangeID, workflow.DefaultVersion, 1) == 1 {
+		if err := c.recordInstallment(ctx); err != nil {
+			return c.fail(ctx, err, "internal_error")
+		}
+	}
 	if c.in.WalletAmount > 0 {
 		if err := c.holdWallet(ctx); err != nil {
 			return c.fail(ctx, err, "wallet_hold_failed")
@@ -68,6 +73,9 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 	if err := c.post(ctx, auth); err != nil {
 		return c.fail(ctx, err, "ledger_error")
 	}
+	if c.in.PointsRateBPS > 0 && c.cardAmount() > 0 && workflow.GetVersion(ctx, pointsEarnChangeID, workflow.DefaultVersion, 1) == 1 {
+		c.earnPoints(ctx)
+	}
 	c.setStatus(ctx, StatusSucceeded)
 	c.result.Status, c.result.PG = StatusSucceeded, auth.PG
 	return c.result, nil
@@ -91,6 +99,37 @@ var (
 
 // riskChangeID versions the risk evaluation added at the start of the saga.
 const riskChangeID = "risk-evaluation"
+
+// installmentsChangeID versions the installment record written before the
+// card is charged. Only a checkout with installment months takes that branch.
+const installmentsChangeID = "installments"
+
+// pointsEarnChangeID versions the points earned at capture. Only a checkout
+// started with a points rate takes that branch.
+const pointsEarnChangeID = "points-earn"
+
+// earnPoints credits the points of the captured card part. The money has
+// moved: a failure here does not fail the payment; it is on the timeline for
+// ops, and the earning (idempotent by payment) can be re-run.
+func (c *checkout) earnPoints(ctx workflow.Context) {
+	var res activities.EarnPointsResult
+	err := workflow.ExecuteLocalActivity(dbCtx(ctx), points.EarnPoints, activities.EarnPointsInput{
+		PaymentID: c.in.PaymentID, CustomerID: c.in.CustomerID, Currency: c.in.Currency,
+		Base: c.cardAmount(), RateBPS: c.in.PointsRateBPS, At: workflow.Now(ctx), Validity: c.in.PointsValidity,
+	}).Get(ctx, &res)
+	if err != nil {
+		c.event(ctx, "points_earn_failed", map[string]string{"error": err.Error()})
+		return
+	}
+	c.result.PointsEarned = res.Points
+}
+
+// recordInstallment stores the card part's plan (and who pays its interest).
+func (c *checkout) recordInstallment(ctx workflow.Context) error {
+	return workflow.ExecuteLocalActivity(dbCtx(ctx), store.RecordInstallment, activities.RecordInstallmentInput{
+		PaymentID: c.in.PaymentID, Months: c.in.InstallmentMonths, Plan: c.in.InterestFreePlan,
+	}).Get(ctx, nil)
+}
 
 // evaluateRisk asks the rules before anything moves; a block is a
 // non-retryable RiskBlocked error, and the payment fails with risk_blocked.
@@ -149,6 +188,7 @@ func (c *checkout) authorize(ctx workflow.Context) (activities.AuthorizeResult, 
 		err := workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Authorize, activities.AuthorizeInput{
 			PaymentID: c.in.PaymentID, OrderID: c.in.OrderID, CustomerID: c.in.CustomerID, MethodID: c.in.MethodID,
 			PG: pg, Amount: c.cardAmount(), Currency: c.in.Currency,
+			InstallmentMonths: c.in.InstallmentMonths, InterestFree: c.in.InterestFreePlan != "",
 		}).Get(ctx, &res)
 		if err == nil {
 			if i > 0 {
@@ -322,6 +362,14 @@ func validateCheckout(in CheckoutInput) error {
 		return errors.New("no PG to route to")
 	case in.FeeBPS < 0 || in.FeeBPS > 10_000:
 		return errors.New("fee rate out of range")
+	case in.InstallmentMonths != 0 && (in.InstallmentMonths < 2 || in.InstallmentMonths > 12):
+		return errors.New("installment months must be 0 or 2..12")
+	case in.InstallmentMonths != 0 && in.WalletAmount == in.Amount:
+		return errors.New("installments need a card part")
+	case in.InterestFreePlan != "" && in.InstallmentMonths == 0:
+		return errors.New("an interest-free plan needs installment months")
+	case in.PointsRateBPS < 0 || in.PointsRateBPS > 10_000 || (in.PointsRateBPS > 0 && in.PointsValidity <= 0):
+		return errors.New("points rate must be within 0..10000 bps, with a validity")
 	}
 	var sum int64
 	for _, it := range in.Items {

@@ -36,6 +36,7 @@ func newRiskEnv(t *testing.T) testEnv {
 	env.RegisterActivity(&activities.Events{})
 	env.RegisterActivity(&activities.Recon{})
 	env.RegisterActivity(&activities.Risk{})
+	env.RegisterActivity(&activities.Points{})
 	t.Cleanup(func() { env.AssertExpectations(t) })
 	return env
 }

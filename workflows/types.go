@@ -64,6 +64,18 @@ type CheckoutInput struct {
 	// DeviceID (sent by the app) and IP (the caller's) feed the velocity rules.
 	DeviceID string
 	IP       string
+	// InstallmentMonths splits the card part into monthly payments at the
+	// issuer (할부): 0 is 일시불, else 2..12, within every routed PG's limits
+	// (checked by the API). InterestFreePlan names finance's interest-free plan
+	// (무이자) that matched when the checkout started, copied like FeeBPS so a
+	// config change never alters a running payment: the merchant pays the
+	// interest. Empty: the customer does.
+	InstallmentMonths int
+	InterestFreePlan  string
+	// PointsRateBPS of the card part is earned as points once the payment is
+	// captured, valid for PointsValidity (issue 15; copied from config). 0: none.
+	PointsRateBPS  int64
+	PointsValidity time.Duration
 }
 
 // DefaultAsyncAuthTimeout applies when a CheckoutInput carries none.
@@ -94,6 +106,7 @@ type CheckoutResult struct {
 	PG             string // the PG that served the payment, when one did
 	FailureCode    string // stable code, e.g. card_declined
 	FailureMessage string
+	PointsEarned   int64 // points credited for this payment (issue 15)
 }
 
 // RefundInput asks to give back part or all of a captured payment.

@@ -31,6 +31,28 @@ type Capabilities struct {
 	// the reconciliation checks against the contracted rate; without it only
 	// amounts are compared.
 	SettlementFees bool
+	// Installments is the card installment plans (할부) the PG takes on a
+	// billing-key charge; the zero value takes none (every charge is 일시불).
+	Installments InstallmentLimits
+}
+
+// InstallmentLimits bound installment_months at one PG.
+type InstallmentLimits struct {
+	MaxMonths int   // 0: no installments at this PG; else months 2..MaxMonths
+	MinAmount int64 // the smallest card amount an installment plan may split
+	// InterestFreeByRequest: the charge itself can say the merchant pays the
+	// interest (무이자, PortOne useFreeInterestFromMerchant). When false the PG
+	// applies the merchant's interest-free contract on its side (Toss).
+	InterestFreeByRequest bool
+}
+
+// KoreanCardInstallments is what Korean card issuers allow on an online
+// purchase: 2 to 12 months, from 50,000 won (smaller amounts are 일시불 only).
+var KoreanCardInstallments = InstallmentLimits{MaxMonths: 12, MinAmount: 50_000}
+
+// Allows reports whether months (2..) of a card amount fit these limits.
+func (l InstallmentLimits) Allows(months int, amount int64) bool {
+	return months >= 2 && months <= l.MaxMonths && amount >= l.MinAmount
 }
 
 // Capable is a Client that declares its capabilities.
@@ -43,6 +65,7 @@ type Capable interface {
 var legacyCapabilities = Capabilities{
 	SeparateCapture: true, PartialCancel: true, LookupByOrderID: false, SignedWebhooks: true, BankAccountBilling: true, SettlementReport: true,
 	SettlementFees: true,
+	Installments:   InstallmentLimits{MaxMonths: 12, MinAmount: 50_000, InterestFreeByRequest: true},
 }
 
 // CapabilitiesOf answers what c can do.

@@ -54,10 +54,12 @@ type wireBillingKey struct {
 }
 
 type wireAuthorizeRequest struct {
-	BillingKey string `json:"billing_key"`
-	OrderID    string `json:"order_id"`
-	Amount     int64  `json:"amount"`
-	Currency   string `json:"currency"`
+	BillingKey        string `json:"billing_key"`
+	OrderID           string `json:"order_id"`
+	Amount            int64  `json:"amount"`
+	Currency          string `json:"currency"`
+	InstallmentMonths int    `json:"installment_months,omitempty"`
+	InterestFree      bool   `json:"interest_free,omitempty"`
 }
 
 type wireCaptureRequest struct {
@@ -120,7 +122,8 @@ func (c *httpClient) Authorize(ctx context.Context, req AuthorizeRequest) (Payme
 	}
 	return c.payment(ctx, adapters.Call{
 		Op: op, Method: http.MethodPost, Path: "/v1/payments", IdempotencyKey: req.IdempotencyKey,
-		Body: wireAuthorizeRequest{BillingKey: req.BillingKey, OrderID: req.OrderID, Amount: req.Amount, Currency: req.Currency},
+		Body: wireAuthorizeRequest{BillingKey: req.BillingKey, OrderID: req.OrderID, Amount: req.Amount, Currency: req.Currency,
+			InstallmentMonths: req.InstallmentMonths, InterestFree: req.InterestFree},
 	})
 }
 

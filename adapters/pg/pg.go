@@ -66,6 +66,12 @@ type AuthorizeRequest struct {
 	OrderID        string
 	Amount         int64
 	Currency       string
+	// InstallmentMonths splits the card charge into 2..12 monthly payments
+	// (할부); 0 is a single payment (일시불). Within Capabilities.Installments.
+	InstallmentMonths int
+	// InterestFree: the merchant pays the installment interest (무이자) under
+	// one of finance's interest-free plans.
+	InterestFree bool
 }
 
 type CaptureRequest struct {

@@ -19,9 +19,13 @@ func (c *Connector) Authorize(ctx context.Context, req pg.AuthorizeRequest) (pg.
 	if req.IdempotencyKey == "" || req.BillingKey == "" {
 		return pg.Payment{}, c.api.Invalid(op, "idempotency key and billing key are required")
 	}
+	if req.InstallmentMonths != 0 && !capabilities.Installments.Allows(req.InstallmentMonths, req.Amount) {
+		return pg.Payment{}, c.api.Invalid(op, "installments are 2-12 months on 50,000 won or more")
+	}
 	paymentID := PaymentIDFor(req.IdempotencyKey)
 	in := client.BillingKeyPaymentInput{StoreID: c.api.StoreID(), BillingKey: req.BillingKey, OrderName: orderName(req.OrderID),
-		Amount: client.PaymentAmountInput{Total: req.Amount}, Currency: req.Currency}
+		Amount: client.PaymentAmountInput{Total: req.Amount}, Currency: req.Currency,
+		InstallmentMonth: req.InstallmentMonths, UseFreeInterestFromMerchant: req.InstallmentMonths > 0 && req.InterestFree}
 	if req.CustomerKey != "" {
 		in.Customer = &client.CustomerInput{ID: req.CustomerKey}
 	}

@@ -19,6 +19,8 @@ var capabilities = pg.Capabilities{
 	// reconciliation compares those amounts (PortOne reports no PG fees).
 	SettlementReport: true,
 	SettlementFees:   false,
+	// installmentMonth and useFreeInterestFromMerchant on the billing-key payment.
+	Installments: pg.InstallmentLimits{MaxMonths: 12, MinAmount: 50_000, InterestFreeByRequest: true},
 }
 
 // Capabilities declares what this connector can do.

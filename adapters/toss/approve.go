@@ -23,9 +23,13 @@ func (c *Connector) Authorize(ctx context.Context, req pg.AuthorizeRequest) (pg.
 		// The billing API charges in won only.
 		return pg.Payment{}, c.api.Invalid(op, "this PG charges KRW only")
 	}
+	if req.InstallmentMonths != 0 && !capabilities.Installments.Allows(req.InstallmentMonths, req.Amount) {
+		return pg.Payment{}, c.api.Invalid(op, "installments are 2-12 months on 50,000 won or more")
+	}
 	orderID := OrderIDFor(req.IdempotencyKey)
 	p, err := c.api.ChargeBillingKey(ctx, req.BillingKey, req.IdempotencyKey, client.BillingChargeRequest{
 		CustomerKey: req.CustomerKey, Amount: req.Amount, OrderID: orderID, OrderName: orderName(req.OrderID),
+		CardInstallmentPlan: req.InstallmentMonths,
 	})
 	if e := (*adapters.Error)(nil); errors.As(err, &e) && e.Code == client.CodeAlreadyProcessedPayment {
 		p, err = c.api.GetPaymentByOrderID(ctx, orderID)

@@ -15,6 +15,9 @@ var capabilities = pg.Capabilities{
 	BankAccountBilling: false, // billing keys are issued for cards here
 	SettlementReport:   true,  // GET /v1/settlements
 	SettlementFees:     true,  // each line has Toss's fee
+	// cardInstallmentPlan on the billing approval; interest-free plans are the
+	// merchant's contract with Toss, not a field of the request.
+	Installments: pg.KoreanCardInstallments,
 }
 
 // Capabilities declares what this connector can do.

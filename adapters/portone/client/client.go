@@ -100,6 +100,10 @@ type BillingKeyPaymentInput struct {
 	Customer   *CustomerInput     `json:"customer,omitempty"`
 	Amount     PaymentAmountInput `json:"amount"`
 	Currency   string             `json:"currency"`
+	// InstallmentMonth is the card installment months (absent: 일시불);
+	// UseFreeInterestFromMerchant: the merchant pays its interest (무이자).
+	InstallmentMonth            int  `json:"installmentMonth,omitempty"`
+	UseFreeInterestFromMerchant bool `json:"useFreeInterestFromMerchant,omitempty"`
 }
 
 // PayWithBillingKeyResponse is its answer: the payment was approved and paid

@@ -78,6 +78,9 @@ type BillingChargeRequest struct {
 	OrderID       string `json:"orderId"`
 	OrderName     string `json:"orderName"`
 	TaxFreeAmount int64  `json:"taxFreeAmount,omitempty"`
+	// CardInstallmentPlan is the installment months (2..12, from 50,000 won);
+	// absent or 0 is 일시불.
+	CardInstallmentPlan int `json:"cardInstallmentPlan,omitempty"`
 }
 
 // CancelRequest is POST /v1/payments/{paymentKey}/cancel. No cancelAmount: the
@@ -95,6 +98,12 @@ type Card struct {
 	CardType   string `json:"cardType"`
 	ApproveNo  string `json:"approveNo"`
 	Amount     int64  `json:"amount"`
+	// InstallmentPlanMonths is the plan the issuer approved (0: 일시불);
+	// IsInterestFree and InterestPayer (BUYER | CARD_COMPANY | MERCHANT) say
+	// who pays its interest.
+	InstallmentPlanMonths int    `json:"installmentPlanMonths"`
+	IsInterestFree        bool   `json:"isInterestFree"`
+	InterestPayer         string `json:"interestPayer,omitempty"`
 }
 
 // Cancel is one entry of a Payment's cancels[].

@@ -1,0 +1,111 @@
+package workflows
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/paysaga/paysaga/activities"
+)
+
+func pointsCheckout() CheckoutInput {
+	in := checkoutInput()
+	in.WalletAmount = 5_000 // points are a rate of the card part only
+	in.PointsRateBPS, in.PointsValidity = 100, 5*365*24*time.Hour
+	return in
+}
+
+func mockPaidCheckout(env testEnv) {
+	env.OnActivity(store.CreatePayment, mock.Anything, mock.Anything).Return(nil).Once()
+	env.OnActivity(wallet.HoldWallet, mock.Anything, mock.Anything).Return(nil).Once()
+	env.OnActivity(payments.Authorize, mock.Anything, mock.Anything).Return(activities.AuthorizeResult{PG: "alpha", PaymentKey: "pk_1", Captured: true}, nil).Once()
+	env.OnActivity(store.MarkAuthorized, mock.Anything, mock.Anything).Return(nil).Once()
+	env.OnActivity(book.PostCapture, mock.Anything, mock.Anything).Return(nil).Once()
+}
+
+// Points are earned once the payment is captured and booked, at the rate of
+// the card part, valid for the configured time from the workflow's clock.
+func TestCheckoutEarnsPointsAtCapture(t *testing.T) {
+	env := newEnv(t)
+	mockPaidCheckout(env)
+	env.OnActivity(points.EarnPoints, mock.Anything, mock.MatchedBy(func(in activities.EarnPointsInput) bool {
+		return in.PaymentID == "pay_1" && in.CustomerID == "cus_1" && in.Base == 10_000 && in.RateBPS == 100 &&
+			in.Validity == 5*365*24*time.Hour && !in.At.IsZero()
+	})).Return(activities.EarnPointsResult{Points: 100}, nil).Once()
+
+	res := runCheckout(t, env, pointsCheckout())
+
+	require.Equal(t, StatusSucceeded, res.Status)
+	require.EqualValues(t, 100, res.PointsEarned)
+}
+
+// The money has moved: points that cannot be booked leave the payment
+// succeeded, with the failure on its timeline for ops.
+func TestCheckoutSucceedsWhenPointsFail(t *testing.T) {
+	env := newEnv(t)
+	mockPaidCheckout(env)
+	env.OnActivity(points.EarnPoints, mock.Anything, mock.Anything).
+		Return(activities.EarnPointsResult{}, temporal.NewNonRetryableApplicationError("db down", "Test", errors.New("db down"))).Once()
+	env.OnActivity(store.RecordEvent, mock.Anything, mock.MatchedBy(func(in activities.RecordEventInput) bool { return in.Step == "points_earn_failed" })).Return(nil).Once()
+
+	res := runCheckout(t, env, pointsCheckout())
+
+	require.Equal(t, StatusSucceeded, res.Status)
+	require.Zero(t, res.PointsEarned)
+}
+
+// No rate, no points step: the command sequence of older checkouts is unchanged.
+func TestCheckoutWithoutPointsRateEarnsNothing(t *testing.T) {
+	env := newEnv(t)
+	mockPaidCheckout(env)
+	in := pointsCheckout()
+	in.PointsRateBPS = 0
+
+	require.Equal(t, StatusSucceeded, runCheckout(t, env, in).Status)
+	env.AssertNotCalled(t, "EarnPoints", mock.Anything, mock.Anything)
+}
+
+// The daily run announces, then expires, in batches until none is full, all at
+// the run's own time.
+func TestPointsExpiryRunsInBatches(t *testing.T) {
+	env := newEnv(t)
+	start := time.Date(2031, 1, 1, 15, 0, 0, 0, time.UTC)
+	env.SetStartTime(start)
+	atStart := func(now time.Time) bool { return now.Equal(start) }
+	env.OnActivity(points.NotifyExpiringPoints, mock.Anything, mock.MatchedBy(func(in activities.NotifyExpiringPointsInput) bool {
+		return atStart(in.Now) && in.Within == 30*24*time.Hour && in.MaxRows == 2
+	})).Return(activities.NotifyExpiringPointsResult{Notified: 2, More: true}, nil).Once()
+	env.OnActivity(points.NotifyExpiringPoints, mock.Anything, mock.Anything).Return(activities.NotifyExpiringPointsResult{Notified: 1}, nil).Once()
+	env.OnActivity(points.ExpirePoints, mock.Anything, mock.MatchedBy(func(in activities.ExpirePointsInput) bool { return atStart(in.Now) })).
+		Return(activities.ExpirePointsResult{Buckets: 2, Points: 700, More: true}, nil).Once()
+	env.OnActivity(points.ExpirePoints, mock.Anything, mock.Anything).Return(activities.ExpirePointsResult{Buckets: 1, Points: 50}, nil).Once()
+
+	env.ExecuteWorkflow(PointsExpiry, PointsExpiryInput{Notice: 30 * 24 * time.Hour, MaxRows: 2})
+
+	require.NoError(t, env.GetWorkflowError())
+	var res PointsExpiryResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.Equal(t, PointsExpiryResult{Notified: 3, Expired: 3, ExpiredPoints: 750}, res)
+}
+
+// The daily safeguarding run reports once, keyed by its own workflow id, at its own time.
+func TestSafeguardingCheckReportsOnce(t *testing.T) {
+	env := newEnv(t)
+	env.RegisterActivity(&activities.Safeguarding{})
+	start := time.Date(2031, 1, 1, 15, 30, 0, 0, time.UTC)
+	env.SetStartTime(start)
+	env.OnActivity(safeguarding.ComputeSafeguarding, mock.Anything, mock.MatchedBy(func(in activities.SafeguardingInput) bool {
+		return in.Currency == "KRW" && in.ReportKey != "" && in.At.Equal(start)
+	})).Return(activities.SafeguardingResult{Liabilities: 10, Safeguarded: 9, CoverageBPS: 9_000}, nil).Once()
+
+	env.ExecuteWorkflow(SafeguardingCheck, SafeguardingCheckInput{})
+
+	require.NoError(t, env.GetWorkflowError())
+	var res activities.SafeguardingResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.EqualValues(t, 9_000, res.CoverageBPS)
+}
