@@ -182,6 +182,7 @@ type PaymentItem struct {
 	Commission    int64
 	CommissionVat int64
 	ConfirmedNet  int64
+	TaxFreeAmount int64
 }
 
 type PaymentMethod struct {

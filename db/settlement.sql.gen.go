@@ -66,7 +66,7 @@ func (q *Queries) CommissionInvoiceMonth(ctx context.Context, arg CommissionInvo
 }
 
 const getPaymentItem = `-- name: GetPaymentItem :one
-SELECT payment_id, producer_id, amount, fee, delivered_at, confirmed_at, confirmed_by, due_at, commission, commission_vat, confirmed_net FROM payment_items WHERE payment_id = $1 AND producer_id = $2
+SELECT payment_id, producer_id, amount, fee, delivered_at, confirmed_at, confirmed_by, due_at, commission, commission_vat, confirmed_net, tax_free_amount FROM payment_items WHERE payment_id = $1 AND producer_id = $2
 `
 
 type GetPaymentItemParams struct {
@@ -89,12 +89,13 @@ func (q *Queries) GetPaymentItem(ctx context.Context, arg GetPaymentItemParams) 
 		&i.Commission,
 		&i.CommissionVat,
 		&i.ConfirmedNet,
+		&i.TaxFreeAmount,
 	)
 	return i, err
 }
 
 const getPaymentItemForUpdate = `-- name: GetPaymentItemForUpdate :one
-SELECT payment_id, producer_id, amount, fee, delivered_at, confirmed_at, confirmed_by, due_at, commission, commission_vat, confirmed_net FROM payment_items WHERE payment_id = $1 AND producer_id = $2 FOR UPDATE
+SELECT payment_id, producer_id, amount, fee, delivered_at, confirmed_at, confirmed_by, due_at, commission, commission_vat, confirmed_net, tax_free_amount FROM payment_items WHERE payment_id = $1 AND producer_id = $2 FOR UPDATE
 `
 
 type GetPaymentItemForUpdateParams struct {
@@ -117,6 +118,7 @@ func (q *Queries) GetPaymentItemForUpdate(ctx context.Context, arg GetPaymentIte
 		&i.Commission,
 		&i.CommissionVat,
 		&i.ConfirmedNet,
+		&i.TaxFreeAmount,
 	)
 	return i, err
 }

@@ -6,15 +6,17 @@ import "time"
 // debit, transfer and billing-key issue (and every identity code sent). A replayed
 // idempotent request records nothing, so counting records proves "exactly once".
 type Record struct {
-	Seq            int64     `json:"seq"`
-	Provider       string    `json:"provider"`        // "pg:alpha", "pg:beta", "bank", "identity"
-	Kind           string    `json:"kind"`            // authorize | capture | cancel | debit | transfer | billing_key | request_code
-	IdempotencyKey string    `json:"idempotency_key"` // for billing_key: only when the request carried one
-	PaymentKey     string    `json:"payment_key"`     // PG payment key, bank transaction id, billing key, identity request id
-	OrderID        string    `json:"order_id"`
-	Amount         int64     `json:"amount"` // for cancel: the amount canceled by this call
-	Currency       string    `json:"currency"`
-	At             time.Time `json:"at"`
+	Seq            int64  `json:"seq"`
+	Provider       string `json:"provider"`        // "pg:alpha", "pg:beta", "bank", "identity"
+	Kind           string `json:"kind"`            // authorize | capture | cancel | debit | transfer | billing_key | request_code
+	IdempotencyKey string `json:"idempotency_key"` // for billing_key: only when the request carried one
+	PaymentKey     string `json:"payment_key"`     // PG payment key, bank transaction id, billing key, identity request id
+	OrderID        string `json:"order_id"`
+	Amount         int64  `json:"amount"` // for cancel: the amount canceled by this call
+	// TaxFreeAmount of Amount is tax-free (Toss and PortOne protocols).
+	TaxFreeAmount int64     `json:"tax_free_amount"`
+	Currency      string    `json:"currency"`
+	At            time.Time `json:"at"`
 }
 
 // Record kinds.

@@ -59,3 +59,13 @@ func TaxFreeUpTo(amount, taxFree, t int64) int64 {
 func SliceTaxFree(total, taxFree, before, amount int64) int64 {
 	return TaxFreeUpTo(total, taxFree, before+amount) - TaxFreeUpTo(total, taxFree, before)
 }
+
+// PartSliceTaxFree is the tax-free part of a slice of one tender of a payment
+// (the card part of a card+wallet payment): the tender carries the payment's
+// tax-free share of it, TaxFreeUpTo(total, taxFree, part), and the slice
+// [partBefore, partBefore+partAmount) of the tender its cumulative share of that.
+// What the PG is told at approval and at each cancel follows this, so the
+// cancels' tax-free parts add up to the approval's exactly.
+func PartSliceTaxFree(total, taxFree, part, partBefore, partAmount int64) int64 {
+	return SliceTaxFree(part, TaxFreeUpTo(total, taxFree, part), partBefore, partAmount)
+}

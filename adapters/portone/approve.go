@@ -8,6 +8,7 @@ import (
 	"github.com/paysaga/paysaga/adapters"
 	"github.com/paysaga/paysaga/adapters/pg"
 	"github.com/paysaga/paysaga/adapters/portone/client"
+	"github.com/paysaga/paysaga/tax"
 )
 
 // Authorize pays with the billing key under the paymentId derived from the
@@ -19,9 +20,13 @@ func (c *Connector) Authorize(ctx context.Context, req pg.AuthorizeRequest) (pg.
 	if req.IdempotencyKey == "" || req.BillingKey == "" {
 		return pg.Payment{}, c.api.Invalid(op, "idempotency key and billing key are required")
 	}
+	split, err := tax.Split(req.Amount, req.TaxFreeAmount)
+	if err != nil {
+		return pg.Payment{}, c.api.Invalid(op, err.Error())
+	}
 	paymentID := PaymentIDFor(req.IdempotencyKey)
 	in := client.BillingKeyPaymentInput{StoreID: c.api.StoreID(), BillingKey: req.BillingKey, OrderName: orderName(req.OrderID),
-		Amount: client.PaymentAmountInput{Total: req.Amount}, Currency: req.Currency}
+		Amount: client.PaymentAmountInput{Total: req.Amount, TaxFree: split.TaxFree, VAT: &split.VAT}, Currency: req.Currency}
 	if req.CustomerKey != "" {
 		in.Customer = &client.CustomerInput{ID: req.CustomerKey}
 	}

@@ -26,6 +26,7 @@ func (c *Connector) Authorize(ctx context.Context, req pg.AuthorizeRequest) (pg.
 	orderID := OrderIDFor(req.IdempotencyKey)
 	p, err := c.api.ChargeBillingKey(ctx, req.BillingKey, req.IdempotencyKey, client.BillingChargeRequest{
 		CustomerKey: req.CustomerKey, Amount: req.Amount, OrderID: orderID, OrderName: orderName(req.OrderID),
+		TaxFreeAmount: req.TaxFreeAmount,
 	})
 	if e := (*adapters.Error)(nil); errors.As(err, &e) && e.Code == client.CodeAlreadyProcessedPayment {
 		p, err = c.api.GetPaymentByOrderID(ctx, orderID)

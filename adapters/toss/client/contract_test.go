@@ -124,11 +124,13 @@ func TestIssueBillingKeyContract(t *testing.T) {
 }
 
 func TestBillingChargeContract(t *testing.T) {
+	sent := &docBillingCharge{}
 	c := serve(t, exchange{method: "POST", path: "/v1/billing/Z_t5vOvQxrj4499PeiJcjen28-V2RyqgYTwN44Rdzk0=", idempotent: true,
-		doc: &docBillingCharge{}, required: []string{"customerKey", "amount", "orderId", "orderName"}, status: 200, answer: donePayment})
+		doc: sent, required: []string{"customerKey", "amount", "orderId", "orderName"}, status: 200, answer: donePayment})
 	p, err := c.ChargeBillingKey(context.Background(), "Z_t5vOvQxrj4499PeiJcjen28-V2RyqgYTwN44Rdzk0=", "payment:p1:authorize",
-		client.BillingChargeRequest{CustomerKey: "cus_1", Amount: 15000, OrderID: "pay_1", OrderName: "order o-1"})
+		client.BillingChargeRequest{CustomerKey: "cus_1", Amount: 15000, OrderID: "pay_1", OrderName: "order o-1", TaxFreeAmount: 6000})
 	require.NoError(t, err)
+	require.EqualValues(t, 6000, sent.TaxFreeAmount, "the tax-free part travels as taxFreeAmount")
 	require.Equal(t, client.StatusDone, p.Status)
 	require.EqualValues(t, 15000, p.BalanceAmount)
 }
@@ -136,10 +138,12 @@ func TestBillingChargeContract(t *testing.T) {
 func TestCancelContract(t *testing.T) {
 	for name, req := range map[string]client.CancelRequest{
 		"whole":   {CancelReason: "checkout failed"},
-		"partial": {CancelReason: "refund", CancelAmount: 4000},
+		"partial": {CancelReason: "refund", CancelAmount: 4000, TaxFreeAmount: 1600},
 	} {
 		t.Run(name, func(t *testing.T) {
-			c := serve(t, exchange{method: "POST", path: "/v1/payments/pk_1/cancel", idempotent: true, doc: &docCancel{},
+			sent := &docCancel{}
+			t.Cleanup(func() { require.Equal(t, req.TaxFreeAmount, sent.TaxFreeAmount, "taxFreeAmount of the cancel") })
+			c := serve(t, exchange{method: "POST", path: "/v1/payments/pk_1/cancel", idempotent: true, doc: sent,
 				required: []string{"cancelReason"}, status: 200,
 				answer: strings.Replace(strings.Replace(donePayment, `"status": "DONE"`, `"status": "PARTIAL_CANCELED"`, 1),
 					`"cancels": null`, `"cancels": [{"transactionKey":"tk_2","cancelAmount":4000,"cancelReason":"refund","canceledAt":"2026-12-01T11:00:00+09:00","cancelStatus":"DONE","taxFreeAmount":0}]`, 1)})
