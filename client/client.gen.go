@@ -782,6 +782,9 @@ type BlocklistEntryKind string
 type CheckoutItem struct {
 	Amount     int64  `json:"amount"`
 	ProducerId string `json:"producer_id"`
+
+	// TaxFreeAmount the tax-free part (면세) of amount, 0..amount (422 invalid_amount); default 0
+	TaxFreeAmount *int64 `json:"tax_free_amount,omitempty"`
 }
 
 // CheckoutPayment wallet_amount (default 0) is paid from the customer's wallet (held
@@ -949,9 +952,10 @@ type Payment struct {
 	// Id Examples: pay_0192d4c5-2a3b-7c4d-8e5f-60718293a4b5
 	Id    string `json:"id"`
 	Items []struct {
-		Amount     int64  `json:"amount"`
-		Fee        *int64 `json:"fee"`
-		ProducerId string `json:"producer_id"`
+		Amount        int64  `json:"amount"`
+		Fee           *int64 `json:"fee"`
+		ProducerId    string `json:"producer_id"`
+		TaxFreeAmount int64  `json:"tax_free_amount"`
 	} `json:"items"`
 
 	// MethodId null when the wallet pays it all
@@ -969,8 +973,16 @@ type Payment struct {
 		Kind      string     `json:"kind"`
 		Reason    string     `json:"reason"`
 		Status    string     `json:"status"`
+
+		// TaxFreeAmount the tax-free part of the refund (docs/connectors.md, tax-free amounts)
+		TaxFreeAmount int64 `json:"tax_free_amount"`
 	} `json:"refunds"`
-	Status   PaymentStatus `json:"status"`
+	Status PaymentStatus `json:"status"`
+
+	// Tax The payment's amount divided by paysaga's one rule (package tax): prices
+	// include VAT; VAT = floor((amount - tax_free_amount) / 11); supply_amount =
+	// amount - tax_free_amount - vat_amount.
+	Tax      TaxBreakdown `json:"tax"`
 	Timeline []struct {
 		At time.Time `json:"at"`
 
@@ -1377,6 +1389,15 @@ type SettlementLinesKind string
 
 // SettlementStatus the payout status, or carried_over for a period that netted negative (nothing paid, the balance carried to the next)
 type SettlementStatus string
+
+// TaxBreakdown The payment's amount divided by paysaga's one rule (package tax): prices
+// include VAT; VAT = floor((amount - tax_free_amount) / 11); supply_amount =
+// amount - tax_free_amount - vat_amount.
+type TaxBreakdown struct {
+	SupplyAmount  int64 `json:"supply_amount"`
+	TaxFreeAmount int64 `json:"tax_free_amount"`
+	VatAmount     int64 `json:"vat_amount"`
+}
 
 // TopUp defines model for TopUp.
 type TopUp struct {
