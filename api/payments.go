@@ -74,14 +74,14 @@ func taxOf(amount int64, itemTaxFree []int64) taxResponse {
 }
 
 type refundResponse struct {
-	ID            string `json:"id"`
-	Amount        int64  `json:"amount"`
-	TaxFreeAmount int64  `json:"tax_free_amount"`
-	Status    string           `json:"status"`
-	Kind      string           `json:"kind"`
-	Reason    string           `json:"reason"`
-	Failure   *failureResponse `json:"failure"`
-	CreatedAt *time.Time       `json:"created_at"`
+	ID            string           `json:"id"`
+	Amount        int64            `json:"amount"`
+	TaxFreeAmount int64            `json:"tax_free_amount"`
+	Status        string           `json:"status"`
+	Kind          string           `json:"kind"`
+	Reason        string           `json:"reason"`
+	Failure       *failureResponse `json:"failure"`
+	CreatedAt     *time.Time       `json:"created_at"`
 }
 
 type timelineEntry struct {
