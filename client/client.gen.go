@@ -1373,6 +1373,15 @@ type Settlement struct {
 		OrderId       string              `json:"order_id"`
 		PaymentId     string              `json:"payment_id"`
 		Reference     string              `json:"reference"`
+
+		// SupplyAmount gross - tax_free_amount - vat_amount
+		SupplyAmount int `json:"supply_amount"`
+
+		// TaxFreeAmount the tax-free part of gross (negative on refund lines)
+		TaxFreeAmount int `json:"tax_free_amount"`
+
+		// VatAmount floor((|gross| - |tax_free_amount|) / 11), signed like gross (package tax)
+		VatAmount int `json:"vat_amount"`
 	} `json:"lines,omitempty"`
 	NetPaid    int    `json:"net_paid"`
 	Period     string `json:"period"`

@@ -399,6 +399,7 @@ type SettlementEntry struct {
 	DueAt         pgtype.Timestamptz
 	BookedAt      pgtype.Timestamptz
 	PayoutID      pgtype.Text
+	TaxFree       int64
 }
 
 type WalletHold struct {

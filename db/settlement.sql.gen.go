@@ -173,8 +173,8 @@ func (q *Queries) GetProducerSettlement(ctx context.Context, arg GetProducerSett
 }
 
 const insertSettlementEntry = `-- name: InsertSettlementEntry :exec
-INSERT INTO settlement_entries (journal_key, producer_id, payment_id, kind, currency, gross, commission, commission_vat, net, confirmed_at, due_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+INSERT INTO settlement_entries (journal_key, producer_id, payment_id, kind, currency, gross, commission, commission_vat, net, confirmed_at, due_at, tax_free)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (journal_key, producer_id) DO NOTHING
 `
 
@@ -190,6 +190,7 @@ type InsertSettlementEntryParams struct {
 	Net           int64
 	ConfirmedAt   pgtype.Timestamptz
 	DueAt         pgtype.Timestamptz
+	TaxFree       int64
 }
 
 func (q *Queries) InsertSettlementEntry(ctx context.Context, arg InsertSettlementEntryParams) error {
@@ -205,6 +206,7 @@ func (q *Queries) InsertSettlementEntry(ctx context.Context, arg InsertSettlemen
 		arg.Net,
 		arg.ConfirmedAt,
 		arg.DueAt,
+		arg.TaxFree,
 	)
 	return err
 }
@@ -524,7 +526,7 @@ func (q *Queries) SettlementDeadlines(ctx context.Context, arg SettlementDeadlin
 }
 
 const settlementLines = `-- name: SettlementLines :many
-SELECT e.id, e.journal_key, e.producer_id, e.payment_id, e.kind, e.currency, e.gross, e.commission, e.commission_vat, e.net, e.confirmed_at, e.due_at, e.booked_at, e.payout_id, p.order_id FROM settlement_entries e JOIN payments p ON p.id = e.payment_id
+SELECT e.id, e.journal_key, e.producer_id, e.payment_id, e.kind, e.currency, e.gross, e.commission, e.commission_vat, e.net, e.confirmed_at, e.due_at, e.booked_at, e.payout_id, e.tax_free, p.order_id FROM settlement_entries e JOIN payments p ON p.id = e.payment_id
 WHERE e.payout_id = $1 ORDER BY e.booked_at, e.id
 `
 
@@ -543,6 +545,7 @@ type SettlementLinesRow struct {
 	DueAt         pgtype.Timestamptz
 	BookedAt      pgtype.Timestamptz
 	PayoutID      pgtype.Text
+	TaxFree       int64
 	OrderID       string
 }
 
@@ -570,6 +573,7 @@ func (q *Queries) SettlementLines(ctx context.Context, payoutID pgtype.Text) ([]
 			&i.DueAt,
 			&i.BookedAt,
 			&i.PayoutID,
+			&i.TaxFree,
 			&i.OrderID,
 		); err != nil {
 			return nil, err
