@@ -28,6 +28,9 @@ const (
 	KindTransfer    = "transfer"
 	KindBillingKey  = "billing_key"
 	KindRequestCode = "request_code"
+	// Cash receipts (provider receipts:{pg}): an issue and each cancel.
+	KindCashReceipt       = "cash_receipt"
+	KindCashReceiptCancel = "cash_receipt_cancel"
 )
 
 // RecordFilter selects records; an empty field matches anything.

@@ -25,6 +25,7 @@ func (s *Server) tossRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /toss/{name}/v1/payments/orders/{order_id}", s.tossRoute(OpQuery, s.tossPaymentByOrder))
 	mux.HandleFunc("GET /toss/{name}/v1/payments/{payment_key}", s.tossRoute(OpQuery, s.tossGetPayment))
 	mux.HandleFunc("GET /toss/{name}/v1/settlements", s.tossRoute(OpQuery, s.tossSettlements))
+	s.tossReceiptRoutes(mux)
 }
 
 // tossRoute checks the instance and the secret key (Basic, "secretKey:"), then

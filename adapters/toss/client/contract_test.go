@@ -198,3 +198,48 @@ func TestErrorShapesAreClassified(t *testing.T) {
 		require.Equal(t, tc.kind, adapters.KindOf(err), tc.code)
 	}
 }
+
+// Cash receipts, as the cash-receipt API documents them.
+type docCashReceipt struct {
+	Amount                 int64  `json:"amount"`
+	OrderID                string `json:"orderId"`
+	OrderName              string `json:"orderName"`
+	CustomerIdentityNumber string `json:"customerIdentityNumber"`
+	Type                   string `json:"type"`
+	TaxFreeAmount          int64  `json:"taxFreeAmount"`
+}
+
+type docCashReceiptCancel struct {
+	Amount int64 `json:"amount"`
+}
+
+const issuedReceipt = `{"receiptKey":"rk_1","orderId":"pay_1","type":"소득공제","issueNumber":"","receiptUrl":"https://example.test/r/rk_1",
+  "amount":30000,"taxFreeAmount":12000,"issueStatus":"IN_PROGRESS"}`
+
+func TestCashReceiptContract(t *testing.T) {
+	sent := &docCashReceipt{}
+	c := serve(t, exchange{method: "POST", path: "/v1/cash-receipts", idempotent: true, doc: sent,
+		required: []string{"amount", "orderId", "orderName", "customerIdentityNumber", "type"}, status: 200, answer: issuedReceipt})
+	r, err := c.IssueCashReceipt(context.Background(), "receipt:pay_1:issue", client.CashReceiptRequest{Amount: 30000, OrderID: "pay_1",
+		OrderName: "order o-1", CustomerIdentityNumber: "01012345678", Type: client.ReceiptTypeIncomeDeduction, TaxFreeAmount: 12000})
+	require.NoError(t, err)
+	require.Equal(t, docCashReceipt{Amount: 30000, OrderID: "pay_1", OrderName: "order o-1", CustomerIdentityNumber: "01012345678",
+		Type: "소득공제", TaxFreeAmount: 12000}, *sent)
+	require.Equal(t, client.ReceiptInProgress, r.IssueStatus)
+	require.Equal(t, "rk_1", r.ReceiptKey)
+
+	cancel := &docCashReceiptCancel{}
+	c = serve(t, exchange{method: "POST", path: "/v1/cash-receipts/rk_1/cancel", idempotent: true, doc: cancel, status: 200,
+		answer: strings.Replace(issuedReceipt, `"amount":30000`, `"amount":20000`, 1)})
+	r, err = c.CancelCashReceipt(context.Background(), "rk_1", "receipt:pay_1:cancel:rf_1", client.CashReceiptCancelRequest{Amount: 10000})
+	require.NoError(t, err)
+	require.EqualValues(t, 10000, cancel.Amount)
+	require.EqualValues(t, 20000, r.Amount)
+
+	c = serve(t, exchange{method: "GET", path: "/v1/cash-receipts", query: map[string]string{"requestDate": "2026-12-01", "limit": "100"},
+		status: 200, answer: "[" + strings.Replace(issuedReceipt, "IN_PROGRESS", "COMPLETED", 1) + "]"})
+	list, err := c.CashReceipts(context.Background(), "2026-12-01", "", 100)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	require.Equal(t, client.ReceiptCompleted, list[0].IssueStatus)
+}
