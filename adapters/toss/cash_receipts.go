@@ -102,4 +102,3 @@ func cashReceipt(r client.CashReceipt) pg.CashReceipt {
 	}
 	return out
 }
-
