@@ -60,6 +60,14 @@ type Customer struct {
 	IdentityVerifiedAt pgtype.Timestamptz
 }
 
+type CustomerCashReceiptPreference struct {
+	CustomerID     string
+	ReceiptType    string
+	IdentitySealed []byte
+	IdentityLast4  string
+	UpdatedAt      pgtype.Timestamptz
+}
+
 type CustomerDevice struct {
 	CustomerID string
 	DeviceID   string
