@@ -10,6 +10,7 @@ import (
 
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/ledger"
+	"github.com/paysaga/paysaga/tax"
 )
 
 // Ledger posts journals together with the state change they record, in one
@@ -190,6 +191,7 @@ func refundJournal(ctx context.Context, q *db.Queries, pay db.Payment, rf db.Ref
 			JournalKey: j.Key, ProducerID: s.ProducerID, PaymentID: pay.ID, Kind: "refund", Currency: pay.Currency,
 			Gross: -(to[i] - from[i]), Commission: -(c1 - c0), CommissionVat: -(v1 - v0), Net: -(n1 - n0),
 			ConfirmedAt: rows[i].ConfirmedAt, DueAt: rows[i].DueAt,
+			TaxFree: -tax.SliceTaxFree(rows[i].Amount, rows[i].TaxFreeAmount, from[i], to[i]-from[i]),
 		})
 		if err != nil {
 			return ledger.Journal{}, fmt.Errorf("settlement entry of refund %s for %s: %w", rf.ID, s.ProducerID, err)

@@ -36,6 +36,9 @@ type AuthorizeInput struct {
 	// the interest) are the card part's installment plan.
 	InstallmentMonths int
 	InterestFree      bool
+	// TaxFreeAmount of Amount is tax-free (tax.TaxFreeUpTo of the card part);
+	// 0 in histories from before tax-free amounts.
+	TaxFreeAmount int64
 }
 
 type AuthorizeResult struct {
@@ -100,6 +103,7 @@ func (p *Payments) Authorize(ctx context.Context, in AuthorizeInput) (AuthorizeR
 	pay, err := client.Authorize(ctx, pg.AuthorizeRequest{
 		IdempotencyKey: key, BillingKey: billingKey, CustomerKey: in.CustomerID, OrderID: in.OrderID, Amount: in.Amount, Currency: in.Currency,
 		InstallmentMonths: in.InstallmentMonths, InterestFree: in.InterestFree,
+		TaxFreeAmount: in.TaxFreeAmount,
 	})
 	if adapters.Is(err, adapters.Ambiguous) {
 		pay, err = resolveAuthorize(ctx, client, key, err)
@@ -225,6 +229,9 @@ type CancelInput struct {
 	PaymentKey string
 	Amount     int64 // 0: all that remains
 	Reason     string
+	// TaxFreeAmount of Amount is tax-free (tax.SliceTaxFree); with Amount 0 the
+	// PG cancels whatever tax-free part remains.
+	TaxFreeAmount int64
 }
 
 // Cancel voids an authorization or refunds a capture (fully or partly) at the PG.
@@ -235,6 +242,7 @@ func (p *Payments) Cancel(ctx context.Context, in CancelInput) error {
 	}
 	_, err = client.Cancel(ctx, pg.CancelRequest{
 		IdempotencyKey: in.Key, PaymentKey: in.PaymentKey, Amount: in.Amount, Reason: in.Reason,
+		TaxFreeAmount: in.TaxFreeAmount,
 	})
 	if err != nil {
 		return providerError("cancel "+in.Key, err, false)

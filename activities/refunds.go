@@ -10,6 +10,7 @@ import (
 
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/ledger"
+	"github.com/paysaga/paysaga/tax"
 )
 
 // Refunds claims and releases refundable amounts of payments in PostgreSQL. The
@@ -36,6 +37,11 @@ type ReserveRefundResult struct {
 	// in proportion to how the payment was funded (0 for card-only payments, and
 	// in histories from before wallets).
 	WalletAmount int64
+	// TaxFreeAmount of Amount is tax-free (tax.SliceTaxFree of the payment);
+	// PGTaxFreeAmount of the PG's part (Amount - WalletAmount) is, as the PG
+	// is told on the cancel (tax.PartSliceTaxFree of the card part).
+	TaxFreeAmount   int64
+	PGTaxFreeAmount int64
 }
 
 // ReserveRefund creates the refund and claims its amount from the payment. A
@@ -53,9 +59,7 @@ func (r *Refunds) ReserveRefund(ctx context.Context, in ReserveRefundInput) (Res
 		}
 		out.PG, out.PaymentKey = pay.Pg.String, pay.PgPaymentKey.String
 		if rf, err := q.GetRefund(ctx, in.RefundID); err == nil {
-			out.Amount = rf.Amount
-			_, out.WalletAmount = ledger.SplitRefund(pay.Amount-pay.WalletAmount, pay.WalletAmount, rf.RefundedBefore, rf.Amount)
-			return nil
+			return claimOf(ctx, q, pay, rf.RefundedBefore, rf.Amount, &out)
 		} else if !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("load refund %s: %w", in.RefundID, err)
 		}
@@ -96,11 +100,32 @@ func (r *Refunds) ReserveRefund(ctx context.Context, in ReserveRefundInput) (Res
 		}); err != nil {
 			return fmt.Errorf("claim refund %s: %w", in.RefundID, err)
 		}
-		out.Amount = amount
-		_, out.WalletAmount = ledger.SplitRefund(pay.Amount-pay.WalletAmount, pay.WalletAmount, pay.RefundedAmount, amount)
+		if err := claimOf(ctx, q, pay, pay.RefundedAmount, amount, &out); err != nil {
+			return err
+		}
 		return recordEvent(ctx, q, pay.ID, "refund:"+in.RefundID+":requested", map[string]string{"amount": fmt.Sprint(amount)})
 	})
 	return out, err
+}
+
+// claimOf fills in how the slice [before, before+amount) of the payment is
+// funded (card or wallet) and how much of it, and of the PG's part, is tax-free.
+func claimOf(ctx context.Context, q *db.Queries, pay db.Payment, before, amount int64, out *ReserveRefundResult) error {
+	items, err := q.ListPaymentItems(ctx, pay.ID)
+	if err != nil {
+		return fmt.Errorf("load items of %s: %w", pay.ID, err)
+	}
+	var taxFree int64
+	for _, it := range items {
+		taxFree += it.TaxFreeAmount
+	}
+	card, wallet := pay.Amount-pay.WalletAmount, pay.WalletAmount
+	cardBefore, _ := ledger.SplitRefund(card, wallet, 0, before)
+	cardPart, walletPart := ledger.SplitRefund(card, wallet, before, amount)
+	out.Amount, out.WalletAmount = amount, walletPart
+	out.TaxFreeAmount = tax.SliceTaxFree(pay.Amount, taxFree, before, amount)
+	out.PGTaxFreeAmount = tax.PartSliceTaxFree(pay.Amount, taxFree, card, cardBefore, cardPart)
+	return nil
 }
 
 type ReleaseRefundInput struct {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/ledger"
+	"github.com/paysaga/paysaga/tax"
 )
 
 // Settlement records the fulfilment of a payment's items (delivered, purchase
@@ -159,6 +160,8 @@ func (s *Settlement) Confirm(ctx context.Context, in ConfirmInput) (ItemState, e
 				JournalKey: ledger.ConfirmKey(pay.ID, it.ProducerID), ProducerID: it.ProducerID, PaymentID: pay.ID,
 				Kind: "sale", Currency: pay.Currency, Gross: c.Pending, Commission: c.Commission, CommissionVat: c.VAT,
 				Net: c.Net, ConfirmedAt: ts(in.At), DueAt: ts(due),
+				// What remains of the item after refunds before confirmation, and its tax-free part.
+				TaxFree: tax.SliceTaxFree(it.Amount, it.TaxFreeAmount, it.Amount-c.Pending, c.Pending),
 			})
 			if err != nil {
 				return fmt.Errorf("settlement entry of %s/%s: %w", pay.ID, it.ProducerID, err)

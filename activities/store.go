@@ -36,8 +36,9 @@ type CreatePaymentInput struct {
 }
 
 type ItemInput struct {
-	ProducerID string
-	Amount     int64
+	ProducerID    string
+	Amount        int64
+	TaxFreeAmount int64 // of Amount; 0 in histories from before tax-free amounts
 }
 
 // CreatePayment writes the payment, its items with their fees fixed now, and the
@@ -64,7 +65,7 @@ func (s *Store) CreatePayment(ctx context.Context, in CreatePaymentInput) error 
 		}
 		for i, it := range in.Items {
 			err := q.CreatePaymentItem(ctx, db.CreatePaymentItemParams{
-				PaymentID: in.PaymentID, ProducerID: it.ProducerID, Amount: it.Amount, Fee: fee[i],
+				PaymentID: in.PaymentID, ProducerID: it.ProducerID, Amount: it.Amount, Fee: fee[i], TaxFreeAmount: it.TaxFreeAmount,
 			})
 			if err != nil {
 				return fmt.Errorf("create payment %s item: %w", in.PaymentID, err)

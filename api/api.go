@@ -171,6 +171,8 @@ func (s *server) routes() *echo.Echo {
 	v1.POST("/customers/:id/pin/change", s.changePIN, s.auth(roleApp))
 	v1.POST("/customers/:id/pin/reset", s.resetPIN, s.auth(roleApp))
 	v1.POST("/customers/:id/pin/verify", s.verifyPIN, s.auth(roleApp))
+	v1.PUT("/customers/:id/cash-receipt-preference", s.putCashReceiptPreference, s.auth(roleApp))
+	v1.GET("/customers/:id/cash-receipt-preference", s.getCashReceiptPreference, s.auth(roleApp, roleOps))
 	v1.POST("/risk/rules", s.createRiskRule, s.auth(roleOps))
 	v1.GET("/risk/rules", s.listRiskRules, s.auth(roleOps))
 	v1.PATCH("/risk/rules/:id", s.patchRiskRule, s.auth(roleOps))

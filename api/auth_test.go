@@ -71,6 +71,8 @@ var authRoutes = []struct {
 	{http.MethodPost, "/v1/customers/cus_x/pin/change", []string{roleApp}},
 	{http.MethodPost, "/v1/customers/cus_x/pin/reset", []string{roleApp}},
 	{http.MethodPost, "/v1/customers/cus_x/pin/verify", []string{roleApp}},
+	{http.MethodPut, "/v1/customers/cus_x/cash-receipt-preference", []string{roleApp}},
+	{http.MethodGet, "/v1/customers/cus_x/cash-receipt-preference", []string{roleApp, roleOps}},
 	{http.MethodPost, "/v1/risk/rules", []string{roleOps}},
 	{http.MethodGet, "/v1/risk/rules", []string{roleOps}},
 	{http.MethodPatch, "/v1/risk/rules/rule_x", []string{roleOps}},

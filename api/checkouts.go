@@ -37,6 +37,8 @@ type checkoutRequest struct {
 type checkoutItemRequest struct {
 	ProducerID string `json:"producer_id"`
 	Amount     int64  `json:"amount"`
+	// TaxFreeAmount of Amount is tax-free (면세, e.g. fresh produce); default 0.
+	TaxFreeAmount int64 `json:"tax_free_amount"`
 }
 
 // checkoutPaymentRequest says how the order is paid: wallet_amount (default 0)
@@ -76,6 +78,9 @@ func (r checkoutRequest) validate(cfg config.Config) error {
 			seen[it.ProducerID] = true
 			if it.Amount <= 0 {
 				v.add(codeInvalidAmount, field+".amount", "must be > 0")
+			}
+			if it.TaxFreeAmount < 0 || it.TaxFreeAmount > it.Amount {
+				v.add(codeInvalidAmount, field+".tax_free_amount", "must be within 0..the item's amount")
 			}
 		}
 		if sum, ok := sumItems(r.Items); !ok || sum != r.Amount {
@@ -225,7 +230,7 @@ func (s *server) checkoutInput(req checkoutRequest, paymentID string) workflows.
 		in.PointsRateBPS, in.PointsValidity = s.cfg.PointsEarnBPS, s.cfg.PointsValidity
 	}
 	for _, it := range req.Items {
-		in.Items = append(in.Items, workflows.CheckoutItem{ProducerID: it.ProducerID, Amount: it.Amount})
+		in.Items = append(in.Items, workflows.CheckoutItem{ProducerID: it.ProducerID, Amount: it.Amount, TaxFreeAmount: it.TaxFreeAmount})
 	}
 	return in
 }

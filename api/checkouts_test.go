@@ -38,6 +38,11 @@ func (b checkoutBody) String() string {
 	return string(out)
 }
 
+// taxFree is b's JSON with tax_free_amount n on its last item (5,000 won).
+func taxFree(b checkoutBody, n int64) string {
+	return strings.Replace(b.String(), `"amount":5000}`, fmt.Sprintf(`"amount":5000,"tax_free_amount":%d}`, n), 1)
+}
+
 func TestCheckoutBadInput(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -109,6 +114,8 @@ func TestCheckoutBadInput(t *testing.T) {
 		{name: "101 items", order: o("o-101"), body: with(o("o-101"), func(b *checkoutBody) { b.Amount = 101; b.Items = many }), status: 422, code: codeValidationFailed, field: "items"},
 		{name: "duplicate producer", order: o("o-dup"), body: with(o("o-dup"), func(b *checkoutBody) { b.Items = []checkoutItem{{"farm-a", 10000}, {"farm-a", 5000}} }), status: 422, code: codeValidationFailed, field: "items[1].producer_id"},
 		{name: "bad producer id", order: o("o-producer"), body: with(o("o-producer"), func(b *checkoutBody) { b.Items = []checkoutItem{{"farm/a", 15000}} }), status: 422, code: codeValidationFailed, field: "items[0].producer_id"},
+		{name: "negative tax-free", order: o("o-tf-neg"), body: taxFree(valid(o("o-tf-neg")), -1), status: 422, code: codeInvalidAmount, field: "items[1].tax_free_amount"},
+		{name: "tax-free above the item", order: o("o-tf-big"), body: taxFree(valid(o("o-tf-big")), 5001), status: 422, code: codeInvalidAmount, field: "items[1].tax_free_amount"},
 		{name: "no payment", order: o("o-nopay"), body: with(o("o-nopay"), func(b *checkoutBody) { b.Payment = nil }), status: 422, code: codeValidationFailed, field: "payment"},
 		{name: "unknown customer", order: o("o-nocus"), body: with(o("o-nocus"), func(b *checkoutBody) { b.CustomerID = "cus_nobody" }), status: 404, code: codeCustomerNotFound},
 		{name: "unknown method", order: o("o-nomethod"), body: with(o("o-nomethod"), func(b *checkoutBody) { b.Payment["method_id"] = "pm_nothing" }), status: 422, code: codeUnknownPaymentMethod, field: "payment.method_id"},

@@ -72,6 +72,8 @@ func TestCrossCustomerMatrix(t *testing.T) {
 		"POST /v1/customers/:id/pin/change":                   {notFound(cus+"/pin/change", `{"current_pin":"123456","new_pin":"654321"}`, codeCustomerNotFound, false)},
 		"POST /v1/customers/:id/pin/reset":                    {notFound(cus+"/pin/reset", `{"identity_verification_id":"idv_x","new_pin":"654321"}`, codeCustomerNotFound, false)},
 		"POST /v1/customers/:id/pin/verify":                   {notFound(cus+"/pin/verify", `{"pin":"123456"}`, codeCustomerNotFound, false)},
+		"PUT /v1/customers/:id/cash-receipt-preference":       {notFound(cus+"/cash-receipt-preference", `{"type":"income_deduction","phone_number":"010-1234-5678"}`, codeCustomerNotFound, false)},
+		"GET /v1/customers/:id/cash-receipt-preference":       {notFound(cus+"/cash-receipt-preference", "", codeCustomerNotFound, true)},
 		"PATCH /v1/risk/rules/:id":                            {forbidden("/v1/risk/rules/rule_x", `{"enabled":false}`)},
 		"DELETE /v1/risk/blocklist/:id":                       {forbidden("/v1/risk/blocklist/bl_x", "")},
 		"GET /v1/events/:id/attempts":                         {notFound("/v1/events/"+a.event+"/attempts", "", codeEventNotFound, true)},

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/tax"
 	"github.com/paysaga/paysaga/workflows"
 )
 
@@ -34,6 +35,7 @@ type paymentResponse struct {
 	RefundedAmount int64                 `json:"refunded_amount"`
 	PG             *string               `json:"pg"`
 	Failure        *failureResponse      `json:"failure"`
+	Tax            taxResponse           `json:"tax"`
 	Items          []paymentItemResponse `json:"items"`
 	Refunds        []refundResponse      `json:"refunds"`
 	Timeline       []timelineEntry       `json:"timeline"`
@@ -52,19 +54,39 @@ type failureResponse struct {
 }
 
 type paymentItemResponse struct {
-	ProducerID string `json:"producer_id"`
-	Amount     int64  `json:"amount"`
-	Fee        *int64 `json:"fee"`
+	ProducerID    string `json:"producer_id"`
+	Amount        int64  `json:"amount"`
+	Fee           *int64 `json:"fee"`
+	TaxFreeAmount int64  `json:"tax_free_amount"`
+}
+
+// taxResponse is the payment divided by the tax rule (package tax).
+type taxResponse struct {
+	TaxFreeAmount int64 `json:"tax_free_amount"`
+	SupplyAmount  int64 `json:"supply_amount"`
+	VATAmount     int64 `json:"vat_amount"`
+}
+
+// taxOf divides amount, with the items' tax-free parts, by the rule. The items
+// were validated (0..amount each), so the rule cannot refuse them.
+func taxOf(amount int64, itemTaxFree []int64) taxResponse {
+	var taxFree int64
+	for _, tf := range itemTaxFree {
+		taxFree += tf
+	}
+	b, _ := tax.Split(amount, taxFree)
+	return taxResponse{TaxFreeAmount: b.TaxFree, SupplyAmount: b.Supply, VATAmount: b.VAT}
 }
 
 type refundResponse struct {
-	ID        string           `json:"id"`
-	Amount    int64            `json:"amount"`
-	Status    string           `json:"status"`
-	Kind      string           `json:"kind"`
-	Reason    string           `json:"reason"`
-	Failure   *failureResponse `json:"failure"`
-	CreatedAt *time.Time       `json:"created_at"`
+	ID            string           `json:"id"`
+	Amount        int64            `json:"amount"`
+	TaxFreeAmount int64            `json:"tax_free_amount"`
+	Status        string           `json:"status"`
+	Kind          string           `json:"kind"`
+	Reason        string           `json:"reason"`
+	Failure       *failureResponse `json:"failure"`
+	CreatedAt     *time.Time       `json:"created_at"`
 }
 
 type timelineEntry struct {
@@ -161,11 +183,16 @@ func (s *server) paymentOf(p db.Payment, items []db.PaymentItem, refunds []db.Re
 	if p.FailureCode.Valid {
 		out.Failure = &failureResponse{Code: p.FailureCode.String, Message: p.FailureMessage.String}
 	}
+	taxFree := make([]int64, 0, len(items))
 	for _, it := range items {
-		out.Items = append(out.Items, paymentItemResponse{ProducerID: it.ProducerID, Amount: it.Amount, Fee: &it.Fee})
+		out.Items = append(out.Items, paymentItemResponse{ProducerID: it.ProducerID, Amount: it.Amount, Fee: &it.Fee, TaxFreeAmount: it.TaxFreeAmount})
+		taxFree = append(taxFree, it.TaxFreeAmount)
 	}
+	out.Tax = taxOf(p.Amount, taxFree)
 	for _, r := range refunds {
-		out.Refunds = append(out.Refunds, refundOf(r))
+		rf := refundOf(r)
+		rf.TaxFreeAmount = tax.SliceTaxFree(p.Amount, out.Tax.TaxFreeAmount, r.RefundedBefore, r.Amount)
+		out.Refunds = append(out.Refunds, rf)
 	}
 	for _, ev := range events {
 		detail := json.RawMessage(ev.Detail)
@@ -206,10 +233,13 @@ func (s *server) pendingPayment(in workflows.CheckoutInput, workflowID string) p
 		CreatedAt:    now,
 		UpdatedAt:    now,
 	}
+	taxFree := make([]int64, 0, len(in.Items))
 	for _, it := range in.Items {
-		out.Items = append(out.Items, paymentItemResponse{ProducerID: it.ProducerID, Amount: it.Amount})
+		out.Items = append(out.Items, paymentItemResponse{ProducerID: it.ProducerID, Amount: it.Amount, TaxFreeAmount: it.TaxFreeAmount})
+		taxFree = append(taxFree, it.TaxFreeAmount)
 	}
 	out.Installment = pendingInstallment(in)
+	out.Tax = taxOf(in.Amount, taxFree)
 	return out
 }
 

@@ -74,9 +74,10 @@ func TestGetPayment(t *testing.T) {
 		require.Equal(t, "alpha", p["pg"])
 		require.Nil(t, p["failure"])
 		require.Equal(t, []any{
-			map[string]any{"producer_id": "farm-a", "amount": 10000.0, "fee": 300.0},
-			map[string]any{"producer_id": "farm-b", "amount": 5000.0, "fee": 150.0},
+			map[string]any{"producer_id": "farm-a", "amount": 10000.0, "fee": 300.0, "tax_free_amount": 0.0},
+			map[string]any{"producer_id": "farm-b", "amount": 5000.0, "fee": 150.0, "tax_free_amount": 0.0},
 		}, p["items"])
+		require.Equal(t, map[string]any{"tax_free_amount": 0.0, "supply_amount": 13637.0, "vat_amount": 1363.0}, p["tax"], "15,000 all taxable: VAT floor(15,000/11)")
 		refunds := p["refunds"].([]any)
 		require.Len(t, refunds, 1)
 		rf := refunds[0].(map[string]any)

@@ -79,6 +79,8 @@ const (
 	codeReconRunNotFound         = "reconciliation_not_found"
 	// Marketplace settlement (issue 13).
 	codeInvalidBusinessRegistration = "invalid_business_registration_number"
+	// Cash receipts (issue 14).
+	codeInvalidPhoneNumber = "invalid_phone_number"
 
 	// Payment PIN, step-up and risk rules.
 	codeInvalidPIN           = "invalid_pin"

@@ -14,6 +14,7 @@ import (
 
 	"github.com/paysaga/paysaga/activities"
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/tax"
 )
 
 const codeSettlementNotFound = "settlement_not_found"
@@ -47,6 +48,9 @@ type settlementLine struct {
 	DueAt         time.Time `json:"due_at"`
 	BookedAt      time.Time `json:"booked_at"`
 	Gross         int64     `json:"gross"`
+	TaxFree       int64     `json:"tax_free_amount"`
+	Supply        int64     `json:"supply_amount"`
+	VAT           int64     `json:"vat_amount"`
 	Commission    int64     `json:"commission"`
 	CommissionVAT int64     `json:"commission_vat"`
 	Net           int64     `json:"net"`
@@ -179,9 +183,11 @@ func (s *server) settlement(c echo.Context, r db.GetProducerSettlementRow, prev 
 	for _, l := range lines {
 		carried := !prev.IsZero() && !l.BookedAt.Time.After(prev)
 		if withLines {
-			st.Lines = append(st.Lines, settlementLine{Kind: l.Kind, OrderID: l.OrderID, PaymentID: l.PaymentID, Reference: l.JournalKey,
+			line := settlementLine{Kind: l.Kind, OrderID: l.OrderID, PaymentID: l.PaymentID, Reference: l.JournalKey,
 				ConfirmedAt: l.ConfirmedAt.Time.UTC(), DueAt: l.DueAt.Time.UTC(), BookedAt: l.BookedAt.Time.UTC(),
-				Gross: l.Gross, Commission: l.Commission, CommissionVAT: l.CommissionVat, Net: l.Net, CarriedOver: carried})
+				Gross: l.Gross, Commission: l.Commission, CommissionVAT: l.CommissionVat, Net: l.Net, CarriedOver: carried}
+			line.TaxFree, line.Supply, line.VAT = lineTax(l.Gross, l.TaxFree)
+			st.Lines = append(st.Lines, line)
 		}
 		if carried {
 			continue
@@ -203,17 +209,38 @@ func (s *server) settlement(c echo.Context, r db.GetProducerSettlementRow, prev 
 	return st, nil
 }
 
+// lineTax divides a statement line by the tax rule; a refund line (negative
+// gross) is divided as its absolute value and signed back.
+func lineTax(gross, taxFree int64) (tf, supply, vat int64) {
+	sign := int64(1)
+	if gross < 0 {
+		sign, gross, taxFree = -1, -gross, -taxFree
+	}
+	b, err := tax.Split(gross, taxFree)
+	if err != nil { // the database holds tax_free within gross; never here
+		b = tax.Breakdown{Supply: gross}
+	}
+	return sign * b.TaxFree, sign * b.Supply, sign * b.VAT
+}
+
 func settlementCSV(st settlementResponse) []byte {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
 	n := strconv.FormatInt
-	_ = w.Write([]string{"settlement_id", "kind", "order_id", "payment_id", "confirmed_at", "due_at", "gross", "commission", "commission_vat", "net", "carried_over"})
+	_ = w.Write([]string{"settlement_id", "kind", "order_id", "payment_id", "confirmed_at", "due_at", "gross", "commission", "commission_vat", "net", "carried_over",
+		"tax_free_amount", "supply_amount", "vat_amount"})
+	var taxFree, supply, vat int64
 	for _, l := range st.Lines {
 		_ = w.Write([]string{st.ID, l.Kind, l.OrderID, l.PaymentID, l.ConfirmedAt.Format(time.RFC3339), l.DueAt.Format(time.RFC3339),
-			n(l.Gross, 10), n(l.Commission, 10), n(l.CommissionVAT, 10), n(l.Net, 10), strconv.FormatBool(l.CarriedOver)})
+			n(l.Gross, 10), n(l.Commission, 10), n(l.CommissionVAT, 10), n(l.Net, 10), strconv.FormatBool(l.CarriedOver),
+			n(l.TaxFree, 10), n(l.Supply, 10), n(l.VAT, 10)})
+		if !l.CarriedOver {
+			taxFree, supply, vat = taxFree+l.TaxFree, supply+l.Supply, vat+l.VAT
+		}
 	}
-	_ = w.Write([]string{st.ID, "carried_over", "", "", "", "", "", "", "", n(st.CarriedOver, 10), ""})
-	_ = w.Write([]string{st.ID, "total", "", "", "", "", n(st.GrossSales-st.Refunds, 10), n(st.Commission, 10), n(st.CommissionVAT, 10), n(st.NetPaid, 10), ""})
+	_ = w.Write([]string{st.ID, "carried_over", "", "", "", "", "", "", "", n(st.CarriedOver, 10), "", "", "", ""})
+	_ = w.Write([]string{st.ID, "total", "", "", "", "", n(st.GrossSales-st.Refunds, 10), n(st.Commission, 10), n(st.CommissionVAT, 10), n(st.NetPaid, 10), "",
+		n(taxFree, 10), n(supply, 10), n(vat, 10)})
 	w.Flush()
 	return b.Bytes()
 }

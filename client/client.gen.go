@@ -40,6 +40,27 @@ func (e BlocklistEntryKind) Valid() bool {
 	}
 }
 
+// Defines values for CashReceiptPreferenceType.
+const (
+	CashReceiptPreferenceTypeIncomeDeduction CashReceiptPreferenceType = "income_deduction"
+	CashReceiptPreferenceTypeNone            CashReceiptPreferenceType = "none"
+	CashReceiptPreferenceTypeProof           CashReceiptPreferenceType = "proof"
+)
+
+// Valid indicates whether the value is a known member of the CashReceiptPreferenceType enum.
+func (e CashReceiptPreferenceType) Valid() bool {
+	switch e {
+	case CashReceiptPreferenceTypeIncomeDeduction:
+		return true
+	case CashReceiptPreferenceTypeNone:
+		return true
+	case CashReceiptPreferenceTypeProof:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreatePaymentMethodRequestType.
 const (
 	CreatePaymentMethodRequestTypeBankAccount CreatePaymentMethodRequestType = "bank_account"
@@ -589,6 +610,27 @@ func (e ListCommissionInvoicesParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for PutCashReceiptPreferenceJSONBodyType.
+const (
+	PutCashReceiptPreferenceJSONBodyTypeIncomeDeduction PutCashReceiptPreferenceJSONBodyType = "income_deduction"
+	PutCashReceiptPreferenceJSONBodyTypeNone            PutCashReceiptPreferenceJSONBodyType = "none"
+	PutCashReceiptPreferenceJSONBodyTypeProof           PutCashReceiptPreferenceJSONBodyType = "proof"
+)
+
+// Valid indicates whether the value is a known member of the PutCashReceiptPreferenceJSONBodyType enum.
+func (e PutCashReceiptPreferenceJSONBodyType) Valid() bool {
+	switch e {
+	case PutCashReceiptPreferenceJSONBodyTypeIncomeDeduction:
+		return true
+	case PutCashReceiptPreferenceJSONBodyTypeNone:
+		return true
+	case PutCashReceiptPreferenceJSONBodyTypeProof:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListEventDeliveriesParamsStatus.
 const (
 	ListEventDeliveriesParamsStatusCanceled  ListEventDeliveriesParamsStatus = "canceled"
@@ -826,10 +868,26 @@ type BlocklistEntry struct {
 // BlocklistEntryKind defines model for BlocklistEntry.Kind.
 type BlocklistEntryKind string
 
+// CashReceiptPreference defines model for CashReceiptPreference.
+type CashReceiptPreference struct {
+	CustomerId string `json:"customer_id"`
+
+	// IdentityLast4 the number's last four digits; null for none
+	IdentityLast4 *string                   `json:"identity_last4"`
+	Type          CashReceiptPreferenceType `json:"type"`
+	UpdatedAt     *time.Time                `json:"updated_at"`
+}
+
+// CashReceiptPreferenceType defines model for CashReceiptPreference.Type.
+type CashReceiptPreferenceType string
+
 // CheckoutItem defines model for CheckoutItem.
 type CheckoutItem struct {
 	Amount     int64  `json:"amount"`
 	ProducerId string `json:"producer_id"`
+
+	// TaxFreeAmount the tax-free part (면세) of amount, 0..amount (422 invalid_amount); default 0
+	TaxFreeAmount *int64 `json:"tax_free_amount,omitempty"`
 }
 
 // CheckoutPayment wallet_amount (default 0) is paid from the customer's wallet (held
@@ -1022,9 +1080,10 @@ type Payment struct {
 	// Installment The card part's installment plan (할부); absent for one payment (일시불).
 	Installment *Installment `json:"installment,omitempty"`
 	Items       []struct {
-		Amount     int64  `json:"amount"`
-		Fee        *int64 `json:"fee"`
-		ProducerId string `json:"producer_id"`
+		Amount        int64  `json:"amount"`
+		Fee           *int64 `json:"fee"`
+		ProducerId    string `json:"producer_id"`
+		TaxFreeAmount int64  `json:"tax_free_amount"`
 	} `json:"items"`
 
 	// MethodId null when the wallet pays it all
@@ -1045,8 +1104,16 @@ type Payment struct {
 		Kind      string     `json:"kind"`
 		Reason    string     `json:"reason"`
 		Status    string     `json:"status"`
+
+		// TaxFreeAmount the tax-free part of the refund (docs/connectors.md, tax-free amounts)
+		TaxFreeAmount int64 `json:"tax_free_amount"`
 	} `json:"refunds"`
-	Status   PaymentStatus `json:"status"`
+	Status PaymentStatus `json:"status"`
+
+	// Tax The payment's amount divided by paysaga's one rule (package tax): prices
+	// include VAT; VAT = floor((amount - tax_free_amount) / 11); supply_amount =
+	// amount - tax_free_amount - vat_amount.
+	Tax      TaxBreakdown `json:"tax"`
 	Timeline []struct {
 		At time.Time `json:"at"`
 
@@ -1484,6 +1551,15 @@ type Settlement struct {
 		OrderId       string              `json:"order_id"`
 		PaymentId     string              `json:"payment_id"`
 		Reference     string              `json:"reference"`
+
+		// SupplyAmount gross - tax_free_amount - vat_amount
+		SupplyAmount int `json:"supply_amount"`
+
+		// TaxFreeAmount the tax-free part of gross (negative on refund lines)
+		TaxFreeAmount int `json:"tax_free_amount"`
+
+		// VatAmount floor((|gross| - |tax_free_amount|) / 11), signed like gross (package tax)
+		VatAmount int `json:"vat_amount"`
 	} `json:"lines,omitempty"`
 	NetPaid    int    `json:"net_paid"`
 	Period     string `json:"period"`
@@ -1500,6 +1576,15 @@ type SettlementLinesKind string
 
 // SettlementStatus the payout status, or carried_over for a period that netted negative (nothing paid, the balance carried to the next)
 type SettlementStatus string
+
+// TaxBreakdown The payment's amount divided by paysaga's one rule (package tax): prices
+// include VAT; VAT = floor((amount - tax_free_amount) / 11); supply_amount =
+// amount - tax_free_amount - vat_amount.
+type TaxBreakdown struct {
+	SupplyAmount  int64 `json:"supply_amount"`
+	TaxFreeAmount int64 `json:"tax_free_amount"`
+	VatAmount     int64 `json:"vat_amount"`
+}
 
 // TopUp defines model for TopUp.
 type TopUp struct {
@@ -1659,6 +1744,19 @@ type CreateCustomerJSONBody struct {
 	ExternalId string `json:"external_id"`
 	Name       string `json:"name"`
 }
+
+// PutCashReceiptPreferenceJSONBody defines parameters for PutCashReceiptPreference.
+type PutCashReceiptPreferenceJSONBody struct {
+	// BusinessNumber proof: a valid business registration number (422 invalid_business_registration_number)
+	BusinessNumber *string `json:"business_number,omitempty"`
+
+	// PhoneNumber income_deduction: 01X, 10-11 digits, hyphens allowed (422 invalid_phone_number)
+	PhoneNumber *string                              `json:"phone_number,omitempty"`
+	Type        PutCashReceiptPreferenceJSONBodyType `json:"type"`
+}
+
+// PutCashReceiptPreferenceJSONBodyType defines parameters for PutCashReceiptPreference.
+type PutCashReceiptPreferenceJSONBodyType string
 
 // CreatePaymentMethodParams defines parameters for CreatePaymentMethod.
 type CreatePaymentMethodParams struct {
@@ -1989,6 +2087,9 @@ type CreateCheckoutJSONRequestBody = CheckoutRequest
 // CreateCustomerJSONRequestBody defines body for CreateCustomer for application/json ContentType.
 type CreateCustomerJSONRequestBody CreateCustomerJSONBody
 
+// PutCashReceiptPreferenceJSONRequestBody defines body for PutCashReceiptPreference for application/json ContentType.
+type PutCashReceiptPreferenceJSONRequestBody PutCashReceiptPreferenceJSONBody
+
 // CreatePaymentMethodJSONRequestBody defines body for CreatePaymentMethod for application/json ContentType.
 type CreatePaymentMethodJSONRequestBody = CreatePaymentMethodRequest
 
@@ -2318,6 +2419,37 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/customers (the `CreateCustomer` operationId).
 	CreateCustomer(ctx context.Context, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCashReceiptPreference The customer's cash-receipt preference, none when it gave none (roles app, ops)
+	//
+	// Corresponds with GET /v1/customers/{id}/cash-receipt-preference (the `GetCashReceiptPreference` operationId).
+	GetCashReceiptPreference(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutCashReceiptPreferenceWithBody Set the customer's cash-receipt preference (role app)
+	//
+	// income_deduction with a Korean mobile phone_number, proof with a
+	// business_number, or none (receipts then go to the NTS self-issue number
+	// 010-000-1234). The number is stored sealed and never answered back: the
+	// response shows its last four digits. A malformed number is 422 and
+	// changes nothing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/customers/{id}/cash-receipt-preference (the `PutCashReceiptPreference` operationId).
+	PutCashReceiptPreferenceWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutCashReceiptPreference Set the customer's cash-receipt preference (role app)
+	//
+	// income_deduction with a Korean mobile phone_number, proof with a
+	// business_number, or none (receipts then go to the NTS self-issue number
+	// 010-000-1234). The number is stored sealed and never answered back: the
+	// response shows its last four digits. A malformed number is 422 and
+	// changes nothing.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/customers/{id}/cash-receipt-preference (the `PutCashReceiptPreference` operationId).
+	PutCashReceiptPreference(ctx context.Context, id string, body PutCashReceiptPreferenceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListPaymentMethods The customer's active payment methods (roles app, ops)
 	//
@@ -3288,6 +3420,67 @@ func (c *Client) CreateCustomerWithBody(ctx context.Context, contentType string,
 // Corresponds with POST /v1/customers (the `CreateCustomer` operationId).
 func (c *Client) CreateCustomer(ctx context.Context, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateCustomerRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCashReceiptPreference The customer's cash-receipt preference, none when it gave none (roles app, ops)
+//
+// Corresponds with GET /v1/customers/{id}/cash-receipt-preference (the `GetCashReceiptPreference` operationId).
+func (c *Client) GetCashReceiptPreference(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCashReceiptPreferenceRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutCashReceiptPreferenceWithBody Set the customer's cash-receipt preference (role app)
+//
+// income_deduction with a Korean mobile phone_number, proof with a
+// business_number, or none (receipts then go to the NTS self-issue number
+// 010-000-1234). The number is stored sealed and never answered back: the
+// response shows its last four digits. A malformed number is 422 and
+// changes nothing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/customers/{id}/cash-receipt-preference (the `PutCashReceiptPreference` operationId).
+func (c *Client) PutCashReceiptPreferenceWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutCashReceiptPreferenceRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutCashReceiptPreference Set the customer's cash-receipt preference (role app)
+//
+// income_deduction with a Korean mobile phone_number, proof with a
+// business_number, or none (receipts then go to the NTS self-issue number
+// 010-000-1234). The number is stored sealed and never answered back: the
+// response shows its last four digits. A malformed number is 422 and
+// changes nothing.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/customers/{id}/cash-receipt-preference (the `PutCashReceiptPreference` operationId).
+func (c *Client) PutCashReceiptPreference(ctx context.Context, id string, body PutCashReceiptPreferenceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutCashReceiptPreferenceRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5258,6 +5451,87 @@ func NewCreateCustomerRequestWithBody(server string, contentType string, body io
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetCashReceiptPreferenceRequest constructs an http.Request for the GetCashReceiptPreference method
+func NewGetCashReceiptPreferenceRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/cash-receipt-preference", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutCashReceiptPreferenceRequest calls the generic PutCashReceiptPreference builder with application/json body
+func NewPutCashReceiptPreferenceRequest(server string, id string, body PutCashReceiptPreferenceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutCashReceiptPreferenceRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewPutCashReceiptPreferenceRequestWithBody constructs an http.Request for the PutCashReceiptPreference method, with any body, and a specified content type
+func NewPutCashReceiptPreferenceRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/customers/%s/cash-receipt-preference", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -8141,6 +8415,39 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/customers (the `CreateCustomer` operationId).
 	CreateCustomerWithResponse(ctx context.Context, body CreateCustomerJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCustomerResponse, error)
 
+	// GetCashReceiptPreferenceWithResponse The customer's cash-receipt preference, none when it gave none (roles app, ops)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/customers/{id}/cash-receipt-preference (the `GetCashReceiptPreference` operationId).
+	GetCashReceiptPreferenceWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetCashReceiptPreferenceResponse, error)
+
+	// PutCashReceiptPreferenceWithBodyWithResponse Set the customer's cash-receipt preference (role app)
+	//
+	// income_deduction with a Korean mobile phone_number, proof with a
+	// business_number, or none (receipts then go to the NTS self-issue number
+	// 010-000-1234). The number is stored sealed and never answered back: the
+	// response shows its last four digits. A malformed number is 422 and
+	// changes nothing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/customers/{id}/cash-receipt-preference (the `PutCashReceiptPreference` operationId).
+	PutCashReceiptPreferenceWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCashReceiptPreferenceResponse, error)
+
+	// PutCashReceiptPreferenceWithResponse Set the customer's cash-receipt preference (role app)
+	//
+	// income_deduction with a Korean mobile phone_number, proof with a
+	// business_number, or none (receipts then go to the NTS self-issue number
+	// 010-000-1234). The number is stored sealed and never answered back: the
+	// response shows its last four digits. A malformed number is 422 and
+	// changes nothing.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/customers/{id}/cash-receipt-preference (the `PutCashReceiptPreference` operationId).
+	PutCashReceiptPreferenceWithResponse(ctx context.Context, id string, body PutCashReceiptPreferenceJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCashReceiptPreferenceResponse, error)
+
 	// ListPaymentMethodsWithResponse The customer's active payment methods (roles app, ops)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -9638,6 +9945,179 @@ func (r CreateCustomerResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateCustomerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCashReceiptPreferenceResponse401Headers the declared response headers of an HTTP 401 response for GetCashReceiptPreference
+type GetCashReceiptPreferenceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetCashReceiptPreferenceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CashReceiptPreference
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetCashReceiptPreferenceResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCashReceiptPreferenceResponse) GetJSON200() *CashReceiptPreference {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetCashReceiptPreferenceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetCashReceiptPreferenceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetCashReceiptPreferenceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetCashReceiptPreferenceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCashReceiptPreferenceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCashReceiptPreferenceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCashReceiptPreferenceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCashReceiptPreferenceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutCashReceiptPreferenceResponse401Headers the declared response headers of an HTTP 401 response for PutCashReceiptPreference
+type PutCashReceiptPreferenceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type PutCashReceiptPreferenceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CashReceiptPreference
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PutCashReceiptPreferenceResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutCashReceiptPreferenceResponse) GetJSON200() *CashReceiptPreference {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutCashReceiptPreferenceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutCashReceiptPreferenceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutCashReceiptPreferenceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutCashReceiptPreferenceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PutCashReceiptPreferenceResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r PutCashReceiptPreferenceResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r PutCashReceiptPreferenceResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetBody returns the raw response body bytes
+func (r PutCashReceiptPreferenceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutCashReceiptPreferenceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutCashReceiptPreferenceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutCashReceiptPreferenceResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15612,6 +16092,57 @@ func (c *ClientWithResponses) CreateCustomerWithResponse(ctx context.Context, bo
 	return ParseCreateCustomerResponse(rsp)
 }
 
+// GetCashReceiptPreferenceWithResponse The customer's cash-receipt preference, none when it gave none (roles app, ops)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/customers/{id}/cash-receipt-preference (the `GetCashReceiptPreference` operationId).
+func (c *ClientWithResponses) GetCashReceiptPreferenceWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetCashReceiptPreferenceResponse, error) {
+	rsp, err := c.GetCashReceiptPreference(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCashReceiptPreferenceResponse(rsp)
+}
+
+// PutCashReceiptPreferenceWithBodyWithResponse Set the customer's cash-receipt preference (role app)
+//
+// income_deduction with a Korean mobile phone_number, proof with a
+// business_number, or none (receipts then go to the NTS self-issue number
+// 010-000-1234). The number is stored sealed and never answered back: the
+// response shows its last four digits. A malformed number is 422 and
+// changes nothing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/customers/{id}/cash-receipt-preference (the `PutCashReceiptPreference` operationId).
+func (c *ClientWithResponses) PutCashReceiptPreferenceWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutCashReceiptPreferenceResponse, error) {
+	rsp, err := c.PutCashReceiptPreferenceWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutCashReceiptPreferenceResponse(rsp)
+}
+
+// PutCashReceiptPreferenceWithResponse Set the customer's cash-receipt preference (role app)
+//
+// income_deduction with a Korean mobile phone_number, proof with a
+// business_number, or none (receipts then go to the NTS self-issue number
+// 010-000-1234). The number is stored sealed and never answered back: the
+// response shows its last four digits. A malformed number is 422 and
+// changes nothing.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/customers/{id}/cash-receipt-preference (the `PutCashReceiptPreference` operationId).
+func (c *ClientWithResponses) PutCashReceiptPreferenceWithResponse(ctx context.Context, id string, body PutCashReceiptPreferenceJSONRequestBody, reqEditors ...RequestEditorFn) (*PutCashReceiptPreferenceResponse, error) {
+	rsp, err := c.PutCashReceiptPreference(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutCashReceiptPreferenceResponse(rsp)
+}
+
 // ListPaymentMethodsWithResponse The customer's active payment methods (roles app, ops)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -17490,6 +18021,161 @@ func ParseCreateCustomerResponse(rsp *http.Response) (*CreateCustomerResponse, e
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCashReceiptPreferenceResponse parses an HTTP response from a GetCashReceiptPreferenceWithResponse call
+func ParseGetCashReceiptPreferenceResponse(rsp *http.Response) (*GetCashReceiptPreferenceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCashReceiptPreferenceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CashReceiptPreference
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetCashReceiptPreferenceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutCashReceiptPreferenceResponse parses an HTTP response from a PutCashReceiptPreferenceWithResponse call
+func ParsePutCashReceiptPreferenceResponse(rsp *http.Response) (*PutCashReceiptPreferenceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutCashReceiptPreferenceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CashReceiptPreference
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers PutCashReceiptPreferenceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil

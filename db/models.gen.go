@@ -60,6 +60,14 @@ type Customer struct {
 	IdentityVerifiedAt pgtype.Timestamptz
 }
 
+type CustomerCashReceiptPreference struct {
+	CustomerID     string
+	ReceiptType    string
+	IdentitySealed []byte
+	IdentityLast4  string
+	UpdatedAt      pgtype.Timestamptz
+}
+
 type CustomerDevice struct {
 	CustomerID string
 	DeviceID   string
@@ -190,6 +198,7 @@ type PaymentItem struct {
 	Commission    int64
 	CommissionVat int64
 	ConfirmedNet  int64
+	TaxFreeAmount int64
 }
 
 type PaymentMethod struct {
@@ -448,6 +457,7 @@ type SettlementEntry struct {
 	DueAt         pgtype.Timestamptz
 	BookedAt      pgtype.Timestamptz
 	PayoutID      pgtype.Text
+	TaxFree       int64
 }
 
 type WalletHold struct {

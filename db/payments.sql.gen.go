@@ -69,16 +69,17 @@ func (q *Queries) CreatePayment(ctx context.Context, arg CreatePaymentParams) (P
 }
 
 const createPaymentItem = `-- name: CreatePaymentItem :exec
-INSERT INTO payment_items (payment_id, producer_id, amount, fee)
-VALUES ($1, $2, $3, $4)
+INSERT INTO payment_items (payment_id, producer_id, amount, fee, tax_free_amount)
+VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (payment_id, producer_id) DO NOTHING
 `
 
 type CreatePaymentItemParams struct {
-	PaymentID  string
-	ProducerID string
-	Amount     int64
-	Fee        int64
+	PaymentID     string
+	ProducerID    string
+	Amount        int64
+	Fee           int64
+	TaxFreeAmount int64
 }
 
 func (q *Queries) CreatePaymentItem(ctx context.Context, arg CreatePaymentItemParams) error {
@@ -87,6 +88,7 @@ func (q *Queries) CreatePaymentItem(ctx context.Context, arg CreatePaymentItemPa
 		arg.ProducerID,
 		arg.Amount,
 		arg.Fee,
+		arg.TaxFreeAmount,
 	)
 	return err
 }
@@ -217,7 +219,7 @@ func (q *Queries) ListPaymentEvents(ctx context.Context, paymentID string) ([]Li
 }
 
 const listPaymentItems = `-- name: ListPaymentItems :many
-SELECT payment_id, producer_id, amount, fee, delivered_at, confirmed_at, confirmed_by, due_at, commission, commission_vat, confirmed_net FROM payment_items WHERE payment_id = $1 ORDER BY producer_id
+SELECT payment_id, producer_id, amount, fee, delivered_at, confirmed_at, confirmed_by, due_at, commission, commission_vat, confirmed_net, tax_free_amount FROM payment_items WHERE payment_id = $1 ORDER BY producer_id
 `
 
 func (q *Queries) ListPaymentItems(ctx context.Context, paymentID string) ([]PaymentItem, error) {
@@ -241,6 +243,7 @@ func (q *Queries) ListPaymentItems(ctx context.Context, paymentID string) ([]Pay
 			&i.Commission,
 			&i.CommissionVat,
 			&i.ConfirmedNet,
+			&i.TaxFreeAmount,
 		); err != nil {
 			return nil, err
 		}

@@ -66,7 +66,7 @@ func (q *Queries) CommissionInvoiceMonth(ctx context.Context, arg CommissionInvo
 }
 
 const getPaymentItem = `-- name: GetPaymentItem :one
-SELECT payment_id, producer_id, amount, fee, delivered_at, confirmed_at, confirmed_by, due_at, commission, commission_vat, confirmed_net FROM payment_items WHERE payment_id = $1 AND producer_id = $2
+SELECT payment_id, producer_id, amount, fee, delivered_at, confirmed_at, confirmed_by, due_at, commission, commission_vat, confirmed_net, tax_free_amount FROM payment_items WHERE payment_id = $1 AND producer_id = $2
 `
 
 type GetPaymentItemParams struct {
@@ -89,12 +89,13 @@ func (q *Queries) GetPaymentItem(ctx context.Context, arg GetPaymentItemParams) 
 		&i.Commission,
 		&i.CommissionVat,
 		&i.ConfirmedNet,
+		&i.TaxFreeAmount,
 	)
 	return i, err
 }
 
 const getPaymentItemForUpdate = `-- name: GetPaymentItemForUpdate :one
-SELECT payment_id, producer_id, amount, fee, delivered_at, confirmed_at, confirmed_by, due_at, commission, commission_vat, confirmed_net FROM payment_items WHERE payment_id = $1 AND producer_id = $2 FOR UPDATE
+SELECT payment_id, producer_id, amount, fee, delivered_at, confirmed_at, confirmed_by, due_at, commission, commission_vat, confirmed_net, tax_free_amount FROM payment_items WHERE payment_id = $1 AND producer_id = $2 FOR UPDATE
 `
 
 type GetPaymentItemForUpdateParams struct {
@@ -117,6 +118,7 @@ func (q *Queries) GetPaymentItemForUpdate(ctx context.Context, arg GetPaymentIte
 		&i.Commission,
 		&i.CommissionVat,
 		&i.ConfirmedNet,
+		&i.TaxFreeAmount,
 	)
 	return i, err
 }
@@ -171,8 +173,8 @@ func (q *Queries) GetProducerSettlement(ctx context.Context, arg GetProducerSett
 }
 
 const insertSettlementEntry = `-- name: InsertSettlementEntry :exec
-INSERT INTO settlement_entries (journal_key, producer_id, payment_id, kind, currency, gross, commission, commission_vat, net, confirmed_at, due_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+INSERT INTO settlement_entries (journal_key, producer_id, payment_id, kind, currency, gross, commission, commission_vat, net, confirmed_at, due_at, tax_free)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (journal_key, producer_id) DO NOTHING
 `
 
@@ -188,6 +190,7 @@ type InsertSettlementEntryParams struct {
 	Net           int64
 	ConfirmedAt   pgtype.Timestamptz
 	DueAt         pgtype.Timestamptz
+	TaxFree       int64
 }
 
 func (q *Queries) InsertSettlementEntry(ctx context.Context, arg InsertSettlementEntryParams) error {
@@ -203,6 +206,7 @@ func (q *Queries) InsertSettlementEntry(ctx context.Context, arg InsertSettlemen
 		arg.Net,
 		arg.ConfirmedAt,
 		arg.DueAt,
+		arg.TaxFree,
 	)
 	return err
 }
@@ -522,7 +526,7 @@ func (q *Queries) SettlementDeadlines(ctx context.Context, arg SettlementDeadlin
 }
 
 const settlementLines = `-- name: SettlementLines :many
-SELECT e.id, e.journal_key, e.producer_id, e.payment_id, e.kind, e.currency, e.gross, e.commission, e.commission_vat, e.net, e.confirmed_at, e.due_at, e.booked_at, e.payout_id, p.order_id FROM settlement_entries e JOIN payments p ON p.id = e.payment_id
+SELECT e.id, e.journal_key, e.producer_id, e.payment_id, e.kind, e.currency, e.gross, e.commission, e.commission_vat, e.net, e.confirmed_at, e.due_at, e.booked_at, e.payout_id, e.tax_free, p.order_id FROM settlement_entries e JOIN payments p ON p.id = e.payment_id
 WHERE e.payout_id = $1 ORDER BY e.booked_at, e.id
 `
 
@@ -541,6 +545,7 @@ type SettlementLinesRow struct {
 	DueAt         pgtype.Timestamptz
 	BookedAt      pgtype.Timestamptz
 	PayoutID      pgtype.Text
+	TaxFree       int64
 	OrderID       string
 }
 
@@ -568,6 +573,7 @@ func (q *Queries) SettlementLines(ctx context.Context, payoutID pgtype.Text) ([]
 			&i.DueAt,
 			&i.BookedAt,
 			&i.PayoutID,
+			&i.TaxFree,
 			&i.OrderID,
 		); err != nil {
 			return nil, err

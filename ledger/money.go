@@ -3,6 +3,8 @@ package ledger
 import (
 	"fmt"
 	"math/bits"
+
+	"github.com/paysaga/paysaga/apportion"
 )
 
 // Item is one producer's share of a payment and the platform fee taken from it.
@@ -96,36 +98,15 @@ func feeShare(it Item, alloc int64) int64 {
 	return mulDiv(it.Fee, alloc, it.Amount)
 }
 
-// allocate splits t (0 <= t <= total of items) over items in proportion to their
-// amounts by largest remainder; ties go to the earlier item. Deterministic.
+// allocate splits t (0 <= t <= total of items) over items in proportion to
+// their amounts, house-monotone (apportion.Allocate): a larger t never gives an
+// item less, so no refund slice takes money from a producer. Deterministic.
 func allocate(items []Item, t int64) []int64 {
-	var total int64
-	for _, it := range items {
-		total += it.Amount
-	}
-	out := make([]int64, len(items))
-	if total == 0 || t == 0 {
-		return out
-	}
-	rems := make([]uint64, len(items))
-	var given int64
+	weights := make([]int64, len(items))
 	for i, it := range items {
-		hi, lo := bits.Mul64(uint64(it.Amount), uint64(t))
-		q, r := bits.Div64(hi, lo, uint64(total))
-		out[i], rems[i] = int64(q), r
-		given += int64(q)
+		weights[i] = it.Amount
 	}
-	for left := t - given; left > 0; left-- {
-		best := -1
-		for i := range items {
-			if best == -1 || rems[i] > rems[best] {
-				best = i
-			}
-		}
-		out[best]++
-		rems[best] = 0
-	}
-	return out
+	return apportion.Allocate(weights, t)
 }
 
 // BankPayouts is the account money paid out to producers' banks leaves through.

@@ -98,3 +98,16 @@ func TestRefundIsProportional(t *testing.T) {
 		{Account: "revenue:fees", Currency: "KRW", Amount: 90},
 	}, j.Postings)
 }
+
+// Items of 1, 3 and 3 won refunded 3 then 1: largest remainder gave [1 1 1]
+// then [0 2 2], so the second refund took a won back from the first producer.
+// The house-monotone allocation never does.
+func TestRefundSliceNeverTakesFromAProducer(t *testing.T) {
+	items := []Item{{ProducerID: "A", Amount: 1}, {ProducerID: "B", Amount: 3}, {ProducerID: "C", Amount: 3}}
+	j := RefundJournal("r2", "p", "alpha", "KRW", items, 3, 1)
+	for _, p := range j.Postings {
+		if p.Account != PGReceivable("alpha") {
+			require.Positive(t, p.Amount, "%s in %v", p.Account, j.Postings)
+		}
+	}
+}

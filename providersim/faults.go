@@ -42,11 +42,15 @@ const (
 	OpRequestCode = "request_code"
 	OpConfirm     = "confirm"
 	OpQuery       = "query"
+	// The PG's cash-receipt service (provider receipts:{pg}).
+	OpCashReceipt       = "cash_receipt"
+	OpCashReceiptCancel = "cash_receipt_cancel"
 )
 
 var knownOps = map[string]bool{
 	OpAuthorize: true, OpCapture: true, OpCancel: true, OpBillingKey: true, OpDebit: true,
 	OpTransfer: true, OpInquiry: true, OpRequestCode: true, OpConfirm: true, OpQuery: true,
+	OpCashReceipt: true, OpCashReceiptCancel: true,
 }
 
 // faultRule is a Fault and how often it has fired.
@@ -72,6 +76,7 @@ func (s *Server) normalizeFault(f Fault) (Fault, error) {
 	switch {
 	case f.Provider == "*", f.Provider == ProviderBank, f.Provider == ProviderIdentity:
 	case strings.HasPrefix(f.Provider, "pg:") && s.pgs[strings.TrimPrefix(f.Provider, "pg:")]:
+	case strings.HasPrefix(f.Provider, "receipts:") && s.pgs[strings.TrimPrefix(f.Provider, "receipts:")]:
 	default:
 		return f, fmt.Errorf("unknown provider %q", f.Provider)
 	}

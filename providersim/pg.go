@@ -48,6 +48,9 @@ type payment struct {
 	capturedAt time.Time
 	cancels    []cancelJSON
 	idemKey    string // of the authorization
+	// taxFree of amount is tax-free, canceledTaxFree of it cancelled (Toss and
+	// PortOne protocols; the paysaga protocol has no tax-free amounts).
+	taxFree, canceledTaxFree int64
 	// protocol is the wire protocol the payment was approved through
 	// (protocolToss, protocolPortOne; empty: the original /pg/ protocol): its
 	// webhooks are announced in that protocol's format.
@@ -69,6 +72,14 @@ const installmentMinAmount = 50_000
 func validInstallment(months int, amount int64) bool {
 	return months == 0 || (months >= 2 && months <= 12 && amount >= installmentMinAmount)
 }
+
+// taxFreeLeft and taxableLeft are what a cancel may still give back of each part.
+func (p *payment) taxFreeLeft() int64 { return p.taxFree - p.canceledTaxFree }
+func (p *payment) taxableLeft() int64 { return p.balance() - p.taxFreeLeft() }
+
+// vatOf is the VAT in a VAT-inclusive taxable amount: floor(taxable/11), the
+// sandbox's reading of both providers' "1/11 of the taxable amount".
+func vatOf(taxable int64) int64 { return taxable / 11 }
 
 // Wire types. JSON is snake_case, times are RFC 3339.
 
@@ -131,6 +142,7 @@ type cancelJSON struct {
 	Reason         string    `json:"reason"`
 	IdempotencyKey string    `json:"idempotency_key"`
 	CanceledAt     time.Time `json:"canceled_at"`
+	TaxFree        int64     `json:"-"` // Toss and PortOne protocols only
 }
 
 type paymentJSON struct {

@@ -172,8 +172,9 @@ type portonePayRequest struct {
 		ID string `json:"id"`
 	} `json:"customer"`
 	Amount struct {
-		Total   int64 `json:"total"`
-		TaxFree int64 `json:"taxFree"`
+		Total   int64  `json:"total"`
+		TaxFree int64  `json:"taxFree"`
+		VAT     *int64 `json:"vat"`
 	} `json:"amount"`
 	Currency string `json:"currency"`
 	// InstallmentMonth: 0 (일시불) or 2..12 from 50,000 won;
@@ -186,6 +187,7 @@ type portoneCancelRequest struct {
 	StoreID                  string `json:"storeId"`
 	Amount                   int64  `json:"amount"`
 	TaxFreeAmount            int64  `json:"taxFreeAmount"`
+	VATAmount                *int64 `json:"vatAmount"`
 	Reason                   string `json:"reason"`
 	Requester                string `json:"requester"`
 	CurrentCancellableAmount *int64 `json:"currentCancellableAmount"`
@@ -230,10 +232,11 @@ func (p *payment) portone() portonePayment {
 		Channel: map[string]string{"type": "TEST", "pgProvider": "TOSSPAYMENTS", "pgMerchantId": "tosspayments"}, Version: "V2",
 		BillingKey: p.bk.key, RequestedAt: portoneTime(p.approvedAt), UpdatedAt: portoneTime(p.approvedAt),
 		StatusChangedAt: portoneTime(p.approvedAt), OrderName: p.orderName,
-		Amount:   portoneAmount{Total: p.amount, Paid: p.captured, Cancelled: p.canceled, Supply: p.amount * 10 / 11},
+		Amount: portoneAmount{Total: p.amount, TaxFree: p.taxFree, VAT: vatOf(p.amount - p.taxFree), Paid: p.captured,
+			Cancelled: p.canceled, CancelledTaxFree: p.canceledTaxFree},
 		Currency: p.currency, Customer: map[string]string{"id": p.bk.customerKey}, Origin: map[string]string{"platformType": "API", "ipAddress": "127.0.0.1"},
 		PaidAt: portoneTime(p.approvedAt), PgTxID: p.key + "-pg", Disputes: []any{}}
-	out.Amount.VAT = out.Amount.Total - out.Amount.Supply
+	out.Amount.Supply = out.Amount.Total - out.Amount.TaxFree - out.Amount.VAT
 	switch p.status {
 	case StatusCanceled:
 		out.Status = "CANCELLED"
@@ -248,7 +251,7 @@ func (p *payment) portone() portonePayment {
 	}
 	for i, c := range p.cancels {
 		out.Cancellations = append(out.Cancellations, portoneCancellation{Status: "SUCCEEDED", ID: p.key + "-c" + strconv.Itoa(i+1),
-			PgCancellationID: p.key + "-pgc", TotalAmount: c.Amount, Reason: c.Reason, CancelledAt: portoneTime(c.CanceledAt), RequestedAt: portoneTime(c.CanceledAt)})
+			PgCancellationID: p.key + "-pgc", TotalAmount: c.Amount, TaxFreeAmount: c.TaxFree, VATAmount: vatOf(c.Amount - c.TaxFree), Reason: c.Reason, CancelledAt: portoneTime(c.CanceledAt), RequestedAt: portoneTime(c.CanceledAt)})
 		out.CancelledAt, out.StatusChangedAt = portoneTime(c.CanceledAt), portoneTime(c.CanceledAt)
 	}
 	return out
@@ -372,13 +375,14 @@ func (s *Server) portonePayLocked(pg, paymentID string, req portonePayRequest) (
 	p := &payment{key: paymentID, pg: pg, orderID: paymentID, orderName: req.OrderName, bk: bk, status: StatusCaptured,
 		amount: req.Amount.Total, captured: req.Amount.Total, currency: req.Currency, approvedAt: now, capturedAt: now, idemKey: paymentID,
 		protocol:    protocolPortOne,
-		installment: installment{months: req.InstallmentMonth, interestFree: req.InstallmentMonth > 0 && req.UseFreeInterestFromMerchant}}
+		installment: installment{months: req.InstallmentMonth, interestFree: req.InstallmentMonth > 0 && req.UseFreeInterestFromMerchant},
+		taxFree:     req.Amount.TaxFree}
 	s.payments[p.key] = p
 	s.announceLocked(p)
 	provider := pgProvider(pg)
-	s.record(Record{Provider: provider, Kind: KindAuthorize, IdempotencyKey: paymentID, PaymentKey: p.key, OrderID: paymentID, Amount: p.amount, Currency: p.currency,
+	s.record(Record{Provider: provider, Kind: KindAuthorize, IdempotencyKey: paymentID, PaymentKey: p.key, OrderID: paymentID, Amount: p.amount, Currency: p.currency, TaxFreeAmount: p.taxFree,
 		InstallmentMonths: p.installment.months, InterestFree: p.installment.interestFree})
-	s.record(Record{Provider: provider, Kind: KindCapture, IdempotencyKey: paymentID, PaymentKey: p.key, OrderID: paymentID, Amount: p.amount, Currency: p.currency})
+	s.record(Record{Provider: provider, Kind: KindCapture, IdempotencyKey: paymentID, PaymentKey: p.key, OrderID: paymentID, Amount: p.amount, Currency: p.currency, TaxFreeAmount: p.taxFree})
 	res := map[string]any{"payment": map[string]string{"pgTxId": p.key + "-pg", "paidAt": portoneTime(now)}}
 	return jsonReply(http.StatusOK, res), false
 }
@@ -390,7 +394,8 @@ func (s *Server) portonePayLocked(pg, paymentID string, req portonePayRequest) (
 func (s *Server) portonePayPendingLocked(pg, paymentID string, req portonePayRequest, bk *billingKey) reply {
 	p := &payment{key: paymentID, pg: pg, orderID: paymentID, orderName: req.OrderName, bk: bk, status: StatusPending,
 		amount: req.Amount.Total, currency: req.Currency, approvedAt: s.now(), idemKey: paymentID, protocol: protocolPortOne,
-		installment: installment{months: req.InstallmentMonth, interestFree: req.InstallmentMonth > 0 && req.UseFreeInterestFromMerchant}}
+		installment: installment{months: req.InstallmentMonth, interestFree: req.InstallmentMonth > 0 && req.UseFreeInterestFromMerchant},
+		taxFree:     req.Amount.TaxFree}
 	s.payments[p.key] = p
 	s.announceLocked(p)
 	time.AfterFunc(s.asyncDelay, func() { s.completeAsync(p.key) })
@@ -426,15 +431,23 @@ func (s *Server) portoneCancel(r *http.Request, pg string) reply {
 		return portoneErr(http.StatusConflict, "CancellableAmountConsistencyBrokenError", "취소 가능 잔액 검증에 실패했습니다.")
 	case amount > remaining:
 		return portoneErr(http.StatusConflict, "CancelAmountExceedsCancellableAmountError", "결제 취소 금액이 취소 가능 금액을 초과했습니다.")
+	case req.TaxFreeAmount < 0 || req.TaxFreeAmount > amount:
+		return portoneErr(http.StatusConflict, "SumOfPartsExceedsCancelAmountError", "면세 금액 등 하위 항목들의 합이 전체 취소 금액을 초과했습니다.")
+	case req.TaxFreeAmount > p.taxFreeLeft():
+		return portoneErr(http.StatusConflict, "CancelTaxFreeAmountExceedsCancellableTaxFreeAmountError", "취소 면세 금액이 취소 가능한 면세 금액을 초과했습니다.")
+	case amount-req.TaxFreeAmount > p.taxableLeft():
+		// An omitted taxFreeAmount cancels taxable money only, as PortOne documents.
+		return portoneErr(http.StatusConflict, "CancelTaxAmountExceedsCancellableTaxAmountError", "취소 과세 금액이 취소 가능한 과세 금액을 초과했습니다.")
 	}
 	now := s.now()
 	p.canceled += amount
+	p.canceledTaxFree += req.TaxFreeAmount
 	p.status = StatusPartiallyCanceled
 	if p.balance() == 0 {
 		p.status = StatusCanceled
 	}
-	p.cancels = append(p.cancels, cancelJSON{Amount: amount, Reason: req.Reason, CanceledAt: now})
-	s.record(Record{Provider: pgProvider(pg), Kind: KindCancel, PaymentKey: p.key, OrderID: p.orderID, Amount: amount, Currency: p.currency})
+	p.cancels = append(p.cancels, cancelJSON{Amount: amount, Reason: req.Reason, CanceledAt: now, TaxFree: req.TaxFreeAmount})
+	s.record(Record{Provider: pgProvider(pg), Kind: KindCancel, PaymentKey: p.key, OrderID: p.orderID, Amount: amount, Currency: p.currency, TaxFreeAmount: req.TaxFreeAmount})
 	s.announceLocked(p)
 	c := p.portone().Cancellations[len(p.cancels)-1]
 	return jsonReply(http.StatusOK, map[string]any{"cancellation": c})

@@ -13,7 +13,9 @@ type Record struct {
 	PaymentKey     string `json:"payment_key"`     // PG payment key, bank transaction id, billing key, identity request id
 	OrderID        string `json:"order_id"`
 	Amount         int64  `json:"amount"` // for cancel: the amount canceled by this call
-	Currency       string `json:"currency"`
+	// TaxFreeAmount of Amount is tax-free (Toss and PortOne protocols).
+	TaxFreeAmount int64  `json:"tax_free_amount"`
+	Currency      string `json:"currency"`
 	// InstallmentMonths (authorize): the card installment plan the charge
 	// asked for, 0 for 일시불; InterestFree: the merchant pays its interest.
 	InstallmentMonths int       `json:"installment_months,omitempty"`
@@ -30,6 +32,9 @@ const (
 	KindTransfer    = "transfer"
 	KindBillingKey  = "billing_key"
 	KindRequestCode = "request_code"
+	// Cash receipts (provider receipts:{pg}): an issue and each cancel.
+	KindCashReceipt       = "cash_receipt"
+	KindCashReceiptCancel = "cash_receipt_cancel"
 )
 
 // RecordFilter selects records; an empty field matches anything.

@@ -34,6 +34,9 @@ type Options struct {
 	Webhook WebhookConfig
 	// PGFeeBPS is the PGs' fee on captures in settlement reports (default 250).
 	PGFeeBPS int64
+	// ReceiptRegistrationDelay is how long a cash receipt stays issued before
+	// the NTS registers it (default 2s; the real NTS takes a day or more).
+	ReceiptRegistrationDelay time.Duration
 }
 
 // Server is the sandbox. All state lives in memory, guarded by mu: the sandbox is the
@@ -65,6 +68,10 @@ type Server struct {
 	webhook     WebhookConfig
 	plants      map[string]Plant // settlement overrides by payment key
 	pgFeeBPS    int64
+	receipts    map[string]*cashReceipt // by receipt key
+	// receiptDelay is how long an issued cash receipt waits for the NTS before
+	// it reads as registered.
+	receiptDelay time.Duration
 }
 
 // New builds a sandbox serving the given PG instances.
@@ -90,6 +97,10 @@ func New(opts Options) *Server {
 	}
 	s.resetLocked()
 	s.webhook = opts.Webhook
+	s.receiptDelay = opts.ReceiptRegistrationDelay
+	if s.receiptDelay <= 0 {
+		s.receiptDelay = 2 * time.Second
+	}
 	s.pgFeeBPS = opts.PGFeeBPS
 	if s.pgFeeBPS <= 0 {
 		s.pgFeeBPS = DefaultPGFeeBPS
@@ -163,6 +174,7 @@ func (s *Server) resetLocked() {
 	s.bankTxns = make(map[string]*bankTxn)
 	s.idvs = make(map[string]*idvRequest)
 	s.plants = make(map[string]Plant)
+	s.receipts = make(map[string]*cashReceipt)
 }
 
 // reply is a response computed by a handler before it is written, so the fault

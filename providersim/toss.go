@@ -25,6 +25,7 @@ func (s *Server) tossRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /toss/{name}/v1/payments/orders/{order_id}", s.tossRoute(OpQuery, s.tossPaymentByOrder))
 	mux.HandleFunc("GET /toss/{name}/v1/payments/{payment_key}", s.tossRoute(OpQuery, s.tossGetPayment))
 	mux.HandleFunc("GET /toss/{name}/v1/settlements", s.tossRoute(OpQuery, s.tossSettlements))
+	s.tossReceiptRoutes(mux)
 }
 
 // tossRoute checks the instance and the secret key (Basic, "secretKey:"), then
@@ -182,12 +183,13 @@ func (p *payment) toss() tossPayment {
 	code, _ := tossIssuer(p.bk.card.brand)
 	out := tossPayment{MID: "tpaysaga", Version: tossVersion, LastTransactionKey: p.key + "-t0", PaymentKey: p.key,
 		OrderID: p.orderID, OrderName: p.orderName, Type: "BILLING", Method: "카드", Currency: p.currency,
-		TotalAmount: p.amount, BalanceAmount: p.balance(), SuppliedAmount: p.balance() * 10 / 11, RequestedAt: tossTime(p.approvedAt),
+		TotalAmount: p.amount, BalanceAmount: p.balance(), TaxFreeAmount: p.taxFreeLeft(), RequestedAt: tossTime(p.approvedAt),
 		Card: &tossCard{IssuerCode: code, AcquirerCode: code, Number: maskCard(p.bk.card), CardType: tossCardType(p.bk.card),
 			OwnerType: "개인", ApproveNo: tail(p.key, 8), Amount: p.amount,
 			InstallmentPlanMonths: p.installment.months, IsInterestFree: p.installment.interestFree, InterestPayer: tossInterestPayer(p.installment)},
 		Cancels: []tossCancel{}}
-	out.VAT = out.BalanceAmount - out.SuppliedAmount
+	out.VAT = vatOf(p.taxableLeft())
+	out.SuppliedAmount = p.taxableLeft() - out.VAT
 	at := tossTime(p.approvedAt)
 	out.ApprovedAt = &at
 	switch p.status {
@@ -202,7 +204,7 @@ func (p *payment) toss() tossPayment {
 	}
 	for i, c := range p.cancels {
 		out.Cancels = append(out.Cancels, tossCancel{TransactionKey: p.key + "-t" + strconv.Itoa(i+1), CancelAmount: c.Amount,
-			CancelReason: c.Reason, CanceledAt: tossTime(c.CanceledAt), CancelStatus: "DONE"})
+			CancelReason: c.Reason, TaxFreeAmount: c.TaxFree, CanceledAt: tossTime(c.CanceledAt), CancelStatus: "DONE"})
 		out.LastTransactionKey = p.key + "-t" + strconv.Itoa(i+1)
 	}
 	return out
@@ -324,11 +326,11 @@ func (s *Server) tossChargeLocked(pg, key, fp, billingKeyID string, req tossChar
 	// merchant has none, so every installment's interest is the buyer's.
 	p := &payment{key: newID("tpk_"), pg: pg, orderID: req.OrderID, orderName: req.OrderName, bk: bk, status: StatusCaptured,
 		amount: req.Amount, captured: req.Amount, currency: "KRW", approvedAt: now, capturedAt: now, idemKey: key, protocol: protocolToss,
-		installment: installment{months: req.CardInstallmentPlan}}
+		installment: installment{months: req.CardInstallmentPlan}, taxFree: req.TaxFreeAmount}
 	s.payments[p.key] = p
-	s.record(Record{Provider: provider, Kind: KindAuthorize, IdempotencyKey: key, PaymentKey: p.key, OrderID: p.orderID, Amount: p.amount, Currency: p.currency,
+	s.record(Record{Provider: provider, Kind: KindAuthorize, IdempotencyKey: key, PaymentKey: p.key, OrderID: p.orderID, Amount: p.amount, Currency: p.currency, TaxFreeAmount: p.taxFree,
 		InstallmentMonths: p.installment.months})
-	s.record(Record{Provider: provider, Kind: KindCapture, IdempotencyKey: key, PaymentKey: p.key, OrderID: p.orderID, Amount: p.amount, Currency: p.currency})
+	s.record(Record{Provider: provider, Kind: KindCapture, IdempotencyKey: key, PaymentKey: p.key, OrderID: p.orderID, Amount: p.amount, Currency: p.currency, TaxFreeAmount: p.taxFree})
 	s.announceLocked(p)
 	return remember(jsonReply(http.StatusOK, p.toss()), p.key)
 }
@@ -371,23 +373,27 @@ func (s *Server) tossCancelLocked(pg, key, paymentKey string, req tossCancelRequ
 		return errReply(http.StatusNotFound, "NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다."), ""
 	}
 	remaining := p.balance()
-	amount := req.CancelAmount
+	amount, taxFree := req.CancelAmount, req.TaxFreeAmount
 	if amount == 0 {
-		amount = remaining
+		amount, taxFree = remaining, p.taxFreeLeft() // the whole balance, both parts
 	}
 	switch {
 	case remaining == 0:
 		return errReply(http.StatusBadRequest, "ALREADY_CANCELED_PAYMENT", "이미 취소된 결제 입니다."), ""
 	case amount > remaining:
 		return errReply(http.StatusForbidden, "NOT_CANCELABLE_AMOUNT", "취소 할 수 없는 금액 입니다."), ""
+	case taxFree < 0 || taxFree > amount || taxFree > p.taxFreeLeft() || amount-taxFree > p.taxableLeft():
+		// Sandbox choice: Toss documents no separate code for a tax-free part out of range.
+		return errReply(http.StatusForbidden, "NOT_CANCELABLE_AMOUNT", "취소 할 수 없는 면세 금액 입니다."), ""
 	}
 	p.canceled += amount
+	p.canceledTaxFree += taxFree
 	p.status = StatusPartiallyCanceled
 	if p.balance() == 0 {
 		p.status = StatusCanceled
 	}
-	p.cancels = append(p.cancels, cancelJSON{Amount: amount, Reason: req.CancelReason, IdempotencyKey: key, CanceledAt: s.now()})
-	s.record(Record{Provider: pgProvider(pg), Kind: KindCancel, IdempotencyKey: key, PaymentKey: p.key, OrderID: p.orderID, Amount: amount, Currency: p.currency})
+	p.cancels = append(p.cancels, cancelJSON{Amount: amount, Reason: req.CancelReason, IdempotencyKey: key, CanceledAt: s.now(), TaxFree: taxFree})
+	s.record(Record{Provider: pgProvider(pg), Kind: KindCancel, IdempotencyKey: key, PaymentKey: p.key, OrderID: p.orderID, Amount: amount, Currency: p.currency, TaxFreeAmount: taxFree})
 	s.announceLocked(p)
 	return jsonReply(http.StatusOK, p.toss()), p.key
 }

@@ -87,8 +87,9 @@ func (s *Server) completePortOneLocked(p *payment) {
 	} else {
 		p.status, p.captured, p.approvedAt, p.capturedAt = StatusCaptured, p.amount, now, now
 		provider := pgProvider(p.pg)
-		s.record(Record{Provider: provider, Kind: KindAuthorize, IdempotencyKey: p.idemKey, PaymentKey: p.key, OrderID: p.orderID, Amount: p.amount, Currency: p.currency})
-		s.record(Record{Provider: provider, Kind: KindCapture, IdempotencyKey: p.idemKey, PaymentKey: p.key, OrderID: p.orderID, Amount: p.amount, Currency: p.currency})
+		s.record(Record{Provider: provider, Kind: KindAuthorize, IdempotencyKey: p.idemKey, PaymentKey: p.key, OrderID: p.orderID, Amount: p.amount, Currency: p.currency,
+			TaxFreeAmount: p.taxFree, InstallmentMonths: p.installment.months, InterestFree: p.installment.interestFree})
+		s.record(Record{Provider: provider, Kind: KindCapture, IdempotencyKey: p.idemKey, PaymentKey: p.key, OrderID: p.orderID, Amount: p.amount, Currency: p.currency, TaxFreeAmount: p.taxFree})
 	}
 	s.announceLocked(p)
 }

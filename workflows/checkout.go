@@ -10,6 +10,7 @@ import (
 
 	"github.com/paysaga/paysaga/activities"
 	"github.com/paysaga/paysaga/risk"
+	"github.com/paysaga/paysaga/tax"
 )
 
 // Checkout pays an order with a registered card or bank account, the wallet, or
@@ -155,6 +156,21 @@ func (c *checkout) evaluateRisk(ctx workflow.Context) error {
 // cardAmount is what the card or bank account pays: the rest of the wallet part.
 func (c *checkout) cardAmount() int64 { return c.in.Amount - c.in.WalletAmount }
 
+// cardTaxFree is the tax-free part of the card's amount: the payment's
+// tax-free share of it (tax.TaxFreeUpTo), the wallet part carrying the rest.
+func (c *checkout) cardTaxFree() int64 {
+	return tax.TaxFreeUpTo(c.in.Amount, taxFreeOf(c.in.Items), c.cardAmount())
+}
+
+// taxFreeOf is the items' total tax-free amount.
+func taxFreeOf(items []CheckoutItem) int64 {
+	var sum int64
+	for _, it := range items {
+		sum += it.TaxFreeAmount
+	}
+	return sum
+}
+
 func (c *checkout) holdWallet(ctx workflow.Context) error {
 	return workflow.ExecuteLocalActivity(dbCtx(ctx), wallet.HoldWallet, activities.HoldWalletInput{
 		PaymentID: c.in.PaymentID, CustomerID: c.in.CustomerID, Currency: c.in.Currency, Amount: c.in.WalletAmount,
@@ -168,7 +184,7 @@ func (c *checkout) releaseHold(ctx workflow.Context) error {
 func (c *checkout) create(ctx workflow.Context) error {
 	items := make([]activities.ItemInput, len(c.in.Items))
 	for i, it := range c.in.Items {
-		items[i] = activities.ItemInput{ProducerID: it.ProducerID, Amount: it.Amount}
+		items[i] = activities.ItemInput{ProducerID: it.ProducerID, Amount: it.Amount, TaxFreeAmount: it.TaxFreeAmount}
 	}
 	return workflow.ExecuteLocalActivity(dbCtx(ctx), store.CreatePayment, activities.CreatePaymentInput{
 		PaymentID: c.in.PaymentID, OrderID: c.in.OrderID, CustomerID: c.in.CustomerID, MethodID: c.in.MethodID,
@@ -187,7 +203,7 @@ func (c *checkout) authorize(ctx workflow.Context) (activities.AuthorizeResult, 
 		var res activities.AuthorizeResult
 		err := workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Authorize, activities.AuthorizeInput{
 			PaymentID: c.in.PaymentID, OrderID: c.in.OrderID, CustomerID: c.in.CustomerID, MethodID: c.in.MethodID,
-			PG: pg, Amount: c.cardAmount(), Currency: c.in.Currency,
+			PG: pg, Amount: c.cardAmount(), Currency: c.in.Currency, TaxFreeAmount: c.cardTaxFree(),
 			InstallmentMonths: c.in.InstallmentMonths, InterestFree: c.in.InterestFreePlan != "",
 		}).Get(ctx, &res)
 		if err == nil {
@@ -375,6 +391,9 @@ func validateCheckout(in CheckoutInput) error {
 	for _, it := range in.Items {
 		if it.Amount <= 0 || it.Amount > in.Amount-sum {
 			return errors.New("item amounts must be > 0 and sum to the amount")
+		}
+		if it.TaxFreeAmount < 0 || it.TaxFreeAmount > it.Amount {
+			return errors.New("an item's tax-free amount must be within 0..its amount")
 		}
 		sum += it.Amount
 	}

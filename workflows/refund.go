@@ -36,6 +36,7 @@ func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
 	if card := claim.Amount - claim.WalletAmount; card > 0 {
 		err = workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Cancel, activities.CancelInput{
 			Key: "refund:" + in.RefundID, PG: claim.PG, PaymentKey: claim.PaymentKey, Amount: card, Reason: in.Reason,
+			TaxFreeAmount: claim.PGTaxFreeAmount,
 		}).Get(ctx, nil)
 	}
 	if err != nil {

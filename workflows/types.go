@@ -97,6 +97,8 @@ type PGResultSignal struct {
 type CheckoutItem struct {
 	ProducerID string
 	Amount     int64
+	// TaxFreeAmount of Amount is tax-free (면세); 0 in histories from before it.
+	TaxFreeAmount int64
 }
 
 // CheckoutResult is the final outcome the HTTP call answers with.

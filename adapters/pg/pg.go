@@ -72,6 +72,8 @@ type AuthorizeRequest struct {
 	// InterestFree: the merchant pays the installment interest (무이자) under
 	// one of finance's interest-free plans.
 	InterestFree bool
+	// TaxFreeAmount of Amount is tax-free (면세); the PG derives VAT from the rest.
+	TaxFreeAmount int64
 }
 
 type CaptureRequest struct {
@@ -85,6 +87,9 @@ type CancelRequest struct {
 	PaymentKey     string
 	Amount         int64 // 0 cancels whatever remains
 	Reason         string
+	// TaxFreeAmount of Amount is tax-free; ignored with Amount 0 (the whole
+	// remaining tax-free part is cancelled with the rest).
+	TaxFreeAmount int64
 }
 
 // Payment is the PG's view of one payment.

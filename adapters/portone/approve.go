@@ -8,6 +8,7 @@ import (
 	"github.com/paysaga/paysaga/adapters"
 	"github.com/paysaga/paysaga/adapters/pg"
 	"github.com/paysaga/paysaga/adapters/portone/client"
+	"github.com/paysaga/paysaga/tax"
 )
 
 // Authorize pays with the billing key under the paymentId derived from the
@@ -22,9 +23,13 @@ func (c *Connector) Authorize(ctx context.Context, req pg.AuthorizeRequest) (pg.
 	if req.InstallmentMonths != 0 && !capabilities.Installments.Allows(req.InstallmentMonths, req.Amount) {
 		return pg.Payment{}, c.api.Invalid(op, "installments are 2-12 months on 50,000 won or more")
 	}
+	split, err := tax.Split(req.Amount, req.TaxFreeAmount)
+	if err != nil {
+		return pg.Payment{}, c.api.Invalid(op, err.Error())
+	}
 	paymentID := PaymentIDFor(req.IdempotencyKey)
 	in := client.BillingKeyPaymentInput{StoreID: c.api.StoreID(), BillingKey: req.BillingKey, OrderName: orderName(req.OrderID),
-		Amount: client.PaymentAmountInput{Total: req.Amount}, Currency: req.Currency,
+		Amount: client.PaymentAmountInput{Total: req.Amount, TaxFree: split.TaxFree, VAT: &split.VAT}, Currency: req.Currency,
 		InstallmentMonth: req.InstallmentMonths, UseFreeInterestFromMerchant: req.InstallmentMonths > 0 && req.InterestFree}
 	if req.CustomerKey != "" {
 		in.Customer = &client.CustomerInput{ID: req.CustomerKey}

@@ -31,11 +31,17 @@ func (c *Connector) Cancel(ctx context.Context, req pg.CancelRequest) (pg.Paymen
 		return payment(cur), nil
 	}
 	cancellable := cur.Amount.Paid - cur.Amount.Cancelled
+	// An omitted taxFreeAmount cancels taxable money only (PortOne's rule), so
+	// a whole cancel names the tax-free part that remains.
+	taxFree := req.TaxFreeAmount
+	if req.Amount == 0 {
+		taxFree = cur.Amount.TaxFree - cur.Amount.CancelledTaxFree
+	}
 	reason := strings.TrimSpace(req.Reason)
 	if reason == "" {
 		reason = "canceled by the merchant"
 	}
-	_, err = c.api.CancelPayment(ctx, req.PaymentKey, client.CancelPaymentBody{StoreID: c.api.StoreID(), Amount: req.Amount,
+	_, err = c.api.CancelPayment(ctx, req.PaymentKey, client.CancelPaymentBody{StoreID: c.api.StoreID(), Amount: req.Amount, TaxFreeAmount: taxFree,
 		Reason: reason + " " + tag, Requester: "ADMIN", CurrentCancellableAmount: &cancellable})
 	var e *adapters.Error
 	if adapters.Is(err, adapters.Ambiguous) || (errors.As(err, &e) && e.Code == client.TypeCancellableAmountMismatch) {

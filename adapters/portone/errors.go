@@ -37,7 +37,7 @@ func translate(err error) error {
 		out.Code = "PAYMENT_NOT_FOUND"
 	case client.TypePaymentAlreadyCancelled:
 		out.Kind, out.Code = adapters.Invalid, "ALREADY_CANCELED"
-	case client.TypeCancelAmountExceeds:
+	case client.TypeCancelAmountExceeds, client.TypeSumOfPartsExceeds, client.TypeCancelTaxFreeExceeds, client.TypeCancelTaxAmountExceeds:
 		out.Kind, out.Code = adapters.Invalid, "NOT_CANCELABLE_AMOUNT"
 	case client.TypePaymentNotPaid:
 		out.Kind, out.Code = adapters.Invalid, "NOT_CANCELABLE"

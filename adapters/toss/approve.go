@@ -30,6 +30,7 @@ func (c *Connector) Authorize(ctx context.Context, req pg.AuthorizeRequest) (pg.
 	p, err := c.api.ChargeBillingKey(ctx, req.BillingKey, req.IdempotencyKey, client.BillingChargeRequest{
 		CustomerKey: req.CustomerKey, Amount: req.Amount, OrderID: orderID, OrderName: orderName(req.OrderID),
 		CardInstallmentPlan: req.InstallmentMonths,
+		TaxFreeAmount:       req.TaxFreeAmount,
 	})
 	if e := (*adapters.Error)(nil); errors.As(err, &e) && e.Code == client.CodeAlreadyProcessedPayment {
 		p, err = c.api.GetPaymentByOrderID(ctx, orderID)

@@ -22,7 +22,12 @@ func (c *Connector) Cancel(ctx context.Context, req pg.CancelRequest) (pg.Paymen
 	if len(reason) > 200 {
 		reason = reason[:200]
 	}
-	p, err := c.api.Cancel(ctx, req.PaymentKey, req.IdempotencyKey, client.CancelRequest{CancelReason: reason, CancelAmount: req.Amount})
+	body := client.CancelRequest{CancelReason: reason, CancelAmount: req.Amount}
+	if req.Amount > 0 {
+		// Toss's default is 0 tax-free; a whole cancel (no cancelAmount) takes the rest of both parts.
+		body.TaxFreeAmount = req.TaxFreeAmount
+	}
+	p, err := c.api.Cancel(ctx, req.PaymentKey, req.IdempotencyKey, body)
 	if err != nil {
 		return pg.Payment{}, translate(err)
 	}

@@ -6,8 +6,8 @@ ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id
 RETURNING *;
 
 -- name: CreatePaymentItem :exec
-INSERT INTO payment_items (payment_id, producer_id, amount, fee)
-VALUES ($1, $2, $3, $4)
+INSERT INTO payment_items (payment_id, producer_id, amount, fee, tax_free_amount)
+VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (payment_id, producer_id) DO NOTHING;
 
 -- name: GetPayment :one

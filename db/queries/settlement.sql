@@ -24,8 +24,8 @@ JOIN journal_transactions jt ON jt.id = jp.transaction_id
 WHERE jt.payment_id = $1 AND jp.account = $2;
 
 -- name: InsertSettlementEntry :exec
-INSERT INTO settlement_entries (journal_key, producer_id, payment_id, kind, currency, gross, commission, commission_vat, net, confirmed_at, due_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+INSERT INTO settlement_entries (journal_key, producer_id, payment_id, kind, currency, gross, commission, commission_vat, net, confirmed_at, due_at, tax_free)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (journal_key, producer_id) DO NOTHING;
 
 -- name: LinkSettlementEntries :exec

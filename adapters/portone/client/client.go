@@ -26,7 +26,11 @@ const (
 	TypePaymentAlreadyCancelled   = "PaymentAlreadyCancelledError"              // 409
 	TypeCancelAmountExceeds       = "CancelAmountExceedsCancellableAmountError" // 409
 	TypeCancellableAmountMismatch = "CancellableAmountConsistencyBrokenError"   // 409: currentCancellableAmount differs
-	TypePgProvider                = "PgProviderError"                           // 502: the PG refused (pgCode, pgMessage)
+	// A cancel's tax-free part out of range (409).
+	TypeSumOfPartsExceeds      = "SumOfPartsExceedsCancelAmountError"
+	TypeCancelTaxFreeExceeds   = "CancelTaxFreeAmountExceedsCancellableTaxFreeAmountError"
+	TypeCancelTaxAmountExceeds = "CancelTaxAmountExceedsCancellableTaxAmountError"
+	TypePgProvider             = "PgProviderError" // 502: the PG refused (pgCode, pgMessage)
 )
 
 // Payment statuses.
@@ -89,6 +93,9 @@ type CustomerInput struct {
 type PaymentAmountInput struct {
 	Total   int64 `json:"total"`
 	TaxFree int64 `json:"taxFree,omitempty"`
+	// VAT is sent so PortOne's VAT is paysaga's rule's (package tax); without
+	// it PortOne computes "1/11 of the taxable amount" with unstated rounding.
+	VAT *int64 `json:"vat,omitempty"`
 }
 
 // BillingKeyPaymentInput is POST /payments/{paymentId}/billing-key.
@@ -145,10 +152,11 @@ type CancelPaymentResponse struct {
 
 // PaymentAmount is a payment's amounts.
 type PaymentAmount struct {
-	Total     int64 `json:"total"`
-	TaxFree   int64 `json:"taxFree"`
-	Paid      int64 `json:"paid"`
-	Cancelled int64 `json:"cancelled"`
+	Total            int64 `json:"total"`
+	TaxFree          int64 `json:"taxFree"`
+	Paid             int64 `json:"paid"`
+	Cancelled        int64 `json:"cancelled"`
+	CancelledTaxFree int64 `json:"cancelledTaxFree"`
 }
 
 // PaymentFailure says why a payment failed.

@@ -154,21 +154,26 @@ func TestConfirmAndReadBillingKeyContract(t *testing.T) {
 }
 
 func TestPayWithBillingKeyContract(t *testing.T) {
-	c := serve(t, exchange{method: "POST", path: "/payments/pay_0190f4c6/billing-key", doc: &docBillingKeyPaymentInput{},
+	sent := &docBillingKeyPaymentInput{}
+	c := serve(t, exchange{method: "POST", path: "/payments/pay_0190f4c6/billing-key", doc: sent,
 		required: []string{"billingKey", "orderName", "amount", "currency"}, status: 200,
 		answer: `{"payment":{"pgTxId":"pg-1","paidAt":"2026-12-01T01:00:01Z"}}`})
+	vat := int64(1636)
 	res, err := c.PayWithBillingKey(context.Background(), "pay_0190f4c6", client.BillingKeyPaymentInput{StoreID: "store-1", BillingKey: "billing-key-1",
-		OrderName: "order o-1", Customer: &client.CustomerInput{ID: "cus_1"}, Amount: client.PaymentAmountInput{Total: 15000}, Currency: "KRW"})
+		OrderName: "order o-1", Customer: &client.CustomerInput{ID: "cus_1"}, Amount: client.PaymentAmountInput{Total: 30000, TaxFree: 12000, VAT: &vat}, Currency: "KRW"})
 	require.NoError(t, err)
+	require.Equal(t, docAmountInput{Total: 30000, TaxFree: 12000, VAT: 1636}, sent.Amount, "amount.taxFree and amount.vat")
 	require.Equal(t, "pg-1", res.Payment.PgTxID)
 }
 
 func TestCancelAndGetContract(t *testing.T) {
 	bal := int64(15000)
-	c := serve(t, exchange{method: "POST", path: "/payments/pay_0190f4c6/cancel", doc: &docCancelPaymentBody{}, required: []string{"reason"}, status: 200,
+	sent := &docCancelPaymentBody{}
+	c := serve(t, exchange{method: "POST", path: "/payments/pay_0190f4c6/cancel", doc: sent, required: []string{"reason"}, status: 200,
 		answer: `{"cancellation":{"status":"SUCCEEDED","id":"c-1","pgCancellationId":"pgc-1","totalAmount":4000,"taxFreeAmount":0,"vatAmount":364,"reason":"refund [refund:r1]","cancelledAt":"2026-12-01T02:00:00Z","requestedAt":"2026-12-01T02:00:00Z"}}`})
-	res, err := c.CancelPayment(context.Background(), "pay_0190f4c6", client.CancelPaymentBody{StoreID: "store-1", Amount: 4000, Reason: "refund [refund:r1]", Requester: "ADMIN", CurrentCancellableAmount: &bal})
+	res, err := c.CancelPayment(context.Background(), "pay_0190f4c6", client.CancelPaymentBody{StoreID: "store-1", Amount: 4000, TaxFreeAmount: 1600, Reason: "refund [refund:r1]", Requester: "ADMIN", CurrentCancellableAmount: &bal})
 	require.NoError(t, err)
+	require.EqualValues(t, 1600, sent.TaxFreeAmount, "taxFreeAmount of the cancel")
 	require.Equal(t, "SUCCEEDED", res.Cancellation.Status)
 
 	c = serve(t, exchange{method: "GET", path: "/payments/pay_0190f4c6", query: map[string]string{"storeId": "store-1"}, status: 200, answer: paidPayment})

@@ -124,11 +124,13 @@ func TestIssueBillingKeyContract(t *testing.T) {
 }
 
 func TestBillingChargeContract(t *testing.T) {
+	sent := &docBillingCharge{}
 	c := serve(t, exchange{method: "POST", path: "/v1/billing/Z_t5vOvQxrj4499PeiJcjen28-V2RyqgYTwN44Rdzk0=", idempotent: true,
-		doc: &docBillingCharge{}, required: []string{"customerKey", "amount", "orderId", "orderName"}, status: 200, answer: donePayment})
+		doc: sent, required: []string{"customerKey", "amount", "orderId", "orderName"}, status: 200, answer: donePayment})
 	p, err := c.ChargeBillingKey(context.Background(), "Z_t5vOvQxrj4499PeiJcjen28-V2RyqgYTwN44Rdzk0=", "payment:p1:authorize",
-		client.BillingChargeRequest{CustomerKey: "cus_1", Amount: 15000, OrderID: "pay_1", OrderName: "order o-1"})
+		client.BillingChargeRequest{CustomerKey: "cus_1", Amount: 15000, OrderID: "pay_1", OrderName: "order o-1", TaxFreeAmount: 6000})
 	require.NoError(t, err)
+	require.EqualValues(t, 6000, sent.TaxFreeAmount, "the tax-free part travels as taxFreeAmount")
 	require.Equal(t, client.StatusDone, p.Status)
 	require.EqualValues(t, 15000, p.BalanceAmount)
 }
@@ -136,10 +138,12 @@ func TestBillingChargeContract(t *testing.T) {
 func TestCancelContract(t *testing.T) {
 	for name, req := range map[string]client.CancelRequest{
 		"whole":   {CancelReason: "checkout failed"},
-		"partial": {CancelReason: "refund", CancelAmount: 4000},
+		"partial": {CancelReason: "refund", CancelAmount: 4000, TaxFreeAmount: 1600},
 	} {
 		t.Run(name, func(t *testing.T) {
-			c := serve(t, exchange{method: "POST", path: "/v1/payments/pk_1/cancel", idempotent: true, doc: &docCancel{},
+			sent := &docCancel{}
+			t.Cleanup(func() { require.Equal(t, req.TaxFreeAmount, sent.TaxFreeAmount, "taxFreeAmount of the cancel") })
+			c := serve(t, exchange{method: "POST", path: "/v1/payments/pk_1/cancel", idempotent: true, doc: sent,
 				required: []string{"cancelReason"}, status: 200,
 				answer: strings.Replace(strings.Replace(donePayment, `"status": "DONE"`, `"status": "PARTIAL_CANCELED"`, 1),
 					`"cancels": null`, `"cancels": [{"transactionKey":"tk_2","cancelAmount":4000,"cancelReason":"refund","canceledAt":"2026-12-01T11:00:00+09:00","cancelStatus":"DONE","taxFreeAmount":0}]`, 1)})
@@ -193,4 +197,49 @@ func TestErrorShapesAreClassified(t *testing.T) {
 		_, err := c.ChargeBillingKey(context.Background(), "bk", "k", client.BillingChargeRequest{CustomerKey: "c", Amount: 1, OrderID: "pay_1", OrderName: "o"})
 		require.Equal(t, tc.kind, adapters.KindOf(err), tc.code)
 	}
+}
+
+// Cash receipts, as the cash-receipt API documents them.
+type docCashReceipt struct {
+	Amount                 int64  `json:"amount"`
+	OrderID                string `json:"orderId"`
+	OrderName              string `json:"orderName"`
+	CustomerIdentityNumber string `json:"customerIdentityNumber"`
+	Type                   string `json:"type"`
+	TaxFreeAmount          int64  `json:"taxFreeAmount"`
+}
+
+type docCashReceiptCancel struct {
+	Amount int64 `json:"amount"`
+}
+
+const issuedReceipt = `{"receiptKey":"rk_1","orderId":"pay_1","type":"소득공제","issueNumber":"","receiptUrl":"https://example.test/r/rk_1",
+  "amount":30000,"taxFreeAmount":12000,"issueStatus":"IN_PROGRESS"}`
+
+func TestCashReceiptContract(t *testing.T) {
+	sent := &docCashReceipt{}
+	c := serve(t, exchange{method: "POST", path: "/v1/cash-receipts", idempotent: true, doc: sent,
+		required: []string{"amount", "orderId", "orderName", "customerIdentityNumber", "type"}, status: 200, answer: issuedReceipt})
+	r, err := c.IssueCashReceipt(context.Background(), "receipt:pay_1:issue", client.CashReceiptRequest{Amount: 30000, OrderID: "pay_1",
+		OrderName: "order o-1", CustomerIdentityNumber: "01012345678", Type: client.ReceiptTypeIncomeDeduction, TaxFreeAmount: 12000})
+	require.NoError(t, err)
+	require.Equal(t, docCashReceipt{Amount: 30000, OrderID: "pay_1", OrderName: "order o-1", CustomerIdentityNumber: "01012345678",
+		Type: "소득공제", TaxFreeAmount: 12000}, *sent)
+	require.Equal(t, client.ReceiptInProgress, r.IssueStatus)
+	require.Equal(t, "rk_1", r.ReceiptKey)
+
+	cancel := &docCashReceiptCancel{}
+	c = serve(t, exchange{method: "POST", path: "/v1/cash-receipts/rk_1/cancel", idempotent: true, doc: cancel, status: 200,
+		answer: strings.Replace(issuedReceipt, `"amount":30000`, `"amount":20000`, 1)})
+	r, err = c.CancelCashReceipt(context.Background(), "rk_1", "receipt:pay_1:cancel:rf_1", client.CashReceiptCancelRequest{Amount: 10000})
+	require.NoError(t, err)
+	require.EqualValues(t, 10000, cancel.Amount)
+	require.EqualValues(t, 20000, r.Amount)
+
+	c = serve(t, exchange{method: "GET", path: "/v1/cash-receipts", query: map[string]string{"requestDate": "2026-12-01", "limit": "100"},
+		status: 200, answer: "[" + strings.Replace(issuedReceipt, "IN_PROGRESS", "COMPLETED", 1) + "]"})
+	list, err := c.CashReceipts(context.Background(), "2026-12-01", "", 100)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	require.Equal(t, client.ReceiptCompleted, list[0].IssueStatus)
 }
