@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+	temporalclient "go.temporal.io/sdk/client"
+
 	"github.com/paysaga/paysaga/api"
 	"github.com/paysaga/paysaga/app"
 	"github.com/paysaga/paysaga/bench"
@@ -33,13 +36,14 @@ func runBench(ctx context.Context, args []string) error {
 	workers := fs.Int("c", 50, "concurrency of the concurrent run")
 	producers := fs.Int("payouts", 0, "instead, run one payout over this many producers (ledger seeded directly)")
 	mixed := fs.Bool("mixed", false, "instead, a mixed load of -total requests at -c: card and split checkouts, top-ups, refunds")
+	explain := fs.Int("explain", 0, "instead, N sequential checkouts of each kind (card, split, wallet): per checkout, PostgreSQL round trips and transactions, provider calls, activities, history events")
 	reportDir := fs.String("report", filepath.Join(stateDir(), "bench"), "with -mixed: where bench-mixed.json and bench-mixed.html go")
 	topology := fs.String("topology", topologyDev, "dev: the Temporal dev server; prod: the Temporal server on PostgreSQL; both: dev then prod in one run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	run := func(t string) error {
-		return benchOn(ctx, t, *seq, *total, *workers, *producers, *mixed, *reportDir)
+		return benchOn(ctx, t, benchArgs{seq: *seq, total: *total, workers: *workers, producers: *producers, mixed: *mixed, explain: *explain, reportDir: *reportDir})
 	}
 	if *topology != "both" {
 		return run(*topology)
@@ -55,8 +59,8 @@ func runBench(ctx context.Context, args []string) error {
 
 // benchOn is one bench on fresh services of the topology: checkouts and the
 // bare workflow share its Temporal server, so their ratio is the app's cost.
-func benchOn(ctx context.Context, topology string, seqN, totalN, workersN, producersN int, mixedOn bool, reportDirS string) error {
-	seq, total, workers, producers, mixed, reportDir := &seqN, &totalN, &workersN, &producersN, &mixedOn, &reportDirS
+func benchOn(ctx context.Context, topology string, ba benchArgs) error {
+	seq, total, workers, producers, mixed, reportDir := &ba.seq, &ba.total, &ba.workers, &ba.producers, &ba.mixed, &ba.reportDir
 	svc, err := startServicesOn(ctx, filepath.Join(stateDir(), "bench"), topology)
 	if err != nil {
 		return err
@@ -76,9 +80,17 @@ func benchOn(ctx context.Context, topology string, seqN, totalN, workersN, produ
 	cfg.SimAddr = fmt.Sprintf("127.0.0.1:%d", simPort)
 	cfg.SimURL = "http://" + cfg.SimAddr
 	cfg.HTTPAddr = fmt.Sprintf("127.0.0.1:%d", apiPort)
+	// The sandbox's PG and bank webhooks go to this bench's API, never to a
+	// `make dev` stack on the default address.
+	cfg.SimWebhookURL = "http://" + cfg.HTTPAddr + "/v1/webhooks"
 	log := newLogger("warn")
-	go func() { _ = serveSim(ctx, cfg, log) }()
-	a, err := app.Start(ctx, cfg, log, app.Parts{API: true, Worker: true})
+	sims, dbc := &providerCounter{}, bench.NewDBCounter()
+	go func() { _ = serveSimWrapped(ctx, cfg, log, sims.wrap) }()
+	parts := app.Parts{API: true, Worker: true}
+	if ba.explain > 0 {
+		parts.DBTracer = dbc
+	}
+	a, err := app.Start(ctx, cfg, log, parts)
 	if err != nil {
 		return err
 	}
@@ -112,6 +124,9 @@ func benchOn(ctx context.Context, topology string, seqN, totalN, workersN, produ
 	if err := d.setup(ctx, cfg.SimURL); err != nil {
 		return err
 	}
+	if ba.explain > 0 {
+		return explainOn(ctx, d, a.Temporal, svc.pg.URL, cfg.SimURL, dbc, sims, ba.explain)
+	}
 	if *mixed {
 		return benchMixed(ctx, d, cfg.SimURL, *total, *workers, *reportDir)
 	}
@@ -122,6 +137,26 @@ func benchOn(ctx context.Context, topology string, seqN, totalN, workersN, produ
 		Sequential: *seq, Total: *total, Workers: *workers, Out: os.Stdout,
 	})
 	return err
+}
+
+type benchArgs struct {
+	seq, total, workers, producers, explain int
+	mixed                                   bool
+	reportDir                               string
+}
+
+func explainOn(ctx context.Context, d *driver, tc temporalclient.Client, dbURL, simURL string, dbc *bench.DBCounter, sims *providerCounter, n int) error {
+	w, err := d.walletCustomer(ctx, simURL)
+	if err != nil {
+		return err
+	}
+	quiet, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		return fmt.Errorf("explain pool: %w", err)
+	}
+	defer quiet.Close()
+	e := &explainer{d: d, w: w, dbc: dbc, sim: sims, temporal: tc, quiet: quiet, n: n}
+	return e.explain(ctx)
 }
 
 func freePorts() (int, int, error) {
@@ -207,7 +242,10 @@ func (d *driver) call(send func() (*http.Response, error)) (int, map[string]any,
 // pay checks out 15,000 for two producers under the order id as Idempotency-Key;
 // walletAmount > 0 pays that part from the wallet.
 func (d *driver) pay(ctx context.Context, order, customer, method string, walletAmount int64) (*http.Response, error) {
-	payment := client.CheckoutPayment{MethodId: &method}
+	var payment client.CheckoutPayment
+	if method != "" { // absent when the wallet pays it all
+		payment.MethodId = &method
+	}
 	if walletAmount > 0 {
 		payment.WalletAmount = &walletAmount
 	}
