@@ -22,6 +22,7 @@ type DBCounter struct {
 	open  map[*pgx.Conn]*txTrace
 	c     DBCounts
 	names map[string]int // round trips by statement name (sqlc's "-- name:")
+	txs   map[string]int // transactions by their statements, in order
 }
 
 // DBCounts is a snapshot of the counters.
@@ -30,6 +31,7 @@ type DBCounts struct {
 	Transactions int
 	Background   int // round trips of idle relay polls, not in the two above
 	ByName       map[string]int
+	ByTx         map[string]int // "A" for an autocommit statement, "A+B" for BEGIN; A; B; COMMIT
 }
 
 type txTrace struct {
@@ -46,7 +48,7 @@ type started struct {
 }
 
 func NewDBCounter() *DBCounter {
-	return &DBCounter{open: map[*pgx.Conn]*txTrace{}, names: map[string]int{}}
+	return &DBCounter{open: map[*pgx.Conn]*txTrace{}, names: map[string]int{}, txs: map[string]int{}}
 }
 
 // TraceQueryStart notes the statement and whether it runs inside a transaction.
@@ -82,6 +84,7 @@ func (d *DBCounter) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.Tra
 		d.c.RoundTrips++
 		d.c.Transactions++
 		d.names[s.name]++
+		d.txs[s.name]++
 	}
 }
 
@@ -100,9 +103,14 @@ func (d *DBCounter) closeTx(t *txTrace) {
 	}
 	d.c.RoundTrips += len(t.stmts)
 	d.c.Transactions++
+	var inner []string
 	for _, s := range t.stmts {
 		d.names[s]++
+		if s != "begin" && s != "commit" && s != "rollback" {
+			inner = append(inner, s)
+		}
 	}
+	d.txs["["+strings.Join(inner, "+")+"]"]++
 }
 
 // TraceBatchStart and its siblings count a batch as one round trip.
@@ -123,16 +131,25 @@ func (d *DBCounter) Snapshot() DBCounts {
 	for k, v := range d.names {
 		c.ByName[k] = v
 	}
+	c.ByTx = make(map[string]int, len(d.txs))
+	for k, v := range d.txs {
+		c.ByTx[k] = v
+	}
 	return c
 }
 
 // Sub is what happened between an earlier snapshot and this one.
 func (c DBCounts) Sub(before DBCounts) DBCounts {
 	out := DBCounts{RoundTrips: c.RoundTrips - before.RoundTrips, Transactions: c.Transactions - before.Transactions,
-		Background: c.Background - before.Background, ByName: map[string]int{}}
-	for k, v := range c.ByName {
-		if n := v - before.ByName[k]; n > 0 {
-			out.ByName[k] = n
+		Background: c.Background - before.Background, ByName: sub(c.ByName, before.ByName), ByTx: sub(c.ByTx, before.ByTx)}
+	return out
+}
+
+func sub(after, before map[string]int) map[string]int {
+	out := map[string]int{}
+	for k, v := range after {
+		if n := v - before[k]; n > 0 {
+			out[k] = n
 		}
 	}
 	return out
@@ -160,19 +177,20 @@ func statementName(sql string) string {
 	return strings.Join(f, " ")
 }
 
-// WriteByName prints the statements, most frequent first, per unit of n.
-func (c DBCounts) WriteByName(w io.Writer, n int) {
-	names := make([]string, 0, len(c.ByName))
-	for k := range c.ByName {
-		names = append(names, k)
+// WriteTransactions prints the transactions by shape, most frequent first,
+// per unit of n: a bracketed list is one BEGIN..COMMIT, a bare name autocommit.
+func (c DBCounts) WriteTransactions(w io.Writer, n int) {
+	shapes := make([]string, 0, len(c.ByTx))
+	for k := range c.ByTx {
+		shapes = append(shapes, k)
 	}
-	slices.SortFunc(names, func(a, b string) int {
-		if c.ByName[a] != c.ByName[b] {
-			return c.ByName[b] - c.ByName[a]
+	slices.SortFunc(shapes, func(a, b string) int {
+		if c.ByTx[a] != c.ByTx[b] {
+			return c.ByTx[b] - c.ByTx[a]
 		}
 		return strings.Compare(a, b)
 	})
-	for _, k := range names {
-		fmt.Fprintf(w, "    %-36s %5.1f\n", k, float64(c.ByName[k])/float64(n))
+	for _, k := range shapes {
+		fmt.Fprintf(w, "    %5.1f  %s\n", float64(c.ByTx[k])/float64(n), k)
 	}
 }

@@ -86,8 +86,8 @@ func (e *explainer) explain(ctx context.Context) error {
 			r.localActivities, r.activities, r.histEvents, r.deliverWorkflows)
 	}
 	for _, r := range rows {
-		fmt.Printf("statements per %s checkout:\n", r.kind)
-		r.db.WriteByName(os.Stdout, e.n)
+		fmt.Printf("transactions per %s checkout ([..] is one BEGIN..COMMIT; a bare name is autocommit):\n", r.kind)
+		r.db.WriteTransactions(os.Stdout, e.n)
 	}
 	return nil
 }
