@@ -38,12 +38,13 @@ func runBench(ctx context.Context, args []string) error {
 	mixed := fs.Bool("mixed", false, "instead, a mixed load of -total requests at -c: card and split checkouts, top-ups, refunds")
 	explain := fs.Int("explain", 0, "instead, N sequential checkouts of each kind (card, split, wallet): per checkout, PostgreSQL round trips and transactions, provider calls, activities, history events")
 	reportDir := fs.String("report", filepath.Join(stateDir(), "bench"), "with -mixed: where bench-mixed.json and bench-mixed.html go")
+	floor := fs.Duration("floor", 5*time.Second, "how long each PostgreSQL floor runs (pgbench TPC-B and ledger postings at 1, 8, 32 connections); 0 skips them")
 	topology := fs.String("topology", topologyDev, "dev: the Temporal dev server; prod: the Temporal server on PostgreSQL; both: dev then prod in one run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	run := func(t string) error {
-		return benchOn(ctx, t, benchArgs{seq: *seq, total: *total, workers: *workers, producers: *producers, mixed: *mixed, explain: *explain, reportDir: *reportDir})
+		return benchOn(ctx, t, benchArgs{seq: *seq, total: *total, workers: *workers, producers: *producers, mixed: *mixed, explain: *explain, reportDir: *reportDir, floor: *floor})
 	}
 	if *topology != "both" {
 		return run(*topology)
@@ -132,17 +133,25 @@ func benchOn(ctx context.Context, topology string, ba benchArgs) error {
 	}
 	fmt.Printf("bench: %d sequential, %d at %d concurrent; checkout = POST /v1/checkouts (card, 2 items), bare = 3 no-op local activities\n",
 		*seq, *total, *workers)
-	_, err = bench.Run(ctx, bench.Options{
+	if _, err = bench.Run(ctx, bench.Options{
 		Checkout: d.checkout, Temporal: a.Temporal, TaskQueue: "bench-bare",
 		Sequential: *seq, Total: *total, Workers: *workers, Out: os.Stdout,
-	})
-	return err
+	}); err != nil || ba.floor <= 0 {
+		return err
+	}
+	floors, err := bench.MeasureDBFloors(ctx, svc.pg.URL, ba.floor)
+	if err != nil {
+		return err
+	}
+	floors.Report(os.Stdout)
+	return nil
 }
 
 type benchArgs struct {
 	seq, total, workers, producers, explain int
 	mixed                                   bool
 	reportDir                               string
+	floor                                   time.Duration
 }
 
 func explainOn(ctx context.Context, d *driver, tc temporalclient.Client, dbURL, simURL string, dbc *bench.DBCounter, sims *providerCounter, n int) error {
