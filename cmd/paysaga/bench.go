@@ -39,12 +39,15 @@ func runBench(ctx context.Context, args []string) error {
 	explain := fs.Int("explain", 0, "instead, N sequential checkouts of each kind (card, split, wallet): per checkout, PostgreSQL round trips and transactions, provider calls, activities, history events")
 	reportDir := fs.String("report", filepath.Join(stateDir(), "bench"), "with -mixed: where bench-mixed.json and bench-mixed.html go")
 	floor := fs.Duration("floor", 5*time.Second, "how long each PostgreSQL floor runs (pgbench TPC-B and ledger postings at 1, 8, 32 connections); 0 skips them")
+	rate := fs.Float64("rate", 0, "instead, the open-loop load: checkouts started at this rate per second for -duration, then the bare workflow at the same rate")
+	duration := fs.Duration("duration", time.Minute, "with -rate: how long each paced run lasts")
+	durable := fs.Bool("durable", false, "the dev server keeps its history in a SQLite file, as `make dev` runs it (default: in memory)")
 	topology := fs.String("topology", topologyDev, "dev: the Temporal dev server; prod: the Temporal server on PostgreSQL; both: dev then prod in one run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	run := func(t string) error {
-		return benchOn(ctx, t, benchArgs{seq: *seq, total: *total, workers: *workers, producers: *producers, mixed: *mixed, explain: *explain, reportDir: *reportDir, floor: *floor})
+		return benchOn(ctx, t, benchArgs{seq: *seq, total: *total, workers: *workers, producers: *producers, mixed: *mixed, explain: *explain, reportDir: *reportDir, floor: *floor, rate: *rate, duration: *duration, durable: *durable})
 	}
 	if *topology != "both" {
 		return run(*topology)
@@ -62,7 +65,7 @@ func runBench(ctx context.Context, args []string) error {
 // bare workflow share its Temporal server, so their ratio is the app's cost.
 func benchOn(ctx context.Context, topology string, ba benchArgs) error {
 	seq, total, workers, producers, mixed, reportDir := &ba.seq, &ba.total, &ba.workers, &ba.producers, &ba.mixed, &ba.reportDir
-	svc, err := startServicesOn(ctx, filepath.Join(stateDir(), "bench"), topology)
+	svc, err := startServicesWith(ctx, filepath.Join(stateDir(), "bench"), topology, ba.durable)
 	if err != nil {
 		return err
 	}
@@ -128,6 +131,12 @@ func benchOn(ctx context.Context, topology string, ba benchArgs) error {
 	if ba.explain > 0 {
 		return explainOn(ctx, d, a.Temporal, svc.pg.URL, cfg.SimURL, dbc, sims, ba.explain)
 	}
+	if ba.rate > 0 {
+		fmt.Printf("bench: open loop, %.0f checkouts/s for %s (one customer, relay on), then the bare workflow at the same rate; topology %s, durable %v\n",
+			ba.rate, ba.duration, topology, ba.durable || topology == topologyProd)
+		_, err := bench.RunPaced(ctx, bench.Options{Checkout: d.checkout, Temporal: a.Temporal, TaskQueue: "bench-bare", Out: os.Stdout}, ba.rate, ba.duration)
+		return err
+	}
 	if *mixed {
 		return benchMixed(ctx, d, cfg.SimURL, *total, *workers, *reportDir)
 	}
@@ -152,6 +161,9 @@ type benchArgs struct {
 	mixed                                   bool
 	reportDir                               string
 	floor                                   time.Duration
+	rate                                    float64
+	duration                                time.Duration
+	durable                                 bool
 }
 
 func explainOn(ctx context.Context, d *driver, tc temporalclient.Client, dbURL, simURL string, dbc *bench.DBCounter, sims *providerCounter, n int) error {
