@@ -41,13 +41,14 @@ func runBench(ctx context.Context, args []string) error {
 	floor := fs.Duration("floor", 5*time.Second, "how long each PostgreSQL floor runs (pgbench TPC-B and ledger postings at 1, 8, 32 connections); 0 skips them")
 	rate := fs.Float64("rate", 0, "instead, the open-loop load: checkouts started at this rate per second for -duration, then the bare workflow at the same rate")
 	duration := fs.Duration("duration", time.Minute, "with -rate: how long each paced run lasts")
+	poolConns := fs.Int("pool", 0, "paysaga's pgx pool size (pool_max_conns on DATABASE_URL); 0 keeps pgx's default, max(4, CPUs)")
 	durable := fs.Bool("durable", false, "the dev server keeps its history in a SQLite file, as `make dev` runs it (default: in memory)")
 	topology := fs.String("topology", topologyDev, "dev: the Temporal dev server; prod: the Temporal server on PostgreSQL; both: dev then prod in one run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	run := func(t string) error {
-		return benchOn(ctx, t, benchArgs{seq: *seq, total: *total, workers: *workers, producers: *producers, mixed: *mixed, explain: *explain, reportDir: *reportDir, floor: *floor, rate: *rate, duration: *duration, durable: *durable})
+		return benchOn(ctx, t, benchArgs{seq: *seq, total: *total, workers: *workers, producers: *producers, mixed: *mixed, explain: *explain, reportDir: *reportDir, floor: *floor, rate: *rate, duration: *duration, durable: *durable, pool: *poolConns})
 	}
 	if *topology != "both" {
 		return run(*topology)
@@ -73,6 +74,9 @@ func benchOn(ctx context.Context, topology string, ba benchArgs) error {
 
 	cfg := config.Default()
 	cfg.DatabaseURL, cfg.TemporalAddress = svc.pg.URL, svc.address
+	if ba.pool > 0 {
+		cfg.DatabaseURL += fmt.Sprintf("&pool_max_conns=%d", ba.pool) // the URL carries sslmode already
+	}
 	cfg.CodecKeys, cfg.CodecAddr = codec.NewKey("bench"), "" // payloads encrypted, as in production
 	cfg.RateLimit = 0                                        // one key drives the whole load
 	cfg.WalletCap, cfg.WalletDailyTopUp = 1<<40, 1<<40       // the mixed load tops up without end
@@ -164,6 +168,7 @@ type benchArgs struct {
 	rate                                    float64
 	duration                                time.Duration
 	durable                                 bool
+	pool                                    int
 }
 
 func explainOn(ctx context.Context, d *driver, tc temporalclient.Client, dbURL, simURL string, dbc *bench.DBCounter, sims *providerCounter, n int) error {
