@@ -21,6 +21,9 @@ type storeCollector struct {
 	up     *prometheus.Desc
 	// deadline is the latest settlement deadline check's findings.
 	deadline *prometheus.Desc
+	// backlog is the events still owed: not yet dispatched by the relay, or
+	// pending delivery at an endpoint (a down endpoint's backlog grows).
+	outbox, backlog *prometheus.Desc
 }
 
 // business tables and what they are called in the metrics.
@@ -40,6 +43,8 @@ func (m *Metrics) WatchStore(pool *pgxpool.Pool) {
 		up:     prometheus.NewDesc("paysaga_business_metrics_up", "1 when the business metrics could be read.", nil, nil),
 		deadline: prometheus.NewDesc("paysaga_settlement_deadline",
 			"Confirmed sales at risk of missing (due within 2 days, in no run) or past their settlement due date, per the latest daily check.", []string{"state"}, nil),
+		outbox:  prometheus.NewDesc("paysaga_events_undispatched", "Outbox events the relay has not dispatched yet.", nil, nil),
+		backlog: prometheus.NewDesc("paysaga_event_deliveries_pending", "Event deliveries not yet delivered (nor given up), by webhook endpoint.", []string{"endpoint_id"}, nil),
 	})
 }
 
@@ -48,6 +53,8 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.amount
 	ch <- c.up
 	ch <- c.deadline
+	ch <- c.outbox
+	ch <- c.backlog
 }
 
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
@@ -85,5 +92,32 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	case !errors.Is(err, pgx.ErrNoRows):
 		up = 0
 	}
+	if !c.collectBacklog(ctx, ch) {
+		up = 0
+	}
 	ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up)
+}
+
+// collectBacklog reports the outbox and each endpoint's pending deliveries;
+// false when they could not be read.
+func (c *storeCollector) collectBacklog(ctx context.Context, ch chan<- prometheus.Metric) bool {
+	var undispatched int64
+	if err := c.pool.QueryRow(ctx, "SELECT count(*) FROM events WHERE dispatched_at IS NULL").Scan(&undispatched); err != nil {
+		return false
+	}
+	ch <- prometheus.MustNewConstMetric(c.outbox, prometheus.GaugeValue, float64(undispatched))
+	rows, err := c.pool.Query(ctx, "SELECT endpoint_id, count(*) FROM event_deliveries WHERE status = 'pending' GROUP BY endpoint_id")
+	if err != nil {
+		return false
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var endpoint string
+		var n int64
+		if err := rows.Scan(&endpoint, &n); err != nil {
+			return false
+		}
+		ch <- prometheus.MustNewConstMetric(c.backlog, prometheus.GaugeValue, float64(n), endpoint)
+	}
+	return rows.Err() == nil
 }
