@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/paysaga/paysaga/db"
@@ -19,10 +20,16 @@ func (p *Payments) billingKey(ctx context.Context, methodID, pg string) (string,
 	if err != nil {
 		return "", err
 	}
-	if row.BillingKey.Valid {
-		return row.BillingKey.String, nil
+	return p.openBillingKey(row.BillingKey, row.BillingKeySealed)
+}
+
+// openBillingKey is the key of a billing-key row: in clear on rows not sealed
+// yet, else unsealed.
+func (p *Payments) openBillingKey(clear pgtype.Text, sealed []byte) (string, error) {
+	if clear.Valid {
+		return clear.String, nil
 	}
-	key, err := p.Keys.Open(row.BillingKeySealed)
+	key, err := p.Keys.Open(sealed)
 	if err != nil {
 		return "", fmt.Errorf("open billing key: %w", err)
 	}

@@ -23,6 +23,11 @@ type PostCaptureInput struct {
 	PaymentID  string
 	PG         string
 	PaymentKey string
+	// Authorized: the checkout made no MarkAuthorized step (a PG that approves in
+	// one call), so the authorization goes on the timeline in this transaction.
+	// FailedOver as in MarkAuthorizedInput. Both false in older histories.
+	Authorized bool
+	FailedOver bool
 }
 
 // PostCapture books a captured payment and marks it succeeded. Idempotent: the
@@ -55,6 +60,11 @@ func (l *Ledger) PostCapture(ctx context.Context, in PostCaptureInput) error {
 			ID: in.PaymentID, Pg: text(in.PG), PgPaymentKey: text(in.PaymentKey),
 		}); err != nil {
 			return fmt.Errorf("mark %s succeeded: %w", in.PaymentID, err)
+		}
+		if in.Authorized {
+			if err := recordEvent(ctx, q, in.PaymentID, "authorized", authorizedDetail(in.PG, in.FailedOver)); err != nil {
+				return err
+			}
 		}
 		if err := recordEvent(ctx, q, in.PaymentID, "captured", map[string]string{"pg": in.PG}); err != nil {
 			return err

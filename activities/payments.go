@@ -71,34 +71,9 @@ func (p *Payments) Authorize(ctx context.Context, in AuthorizeInput) (AuthorizeR
 		return AuthorizeResult{}, err
 	}
 	key := AuthorizeKey(in.PaymentID)
-	attempts, err := p.Queries.ListPGAttempts(ctx, in.PaymentID)
-	if err != nil {
-		return AuthorizeResult{}, fmt.Errorf("pg attempts of %s: %w", in.PaymentID, err)
-	}
-	triedHere := false
-	for _, a := range attempts {
-		switch {
-		case a.Status != "sent":
-		case a.Pg == in.PG:
-			triedHere = true
-		default:
-			res, found, err := p.earlierAuthorization(ctx, in.PaymentID, a.Pg)
-			if err != nil || found {
-				return res, err
-			}
-		}
-	}
-	billingKey, err := p.billingKey(ctx, in.MethodID, in.PG)
-	if errors.Is(err, pgx.ErrNoRows) {
-		// The method was never registered at this PG: it cannot serve this payment.
-		return AuthorizeResult{}, nonRetryable(ErrProviderUnavailable,
-			Failure{Code: "provider_unavailable", Message: "no billing key at " + in.PG}, nil)
-	}
-	if err != nil {
-		return AuthorizeResult{}, fmt.Errorf("billing key for %s at %s: %w", in.MethodID, in.PG, err)
-	}
-	if err := p.Queries.RecordPGAttempt(ctx, db.RecordPGAttemptParams{PaymentID: in.PaymentID, Pg: in.PG}); err != nil {
-		return AuthorizeResult{}, fmt.Errorf("record attempt of %s at %s: %w", in.PaymentID, in.PG, err)
+	billingKey, triedHere, earlier, err := p.claimRoute(ctx, in)
+	if err != nil || earlier != nil {
+		return deref(earlier), err
 	}
 	pay, err := client.Authorize(ctx, pg.AuthorizeRequest{
 		IdempotencyKey: key, BillingKey: billingKey, CustomerKey: in.CustomerID, OrderID: in.OrderID, Amount: in.Amount, Currency: in.Currency,
@@ -121,6 +96,76 @@ func (p *Payments) Authorize(ctx context.Context, in AuthorizeInput) (AuthorizeR
 		return AuthorizeResult{}, providerError("authorize "+in.PaymentID+" at "+in.PG, err, true)
 	}
 	return authorizeResult(in.PG, client, pay), nil
+}
+
+// claimRoute fetches the method's billing key at in.PG and records the attempt
+// before the PG is called: in one statement when no other PG was sent the
+// payment (every first try), else by the careful path below. earlier is set
+// when another PG already holds an authorization under the payment's key.
+func (p *Payments) claimRoute(ctx context.Context, in AuthorizeInput) (billingKey string, triedHere bool, earlier *AuthorizeResult, err error) {
+	row, err := p.Queries.ClaimPGRoute(ctx, db.ClaimPGRouteParams{PaymentID: in.PaymentID, MethodID: in.MethodID, Pg: in.PG})
+	if err != nil {
+		return "", false, nil, fmt.Errorf("claim route of %s at %s: %w", in.PaymentID, in.PG, err)
+	}
+	if row.SentElsewhere {
+		return p.claimRouteCarefully(ctx, in)
+	}
+	if !row.Claimed {
+		// The method was never registered at this PG: it cannot serve this payment.
+		return "", false, nil, nonRetryable(ErrProviderUnavailable,
+			Failure{Code: "provider_unavailable", Message: "no billing key at " + in.PG}, nil)
+	}
+	billingKey, err = p.openBillingKey(row.BillingKey, row.BillingKeySealed)
+	if err != nil {
+		return "", false, nil, fmt.Errorf("billing key for %s at %s: %w", in.MethodID, in.PG, err)
+	}
+	return billingKey, row.TriedHere, nil, nil
+}
+
+// claimRouteCarefully is the route claim after another PG was sent the
+// payment (a crash or a failover between tries): ask each such PG for an
+// authorization under the key before this one may be tried.
+func (p *Payments) claimRouteCarefully(ctx context.Context, in AuthorizeInput) (string, bool, *AuthorizeResult, error) {
+	attempts, err := p.Queries.ListPGAttempts(ctx, in.PaymentID)
+	if err != nil {
+		return "", false, nil, fmt.Errorf("pg attempts of %s: %w", in.PaymentID, err)
+	}
+	triedHere := false
+	for _, a := range attempts {
+		switch {
+		case a.Status != "sent":
+		case a.Pg == in.PG:
+			triedHere = true
+		default:
+			res, found, err := p.earlierAuthorization(ctx, in.PaymentID, a.Pg)
+			if err != nil {
+				return "", false, nil, err
+			}
+			if found {
+				return "", false, &res, nil
+			}
+		}
+	}
+	billingKey, err := p.billingKey(ctx, in.MethodID, in.PG)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// The method was never registered at this PG: it cannot serve this payment.
+		return "", false, nil, nonRetryable(ErrProviderUnavailable,
+			Failure{Code: "provider_unavailable", Message: "no billing key at " + in.PG}, nil)
+	}
+	if err != nil {
+		return "", false, nil, fmt.Errorf("billing key for %s at %s: %w", in.MethodID, in.PG, err)
+	}
+	if err := p.Queries.RecordPGAttempt(ctx, db.RecordPGAttemptParams{PaymentID: in.PaymentID, Pg: in.PG}); err != nil {
+		return "", false, nil, fmt.Errorf("record attempt of %s at %s: %w", in.PaymentID, in.PG, err)
+	}
+	return billingKey, triedHere, nil, nil
+}
+
+func deref(r *AuthorizeResult) AuthorizeResult {
+	if r == nil {
+		return AuthorizeResult{}
+	}
+	return *r
 }
 
 // authorizeResult is what the checkout needs of an authorization at pgName.

@@ -101,12 +101,17 @@ func (s *Store) MarkAuthorized(ctx context.Context, in MarkAuthorizedInput) erro
 		if err != nil {
 			return fmt.Errorf("mark %s authorized: %w", in.PaymentID, err)
 		}
-		detail := map[string]string{"pg": in.PG}
-		if in.FailedOver {
-			detail["failover"] = "true"
-		}
-		return recordEvent(ctx, q, in.PaymentID, "authorized", detail)
+		return recordEvent(ctx, q, in.PaymentID, "authorized", authorizedDetail(in.PG, in.FailedOver))
 	})
+}
+
+// authorizedDetail is the timeline detail of an authorization.
+func authorizedDetail(pg string, failedOver bool) map[string]string {
+	detail := map[string]string{"pg": pg}
+	if failedOver {
+		detail["failover"] = "true"
+	}
+	return detail
 }
 
 type RecordEventInput struct {

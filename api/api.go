@@ -70,6 +70,7 @@ type server struct {
 	pii           *pii.Keys
 	draining      func() bool
 	leases        *leaseKeeper // renews this process's Idempotency-Key claims
+	apiKeys       *keyCache    // API keys looked up, for PAYSAGA_API_KEY_CACHE_TTL
 	pgs           map[string]pg.Client
 }
 
@@ -81,6 +82,7 @@ func New(d Deps) *echo.Echo {
 func newServer(d Deps) *server {
 	s := &server{cfg: d.Config, pool: d.Pool, q: d.Queries, temporal: d.Temporal, log: d.Log, metrics: d.Metrics, dataConverter: d.DataConverter, bank: d.Bank, pii: d.PII, draining: d.Draining, pgs: d.PGs}
 	s.leases = newLeaseKeeper(s.q, d.Config.IdempotencyLease, d.Log)
+	s.apiKeys = newKeyCache(d.Config.APIKeyCacheTTL)
 	if s.dataConverter == nil {
 		s.dataConverter = converter.GetDefaultDataConverter()
 	}

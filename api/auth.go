@@ -113,7 +113,7 @@ func (s *server) auth(roles ...string) echo.MiddlewareFunc {
 			if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 				return problem(http.StatusUnauthorized, codeUnauthorized, "send an API key as `Authorization: Bearer <key>`")
 			}
-			row, err := s.q.GetAPIKeyByHash(c.Request().Context(), HashKey(token))
+			row, err := s.apiKeys.lookup(c.Request().Context(), HashKey(token), s.q.GetAPIKeyByHash)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return problem(http.StatusUnauthorized, codeUnauthorized, "the API key is not valid")
 			}

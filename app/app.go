@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 	"github.com/rs/zerolog"
@@ -40,6 +41,9 @@ import (
 type Parts struct {
 	API    bool
 	Worker bool
+	// DBTracer, when set, sees every statement of the pool (bench -explain
+	// counts round trips and transactions with it).
+	DBTracer pgx.QueryTracer
 }
 
 // App is a started paysaga.
@@ -93,8 +97,8 @@ func (a *App) ServeCodec(ctx context.Context) error {
 func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts Parts) (*App, error) {
 	a := &App{Config: cfg, Log: logger, Metrics: metrics.New()}
 	var err error
-	if a.Pool, err = pgxpool.New(ctx, cfg.DatabaseURL); err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
+	if a.Pool, err = newPool(ctx, cfg.DatabaseURL, parts.DBTracer); err != nil {
+		return nil, err
 	}
 	if err := db.Migrate(ctx, a.Pool); err != nil {
 		a.Close()
@@ -186,6 +190,19 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 		}
 	}
 	return a, nil
+}
+
+func newPool(ctx context.Context, url string, tracer pgx.QueryTracer) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	pc.ConnConfig.Tracer = tracer
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return pool, nil
 }
 
 // Serve runs the HTTP API on cfg.HTTPAddr until ctx ends, then drains it:

@@ -39,28 +39,11 @@ type Stats struct {
 
 // Run measures the four runs and prints them with the ratios.
 func Run(ctx context.Context, o Options) ([]Stats, error) {
-	w := sdkworker.New(o.Temporal, o.TaskQueue, sdkworker.Options{})
-	w.RegisterWorkflowWithOptions(BareWorkflow, workflow.RegisterOptions{Name: BareWorkflowName})
-	w.RegisterActivity(noop)
-	if err := w.Start(); err != nil {
-		return nil, fmt.Errorf("bench worker: %w", err)
+	bare, stop, err := startBare(ctx, o)
+	if err != nil {
+		return nil, err
 	}
-	defer w.Stop()
-
-	bare := func(ctx context.Context, n int) error {
-		run, err := o.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-			ID: fmt.Sprintf("bench-bare-%d-%d", time.Now().UnixNano(), n), TaskQueue: o.TaskQueue, EnableEagerStart: true,
-		}, BareWorkflowName)
-		if err != nil {
-			return err
-		}
-		return run.Get(ctx, nil)
-	}
-	// Warm both paths (connections, caches) before measuring.
-	for i := range 20 {
-		_ = o.Checkout(ctx, -1-i)
-		_ = bare(ctx, -1-i)
-	}
+	defer stop()
 	offset := int(time.Now().Unix() % 1_000_000 * 10_000)
 	stats := []Stats{
 		measure(ctx, "checkout sequential", o.Sequential, 1, func(ctx context.Context, n int) error { return o.Checkout(ctx, offset+n) }),
@@ -70,6 +53,71 @@ func Run(ctx context.Context, o Options) ([]Stats, error) {
 	}
 	report(o.Out, stats)
 	return stats, nil
+}
+
+// startBare starts the bare workflow's worker and warms both paths
+// (connections, caches) before anything is measured.
+func startBare(ctx context.Context, o Options) (func(context.Context, int) error, func(), error) {
+	w := sdkworker.New(o.Temporal, o.TaskQueue, sdkworker.Options{})
+	w.RegisterWorkflowWithOptions(BareWorkflow, workflow.RegisterOptions{Name: BareWorkflowName})
+	w.RegisterActivity(noop)
+	if err := w.Start(); err != nil {
+		return nil, nil, fmt.Errorf("bench worker: %w", err)
+	}
+	bare := func(ctx context.Context, n int) error {
+		run, err := o.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+			ID: fmt.Sprintf("bench-bare-%d-%d", time.Now().UnixNano(), n), TaskQueue: o.TaskQueue, EnableEagerStart: true,
+		}, BareWorkflowName)
+		if err != nil {
+			return err
+		}
+		return run.Get(ctx, nil)
+	}
+	for i := range 20 {
+		_ = o.Checkout(ctx, -1-i)
+		_ = bare(ctx, -1-i)
+	}
+	return bare, w.Stop, nil
+}
+
+// RunPaced is the open-loop load: checkouts started at rate per second for d
+// whatever the answers take (as an outside load client does), then the bare
+// workflow at the same rate for the same time on the same server.
+func RunPaced(ctx context.Context, o Options, rate float64, d time.Duration) ([]Stats, error) {
+	bare, stop, err := startBare(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	offset := int(time.Now().Unix() % 1_000_000 * 10_000)
+	stats := []Stats{
+		paced(ctx, fmt.Sprintf("checkout at %.0f/s", rate), rate, d, func(ctx context.Context, n int) error { return o.Checkout(ctx, offset+n) }),
+		paced(ctx, fmt.Sprintf("bare at %.0f/s", rate), rate, d, bare),
+	}
+	report(o.Out, stats)
+	return stats, nil
+}
+
+// paced starts call every 1/rate seconds for d, each on its own goroutine;
+// a latency is from the call's scheduled start to its answer.
+func paced(ctx context.Context, name string, rate float64, d time.Duration, call func(context.Context, int) error) Stats {
+	n := int(rate * d.Seconds())
+	lat := make([]time.Duration, n)
+	errs := make([]bool, n)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range n {
+		at := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+		time.Sleep(time.Until(at))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = call(ctx, i) != nil
+			lat[i] = time.Since(at)
+		}()
+	}
+	wg.Wait()
+	return summarise(name, lat, errs, time.Since(start))
 }
 
 // BareWorkflowName is the no-op baseline: three local activities, nothing else.
@@ -109,8 +157,11 @@ func measure(ctx context.Context, name string, n, workers int, call func(context
 	}
 	close(next)
 	wg.Wait()
-	wall := time.Since(start)
-	s := Stats{Name: name, N: n, Throughput: float64(n) / wall.Seconds()}
+	return summarise(name, lat, errs, time.Since(start))
+}
+
+func summarise(name string, lat []time.Duration, errs []bool, wall time.Duration) Stats {
+	s := Stats{Name: name, N: len(lat), Throughput: float64(len(lat)) / wall.Seconds()}
 	for _, e := range errs {
 		if e {
 			s.Errors++
@@ -138,8 +189,9 @@ func report(w io.Writer, stats []Stats) {
 		fmt.Fprintf(w, "ratio %s / %s: p50 %.2fx, p99 %.2fx, throughput %.2fx\n", a.Name, b.Name,
 			float64(a.P50)/float64(b.P50), float64(a.P99)/float64(b.P99), a.Throughput/b.Throughput)
 	}
-	ratio(stats[0], stats[1])
-	ratio(stats[2], stats[3])
+	for i := 0; i+1 < len(stats); i += 2 {
+		ratio(stats[i], stats[i+1])
+	}
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }

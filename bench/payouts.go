@@ -36,6 +36,7 @@ type PayoutStats struct {
 	Paid              int64
 	PaidAmount        int64
 	Transfers         int
+	FloorDuration     time.Duration // the bare fan-out over as many children
 }
 
 // RunPayouts seeds the ledger directly (one balanced sale journal per producer,
@@ -91,6 +92,17 @@ func RunPayouts(ctx context.Context, o PayoutOptions) (PayoutStats, error) {
 	if st.Paid != int64(o.Producers) || st.PaidAmount != want || st.Transfers != o.Producers {
 		return st, fmt.Errorf("payout bench: paid %d of %d producers", st.Paid, o.Producers)
 	}
+	// The floor on the same server: the run's shape (pages of 500 children, 50
+	// at once, continue-as-new per page) with bare children.
+	floor, err := RunBareFanOut(ctx, o.Temporal, "bench-fanout", o.Producers, 500, 50)
+	if err != nil {
+		return st, err
+	}
+	st.FloorDuration = floor
+	payoutRate, floorRate := float64(st.Paid)/st.Duration.Seconds(), float64(o.Producers)/floor.Seconds()
+	fmt.Fprintf(o.Out, "floor bare child-workflow fan-out over %d children (500 a page, 50 at once): %s (%.0f children/s)\n",
+		o.Producers, floor.Round(time.Millisecond), floorRate)
+	fmt.Fprintf(o.Out, "ratio payouts/s / bare fan-out children/s: %.2fx\n", payoutRate/floorRate)
 	return st, nil
 }
 

@@ -55,12 +55,15 @@ type Config struct {
 	// IdempotencyLease is how long an Idempotency-Key claim outlives its holder's
 	// last renewal (PAYSAGA_IDEMPOTENCY_LEASE); a live holder renews it every third of it.
 	IdempotencyLease time.Duration
-	FeeBPS           int64    // PAYSAGA_FEE_BPS: platform fee in basis points (300 = 3%)
-	MaxAmount        int64    // PAYSAGA_MAX_AMOUNT: largest accepted amount, minor units
-	Currencies       []string // PAYSAGA_CURRENCIES: accepted ISO 4217 codes, comma separated
-	BodyLimitBytes   int64    // PAYSAGA_BODY_LIMIT_BYTES
-	LogLevel         string   // PAYSAGA_LOG_LEVEL
-	EmbedWorker      bool     // PAYSAGA_EMBED_WORKER: run a worker inside the API process (eager start)
+	// APIKeyCacheTTL is how long the API trusts a key it looked up
+	// (PAYSAGA_API_KEY_CACHE_TTL): a revoked key stops working within it; 0 looks every request up.
+	APIKeyCacheTTL time.Duration
+	FeeBPS         int64    // PAYSAGA_FEE_BPS: platform fee in basis points (300 = 3%)
+	MaxAmount      int64    // PAYSAGA_MAX_AMOUNT: largest accepted amount, minor units
+	Currencies     []string // PAYSAGA_CURRENCIES: accepted ISO 4217 codes, comma separated
+	BodyLimitBytes int64    // PAYSAGA_BODY_LIMIT_BYTES
+	LogLevel       string   // PAYSAGA_LOG_LEVEL
+	EmbedWorker    bool     // PAYSAGA_EMBED_WORKER: run a worker inside the API process (eager start)
 	// DrainDelay (PAYSAGA_DRAIN_DELAY): after SIGTERM the API answers /readyz 503
 	// for this long before it stops accepting connections, so a load balancer
 	// takes it out of rotation first (Kubernetes: a few seconds; make dev: 0).
@@ -178,6 +181,7 @@ func Default() Config {
 		ProviderTimeout:   3 * time.Second,
 		CheckoutBudget:    8 * time.Second,
 		IdempotencyLease:  3 * time.Second,
+		APIKeyCacheTTL:    5 * time.Second,
 		FeeBPS:            300,
 		MaxAmount:         10_000_000,
 		Currencies:        []string{"KRW"},
@@ -314,6 +318,7 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	dur("PAYSAGA_PROVIDER_TIMEOUT", &c.ProviderTimeout)
 	dur("PAYSAGA_CHECKOUT_BUDGET", &c.CheckoutBudget)
 	dur("PAYSAGA_IDEMPOTENCY_LEASE", &c.IdempotencyLease)
+	dur("PAYSAGA_API_KEY_CACHE_TTL", &c.APIKeyCacheTTL)
 	dur("PAYSAGA_DRAIN_DELAY", &c.DrainDelay)
 	dur("PAYSAGA_WORKER_STOP_TIMEOUT", &c.WorkerStopTimeout)
 	num("PAYSAGA_FEE_BPS", &c.FeeBPS)
@@ -451,6 +456,9 @@ func (c Config) Validate() error {
 	}
 	if c.IdempotencyLease < 300*time.Millisecond {
 		errs = append(errs, errors.New("PAYSAGA_IDEMPOTENCY_LEASE must be >= 300ms"))
+	}
+	if c.APIKeyCacheTTL < 0 || c.APIKeyCacheTTL > time.Minute {
+		errs = append(errs, errors.New("PAYSAGA_API_KEY_CACHE_TTL must be within 0..1m (a revoked key works until it passes)"))
 	}
 	if (c.TemporalTLSCert == "") != (c.TemporalTLSKey == "") {
 		errs = append(errs, errors.New("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together"))

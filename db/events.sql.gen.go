@@ -38,6 +38,43 @@ func (q *Queries) CreateDeliveriesForEvent(ctx context.Context, arg CreateDelive
 	return err
 }
 
+const createDeliveriesForEvents = `-- name: CreateDeliveriesForEvents :many
+WITH created AS (
+    INSERT INTO event_deliveries (event_id, endpoint_id)
+    SELECT ev.id, e.id FROM events ev
+      JOIN webhook_endpoints e ON e.status = 'active' AND (cardinality(e.event_types) = 0 OR ev.type = ANY (e.event_types))
+     WHERE ev.id = ANY ($1::text[])
+    ON CONFLICT DO NOTHING
+    RETURNING event_id)
+SELECT event_id FROM created
+UNION
+SELECT d.event_id FROM event_deliveries d WHERE d.event_id = ANY ($1::text[]) AND d.status = 'pending'
+`
+
+// The relay fixes each event's deliveries (every active endpoint subscribed
+// to its type) and learns which events have one pending: only those need a
+// delivery workflow. The CTE's rows are invisible to the second branch (one
+// snapshot), hence the union with those created by an earlier attempt.
+func (q *Queries) CreateDeliveriesForEvents(ctx context.Context, eventIds []string) ([]string, error) {
+	rows, err := q.db.Query(ctx, createDeliveriesForEvents, eventIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var event_id string
+		if err := rows.Scan(&event_id); err != nil {
+			return nil, err
+		}
+		items = append(items, event_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const createWebhookEndpoint = `-- name: CreateWebhookEndpoint :one
 INSERT INTO webhook_endpoints (id, url, event_types, secret_sealed) VALUES ($1, $2, $3, $4) RETURNING id, url, event_types, secret_sealed, previous_secret_sealed, previous_expires_at, status, created_at, deleted_at
 `
@@ -377,12 +414,12 @@ func (q *Queries) ListWebhookEndpoints(ctx context.Context) ([]WebhookEndpoint, 
 	return items, nil
 }
 
-const markEventDispatched = `-- name: MarkEventDispatched :exec
-UPDATE events SET dispatched_at = now() WHERE id = $1
+const markEventsDispatched = `-- name: MarkEventsDispatched :exec
+UPDATE events SET dispatched_at = now() WHERE id = ANY ($1::text[])
 `
 
-func (q *Queries) MarkEventDispatched(ctx context.Context, id string) error {
-	_, err := q.db.Exec(ctx, markEventDispatched, id)
+func (q *Queries) MarkEventsDispatched(ctx context.Context, ids []string) error {
+	_, err := q.db.Exec(ctx, markEventsDispatched, ids)
 	return err
 }
 

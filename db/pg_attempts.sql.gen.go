@@ -7,7 +7,62 @@ package db
 
 import (
 	"context"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
+
+const claimPGRoute = `-- name: ClaimPGRoute :one
+WITH prior AS (
+    SELECT a.pg, a.status FROM payment_pg_attempts a WHERE a.payment_id = $2::text
+), bk AS (
+    SELECT k.billing_key, k.billing_key_sealed FROM payment_method_billing_keys k
+     WHERE k.method_id = $3::text AND k.pg = $1::text
+), claimed AS (
+    INSERT INTO payment_pg_attempts (payment_id, pg, status)
+    SELECT $2::text, $1::text, 'sent'
+     WHERE EXISTS (SELECT 1 FROM bk)
+       AND NOT EXISTS (SELECT 1 FROM prior p WHERE p.status = 'sent' AND p.pg <> $1::text)
+    ON CONFLICT (payment_id, pg) DO UPDATE SET status = 'sent', updated_at = now()
+    RETURNING payment_id
+)
+SELECT EXISTS (SELECT 1 FROM claimed)::boolean AS claimed,
+       EXISTS (SELECT 1 FROM prior p WHERE p.status = 'sent' AND p.pg = $1::text)::boolean AS tried_here,
+       EXISTS (SELECT 1 FROM prior p WHERE p.status = 'sent' AND p.pg <> $1::text)::boolean AS sent_elsewhere,
+       bk.billing_key, bk.billing_key_sealed
+  FROM (SELECT 1) one LEFT JOIN bk ON true
+`
+
+type ClaimPGRouteParams struct {
+	Pg        string
+	PaymentID string
+	MethodID  string
+}
+
+type ClaimPGRouteRow struct {
+	Claimed          bool
+	TriedHere        bool
+	SentElsewhere    bool
+	BillingKey       pgtype.Text
+	BillingKeySealed []byte
+}
+
+// The authorization's route claim in one round trip: the method's billing key
+// at the PG and, when it has one and no other PG was sent this payment, the
+// attempt recorded as sent (as RecordPGAttempt). tried_here and sent_elsewhere
+// describe the attempts before this statement (one snapshot); when
+// sent_elsewhere, nothing is recorded and the caller takes the careful path.
+func (q *Queries) ClaimPGRoute(ctx context.Context, arg ClaimPGRouteParams) (ClaimPGRouteRow, error) {
+	row := q.db.QueryRow(ctx, claimPGRoute, arg.Pg, arg.PaymentID, arg.MethodID)
+	var i ClaimPGRouteRow
+	err := row.Scan(
+		&i.Claimed,
+		&i.TriedHere,
+		&i.SentElsewhere,
+		&i.BillingKey,
+		&i.BillingKeySealed,
+	)
+	return i, err
+}
 
 const listPGAttempts = `-- name: ListPGAttempts :many
 SELECT pg, status FROM payment_pg_attempts WHERE payment_id = $1 ORDER BY created_at, pg

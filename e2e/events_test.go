@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -140,7 +141,8 @@ func (s *stack) registerEndpoint(url string, types ...string) (id, secret string
 func TestWebhookEventsReachAnEndpointThatWasDown(t *testing.T) {
 	s := newStack(t, fastEvents)
 	rcv := newReceiver(t)
-	_, rcv.secret = s.registerEndpoint(rcv.srv.URL)
+	endpointID, secret := s.registerEndpoint(rcv.srv.URL)
+	rcv.secret = secret
 	rcv.down.Store(true)
 
 	cus, pm := s.customerWithCard(providersim.CardApprove)
@@ -159,6 +161,10 @@ func TestWebhookEventsReachAnEndpointThatWasDown(t *testing.T) {
 
 	// Down for a while: several attempts fail, nothing is accepted.
 	require.Eventually(t, func() bool { _, failed, _ := rcv.snapshot(); return failed >= 10 }, 20*time.Second, 50*time.Millisecond)
+	backlog := fmt.Sprintf(`paysaga_event_deliveries_pending{endpoint_id="%s"}`, endpointID)
+	require.Eventually(t, func() bool {
+		return strings.Contains(string(s.call("GET", "/metrics", "", nil, nil).Body), backlog+" 5")
+	}, 10*time.Second, 100*time.Millisecond, "the down endpoint's backlog: all 5 events pending")
 	rcv.down.Store(false)
 
 	want := s.rows(`SELECT count(*) FROM events`)
@@ -167,6 +173,10 @@ func TestWebhookEventsReachAnEndpointThatWasDown(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return s.rows(`SELECT count(*) FROM event_deliveries WHERE status = 'delivered'`) == want
 	}, 10*time.Second, 50*time.Millisecond)
+
+	metricsBody := string(s.call("GET", "/metrics", "", nil, nil).Body)
+	require.NotContains(t, metricsBody, backlog, "nothing pending once delivered")
+	require.Contains(t, metricsBody, "paysaga_events_undispatched 0")
 
 	got, _, forged := rcv.snapshot()
 	require.Zero(t, forged, "every signature verifies with the documented snippet")

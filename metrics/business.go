@@ -26,6 +26,9 @@ type storeCollector struct {
 	deadline *prometheus.Desc
 	// safeguarding is the prepaid liabilities against the safeguard balance, now.
 	safeguarding *prometheus.Desc
+	// backlog is the events still owed: not yet dispatched by the relay, or
+	// pending delivery at an endpoint (a down endpoint's backlog grows).
+	outbox, backlog *prometheus.Desc
 }
 
 // business tables and what they are called in the metrics.
@@ -47,6 +50,8 @@ func (m *Metrics) WatchStore(pool *pgxpool.Pool) {
 			"Confirmed sales at risk of missing (due within 2 days, in no run) or past their settlement due date, per the latest daily check.", []string{"state"}, nil),
 		safeguarding: prometheus.NewDesc("paysaga_safeguarding",
 			"Prepaid liabilities (wallets + points) and the recorded safeguard balance, KRW, and their coverage in basis points (alert below 10000).", []string{"figure"}, nil),
+		outbox:  prometheus.NewDesc("paysaga_events_undispatched", "Outbox events the relay has not dispatched yet.", nil, nil),
+		backlog: prometheus.NewDesc("paysaga_event_deliveries_pending", "Event deliveries not yet delivered (nor given up), by webhook endpoint.", []string{"endpoint_id"}, nil),
 	})
 }
 
@@ -56,6 +61,8 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.up
 	ch <- c.deadline
 	ch <- c.safeguarding
+	ch <- c.outbox
+	ch <- c.backlog
 }
 
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
@@ -100,5 +107,32 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	} else {
 		up = 0
 	}
+	if !c.collectBacklog(ctx, ch) {
+		up = 0
+	}
 	ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up)
+}
+
+// collectBacklog reports the outbox and each endpoint's pending deliveries;
+// false when they could not be read.
+func (c *storeCollector) collectBacklog(ctx context.Context, ch chan<- prometheus.Metric) bool {
+	var undispatched int64
+	if err := c.pool.QueryRow(ctx, "SELECT count(*) FROM events WHERE dispatched_at IS NULL").Scan(&undispatched); err != nil {
+		return false
+	}
+	ch <- prometheus.MustNewConstMetric(c.outbox, prometheus.GaugeValue, float64(undispatched))
+	rows, err := c.pool.Query(ctx, "SELECT endpoint_id, count(*) FROM event_deliveries WHERE status = 'pending' GROUP BY endpoint_id")
+	if err != nil {
+		return false
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var endpoint string
+		var n int64
+		if err := rows.Scan(&endpoint, &n); err != nil {
+			return false
+		}
+		ch <- prometheus.MustNewConstMetric(c.backlog, prometheus.GaugeValue, float64(n), endpoint)
+	}
+	return rows.Err() == nil
 }

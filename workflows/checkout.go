@@ -46,6 +46,7 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 		c.saga.add("release_wallet_hold", c.releaseHold)
 	}
 	var auth activities.AuthorizeResult
+	oneCommit := false
 	if c.cardAmount() > 0 {
 		var err error
 		if auth, err = c.authorize(ctx); err != nil {
@@ -59,8 +60,13 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 				return c.fail(ctx, err, "authorize_failed")
 			}
 		}
-		if err := c.markAuthorized(ctx, auth); err != nil {
-			return c.fail(ctx, err, "internal_error")
+		// A PG that approved and captured in one call leaves one commit to make:
+		// the authorization's record goes into the posting's transaction.
+		oneCommit = c.commitsOnceAfterPG(ctx, auth)
+		if !oneCommit {
+			if err := c.markAuthorized(ctx, auth); err != nil {
+				return c.fail(ctx, err, "internal_error")
+			}
 		}
 		if !c.approvedInOneCall(ctx, auth) {
 			if err := c.capture(ctx, auth); err != nil {
@@ -71,7 +77,10 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 		c.saga.drop("void_authorization")
 		c.saga.add("cancel_capture", c.cancelAt(auth, "cancel-capture", "checkout failed after capture"))
 	}
-	if err := c.post(ctx, auth); err != nil {
+	if err := c.post(ctx, auth, oneCommit); err != nil {
+		if oneCommit { // the posting did not commit: keep the PG's key on the payment for ops
+			_ = c.markAuthorized(ctx, auth)
+		}
 		return c.fail(ctx, err, "ledger_error")
 	}
 	if c.in.PointsRateBPS > 0 && c.cardAmount() > 0 && workflow.GetVersion(ctx, pointsEarnChangeID, workflow.DefaultVersion, 1) == 1 {
@@ -301,16 +310,33 @@ func (c *checkout) approvedInOneCall(ctx workflow.Context, auth activities.Autho
 	return workflow.GetVersion(ctx, "approve-in-one-call", workflow.DefaultVersion, 1) == 1
 }
 
+// oneCommitChangeID versions the merge of MarkAuthorized into PostCapture for a
+// PG that approves in one call (issue 19: one PostgreSQL transaction after the
+// provider call instead of two).
+const oneCommitChangeID = "one-commit-after-pg"
+
+// commitsOnceAfterPG: the approval already captured, so the authorization is
+// recorded with the posting rather than in a transaction of its own. Runs
+// started before this code keep their MarkAuthorized step.
+func (c *checkout) commitsOnceAfterPG(ctx workflow.Context, auth activities.AuthorizeResult) bool {
+	if !auth.Captured || auth.Pending {
+		return false
+	}
+	return workflow.GetVersion(ctx, oneCommitChangeID, workflow.DefaultVersion, 1) == 1
+}
+
 func (c *checkout) capture(ctx workflow.Context, auth activities.AuthorizeResult) error {
 	return workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Capture, activities.CaptureInput{
 		PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey, Amount: c.cardAmount(),
 	}).Get(ctx, nil)
 }
 
-func (c *checkout) post(ctx workflow.Context, auth activities.AuthorizeResult) error {
-	return workflow.ExecuteLocalActivity(dbCtx(ctx), book.PostCapture, activities.PostCaptureInput{
-		PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey,
-	}).Get(ctx, nil)
+func (c *checkout) post(ctx workflow.Context, auth activities.AuthorizeResult, withAuthorization bool) error {
+	in := activities.PostCaptureInput{PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey}
+	if withAuthorization {
+		in.Authorized, in.FailedOver = true, auth.PG != c.in.PGs[0]
+	}
+	return workflow.ExecuteLocalActivity(dbCtx(ctx), book.PostCapture, in).Get(ctx, nil)
 }
 
 // cancelAt builds a compensation that cancels the payment at its PG under the

@@ -227,3 +227,38 @@ func TestCheckoutBlockedByRiskFailsBeforeAnythingMoves(t *testing.T) {
 	require.Equal(t, "risk_blocked", res.FailureCode)
 	// No Authorize, HoldWallet or PostCapture mock: any money step would fail the test.
 }
+
+// A PG that approves and captures in one call: no MarkAuthorized transaction
+// and no capture call; the authorization is recorded with the posting.
+func TestCheckoutApprovedInOneCallCommitsOnceAfterThePG(t *testing.T) {
+	env := newEnv(t)
+	env.OnActivity(store.CreatePayment, mock.Anything, mock.Anything).Return(nil).Once()
+	onAuthorize(env, "alpha").Return(activities.AuthorizeResult{PG: "alpha", PaymentKey: "pk_1", Captured: true}, nil).Once()
+	env.OnActivity(book.PostCapture, mock.Anything, activities.PostCaptureInput{PaymentID: "pay_1", PG: "alpha", PaymentKey: "pk_1", Authorized: true}).
+		Return(nil).Once()
+
+	res := runCheckout(t, env, checkoutInput())
+
+	require.Equal(t, CheckoutResult{PaymentID: "pay_1", Status: StatusSucceeded, PG: "alpha"}, res)
+	env.AssertNotCalled(t, "MarkAuthorized", mock.Anything, mock.Anything)
+	env.AssertNotCalled(t, "Capture", mock.Anything, mock.Anything)
+	env.AssertNotCalled(t, "Cancel", mock.Anything, mock.Anything)
+}
+
+// When that one posting fails, the PG's key still reaches the payment row, the
+// capture is cancelled at the PG and the payment fails.
+func TestCheckoutApprovedInOneCallPostingFailsCancelsAndKeepsTheKey(t *testing.T) {
+	env := newEnv(t)
+	env.OnActivity(store.CreatePayment, mock.Anything, mock.Anything).Return(nil).Once()
+	onAuthorize(env, "alpha").Return(activities.AuthorizeResult{PG: "alpha", PaymentKey: "pk_1", Captured: true}, nil).Once()
+	env.OnActivity(book.PostCapture, mock.Anything, mock.Anything).
+		Return(temporal.NewNonRetryableApplicationError("ledger down", "LedgerError", nil)).Once()
+	env.OnActivity(store.MarkAuthorized, mock.Anything, activities.MarkAuthorizedInput{PaymentID: "pay_1", PG: "alpha", PaymentKey: "pk_1"}).Return(nil).Once()
+	onCancel(env, "payment:pay_1:cancel-capture").Return(nil).Once()
+	onFail(env, "ledger_error").Return(nil).Once()
+
+	res := runCheckout(t, env, checkoutInput())
+
+	require.Equal(t, StatusFailed, res.Status)
+	require.Equal(t, "ledger_error", res.FailureCode)
+}

@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+	temporalclient "go.temporal.io/sdk/client"
+
 	"github.com/paysaga/paysaga/api"
 	"github.com/paysaga/paysaga/app"
 	"github.com/paysaga/paysaga/bench"
@@ -33,13 +36,19 @@ func runBench(ctx context.Context, args []string) error {
 	workers := fs.Int("c", 50, "concurrency of the concurrent run")
 	producers := fs.Int("payouts", 0, "instead, run one payout over this many producers (ledger seeded directly)")
 	mixed := fs.Bool("mixed", false, "instead, a mixed load of -total requests at -c: card and split checkouts, top-ups, refunds")
+	explain := fs.Int("explain", 0, "instead, N sequential checkouts of each kind (card, split, wallet): per checkout, PostgreSQL round trips and transactions, provider calls, activities, history events")
 	reportDir := fs.String("report", filepath.Join(stateDir(), "bench"), "with -mixed: where bench-mixed.json and bench-mixed.html go")
+	floor := fs.Duration("floor", 5*time.Second, "how long each PostgreSQL floor runs (pgbench TPC-B and ledger postings at 1, 8, 32 connections); 0 skips them")
+	rate := fs.Float64("rate", 0, "instead, the open-loop load: checkouts started at this rate per second for -duration, then the bare workflow at the same rate")
+	duration := fs.Duration("duration", time.Minute, "with -rate: how long each paced run lasts")
+	poolConns := fs.Int("pool", 0, "paysaga's pgx pool size (pool_max_conns on DATABASE_URL); 0 keeps pgx's default, max(4, CPUs)")
+	durable := fs.Bool("durable", false, "the dev server keeps its history in a SQLite file, as `make dev` runs it (default: in memory)")
 	topology := fs.String("topology", topologyDev, "dev: the Temporal dev server; prod: the Temporal server on PostgreSQL; both: dev then prod in one run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	run := func(t string) error {
-		return benchOn(ctx, t, *seq, *total, *workers, *producers, *mixed, *reportDir)
+		return benchOn(ctx, t, benchArgs{seq: *seq, total: *total, workers: *workers, producers: *producers, mixed: *mixed, explain: *explain, reportDir: *reportDir, floor: *floor, rate: *rate, duration: *duration, durable: *durable, pool: *poolConns})
 	}
 	if *topology != "both" {
 		return run(*topology)
@@ -55,9 +64,9 @@ func runBench(ctx context.Context, args []string) error {
 
 // benchOn is one bench on fresh services of the topology: checkouts and the
 // bare workflow share its Temporal server, so their ratio is the app's cost.
-func benchOn(ctx context.Context, topology string, seqN, totalN, workersN, producersN int, mixedOn bool, reportDirS string) error {
-	seq, total, workers, producers, mixed, reportDir := &seqN, &totalN, &workersN, &producersN, &mixedOn, &reportDirS
-	svc, err := startServicesOn(ctx, filepath.Join(stateDir(), "bench"), topology)
+func benchOn(ctx context.Context, topology string, ba benchArgs) error {
+	seq, total, workers, producers, mixed, reportDir := &ba.seq, &ba.total, &ba.workers, &ba.producers, &ba.mixed, &ba.reportDir
+	svc, err := startServicesWith(ctx, filepath.Join(stateDir(), "bench"), topology, ba.durable)
 	if err != nil {
 		return err
 	}
@@ -65,6 +74,9 @@ func benchOn(ctx context.Context, topology string, seqN, totalN, workersN, produ
 
 	cfg := config.Default()
 	cfg.DatabaseURL, cfg.TemporalAddress = svc.pg.URL, svc.address
+	if ba.pool > 0 {
+		cfg.DatabaseURL += fmt.Sprintf("&pool_max_conns=%d", ba.pool) // the URL carries sslmode already
+	}
 	cfg.CodecKeys, cfg.CodecAddr = codec.NewKey("bench"), "" // payloads encrypted, as in production
 	cfg.RateLimit = 0                                        // one key drives the whole load
 	cfg.WalletCap, cfg.WalletDailyTopUp = 1<<40, 1<<40       // the mixed load tops up without end
@@ -76,12 +88,17 @@ func benchOn(ctx context.Context, topology string, seqN, totalN, workersN, produ
 	cfg.SimAddr = fmt.Sprintf("127.0.0.1:%d", simPort)
 	cfg.SimURL = "http://" + cfg.SimAddr
 	cfg.HTTPAddr = fmt.Sprintf("127.0.0.1:%d", apiPort)
-	// No sandbox webhooks: the bench measures the checkout path, and the
-	// default URL (:8080) is not this run's API (it may be someone's make dev).
-	cfg.SimWebhookURL = ""
+	// The sandbox's PG and bank webhooks go to this bench's API, never to a
+	// `make dev` stack on the default address.
+	cfg.SimWebhookURL = "http://" + cfg.HTTPAddr + "/v1/webhooks"
 	log := newLogger("warn")
-	go func() { _ = serveSim(ctx, cfg, log) }()
-	a, err := app.Start(ctx, cfg, log, app.Parts{API: true, Worker: true})
+	sims, dbc := &providerCounter{}, bench.NewDBCounter()
+	go func() { _ = serveSimWrapped(ctx, cfg, log, sims.wrap) }()
+	parts := app.Parts{API: true, Worker: true}
+	if ba.explain > 0 {
+		parts.DBTracer = dbc
+	}
+	a, err := app.Start(ctx, cfg, log, parts)
 	if err != nil {
 		return err
 	}
@@ -115,16 +132,57 @@ func benchOn(ctx context.Context, topology string, seqN, totalN, workersN, produ
 	if err := d.setup(ctx, cfg.SimURL); err != nil {
 		return err
 	}
+	if ba.explain > 0 {
+		return explainOn(ctx, d, a.Temporal, svc.pg.URL, cfg.SimURL, dbc, sims, ba.explain)
+	}
+	if ba.rate > 0 {
+		fmt.Printf("bench: open loop, %.0f checkouts/s for %s (one customer, relay on), then the bare workflow at the same rate; topology %s, durable %v\n",
+			ba.rate, ba.duration, topology, ba.durable || topology == topologyProd)
+		_, err := bench.RunPaced(ctx, bench.Options{Checkout: d.checkout, Temporal: a.Temporal, TaskQueue: "bench-bare", Out: os.Stdout}, ba.rate, ba.duration)
+		return err
+	}
 	if *mixed {
 		return benchMixed(ctx, d, cfg.SimURL, *total, *workers, *reportDir)
 	}
 	fmt.Printf("bench: %d sequential, %d at %d concurrent; checkout = POST /v1/checkouts (card, 2 items), bare = 3 no-op local activities\n",
 		*seq, *total, *workers)
-	_, err = bench.Run(ctx, bench.Options{
+	if _, err = bench.Run(ctx, bench.Options{
 		Checkout: d.checkout, Temporal: a.Temporal, TaskQueue: "bench-bare",
 		Sequential: *seq, Total: *total, Workers: *workers, Out: os.Stdout,
-	})
-	return err
+	}); err != nil || ba.floor <= 0 {
+		return err
+	}
+	floors, err := bench.MeasureDBFloors(ctx, svc.pg.URL, ba.floor)
+	if err != nil {
+		return err
+	}
+	floors.Report(os.Stdout)
+	return nil
+}
+
+type benchArgs struct {
+	seq, total, workers, producers, explain int
+	mixed                                   bool
+	reportDir                               string
+	floor                                   time.Duration
+	rate                                    float64
+	duration                                time.Duration
+	durable                                 bool
+	pool                                    int
+}
+
+func explainOn(ctx context.Context, d *driver, tc temporalclient.Client, dbURL, simURL string, dbc *bench.DBCounter, sims *providerCounter, n int) error {
+	w, err := d.walletCustomer(ctx, simURL)
+	if err != nil {
+		return err
+	}
+	quiet, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		return fmt.Errorf("explain pool: %w", err)
+	}
+	defer quiet.Close()
+	e := &explainer{d: d, w: w, dbc: dbc, sim: sims, temporal: tc, quiet: quiet, n: n}
+	return e.explain(ctx)
 }
 
 func freePorts() (int, int, error) {
@@ -210,7 +268,10 @@ func (d *driver) call(send func() (*http.Response, error)) (int, map[string]any,
 // pay checks out 15,000 for two producers under the order id as Idempotency-Key;
 // walletAmount > 0 pays that part from the wallet.
 func (d *driver) pay(ctx context.Context, order, customer, method string, walletAmount int64) (*http.Response, error) {
-	payment := client.CheckoutPayment{MethodId: &method}
+	var payment client.CheckoutPayment
+	if method != "" { // absent when the wallet pays it all
+		payment.MethodId = &method
+	}
 	if walletAmount > 0 {
 		payment.WalletAmount = &walletAmount
 	}

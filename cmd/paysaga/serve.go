@@ -113,9 +113,15 @@ func simWebhooks(cfg config.Config) providersim.WebhookConfig {
 
 // serveSim serves the provider sandbox on cfg.SimAddr until ctx ends.
 func serveSim(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
+	return serveSimWrapped(ctx, cfg, log, func(h http.Handler) http.Handler { return h })
+}
+
+// serveSimWrapped serves the sandbox through wrap (bench -explain counts the
+// provider calls with it).
+func serveSimWrapped(ctx context.Context, cfg config.Config, log zerolog.Logger, wrap func(http.Handler) http.Handler) error {
 	sim := providersim.New(providersim.Options{PGs: cfg.PGs(), Seed: time.Now().UnixNano(), Logger: log.With().Str("component", "sim").Logger(),
 		Webhook: simWebhooks(cfg)})
-	srv := &http.Server{Addr: cfg.SimAddr, Handler: sim.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Addr: cfg.SimAddr, Handler: wrap(sim.Handler()), ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	log.Info().Str("addr", cfg.SimAddr).Msg("sandbox serving")

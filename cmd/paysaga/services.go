@@ -41,6 +41,13 @@ func startServices(ctx context.Context, logDir string) (*services, error) {
 
 // startServicesOn starts PostgreSQL and the topology's Temporal.
 func startServicesOn(ctx context.Context, logDir, topology string) (*services, error) {
+	return startServicesWith(ctx, logDir, topology, false)
+}
+
+// startServicesWith is startServicesOn; durable keeps the dev server's
+// history in a SQLite file, as `make dev` runs it (the prod topology always
+// persists, to PostgreSQL).
+func startServicesWith(ctx context.Context, logDir, topology string, durable bool) (*services, error) {
 	if topology != topologyDev && topology != topologyProd {
 		return nil, fmt.Errorf("topology %q: want %s or %s", topology, topologyDev, topologyProd)
 	}
@@ -90,7 +97,11 @@ func startServicesOn(ctx context.Context, logDir, topology string) (*services, e
 		s.address = s.server.Address
 		return s, nil
 	}
-	s.temporal, err = devstack.StartTemporal(ctx, devstack.TemporalOptions{Bin: temporalCLI(), Port: tPort, Log: tLog})
+	to := devstack.TemporalOptions{Bin: temporalCLI(), Port: tPort, Log: tLog}
+	if durable {
+		to.DBFile = filepath.Join(s.dir, "temporal.db")
+	}
+	s.temporal, err = devstack.StartTemporal(ctx, to)
 	if err != nil {
 		s.stop()
 		return nil, fmt.Errorf("temporal (log %s): %w", tLog.Name(), err)

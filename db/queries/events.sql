@@ -10,8 +10,24 @@ SELECT * FROM events WHERE id = $1;
 -- Locked so that two relays never dispatch the same event at once.
 SELECT * FROM events WHERE dispatched_at IS NULL ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED;
 
--- name: MarkEventDispatched :exec
-UPDATE events SET dispatched_at = now() WHERE id = $1;
+-- name: MarkEventsDispatched :exec
+UPDATE events SET dispatched_at = now() WHERE id = ANY (sqlc.arg(ids)::text[]);
+
+-- name: CreateDeliveriesForEvents :many
+-- The relay fixes each event's deliveries (every active endpoint subscribed
+-- to its type) and learns which events have one pending: only those need a
+-- delivery workflow. The CTE's rows are invisible to the second branch (one
+-- snapshot), hence the union with those created by an earlier attempt.
+WITH created AS (
+    INSERT INTO event_deliveries (event_id, endpoint_id)
+    SELECT ev.id, e.id FROM events ev
+      JOIN webhook_endpoints e ON e.status = 'active' AND (cardinality(e.event_types) = 0 OR ev.type = ANY (e.event_types))
+     WHERE ev.id = ANY (sqlc.arg(event_ids)::text[])
+    ON CONFLICT DO NOTHING
+    RETURNING event_id)
+SELECT event_id FROM created
+UNION
+SELECT d.event_id FROM event_deliveries d WHERE d.event_id = ANY (sqlc.arg(event_ids)::text[]) AND d.status = 'pending';
 
 -- name: CreateDeliveriesForEvent :exec
 -- Every active endpoint subscribed to the event's type (an empty list is every type).
