@@ -134,6 +134,7 @@ func (s *server) routes() *echo.Echo {
 	v1.GET("/wallets/:customer_id/topups/:topup_id", s.getTopUp, s.auth(roleApp, roleOps))
 
 	v1.POST("/producers", s.createProducer, s.auth(roleFinance), s.idempotent(idemOptional))
+	v1.GET("/producers", s.listProducers, s.auth(roleFinance, roleOps))
 	v1.GET("/producers/:id/balance", s.producerBalance, s.auth(roleFinance, roleOps))
 	v1.GET("/producers/:id/statements", s.producerStatement, s.auth(roleFinance, roleOps))
 	v1.POST("/producers/:id/hold", s.holdProducer, s.auth(roleFinance))
@@ -147,6 +148,7 @@ func (s *server) routes() *echo.Echo {
 	v1.PATCH("/payout-schedules/:id", s.patchPayoutSchedule, s.auth(roleFinance))
 	v1.DELETE("/payout-schedules/:id", s.deletePayoutSchedule, s.auth(roleFinance))
 	v1.POST("/payout-schedules/:id/trigger", s.triggerPayoutSchedule, s.auth(roleFinance))
+	v1.GET("/payout-runs", s.listPayoutRuns, s.auth(roleFinance, roleOps))
 	v1.GET("/payout-runs/:id", s.getPayoutRun, s.auth(roleFinance, roleOps))
 	v1.POST("/payouts/:id/approve", s.approvePayout, s.auth(roleFinance))
 

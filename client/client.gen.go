@@ -628,6 +628,24 @@ func (e SearchPaymentsParamsStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListPayoutRuns200JSONResponseBodyRunsStatus.
+const (
+	ListPayoutRuns200JSONResponseBodyRunsStatusCompleted ListPayoutRuns200JSONResponseBodyRunsStatus = "completed"
+	ListPayoutRuns200JSONResponseBodyRunsStatusRunning   ListPayoutRuns200JSONResponseBodyRunsStatus = "running"
+)
+
+// Valid indicates whether the value is a known member of the ListPayoutRuns200JSONResponseBodyRunsStatus enum.
+func (e ListPayoutRuns200JSONResponseBodyRunsStatus) Valid() bool {
+	switch e {
+	case ListPayoutRuns200JSONResponseBodyRunsStatusCompleted:
+		return true
+	case ListPayoutRuns200JSONResponseBodyRunsStatusRunning:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetSettlementParamsFormat.
 const (
 	GetSettlementParamsFormatCsv  GetSettlementParamsFormat = "csv"
@@ -1635,6 +1653,21 @@ type CreateRefundParams struct {
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
 }
 
+// ListPayoutRunsParams defines parameters for ListPayoutRuns.
+type ListPayoutRunsParams struct {
+	// ScheduleId only this schedule's runs
+	ScheduleId *string `form:"schedule_id,omitempty" json:"schedule_id,omitempty"`
+
+	// After run id cursor (next_after of the previous page)
+	After *string `form:"after,omitempty" json:"after,omitempty"`
+
+	// Limit 1..200, default 50
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListPayoutRuns200JSONResponseBodyRunsStatus defines parameters for ListPayoutRuns.
+type ListPayoutRuns200JSONResponseBodyRunsStatus string
+
 // GetPayoutRunParams defines parameters for GetPayoutRun.
 type GetPayoutRunParams struct {
 	// After producer id cursor (next_after)
@@ -1669,6 +1702,15 @@ type PatchPayoutScheduleJSONBody struct {
 
 // ApprovePayoutJSONBody defines parameters for ApprovePayout.
 type ApprovePayoutJSONBody = map[string]interface{}
+
+// ListProducersParams defines parameters for ListProducers.
+type ListProducersParams struct {
+	// After producer id cursor (next_after of the previous page)
+	After *string `form:"after,omitempty" json:"after,omitempty"`
+
+	// Limit 1..200, default 50
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
 
 // CreateProducerJSONBody defines parameters for CreateProducer.
 type CreateProducerJSONBody struct {
@@ -2485,6 +2527,11 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/payments/{id}/refunds (the `CreateRefund` operationId).
 	CreateRefund(ctx context.Context, id string, params *CreateRefundParams, body CreateRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListPayoutRuns Payout runs newest first, without their payouts (roles finance, ops)
+	//
+	// Corresponds with GET /v1/payout-runs (the `ListPayoutRuns` operationId).
+	ListPayoutRuns(ctx context.Context, params *ListPayoutRunsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetPayoutRun A run's period, cut-off, status, totals by payout status and a page of payouts (roles finance, ops)
 	//
 	// Corresponds with GET /v1/payout-runs/{id} (the `GetPayoutRun` operationId).
@@ -2575,6 +2622,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/payouts/{id}/approve (the `ApprovePayout` operationId).
 	ApprovePayout(ctx context.Context, id string, body ApprovePayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListProducers Every producer in id order, with its hold flag and reason (roles finance, ops)
+	//
+	// Corresponds with GET /v1/producers (the `ListProducers` operationId).
+	ListProducers(ctx context.Context, params *ListProducersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateProducerWithBody Register a producer (role finance)
 	//
@@ -3724,6 +3776,21 @@ func (c *Client) CreateRefund(ctx context.Context, id string, params *CreateRefu
 	return c.Client.Do(req)
 }
 
+// ListPayoutRuns Payout runs newest first, without their payouts (roles finance, ops)
+//
+// Corresponds with GET /v1/payout-runs (the `ListPayoutRuns` operationId).
+func (c *Client) ListPayoutRuns(ctx context.Context, params *ListPayoutRunsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPayoutRunsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetPayoutRun A run's period, cut-off, status, totals by payout status and a page of payouts (roles finance, ops)
 //
 // Corresponds with GET /v1/payout-runs/{id} (the `GetPayoutRun` operationId).
@@ -3915,6 +3982,21 @@ func (c *Client) ApprovePayoutWithBody(ctx context.Context, id string, contentTy
 // Corresponds with POST /v1/payouts/{id}/approve (the `ApprovePayout` operationId).
 func (c *Client) ApprovePayout(ctx context.Context, id string, body ApprovePayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewApprovePayoutRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListProducers Every producer in id order, with its hold flag and reason (roles finance, ops)
+//
+// Corresponds with GET /v1/producers (the `ListProducers` operationId).
+func (c *Client) ListProducers(ctx context.Context, params *ListProducersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListProducersRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5978,6 +6060,84 @@ func NewCreateRefundRequestWithBody(server string, id string, params *CreateRefu
 	return req, nil
 }
 
+// NewListPayoutRunsRequest constructs an http.Request for the ListPayoutRuns method
+func NewListPayoutRunsRequest(server string, params *ListPayoutRunsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/payout-runs")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ScheduleId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "schedule_id", *params.ScheduleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetPayoutRunRequest constructs an http.Request for the GetPayoutRun method
 func NewGetPayoutRunRequest(server string, id string, params *GetPayoutRunParams) (*http.Request, error) {
 	var err error
@@ -6310,6 +6470,72 @@ func NewApprovePayoutRequestWithBody(server string, id string, contentType strin
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListProducersRequest constructs an http.Request for the ListProducers method
+func NewListProducersRequest(server string, params *ListProducersParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/producers")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -8057,6 +8283,13 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/payments/{id}/refunds (the `CreateRefund` operationId).
 	CreateRefundWithResponse(ctx context.Context, id string, params *CreateRefundParams, body CreateRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRefundResponse, error)
 
+	// ListPayoutRunsWithResponse Payout runs newest first, without their payouts (roles finance, ops)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/payout-runs (the `ListPayoutRuns` operationId).
+	ListPayoutRunsWithResponse(ctx context.Context, params *ListPayoutRunsParams, reqEditors ...RequestEditorFn) (*ListPayoutRunsResponse, error)
+
 	// GetPayoutRunWithResponse A run's period, cut-off, status, totals by payout status and a page of payouts (roles finance, ops)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -8157,6 +8390,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/payouts/{id}/approve (the `ApprovePayout` operationId).
 	ApprovePayoutWithResponse(ctx context.Context, id string, body ApprovePayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*ApprovePayoutResponse, error)
+
+	// ListProducersWithResponse Every producer in id order, with its hold flag and reason (roles finance, ops)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/producers (the `ListProducers` operationId).
+	ListProducersWithResponse(ctx context.Context, params *ListProducersParams, reqEditors ...RequestEditorFn) (*ListProducersResponse, error)
 
 	// CreateProducerWithBodyWithResponse Register a producer (role finance)
 	//
@@ -11270,6 +11510,129 @@ func (r CreateRefundResponse) ContentType() string {
 	return ""
 }
 
+// ListPayoutRunsResponse401Headers the declared response headers of an HTTP 401 response for ListPayoutRuns
+type ListPayoutRunsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListPayoutRunsResponse429Headers the declared response headers of an HTTP 429 response for ListPayoutRuns
+type ListPayoutRunsResponse429Headers struct {
+	RetryAfter *string
+}
+
+type ListPayoutRunsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// NextAfter ?after= for the next page; absent on the last
+		NextAfter *string `json:"next_after,omitempty"`
+		Runs      []struct {
+			CompletedAt *time.Time                                  `json:"completed_at,omitempty"`
+			CreatedAt   time.Time                                   `json:"created_at"`
+			Currency    string                                      `json:"currency"`
+			Cutoff      time.Time                                   `json:"cutoff"`
+			Id          string                                      `json:"id"`
+			Period      string                                      `json:"period"`
+			ScheduleId  *string                                     `json:"schedule_id,omitempty"`
+			Status      ListPayoutRuns200JSONResponseBodyRunsStatus `json:"status"`
+		} `json:"runs"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListPayoutRunsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListPayoutRunsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPayoutRunsResponse) GetJSON200() *struct {
+	// NextAfter ?after= for the next page; absent on the last
+	NextAfter *string `json:"next_after,omitempty"`
+	Runs      []struct {
+		CompletedAt *time.Time                                  `json:"completed_at,omitempty"`
+		CreatedAt   time.Time                                   `json:"created_at"`
+		Currency    string                                      `json:"currency"`
+		Cutoff      time.Time                                   `json:"cutoff"`
+		Id          string                                      `json:"id"`
+		Period      string                                      `json:"period"`
+		ScheduleId  *string                                     `json:"schedule_id,omitempty"`
+		Status      ListPayoutRuns200JSONResponseBodyRunsStatus `json:"status"`
+	} `json:"runs"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListPayoutRunsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListPayoutRunsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListPayoutRunsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListPayoutRunsResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListPayoutRunsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListPayoutRunsResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPayoutRunsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPayoutRunsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPayoutRunsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPayoutRunsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetPayoutRunResponse401Headers the declared response headers of an HTTP 401 response for GetPayoutRun
 type GetPayoutRunResponse401Headers struct {
 	WWWAuthenticate *string
@@ -12162,6 +12525,111 @@ func (r ApprovePayoutResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ApprovePayoutResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListProducersResponse401Headers the declared response headers of an HTTP 401 response for ListProducers
+type ListProducersResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListProducersResponse429Headers the declared response headers of an HTTP 429 response for ListProducers
+type ListProducersResponse429Headers struct {
+	RetryAfter *string
+}
+
+type ListProducersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// NextAfter ?after= for the next page; absent on the last
+		NextAfter *string    `json:"next_after,omitempty"`
+		Producers []Producer `json:"producers"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListProducersResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListProducersResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListProducersResponse) GetJSON200() *struct {
+	// NextAfter ?after= for the next page; absent on the last
+	NextAfter *string    `json:"next_after,omitempty"`
+	Producers []Producer `json:"producers"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListProducersResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListProducersResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListProducersResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListProducersResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListProducersResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListProducersResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListProducersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListProducersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListProducersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListProducersResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15343,6 +15811,19 @@ func (c *ClientWithResponses) CreateRefundWithResponse(ctx context.Context, id s
 	return ParseCreateRefundResponse(rsp)
 }
 
+// ListPayoutRunsWithResponse Payout runs newest first, without their payouts (roles finance, ops)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/payout-runs (the `ListPayoutRuns` operationId).
+func (c *ClientWithResponses) ListPayoutRunsWithResponse(ctx context.Context, params *ListPayoutRunsParams, reqEditors ...RequestEditorFn) (*ListPayoutRunsResponse, error) {
+	rsp, err := c.ListPayoutRuns(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPayoutRunsResponse(rsp)
+}
+
 // GetPayoutRunWithResponse A run's period, cut-off, status, totals by payout status and a page of payouts (roles finance, ops)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -15508,6 +15989,19 @@ func (c *ClientWithResponses) ApprovePayoutWithResponse(ctx context.Context, id 
 		return nil, err
 	}
 	return ParseApprovePayoutResponse(rsp)
+}
+
+// ListProducersWithResponse Every producer in id order, with its hold flag and reason (roles finance, ops)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/producers (the `ListProducers` operationId).
+func (c *ClientWithResponses) ListProducersWithResponse(ctx context.Context, params *ListProducersParams, reqEditors ...RequestEditorFn) (*ListProducersResponse, error) {
+	rsp, err := c.ListProducers(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListProducersResponse(rsp)
 }
 
 // CreateProducerWithBodyWithResponse Register a producer (role finance)
@@ -18576,6 +19070,110 @@ func ParseCreateRefundResponse(rsp *http.Response) (*CreateRefundResponse, error
 	return response, nil
 }
 
+// ParseListPayoutRunsResponse parses an HTTP response from a ListPayoutRunsWithResponse call
+func ParseListPayoutRunsResponse(rsp *http.Response) (*ListPayoutRunsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPayoutRunsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// NextAfter ?after= for the next page; absent on the last
+			NextAfter *string `json:"next_after,omitempty"`
+			Runs      []struct {
+				CompletedAt *time.Time                                  `json:"completed_at,omitempty"`
+				CreatedAt   time.Time                                   `json:"created_at"`
+				Currency    string                                      `json:"currency"`
+				Cutoff      time.Time                                   `json:"cutoff"`
+				Id          string                                      `json:"id"`
+				Period      string                                      `json:"period"`
+				ScheduleId  *string                                     `json:"schedule_id,omitempty"`
+				Status      ListPayoutRuns200JSONResponseBodyRunsStatus `json:"status"`
+			} `json:"runs"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListPayoutRunsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListPayoutRunsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetPayoutRunResponse parses an HTTP response from a GetPayoutRunWithResponse call
 func ParseGetPayoutRunResponse(rsp *http.Response) (*GetPayoutRunResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -19411,6 +20009,101 @@ func ParseApprovePayoutResponse(rsp *http.Response) (*ApprovePayoutResponse, err
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers ApprovePayoutResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListProducersResponse parses an HTTP response from a ListProducersWithResponse call
+func ParseListProducersResponse(rsp *http.Response) (*ListProducersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListProducersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// NextAfter ?after= for the next page; absent on the last
+			NextAfter *string    `json:"next_after,omitempty"`
+			Producers []Producer `json:"producers"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListProducersResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListProducersResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

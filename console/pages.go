@@ -1,6 +1,7 @@
 package console
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -58,6 +59,8 @@ func pages() []page {
 		{path: "/payments/:id", roles: ops, tmpl: "payment", load: loadPayment},
 		{path: "/producers", label: "nav.producers", roles: financeOps, tmpl: "producers", load: loadProducer},
 		{path: "/producers/:id/statement.csv", roles: financeOps, raw: statementCSV},
+		{path: "/producers/:id/settlements/:settlement_id", roles: financeOps, tmpl: "settlement", load: loadSettlement},
+		{path: "/producers/:id/settlements/:settlement_id/statement.csv", roles: financeOps, raw: settlementCSV},
 		{path: "/payout-schedules", label: "nav.schedules", roles: financeOps, tmpl: "schedules", load: loadSchedules},
 		{path: "/payout-runs", label: "nav.runs", roles: financeOps, tmpl: "runs", load: loadRun},
 		{path: "/reconciliations", label: "nav.recon", roles: financeOps, tmpl: "recons", load: loadRecons},
@@ -65,6 +68,7 @@ func pages() []page {
 		{path: "/webhook-inbox", label: "nav.inbox", roles: ops, tmpl: "inbox", load: loadInbox},
 		{path: "/event-deliveries", label: "nav.deliveries", roles: ops, tmpl: "deliveries", load: loadDeliveries},
 		{path: "/events", label: "nav.events", roles: ops, tmpl: "events", load: loadEvents},
+		{path: "/audit", label: "nav.audit", roles: ops, tmpl: "audit", load: loadAudit},
 	}
 }
 
@@ -300,4 +304,42 @@ func loadEvents(c *Console, ec echo.Context, s *session) (any, error) {
 	}
 	err := c.call(ec, s, http.MethodGet, "/v1/events?"+q.Encode(), nil, &out)
 	return out.Data, err
+}
+
+// --- ops: the audit log ---
+
+type auditEntry struct {
+	ID         int64           `json:"id"`
+	ActorKeyID string          `json:"actor_key_id"`
+	ActorRole  string          `json:"actor_role"`
+	RequestID  string          `json:"request_id"`
+	Action     string          `json:"action"`
+	Object     string          `json:"object"`
+	Before     json.RawMessage `json:"before"`
+	After      json.RawMessage `json:"after"`
+	CreatedAt  time.Time       `json:"created_at"`
+}
+
+type auditPage struct {
+	Action, Object, Actor string
+	Entries               []auditEntry
+	NextBefore            *int64
+}
+
+// loadAudit is one page of the audit log, newest first, filtered as asked.
+func loadAudit(c *Console, ec echo.Context, s *session) (any, error) {
+	p := auditPage{Action: ec.QueryParam("action"), Object: ec.QueryParam("object"), Actor: ec.QueryParam("actor_key_id")}
+	q := url.Values{"limit": {"50"}}
+	for k, v := range map[string]string{"action": p.Action, "object": p.Object, "actor_key_id": p.Actor, "before": ec.QueryParam("before")} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	var out struct {
+		Entries    []auditEntry `json:"entries"`
+		NextBefore *int64       `json:"next_before"`
+	}
+	err := c.call(ec, s, http.MethodGet, "/v1/audit?"+q.Encode(), nil, &out)
+	p.Entries, p.NextBefore = out.Entries, out.NextBefore
+	return p, err
 }
