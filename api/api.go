@@ -141,6 +141,7 @@ func (s *server) routes() *echo.Echo {
 	v1.POST("/producers/:id/release", s.releaseProducer, s.auth(roleFinance))
 	v1.GET("/producers/:id/settlements", s.listSettlements, s.auth(roleFinance, roleOps))
 	v1.GET("/producers/:id/settlements/:settlement_id", s.getSettlement, s.auth(roleFinance, roleOps))
+	v1.GET("/settlement-deadlines", s.listSettlementDeadlines, s.auth(roleFinance, roleOps))
 	v1.GET("/commission-invoices", s.commissionInvoices, s.auth(roleFinance))
 	v1.POST("/payout-schedules", s.createPayoutSchedule, s.auth(roleFinance))
 	v1.GET("/payout-schedules", s.listPayoutSchedules, s.auth(roleFinance, roleOps))

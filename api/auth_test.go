@@ -42,6 +42,7 @@ var authRoutes = []struct {
 	{http.MethodPost, "/v1/producers/prd_x/hold", []string{roleFinance}},
 	{http.MethodPost, "/v1/producers/prd_x/release", []string{roleFinance}},
 	{http.MethodGet, "/v1/commission-invoices", []string{roleFinance}},
+	{http.MethodGet, "/v1/settlement-deadlines", []string{roleFinance, roleOps}},
 	{http.MethodPost, "/v1/payments/pay_x/items/prd_x/delivered", []string{roleApp}},
 	{http.MethodPost, "/v1/payments/pay_x/items/prd_x/confirm", []string{roleApp}},
 	{http.MethodPost, "/v1/payout-schedules", []string{roleFinance}},

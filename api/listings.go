@@ -7,10 +7,12 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/paysaga/paysaga/activities"
 	"github.com/paysaga/paysaga/db"
 )
 
-// Listings finance reads in the console: every producer, every payout run.
+// Listings finance and ops read in the console: every producer, every payout
+// run, the settlements at risk of their deadline.
 
 type producerList struct {
 	Producers []producerResponse `json:"producers"`
@@ -77,6 +79,49 @@ func (s *server) listPayoutRuns(c echo.Context) error {
 	}
 	if len(rows) == int(limit) {
 		out.NextAfter = rows[len(rows)-1].ID
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+type atRiskEntry struct {
+	ID           int64     `json:"id"`
+	ProducerID   string    `json:"producer_id"`
+	PaymentID    string    `json:"payment_id"`
+	OrderID      string    `json:"order_id"`
+	Currency     string    `json:"currency"`
+	Net          int64     `json:"net"`
+	ConfirmedAt  time.Time `json:"confirmed_at"`
+	DueAt        time.Time `json:"due_at"`
+	Overdue      bool      `json:"overdue"`
+	PayoutID     string    `json:"payout_id,omitempty"`     // the run that claimed it, when one did
+	PayoutStatus string    `json:"payout_status,omitempty"` // e.g. held, awaiting_approval
+}
+
+type atRiskList struct {
+	AsOf        time.Time     `json:"as_of"`
+	WindowHours int           `json:"window_hours"`
+	Entries     []atRiskEntry `json:"entries"`
+}
+
+// listSettlementDeadlines is the queue behind the deadline check: confirmed
+// sales not yet paid that are due within activities.AtRiskWindow (or overdue),
+// soonest due first, so finance sees which producer and order to act on.
+func (s *server) listSettlementDeadlines(c echo.Context) error {
+	limit, err := pageLimit(c)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	rows, err := s.q.ListSettlementsAtRisk(c.Request().Context(), db.ListSettlementsAtRiskParams{
+		AtRiskBy: ts(now.Add(activities.AtRiskWindow)), PageSize: limit})
+	if err != nil {
+		return internalError(fmt.Errorf("settlements at risk: %w", err))
+	}
+	out := atRiskList{AsOf: now, WindowHours: int(activities.AtRiskWindow / time.Hour), Entries: make([]atRiskEntry, len(rows))}
+	for i, r := range rows {
+		out.Entries[i] = atRiskEntry{ID: r.ID, ProducerID: r.ProducerID, PaymentID: r.PaymentID, OrderID: r.OrderID,
+			Currency: r.Currency, Net: r.Net, ConfirmedAt: r.ConfirmedAt.Time.UTC(), DueAt: r.DueAt.Time.UTC(),
+			Overdue: r.DueAt.Time.Before(now), PayoutID: r.PayoutID, PayoutStatus: r.PayoutStatus}
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -1624,7 +1624,10 @@ type SearchPaymentsParams struct {
 	OrderId    *string                     `form:"order_id,omitempty" json:"order_id,omitempty"`
 	CustomerId *string                     `form:"customer_id,omitempty" json:"customer_id,omitempty"`
 	Status     *SearchPaymentsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
-	Limit      *int                        `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Step only payments whose timeline has this step, e.g. compensation_failed
+	Step  *string `form:"step,omitempty" json:"step,omitempty"`
+	Limit *int    `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // SearchPaymentsParamsStatus defines parameters for SearchPayments.
@@ -1814,6 +1817,11 @@ type CreateRiskRuleJSONBodyKind string
 // UpdateRiskRuleJSONBody defines parameters for UpdateRiskRule.
 type UpdateRiskRuleJSONBody struct {
 	Enabled bool `json:"enabled"`
+}
+
+// ListSettlementDeadlinesParams defines parameters for ListSettlementDeadlines.
+type ListSettlementDeadlinesParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // CreateTopUpJSONBody defines parameters for CreateTopUp.
@@ -2409,9 +2417,11 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/identity-verifications/{id}/confirm (the `ConfirmIdentityVerification` operationId).
 	ConfirmIdentityVerification(ctx context.Context, id string, body ConfirmIdentityVerificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// SearchPayments Find payments by order id, customer or status, newest first (roles app, ops)
+	// SearchPayments Find payments by order id, customer, status or timeline step, newest first (roles app, ops)
 	//
 	// Every filter is optional and they combine; a key scoped to a customer sees only that customer's payments.
+	// step=compensation_failed is the ops queue of failed payments whose undo (void, cancel) failed:
+	// money may still be held at the PG.
 	//
 	// Corresponds with GET /v1/payments (the `SearchPayments` operationId).
 	SearchPayments(ctx context.Context, params *SearchPaymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2806,6 +2816,16 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v1/risk/rules/{id} (the `UpdateRiskRule` operationId).
 	UpdateRiskRule(ctx context.Context, id string, body UpdateRiskRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSettlementDeadlines Confirmed sales not yet paid that are due within 48 hours or overdue, soonest first (roles finance, ops)
+	//
+	// The entries behind the daily deadline check (paysaga_settlement_deadline): each is
+	// one producer's share of a confirmed sale that no paid payout settled yet. overdue
+	// means its due date passed; payout_status says why a claimed one is not paid (held,
+	// awaiting_approval, failed).
+	//
+	// Corresponds with GET /v1/settlement-deadlines (the `ListSettlementDeadlines` operationId).
+	ListSettlementDeadlines(ctx context.Context, params *ListSettlementDeadlinesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetWallet The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
 	//
@@ -3558,9 +3578,11 @@ func (c *Client) ConfirmIdentityVerification(ctx context.Context, id string, bod
 	return c.Client.Do(req)
 }
 
-// SearchPayments Find payments by order id, customer or status, newest first (roles app, ops)
+// SearchPayments Find payments by order id, customer, status or timeline step, newest first (roles app, ops)
 //
 // Every filter is optional and they combine; a key scoped to a customer sees only that customer's payments.
+// step=compensation_failed is the ops queue of failed payments whose undo (void, cancel) failed:
+// money may still be held at the PG.
 //
 // Corresponds with GET /v1/payments (the `SearchPayments` operationId).
 func (c *Client) SearchPayments(ctx context.Context, params *SearchPaymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4396,6 +4418,26 @@ func (c *Client) UpdateRiskRuleWithBody(ctx context.Context, id string, contentT
 // Corresponds with PATCH /v1/risk/rules/{id} (the `UpdateRiskRule` operationId).
 func (c *Client) UpdateRiskRule(ctx context.Context, id string, body UpdateRiskRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateRiskRuleRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSettlementDeadlines Confirmed sales not yet paid that are due within 48 hours or overdue, soonest first (roles finance, ops)
+//
+// The entries behind the daily deadline check (paysaga_settlement_deadline): each is
+// one producer's share of a confirmed sale that no paid payout settled yet. overdue
+// means its due date passed; payout_status says why a claimed one is not paid (held,
+// awaiting_approval, failed).
+//
+// Corresponds with GET /v1/settlement-deadlines (the `ListSettlementDeadlines` operationId).
+func (c *Client) ListSettlementDeadlines(ctx context.Context, params *ListSettlementDeadlinesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSettlementDeadlinesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5763,6 +5805,18 @@ func NewSearchPaymentsRequest(server string, params *SearchPaymentsParams) (*htt
 		if params.Status != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Step != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "step", *params.Step, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -7255,6 +7309,60 @@ func NewUpdateRiskRuleRequestWithBody(server string, id string, contentType stri
 	return req, nil
 }
 
+// NewListSettlementDeadlinesRequest constructs an http.Request for the ListSettlementDeadlines method
+func NewListSettlementDeadlinesRequest(server string, params *ListSettlementDeadlinesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/settlement-deadlines")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetWalletRequest constructs an http.Request for the GetWallet method
 func NewGetWalletRequest(server string, customerId string) (*http.Request, error) {
 	var err error
@@ -8161,9 +8269,11 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/identity-verifications/{id}/confirm (the `ConfirmIdentityVerification` operationId).
 	ConfirmIdentityVerificationWithResponse(ctx context.Context, id string, body ConfirmIdentityVerificationJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmIdentityVerificationResponse, error)
 
-	// SearchPaymentsWithResponse Find payments by order id, customer or status, newest first (roles app, ops)
+	// SearchPaymentsWithResponse Find payments by order id, customer, status or timeline step, newest first (roles app, ops)
 	//
 	// Every filter is optional and they combine; a key scoped to a customer sees only that customer's payments.
+	// step=compensation_failed is the ops queue of failed payments whose undo (void, cancel) failed:
+	// money may still be held at the PG.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -8596,6 +8706,18 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v1/risk/rules/{id} (the `UpdateRiskRule` operationId).
 	UpdateRiskRuleWithResponse(ctx context.Context, id string, body UpdateRiskRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateRiskRuleResponse, error)
+
+	// ListSettlementDeadlinesWithResponse Confirmed sales not yet paid that are due within 48 hours or overdue, soonest first (roles finance, ops)
+	//
+	// The entries behind the daily deadline check (paysaga_settlement_deadline): each is
+	// one producer's share of a confirmed sale that no paid payout settled yet. overdue
+	// means its due date passed; payout_status says why a claimed one is not paid (held,
+	// awaiting_approval, failed).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/settlement-deadlines (the `ListSettlementDeadlines` operationId).
+	ListSettlementDeadlinesWithResponse(ctx context.Context, params *ListSettlementDeadlinesParams, reqEditors ...RequestEditorFn) (*ListSettlementDeadlinesResponse, error)
 
 	// GetWalletWithResponse The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
 	//
@@ -14031,6 +14153,114 @@ func (r UpdateRiskRuleResponse) ContentType() string {
 	return ""
 }
 
+// ListSettlementDeadlinesResponse401Headers the declared response headers of an HTTP 401 response for ListSettlementDeadlines
+type ListSettlementDeadlinesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListSettlementDeadlinesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		AsOf    time.Time `json:"as_of"`
+		Entries []struct {
+			ConfirmedAt  time.Time `json:"confirmed_at"`
+			Currency     string    `json:"currency"`
+			DueAt        time.Time `json:"due_at"`
+			Id           int64     `json:"id"`
+			Net          int64     `json:"net"`
+			OrderId      string    `json:"order_id"`
+			Overdue      bool      `json:"overdue"`
+			PaymentId    string    `json:"payment_id"`
+			PayoutId     *string   `json:"payout_id,omitempty"`
+			PayoutStatus *string   `json:"payout_status,omitempty"`
+			ProducerId   string    `json:"producer_id"`
+		} `json:"entries"`
+		WindowHours int `json:"window_hours"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListSettlementDeadlinesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSettlementDeadlinesResponse) GetJSON200() *struct {
+	AsOf    time.Time `json:"as_of"`
+	Entries []struct {
+		ConfirmedAt  time.Time `json:"confirmed_at"`
+		Currency     string    `json:"currency"`
+		DueAt        time.Time `json:"due_at"`
+		Id           int64     `json:"id"`
+		Net          int64     `json:"net"`
+		OrderId      string    `json:"order_id"`
+		Overdue      bool      `json:"overdue"`
+		PaymentId    string    `json:"payment_id"`
+		PayoutId     *string   `json:"payout_id,omitempty"`
+		PayoutStatus *string   `json:"payout_status,omitempty"`
+		ProducerId   string    `json:"producer_id"`
+	} `json:"entries"`
+	WindowHours int `json:"window_hours"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListSettlementDeadlinesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListSettlementDeadlinesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListSettlementDeadlinesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListSettlementDeadlinesResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSettlementDeadlinesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSettlementDeadlinesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSettlementDeadlinesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSettlementDeadlinesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetWalletResponse401Headers the declared response headers of an HTTP 401 response for GetWallet
 type GetWalletResponse401Headers struct {
 	WWWAuthenticate *string
@@ -15629,9 +15859,11 @@ func (c *ClientWithResponses) ConfirmIdentityVerificationWithResponse(ctx contex
 	return ParseConfirmIdentityVerificationResponse(rsp)
 }
 
-// SearchPaymentsWithResponse Find payments by order id, customer or status, newest first (roles app, ops)
+// SearchPaymentsWithResponse Find payments by order id, customer, status or timeline step, newest first (roles app, ops)
 //
 // Every filter is optional and they combine; a key scoped to a customer sees only that customer's payments.
+// step=compensation_failed is the ops queue of failed payments whose undo (void, cancel) failed:
+// money may still be held at the PG.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -16333,6 +16565,24 @@ func (c *ClientWithResponses) UpdateRiskRuleWithResponse(ctx context.Context, id
 		return nil, err
 	}
 	return ParseUpdateRiskRuleResponse(rsp)
+}
+
+// ListSettlementDeadlinesWithResponse Confirmed sales not yet paid that are due within 48 hours or overdue, soonest first (roles finance, ops)
+//
+// The entries behind the daily deadline check (paysaga_settlement_deadline): each is
+// one producer's share of a confirmed sale that no paid payout settled yet. overdue
+// means its due date passed; payout_status says why a claimed one is not paid (held,
+// awaiting_approval, failed).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/settlement-deadlines (the `ListSettlementDeadlines` operationId).
+func (c *ClientWithResponses) ListSettlementDeadlinesWithResponse(ctx context.Context, params *ListSettlementDeadlinesParams, reqEditors ...RequestEditorFn) (*ListSettlementDeadlinesResponse, error) {
+	rsp, err := c.ListSettlementDeadlines(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSettlementDeadlinesResponse(rsp)
 }
 
 // GetWalletWithResponse The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
@@ -21363,6 +21613,89 @@ func ParseUpdateRiskRuleResponse(rsp *http.Response) (*UpdateRiskRuleResponse, e
 	switch {
 	case rsp.StatusCode == 401:
 		var headers UpdateRiskRuleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListSettlementDeadlinesResponse parses an HTTP response from a ListSettlementDeadlinesWithResponse call
+func ParseListSettlementDeadlinesResponse(rsp *http.Response) (*ListSettlementDeadlinesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSettlementDeadlinesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			AsOf    time.Time `json:"as_of"`
+			Entries []struct {
+				ConfirmedAt  time.Time `json:"confirmed_at"`
+				Currency     string    `json:"currency"`
+				DueAt        time.Time `json:"due_at"`
+				Id           int64     `json:"id"`
+				Net          int64     `json:"net"`
+				OrderId      string    `json:"order_id"`
+				Overdue      bool      `json:"overdue"`
+				PaymentId    string    `json:"payment_id"`
+				PayoutId     *string   `json:"payout_id,omitempty"`
+				PayoutStatus *string   `json:"payout_status,omitempty"`
+				ProducerId   string    `json:"producer_id"`
+			} `json:"entries"`
+			WindowHours int `json:"window_hours"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListSettlementDeadlinesResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

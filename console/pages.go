@@ -69,6 +69,9 @@ func pages() []page {
 		{path: "/event-deliveries", label: "nav.deliveries", roles: ops, tmpl: "deliveries", load: loadDeliveries},
 		{path: "/events", label: "nav.events", roles: ops, tmpl: "events", load: loadEvents},
 		{path: "/audit", label: "nav.audit", roles: ops, tmpl: "audit", load: loadAudit},
+		{path: "/queues/compensation-failed", label: "nav.compensation", roles: ops, tmpl: "compensation", load: loadCompensationFailed},
+		{path: "/settlement-deadlines", label: "nav.deadlines", roles: financeOps, tmpl: "deadlines", load: loadDeadlines},
+		// HOOK (issue 14): the queue of receipts that failed to issue goes here; see the end of this file.
 	}
 }
 
@@ -343,3 +346,44 @@ func loadAudit(c *Console, ec echo.Context, s *session) (any, error) {
 	p.Entries, p.NextBefore = out.Entries, out.NextBefore
 	return p, err
 }
+
+// --- queues that need a person ---
+
+// loadCompensationFailed is the queue of failed payments whose undo (void,
+// cancel) failed too: money may still be held at the PG. Each links to the
+// payment, its timeline and its workflow in the Temporal UI.
+func loadCompensationFailed(c *Console, ec echo.Context, s *session) (any, error) {
+	var out struct {
+		Data []paymentSummary `json:"data"`
+	}
+	err := c.call(ec, s, http.MethodGet, "/v1/payments?step=compensation_failed&limit=100", nil, &out)
+	return out.Data, err
+}
+
+type atRiskEntry struct {
+	ProducerID   string    `json:"producer_id"`
+	PaymentID    string    `json:"payment_id"`
+	OrderID      string    `json:"order_id"`
+	Net          int64     `json:"net"`
+	ConfirmedAt  time.Time `json:"confirmed_at"`
+	DueAt        time.Time `json:"due_at"`
+	Overdue      bool      `json:"overdue"`
+	PayoutID     string    `json:"payout_id"`
+	PayoutStatus string    `json:"payout_status"`
+}
+
+// loadDeadlines is the queue of confirmed sales due within 48 hours (or
+// overdue) that no paid payout settled yet.
+func loadDeadlines(c *Console, ec echo.Context, s *session) (any, error) {
+	var out struct {
+		WindowHours int           `json:"window_hours"`
+		Entries     []atRiskEntry `json:"entries"`
+	}
+	err := c.call(ec, s, http.MethodGet, "/v1/settlement-deadlines?limit=100", nil, &out)
+	return out.Entries, err
+}
+
+// Receipts that failed to issue (issue 14) become a queue here: a page
+// {path: "/receipts", label: "nav.receipts", roles: ops, tmpl: "receipts"}
+// whose load reads the receipts API's failed ones, and a re-issue action in
+// actions()/actionRoles. Not built: the receipts API does not exist yet.

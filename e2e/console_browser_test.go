@@ -450,7 +450,8 @@ func TestConsoleOpsFindsAPaymentAndAppKeyIsRefused(t *testing.T) {
 	require.Equal(t, href, loc)
 	require.Equal(t, "/namespaces/default/workflows/"+wfID, <-asked)
 
-	for _, p := range []string{"/console/webhook-inbox", "/console/event-deliveries", "/console/events", "/console/reconciliations"} {
+	for _, p := range []string{"/console/webhook-inbox", "/console/event-deliveries", "/console/events", "/console/reconciliations",
+		"/console/queues/compensation-failed", "/console/settlement-deadlines", "/console/producers", "/console/payout-runs", "/console/audit"} {
 		c.open(p)
 		require.Empty(t, c.notice(), p)
 		c.accessible()

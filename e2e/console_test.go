@@ -196,3 +196,40 @@ func TestConsoleActionsNeedSessionAndCSRF(t *testing.T) {
 	require.False(t, s.call("GET", "/v1/payout-schedules/"+prefix+"-ok", financeKey, nil, nil).json(t)["paused"].(bool))
 	require.Equal(t, 204, s.call("DELETE", "/v1/payout-schedules/"+prefix+"-ok", financeKey, nil, nil).Status)
 }
+
+// The settlements-at-risk queue lists the confirmed sales not yet paid that
+// are due within 48 hours (and the overdue ones first), nothing due later, and
+// the console shows the same to finance.
+func TestSettlementDeadlineQueue(t *testing.T) {
+	f := newPayoutFixture(t)
+	f.producer("a", "1100000001")
+	soon := f.sale(map[string]int64{"a": 10000})
+	late := f.sale(map[string]int64{"a": 20000})
+	later := f.sale(map[string]int64{"a": 30000})
+	// Time passes: the sales' due dates come near (one is past).
+	for id, due := range map[string]string{soon: "now() + interval '3 hours'", late: "now() - interval '1 hour'", later: "now() + interval '10 days'"} {
+		_, err := f.pool.Exec(f.ctx, "UPDATE settlement_entries SET due_at = "+due+" WHERE payment_id = $1", id)
+		require.NoError(t, err)
+	}
+	res := f.call("GET", "/v1/settlement-deadlines?limit=100", financeKey, nil, nil)
+	require.Equal(t, 200, res.Status, "%s", res.Body)
+	byPayment := map[string]map[string]any{}
+	for _, e := range res.json(t)["entries"].([]any) {
+		m := e.(map[string]any)
+		if m["producer_id"] == f.id("a") {
+			byPayment[m["payment_id"].(string)] = m
+		}
+	}
+	require.Len(t, byPayment, 2, "the sale due in 10 days is not at risk")
+	require.Equal(t, true, byPayment[late]["overdue"])
+	require.Equal(t, false, byPayment[soon]["overdue"])
+	require.EqualValues(t, 9670, byPayment[soon]["net"], "10,000 less the 3% commission and its VAT")
+
+	fin := f.visitor()
+	require.Equal(t, 303, fin.signIn(financeKey).Status)
+	page := fin.get("/console/settlement-deadlines")
+	require.Equal(t, 200, page.Status)
+	require.Contains(t, page.Body, byPayment[late]["order_id"].(string))
+	require.Contains(t, page.Body, byPayment[soon]["order_id"].(string))
+	require.NotContains(t, page.Body, later)
+}
