@@ -132,6 +132,8 @@ func (s *server) routes() *echo.Echo {
 	v1.GET("/wallets/:customer_id/transactions", s.listWalletTransactions, s.auth(roleApp, roleOps))
 	v1.POST("/wallets/:customer_id/topups", s.createTopUp, s.auth(roleApp), s.idempotent(idemRequired))
 	v1.GET("/wallets/:customer_id/topups/:topup_id", s.getTopUp, s.auth(roleApp, roleOps))
+	v1.POST("/wallets/:customer_id/topups/:topup_id/retry-reversal", s.retryTopUpReversal, s.auth(roleOps))
+	v1.GET("/wallet-topups/stuck", s.listStuckTopUps, s.auth(roleOps))
 
 	v1.POST("/producers", s.createProducer, s.auth(roleFinance), s.idempotent(idemOptional))
 	v1.GET("/producers", s.listProducers, s.auth(roleFinance, roleOps))

@@ -33,6 +33,8 @@ var authRoutes = []struct {
 	{http.MethodGet, "/v1/wallets/cus_x/transactions", []string{roleApp, roleOps}},
 	{http.MethodPost, "/v1/wallets/cus_x/topups", []string{roleApp}},
 	{http.MethodGet, "/v1/wallets/cus_x/topups/tu_x", []string{roleApp, roleOps}},
+	{http.MethodPost, "/v1/wallets/cus_x/topups/tu_x/retry-reversal", []string{roleOps}},
+	{http.MethodGet, "/v1/wallet-topups/stuck", []string{roleOps}},
 	{http.MethodPost, "/v1/producers", []string{roleFinance}},
 	{http.MethodGet, "/v1/producers", []string{roleFinance, roleOps}},
 	{http.MethodGet, "/v1/producers/prd_x/balance", []string{roleFinance, roleOps}},

@@ -760,6 +760,45 @@ func (e CreateRiskRuleJSONBodyKind) Valid() bool {
 	}
 }
 
+// Defines values for ListStuckTopUps200JSONResponseBodyDataWorkflowStatus.
+const (
+	ListStuckTopUps200JSONResponseBodyDataWorkflowStatusCanceled       ListStuckTopUps200JSONResponseBodyDataWorkflowStatus = "canceled"
+	ListStuckTopUps200JSONResponseBodyDataWorkflowStatusCompleted      ListStuckTopUps200JSONResponseBodyDataWorkflowStatus = "completed"
+	ListStuckTopUps200JSONResponseBodyDataWorkflowStatusContinuedAsNew ListStuckTopUps200JSONResponseBodyDataWorkflowStatus = "continued_as_new"
+	ListStuckTopUps200JSONResponseBodyDataWorkflowStatusFailed         ListStuckTopUps200JSONResponseBodyDataWorkflowStatus = "failed"
+	ListStuckTopUps200JSONResponseBodyDataWorkflowStatusNotFound       ListStuckTopUps200JSONResponseBodyDataWorkflowStatus = "not_found"
+	ListStuckTopUps200JSONResponseBodyDataWorkflowStatusRunning        ListStuckTopUps200JSONResponseBodyDataWorkflowStatus = "running"
+	ListStuckTopUps200JSONResponseBodyDataWorkflowStatusTerminated     ListStuckTopUps200JSONResponseBodyDataWorkflowStatus = "terminated"
+	ListStuckTopUps200JSONResponseBodyDataWorkflowStatusTimedOut       ListStuckTopUps200JSONResponseBodyDataWorkflowStatus = "timed_out"
+	ListStuckTopUps200JSONResponseBodyDataWorkflowStatusUnknown        ListStuckTopUps200JSONResponseBodyDataWorkflowStatus = "unknown"
+)
+
+// Valid indicates whether the value is a known member of the ListStuckTopUps200JSONResponseBodyDataWorkflowStatus enum.
+func (e ListStuckTopUps200JSONResponseBodyDataWorkflowStatus) Valid() bool {
+	switch e {
+	case ListStuckTopUps200JSONResponseBodyDataWorkflowStatusCanceled:
+		return true
+	case ListStuckTopUps200JSONResponseBodyDataWorkflowStatusCompleted:
+		return true
+	case ListStuckTopUps200JSONResponseBodyDataWorkflowStatusContinuedAsNew:
+		return true
+	case ListStuckTopUps200JSONResponseBodyDataWorkflowStatusFailed:
+		return true
+	case ListStuckTopUps200JSONResponseBodyDataWorkflowStatusNotFound:
+		return true
+	case ListStuckTopUps200JSONResponseBodyDataWorkflowStatusRunning:
+		return true
+	case ListStuckTopUps200JSONResponseBodyDataWorkflowStatusTerminated:
+		return true
+	case ListStuckTopUps200JSONResponseBodyDataWorkflowStatusTimedOut:
+		return true
+	case ListStuckTopUps200JSONResponseBodyDataWorkflowStatusUnknown:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListWebhookInboxParamsStatus.
 const (
 	ListWebhookInboxParamsStatusDelivered ListWebhookInboxParamsStatus = "delivered"
@@ -1824,6 +1863,16 @@ type ListSettlementDeadlinesParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListStuckTopUpsParams defines parameters for ListStuckTopUps.
+type ListStuckTopUpsParams struct {
+	// OlderThan seconds, default 300
+	OlderThan *int `form:"older_than,omitempty" json:"older_than,omitempty"`
+	Limit     *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListStuckTopUps200JSONResponseBodyDataWorkflowStatus defines parameters for ListStuckTopUps.
+type ListStuckTopUps200JSONResponseBodyDataWorkflowStatus string
+
 // CreateTopUpJSONBody defines parameters for CreateTopUp.
 type CreateTopUpJSONBody struct {
 	Amount int64 `json:"amount"`
@@ -2827,6 +2876,13 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/settlement-deadlines (the `ListSettlementDeadlines` operationId).
 	ListSettlementDeadlines(ctx context.Context, params *ListSettlementDeadlinesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListStuckTopUps Top-ups still processing after older_than seconds, oldest first, with their workflow's state (role ops)
+	//
+	// A workflow_status other than running means the top-up is stuck and its reversal may be retried.
+	//
+	// Corresponds with GET /v1/wallet-topups/stuck (the `ListStuckTopUps` operationId).
+	ListStuckTopUps(ctx context.Context, params *ListStuckTopUpsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetWallet The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
 	//
 	// Corresponds with GET /v1/wallets/{customer_id} (the `GetWallet` operationId).
@@ -2862,6 +2918,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/wallets/{customer_id}/topups/{topup_id} (the `GetTopUp` operationId).
 	GetTopUp(ctx context.Context, customerId string, topupId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetryTopUpReversal Re-drive the reversal of a stuck top-up (role ops)
+	//
+	// A top-up is stuck when it is still processing and its TopUp workflow ended
+	// (its reversal failed for good: the debit is with us, not in the wallet).
+	// This starts RetryTopUpReversal (id topup-{id}-reversal-retry): the bank is
+	// asked for the debit by its key and the transfer back is keyed
+	// topup:{id}:reverse, so the money goes back once however often it is called.
+	// A repeated call while the retry runs joins it; the top-up then reads
+	// reversed (or failed when the bank holds no debit). Writes one audit row
+	// (topup.reversal_retried). Body empty.
+	//
+	// Corresponds with POST /v1/wallets/{customer_id}/topups/{topup_id}/retry-reversal (the `RetryTopUpReversal` operationId).
+	RetryTopUpReversal(ctx context.Context, customerId string, topupId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListWalletTransactions The wallet's ledger postings, newest first (roles app, ops)
 	//
@@ -4448,6 +4518,23 @@ func (c *Client) ListSettlementDeadlines(ctx context.Context, params *ListSettle
 	return c.Client.Do(req)
 }
 
+// ListStuckTopUps Top-ups still processing after older_than seconds, oldest first, with their workflow's state (role ops)
+//
+// A workflow_status other than running means the top-up is stuck and its reversal may be retried.
+//
+// Corresponds with GET /v1/wallet-topups/stuck (the `ListStuckTopUps` operationId).
+func (c *Client) ListStuckTopUps(ctx context.Context, params *ListStuckTopUpsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListStuckTopUpsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetWallet The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
 //
 // Corresponds with GET /v1/wallets/{customer_id} (the `GetWallet` operationId).
@@ -4514,6 +4601,30 @@ func (c *Client) CreateTopUp(ctx context.Context, customerId string, params *Cre
 // Corresponds with GET /v1/wallets/{customer_id}/topups/{topup_id} (the `GetTopUp` operationId).
 func (c *Client) GetTopUp(ctx context.Context, customerId string, topupId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetTopUpRequest(c.Server, customerId, topupId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RetryTopUpReversal Re-drive the reversal of a stuck top-up (role ops)
+//
+// A top-up is stuck when it is still processing and its TopUp workflow ended
+// (its reversal failed for good: the debit is with us, not in the wallet).
+// This starts RetryTopUpReversal (id topup-{id}-reversal-retry): the bank is
+// asked for the debit by its key and the transfer back is keyed
+// topup:{id}:reverse, so the money goes back once however often it is called.
+// A repeated call while the retry runs joins it; the top-up then reads
+// reversed (or failed when the bank holds no debit). Writes one audit row
+// (topup.reversal_retried). Body empty.
+//
+// Corresponds with POST /v1/wallets/{customer_id}/topups/{topup_id}/retry-reversal (the `RetryTopUpReversal` operationId).
+func (c *Client) RetryTopUpReversal(ctx context.Context, customerId string, topupId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetryTopUpReversalRequest(c.Server, customerId, topupId)
 	if err != nil {
 		return nil, err
 	}
@@ -7363,6 +7474,72 @@ func NewListSettlementDeadlinesRequest(server string, params *ListSettlementDead
 	return req, nil
 }
 
+// NewListStuckTopUpsRequest constructs an http.Request for the ListStuckTopUps method
+func NewListStuckTopUpsRequest(server string, params *ListStuckTopUpsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/wallet-topups/stuck")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.OlderThan != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "older_than", *params.OlderThan, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetWalletRequest constructs an http.Request for the GetWallet method
 func NewGetWalletRequest(server string, customerId string) (*http.Request, error) {
 	var err error
@@ -7491,6 +7668,47 @@ func NewGetTopUpRequest(server string, customerId string, topupId string) (*http
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRetryTopUpReversalRequest constructs an http.Request for the RetryTopUpReversal method
+func NewRetryTopUpReversalRequest(server string, customerId string, topupId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customer_id", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "topup_id", topupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/wallets/%s/topups/%s/retry-reversal", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -8719,6 +8937,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/settlement-deadlines (the `ListSettlementDeadlines` operationId).
 	ListSettlementDeadlinesWithResponse(ctx context.Context, params *ListSettlementDeadlinesParams, reqEditors ...RequestEditorFn) (*ListSettlementDeadlinesResponse, error)
 
+	// ListStuckTopUpsWithResponse Top-ups still processing after older_than seconds, oldest first, with their workflow's state (role ops)
+	//
+	// A workflow_status other than running means the top-up is stuck and its reversal may be retried.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/wallet-topups/stuck (the `ListStuckTopUps` operationId).
+	ListStuckTopUpsWithResponse(ctx context.Context, params *ListStuckTopUpsParams, reqEditors ...RequestEditorFn) (*ListStuckTopUpsResponse, error)
+
 	// GetWalletWithResponse The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -8758,6 +8985,22 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/wallets/{customer_id}/topups/{topup_id} (the `GetTopUp` operationId).
 	GetTopUpWithResponse(ctx context.Context, customerId string, topupId string, reqEditors ...RequestEditorFn) (*GetTopUpResponse, error)
+
+	// RetryTopUpReversalWithResponse Re-drive the reversal of a stuck top-up (role ops)
+	//
+	// A top-up is stuck when it is still processing and its TopUp workflow ended
+	// (its reversal failed for good: the debit is with us, not in the wallet).
+	// This starts RetryTopUpReversal (id topup-{id}-reversal-retry): the bank is
+	// asked for the debit by its key and the transfer back is keyed
+	// topup:{id}:reverse, so the money goes back once however often it is called.
+	// A repeated call while the retry runs joins it; the top-up then reads
+	// reversed (or failed when the bank holds no debit). Writes one audit row
+	// (topup.reversal_retried). Body empty.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/wallets/{customer_id}/topups/{topup_id}/retry-reversal (the `RetryTopUpReversal` operationId).
+	RetryTopUpReversalWithResponse(ctx context.Context, customerId string, topupId string, reqEditors ...RequestEditorFn) (*RetryTopUpReversalResponse, error)
 
 	// ListWalletTransactionsWithResponse The wallet's ledger postings, newest first (roles app, ops)
 	//
@@ -14261,6 +14504,102 @@ func (r ListSettlementDeadlinesResponse) ContentType() string {
 	return ""
 }
 
+// ListStuckTopUpsResponse401Headers the declared response headers of an HTTP 401 response for ListStuckTopUps
+type ListStuckTopUpsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListStuckTopUpsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data []struct {
+			Amount         int64                                                `json:"amount"`
+			CreatedAt      time.Time                                            `json:"created_at"`
+			Currency       string                                               `json:"currency"`
+			CustomerId     string                                               `json:"customer_id"`
+			Id             string                                               `json:"id"`
+			WorkflowId     string                                               `json:"workflow_id"`
+			WorkflowStatus ListStuckTopUps200JSONResponseBodyDataWorkflowStatus `json:"workflow_status"`
+		} `json:"data"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListStuckTopUpsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListStuckTopUpsResponse) GetJSON200() *struct {
+	Data []struct {
+		Amount         int64                                                `json:"amount"`
+		CreatedAt      time.Time                                            `json:"created_at"`
+		Currency       string                                               `json:"currency"`
+		CustomerId     string                                               `json:"customer_id"`
+		Id             string                                               `json:"id"`
+		WorkflowId     string                                               `json:"workflow_id"`
+		WorkflowStatus ListStuckTopUps200JSONResponseBodyDataWorkflowStatus `json:"workflow_status"`
+	} `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListStuckTopUpsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListStuckTopUpsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListStuckTopUpsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListStuckTopUpsResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListStuckTopUpsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListStuckTopUpsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListStuckTopUpsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListStuckTopUpsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetWalletResponse401Headers the declared response headers of an HTTP 401 response for GetWallet
 type GetWalletResponse401Headers struct {
 	WWWAuthenticate *string
@@ -14588,6 +14927,97 @@ func (r GetTopUpResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetTopUpResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RetryTopUpReversalResponse401Headers the declared response headers of an HTTP 401 response for RetryTopUpReversal
+type RetryTopUpReversalResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type RetryTopUpReversalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *struct {
+		RunId      string `json:"run_id"`
+		TopupId    string `json:"topup_id"`
+		WorkflowId string `json:"workflow_id"`
+	}
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RetryTopUpReversalResponse401Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RetryTopUpReversalResponse) GetJSON202() *struct {
+	RunId      string `json:"run_id"`
+	TopupId    string `json:"topup_id"`
+	WorkflowId string `json:"workflow_id"`
+} {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RetryTopUpReversalResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RetryTopUpReversalResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RetryTopUpReversalResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RetryTopUpReversalResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RetryTopUpReversalResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RetryTopUpReversalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RetryTopUpReversalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RetryTopUpReversalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RetryTopUpReversalResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16585,6 +17015,21 @@ func (c *ClientWithResponses) ListSettlementDeadlinesWithResponse(ctx context.Co
 	return ParseListSettlementDeadlinesResponse(rsp)
 }
 
+// ListStuckTopUpsWithResponse Top-ups still processing after older_than seconds, oldest first, with their workflow's state (role ops)
+//
+// A workflow_status other than running means the top-up is stuck and its reversal may be retried.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/wallet-topups/stuck (the `ListStuckTopUps` operationId).
+func (c *ClientWithResponses) ListStuckTopUpsWithResponse(ctx context.Context, params *ListStuckTopUpsParams, reqEditors ...RequestEditorFn) (*ListStuckTopUpsResponse, error) {
+	rsp, err := c.ListStuckTopUps(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListStuckTopUpsResponse(rsp)
+}
+
 // GetWalletWithResponse The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -16647,6 +17092,28 @@ func (c *ClientWithResponses) GetTopUpWithResponse(ctx context.Context, customer
 		return nil, err
 	}
 	return ParseGetTopUpResponse(rsp)
+}
+
+// RetryTopUpReversalWithResponse Re-drive the reversal of a stuck top-up (role ops)
+//
+// A top-up is stuck when it is still processing and its TopUp workflow ended
+// (its reversal failed for good: the debit is with us, not in the wallet).
+// This starts RetryTopUpReversal (id topup-{id}-reversal-retry): the bank is
+// asked for the debit by its key and the transfer back is keyed
+// topup:{id}:reverse, so the money goes back once however often it is called.
+// A repeated call while the retry runs joins it; the top-up then reads
+// reversed (or failed when the bank holds no debit). Writes one audit row
+// (topup.reversal_retried). Body empty.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/wallets/{customer_id}/topups/{topup_id}/retry-reversal (the `RetryTopUpReversal` operationId).
+func (c *ClientWithResponses) RetryTopUpReversalWithResponse(ctx context.Context, customerId string, topupId string, reqEditors ...RequestEditorFn) (*RetryTopUpReversalResponse, error) {
+	rsp, err := c.RetryTopUpReversal(ctx, customerId, topupId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetryTopUpReversalResponse(rsp)
 }
 
 // ListWalletTransactionsWithResponse The wallet's ledger postings, newest first (roles app, ops)
@@ -21709,6 +22176,83 @@ func ParseListSettlementDeadlinesResponse(rsp *http.Response) (*ListSettlementDe
 	return response, nil
 }
 
+// ParseListStuckTopUpsResponse parses an HTTP response from a ListStuckTopUpsWithResponse call
+func ParseListStuckTopUpsResponse(rsp *http.Response) (*ListStuckTopUpsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListStuckTopUpsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data []struct {
+				Amount         int64                                                `json:"amount"`
+				CreatedAt      time.Time                                            `json:"created_at"`
+				Currency       string                                               `json:"currency"`
+				CustomerId     string                                               `json:"customer_id"`
+				Id             string                                               `json:"id"`
+				WorkflowId     string                                               `json:"workflow_id"`
+				WorkflowStatus ListStuckTopUps200JSONResponseBodyDataWorkflowStatus `json:"workflow_status"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListStuckTopUpsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetWalletResponse parses an HTTP response from a GetWalletWithResponse call
 func ParseGetWalletResponse(rsp *http.Response) (*GetWalletResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -22019,6 +22563,84 @@ func ParseGetTopUpResponse(rsp *http.Response) (*GetTopUpResponse, error) {
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRetryTopUpReversalResponse parses an HTTP response from a RetryTopUpReversalWithResponse call
+func ParseRetryTopUpReversalResponse(rsp *http.Response) (*RetryTopUpReversalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RetryTopUpReversalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest struct {
+			RunId      string `json:"run_id"`
+			TopupId    string `json:"topup_id"`
+			WorkflowId string `json:"workflow_id"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers RetryTopUpReversalResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil

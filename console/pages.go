@@ -50,6 +50,9 @@ var actionRoles = map[string][]string{
 	"recon.trigger":     finance,
 	"webhook.redeliver": ops,
 	"delivery.resend":   ops,
+	// topup.retry_reversal re-drives a stuck top-up's reversal: money goes back
+	// to the customer's account (once: the bank transfer is keyed by the top-up).
+	"topup.retry_reversal": ops,
 }
 
 func pages() []page {
@@ -70,6 +73,7 @@ func pages() []page {
 		{path: "/events", label: "nav.events", roles: ops, tmpl: "events", load: loadEvents},
 		{path: "/audit", label: "nav.audit", roles: ops, tmpl: "audit", load: loadAudit},
 		{path: "/queues/compensation-failed", label: "nav.compensation", roles: ops, tmpl: "compensation", load: loadCompensationFailed},
+		{path: "/wallet-topups", label: "nav.topups", roles: ops, tmpl: "topups", load: loadStuckTopUps},
 		{path: "/settlement-deadlines", label: "nav.deadlines", roles: financeOps, tmpl: "deadlines", load: loadDeadlines},
 		// HOOK (issue 14): the queue of receipts that failed to issue goes here; see the end of this file.
 	}
@@ -85,6 +89,7 @@ func actions() []action {
 		{path: "/reconciliations", name: "recon.trigger", do: triggerRecon},
 		{path: "/webhook-inbox/:id/redeliver", name: "webhook.redeliver", do: redeliverWebhook},
 		{path: "/events/:id/deliveries/:endpoint_id/resend", name: "delivery.resend", do: resendDelivery},
+		{path: "/wallets/:customer_id/topups/:topup_id/retry-reversal", name: "topup.retry_reversal", do: retryTopUpReversal},
 	}
 }
 
@@ -387,3 +392,31 @@ func loadDeadlines(c *Console, ec echo.Context, s *session) (any, error) {
 // {path: "/receipts", label: "nav.receipts", roles: ops, tmpl: "receipts"}
 // whose load reads the receipts API's failed ones, and a re-issue action in
 // actions()/actionRoles. Not built: the receipts API does not exist yet.
+
+type stuckTopUp struct {
+	ID             string    `json:"id"`
+	CustomerID     string    `json:"customer_id"`
+	Amount         int64     `json:"amount"`
+	CreatedAt      time.Time `json:"created_at"`
+	WorkflowID     string    `json:"workflow_id"`
+	WorkflowStatus string    `json:"workflow_status"`
+}
+
+// loadStuckTopUps is the queue of top-ups still processing after 5 minutes;
+// those whose workflow ended can have their reversal retried.
+func loadStuckTopUps(c *Console, ec echo.Context, s *session) (any, error) {
+	var out struct {
+		Data []stuckTopUp `json:"data"`
+	}
+	q := url.Values{"limit": {"100"}}
+	if v := ec.QueryParam("older_than"); v != "" {
+		q.Set("older_than", v) // seconds; the API's default is 5 minutes
+	}
+	err := c.call(ec, s, http.MethodGet, "/v1/wallet-topups/stuck?"+q.Encode(), nil, &out)
+	return out.Data, err
+}
+
+func retryTopUpReversal(c *Console, ec echo.Context, s *session) (string, error) {
+	path := "/v1/wallets/" + url.PathEscape(ec.Param("customer_id")) + "/topups/" + url.PathEscape(ec.Param("topup_id")) + "/retry-reversal"
+	return "/console/wallet-topups", c.call(ec, s, http.MethodPost, path, nil, nil)
+}
