@@ -451,7 +451,7 @@ func TestConsoleOpsFindsAPaymentAndAppKeyIsRefused(t *testing.T) {
 	require.Equal(t, "/namespaces/default/workflows/"+wfID, <-asked)
 
 	for _, p := range []string{"/console/webhook-inbox", "/console/event-deliveries", "/console/events", "/console/reconciliations",
-		"/console/queues/compensation-failed", "/console/settlement-deadlines", "/console/producers", "/console/payout-runs", "/console/audit"} {
+		"/console/queues/compensation-failed", "/console/wallet-topups", "/console/settlement-deadlines", "/console/producers", "/console/payout-runs", "/console/audit"} {
 		c.open(p)
 		require.Empty(t, c.notice(), p)
 		c.accessible()
