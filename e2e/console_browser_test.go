@@ -458,6 +458,8 @@ func TestConsoleOpsFindsAPaymentAndAppKeyIsRefused(t *testing.T) {
 	}
 	c.open("/console/events")
 	c.shot("ops-events")
+	c.open("/console/wallet-topups")
+	c.shot("ops-stuck-topups")
 	c.open("/console/home?lang=en")
 	c.shot("ops-home-en")
 	require.Contains(t, c.text("nav"), "Payments")
