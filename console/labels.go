@@ -132,6 +132,7 @@ var labels = map[string][2]string{
 	"deadlines_help":          {"구매 확정 후 아직 지급되지 않았고 48시간 안에 지급 기한이 오는(또는 지난) 판매입니다.", "Confirmed sales not yet paid whose due date is within 48 hours (or past)."},
 	"nav.topups":              {"환불 멈춘 충전", "Stuck top-up reversals"},
 	"topups_help":             {"5분 넘게 처리 중인 충전입니다. 워크플로가 끝났다면 출금된 돈이 지갑에도 계좌에도 없습니다: 되돌리기를 다시 실행하세요 (같은 키로 한 번만 송금됩니다).", "Top-ups still processing after 5 minutes. If the workflow ended, the debit is neither in the wallet nor back in the account: retry the reversal (the transfer back is keyed, so it happens once)."},
+	"approved_by_you":         {"내가 승인함 · 다른 키 대기", "Approved by you · waiting for another key"},
 	"retry_reversal":          {"되돌리기 다시 실행", "Retry the reversal"},
 	"still_running":           {"진행 중", "Still running"},
 	"ok_topup.retry_reversal": {"충전 되돌리기를 다시 시작했습니다.", "The top-up's reversal was started again."},

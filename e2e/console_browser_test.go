@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -90,14 +91,19 @@ func newChrome(t *testing.T, base string) *chrome {
 	return &chrome{t: t, ctx: ctx, base: base, shots: shots, axe: string(axe)}
 }
 
-// tab is another tab of the same browser (same cookies).
-func (c *chrome) tab() *chrome {
+// tab is another tab of the same browser (same cookies). close closes it and
+// brings c's tab to the front: a background tab may not paint, so a
+// screenshot of it can wait forever.
+func (c *chrome) tab() (other *chrome, close func()) {
 	ctx, cancel := chromedp.NewContext(c.ctx)
 	c.t.Cleanup(cancel)
 	require.NoError(c.t, chromedp.Run(ctx))
 	g := *c
 	g.ctx = ctx
-	return &g
+	return &g, func() {
+		cancel()
+		c.run(cdppage.BringToFront())
+	}
 }
 
 func (c *chrome) run(actions ...chromedp.Action) {
@@ -235,17 +241,19 @@ func TestConsoleFinanceRunsApprovesAndDownloads(t *testing.T) {
 	c.accessible()
 
 	// A second tab holds the same page, with its approve button, before the approval.
-	other := c.tab()
+	other, closeOther := c.tab()
 	other.run(chromedp.Navigate(runURL), chromedp.WaitVisible(rowA+" button.approve", chromedp.ByQuery))
 
 	c.submit(rowA + " button.approve")
 	require.Equal(t, "ok_payout.approve_first", c.notice(), "above the four-eyes threshold one key is not enough")
 	require.Equal(t, "awaiting_approval", c.text(rowA+" .payout-status"))
 	require.NotEmpty(t, c.text(rowA+" .approvals"), "the page shows who approved so far")
+	require.False(t, c.exists(rowA+" button.approve"), "the page offers the key that approved no second approval")
 	other.submit(rowA + " button.approve")
-	require.Equal(t, "approval_already_yours", other.notice(), "the same key does not approve twice")
-	c.shot("finance-four-eyes")
-	c.accessible()
+	require.Equal(t, "approval_already_yours", other.notice(), "the same key does not approve twice (a page opened before)")
+	other.shot("finance-four-eyes")
+	other.accessible()
+	closeOther()
 	time.Sleep(time.Second) // a release would have sent the transfer by now
 	require.Len(t, f.transfers(), 1, "only b's payout (under the threshold) is paid: one key cannot release a's")
 
