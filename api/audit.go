@@ -15,15 +15,17 @@ import (
 
 // Audit actions. Stable: ops filter on them.
 const (
-	auditPINSet          = "pin.set"
-	auditPINChanged      = "pin.changed"
-	auditPINReset        = "pin.reset"
-	auditRuleCreated     = "risk_rule.created"
-	auditRuleUpdated     = "risk_rule.updated"
-	auditBlocklistAdded  = "blocklist.added"
-	auditBlockRemoved    = "blocklist.removed"
-	auditPayoutApproved  = "payout.approved"
-	auditSummaryMaxBytes = 4096
+	auditPINSet         = "pin.set"
+	auditPINChanged     = "pin.changed"
+	auditPINReset       = "pin.reset"
+	auditRuleCreated    = "risk_rule.created"
+	auditRuleUpdated    = "risk_rule.updated"
+	auditBlocklistAdded = "blocklist.added"
+	auditBlockRemoved   = "blocklist.removed"
+	auditPayoutApproved = "payout.approved"
+	// auditTopUpReversalRetried: ops re-drove a stuck top-up's reversal.
+	auditTopUpReversalRetried = "topup.reversal_retried"
+	auditSummaryMaxBytes      = 4096
 )
 
 // audit appends one audit_log row in the caller's transaction (q), so the row

@@ -89,8 +89,22 @@ func (s *server) getPayoutRun(c echo.Context) error {
 	for _, t := range totals {
 		out.Totals[t.Status] = statusTotal{Count: t.N, Amount: t.Amount}
 	}
+	ids := make([]string, len(rows))
 	for i, r := range rows {
 		out.Payouts[i] = toPayoutResponse(r)
+		ids[i] = r.ID
+	}
+	approvals, err := s.q.ListRunApprovals(ctx, ids)
+	if err != nil {
+		return internalError(fmt.Errorf("approvals of run %s: %w", id, err))
+	}
+	// Four-eyes progress: who approved each payout so far.
+	byPayout := map[string][]string{}
+	for _, a := range approvals {
+		byPayout[a.PayoutID] = append(byPayout[a.PayoutID], a.ApiKeyID)
+	}
+	for i := range out.Payouts {
+		out.Payouts[i].Approvals = byPayout[out.Payouts[i].ID]
 	}
 	if len(rows) == int(limit) {
 		out.NextAfter = rows[len(rows)-1].ProducerID

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"time"
@@ -32,6 +33,10 @@ var paymentStatuses = []string{
 	workflows.StatusProcessing, "authorized", workflows.StatusSucceeded, workflows.StatusFailed,
 	"canceled", workflows.StatusPartiallyRefunded, workflows.StatusRefunded,
 }
+
+// stepPattern is a timeline step (GET /v1/payments?step=): compensation_failed
+// is the queue of payments whose undo failed and may hold money at the PG.
+var stepPattern = regexp.MustCompile(`^[a-z_]{1,64}$`)
 
 // pageLimit reads ?limit= (1..100, default 20).
 func pageLimit(c echo.Context) (int32, error) {
@@ -69,6 +74,10 @@ func (s *server) searchPayments(c echo.Context) error {
 	if status != "" && !slices.Contains(paymentStatuses, status) {
 		return problem(http.StatusBadRequest, codeValidationFailed, fmt.Sprintf("status must be one of %v", paymentStatuses))
 	}
+	step := c.QueryParam("step")
+	if step != "" && !stepPattern.MatchString(step) {
+		return problem(http.StatusBadRequest, codeValidationFailed, "step must be a timeline step such as compensation_failed")
+	}
 	customer := c.QueryParam("customer_id")
 	if k := callerOf(c); k.CustomerID != "" {
 		if customer != "" && customer != k.CustomerID {
@@ -77,7 +86,7 @@ func (s *server) searchPayments(c echo.Context) error {
 		customer = k.CustomerID
 	}
 	rows, err := s.q.SearchPayments(c.Request().Context(), db.SearchPaymentsParams{
-		OrderID: c.QueryParam("order_id"), CustomerID: customer, Status: status, PageSize: limit,
+		OrderID: c.QueryParam("order_id"), CustomerID: customer, Status: status, Step: step, PageSize: limit,
 	})
 	if err != nil {
 		return internalError(fmt.Errorf("search payments: %w", err))

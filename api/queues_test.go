@@ -45,6 +45,26 @@ func TestSearchPayments(t *testing.T) {
 	f.do(request{method: http.MethodGet, path: "/v1/payments?order_id=x", role: roleFinance}).problem(http.StatusForbidden, codeForbidden)
 }
 
+// The compensation-failed queue: failed payments whose undo failed (the
+// checkout records the step compensation_failed), and only those.
+func TestSearchPaymentsByTimelineStep(t *testing.T) {
+	f := newFixture(t)
+	stuck, _ := f.seedPayment(workflows.StatusFailed)
+	plain, _ := f.seedPayment(workflows.StatusFailed)
+	require.NoError(t, f.q.RecordPaymentEvent(context.Background(), db.RecordPaymentEventParams{
+		PaymentID: stuck, Step: "compensation_failed", Detail: []byte(`{"steps":"[void]"}`)}))
+
+	res := f.do(request{method: http.MethodGet, path: "/v1/payments?step=compensation_failed&limit=100", role: roleOps})
+	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+	ids := []string{}
+	for _, d := range res.json()["data"].([]any) {
+		ids = append(ids, d.(map[string]any)["id"].(string))
+	}
+	require.Contains(t, ids, stuck)
+	require.NotContains(t, ids, plain, "a failed payment whose undo succeeded needs no one")
+	f.do(request{method: http.MethodGet, path: "/v1/payments?step=Drop%20table", role: roleOps}).problem(http.StatusBadRequest, codeValidationFailed)
+}
+
 // probeCheckout stands in for a checkout waiting for its PG's webhook: it ends
 // with the event id of the first result signalled to it.
 func probeCheckout(ctx workflow.Context) (string, error) {

@@ -718,6 +718,24 @@ func (e SearchPaymentsParamsStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListPayoutRuns200JSONResponseBodyRunsStatus.
+const (
+	ListPayoutRuns200JSONResponseBodyRunsStatusCompleted ListPayoutRuns200JSONResponseBodyRunsStatus = "completed"
+	ListPayoutRuns200JSONResponseBodyRunsStatusRunning   ListPayoutRuns200JSONResponseBodyRunsStatus = "running"
+)
+
+// Valid indicates whether the value is a known member of the ListPayoutRuns200JSONResponseBodyRunsStatus enum.
+func (e ListPayoutRuns200JSONResponseBodyRunsStatus) Valid() bool {
+	switch e {
+	case ListPayoutRuns200JSONResponseBodyRunsStatusCompleted:
+		return true
+	case ListPayoutRuns200JSONResponseBodyRunsStatusRunning:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetSettlementParamsFormat.
 const (
 	GetSettlementParamsFormatCsv  GetSettlementParamsFormat = "csv"
@@ -826,6 +844,45 @@ func (e CreateRiskRuleJSONBodyKind) Valid() bool {
 	case CreateRiskRuleJSONBodyKindAmount:
 		return true
 	case CreateRiskRuleJSONBodyKindCount:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListStuckTopUps200JSONResponseBodyDataWorkflowStatus.
+const (
+	ListStuckTopUps200JSONResponseBodyDataWorkflowStatusCanceled       ListStuckTopUps200JSONResponseBodyDataWorkflowStatus = "canceled"
+	ListStuckTopUps200JSONResponseBodyDataWorkflowStatusCompleted      ListStuckTopUps200JSONResponseBodyDataWorkflowStatus = "completed"
+	ListStuckTopUps200JSONResponseBodyDataWorkflowStatusContinuedAsNew ListStuckTopUps200JSONResponseBodyDataWorkflowStatus = "continued_as_new"
+	ListStuckTopUps200JSONResponseBodyDataWorkflowStatusFailed         ListStuckTopUps200JSONResponseBodyDataWorkflowStatus = "failed"
+	ListStuckTopUps200JSONResponseBodyDataWorkflowStatusNotFound       ListStuckTopUps200JSONResponseBodyDataWorkflowStatus = "not_found"
+	ListStuckTopUps200JSONResponseBodyDataWorkflowStatusRunning        ListStuckTopUps200JSONResponseBodyDataWorkflowStatus = "running"
+	ListStuckTopUps200JSONResponseBodyDataWorkflowStatusTerminated     ListStuckTopUps200JSONResponseBodyDataWorkflowStatus = "terminated"
+	ListStuckTopUps200JSONResponseBodyDataWorkflowStatusTimedOut       ListStuckTopUps200JSONResponseBodyDataWorkflowStatus = "timed_out"
+	ListStuckTopUps200JSONResponseBodyDataWorkflowStatusUnknown        ListStuckTopUps200JSONResponseBodyDataWorkflowStatus = "unknown"
+)
+
+// Valid indicates whether the value is a known member of the ListStuckTopUps200JSONResponseBodyDataWorkflowStatus enum.
+func (e ListStuckTopUps200JSONResponseBodyDataWorkflowStatus) Valid() bool {
+	switch e {
+	case ListStuckTopUps200JSONResponseBodyDataWorkflowStatusCanceled:
+		return true
+	case ListStuckTopUps200JSONResponseBodyDataWorkflowStatusCompleted:
+		return true
+	case ListStuckTopUps200JSONResponseBodyDataWorkflowStatusContinuedAsNew:
+		return true
+	case ListStuckTopUps200JSONResponseBodyDataWorkflowStatusFailed:
+		return true
+	case ListStuckTopUps200JSONResponseBodyDataWorkflowStatusNotFound:
+		return true
+	case ListStuckTopUps200JSONResponseBodyDataWorkflowStatusRunning:
+		return true
+	case ListStuckTopUps200JSONResponseBodyDataWorkflowStatusTerminated:
+		return true
+	case ListStuckTopUps200JSONResponseBodyDataWorkflowStatusTimedOut:
+		return true
+	case ListStuckTopUps200JSONResponseBodyDataWorkflowStatusUnknown:
 		return true
 	default:
 		return false
@@ -1836,7 +1893,10 @@ type SearchPaymentsParams struct {
 	OrderId    *string                     `form:"order_id,omitempty" json:"order_id,omitempty"`
 	CustomerId *string                     `form:"customer_id,omitempty" json:"customer_id,omitempty"`
 	Status     *SearchPaymentsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
-	Limit      *int                        `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Step only payments whose timeline has this step, e.g. compensation_failed
+	Step  *string `form:"step,omitempty" json:"step,omitempty"`
+	Limit *int    `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // SearchPaymentsParamsStatus defines parameters for SearchPayments.
@@ -1865,6 +1925,21 @@ type CreateRefundParams struct {
 	// IdempotencyKey a fresh key per logical request, e.g. a UUID (400 idempotency_key_required, invalid_idempotency_key)
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
 }
+
+// ListPayoutRunsParams defines parameters for ListPayoutRuns.
+type ListPayoutRunsParams struct {
+	// ScheduleId only this schedule's runs
+	ScheduleId *string `form:"schedule_id,omitempty" json:"schedule_id,omitempty"`
+
+	// After run id cursor (next_after of the previous page)
+	After *string `form:"after,omitempty" json:"after,omitempty"`
+
+	// Limit 1..200, default 50
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListPayoutRuns200JSONResponseBodyRunsStatus defines parameters for ListPayoutRuns.
+type ListPayoutRuns200JSONResponseBodyRunsStatus string
 
 // GetPayoutRunParams defines parameters for GetPayoutRun.
 type GetPayoutRunParams struct {
@@ -1900,6 +1975,15 @@ type PatchPayoutScheduleJSONBody struct {
 
 // ApprovePayoutJSONBody defines parameters for ApprovePayout.
 type ApprovePayoutJSONBody = map[string]interface{}
+
+// ListProducersParams defines parameters for ListProducers.
+type ListProducersParams struct {
+	// After producer id cursor (next_after of the previous page)
+	After *string `form:"after,omitempty" json:"after,omitempty"`
+
+	// Limit 1..200, default 50
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
 
 // CreateProducerJSONBody defines parameters for CreateProducer.
 type CreateProducerJSONBody struct {
@@ -2022,6 +2106,21 @@ type RecordSafeguardBalanceJSONBody struct {
 	// Currency one of PAYSAGA_CURRENCIES (422 unsupported_currency)
 	Currency string `json:"currency"`
 }
+
+// ListSettlementDeadlinesParams defines parameters for ListSettlementDeadlines.
+type ListSettlementDeadlinesParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListStuckTopUpsParams defines parameters for ListStuckTopUps.
+type ListStuckTopUpsParams struct {
+	// OlderThan seconds, default 300
+	OlderThan *int `form:"older_than,omitempty" json:"older_than,omitempty"`
+	Limit     *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListStuckTopUps200JSONResponseBodyDataWorkflowStatus defines parameters for ListStuckTopUps.
+type ListStuckTopUps200JSONResponseBodyDataWorkflowStatus string
 
 // CreateTopUpJSONBody defines parameters for CreateTopUp.
 type CreateTopUpJSONBody struct {
@@ -2653,9 +2752,11 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/identity-verifications/{id}/confirm (the `ConfirmIdentityVerification` operationId).
 	ConfirmIdentityVerification(ctx context.Context, id string, body ConfirmIdentityVerificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// SearchPayments Find payments by order id, customer or status, newest first (roles app, ops)
+	// SearchPayments Find payments by order id, customer, status or timeline step, newest first (roles app, ops)
 	//
 	// Every filter is optional and they combine; a key scoped to a customer sees only that customer's payments.
+	// step=compensation_failed is the ops queue of failed payments whose undo (void, cancel) failed:
+	// money may still be held at the PG.
 	//
 	// Corresponds with GET /v1/payments (the `SearchPayments` operationId).
 	SearchPayments(ctx context.Context, params *SearchPaymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2789,6 +2890,11 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/payments/{id}/refunds (the `CreateRefund` operationId).
 	CreateRefund(ctx context.Context, id string, params *CreateRefundParams, body CreateRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListPayoutRuns Payout runs newest first, without their payouts (roles finance, ops)
+	//
+	// Corresponds with GET /v1/payout-runs (the `ListPayoutRuns` operationId).
+	ListPayoutRuns(ctx context.Context, params *ListPayoutRunsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetPayoutRun A run's period, cut-off, status, totals by payout status and a page of payouts (roles finance, ops)
 	//
 	// Corresponds with GET /v1/payout-runs/{id} (the `GetPayoutRun` operationId).
@@ -2888,6 +2994,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/points/{customer_id} (the `GetPoints` operationId).
 	GetPoints(ctx context.Context, customerId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListProducers Every producer in id order, with its hold flag and reason (roles finance, ops)
+	//
+	// Corresponds with GET /v1/producers (the `ListProducers` operationId).
+	ListProducers(ctx context.Context, params *ListProducersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateProducerWithBody Register a producer (role finance)
 	//
@@ -3091,6 +3202,23 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/safeguard-balances (the `RecordSafeguardBalance` operationId).
 	RecordSafeguardBalance(ctx context.Context, body RecordSafeguardBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListSettlementDeadlines Confirmed sales not yet paid that are due within 48 hours or overdue, soonest first (roles finance, ops)
+	//
+	// The entries behind the daily deadline check (paysaga_settlement_deadline): each is
+	// one producer's share of a confirmed sale that no paid payout settled yet. overdue
+	// means its due date passed; payout_status says why a claimed one is not paid (held,
+	// awaiting_approval, failed).
+	//
+	// Corresponds with GET /v1/settlement-deadlines (the `ListSettlementDeadlines` operationId).
+	ListSettlementDeadlines(ctx context.Context, params *ListSettlementDeadlinesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListStuckTopUps Top-ups still processing after older_than seconds, oldest first, with their workflow's state (role ops)
+	//
+	// A workflow_status other than running means the top-up is stuck and its reversal may be retried.
+	//
+	// Corresponds with GET /v1/wallet-topups/stuck (the `ListStuckTopUps` operationId).
+	ListStuckTopUps(ctx context.Context, params *ListStuckTopUpsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetWallet The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
 	//
 	// Corresponds with GET /v1/wallets/{customer_id} (the `GetWallet` operationId).
@@ -3126,6 +3254,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/wallets/{customer_id}/topups/{topup_id} (the `GetTopUp` operationId).
 	GetTopUp(ctx context.Context, customerId string, topupId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetryTopUpReversal Re-drive the reversal of a stuck top-up (role ops)
+	//
+	// A top-up is stuck when it is still processing and its TopUp workflow ended
+	// (its reversal failed for good: the debit is with us, not in the wallet).
+	// This starts RetryTopUpReversal (id topup-{id}-reversal-retry): the bank is
+	// asked for the debit by its key and the transfer back is keyed
+	// topup:{id}:reverse, so the money goes back once however often it is called.
+	// A repeated call while the retry runs joins it; the top-up then reads
+	// reversed (or failed when the bank holds no debit). Writes one audit row
+	// (topup.reversal_retried). Body empty.
+	//
+	// Corresponds with POST /v1/wallets/{customer_id}/topups/{topup_id}/retry-reversal (the `RetryTopUpReversal` operationId).
+	RetryTopUpReversal(ctx context.Context, customerId string, topupId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListWalletTransactions The wallet's ledger postings, newest first (roles app, ops)
 	//
@@ -3903,9 +4045,11 @@ func (c *Client) ConfirmIdentityVerification(ctx context.Context, id string, bod
 	return c.Client.Do(req)
 }
 
-// SearchPayments Find payments by order id, customer or status, newest first (roles app, ops)
+// SearchPayments Find payments by order id, customer, status or timeline step, newest first (roles app, ops)
 //
 // Every filter is optional and they combine; a key scoped to a customer sees only that customer's payments.
+// step=compensation_failed is the ops queue of failed payments whose undo (void, cancel) failed:
+// money may still be held at the PG.
 //
 // Corresponds with GET /v1/payments (the `SearchPayments` operationId).
 func (c *Client) SearchPayments(ctx context.Context, params *SearchPaymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4139,6 +4283,21 @@ func (c *Client) CreateRefund(ctx context.Context, id string, params *CreateRefu
 	return c.Client.Do(req)
 }
 
+// ListPayoutRuns Payout runs newest first, without their payouts (roles finance, ops)
+//
+// Corresponds with GET /v1/payout-runs (the `ListPayoutRuns` operationId).
+func (c *Client) ListPayoutRuns(ctx context.Context, params *ListPayoutRunsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPayoutRunsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetPayoutRun A run's period, cut-off, status, totals by payout status and a page of payouts (roles finance, ops)
 //
 // Corresponds with GET /v1/payout-runs/{id} (the `GetPayoutRun` operationId).
@@ -4349,6 +4508,21 @@ func (c *Client) ApprovePayout(ctx context.Context, id string, body ApprovePayou
 // Corresponds with GET /v1/points/{customer_id} (the `GetPoints` operationId).
 func (c *Client) GetPoints(ctx context.Context, customerId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPointsRequest(c.Server, customerId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListProducers Every producer in id order, with its hold flag and reason (roles finance, ops)
+//
+// Corresponds with GET /v1/producers (the `ListProducers` operationId).
+func (c *Client) ListProducers(ctx context.Context, params *ListProducersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListProducersRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4811,6 +4985,43 @@ func (c *Client) RecordSafeguardBalance(ctx context.Context, body RecordSafeguar
 	return c.Client.Do(req)
 }
 
+// ListSettlementDeadlines Confirmed sales not yet paid that are due within 48 hours or overdue, soonest first (roles finance, ops)
+//
+// The entries behind the daily deadline check (paysaga_settlement_deadline): each is
+// one producer's share of a confirmed sale that no paid payout settled yet. overdue
+// means its due date passed; payout_status says why a claimed one is not paid (held,
+// awaiting_approval, failed).
+//
+// Corresponds with GET /v1/settlement-deadlines (the `ListSettlementDeadlines` operationId).
+func (c *Client) ListSettlementDeadlines(ctx context.Context, params *ListSettlementDeadlinesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSettlementDeadlinesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListStuckTopUps Top-ups still processing after older_than seconds, oldest first, with their workflow's state (role ops)
+//
+// A workflow_status other than running means the top-up is stuck and its reversal may be retried.
+//
+// Corresponds with GET /v1/wallet-topups/stuck (the `ListStuckTopUps` operationId).
+func (c *Client) ListStuckTopUps(ctx context.Context, params *ListStuckTopUpsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListStuckTopUpsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetWallet The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
 //
 // Corresponds with GET /v1/wallets/{customer_id} (the `GetWallet` operationId).
@@ -4877,6 +5088,30 @@ func (c *Client) CreateTopUp(ctx context.Context, customerId string, params *Cre
 // Corresponds with GET /v1/wallets/{customer_id}/topups/{topup_id} (the `GetTopUp` operationId).
 func (c *Client) GetTopUp(ctx context.Context, customerId string, topupId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetTopUpRequest(c.Server, customerId, topupId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RetryTopUpReversal Re-drive the reversal of a stuck top-up (role ops)
+//
+// A top-up is stuck when it is still processing and its TopUp workflow ended
+// (its reversal failed for good: the debit is with us, not in the wallet).
+// This starts RetryTopUpReversal (id topup-{id}-reversal-retry): the bank is
+// asked for the debit by its key and the transfer back is keyed
+// topup:{id}:reverse, so the money goes back once however often it is called.
+// A repeated call while the retry runs joins it; the top-up then reads
+// reversed (or failed when the bank holds no debit). Writes one audit row
+// (topup.reversal_retried). Body empty.
+//
+// Corresponds with POST /v1/wallets/{customer_id}/topups/{topup_id}/retry-reversal (the `RetryTopUpReversal` operationId).
+func (c *Client) RetryTopUpReversal(ctx context.Context, customerId string, topupId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetryTopUpReversalRequest(c.Server, customerId, topupId)
 	if err != nil {
 		return nil, err
 	}
@@ -6258,6 +6493,18 @@ func NewSearchPaymentsRequest(server string, params *SearchPaymentsParams) (*htt
 
 		}
 
+		if params.Step != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "step", *params.Step, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Limit != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
@@ -6541,6 +6788,84 @@ func NewCreateRefundRequestWithBody(server string, id string, params *CreateRefu
 
 		req.Header.Set("Idempotency-Key", headerParam0)
 
+	}
+
+	return req, nil
+}
+
+// NewListPayoutRunsRequest constructs an http.Request for the ListPayoutRuns method
+func NewListPayoutRunsRequest(server string, params *ListPayoutRunsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/payout-runs")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ScheduleId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "schedule_id", *params.ScheduleId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -6906,6 +7231,72 @@ func NewGetPointsRequest(server string, customerId string) (*http.Request, error
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListProducersRequest constructs an http.Request for the ListProducers method
+func NewListProducersRequest(server string, params *ListProducersParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/producers")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -7725,6 +8116,126 @@ func NewRecordSafeguardBalanceRequestWithBody(server string, contentType string,
 	return req, nil
 }
 
+// NewListSettlementDeadlinesRequest constructs an http.Request for the ListSettlementDeadlines method
+func NewListSettlementDeadlinesRequest(server string, params *ListSettlementDeadlinesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/settlement-deadlines")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListStuckTopUpsRequest constructs an http.Request for the ListStuckTopUps method
+func NewListStuckTopUpsRequest(server string, params *ListStuckTopUpsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/wallet-topups/stuck")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.OlderThan != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "older_than", *params.OlderThan, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetWalletRequest constructs an http.Request for the GetWallet method
 func NewGetWalletRequest(server string, customerId string) (*http.Request, error) {
 	var err error
@@ -7853,6 +8364,47 @@ func NewGetTopUpRequest(server string, customerId string, topupId string) (*http
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRetryTopUpReversalRequest constructs an http.Request for the RetryTopUpReversal method
+func NewRetryTopUpReversalRequest(server string, customerId string, topupId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customer_id", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "topup_id", topupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/wallets/%s/topups/%s/retry-reversal", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -8664,9 +9216,11 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/identity-verifications/{id}/confirm (the `ConfirmIdentityVerification` operationId).
 	ConfirmIdentityVerificationWithResponse(ctx context.Context, id string, body ConfirmIdentityVerificationJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmIdentityVerificationResponse, error)
 
-	// SearchPaymentsWithResponse Find payments by order id, customer or status, newest first (roles app, ops)
+	// SearchPaymentsWithResponse Find payments by order id, customer, status or timeline step, newest first (roles app, ops)
 	//
 	// Every filter is optional and they combine; a key scoped to a customer sees only that customer's payments.
+	// step=compensation_failed is the ops queue of failed payments whose undo (void, cancel) failed:
+	// money may still be held at the PG.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -8804,6 +9358,13 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/payments/{id}/refunds (the `CreateRefund` operationId).
 	CreateRefundWithResponse(ctx context.Context, id string, params *CreateRefundParams, body CreateRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateRefundResponse, error)
 
+	// ListPayoutRunsWithResponse Payout runs newest first, without their payouts (roles finance, ops)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/payout-runs (the `ListPayoutRuns` operationId).
+	ListPayoutRunsWithResponse(ctx context.Context, params *ListPayoutRunsParams, reqEditors ...RequestEditorFn) (*ListPayoutRunsResponse, error)
+
 	// GetPayoutRunWithResponse A run's period, cut-off, status, totals by payout status and a page of payouts (roles finance, ops)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -8915,6 +9476,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/points/{customer_id} (the `GetPoints` operationId).
 	GetPointsWithResponse(ctx context.Context, customerId string, reqEditors ...RequestEditorFn) (*GetPointsResponse, error)
+
+	// ListProducersWithResponse Every producer in id order, with its hold flag and reason (roles finance, ops)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/producers (the `ListProducers` operationId).
+	ListProducersWithResponse(ctx context.Context, params *ListProducersParams, reqEditors ...RequestEditorFn) (*ListProducersResponse, error)
 
 	// CreateProducerWithBodyWithResponse Register a producer (role finance)
 	//
@@ -9140,6 +9708,27 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/safeguard-balances (the `RecordSafeguardBalance` operationId).
 	RecordSafeguardBalanceWithResponse(ctx context.Context, body RecordSafeguardBalanceJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordSafeguardBalanceResponse, error)
 
+	// ListSettlementDeadlinesWithResponse Confirmed sales not yet paid that are due within 48 hours or overdue, soonest first (roles finance, ops)
+	//
+	// The entries behind the daily deadline check (paysaga_settlement_deadline): each is
+	// one producer's share of a confirmed sale that no paid payout settled yet. overdue
+	// means its due date passed; payout_status says why a claimed one is not paid (held,
+	// awaiting_approval, failed).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/settlement-deadlines (the `ListSettlementDeadlines` operationId).
+	ListSettlementDeadlinesWithResponse(ctx context.Context, params *ListSettlementDeadlinesParams, reqEditors ...RequestEditorFn) (*ListSettlementDeadlinesResponse, error)
+
+	// ListStuckTopUpsWithResponse Top-ups still processing after older_than seconds, oldest first, with their workflow's state (role ops)
+	//
+	// A workflow_status other than running means the top-up is stuck and its reversal may be retried.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/wallet-topups/stuck (the `ListStuckTopUps` operationId).
+	ListStuckTopUpsWithResponse(ctx context.Context, params *ListStuckTopUpsParams, reqEditors ...RequestEditorFn) (*ListStuckTopUpsResponse, error)
+
 	// GetWalletWithResponse The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -9179,6 +9768,22 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/wallets/{customer_id}/topups/{topup_id} (the `GetTopUp` operationId).
 	GetTopUpWithResponse(ctx context.Context, customerId string, topupId string, reqEditors ...RequestEditorFn) (*GetTopUpResponse, error)
+
+	// RetryTopUpReversalWithResponse Re-drive the reversal of a stuck top-up (role ops)
+	//
+	// A top-up is stuck when it is still processing and its TopUp workflow ended
+	// (its reversal failed for good: the debit is with us, not in the wallet).
+	// This starts RetryTopUpReversal (id topup-{id}-reversal-retry): the bank is
+	// asked for the debit by its key and the transfer back is keyed
+	// topup:{id}:reverse, so the money goes back once however often it is called.
+	// A repeated call while the retry runs joins it; the top-up then reads
+	// reversed (or failed when the bank holds no debit). Writes one audit row
+	// (topup.reversal_retried). Body empty.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/wallets/{customer_id}/topups/{topup_id}/retry-reversal (the `RetryTopUpReversal` operationId).
+	RetryTopUpReversalWithResponse(ctx context.Context, customerId string, topupId string, reqEditors ...RequestEditorFn) (*RetryTopUpReversalResponse, error)
 
 	// ListWalletTransactionsWithResponse The wallet's ledger postings, newest first (roles app, ops)
 	//
@@ -12226,6 +12831,129 @@ func (r CreateRefundResponse) ContentType() string {
 	return ""
 }
 
+// ListPayoutRunsResponse401Headers the declared response headers of an HTTP 401 response for ListPayoutRuns
+type ListPayoutRunsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListPayoutRunsResponse429Headers the declared response headers of an HTTP 429 response for ListPayoutRuns
+type ListPayoutRunsResponse429Headers struct {
+	RetryAfter *string
+}
+
+type ListPayoutRunsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// NextAfter ?after= for the next page; absent on the last
+		NextAfter *string `json:"next_after,omitempty"`
+		Runs      []struct {
+			CompletedAt *time.Time                                  `json:"completed_at,omitempty"`
+			CreatedAt   time.Time                                   `json:"created_at"`
+			Currency    string                                      `json:"currency"`
+			Cutoff      time.Time                                   `json:"cutoff"`
+			Id          string                                      `json:"id"`
+			Period      string                                      `json:"period"`
+			ScheduleId  *string                                     `json:"schedule_id,omitempty"`
+			Status      ListPayoutRuns200JSONResponseBodyRunsStatus `json:"status"`
+		} `json:"runs"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListPayoutRunsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListPayoutRunsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPayoutRunsResponse) GetJSON200() *struct {
+	// NextAfter ?after= for the next page; absent on the last
+	NextAfter *string `json:"next_after,omitempty"`
+	Runs      []struct {
+		CompletedAt *time.Time                                  `json:"completed_at,omitempty"`
+		CreatedAt   time.Time                                   `json:"created_at"`
+		Currency    string                                      `json:"currency"`
+		Cutoff      time.Time                                   `json:"cutoff"`
+		Id          string                                      `json:"id"`
+		Period      string                                      `json:"period"`
+		ScheduleId  *string                                     `json:"schedule_id,omitempty"`
+		Status      ListPayoutRuns200JSONResponseBodyRunsStatus `json:"status"`
+	} `json:"runs"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListPayoutRunsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListPayoutRunsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListPayoutRunsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListPayoutRunsResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListPayoutRunsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListPayoutRunsResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPayoutRunsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPayoutRunsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPayoutRunsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPayoutRunsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetPayoutRunResponse401Headers the declared response headers of an HTTP 401 response for GetPayoutRun
 type GetPayoutRunResponse401Headers struct {
 	WWWAuthenticate *string
@@ -13215,6 +13943,111 @@ func (r GetPointsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetPointsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListProducersResponse401Headers the declared response headers of an HTTP 401 response for ListProducers
+type ListProducersResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListProducersResponse429Headers the declared response headers of an HTTP 429 response for ListProducers
+type ListProducersResponse429Headers struct {
+	RetryAfter *string
+}
+
+type ListProducersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// NextAfter ?after= for the next page; absent on the last
+		NextAfter *string    `json:"next_after,omitempty"`
+		Producers []Producer `json:"producers"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListProducersResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListProducersResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListProducersResponse) GetJSON200() *struct {
+	// NextAfter ?after= for the next page; absent on the last
+	NextAfter *string    `json:"next_after,omitempty"`
+	Producers []Producer `json:"producers"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListProducersResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListProducersResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListProducersResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListProducersResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListProducersResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListProducersResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListProducersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListProducersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListProducersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListProducersResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14836,6 +15669,210 @@ func (r RecordSafeguardBalanceResponse) ContentType() string {
 	return ""
 }
 
+// ListSettlementDeadlinesResponse401Headers the declared response headers of an HTTP 401 response for ListSettlementDeadlines
+type ListSettlementDeadlinesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListSettlementDeadlinesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		AsOf    time.Time `json:"as_of"`
+		Entries []struct {
+			ConfirmedAt  time.Time `json:"confirmed_at"`
+			Currency     string    `json:"currency"`
+			DueAt        time.Time `json:"due_at"`
+			Id           int64     `json:"id"`
+			Net          int64     `json:"net"`
+			OrderId      string    `json:"order_id"`
+			Overdue      bool      `json:"overdue"`
+			PaymentId    string    `json:"payment_id"`
+			PayoutId     *string   `json:"payout_id,omitempty"`
+			PayoutStatus *string   `json:"payout_status,omitempty"`
+			ProducerId   string    `json:"producer_id"`
+		} `json:"entries"`
+		WindowHours int `json:"window_hours"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListSettlementDeadlinesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSettlementDeadlinesResponse) GetJSON200() *struct {
+	AsOf    time.Time `json:"as_of"`
+	Entries []struct {
+		ConfirmedAt  time.Time `json:"confirmed_at"`
+		Currency     string    `json:"currency"`
+		DueAt        time.Time `json:"due_at"`
+		Id           int64     `json:"id"`
+		Net          int64     `json:"net"`
+		OrderId      string    `json:"order_id"`
+		Overdue      bool      `json:"overdue"`
+		PaymentId    string    `json:"payment_id"`
+		PayoutId     *string   `json:"payout_id,omitempty"`
+		PayoutStatus *string   `json:"payout_status,omitempty"`
+		ProducerId   string    `json:"producer_id"`
+	} `json:"entries"`
+	WindowHours int `json:"window_hours"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListSettlementDeadlinesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListSettlementDeadlinesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListSettlementDeadlinesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListSettlementDeadlinesResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSettlementDeadlinesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSettlementDeadlinesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSettlementDeadlinesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSettlementDeadlinesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListStuckTopUpsResponse401Headers the declared response headers of an HTTP 401 response for ListStuckTopUps
+type ListStuckTopUpsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListStuckTopUpsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data []struct {
+			Amount         int64                                                `json:"amount"`
+			CreatedAt      time.Time                                            `json:"created_at"`
+			Currency       string                                               `json:"currency"`
+			CustomerId     string                                               `json:"customer_id"`
+			Id             string                                               `json:"id"`
+			WorkflowId     string                                               `json:"workflow_id"`
+			WorkflowStatus ListStuckTopUps200JSONResponseBodyDataWorkflowStatus `json:"workflow_status"`
+		} `json:"data"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListStuckTopUpsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListStuckTopUpsResponse) GetJSON200() *struct {
+	Data []struct {
+		Amount         int64                                                `json:"amount"`
+		CreatedAt      time.Time                                            `json:"created_at"`
+		Currency       string                                               `json:"currency"`
+		CustomerId     string                                               `json:"customer_id"`
+		Id             string                                               `json:"id"`
+		WorkflowId     string                                               `json:"workflow_id"`
+		WorkflowStatus ListStuckTopUps200JSONResponseBodyDataWorkflowStatus `json:"workflow_status"`
+	} `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListStuckTopUpsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListStuckTopUpsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListStuckTopUpsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListStuckTopUpsResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListStuckTopUpsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListStuckTopUpsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListStuckTopUpsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListStuckTopUpsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetWalletResponse401Headers the declared response headers of an HTTP 401 response for GetWallet
 type GetWalletResponse401Headers struct {
 	WWWAuthenticate *string
@@ -15163,6 +16200,97 @@ func (r GetTopUpResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetTopUpResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RetryTopUpReversalResponse401Headers the declared response headers of an HTTP 401 response for RetryTopUpReversal
+type RetryTopUpReversalResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type RetryTopUpReversalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *struct {
+		RunId      string `json:"run_id"`
+		TopupId    string `json:"topup_id"`
+		WorkflowId string `json:"workflow_id"`
+	}
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RetryTopUpReversalResponse401Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RetryTopUpReversalResponse) GetJSON202() *struct {
+	RunId      string `json:"run_id"`
+	TopupId    string `json:"topup_id"`
+	WorkflowId string `json:"workflow_id"`
+} {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RetryTopUpReversalResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RetryTopUpReversalResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RetryTopUpReversalResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RetryTopUpReversalResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RetryTopUpReversalResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RetryTopUpReversalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RetryTopUpReversalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RetryTopUpReversalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RetryTopUpReversalResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16485,9 +17613,11 @@ func (c *ClientWithResponses) ConfirmIdentityVerificationWithResponse(ctx contex
 	return ParseConfirmIdentityVerificationResponse(rsp)
 }
 
-// SearchPaymentsWithResponse Find payments by order id, customer or status, newest first (roles app, ops)
+// SearchPaymentsWithResponse Find payments by order id, customer, status or timeline step, newest first (roles app, ops)
 //
 // Every filter is optional and they combine; a key scoped to a customer sees only that customer's payments.
+// step=compensation_failed is the ops queue of failed payments whose undo (void, cancel) failed:
+// money may still be held at the PG.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -16685,6 +17815,19 @@ func (c *ClientWithResponses) CreateRefundWithResponse(ctx context.Context, id s
 	return ParseCreateRefundResponse(rsp)
 }
 
+// ListPayoutRunsWithResponse Payout runs newest first, without their payouts (roles finance, ops)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/payout-runs (the `ListPayoutRuns` operationId).
+func (c *ClientWithResponses) ListPayoutRunsWithResponse(ctx context.Context, params *ListPayoutRunsParams, reqEditors ...RequestEditorFn) (*ListPayoutRunsResponse, error) {
+	rsp, err := c.ListPayoutRuns(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPayoutRunsResponse(rsp)
+}
+
 // GetPayoutRunWithResponse A run's period, cut-off, status, totals by payout status and a page of payouts (roles finance, ops)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -16867,6 +18010,19 @@ func (c *ClientWithResponses) GetPointsWithResponse(ctx context.Context, custome
 		return nil, err
 	}
 	return ParseGetPointsResponse(rsp)
+}
+
+// ListProducersWithResponse Every producer in id order, with its hold flag and reason (roles finance, ops)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/producers (the `ListProducers` operationId).
+func (c *ClientWithResponses) ListProducersWithResponse(ctx context.Context, params *ListProducersParams, reqEditors ...RequestEditorFn) (*ListProducersResponse, error) {
+	rsp, err := c.ListProducers(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListProducersResponse(rsp)
 }
 
 // CreateProducerWithBodyWithResponse Register a producer (role finance)
@@ -17243,6 +18399,39 @@ func (c *ClientWithResponses) RecordSafeguardBalanceWithResponse(ctx context.Con
 	return ParseRecordSafeguardBalanceResponse(rsp)
 }
 
+// ListSettlementDeadlinesWithResponse Confirmed sales not yet paid that are due within 48 hours or overdue, soonest first (roles finance, ops)
+//
+// The entries behind the daily deadline check (paysaga_settlement_deadline): each is
+// one producer's share of a confirmed sale that no paid payout settled yet. overdue
+// means its due date passed; payout_status says why a claimed one is not paid (held,
+// awaiting_approval, failed).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/settlement-deadlines (the `ListSettlementDeadlines` operationId).
+func (c *ClientWithResponses) ListSettlementDeadlinesWithResponse(ctx context.Context, params *ListSettlementDeadlinesParams, reqEditors ...RequestEditorFn) (*ListSettlementDeadlinesResponse, error) {
+	rsp, err := c.ListSettlementDeadlines(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSettlementDeadlinesResponse(rsp)
+}
+
+// ListStuckTopUpsWithResponse Top-ups still processing after older_than seconds, oldest first, with their workflow's state (role ops)
+//
+// A workflow_status other than running means the top-up is stuck and its reversal may be retried.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/wallet-topups/stuck (the `ListStuckTopUps` operationId).
+func (c *ClientWithResponses) ListStuckTopUpsWithResponse(ctx context.Context, params *ListStuckTopUpsParams, reqEditors ...RequestEditorFn) (*ListStuckTopUpsResponse, error) {
+	rsp, err := c.ListStuckTopUps(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListStuckTopUpsResponse(rsp)
+}
+
 // GetWalletWithResponse The prepaid wallet's balance, cap and today's top-ups (roles app, ops)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -17305,6 +18494,28 @@ func (c *ClientWithResponses) GetTopUpWithResponse(ctx context.Context, customer
 		return nil, err
 	}
 	return ParseGetTopUpResponse(rsp)
+}
+
+// RetryTopUpReversalWithResponse Re-drive the reversal of a stuck top-up (role ops)
+//
+// A top-up is stuck when it is still processing and its TopUp workflow ended
+// (its reversal failed for good: the debit is with us, not in the wallet).
+// This starts RetryTopUpReversal (id topup-{id}-reversal-retry): the bank is
+// asked for the debit by its key and the transfer back is keyed
+// topup:{id}:reverse, so the money goes back once however often it is called.
+// A repeated call while the retry runs joins it; the top-up then reads
+// reversed (or failed when the bank holds no debit). Writes one audit row
+// (topup.reversal_retried). Body empty.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/wallets/{customer_id}/topups/{topup_id}/retry-reversal (the `RetryTopUpReversal` operationId).
+func (c *ClientWithResponses) RetryTopUpReversalWithResponse(ctx context.Context, customerId string, topupId string, reqEditors ...RequestEditorFn) (*RetryTopUpReversalResponse, error) {
+	rsp, err := c.RetryTopUpReversal(ctx, customerId, topupId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetryTopUpReversalResponse(rsp)
 }
 
 // ListWalletTransactionsWithResponse The wallet's ledger postings, newest first (roles app, ops)
@@ -20133,6 +21344,110 @@ func ParseCreateRefundResponse(rsp *http.Response) (*CreateRefundResponse, error
 	return response, nil
 }
 
+// ParseListPayoutRunsResponse parses an HTTP response from a ListPayoutRunsWithResponse call
+func ParseListPayoutRunsResponse(rsp *http.Response) (*ListPayoutRunsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPayoutRunsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// NextAfter ?after= for the next page; absent on the last
+			NextAfter *string `json:"next_after,omitempty"`
+			Runs      []struct {
+				CompletedAt *time.Time                                  `json:"completed_at,omitempty"`
+				CreatedAt   time.Time                                   `json:"created_at"`
+				Currency    string                                      `json:"currency"`
+				Cutoff      time.Time                                   `json:"cutoff"`
+				Id          string                                      `json:"id"`
+				Period      string                                      `json:"period"`
+				ScheduleId  *string                                     `json:"schedule_id,omitempty"`
+				Status      ListPayoutRuns200JSONResponseBodyRunsStatus `json:"status"`
+			} `json:"runs"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListPayoutRunsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListPayoutRunsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetPayoutRunResponse parses an HTTP response from a GetPayoutRunWithResponse call
 func ParseGetPayoutRunResponse(rsp *http.Response) (*GetPayoutRunResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -21059,6 +22374,101 @@ func ParseGetPointsResponse(rsp *http.Response) (*GetPointsResponse, error) {
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetPointsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListProducersResponse parses an HTTP response from a ListProducersWithResponse call
+func ParseListProducersResponse(rsp *http.Response) (*ListProducersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListProducersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// NextAfter ?after= for the next page; absent on the last
+			NextAfter *string    `json:"next_after,omitempty"`
+			Producers []Producer `json:"producers"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListProducersResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListProducersResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22533,6 +23943,166 @@ func ParseRecordSafeguardBalanceResponse(rsp *http.Response) (*RecordSafeguardBa
 	return response, nil
 }
 
+// ParseListSettlementDeadlinesResponse parses an HTTP response from a ListSettlementDeadlinesWithResponse call
+func ParseListSettlementDeadlinesResponse(rsp *http.Response) (*ListSettlementDeadlinesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSettlementDeadlinesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			AsOf    time.Time `json:"as_of"`
+			Entries []struct {
+				ConfirmedAt  time.Time `json:"confirmed_at"`
+				Currency     string    `json:"currency"`
+				DueAt        time.Time `json:"due_at"`
+				Id           int64     `json:"id"`
+				Net          int64     `json:"net"`
+				OrderId      string    `json:"order_id"`
+				Overdue      bool      `json:"overdue"`
+				PaymentId    string    `json:"payment_id"`
+				PayoutId     *string   `json:"payout_id,omitempty"`
+				PayoutStatus *string   `json:"payout_status,omitempty"`
+				ProducerId   string    `json:"producer_id"`
+			} `json:"entries"`
+			WindowHours int `json:"window_hours"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListSettlementDeadlinesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListStuckTopUpsResponse parses an HTTP response from a ListStuckTopUpsWithResponse call
+func ParseListStuckTopUpsResponse(rsp *http.Response) (*ListStuckTopUpsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListStuckTopUpsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data []struct {
+				Amount         int64                                                `json:"amount"`
+				CreatedAt      time.Time                                            `json:"created_at"`
+				Currency       string                                               `json:"currency"`
+				CustomerId     string                                               `json:"customer_id"`
+				Id             string                                               `json:"id"`
+				WorkflowId     string                                               `json:"workflow_id"`
+				WorkflowStatus ListStuckTopUps200JSONResponseBodyDataWorkflowStatus `json:"workflow_status"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListStuckTopUpsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetWalletResponse parses an HTTP response from a GetWalletWithResponse call
 func ParseGetWalletResponse(rsp *http.Response) (*GetWalletResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -22843,6 +24413,84 @@ func ParseGetTopUpResponse(rsp *http.Response) (*GetTopUpResponse, error) {
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRetryTopUpReversalResponse parses an HTTP response from a RetryTopUpReversalWithResponse call
+func ParseRetryTopUpReversalResponse(rsp *http.Response) (*RetryTopUpReversalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RetryTopUpReversalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest struct {
+			RunId      string `json:"run_id"`
+			TopupId    string `json:"topup_id"`
+			WorkflowId string `json:"workflow_id"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers RetryTopUpReversalResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil

@@ -25,18 +25,38 @@ func (e *apiError) Error() string { return fmt.Sprintf("API %d %s: %s", e.Status
 // all apply), and decodes a 2xx JSON answer into out. A problem answer is an
 // *apiError.
 func (c *Console) call(ec echo.Context, s *session, method, path string, body any, out any) error {
+	_, err := c.callStatus(ec, s, method, path, body, out)
+	return err
+}
+
+// callStatus is call that also tells the 2xx status (202: an approval was
+// recorded but another key must approve).
+func (c *Console) callStatus(ec echo.Context, s *session, method, path string, body any, out any) (int, error) {
+	status, raw, err := c.callRaw(ec, s, method, path, body)
+	if err != nil || out == nil {
+		return status, err
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return status, fmt.Errorf("console: decode %s %s: %w", method, path, err)
+	}
+	return status, nil
+}
+
+// callRaw makes the request and answers a 2xx's status and body as sent (a
+// CSV, say); a problem answer is an *apiError.
+func (c *Console) callRaw(ec echo.Context, s *session, method, path string, body any) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return fmt.Errorf("console: encode %s %s: %w", method, path, err)
+			return 0, nil, fmt.Errorf("console: encode %s %s: %w", method, path, err)
 		}
 		rd = bytes.NewReader(b)
 	}
 	orig := ec.Request()
 	req, err := http.NewRequestWithContext(orig.Context(), method, path, rd)
 	if err != nil {
-		return fmt.Errorf("console: %s %s: %w", method, path, err)
+		return 0, nil, fmt.Errorf("console: %s %s: %w", method, path, err)
 	}
 	req.RemoteAddr, req.Host = orig.RemoteAddr, orig.Host
 	req.Header.Set(echo.HeaderAuthorization, "Bearer "+s.apiKey)
@@ -57,13 +77,7 @@ func (c *Console) call(ec echo.Context, s *session, method, path string, body an
 			Detail string `json:"detail"`
 		}
 		_ = json.Unmarshal(raw, &p)
-		return &apiError{Status: res.StatusCode, Code: p.Code, Detail: p.Detail}
+		return res.StatusCode, nil, &apiError{Status: res.StatusCode, Code: p.Code, Detail: p.Detail}
 	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("console: decode %s %s: %w", method, path, err)
-	}
-	return nil
+	return res.StatusCode, raw, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -33,16 +34,58 @@ type statementLine struct {
 }
 
 type producerPage struct {
-	ID      string
-	Balance *balance
-	Lines   []statementLine
-	Total   int64 // sum of the lines' amounts
+	ID          string
+	Producers   []producer // the list, when no producer is open
+	NextAfter   string
+	Balance     *balance
+	Settlements []settlement
+	Lines       []statementLine
+	Total       int64 // sum of the lines' amounts
+}
+
+type producer struct {
+	ID                 string    `json:"id"`
+	Name               string    `json:"name"`
+	SettlementDays     int       `json:"settlement_days"`
+	FeeBPS             int64     `json:"fee_bps"`
+	PayoutHold         bool      `json:"payout_hold"`
+	HoldReason         string    `json:"hold_reason"`
+	OnboardingComplete bool      `json:"onboarding_complete"`
+	CreatedAt          time.Time `json:"created_at"`
+}
+
+// settlement is one paid period's statement (GET /v1/producers/{id}/settlements/{sid}).
+type settlement struct {
+	ID            string    `json:"id"`
+	Period        string    `json:"period"`
+	Status        string    `json:"status"`
+	Reason        string    `json:"reason"`
+	Cutoff        time.Time `json:"cutoff"`
+	GrossSales    int64     `json:"gross_sales"`
+	Refunds       int64     `json:"refunds"`
+	Commission    int64     `json:"commission"`
+	CommissionVAT int64     `json:"commission_vat"`
+	Adjustments   int64     `json:"adjustments"`
+	CarriedOver   int64     `json:"carried_over"`
+	NetPaid       int64     `json:"net_paid"`
+	Lines         []struct {
+		Kind          string    `json:"kind"`
+		OrderID       string    `json:"order_id"`
+		PaymentID     string    `json:"payment_id"`
+		ConfirmedAt   time.Time `json:"confirmed_at"`
+		DueAt         time.Time `json:"due_at"`
+		Gross         int64     `json:"gross"`
+		Commission    int64     `json:"commission"`
+		CommissionVAT int64     `json:"commission_vat"`
+		Net           int64     `json:"net"`
+		CarriedOver   bool      `json:"carried_over"`
+	} `json:"lines"`
 }
 
 func loadProducer(c *Console, ec echo.Context, s *session) (any, error) {
 	p := producerPage{ID: ec.QueryParam("id")}
 	if p.ID == "" {
-		return p, nil
+		return loadProducerList(c, ec, s, p)
 	}
 	base := "/v1/producers/" + url.PathEscape(p.ID)
 	var b balance
@@ -50,12 +93,62 @@ func loadProducer(c *Console, ec echo.Context, s *session) (any, error) {
 		return p, err
 	}
 	p.Balance = &b
+	var sl struct {
+		Settlements []settlement `json:"settlements"`
+	}
+	if err := c.call(ec, s, http.MethodGet, base+"/settlements", nil, &sl); err != nil {
+		return p, err
+	}
+	p.Settlements = sl.Settlements
 	lines, err := c.statement(ec, s, p.ID)
 	p.Lines = lines
 	for _, l := range lines {
 		p.Total += l.Amount
 	}
 	return p, err
+}
+
+// loadProducerList is one page of every producer, with holds (?after= pages on).
+func loadProducerList(c *Console, ec echo.Context, s *session, p producerPage) (any, error) {
+	q := url.Values{"limit": {"100"}}
+	if v := ec.QueryParam("after"); v != "" {
+		q.Set("after", v)
+	}
+	var out struct {
+		Producers []producer `json:"producers"`
+		NextAfter string     `json:"next_after"`
+	}
+	err := c.call(ec, s, http.MethodGet, "/v1/producers?"+q.Encode(), nil, &out)
+	p.Producers, p.NextAfter = out.Producers, out.NextAfter
+	return p, err
+}
+
+type settlementPage struct {
+	ProducerID string
+	Settlement settlement
+}
+
+// loadSettlement is one period's settlement statement with its lines.
+func loadSettlement(c *Console, ec echo.Context, s *session) (any, error) {
+	p := settlementPage{ProducerID: ec.Param("id")}
+	err := c.call(ec, s, http.MethodGet, settlementPath(ec), nil, &p.Settlement)
+	return p, err
+}
+
+func settlementPath(ec echo.Context) string {
+	return "/v1/producers/" + url.PathEscape(ec.Param("id")) + "/settlements/" + url.PathEscape(ec.Param("settlement_id"))
+}
+
+// settlementCSV downloads the API's own CSV of the statement (?format=csv), so
+// the file finance keeps is exactly what the API answers, total line included.
+func settlementCSV(c *Console, ec echo.Context, s *session) error {
+	_, raw, err := c.callRaw(ec, s, http.MethodGet, settlementPath(ec)+"?format=csv", nil)
+	if err != nil {
+		return err
+	}
+	h := ec.Response().Header()
+	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="settlement-%s.csv"`, url.PathEscape(ec.Param("settlement_id"))))
+	return ec.Blob(http.StatusOK, "text/csv; charset=utf-8", append([]byte("\ufeff"), raw...))
 }
 
 // statement reads every line of the producer's statement, page by page
@@ -188,19 +281,43 @@ type payoutRun struct {
 		Status     string    `json:"status"`
 		Reason     string    `json:"reason"`
 		ApprovedBy string    `json:"approved_by"`
+		Approvals  []string  `json:"approvals"`
 		UpdatedAt  time.Time `json:"updated_at"`
 	} `json:"payouts"`
+	NextAfter string `json:"next_after"`
+}
+
+type runSummary struct {
+	ID          string     `json:"id"`
+	ScheduleID  string     `json:"schedule_id"`
+	Period      string     `json:"period"`
+	Cutoff      time.Time  `json:"cutoff"`
+	Status      string     `json:"status"`
+	CreatedAt   time.Time  `json:"created_at"`
+	CompletedAt *time.Time `json:"completed_at"`
 }
 
 type runPage struct {
-	ID  string
-	Run *payoutRun
+	ID        string
+	Run       *payoutRun
+	Runs      []runSummary // the list, when no run is open
+	NextAfter string
 }
 
 func loadRun(c *Console, ec echo.Context, s *session) (any, error) {
 	p := runPage{ID: ec.QueryParam("id")}
 	if p.ID == "" {
-		return p, nil
+		q := url.Values{"limit": {"50"}}
+		if v := ec.QueryParam("after"); v != "" {
+			q.Set("after", v)
+		}
+		var out struct {
+			Runs      []runSummary `json:"runs"`
+			NextAfter string       `json:"next_after"`
+		}
+		err := c.call(ec, s, http.MethodGet, "/v1/payout-runs?"+q.Encode(), nil, &out)
+		p.Runs, p.NextAfter = out.Runs, out.NextAfter
+		return p, err
 	}
 	var r payoutRun
 	if err := c.call(ec, s, http.MethodGet, "/v1/payout-runs/"+url.PathEscape(p.ID), nil, &r); err != nil {
@@ -210,9 +327,53 @@ func loadRun(c *Console, ec echo.Context, s *session) (any, error) {
 	return p, nil
 }
 
+// errAlreadyApproved refuses a second approval by the same key (four-eyes: the
+// API counts it once and answers 202 again; the page says no).
+var errAlreadyApproved = &apiError{Status: http.StatusConflict, Code: "approval_already_yours"}
+
+// errNeedsSecondKey is the notice after a first four-eyes approval: recorded,
+// and another finance key must approve before money moves.
+var errNeedsSecondKey = &apiError{Status: http.StatusAccepted, Code: "ok_payout.approve_first"}
+
 func approvePayout(c *Console, ec echo.Context, s *session) (string, error) {
+	id := ec.Param("id")
 	back := "/console/payout-runs?id=" + url.QueryEscape(ec.FormValue("run_id"))
-	return back, c.call(ec, s, http.MethodPost, "/v1/payouts/"+url.PathEscape(ec.Param("id"))+"/approve", map[string]any{}, nil)
+	before, err := c.approvalsOf(ec, s, ec.FormValue("run_id"), id)
+	if err != nil {
+		return back, err
+	}
+	if slices.Contains(before, s.keyID) {
+		return back, errAlreadyApproved
+	}
+	status, err := c.callStatus(ec, s, http.MethodPost, "/v1/payouts/"+url.PathEscape(id)+"/approve", map[string]any{}, nil)
+	switch {
+	case err != nil:
+		return back, err
+	case status == http.StatusAccepted:
+		return back, errNeedsSecondKey
+	}
+	return back, nil
+}
+
+// approvalsOf reads the keys that approved payout id so far, from its run (the
+// API's only read of a payout).
+func (c *Console) approvalsOf(ec echo.Context, s *session, runID, id string) ([]string, error) {
+	for after := ""; ; {
+		var r payoutRun
+		path := "/v1/payout-runs/" + url.PathEscape(runID) + "?limit=200&after=" + url.QueryEscape(after)
+		if err := c.call(ec, s, http.MethodGet, path, nil, &r); err != nil {
+			return nil, err
+		}
+		for _, p := range r.Payouts {
+			if p.ID == id {
+				return p.Approvals, nil
+			}
+		}
+		if r.NextAfter == "" {
+			return nil, nil
+		}
+		after = r.NextAfter
+	}
 }
 
 // --- reconciliation ---

@@ -27,6 +27,7 @@ var seoul = func() *time.Location {
 type view struct {
 	Lang   string
 	Role   string
+	KeyID  string // the signed-in API key's id (approvals name keys by it)
 	CSRF   string
 	Nav    []navItem
 	Active string
@@ -60,7 +61,7 @@ func (c *Console) view(ec echo.Context, s *session, active, notice string) view 
 		v.Notice = ec.QueryParam("notice")
 	}
 	if s != nil {
-		v.Role, v.CSRF = s.role, s.csrf
+		v.Role, v.CSRF, v.KeyID = s.role, s.csrf, s.keyID
 		for _, p := range c.pages {
 			if p.label != "" && slices.Contains(p.roles, s.role) {
 				v.Nav = append(v.Nav, navItem{Path: "/console" + p.path, Label: p.label})
@@ -92,6 +93,7 @@ func (c *Console) render(ec echo.Context, status int, name string, v view) error
 
 var funcs = template.FuncMap{
 	"krw":   formatKRW,
+	"has":   func(list []string, s string) bool { return slices.Contains(list, s) },
 	"seoul": formatSeoul,
 	"isOK":  func(notice string) bool { return strings.HasPrefix(notice, "ok_") || notice == "signed_out" },
 	// statuses are the payment statuses the search offers (GET /v1/payments?status=).

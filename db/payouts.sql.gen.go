@@ -182,6 +182,83 @@ func (q *Queries) ListPayoutApprovers(ctx context.Context, payoutID string) ([]s
 	return items, nil
 }
 
+const listPayoutRuns = `-- name: ListPayoutRuns :many
+SELECT id, schedule_id, period, cutoff, currency, status, created_at, completed_at FROM payout_runs
+WHERE ($1::text = '' OR schedule_id = $1::text)
+  AND ($2::text = '' OR (created_at, id) < (
+       SELECT b.created_at, b.id FROM payout_runs b WHERE b.id = $2::text))
+ORDER BY created_at DESC, id DESC
+LIMIT $3::int
+`
+
+type ListPayoutRunsParams struct {
+	ScheduleID string
+	BeforeID   string
+	PageSize   int32
+}
+
+// Newest first, one page before a (created_at, id) cursor; an empty schedule_id lists all.
+func (q *Queries) ListPayoutRuns(ctx context.Context, arg ListPayoutRunsParams) ([]PayoutRun, error) {
+	rows, err := q.db.Query(ctx, listPayoutRuns, arg.ScheduleID, arg.BeforeID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []PayoutRun{}
+	for rows.Next() {
+		var i PayoutRun
+		if err := rows.Scan(
+			&i.ID,
+			&i.ScheduleID,
+			&i.Period,
+			&i.Cutoff,
+			&i.Currency,
+			&i.Status,
+			&i.CreatedAt,
+			&i.CompletedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listRunApprovals = `-- name: ListRunApprovals :many
+SELECT payout_id, api_key_id FROM payout_approvals
+WHERE payout_id = ANY($1::text[])
+ORDER BY payout_id, created_at, api_key_id
+`
+
+type ListRunApprovalsRow struct {
+	PayoutID string
+	ApiKeyID string
+}
+
+// Who approved which of a page of a run's payouts (four-eyes progress).
+func (q *Queries) ListRunApprovals(ctx context.Context, payoutIds []string) ([]ListRunApprovalsRow, error) {
+	rows, err := q.db.Query(ctx, listRunApprovals, payoutIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListRunApprovalsRow{}
+	for rows.Next() {
+		var i ListRunApprovalsRow
+		if err := rows.Scan(&i.PayoutID, &i.ApiKeyID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listRunPayouts = `-- name: ListRunPayouts :many
 SELECT id, producer_id, period, run_id, currency, amount, status, reason, approved_by, bank_transaction_id, created_at, updated_at, bank_confirmed_at FROM payouts WHERE run_id = $1 AND producer_id > $2::text ORDER BY producer_id LIMIT $3::int
 `

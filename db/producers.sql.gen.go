@@ -88,6 +88,50 @@ func (q *Queries) GetProducer(ctx context.Context, id string) (Producer, error) 
 	return i, err
 }
 
+const listProducers = `-- name: ListProducers :many
+SELECT id, name, bank_code, account_sealed, account_last4, holder_name, fee_bps, settlement_days, payout_hold, created_at, updated_at, business_registration_number, hold_reason FROM producers WHERE id > $1::text ORDER BY id LIMIT $2::int
+`
+
+type ListProducersParams struct {
+	AfterID  string
+	PageSize int32
+}
+
+// One page in id order after a cursor.
+func (q *Queries) ListProducers(ctx context.Context, arg ListProducersParams) ([]Producer, error) {
+	rows, err := q.db.Query(ctx, listProducers, arg.AfterID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Producer{}
+	for rows.Next() {
+		var i Producer
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.BankCode,
+			&i.AccountSealed,
+			&i.AccountLast4,
+			&i.HolderName,
+			&i.FeeBps,
+			&i.SettlementDays,
+			&i.PayoutHold,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.BusinessRegistrationNumber,
+			&i.HoldReason,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const producerStatement = `-- name: ProducerStatement :many
 SELECT jp.id, jt.kind, COALESCE(jt.payment_id, '')::text AS payment_id, jt.idempotency_key,
        jp.currency, jp.amount, jp.created_at,

@@ -106,6 +106,69 @@ func (q *Queries) ListDeliveriesByStatus(ctx context.Context, arg ListDeliveries
 	return items, nil
 }
 
+const listSettlementsAtRisk = `-- name: ListSettlementsAtRisk :many
+SELECT e.id, e.producer_id, e.payment_id, p.order_id, e.currency, e.net, e.confirmed_at, e.due_at,
+       COALESCE(e.payout_id, '')::text AS payout_id, COALESCE(po.status, '')::text AS payout_status
+FROM settlement_entries e
+JOIN payments p ON p.id = e.payment_id
+LEFT JOIN payouts po ON po.id = e.payout_id
+WHERE e.kind = 'sale' AND e.due_at < $1::timestamptz
+  AND (e.payout_id IS NULL OR po.status <> 'paid')
+ORDER BY e.due_at, e.id
+LIMIT $2::int
+`
+
+type ListSettlementsAtRiskParams struct {
+	AtRiskBy pgtype.Timestamptz
+	PageSize int32
+}
+
+type ListSettlementsAtRiskRow struct {
+	ID           int64
+	ProducerID   string
+	PaymentID    string
+	OrderID      string
+	Currency     string
+	Net          int64
+	ConfirmedAt  pgtype.Timestamptz
+	DueAt        pgtype.Timestamptz
+	PayoutID     string
+	PayoutStatus string
+}
+
+// The confirmed sales not yet paid that are due before at_risk_by (the deadline
+// check's window), soonest due first: overdue ones (due before now) lead.
+func (q *Queries) ListSettlementsAtRisk(ctx context.Context, arg ListSettlementsAtRiskParams) ([]ListSettlementsAtRiskRow, error) {
+	rows, err := q.db.Query(ctx, listSettlementsAtRisk, arg.AtRiskBy, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListSettlementsAtRiskRow{}
+	for rows.Next() {
+		var i ListSettlementsAtRiskRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.ProducerID,
+			&i.PaymentID,
+			&i.OrderID,
+			&i.Currency,
+			&i.Net,
+			&i.ConfirmedAt,
+			&i.DueAt,
+			&i.PayoutID,
+			&i.PayoutStatus,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listWebhookInbox = `-- name: ListWebhookInbox :many
 SELECT id, provider, event_id, event_type, payment_key, status, received_at FROM webhook_inbox
 WHERE ($1::text = '' OR status = $1::text)
@@ -195,14 +258,16 @@ SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, statu
 WHERE ($1::text = '' OR order_id = $1::text)
   AND ($2::text = '' OR customer_id = $2::text)
   AND ($3::text = '' OR status = $3::text)
+  AND ($4::text = '' OR id IN (SELECT e.payment_id FROM payment_events e WHERE e.step = $4::text))
 ORDER BY created_at DESC, id DESC
-LIMIT $4::int
+LIMIT $5::int
 `
 
 type SearchPaymentsParams struct {
 	OrderID    string
 	CustomerID string
 	Status     string
+	Step       string
 	PageSize   int32
 }
 
@@ -213,6 +278,7 @@ func (q *Queries) SearchPayments(ctx context.Context, arg SearchPaymentsParams) 
 		arg.OrderID,
 		arg.CustomerID,
 		arg.Status,
+		arg.Step,
 		arg.PageSize,
 	)
 	if err != nil {

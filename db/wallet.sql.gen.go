@@ -165,6 +165,53 @@ func (q *Queries) GetWalletHold(ctx context.Context, paymentID string) (WalletHo
 	return i, err
 }
 
+const listStuckTopUps = `-- name: ListStuckTopUps :many
+SELECT id, customer_id, method_id, currency, amount, status, bank_transaction_id, failure_code, failure_message, workflow_id, created_at, updated_at FROM wallet_topups
+WHERE status = 'processing' AND created_at < $1::timestamptz
+ORDER BY created_at, id
+LIMIT $2::int
+`
+
+type ListStuckTopUpsParams struct {
+	CreatedBefore pgtype.Timestamptz
+	PageSize      int32
+}
+
+// Top-ups still processing since before a cut-off: their TopUp workflow may
+// have ended without giving the debit back (the console's ops queue).
+func (q *Queries) ListStuckTopUps(ctx context.Context, arg ListStuckTopUpsParams) ([]WalletTopup, error) {
+	rows, err := q.db.Query(ctx, listStuckTopUps, arg.CreatedBefore, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []WalletTopup{}
+	for rows.Next() {
+		var i WalletTopup
+		if err := rows.Scan(
+			&i.ID,
+			&i.CustomerID,
+			&i.MethodID,
+			&i.Currency,
+			&i.Amount,
+			&i.Status,
+			&i.BankTransactionID,
+			&i.FailureCode,
+			&i.FailureMessage,
+			&i.WorkflowID,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listWalletPostings = `-- name: ListWalletPostings :many
 SELECT p.id, t.idempotency_key, t.kind, t.payment_id, t.description, p.currency, p.amount, p.created_at
 FROM journal_postings p

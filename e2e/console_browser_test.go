@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,10 +17,14 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/paysaga/paysaga/api"
+	"github.com/paysaga/paysaga/config"
+	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/providersim"
 )
 
@@ -86,14 +91,19 @@ func newChrome(t *testing.T, base string) *chrome {
 	return &chrome{t: t, ctx: ctx, base: base, shots: shots, axe: string(axe)}
 }
 
-// tab is another tab of the same browser (same cookies).
-func (c *chrome) tab() *chrome {
+// tab is another tab of the same browser (same cookies). close closes it and
+// brings c's tab to the front: a background tab may not paint, so a
+// screenshot of it can wait forever.
+func (c *chrome) tab() (other *chrome, close func()) {
 	ctx, cancel := chromedp.NewContext(c.ctx)
 	c.t.Cleanup(cancel)
 	require.NoError(c.t, chromedp.Run(ctx))
 	g := *c
 	g.ctx = ctx
-	return &g
+	return &g, func() {
+		cancel()
+		c.run(cdppage.BringToFront())
+	}
 }
 
 func (c *chrome) run(actions ...chromedp.Action) {
@@ -134,9 +144,14 @@ func (c *chrome) text(sel string) string {
 
 func (c *chrome) exists(sel string) bool {
 	c.t.Helper()
+	return c.count(sel) > 0
+}
+
+func (c *chrome) count(sel string) int {
+	c.t.Helper()
 	var n int
 	c.run(chromedp.Evaluate(fmt.Sprintf("document.querySelectorAll(%q).length", sel), &n))
-	return n > 0
+	return n
 }
 
 func (c *chrome) shot(name string) {
@@ -176,15 +191,19 @@ func (c *chrome) signIn(key string) {
 }
 
 // Finance in the browser: trigger a payout run, approve the payout over the
-// threshold (a second approval of the same payout, from another tab with the
-// same key, is refused), and download a statement CSV whose totals match the API.
+// four-eyes threshold (the same key approving again, from another tab, is
+// refused; a second finance key releases it), list producers and runs, and
+// download the statement and the period's settlement CSV, whose totals match
+// the API; ops then reads both approvals in the audit log.
 func TestConsoleFinanceRunsApprovesAndDownloads(t *testing.T) {
-	f := newPayoutFixture(t)
+	f := newPayoutFixture(t, func(c *config.Config) { c.FourEyesThreshold = 100_000 })
+	const financeKey2 = "e2e-console-finance-key-2"
+	require.NoError(t, api.EnsureAPIKey(f.ctx, db.New(f.pool), "finance", "e2e console finance 2", financeKey2))
 	f.producer("a", "1100000001")
 	f.producer("b", "1100000002")
 	f.sale(map[string]int64{"a": 200000, "b": 30000})
 	f.sale(map[string]int64{"a": 15000})
-	sched := f.schedule(100000) // a's payout needs approval, b's does not
+	sched := f.schedule(100000) // a's payout needs approval (by two keys: four-eyes), b's does not
 	defer f.deleteSchedule(sched)
 
 	c := newChrome(t, f.url)
@@ -208,6 +227,9 @@ func TestConsoleFinanceRunsApprovesAndDownloads(t *testing.T) {
 	c.run(chromedp.Click("#schedule-"+sched+" a", chromedp.ByQuery), chromedp.WaitVisible("#run-status", chromedp.ByQuery))
 	var runURL string
 	c.run(chromedp.Location(&runURL))
+	u, err := url.Parse(runURL)
+	require.NoError(t, err)
+	runID := u.Query().Get("id")
 	rowA, rowB := "#payout-"+f.id("a"), "#payout-"+f.id("b")
 	require.Eventually(t, func() bool {
 		c.run(chromedp.Navigate(runURL))
@@ -219,13 +241,27 @@ func TestConsoleFinanceRunsApprovesAndDownloads(t *testing.T) {
 	c.accessible()
 
 	// A second tab holds the same page, with its approve button, before the approval.
-	other := c.tab()
+	other, closeOther := c.tab()
 	other.run(chromedp.Navigate(runURL), chromedp.WaitVisible(rowA+" button.approve", chromedp.ByQuery))
 
 	c.submit(rowA + " button.approve")
-	require.Equal(t, "ok_payout.approve", c.notice())
+	require.Equal(t, "ok_payout.approve_first", c.notice(), "above the four-eyes threshold one key is not enough")
+	require.Equal(t, "awaiting_approval", c.text(rowA+" .payout-status"))
+	require.NotEmpty(t, c.text(rowA+" .approvals"), "the page shows who approved so far")
+	require.False(t, c.exists(rowA+" button.approve"), "the page offers the key that approved no second approval")
 	other.submit(rowA + " button.approve")
-	require.Equal(t, "payout_not_awaiting_approval", other.notice(), "the same payout is not approved twice")
+	require.Equal(t, "approval_already_yours", other.notice(), "the same key does not approve twice (a page opened before)")
+	other.shot("finance-four-eyes")
+	other.accessible()
+	closeOther()
+	time.Sleep(time.Second) // a release would have sent the transfer by now
+	require.Len(t, f.transfers(), 1, "only b's payout (under the threshold) is paid: one key cannot release a's")
+
+	// A second finance key releases it.
+	c.signIn(financeKey2)
+	c.run(chromedp.Navigate(runURL), chromedp.WaitVisible(rowA+" button.approve", chromedp.ByQuery))
+	c.submit(rowA + " button.approve")
+	require.Equal(t, "ok_payout.approve", c.notice())
 	require.Eventually(t, func() bool {
 		for key, amount := range f.transfers() {
 			if strings.HasPrefix(key, "payout:"+f.id("a")+":") && amount == 207905 {
@@ -233,8 +269,29 @@ func TestConsoleFinanceRunsApprovesAndDownloads(t *testing.T) {
 			}
 		}
 		return false
-	}, 30*time.Second, 300*time.Millisecond, "the approved payout is transferred")
+	}, 30*time.Second, 300*time.Millisecond, "the payout approved by two keys is transferred")
 	require.Len(t, f.transfers(), 2, "one transfer per producer")
+	payoutA := payouts(f.call("GET", "/v1/payout-runs/"+runID, financeKey, nil, nil).json(t))[f.id("a")]["id"].(string)
+	require.Eventually(t, func() bool {
+		c.run(chromedp.Navigate(runURL))
+		return c.text(rowA+" .payout-status") == "paid"
+	}, 30*time.Second, 300*time.Millisecond)
+
+	// The lists: every producer (with holds) and every run, as the API lists them.
+	c.open("/console/producers")
+	require.True(t, c.exists("#producer-"+f.id("a")) && c.exists("#producer-"+f.id("b")))
+	listed := f.call("GET", "/v1/producers?limit=200", financeKey, nil, nil)
+	require.Equal(t, 200, listed.Status, "%s", listed.Body)
+	require.Contains(t, string(listed.Body), f.id("a"))
+	c.shot("finance-producers")
+	c.accessible()
+	c.open("/console/payout-runs")
+	runs := f.call("GET", "/v1/payout-runs?schedule_id="+sched, financeKey, nil, nil).json(t)["runs"].([]any)
+	require.Len(t, runs, 1)
+	require.Equal(t, runID, runs[0].(map[string]any)["id"])
+	require.Contains(t, c.text("#runs"), runID)
+	c.shot("finance-payout-runs")
+	c.accessible()
 
 	// The statement: page and CSV agree with the API, line by line and in total.
 	c.open("/console/producers?id=" + f.id("a"))
@@ -257,6 +314,37 @@ func TestConsoleFinanceRunsApprovesAndDownloads(t *testing.T) {
 	require.Equal(t, strconv.FormatInt(apiSum, 10), total[3])
 	require.Equal(t, apiSum, csvSum)
 	require.Equal(t, strings.TrimSuffix(c.text("#statement-total"), "원"), formatWon(apiSum))
+
+	// The period's settlement statement: its CSV's total is the API's net paid.
+	c.run(chromedp.Click("#settlements a.settlement", chromedp.ByQuery), chromedp.WaitVisible("#net-paid", chromedp.ByQuery))
+	st := f.call("GET", "/v1/producers/"+f.id("a")+"/settlements/"+payoutA, financeKey, nil, nil).json(t)
+	require.Equal(t, float64(207905), st["net_paid"])
+	require.Equal(t, "207,905원", c.text("#net-paid"))
+	c.shot("finance-settlement")
+	c.accessible()
+	rows = c.downloadCSV("#settlement-csv")
+	lines := st["lines"].([]any)
+	require.Len(t, rows, 1+len(lines)+2, "header, one row per API line, carried over, total")
+	var net int64
+	for _, r := range rows[1 : 1+len(lines)] {
+		n, err := strconv.ParseInt(r[9], 10, 64)
+		require.NoError(t, err)
+		net += n
+	}
+	total = rows[len(rows)-1]
+	require.Equal(t, []string{payoutA, "total"}, total[:2])
+	require.Equal(t, "207905", total[9], "the CSV's total is the payout")
+	carried, err := strconv.ParseInt(rows[len(rows)-2][9], 10, 64)
+	require.NoError(t, err)
+	require.Equal(t, int64(207905), net+carried, "lines and carry-over add up to the total")
+
+	// Ops reads both approvals in the audit log, one per key.
+	c.signIn(opsKey)
+	c.open("/console/audit?action=payout.approved&object=payout:" + payoutA)
+	require.Equal(t, 2, c.count("#audit tbody tr"), "one audit row per approving key")
+	require.Equal(t, 2, f.auditRows("payout.approved", "payout:"+payoutA))
+	c.shot("ops-audit")
+	c.accessible()
 }
 
 // temporalUIStandIn answers on the Temporal UI's address (localhost:8233) and
@@ -370,13 +458,16 @@ func TestConsoleOpsFindsAPaymentAndAppKeyIsRefused(t *testing.T) {
 	require.Equal(t, href, loc)
 	require.Equal(t, "/namespaces/default/workflows/"+wfID, <-asked)
 
-	for _, p := range []string{"/console/webhook-inbox", "/console/event-deliveries", "/console/events", "/console/reconciliations"} {
+	for _, p := range []string{"/console/webhook-inbox", "/console/event-deliveries", "/console/events", "/console/reconciliations",
+		"/console/queues/compensation-failed", "/console/wallet-topups", "/console/settlement-deadlines", "/console/producers", "/console/payout-runs", "/console/audit"} {
 		c.open(p)
 		require.Empty(t, c.notice(), p)
 		c.accessible()
 	}
 	c.open("/console/events")
 	c.shot("ops-events")
+	c.open("/console/wallet-topups")
+	c.shot("ops-stuck-topups")
 	c.open("/console/home?lang=en")
 	c.shot("ops-home-en")
 	require.Contains(t, c.text("nav"), "Payments")

@@ -8,8 +8,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/paysaga/paysaga/providersim"
 )
 
 // browserless is a console visitor without a browser: a cookie jar and no
@@ -195,4 +198,124 @@ func TestConsoleActionsNeedSessionAndCSRF(t *testing.T) {
 	require.Equal(t, 401, res.Status)
 	require.False(t, s.call("GET", "/v1/payout-schedules/"+prefix+"-ok", financeKey, nil, nil).json(t)["paused"].(bool))
 	require.Equal(t, 204, s.call("DELETE", "/v1/payout-schedules/"+prefix+"-ok", financeKey, nil, nil).Status)
+}
+
+// The settlements-at-risk queue lists the confirmed sales not yet paid that
+// are due within 48 hours (and the overdue ones first), nothing due later, and
+// the console shows the same to finance.
+func TestSettlementDeadlineQueue(t *testing.T) {
+	f := newPayoutFixture(t)
+	f.producer("a", "1100000001")
+	soon := f.sale(map[string]int64{"a": 10000})
+	late := f.sale(map[string]int64{"a": 20000})
+	later := f.sale(map[string]int64{"a": 30000})
+	// Time passes: the sales' due dates come near (one is past).
+	for id, due := range map[string]string{soon: "now() + interval '3 hours'", late: "now() - interval '1 hour'", later: "now() + interval '10 days'"} {
+		_, err := f.pool.Exec(f.ctx, "UPDATE settlement_entries SET due_at = "+due+" WHERE payment_id = $1", id)
+		require.NoError(t, err)
+	}
+	res := f.call("GET", "/v1/settlement-deadlines?limit=100", financeKey, nil, nil)
+	require.Equal(t, 200, res.Status, "%s", res.Body)
+	byPayment := map[string]map[string]any{}
+	for _, e := range res.json(t)["entries"].([]any) {
+		m := e.(map[string]any)
+		if m["producer_id"] == f.id("a") {
+			byPayment[m["payment_id"].(string)] = m
+		}
+	}
+	require.Len(t, byPayment, 2, "the sale due in 10 days is not at risk")
+	require.Equal(t, true, byPayment[late]["overdue"])
+	require.Equal(t, false, byPayment[soon]["overdue"])
+	require.EqualValues(t, 9670, byPayment[soon]["net"], "10,000 less the 3% commission and its VAT")
+
+	fin := f.visitor()
+	require.Equal(t, 303, fin.signIn(financeKey).Status)
+	page := fin.get("/console/settlement-deadlines")
+	require.Equal(t, 200, page.Status)
+	require.Contains(t, page.Body, byPayment[late]["order_id"].(string))
+	require.Contains(t, page.Body, byPayment[soon]["order_id"].(string))
+	require.NotContains(t, page.Body, later)
+}
+
+// A top-up whose reversal failed for good is stuck (processing, its workflow
+// ended, the debit with us). Ops find it in the queue and retry the reversal:
+// the money goes back once, however often the retry is asked for, and the
+// top-up reads reversed.
+func TestStuckTopUpReversalRetry(t *testing.T) {
+	s := newStack(t)
+	customerID, methodID := s.walletCustomer(1_000_000)
+	s.verify(customerID)
+	// The bank takes the debit but never answers it, cannot be asked about it
+	// while the top-up tries, and then refuses the transfer back.
+	for _, f := range []providersim.Fault{
+		{Provider: "bank", Op: providersim.OpDebit, Mode: providersim.ModeTimeoutAfterCommit},
+		{Provider: "bank", Op: providersim.OpQuery, Mode: providersim.ModeError, Status: 503, Count: 6},
+		{Provider: "bank", Op: providersim.OpTransfer, Mode: providersim.ModeError, Status: 400},
+	} {
+		require.NoError(t, s.sim.SetFault(s.ctx, f))
+	}
+	res := s.topUp(customerID, methodID, 50_000)
+	require.Contains(t, []int{201, 202, 500, 503}, res.Status, "%s", res.Body)
+	var topUpID string
+	require.NoError(t, s.pool.QueryRow(s.ctx, "SELECT id FROM wallet_topups WHERE customer_id = $1", customerID).Scan(&topUpID))
+	require.Eventually(t, func() bool {
+		d, err := s.app.Temporal.DescribeWorkflowExecution(s.ctx, "topup-"+topUpID, "")
+		return err == nil && d.WorkflowExecutionInfo.CloseTime != nil
+	}, 60*time.Second, 200*time.Millisecond, "the top-up's workflow gives up")
+	n, amount := s.bankDebits()
+	require.Equal(t, 1, n)
+	require.Equal(t, int64(50_000), amount)
+	getTopUp := func() map[string]any {
+		res := s.call("GET", "/v1/wallets/"+customerID+"/topups/"+topUpID, opsKey, nil, nil)
+		require.Equal(t, 200, res.Status, "%s", res.Body)
+		return res.json(t)
+	}
+	require.Equal(t, "processing", getTopUp()["status"], "stuck: taken, neither credited nor given back")
+
+	queue := s.call("GET", "/v1/wallet-topups/stuck?older_than=0&limit=100", opsKey, nil, nil)
+	require.Equal(t, 200, queue.Status, "%s", queue.Body)
+	require.Contains(t, string(queue.Body), `"id":"`+topUpID+`","customer_id"`)
+	require.Contains(t, string(queue.Body), `"workflow_status":"failed"`)
+	ops := s.visitor()
+	require.Equal(t, 303, ops.signIn(opsKey).Status)
+	page := ops.get("/console/wallet-topups?older_than=0")
+	require.Equal(t, 200, page.Status)
+	require.Contains(t, page.Body, "/console/wallets/"+customerID+"/topups/"+topUpID+"/retry-reversal")
+
+	// The bank still refuses: the retry fails, nothing moves, the top-up stays stuck.
+	path := "/v1/wallets/" + customerID + "/topups/" + topUpID + "/retry-reversal"
+	require.Equal(t, 403, s.call("POST", path, appKey, nil, nil).Status, "ops only")
+	res = s.call("POST", path, opsKey, nil, nil)
+	require.Equal(t, 202, res.Status, "%s", res.Body)
+	wfID := res.json(t)["workflow_id"].(string)
+	require.Eventually(t, func() bool {
+		d, err := s.app.Temporal.DescribeWorkflowExecution(s.ctx, wfID, "")
+		return err == nil && d.WorkflowExecutionInfo.CloseTime != nil
+	}, 30*time.Second, 200*time.Millisecond)
+	require.Equal(t, "processing", getTopUp()["status"])
+
+	// The bank is fixed; ops retry from the console, twice (a double click).
+	require.NoError(t, s.sim.ClearFaults(s.ctx))
+	started := 1
+	for range 2 {
+		page = ops.get("/console/wallet-topups?older_than=0")
+		res := ops.post("/console/wallets/"+customerID+"/topups/"+topUpID+"/retry-reversal", url.Values{"csrf": {csrfOf(t, page)}}, nil)
+		require.Equal(t, 303, res.Status)
+		if strings.Contains(res.Location, "notice=ok_topup.retry_reversal") {
+			started++
+		} else {
+			require.Contains(t, res.Location, "notice=topup_not_stuck", "the second click finds it reversed")
+		}
+	}
+	require.Eventually(t, func() bool { return getTopUp()["status"] == "reversed" }, 30*time.Second, 200*time.Millisecond)
+	recs, err := s.sim.Records(s.ctx, providersim.RecordFilter{Provider: "bank", Kind: "transfer"})
+	require.NoError(t, err)
+	require.Len(t, recs, 1, "the debit went back once")
+	require.Equal(t, int64(50_000), recs[0].Amount)
+	require.Equal(t, "topup:"+topUpID+":reverse", recs[0].IdempotencyKey)
+	require.Zero(t, s.walletBalance(customerID))
+	res = s.call("POST", path, opsKey, nil, nil)
+	require.Equal(t, 409, res.Status, "%s", res.Body)
+	require.Equal(t, "topup_not_stuck", res.json(t)["code"])
+	require.Equal(t, started, s.auditRows("topup.reversal_retried", "topup:"+topUpID), "one audit row per retry accepted")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/providersim"
 )
 
@@ -20,8 +21,8 @@ type payoutFixture struct {
 	customer, method string
 }
 
-func newPayoutFixture(t *testing.T) *payoutFixture {
-	s := newStack(t)
+func newPayoutFixture(t *testing.T, tune ...func(*config.Config)) *payoutFixture {
+	s := newStack(t, tune...)
 	f := &payoutFixture{stack: s, prefix: "p" + uuid.NewString()[:8]}
 	f.customer, f.method = s.customerWithCard(providersim.CardApprove)
 	return f

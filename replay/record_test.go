@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/rs/zerolog"
 	"github.com/stretchr/testify/require"
 	historypb "go.temporal.io/api/history/v1"
@@ -37,7 +38,7 @@ var record = flag.Bool("record", false, "run the scenarios against the test Temp
 // with it. It protects nothing: the data is made up.
 var testKey = "replay:" + base64.StdEncoding.EncodeToString([]byte("paysaga-replay-test-key-32-bytes"))
 
-const appKey, financeKey = "replay-app-key", "replay-finance-key"
+const appKey, financeKey, opsKey = "replay-app-key", "replay-finance-key", "replay-ops-key"
 
 // recorder is one paysaga (API + worker) on a fresh database and sandbox.
 type recorder struct {
@@ -66,6 +67,32 @@ func (r *recorder) call(method, path, key string, body any) map[string]any {
 	var m map[string]any
 	_ = json.Unmarshal(raw, &m)
 	return m
+}
+
+// stuckTopUp asks for a top-up whose TopUp workflow is to end without its
+// reversal, and waits for that workflow to close (the API may answer 5xx).
+func (r *recorder) stuckTopUp(customer, method string) {
+	r.t.Helper()
+	buf, _ := json.Marshal(map[string]any{"method_id": method, "amount": 20_000, "currency": "KRW"})
+	req, err := http.NewRequestWithContext(r.ctx, "POST", r.url+"/v1/wallets/"+customer+"/topups", bytes.NewReader(buf))
+	require.NoError(r.t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+appKey)
+	req.Header.Set("Idempotency-Key", uuid.NewString())
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(r.t, err)
+	_ = res.Body.Close()
+	require.Eventually(r.t, func() bool {
+		n := 0
+		err := r.app.Pool.QueryRow(r.ctx, "SELECT count(*) FROM wallet_topups WHERE customer_id = $1 AND status = 'processing'", customer).Scan(&n)
+		return err == nil && n == 1
+	}, 10*time.Second, 100*time.Millisecond)
+	var wf string
+	require.NoError(r.t, r.app.Pool.QueryRow(r.ctx, "SELECT workflow_id FROM wallet_topups WHERE customer_id = $1 AND status = 'processing'", customer).Scan(&wf))
+	require.Eventually(r.t, func() bool {
+		d, err := r.app.Temporal.DescribeWorkflowExecution(r.ctx, wf, "")
+		return err == nil && d.WorkflowExecutionInfo.CloseTime != nil
+	}, 60*time.Second, 200*time.Millisecond)
 }
 
 func (r *recorder) customer(card string) (string, string) {
@@ -148,6 +175,28 @@ func TestRecord(t *testing.T) {
 	r.checkout("split", c, m, 6_000)
 	r.installmentCheckout("installments", c, m, 3)
 	r.checkout("points", c, m, 0)
+
+	// A top-up whose reversal fails for good (the bank took the debit, could not
+	// be asked about it, then refused the transfer back), and ops' retry of it.
+	for _, f := range []providersim.Fault{
+		{Provider: "bank", Op: providersim.OpDebit, Mode: providersim.ModeTimeoutAfterCommit},
+		{Provider: "bank", Op: providersim.OpQuery, Mode: providersim.ModeError, Status: 503, Count: 6},
+		{Provider: "bank", Op: providersim.OpTransfer, Mode: providersim.ModeError, Status: 400},
+	} {
+		require.NoError(t, r.sim.SetFault(ctx, f))
+	}
+	r.stuckTopUp(c, bankMethod)
+	require.NoError(t, r.sim.ClearFaults(ctx))
+	stuck, err := db.New(a.Pool).ListStuckTopUps(ctx, db.ListStuckTopUpsParams{CreatedBefore: pgtype.Timestamptz{Time: time.Now(), Valid: true}, PageSize: 1})
+	require.NoError(t, err)
+	require.Len(t, stuck, 1)
+	r.names["topup-"+stuck[0].ID] = "reversal_failed"
+	require.NoError(t, api.EnsureAPIKey(ctx, db.New(a.Pool), "ops", "replay", opsKey))
+	r.call("POST", "/v1/wallets/"+c+"/topups/"+stuck[0].ID+"/retry-reversal", opsKey, nil)
+	require.Eventually(t, func() bool {
+		top, err := db.New(a.Pool).GetTopUp(ctx, stuck[0].ID)
+		return err == nil && top.Status == "reversed"
+	}, 30*time.Second, 200*time.Millisecond)
 
 	// A payout run over two producers.
 	for i, p := range []string{"rec-a", "rec-b"} {

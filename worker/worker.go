@@ -122,6 +122,7 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.RegisterMethod, workflow.RegisterOptions{Name: workflows.RegisterMethodName})
 	r.RegisterWorkflowWithOptions(workflows.VerifyIdentity, workflow.RegisterOptions{Name: workflows.VerifyIdentityName})
 	r.RegisterWorkflowWithOptions(workflows.TopUp, workflow.RegisterOptions{Name: workflows.TopUpName})
+	r.RegisterWorkflowWithOptions(workflows.RetryTopUpReversal, workflow.RegisterOptions{Name: workflows.RetryTopUpReversalName})
 	r.RegisterWorkflowWithOptions(workflows.PayoutRun, workflow.RegisterOptions{Name: workflows.PayoutRunName})
 	r.RegisterWorkflowWithOptions(workflows.Payout, workflow.RegisterOptions{Name: workflows.PayoutName})
 	r.RegisterWorkflowWithOptions(workflows.DeliverEvent, workflow.RegisterOptions{Name: workflows.DeliverEventName})

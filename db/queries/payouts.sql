@@ -99,3 +99,18 @@ ON CONFLICT DO NOTHING;
 
 -- name: ListPayoutApprovers :many
 SELECT api_key_id FROM payout_approvals WHERE payout_id = $1 ORDER BY created_at, api_key_id;
+
+-- name: ListRunApprovals :many
+-- Who approved which of a page of a run's payouts (four-eyes progress).
+SELECT payout_id, api_key_id FROM payout_approvals
+WHERE payout_id = ANY(sqlc.arg(payout_ids)::text[])
+ORDER BY payout_id, created_at, api_key_id;
+
+-- name: ListPayoutRuns :many
+-- Newest first, one page before a (created_at, id) cursor; an empty schedule_id lists all.
+SELECT * FROM payout_runs
+WHERE (sqlc.arg(schedule_id)::text = '' OR schedule_id = sqlc.arg(schedule_id)::text)
+  AND (sqlc.arg(before_id)::text = '' OR (created_at, id) < (
+       SELECT b.created_at, b.id FROM payout_runs b WHERE b.id = sqlc.arg(before_id)::text))
+ORDER BY created_at DESC, id DESC
+LIMIT sqlc.arg(page_size)::int;

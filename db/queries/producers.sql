@@ -20,3 +20,7 @@ WHERE jp.account = 'producer:' || sqlc.arg(producer_id)::text || ':payable'
   AND jp.id < sqlc.arg(before_id)::bigint
 ORDER BY jp.id DESC
 LIMIT sqlc.arg(page_size)::int;
+
+-- name: ListProducers :many
+-- One page in id order after a cursor.
+SELECT * FROM producers WHERE id > sqlc.arg(after_id)::text ORDER BY id LIMIT sqlc.arg(page_size)::int;

@@ -6,6 +6,7 @@ SELECT * FROM payments
 WHERE (sqlc.arg(order_id)::text = '' OR order_id = sqlc.arg(order_id)::text)
   AND (sqlc.arg(customer_id)::text = '' OR customer_id = sqlc.arg(customer_id)::text)
   AND (sqlc.arg(status)::text = '' OR status = sqlc.arg(status)::text)
+  AND (sqlc.arg(step)::text = '' OR id IN (SELECT e.payment_id FROM payment_events e WHERE e.step = sqlc.arg(step)::text))
 ORDER BY created_at DESC, id DESC
 LIMIT sqlc.arg(page_size)::int;
 
@@ -38,3 +39,16 @@ SELECT * FROM event_deliveries WHERE event_id = $1 AND endpoint_id = $2 FOR UPDA
 -- re-send numbers its attempts after the earlier ones.
 UPDATE event_deliveries SET status = 'pending', updated_at = now()
 WHERE event_id = $1 AND endpoint_id = $2 AND status = 'failed';
+
+-- name: ListSettlementsAtRisk :many
+-- The confirmed sales not yet paid that are due before at_risk_by (the deadline
+-- check's window), soonest due first: overdue ones (due before now) lead.
+SELECT e.id, e.producer_id, e.payment_id, p.order_id, e.currency, e.net, e.confirmed_at, e.due_at,
+       COALESCE(e.payout_id, '')::text AS payout_id, COALESCE(po.status, '')::text AS payout_status
+FROM settlement_entries e
+JOIN payments p ON p.id = e.payment_id
+LEFT JOIN payouts po ON po.id = e.payout_id
+WHERE e.kind = 'sale' AND e.due_at < sqlc.arg(at_risk_by)::timestamptz
+  AND (e.payout_id IS NULL OR po.status <> 'paid')
+ORDER BY e.due_at, e.id
+LIMIT sqlc.arg(page_size)::int;

@@ -75,3 +75,11 @@ WHERE payment_id = $1 AND status = 'active';
 -- name: CaptureWalletHold :execrows
 UPDATE wallet_holds SET status = 'captured', updated_at = now()
 WHERE payment_id = $1 AND status = 'active';
+
+-- name: ListStuckTopUps :many
+-- Top-ups still processing since before a cut-off: their TopUp workflow may
+-- have ended without giving the debit back (the console's ops queue).
+SELECT * FROM wallet_topups
+WHERE status = 'processing' AND created_at < sqlc.arg(created_before)::timestamptz
+ORDER BY created_at, id
+LIMIT sqlc.arg(page_size)::int;
