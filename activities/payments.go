@@ -107,6 +107,9 @@ func (p *Payments) claimRoute(ctx context.Context, in AuthorizeInput) (billingKe
 	if err != nil {
 		return "", false, nil, fmt.Errorf("claim route of %s at %s: %w", in.PaymentID, in.PG, err)
 	}
+	if row.PaymentClosed {
+		return "", false, nil, errPaymentClosed(in.PaymentID)
+	}
 	if row.SentElsewhere {
 		return p.claimRouteCarefully(ctx, in)
 	}
@@ -120,6 +123,18 @@ func (p *Payments) claimRoute(ctx context.Context, in AuthorizeInput) (billingKe
 		return "", false, nil, fmt.Errorf("billing key for %s at %s: %w", in.MethodID, in.PG, err)
 	}
 	return billingKey, row.TriedHere, nil, nil
+}
+
+// errPaymentClosed refuses a money step for a payment already failed or
+// canceled. The database's status is the point of no return: a workflow task
+// that died after failing the payment but before its task completed is
+// re-run by the next worker, and its local activities may then see another
+// outcome (a wallet balance freed meanwhile, a PG that answers this time).
+// Without this refusal that re-run charged a payment the customer was told
+// had failed (chaos, seeds 284679 and 4242).
+func errPaymentClosed(paymentID string) error {
+	return nonRetryable(ErrInvalidRequest, Failure{Code: "payment_closed",
+		Message: "payment " + paymentID + " already failed or was canceled; nothing is charged"}, nil)
 }
 
 // claimRouteCarefully is the route claim after another PG was sent the

@@ -23,6 +23,7 @@ type routeFixture struct {
 	ctx      context.Context
 	sim      *providersim.AdminClient
 	payments *activities.Payments
+	store    *activities.Store
 	in       activities.AuthorizeInput
 }
 
@@ -52,7 +53,7 @@ func newRouteFixture(t *testing.T) *routeFixture {
 	require.NoError(t, (&activities.Store{Pool: pool}).CreatePayment(ctx, activities.CreatePaymentInput{PaymentID: "pay_1", OrderID: "o-1",
 		CustomerID: "cus_1", MethodID: "pm_1", Currency: "KRW", Amount: 10_000, FeeBPS: 300, WorkflowID: "checkout-o-1",
 		Items: []activities.ItemInput{{ProducerID: "A", Amount: 10_000}}}))
-	return &routeFixture{ctx: ctx, sim: sim, payments: &activities.Payments{PGs: pgs, Queries: q, Keys: keys32},
+	return &routeFixture{ctx: ctx, sim: sim, payments: &activities.Payments{PGs: pgs, Queries: q, Keys: keys32}, store: &activities.Store{Pool: pool},
 		in: activities.AuthorizeInput{PaymentID: "pay_1", OrderID: "o-1", MethodID: "pm_1", Amount: 10_000, Currency: "KRW"}}
 }
 
@@ -133,4 +134,23 @@ func TestAuthorizeFirstOutageFailsOver(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "beta", res.PG)
 	require.Equal(t, map[string]int{"pg:beta": 1}, f.authorizations(t))
+}
+
+// A worker died after its workflow task failed the payment (the hold was
+// refused, say) but before the task completed; the next worker re-runs the
+// task from the start, and the PG would approve this time. The failed status
+// in PostgreSQL is final: the re-run is refused before any PG is called.
+func TestAuthorizeRefusesAPaymentThatAlreadyFailed(t *testing.T) {
+	f := newRouteFixture(t)
+	require.NoError(t, f.store.FailPayment(f.ctx, activities.FailPaymentInput{PaymentID: "pay_1", Code: "insufficient_wallet_balance", Message: "no"}))
+	for _, name := range []string{"alpha", "beta"} {
+		_, err := f.authorize(name)
+		require.True(t, activities.IsType(err, activities.ErrInvalidRequest), "%v", err)
+		require.Equal(t, "payment_closed", activities.FailureOf(err, "").Code)
+	}
+	require.Empty(t, f.authorizations(t), "nothing was sent to any PG")
+	pay, err := f.payments.Queries.GetPayment(f.ctx, "pay_1")
+	require.NoError(t, err)
+	require.Equal(t, "failed", pay.Status)
+	require.Equal(t, "insufficient_wallet_balance", pay.FailureCode.String, "the first failure's reason stays")
 }

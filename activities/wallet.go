@@ -257,6 +257,11 @@ func (w *Wallet) HoldWallet(ctx context.Context, in HoldWalletInput) error {
 		} else if err != nil {
 			return fmt.Errorf("lock customer %s: %w", in.CustomerID, err)
 		}
+		if pay, err := q.GetPayment(ctx, in.PaymentID); err == nil && (pay.Status == "failed" || pay.Status == "canceled") {
+			return errPaymentClosed(in.PaymentID) // a re-run task of a checkout that already failed
+		} else if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("load payment %s: %w", in.PaymentID, err)
+		}
 		if _, err := q.GetWalletHold(ctx, in.PaymentID); err == nil {
 			return nil // held by an earlier attempt
 		} else if !errors.Is(err, pgx.ErrNoRows) {

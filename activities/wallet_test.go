@@ -170,3 +170,18 @@ func TestConfirmCodeReturnsOnlyKeyedHashes(t *testing.T) {
 }
 
 func inThreeMinutes() time.Time { return time.Now().Add(3 * time.Minute) }
+
+// The wallet hold of a re-run workflow task whose first run already failed the
+// payment: refused, and nothing is held, even when the balance would now allow it.
+func TestHoldWalletRefusesAPaymentThatAlreadyFailed(t *testing.T) {
+	r := newWalletRig(t)
+	st := &activities.Store{Pool: r.pool}
+	require.NoError(t, st.CreatePayment(r.ctx, activities.CreatePaymentInput{PaymentID: "pay_w", OrderID: "o-w", CustomerID: "cus_1",
+		MethodID: "pm_bank", Currency: "KRW", Amount: 5_000, WalletAmount: 5_000, FeeBPS: 300, WorkflowID: "checkout-o-w",
+		Items: []activities.ItemInput{{ProducerID: "A", Amount: 5_000}}}))
+	require.NoError(t, st.FailPayment(r.ctx, activities.FailPaymentInput{PaymentID: "pay_w", Code: "insufficient_wallet_balance", Message: "no"}))
+	err := r.wallet.HoldWallet(r.ctx, activities.HoldWalletInput{PaymentID: "pay_w", CustomerID: "cus_1", Currency: "KRW", Amount: 5_000})
+	require.True(t, activities.IsType(err, activities.ErrInvalidRequest), "%v", err)
+	require.Equal(t, "payment_closed", activities.FailureOf(err, "").Code)
+	require.Zero(t, countRows(t, r.pool, "SELECT count(*) FROM wallet_holds WHERE payment_id = 'pay_w'"))
+}

@@ -12,7 +12,9 @@ import (
 )
 
 const claimPGRoute = `-- name: ClaimPGRoute :one
-WITH prior AS (
+WITH pay AS (
+    SELECT p.status FROM payments p WHERE p.id = $2::text
+), prior AS (
     SELECT a.pg, a.status FROM payment_pg_attempts a WHERE a.payment_id = $2::text
 ), bk AS (
     SELECT k.billing_key, k.billing_key_sealed FROM payment_method_billing_keys k
@@ -21,6 +23,7 @@ WITH prior AS (
     INSERT INTO payment_pg_attempts (payment_id, pg, status)
     SELECT $2::text, $1::text, 'sent'
      WHERE EXISTS (SELECT 1 FROM bk)
+       AND NOT EXISTS (SELECT 1 FROM pay WHERE pay.status IN ('failed', 'canceled'))
        AND NOT EXISTS (SELECT 1 FROM prior p WHERE p.status = 'sent' AND p.pg <> $1::text)
     ON CONFLICT (payment_id, pg) DO UPDATE SET status = 'sent', updated_at = now()
     RETURNING payment_id
@@ -28,6 +31,7 @@ WITH prior AS (
 SELECT EXISTS (SELECT 1 FROM claimed)::boolean AS claimed,
        EXISTS (SELECT 1 FROM prior p WHERE p.status = 'sent' AND p.pg = $1::text)::boolean AS tried_here,
        EXISTS (SELECT 1 FROM prior p WHERE p.status = 'sent' AND p.pg <> $1::text)::boolean AS sent_elsewhere,
+       EXISTS (SELECT 1 FROM pay WHERE pay.status IN ('failed', 'canceled'))::boolean AS payment_closed,
        bk.billing_key, bk.billing_key_sealed
   FROM (SELECT 1) one LEFT JOIN bk ON true
 `
@@ -42,6 +46,7 @@ type ClaimPGRouteRow struct {
 	Claimed          bool
 	TriedHere        bool
 	SentElsewhere    bool
+	PaymentClosed    bool
 	BillingKey       pgtype.Text
 	BillingKeySealed []byte
 }
@@ -51,6 +56,9 @@ type ClaimPGRouteRow struct {
 // attempt recorded as sent (as RecordPGAttempt). tried_here and sent_elsewhere
 // describe the attempts before this statement (one snapshot); when
 // sent_elsewhere, nothing is recorded and the caller takes the careful path.
+// A payment already failed or canceled is never claimed (payment_closed): a
+// workflow task replayed after its worker died may re-run this step with a
+// different outcome than the run that failed the payment, and must not charge.
 func (q *Queries) ClaimPGRoute(ctx context.Context, arg ClaimPGRouteParams) (ClaimPGRouteRow, error) {
 	row := q.db.QueryRow(ctx, claimPGRoute, arg.Pg, arg.PaymentID, arg.MethodID)
 	var i ClaimPGRouteRow
@@ -58,6 +66,7 @@ func (q *Queries) ClaimPGRoute(ctx context.Context, arg ClaimPGRouteParams) (Cla
 		&i.Claimed,
 		&i.TriedHere,
 		&i.SentElsewhere,
+		&i.PaymentClosed,
 		&i.BillingKey,
 		&i.BillingKeySealed,
 	)

@@ -18,7 +18,12 @@ WHERE payment_id = $1 AND pg = $2;
 -- attempt recorded as sent (as RecordPGAttempt). tried_here and sent_elsewhere
 -- describe the attempts before this statement (one snapshot); when
 -- sent_elsewhere, nothing is recorded and the caller takes the careful path.
-WITH prior AS (
+-- A payment already failed or canceled is never claimed (payment_closed): a
+-- workflow task replayed after its worker died may re-run this step with a
+-- different outcome than the run that failed the payment, and must not charge.
+WITH pay AS (
+    SELECT p.status FROM payments p WHERE p.id = sqlc.arg(payment_id)::text
+), prior AS (
     SELECT a.pg, a.status FROM payment_pg_attempts a WHERE a.payment_id = sqlc.arg(payment_id)::text
 ), bk AS (
     SELECT k.billing_key, k.billing_key_sealed FROM payment_method_billing_keys k
@@ -27,6 +32,7 @@ WITH prior AS (
     INSERT INTO payment_pg_attempts (payment_id, pg, status)
     SELECT sqlc.arg(payment_id)::text, sqlc.arg(pg)::text, 'sent'
      WHERE EXISTS (SELECT 1 FROM bk)
+       AND NOT EXISTS (SELECT 1 FROM pay WHERE pay.status IN ('failed', 'canceled'))
        AND NOT EXISTS (SELECT 1 FROM prior p WHERE p.status = 'sent' AND p.pg <> sqlc.arg(pg)::text)
     ON CONFLICT (payment_id, pg) DO UPDATE SET status = 'sent', updated_at = now()
     RETURNING payment_id
@@ -34,5 +40,6 @@ WITH prior AS (
 SELECT EXISTS (SELECT 1 FROM claimed)::boolean AS claimed,
        EXISTS (SELECT 1 FROM prior p WHERE p.status = 'sent' AND p.pg = sqlc.arg(pg)::text)::boolean AS tried_here,
        EXISTS (SELECT 1 FROM prior p WHERE p.status = 'sent' AND p.pg <> sqlc.arg(pg)::text)::boolean AS sent_elsewhere,
+       EXISTS (SELECT 1 FROM pay WHERE pay.status IN ('failed', 'canceled'))::boolean AS payment_closed,
        bk.billing_key, bk.billing_key_sealed
   FROM (SELECT 1) one LEFT JOIN bk ON true;
