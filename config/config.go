@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/paysaga/paysaga/pii"
 )
 
 // Config is every setting paysaga reads. Each field names its variable.
@@ -99,6 +101,10 @@ type Config struct {
 	// PIIKey (PAYSAGA_PII_KEY) keys the HMAC of CI/DI and the sealing of bank
 	// account numbers. The default is for development only.
 	PIIKey string
+	// PIISealKeys (PAYSAGA_PII_SEAL_KEYS, "id:secret,...", active first) are the
+	// sealing keyring during and after a rotation; empty seals under key "v0"
+	// derived from PIIKey. See docs/operations.md "Rotating the PII sealing key".
+	PIISealKeys string
 
 	// Payment PIN, step-up and risk (see docs/risk.md).
 	StepUpAmount        int64         // PAYSAGA_STEP_UP_AMOUNT: checkouts of this amount or more need the PIN; 0 = never by amount
@@ -310,6 +316,7 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	dur("PAYSAGA_IDENTITY_CODE_TTL", &c.IdentityCodeTTL)
 	num("PAYSAGA_IDENTITY_MAX_ATTEMPTS", &c.IdentityMaxAttempts)
 	str("PAYSAGA_PII_KEY", &c.PIIKey)
+	str("PAYSAGA_PII_SEAL_KEYS", &c.PIISealKeys)
 	num("PAYSAGA_STEP_UP_AMOUNT", &c.StepUpAmount)
 	num("PAYSAGA_PIN_MAX_ATTEMPTS", &c.PINMaxAttempts)
 	dur("PAYSAGA_PIN_LOCK_DURATION", &c.PINLockDuration)
@@ -427,6 +434,9 @@ func (c Config) Validate() error {
 	}
 	if len(c.PIIKey) < 32 {
 		errs = append(errs, errors.New("PAYSAGA_PII_KEY must be at least 32 characters"))
+	}
+	if _, err := pii.ParseSealKeys(c.PIISealKeys); err != nil {
+		errs = append(errs, fmt.Errorf("PAYSAGA_PII_SEAL_KEYS: %w", err))
 	}
 	if c.EventPollInterval < 10*time.Millisecond {
 		errs = append(errs, errors.New("PAYSAGA_EVENT_POLL_INTERVAL must be >= 10ms"))
@@ -576,4 +586,13 @@ func (c Config) validateRisk() []error {
 		errs = append(errs, errors.New("PAYSAGA_CARD_TESTING_WINDOW and PAYSAGA_CARD_TESTING_BLOCK_FOR must be >= 1s"))
 	}
 	return errs
+}
+
+// PIIKeys is the PII hashing key and sealing keyring this configuration names.
+func (c Config) PIIKeys() (*pii.Keys, error) {
+	seal, err := pii.ParseSealKeys(c.PIISealKeys)
+	if err != nil {
+		return nil, err
+	}
+	return pii.NewRing(c.PIIKey, seal)
 }
