@@ -30,7 +30,7 @@ const newPIISecret = "e2e-rotated-pii-sealing-key-0123456789"
 // TestPIIKeyRotationReSealsEveryRow seals PII under the old key (a card's and
 // a bank account's billing keys, a bank account number, a webhook secret, 40
 // producers' account numbers), rotates to a new key and runs the re-sealing
-// workflow in batches of 2 over a worker that is stopped mid-run and replaced.
+// workflow in batches of 2, continuing as new every 4 batches, over a worker that is stopped mid-run and replaced.
 // Afterwards every sealed value opens under the new key alone with the same
 // clear text (the old key can be retired), none is in clear in a pg_dump, and
 // a checkout charges the stored card through an API and worker that no longer
@@ -64,7 +64,7 @@ func TestPIIKeyRotationReSealsEveryRow(t *testing.T) {
 	rotated.PIISealKeys = "v1:" + newPIISecret + ",v0:" + s.app.Config.PIIKey
 	rotated.TaskQueue = "e2e-reseal-" + uuid.NewString()
 	w1, stopW1 := startWorker(t, s, rotated)
-	run, err := worker.StartPIIReseal(s.ctx, w1.Temporal, rotated.TaskQueue, "v1", 2)
+	run, err := worker.StartPIIReseal(s.ctx, w1.Temporal, rotated.TaskQueue, "v1", 2, 4)
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return countUnder(t, s, "v1") >= 6 }, time.Minute, 20*time.Millisecond, "some batches done")
 	stopW1() // the worker goes away mid-run
@@ -80,6 +80,9 @@ func TestPIIKeyRotationReSealsEveryRow(t *testing.T) {
 	var totals workflows.PIIResealTotals
 	require.NoError(t, w2.Temporal.GetWorkflow(s.ctx, run.GetID(), "").Get(s.ctx, &totals))
 	t.Logf("re-sealing: %+v (%d moved before the stop)", totals, moved)
+	desc, err = w2.Temporal.DescribeWorkflowExecution(s.ctx, run.GetID(), "")
+	require.NoError(t, err)
+	require.NotEqual(t, run.GetRunID(), desc.WorkflowExecutionInfo.Execution.RunId, "it continued as new")
 	require.Equal(t, len(before), totals.Resealed, "each value re-sealed exactly once")
 	for table, n := range totals.Stale {
 		require.Zero(t, n, table)

@@ -76,7 +76,7 @@ func PIIReseal(ctx workflow.Context, in PIIResealInput) (PIIResealTotals, error)
 // keyring refuses it (retried, for a worker with the new one), bounded.
 func resealCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute,
+		StartToCloseTimeout: 10 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,

@@ -30,7 +30,7 @@ func runPIIReseal(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.Close()
-	run, err := worker.StartPIIReseal(ctx, a.Temporal, cfg.TaskQueue, a.PII.ActiveID(), *batch)
+	run, err := worker.StartPIIReseal(ctx, a.Temporal, cfg.TaskQueue, a.PII.ActiveID(), *batch, 0)
 	if err != nil {
 		return err
 	}
