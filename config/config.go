@@ -66,6 +66,7 @@ type Config struct {
 	WorkerStopTimeout time.Duration
 	MetricsAddr       string   // PAYSAGA_METRICS_ADDR: where `paysaga worker` serves /metrics and /healthz; empty: none
 	RateLimit         int64    // PAYSAGA_RATE_LIMIT: requests per second per API key (burst twice that); 0 = unlimited
+	RateLimitStore    string   // PAYSAGA_RATE_LIMIT_STORE: postgres (shared by every API process, the default) or memory (per process)
 	CodecKeys         string   // PAYSAGA_CODEC_KEYS: "id:base64,..." payload encryption keys, active first
 	CodecAddr         string   // PAYSAGA_CODEC_ADDR: where the codec server listens; empty disables it
 	CodecOrigins      []string // PAYSAGA_CODEC_CORS_ORIGINS: Temporal UI origins allowed to call it
@@ -167,6 +168,7 @@ func Default() Config {
 		EmbedWorker:       true,
 		WorkerStopTimeout: 10 * time.Second,
 		RateLimit:         100,
+		RateLimitStore:    "postgres",
 		CodecAddr:         "127.0.0.1:8081",
 		CodecOrigins:      []string{"http://localhost:8233"},
 
@@ -291,6 +293,7 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	num("PAYSAGA_MAX_AMOUNT", &c.MaxAmount)
 	num("PAYSAGA_BODY_LIMIT_BYTES", &c.BodyLimitBytes)
 	num("PAYSAGA_RATE_LIMIT", &c.RateLimit)
+	str("PAYSAGA_RATE_LIMIT_STORE", &c.RateLimitStore)
 	if v := getenv("PAYSAGA_CURRENCIES"); v != "" {
 		c.Currencies = strings.Split(v, ",")
 	}
@@ -434,6 +437,9 @@ func (c Config) Validate() error {
 	}
 	if len(c.PIIKey) < 32 {
 		errs = append(errs, errors.New("PAYSAGA_PII_KEY must be at least 32 characters"))
+	}
+	if c.RateLimitStore != "postgres" && c.RateLimitStore != "memory" {
+		errs = append(errs, fmt.Errorf("PAYSAGA_RATE_LIMIT_STORE=%q: want postgres or memory", c.RateLimitStore))
 	}
 	if _, err := pii.ParseSealKeys(c.PIISealKeys); err != nil {
 		errs = append(errs, fmt.Errorf("PAYSAGA_PII_SEAL_KEYS: %w", err))
