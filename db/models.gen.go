@@ -203,6 +203,7 @@ type PaymentMethod struct {
 	HolderName   pgtype.Text
 	CreatedAt    pgtype.Timestamptz
 	DeletedAt    pgtype.Timestamptz
+	CardBin      string
 }
 
 type PaymentMethodBillingKey struct {

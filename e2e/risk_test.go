@@ -387,3 +387,34 @@ func postJSON(t *testing.T, url string, body any) int {
 	}
 	return status
 }
+
+// TestBlocklistedBINFailsWithRiskBlocked: a bin entry (a 6-8 digit prefix of
+// the card BIN the PG showed when the card was registered) refuses every card
+// of that BIN before the PG, whoever registered it; another BIN still pays.
+func TestBlocklistedBINFailsWithRiskBlocked(t *testing.T) {
+	s := newStack(t)
+	cus, pm := s.customerWithCard(providersim.CardApprove)
+	require.Equal(t, 1, s.rows(`SELECT count(*) FROM payment_methods WHERE id = $1 AND card_bin = '411111'`, pm), "the BIN is stored")
+	res := s.call("POST", "/v1/risk/blocklist", opsKey, map[string]any{"kind": "bin", "value": "411111", "reason": "stolen BIN range"}, nil)
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	entry := res.json(t)["id"].(string)
+	require.Equal(t, 1, s.auditRows("blocklist.added", "blocklist:"+entry))
+
+	order := orderID()
+	res = s.checkout(checkoutBody(cus, pm, order))
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	pay := res.json(t)
+	require.Equal(t, "risk_blocked", pay["failure"].(map[string]any)["code"])
+	require.Empty(t, s.pgRecords(order), "never reached the PG")
+	require.Equal(t, 1, s.rows(`SELECT count(*) FROM payment_events WHERE payment_id = $1 AND step = 'risk_evaluated' AND detail->>'rule' = 'blocklist:bin'`, pay["id"]))
+
+	cus2, pm2 := s.customerWithCard(providersim.CardApproveCheck) // BIN 555555
+	res = s.checkout(checkoutBody(cus2, pm2, orderID()))
+	require.Equal(t, "succeeded", res.json(t)["status"], "%s", res.Body)
+
+	for _, bad := range []string{"41111", "4111111111", "41111a", ""} {
+		res := s.call("POST", "/v1/risk/blocklist", opsKey, map[string]any{"kind": "bin", "value": bad}, nil)
+		require.Equal(t, 422, res.Status, "%q: %s", bad, res.Body)
+	}
+	require.Equal(t, 1, s.rows(`SELECT count(*) FROM risk_blocklist WHERE kind = 'bin'`))
+}
