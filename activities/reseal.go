@@ -29,7 +29,8 @@ type SealedTable struct {
 }
 
 // SealedTables is every table with sealed PII, in the order a re-sealing run
-// walks them. A new sealed column must be added here (TestSealedTablesListEverySealedColumn).
+// walks them. A new sealed column must be added here (TestSealedTablesListEverySealedColumn);
+// append new tables at the end: a running re-seal's cursor is an index into this list.
 var SealedTables = []SealedTable{
 	{Name: "bank_debit_accounts", Keys: []string{"method_id"}, Sealed: []string{"account_number_sealed"}},
 	{Name: "payment_method_billing_keys", Keys: []string{"method_id", "pg"}, Sealed: []string{"billing_key_sealed"}},
