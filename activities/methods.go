@@ -59,6 +59,7 @@ type BillingKeyResult struct {
 	CardBrand    string
 	CardType     string
 	CardLast4    string
+	CardBIN      string // first 6-8 digits, "" when the PG did not show them
 	BankCode     string
 	AccountLast4 string
 }
@@ -80,7 +81,7 @@ func (m *Methods) IssueBillingKey(ctx context.Context, in IssueBillingKeyInput) 
 	}
 	return BillingKeyResult{
 		PG: in.PG, BillingKey: bk.BillingKey, CardBrand: bk.CardBrand, CardType: bk.CardType,
-		CardLast4: bk.CardLast4, BankCode: bk.BankCode, AccountLast4: bk.AccountLast4,
+		CardLast4: bk.CardLast4, CardBIN: bk.CardBIN, BankCode: bk.BankCode, AccountLast4: bk.AccountLast4,
 	}, nil
 }
 
@@ -110,7 +111,7 @@ func (m *Methods) SaveMethod(ctx context.Context, in SaveMethodInput) error {
 		_, err := q.CreatePaymentMethod(ctx, db.CreatePaymentMethodParams{
 			ID: in.MethodID, CustomerID: in.CustomerID, Kind: in.Kind,
 			CardBrand: text(first.CardBrand), CardType: text(first.CardType), CardLast4: text(first.CardLast4),
-			BankCode: text(first.BankCode), AccountLast4: text(first.AccountLast4), HolderName: text(in.HolderName),
+			CardBin: first.CardBIN, BankCode: text(first.BankCode), AccountLast4: text(first.AccountLast4), HolderName: text(in.HolderName),
 		})
 		if err != nil {
 			return fmt.Errorf("save method %s: %w", in.MethodID, err)

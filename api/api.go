@@ -9,11 +9,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	"golang.org/x/time/rate"
 
 	"github.com/paysaga/paysaga/adapters/bank"
 	"github.com/paysaga/paysaga/adapters/pg"
@@ -62,7 +60,7 @@ type server struct {
 	q        *db.Queries
 	temporal client.Client
 	log      zerolog.Logger
-	limiter  middleware.RateLimiterStore // per API key; nil when unlimited
+	limiter  rateLimiter // per API key; nil when unlimited
 	metrics  *metrics.Metrics
 	// dataConverter reads workflow inputs from history, as the client wrote them.
 	dataConverter converter.DataConverter
@@ -87,9 +85,7 @@ func newServer(d Deps) *server {
 		s.dataConverter = converter.GetDefaultDataConverter()
 	}
 	if d.Config.RateLimit > 0 {
-		s.limiter = middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(d.Config.RateLimit), Burst: int(2 * d.Config.RateLimit), ExpiresIn: 3 * time.Minute,
-		})
+		s.limiter = newRateLimiter(d.Config.RateLimitStore, d.Config.RateLimit, d.Queries)
 	}
 	return s
 }

@@ -15,14 +15,25 @@ import (
 
 // Audit actions. Stable: ops filter on them.
 const (
-	auditPINSet         = "pin.set"
-	auditPINChanged     = "pin.changed"
-	auditPINReset       = "pin.reset"
-	auditRuleCreated    = "risk_rule.created"
-	auditRuleUpdated    = "risk_rule.updated"
-	auditBlocklistAdded = "blocklist.added"
-	auditBlockRemoved   = "blocklist.removed"
-	auditPayoutApproved = "payout.approved"
+	auditPINSet            = "pin.set"
+	auditPINChanged        = "pin.changed"
+	auditPINReset          = "pin.reset"
+	auditRuleCreated       = "risk_rule.created"
+	auditRuleUpdated       = "risk_rule.updated"
+	auditBlocklistAdded    = "blocklist.added"
+	auditBlockRemoved      = "blocklist.removed"
+	auditPayoutApproved    = "payout.approved"
+	auditProducerCreated   = "producer.created"
+	auditProducerHeld      = "producer.held"
+	auditProducerReleased  = "producer.released"
+	auditScheduleCreated   = "payout_schedule.created"
+	auditScheduleUpdated   = "payout_schedule.updated"
+	auditScheduleDeleted   = "payout_schedule.deleted"
+	auditScheduleTriggered = "payout_schedule.triggered"
+	auditRefundRequested   = "refund.requested"
+	auditEndpointCreated   = "webhook_endpoint.created"
+	auditEndpointRotated   = "webhook_endpoint.secret_rotated"
+	auditEndpointDeleted   = "webhook_endpoint.deleted"
 	// auditTopUpReversalRetried: ops re-drove a stuck top-up's reversal.
 	auditTopUpReversalRetried = "topup.reversal_retried"
 	auditSummaryMaxBytes      = 4096
@@ -49,6 +60,30 @@ func (s *server) audit(ctx context.Context, q *db.Queries, c echo.Context, actio
 		return internalError(fmt.Errorf("audit %s %s: %w", action, object, err))
 	}
 	return nil
+}
+
+// auditOutside records a change that lives outside PostgreSQL (a Temporal
+// schedule), after it succeeded: the two cannot share a transaction, and a row
+// for a change that failed would be a false record. If this write fails the
+// caller gets a 500 and the change stands unaudited; the error log names it.
+func (s *server) auditOutside(c echo.Context, action, object string, before, after any) error {
+	return s.audit(c.Request().Context(), s.q, c, action, object, before, after)
+}
+
+// auditOnce records a request that starts a workflow (a refund): before the
+// start, once per object however often the request is retried under its
+// Idempotency-Key (the key's lease keeps two tries from running at once).
+// The row says what was asked and by whom; the outcome is the refund's own.
+func (s *server) auditOnce(c echo.Context, action, object string, after any) error {
+	ctx := c.Request().Context()
+	done, err := s.q.AuditExists(ctx, db.AuditExistsParams{Object: object, Action: action})
+	if err != nil {
+		return internalError(fmt.Errorf("audit %s %s: %w", action, object, err))
+	}
+	if done {
+		return nil
+	}
+	return s.audit(ctx, s.q, c, action, object, nil, after)
 }
 
 func auditJSON(v any) ([]byte, error) {

@@ -31,25 +31,45 @@ func HashKey(key string) []byte {
 // plaintext is returned once and cannot be recovered.
 // customerID, when not empty, limits the key to that customer's objects.
 func NewAPIKey(ctx context.Context, q *db.Queries, role, name, customerID string) (string, error) {
+	return NewAPIKeyBy(ctx, q, KeyActor{ID: "operator", Role: "operator"}, role, name, customerID)
+}
+
+// NewAPIKeyBy is NewAPIKey with the audit row naming by as the actor.
+func NewAPIKeyBy(ctx context.Context, q *db.Queries, by KeyActor, role, name, customerID string) (string, error) {
 	secret := make([]byte, 24)
 	if _, err := rand.Read(secret); err != nil {
 		return "", err
 	}
 	plaintext := "sk_" + role + "_" + base64.RawURLEncoding.EncodeToString(secret)
-	if err := storeAPIKey(ctx, q, role, name, plaintext, customerID); err != nil {
+	if err := storeAPIKey(ctx, q, by, role, name, plaintext, customerID); err != nil {
 		return "", err
 	}
 	return plaintext, nil
+}
+
+// KeyActor is who creates or revokes a key outside the HTTP API (the audit
+// row's actor): an operator at the CLI, or paysaga itself ensuring its
+// configured keys.
+type KeyActor struct{ ID, Role string }
+
+// RevokeAPIKey revokes a live key and appends its audit row (one statement);
+// false when no live key has that id.
+func RevokeAPIKey(ctx context.Context, q *db.Queries, by KeyActor, keyID string) (bool, error) {
+	n, err := q.RevokeAPIKey(ctx, db.RevokeAPIKeyParams{ActorKey: by.ID, ActorRole: by.Role, KeyID: keyID})
+	if err != nil {
+		return false, fmt.Errorf("revoke api key %s: %w", keyID, err)
+	}
+	return n == 1, nil
 }
 
 // EnsureAPIKey stores the key (hashed) with its role unless it is already there.
 // `paysaga dev` calls it at every start; a key already stored under another role
 // is an error rather than a silent change of rights.
 func EnsureAPIKey(ctx context.Context, q *db.Queries, role, name, plaintext string) error {
-	return storeAPIKey(ctx, q, role, name, plaintext, "")
+	return storeAPIKey(ctx, q, KeyActor{ID: "paysaga", Role: "system"}, role, name, plaintext, "")
 }
 
-func storeAPIKey(ctx context.Context, q *db.Queries, role, name, plaintext, customerID string) error {
+func storeAPIKey(ctx context.Context, q *db.Queries, by KeyActor, role, name, plaintext, customerID string) error {
 	if !slices.Contains([]string{roleApp, roleFinance, roleOps}, role) {
 		return fmt.Errorf("ensure api key %q: unknown role %q", name, role)
 	}
@@ -57,7 +77,9 @@ func storeAPIKey(ctx context.Context, q *db.Queries, role, name, plaintext, cust
 		return fmt.Errorf("ensure api key %q: key must be at least 8 characters", name)
 	}
 	hash := HashKey(plaintext)
-	err := q.CreateAPIKey(ctx, db.CreateAPIKeyParams{
+	_, err := q.CreateAPIKey(ctx, db.CreateAPIKeyParams{
+		ActorKey:   by.ID,
+		ActorRole:  by.Role,
 		ID:         "key_" + uuid.Must(uuid.NewV7()).String(),
 		Name:       name,
 		Role:       role,
@@ -125,7 +147,14 @@ func (s *server) auth(roles ...string) echo.MiddlewareFunc {
 				return l.Str("api_key_id", row.ID).Str("role", row.Role)
 			})
 			if s.limiter != nil {
-				if ok, _ := s.limiter.Allow(row.ID); !ok {
+				ok, err := s.limiter.Allow(c.Request().Context(), row.ID)
+				if err != nil {
+					// The key was just read from the same database; a failure here is
+					// transient, and refusing every request for it would be an outage.
+					zerolog.Ctx(c.Request().Context()).Warn().Err(err).Msg("rate limit not checked")
+					ok = true
+				}
+				if !ok {
 					c.Response().Header().Set("Retry-After", "1")
 					return problem(http.StatusTooManyRequests, codeRateLimited,
 						fmt.Sprintf("more than %d requests per second with this API key; retry after a second", s.cfg.RateLimit))

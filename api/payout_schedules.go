@@ -135,6 +135,13 @@ func (s *server) createPayoutSchedule(c echo.Context) error {
 	case err != nil:
 		return temporalUnavailable(fmt.Errorf("create schedule %s: %w", req.ID, err))
 	}
+	err = s.auditOutside(c, auditScheduleCreated, "payout_schedule:"+req.ID, nil, map[string]any{
+		"cron": req.Cron, "interval": req.Interval, "time_zone": req.TimeZone, "cycle": req.Cycle,
+		"approval_threshold": req.ApprovalThreshold, "paused": req.Paused,
+	})
+	if err != nil {
+		return err
+	}
 	return s.describeSchedule(c, req.ID, http.StatusCreated)
 }
 
@@ -242,6 +249,11 @@ func (s *server) patchPayoutSchedule(c echo.Context) error {
 	if err != nil {
 		return scheduleError(id, err)
 	}
+	err = s.auditOutside(c, auditScheduleUpdated, "payout_schedule:"+id,
+		map[string]any{"paused": !*req.Paused}, map[string]any{"paused": *req.Paused, "note": req.Note})
+	if err != nil {
+		return err
+	}
 	return s.describeSchedule(c, id, http.StatusOK)
 }
 
@@ -258,6 +270,9 @@ func (s *server) deletePayoutSchedule(c echo.Context) error {
 	if err := s.temporal.ScheduleClient().GetHandle(ctx, workflows.PayoutScheduleID(id)).Delete(ctx); err != nil {
 		return scheduleError(id, err)
 	}
+	if err := s.auditOutside(c, auditScheduleDeleted, "payout_schedule:"+id, nil, nil); err != nil {
+		return err
+	}
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -268,6 +283,9 @@ func (s *server) triggerPayoutSchedule(c echo.Context) error {
 	ctx := c.Request().Context()
 	if err := s.temporal.ScheduleClient().GetHandle(ctx, workflows.PayoutScheduleID(id)).Trigger(ctx, client.ScheduleTriggerOptions{}); err != nil {
 		return scheduleError(id, err)
+	}
+	if err := s.auditOutside(c, auditScheduleTriggered, "payout_schedule:"+id, nil, nil); err != nil {
+		return err
 	}
 	return c.JSON(http.StatusAccepted, map[string]any{"schedule_id": id, "triggered": true})
 }

@@ -119,16 +119,28 @@ func (s *server) createProducer(c echo.Context) error {
 	if err != nil {
 		return internalError(fmt.Errorf("seal account of producer %s: %w", req.ID, err))
 	}
-	p, err := s.q.CreateProducer(ctx, db.CreateProducerParams{
-		ID: req.ID, Name: req.Name, BankCode: req.BankAccount.BankCode, AccountSealed: sealed, AccountLast4: account[len(account)-4:],
-		HolderName: req.BankAccount.HolderName, FeeBps: fee, SettlementDays: req.SettlementDays, PayoutHold: req.PayoutHold,
-		BusinessRegistrationNumber: bizreg.Normalize(req.BusinessRegistrationNumber),
+	var p db.Producer
+	err = s.inTx(ctx, func(q *db.Queries) error {
+		var err error
+		p, err = q.CreateProducer(ctx, db.CreateProducerParams{
+			ID: req.ID, Name: req.Name, BankCode: req.BankAccount.BankCode, AccountSealed: sealed, AccountLast4: account[len(account)-4:],
+			HolderName: req.BankAccount.HolderName, FeeBps: fee, SettlementDays: req.SettlementDays, PayoutHold: req.PayoutHold,
+			BusinessRegistrationNumber: bizreg.Normalize(req.BusinessRegistrationNumber),
+		})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return problem(http.StatusConflict, codeProducerExists, fmt.Sprintf("producer %q already exists", req.ID))
+		}
+		if err != nil {
+			return internalError(fmt.Errorf("create producer %s: %w", req.ID, err))
+		}
+		// Where the producer's money goes: bank and last four, never the number.
+		return s.audit(ctx, q, c, auditProducerCreated, "producer:"+p.ID, nil, map[string]any{
+			"bank_code": p.BankCode, "account_last4": p.AccountLast4, "holder_name": p.HolderName,
+			"fee_bps": p.FeeBps, "payout_hold": p.PayoutHold,
+		})
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return problem(http.StatusConflict, codeProducerExists, fmt.Sprintf("producer %q already exists", req.ID))
-	}
 	if err != nil {
-		return internalError(fmt.Errorf("create producer %s: %w", req.ID, err))
+		return err
 	}
 	return c.JSON(http.StatusCreated, toProducerResponse(p))
 }

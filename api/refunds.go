@@ -109,6 +109,11 @@ func (s *server) refund(c echo.Context, kind string, amount int64, reason string
 	if err := s.claimIdempotency(c); err != nil {
 		return err
 	}
+	if err := s.auditOnce(c, auditRefundRequested, "refund:"+refundID, map[string]any{
+		"payment_id": paymentID, "kind": kind, "amount": amount, "reason": reason,
+	}); err != nil {
+		return err
+	}
 
 	in := workflows.RefundInput{
 		RefundID:  refundID,

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/labstack/echo/v4"
 
+	"github.com/paysaga/paysaga/cardbin"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/risk"
 )
@@ -151,7 +152,7 @@ func (s *server) patchRiskRule(c echo.Context) error {
 }
 
 type createBlocklistRequest struct {
-	Kind      string     `json:"kind"`  // customer | card_fingerprint | bank_account
+	Kind      string     `json:"kind"`  // customer | card_fingerprint | bin | bank_account
 	Value     string     `json:"value"` // bank_account: "{bank_code}:{account_number}", stored only as a keyed hash
 	Reason    string     `json:"reason"`
 	ExpiresAt *time.Time `json:"expires_at"`
@@ -190,6 +191,10 @@ func (s *server) createBlocklistEntry(c echo.Context) error {
 		v.id("value", req.Value)
 	case "card_fingerprint":
 		v.text("value", req.Value, 1, 100)
+	case "bin":
+		if !cardbin.ValidPrefix(req.Value) {
+			v.add(codeValidationFailed, "value", "must be a card BIN prefix of 6 to 8 digits")
+		}
 	case "bank_account":
 		m := bankAccountValue.FindStringSubmatch(req.Value)
 		if m == nil {
@@ -198,7 +203,7 @@ func (s *server) createBlocklistEntry(c echo.Context) error {
 			value = risk.BankAccountHash(s.pii, m[1], m[2])
 		}
 	default:
-		v.add(codeValidationFailed, "kind", "must be customer, card_fingerprint or bank_account")
+		v.add(codeValidationFailed, "kind", "must be customer, card_fingerprint, bin or bank_account")
 	}
 	v.text("reason", req.Reason, 0, 500)
 	if req.ExpiresAt != nil && !req.ExpiresAt.After(time.Now()) {

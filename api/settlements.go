@@ -339,12 +339,30 @@ func (s *server) releaseProducer(c echo.Context) error {
 
 func (s *server) setHold(c echo.Context, id string, hold bool, reason string) error {
 	ctx := c.Request().Context()
-	if err := s.q.SetProducerHold(ctx, db.SetProducerHoldParams{ID: id, PayoutHold: hold, HoldReason: reason}); err != nil {
-		return internalError(fmt.Errorf("hold producer %s: %w", id, err))
-	}
-	p, err := s.q.GetProducer(ctx, id)
+	var p db.Producer
+	err := s.inTx(ctx, func(q *db.Queries) error {
+		before, err := q.GetProducer(ctx, id)
+		if err != nil {
+			return internalError(fmt.Errorf("get producer %s: %w", id, err))
+		}
+		if err := q.SetProducerHold(ctx, db.SetProducerHoldParams{ID: id, PayoutHold: hold, HoldReason: reason}); err != nil {
+			return internalError(fmt.Errorf("hold producer %s: %w", id, err))
+		}
+		if p, err = q.GetProducer(ctx, id); err != nil {
+			return internalError(fmt.Errorf("get producer %s: %w", id, err))
+		}
+		action := auditProducerReleased
+		if hold {
+			action = auditProducerHeld
+		}
+		return s.audit(ctx, q, c, action, "producer:"+id, holdSummary(before), holdSummary(p))
+	})
 	if err != nil {
-		return internalError(fmt.Errorf("get producer %s: %w", id, err))
+		return err
 	}
 	return c.JSON(http.StatusOK, toProducerResponse(p))
+}
+
+func holdSummary(p db.Producer) map[string]any {
+	return map[string]any{"payout_hold": p.PayoutHold, "hold_reason": p.HoldReason}
 }

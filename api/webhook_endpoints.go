@@ -99,11 +99,21 @@ func (s *server) createWebhookEndpoint(c echo.Context) error {
 	if types == nil {
 		types = []string{}
 	}
-	e, err := s.q.CreateWebhookEndpoint(c.Request().Context(), db.CreateWebhookEndpointParams{
-		ID: "we_" + uuid.NewString(), Url: req.URL, EventTypes: types, SecretSealed: sealed,
+	ctx := c.Request().Context()
+	var e db.WebhookEndpoint
+	err = s.inTx(ctx, func(q *db.Queries) error {
+		var err error
+		e, err = q.CreateWebhookEndpoint(ctx, db.CreateWebhookEndpointParams{
+			ID: "we_" + uuid.NewString(), Url: req.URL, EventTypes: types, SecretSealed: sealed,
+		})
+		if err != nil {
+			return internalError(fmt.Errorf("create webhook endpoint: %w", err))
+		}
+		return s.audit(ctx, q, c, auditEndpointCreated, "webhook_endpoint:"+e.ID, nil,
+			map[string]any{"url": e.Url, "event_types": e.EventTypes})
 	})
 	if err != nil {
-		return internalError(fmt.Errorf("create webhook endpoint: %w", err))
+		return err
 	}
 	return c.JSON(http.StatusCreated, toWebhookEndpointResponse(e, secret))
 }
@@ -135,7 +145,7 @@ func (s *server) deleteWebhookEndpoint(c echo.Context) error {
 		if err := q.CancelEndpointDeliveries(ctx, id); err != nil {
 			return internalError(fmt.Errorf("cancel deliveries to %s: %w", id, err))
 		}
-		return nil
+		return s.audit(ctx, q, c, auditEndpointDeleted, "webhook_endpoint:"+id, nil, nil)
 	})
 	if err != nil {
 		return err
@@ -151,15 +161,25 @@ func (s *server) rotateWebhookSecret(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.q.RotateWebhookSecret(ctx, db.RotateWebhookSecretParams{
-		ID: id, SecretSealed: sealed,
-		PreviousExpiresAt: pgtype.Timestamptz{Time: time.Now().Add(s.cfg.WebhookSecretGrace), Valid: true},
+	var e db.WebhookEndpoint
+	err = s.inTx(ctx, func(q *db.Queries) error {
+		var err error
+		e, err = q.RotateWebhookSecret(ctx, db.RotateWebhookSecretParams{
+			ID: id, SecretSealed: sealed,
+			PreviousExpiresAt: pgtype.Timestamptz{Time: time.Now().Add(s.cfg.WebhookSecretGrace), Valid: true},
+		})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return problem(http.StatusNotFound, codeWebhookEndpointNotFound, fmt.Sprintf("no webhook endpoint %q", id))
+		}
+		if err != nil {
+			return internalError(fmt.Errorf("rotate secret of %s: %w", id, err))
+		}
+		// The secrets themselves never go in the audit log.
+		return s.audit(ctx, q, c, auditEndpointRotated, "webhook_endpoint:"+id, nil,
+			map[string]any{"previous_secret_expires_at": e.PreviousExpiresAt.Time.UTC().Format(time.RFC3339)})
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return problem(http.StatusNotFound, codeWebhookEndpointNotFound, fmt.Sprintf("no webhook endpoint %q", id))
-	}
 	if err != nil {
-		return internalError(fmt.Errorf("rotate secret of %s: %w", id, err))
+		return err
 	}
 	return c.JSON(http.StatusOK, toWebhookEndpointResponse(e, secret))
 }

@@ -105,9 +105,9 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 		return nil, err
 	}
 	a.Metrics.WatchStore(a.Pool)
-	if a.PII, err = pii.New(cfg.PIIKey); err != nil {
+	if a.PII, err = cfg.PIIKeys(); err != nil {
 		a.Close()
-		return nil, fmt.Errorf("PAYSAGA_PII_KEY: %w", err)
+		return nil, fmt.Errorf("PAYSAGA_PII_KEY/PAYSAGA_PII_SEAL_KEYS: %w", err)
 	}
 	if a.Codec, err = newCodec(cfg); err != nil {
 		a.Close()

@@ -22,6 +22,7 @@ import (
 // Defines values for BlocklistEntryKind.
 const (
 	BlocklistEntryKindBankAccount     BlocklistEntryKind = "bank_account"
+	BlocklistEntryKindBin             BlocklistEntryKind = "bin"
 	BlocklistEntryKindCardFingerprint BlocklistEntryKind = "card_fingerprint"
 	BlocklistEntryKindCustomer        BlocklistEntryKind = "customer"
 )
@@ -30,6 +31,8 @@ const (
 func (e BlocklistEntryKind) Valid() bool {
 	switch e {
 	case BlocklistEntryKindBankAccount:
+		return true
+	case BlocklistEntryKindBin:
 		return true
 	case BlocklistEntryKindCardFingerprint:
 		return true
@@ -772,6 +775,7 @@ func (e CreateReconciliation202JSONResponseBodyStatus) Valid() bool {
 // Defines values for AddBlocklistEntryJSONBodyKind.
 const (
 	AddBlocklistEntryJSONBodyKindBankAccount     AddBlocklistEntryJSONBodyKind = "bank_account"
+	AddBlocklistEntryJSONBodyKindBin             AddBlocklistEntryJSONBodyKind = "bin"
 	AddBlocklistEntryJSONBodyKindCardFingerprint AddBlocklistEntryJSONBodyKind = "card_fingerprint"
 	AddBlocklistEntryJSONBodyKindCustomer        AddBlocklistEntryJSONBodyKind = "customer"
 )
@@ -780,6 +784,8 @@ const (
 func (e AddBlocklistEntryJSONBodyKind) Valid() bool {
 	switch e {
 	case AddBlocklistEntryJSONBodyKindBankAccount:
+		return true
+	case AddBlocklistEntryJSONBodyKindBin:
 		return true
 	case AddBlocklistEntryJSONBodyKindCardFingerprint:
 		return true
@@ -912,17 +918,19 @@ type BlocklistEntry struct {
 	CreatedAt time.Time `json:"created_at"`
 
 	// CreatedBy API key id, or risk:card_testing for an automatic block
-	CreatedBy string             `json:"created_by"`
-	ExpiresAt *time.Time         `json:"expires_at"`
-	Id        string             `json:"id"`
-	Kind      BlocklistEntryKind `json:"kind"`
-	Reason    string             `json:"reason"`
+	CreatedBy string     `json:"created_by"`
+	ExpiresAt *time.Time `json:"expires_at"`
+	Id        string     `json:"id"`
+
+	// Kind bin: value is a 6-8 digit prefix of the card BIN
+	Kind   BlocklistEntryKind `json:"kind"`
+	Reason string             `json:"reason"`
 
 	// Value bank_account: the keyed hash, never the number
 	Value string `json:"value"`
 }
 
-// BlocklistEntryKind defines model for BlocklistEntry.Kind.
+// BlocklistEntryKind bin: value is a 6-8 digit prefix of the card BIN
 type BlocklistEntryKind string
 
 // CashReceiptPreference defines model for CashReceiptPreference.
@@ -2062,10 +2070,12 @@ type GetSafeguardingReportParams struct {
 // AddBlocklistEntryJSONBody defines parameters for AddBlocklistEntry.
 type AddBlocklistEntryJSONBody struct {
 	// ExpiresAt in the future; absent or null never expires
-	ExpiresAt *time.Time                    `json:"expires_at,omitempty"`
-	Kind      AddBlocklistEntryJSONBodyKind `json:"kind"`
-	Reason    *string                       `json:"reason,omitempty"`
-	Value     string                        `json:"value"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+
+	// Kind bin: value is a 6-8 digit prefix of the card BIN
+	Kind   AddBlocklistEntryJSONBodyKind `json:"kind"`
+	Reason *string                       `json:"reason,omitempty"`
+	Value  string                        `json:"value"`
 }
 
 // AddBlocklistEntryJSONBodyKind defines parameters for AddBlocklistEntry.

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/paysaga/paysaga/pii"
 )
 
 // Config is every setting paysaga reads. Each field names its variable.
@@ -74,6 +76,7 @@ type Config struct {
 	WorkerStopTimeout time.Duration
 	MetricsAddr       string   // PAYSAGA_METRICS_ADDR: where `paysaga worker` serves /metrics and /healthz; empty: none
 	RateLimit         int64    // PAYSAGA_RATE_LIMIT: requests per second per API key (burst twice that); 0 = unlimited
+	RateLimitStore    string   // PAYSAGA_RATE_LIMIT_STORE: postgres (shared by every API process, the default) or memory (per process)
 	CodecKeys         string   // PAYSAGA_CODEC_KEYS: "id:base64,..." payload encryption keys, active first
 	CodecAddr         string   // PAYSAGA_CODEC_ADDR: where the codec server listens; empty disables it
 	CodecOrigins      []string // PAYSAGA_CODEC_CORS_ORIGINS: Temporal UI origins allowed to call it
@@ -109,6 +112,10 @@ type Config struct {
 	// PIIKey (PAYSAGA_PII_KEY) keys the HMAC of CI/DI and the sealing of bank
 	// account numbers. The default is for development only.
 	PIIKey string
+	// PIISealKeys (PAYSAGA_PII_SEAL_KEYS, "id:secret,...", active first) are the
+	// sealing keyring during and after a rotation; empty seals under key "v0"
+	// derived from PIIKey. See docs/operations.md "Rotating the PII sealing key".
+	PIISealKeys string
 
 	// Payment PIN, step-up and risk (see docs/risk.md).
 	StepUpAmount        int64         // PAYSAGA_STEP_UP_AMOUNT: checkouts of this amount or more need the PIN; 0 = never by amount
@@ -190,6 +197,7 @@ func Default() Config {
 		EmbedWorker:       true,
 		WorkerStopTimeout: 10 * time.Second,
 		RateLimit:         100,
+		RateLimitStore:    "postgres",
 		CodecAddr:         "127.0.0.1:8081",
 		CodecOrigins:      []string{"http://localhost:8233"},
 
@@ -325,6 +333,7 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	num("PAYSAGA_MAX_AMOUNT", &c.MaxAmount)
 	num("PAYSAGA_BODY_LIMIT_BYTES", &c.BodyLimitBytes)
 	num("PAYSAGA_RATE_LIMIT", &c.RateLimit)
+	str("PAYSAGA_RATE_LIMIT_STORE", &c.RateLimitStore)
 	if v := getenv("PAYSAGA_CURRENCIES"); v != "" {
 		c.Currencies = strings.Split(v, ",")
 	}
@@ -350,6 +359,7 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	dur("PAYSAGA_IDENTITY_CODE_TTL", &c.IdentityCodeTTL)
 	num("PAYSAGA_IDENTITY_MAX_ATTEMPTS", &c.IdentityMaxAttempts)
 	str("PAYSAGA_PII_KEY", &c.PIIKey)
+	str("PAYSAGA_PII_SEAL_KEYS", &c.PIISealKeys)
 	num("PAYSAGA_STEP_UP_AMOUNT", &c.StepUpAmount)
 	num("PAYSAGA_PIN_MAX_ATTEMPTS", &c.PINMaxAttempts)
 	dur("PAYSAGA_PIN_LOCK_DURATION", &c.PINLockDuration)
@@ -495,6 +505,12 @@ func (c Config) Validate() error {
 	}
 	if len(c.PIIKey) < 32 {
 		errs = append(errs, errors.New("PAYSAGA_PII_KEY must be at least 32 characters"))
+	}
+	if c.RateLimitStore != "postgres" && c.RateLimitStore != "memory" {
+		errs = append(errs, fmt.Errorf("PAYSAGA_RATE_LIMIT_STORE=%q: want postgres or memory", c.RateLimitStore))
+	}
+	if _, err := pii.ParseSealKeys(c.PIISealKeys); err != nil {
+		errs = append(errs, fmt.Errorf("PAYSAGA_PII_SEAL_KEYS: %w", err))
 	}
 	if c.EventPollInterval < 10*time.Millisecond {
 		errs = append(errs, errors.New("PAYSAGA_EVENT_POLL_INTERVAL must be >= 10ms"))
@@ -677,4 +693,13 @@ func (c Config) IdentityChannel() string {
 		return c.IdentityChannelKey
 	}
 	return DevIdentityChannelKey
+}
+
+// PIIKeys is the PII hashing key and sealing keyring this configuration names.
+func (c Config) PIIKeys() (*pii.Keys, error) {
+	seal, err := pii.ParseSealKeys(c.PIISealKeys)
+	if err != nil {
+		return nil, err
+	}
+	return pii.NewRing(c.PIIKey, seal)
 }

@@ -37,6 +37,24 @@ func (q *Queries) AppendAudit(ctx context.Context, arg AppendAuditParams) error 
 	return err
 }
 
+const auditExists = `-- name: AuditExists :one
+SELECT EXISTS (SELECT 1 FROM audit_log WHERE object = $1 AND action = $2)
+`
+
+type AuditExistsParams struct {
+	Object string
+	Action string
+}
+
+// Whether an action on an object was recorded already: a request retried
+// under its Idempotency-Key (after a 202) records its action once.
+func (q *Queries) AuditExists(ctx context.Context, arg AuditExistsParams) (bool, error) {
+	row := q.db.QueryRow(ctx, auditExists, arg.Object, arg.Action)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const listAudit = `-- name: ListAudit :many
 SELECT id, actor_key, actor_role, request_id, action, object, before, after, created_at FROM audit_log
 WHERE ($1::text = '' OR action = $1::text)

@@ -11,13 +11,22 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const createAPIKey = `-- name: CreateAPIKey :exec
-INSERT INTO api_keys (id, name, role, prefix, key_hash, customer_id)
-VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (key_hash) DO NOTHING
+const createAPIKey = `-- name: CreateAPIKey :execrows
+WITH k AS (
+    INSERT INTO api_keys (id, name, role, prefix, key_hash, customer_id)
+    VALUES ($3, $4, $5, $6, $7, $8)
+    ON CONFLICT (key_hash) DO NOTHING
+    RETURNING id, name, role, prefix, customer_id
+)
+INSERT INTO audit_log (actor_key, actor_role, action, object, after)
+SELECT $1, $2, 'api_key.created', 'api_key:' || k.id,
+       jsonb_build_object('name', k.name, 'role', k.role, 'prefix', k.prefix, 'customer_id', k.customer_id)
+FROM k
 `
 
 type CreateAPIKeyParams struct {
+	ActorKey   string
+	ActorRole  string
 	ID         string
 	Name       string
 	Role       string
@@ -26,8 +35,12 @@ type CreateAPIKeyParams struct {
 	CustomerID pgtype.Text
 }
 
-func (q *Queries) CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) error {
-	_, err := q.db.Exec(ctx, createAPIKey,
+// Stores the key and, when it is new, its audit row, in one statement (so in
+// one transaction); an already stored key changes nothing and is not audited.
+func (q *Queries) CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) (int64, error) {
+	result, err := q.db.Exec(ctx, createAPIKey,
+		arg.ActorKey,
+		arg.ActorRole,
 		arg.ID,
 		arg.Name,
 		arg.Role,
@@ -35,7 +48,10 @@ func (q *Queries) CreateAPIKey(ctx context.Context, arg CreateAPIKeyParams) erro
 		arg.KeyHash,
 		arg.CustomerID,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const getAPIKeyByHash = `-- name: GetAPIKeyByHash :one
@@ -112,12 +128,28 @@ func (q *Queries) ListAPIKeys(ctx context.Context) ([]ListAPIKeysRow, error) {
 }
 
 const revokeAPIKey = `-- name: RevokeAPIKey :execrows
-UPDATE api_keys SET revoked_at = now()
-WHERE id = $1 AND revoked_at IS NULL
+WITH k AS (
+    UPDATE api_keys SET revoked_at = now()
+    WHERE api_keys.id = $3 AND api_keys.revoked_at IS NULL
+    RETURNING api_keys.id, api_keys.name, api_keys.role, api_keys.prefix
+)
+INSERT INTO audit_log (actor_key, actor_role, action, object, before, after)
+SELECT $1, $2, 'api_key.revoked', 'api_key:' || k.id,
+       jsonb_build_object('name', k.name, 'role', k.role, 'prefix', k.prefix, 'revoked', false),
+       jsonb_build_object('revoked', true)
+FROM k
 `
 
-func (q *Queries) RevokeAPIKey(ctx context.Context, id string) (int64, error) {
-	result, err := q.db.Exec(ctx, revokeAPIKey, id)
+type RevokeAPIKeyParams struct {
+	ActorKey  string
+	ActorRole string
+	KeyID     string
+}
+
+// Revokes a live key and appends its audit row in one statement; a key
+// already revoked (or unknown) changes nothing: 0 rows.
+func (q *Queries) RevokeAPIKey(ctx context.Context, arg RevokeAPIKeyParams) (int64, error) {
+	result, err := q.db.Exec(ctx, revokeAPIKey, arg.ActorKey, arg.ActorRole, arg.KeyID)
 	if err != nil {
 		return 0, err
 	}

@@ -19,6 +19,12 @@ type ApiKey struct {
 	CustomerID pgtype.Text
 }
 
+type ApiRateBucket struct {
+	ApiKeyID  string
+	Tokens    float64
+	UpdatedAt pgtype.Timestamptz
+}
+
 type AuditLog struct {
 	ID        int64
 	ActorKey  string
@@ -214,6 +220,7 @@ type PaymentMethod struct {
 	HolderName   pgtype.Text
 	CreatedAt    pgtype.Timestamptz
 	DeletedAt    pgtype.Timestamptz
+	CardBin      string
 }
 
 type PaymentMethodBillingKey struct {

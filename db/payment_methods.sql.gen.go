@@ -46,10 +46,10 @@ func (q *Queries) ClearBillingKeys(ctx context.Context, limit int32) ([]ClearBil
 }
 
 const createPaymentMethod = `-- name: CreatePaymentMethod :one
-INSERT INTO payment_methods (id, customer_id, kind, card_brand, card_type, card_last4, bank_code, account_last4, holder_name)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO payment_methods (id, customer_id, kind, card_brand, card_type, card_last4, bank_code, account_last4, holder_name, card_bin)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id
-RETURNING id, customer_id, kind, status, card_brand, card_type, card_last4, bank_code, account_last4, holder_name, created_at, deleted_at
+RETURNING id, customer_id, kind, status, card_brand, card_type, card_last4, bank_code, account_last4, holder_name, created_at, deleted_at, card_bin
 `
 
 type CreatePaymentMethodParams struct {
@@ -62,6 +62,7 @@ type CreatePaymentMethodParams struct {
 	BankCode     pgtype.Text
 	AccountLast4 pgtype.Text
 	HolderName   pgtype.Text
+	CardBin      string
 }
 
 // Idempotent by id: a retried registration returns the row it wrote the first time.
@@ -76,6 +77,7 @@ func (q *Queries) CreatePaymentMethod(ctx context.Context, arg CreatePaymentMeth
 		arg.BankCode,
 		arg.AccountLast4,
 		arg.HolderName,
+		arg.CardBin,
 	)
 	var i PaymentMethod
 	err := row.Scan(
@@ -91,6 +93,7 @@ func (q *Queries) CreatePaymentMethod(ctx context.Context, arg CreatePaymentMeth
 		&i.HolderName,
 		&i.CreatedAt,
 		&i.DeletedAt,
+		&i.CardBin,
 	)
 	return i, err
 }
@@ -137,7 +140,7 @@ func (q *Queries) GetBillingKey(ctx context.Context, arg GetBillingKeyParams) (G
 }
 
 const getPaymentMethod = `-- name: GetPaymentMethod :one
-SELECT id, customer_id, kind, status, card_brand, card_type, card_last4, bank_code, account_last4, holder_name, created_at, deleted_at FROM payment_methods WHERE id = $1
+SELECT id, customer_id, kind, status, card_brand, card_type, card_last4, bank_code, account_last4, holder_name, created_at, deleted_at, card_bin FROM payment_methods WHERE id = $1
 `
 
 func (q *Queries) GetPaymentMethod(ctx context.Context, id string) (PaymentMethod, error) {
@@ -156,12 +159,13 @@ func (q *Queries) GetPaymentMethod(ctx context.Context, id string) (PaymentMetho
 		&i.HolderName,
 		&i.CreatedAt,
 		&i.DeletedAt,
+		&i.CardBin,
 	)
 	return i, err
 }
 
 const listPaymentMethods = `-- name: ListPaymentMethods :many
-SELECT id, customer_id, kind, status, card_brand, card_type, card_last4, bank_code, account_last4, holder_name, created_at, deleted_at FROM payment_methods
+SELECT id, customer_id, kind, status, card_brand, card_type, card_last4, bank_code, account_last4, holder_name, created_at, deleted_at, card_bin FROM payment_methods
 WHERE customer_id = $1 AND status = 'active'
 ORDER BY created_at, id
 `
@@ -188,6 +192,7 @@ func (q *Queries) ListPaymentMethods(ctx context.Context, customerID string) ([]
 			&i.HolderName,
 			&i.CreatedAt,
 			&i.DeletedAt,
+			&i.CardBin,
 		); err != nil {
 			return nil, err
 		}

@@ -136,7 +136,9 @@ SELECT id, kind, value, reason, expires_at, created_by, created_at FROM risk_blo
 WHERE (expires_at IS NULL OR expires_at > now())
   AND ((kind = 'customer' AND value = $1::text)
     OR (kind = 'card_fingerprint' AND value = $2::text AND $2::text <> '')
-    OR (kind = 'bank_account' AND value = $3::text AND $3::text <> ''))
+    OR (kind = 'bank_account' AND value = $3::text AND $3::text <> '')
+    -- value is a 6..8-digit prefix of the card's BIN (cardbin.Matches)
+    OR (kind = 'bin' AND $4::text <> '' AND starts_with($4::text, value)))
 ORDER BY created_at, id
 LIMIT 1
 `
@@ -145,11 +147,17 @@ type FindBlockedParams struct {
 	CustomerID  string
 	Fingerprint string
 	BankAccount string
+	Bin         string
 }
 
 // The first live entry matching any of the payment's values (” matches nothing).
 func (q *Queries) FindBlocked(ctx context.Context, arg FindBlockedParams) (RiskBlocklist, error) {
-	row := q.db.QueryRow(ctx, findBlocked, arg.CustomerID, arg.Fingerprint, arg.BankAccount)
+	row := q.db.QueryRow(ctx, findBlocked,
+		arg.CustomerID,
+		arg.Fingerprint,
+		arg.BankAccount,
+		arg.Bin,
+	)
 	var i RiskBlocklist
 	err := row.Scan(
 		&i.ID,
@@ -343,7 +351,7 @@ func (q *Queries) LockRiskSubject(ctx context.Context, subject string) error {
 
 const methodRiskFacts = `-- name: MethodRiskFacts :one
 SELECT pm.kind, COALESCE(pm.card_brand, '')::text AS card_brand, COALESCE(pm.card_type, '')::text AS card_type,
-       COALESCE(pm.card_last4, '')::text AS card_last4, COALESCE(pm.bank_code, '')::text AS bank_code,
+       COALESCE(pm.card_last4, '')::text AS card_last4, pm.card_bin, COALESCE(pm.bank_code, '')::text AS bank_code,
        bda.account_number_sealed
 FROM payment_methods pm
 LEFT JOIN bank_debit_accounts bda ON bda.method_id = pm.id
@@ -355,6 +363,7 @@ type MethodRiskFactsRow struct {
 	CardBrand           string
 	CardType            string
 	CardLast4           string
+	CardBin             string
 	BankCode            string
 	AccountNumberSealed []byte
 }
@@ -368,6 +377,7 @@ func (q *Queries) MethodRiskFacts(ctx context.Context, id string) (MethodRiskFac
 		&i.CardBrand,
 		&i.CardType,
 		&i.CardLast4,
+		&i.CardBin,
 		&i.BankCode,
 		&i.AccountNumberSealed,
 	)

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -111,7 +112,8 @@ type apiProcess struct {
 	p             *devstack.Process
 }
 
-func startAPIProcess(t *testing.T, s *stack, budget time.Duration) *apiProcess {
+// extraEnv (NAME=value) overrides the defaults below.
+func startAPIProcess(t *testing.T, s *stack, budget time.Duration, extraEnv ...string) *apiProcess {
 	t.Helper()
 	port, err := devstack.FreePort()
 	require.NoError(t, err)
@@ -132,6 +134,7 @@ func startAPIProcess(t *testing.T, s *stack, budget time.Duration) *apiProcess {
 		"PAYSAGA_RECON_CRON=",
 		"PAYSAGA_LOG_LEVEL=info",
 	)
+	a.env = append(a.env, extraEnv...)
 	a.start(t)
 	t.Cleanup(func() {
 		if a.p != nil {
@@ -181,10 +184,26 @@ func paysagaBinary(t *testing.T) string {
 	if bin := os.Getenv("PAYSAGA_BIN"); bin != "" {
 		return bin
 	}
-	bin := filepath.Join(t.TempDir(), "paysaga")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "../cmd/paysaga").CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-	return bin
+	builtOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "paysaga-e2e-bin-")
+		if err != nil {
+			builtErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "paysaga")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if out, err := exec.CommandContext(ctx, "go", "build", "-o", builtBin, "../cmd/paysaga").CombinedOutput(); err != nil {
+			builtErr = fmt.Errorf("go build: %w: %s", err, out)
+		}
+	})
+	require.NoError(t, builtErr)
+	return builtBin
 }
+
+// The binary is built once per test binary run (several tests start API processes).
+var (
+	builtOnce sync.Once
+	builtBin  string
+	builtErr  error
+)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -49,6 +50,9 @@ var spec = contract.MustNew(api.OpenAPIDocument())
 // TestMain runs the tests, then reports which operations they exercised.
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if builtBin != "" {
+		os.RemoveAll(filepath.Dir(builtBin))
+	}
 	if err := contract.Report(os.Stderr, "e2e", spec.Coverage()); err != nil && code == 0 {
 		code = 1
 	}

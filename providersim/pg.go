@@ -102,6 +102,7 @@ type billingKeyJSON struct {
 	CardBrand    string    `json:"card_brand,omitempty"`
 	CardType     string    `json:"card_type,omitempty"` // credit | check
 	CardLast4    string    `json:"card_last4,omitempty"`
+	CardBIN      string    `json:"card_bin,omitempty"`
 	BankCode     string    `json:"bank_code,omitempty"`
 	AccountLast4 string    `json:"account_last4,omitempty"`
 	IssuedAt     time.Time `json:"issued_at"`
@@ -165,7 +166,7 @@ type paymentJSON struct {
 func (bk *billingKey) json() billingKeyJSON {
 	out := billingKeyJSON{BillingKey: bk.key, CustomerKey: bk.customerKey, Method: bk.method, IssuedAt: bk.issuedAt}
 	if bk.method == "card" {
-		out.CardBrand, out.CardType, out.CardLast4 = bk.card.brand, bk.card.typ, bk.card.last4
+		out.CardBrand, out.CardType, out.CardLast4, out.CardBIN = bk.card.brand, bk.card.typ, bk.card.last4, bk.card.number[:6]
 	} else {
 		out.BankCode, out.AccountLast4 = bk.bankCode, last4(bk.account)
 	}

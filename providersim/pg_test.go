@@ -64,7 +64,7 @@ func TestBillingKeyAtBothPGs(t *testing.T) {
 		req := pg.IssueBillingKeyRequest{CustomerKey: "cus_1", AuthKey: ak}
 		bk, err := e.pg[name].IssueBillingKey(e.ctx, req)
 		require.NoError(t, err, name)
-		assert.Equal(t, pg.BillingKey{BillingKey: bk.BillingKey, Method: "card", CardBrand: "MASTERCARD", CardType: "check", CardLast4: "4444"}, bk)
+		assert.Equal(t, pg.BillingKey{BillingKey: bk.BillingKey, Method: "card", CardBrand: "MASTERCARD", CardType: "check", CardLast4: "4444", CardBIN: "555555"}, bk)
 		again, err := e.pg[name].IssueBillingKey(e.ctx, req)
 		require.NoError(t, err, name)
 		assert.Equal(t, bk, again, "re-issuing from the same auth key answers the same billing key")

@@ -39,6 +39,7 @@ type Subject struct {
 	CustomerID  string
 	Fingerprint string // of the card (or bank account) paying; "" for the wallet alone
 	BankAccount string // keyed hash of bank code + account number; "" for a card
+	BIN         string // the card's BIN (cardbin.Parse); "" when unknown
 	DeviceID    string
 	IP          string
 	Currency    string
@@ -91,6 +92,7 @@ func Describe(ctx context.Context, q *db.Queries, keys *pii.Keys, methodID strin
 		return s, nil
 	}
 	s.Fingerprint = CardFingerprint(f.CardBrand, f.CardType, f.CardLast4)
+	s.BIN = f.CardBin
 	return s, nil
 }
 
@@ -167,7 +169,9 @@ func lockSubjects(ctx context.Context, q *db.Queries, s Subject) error {
 }
 
 func decide(ctx context.Context, q *db.Queries, s Subject, ct CardTesting, onCardTesting func(*db.Queries, db.RiskBlocklist) error) (Outcome, error) {
-	hit, err := q.FindBlocked(ctx, db.FindBlockedParams{CustomerID: s.CustomerID, Fingerprint: s.Fingerprint, BankAccount: s.BankAccount})
+	hit, err := q.FindBlocked(ctx, db.FindBlockedParams{
+		CustomerID: s.CustomerID, Fingerprint: s.Fingerprint, BankAccount: s.BankAccount, Bin: s.BIN,
+	})
 	switch {
 	case err == nil:
 		return Outcome{Decision: Block, Rule: RuleBlocklist + hit.Kind}, nil

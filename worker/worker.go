@@ -26,7 +26,6 @@ import (
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/netguard"
-	"github.com/paysaga/paysaga/pii"
 	"github.com/paysaga/paysaga/risk"
 	"github.com/paysaga/paysaga/workflows"
 )
@@ -50,6 +49,7 @@ type Activities struct {
 	Points *activities.Points
 	// Safeguarding computes the daily safeguarding report (issue 15).
 	Safeguarding *activities.Safeguarding
+	Reseal       *activities.Reseal // moves sealed PII to the active key
 }
 
 // NewActivities wires the activities to PostgreSQL and to the providers' HTTP
@@ -60,7 +60,7 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 	for _, name := range cfg.PGs() {
 		pgs[name] = NewPGClient(cfg, name, hc)
 	}
-	keys, err := pii.New(cfg.PIIKey)
+	keys, err := cfg.PIIKeys()
 	if err != nil {
 		panic("config.Validate lets no short PII key through: " + err.Error())
 	}
@@ -81,6 +81,7 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 		Risk: &activities.Risk{Pool: pool, Keys: keys, CardTesting: risk.CardTesting{
 			Declines: cfg.CardTestingDeclines, Window: cfg.CardTestingWindow, BlockFor: cfg.CardTestingBlockFor,
 		}},
+		Reseal: &activities.Reseal{Pool: pool, Keys: keys},
 		Events: &activities.Events{Pool: pool, Keys: keys, HTTP: &http.Client{
 			Timeout: cfg.EventTimeout,
 			// Registered URLs come from API keys: never dial internal addresses (SSRF).
@@ -113,6 +114,7 @@ func Register(r sdkworker.Registry, acts Activities) {
 	r.RegisterActivity(acts.Risk)
 	r.RegisterActivity(acts.Points)
 	r.RegisterActivity(acts.Safeguarding)
+	r.RegisterActivity(acts.Reseal)
 }
 
 // RegisterWorkflows registers only the workflows (enough for a replayer).
@@ -131,6 +133,7 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.SettlementDeadlineCheck, workflow.RegisterOptions{Name: workflows.SettlementDeadlineCheckName})
 	r.RegisterWorkflowWithOptions(workflows.PointsExpiry, workflow.RegisterOptions{Name: workflows.PointsExpiryName})
 	r.RegisterWorkflowWithOptions(workflows.SafeguardingCheck, workflow.RegisterOptions{Name: workflows.SafeguardingCheckName})
+	r.RegisterWorkflowWithOptions(workflows.PIIReseal, workflow.RegisterOptions{Name: workflows.PIIResealName})
 }
 
 // EnsureDeadlineSchedule creates the daily settlement deadline check's

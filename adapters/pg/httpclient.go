@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/paysaga/paysaga/adapters"
+	"github.com/paysaga/paysaga/cardbin"
 )
 
 // CodePaymentNotFound is the PG's answer to a query that finds no payment.
@@ -49,6 +50,7 @@ type wireBillingKey struct {
 	CardBrand    string `json:"card_brand"`
 	CardType     string `json:"card_type"`
 	CardLast4    string `json:"card_last4"`
+	CardBIN      string `json:"card_bin"`
 	BankCode     string `json:"bank_code"`
 	AccountLast4 string `json:"account_last4"`
 }
@@ -111,7 +113,7 @@ func (c *httpClient) IssueBillingKey(ctx context.Context, req IssueBillingKeyReq
 	}
 	return BillingKey{
 		BillingKey: out.BillingKey, Method: out.Method, CardBrand: out.CardBrand, CardType: out.CardType,
-		CardLast4: out.CardLast4, BankCode: out.BankCode, AccountLast4: out.AccountLast4,
+		CardLast4: out.CardLast4, CardBIN: cardbin.Parse(out.CardBIN), BankCode: out.BankCode, AccountLast4: out.AccountLast4,
 	}, nil
 }
 

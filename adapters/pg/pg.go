@@ -55,6 +55,7 @@ type BillingKey struct {
 	CardBrand    string
 	CardType     string // "credit" or "check"
 	CardLast4    string
+	CardBIN      string // the card number's first 6-8 digits, when the PG shows them (cardbin.Parse)
 	BankCode     string
 	AccountLast4 string
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/paysaga/paysaga/adapters/pg"
 	"github.com/paysaga/paysaga/adapters/portone/client"
+	"github.com/paysaga/paysaga/cardbin"
 )
 
 // IssueBillingKey completes the billing-key issue the customer began in
@@ -51,6 +52,9 @@ func billingKey(info client.BillingKeyInfo) pg.BillingKey {
 		}
 		if n := strings.TrimSpace(m.Card.Number); len(n) >= 4 {
 			out.CardLast4 = n[len(n)-4:]
+		}
+		if out.CardBIN = cardbin.Parse(m.Card.Bin); out.CardBIN == "" {
+			out.CardBIN = cardbin.Parse(m.Card.Number)
 		}
 		break
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/paysaga/paysaga/adapters/pg"
 	"github.com/paysaga/paysaga/adapters/toss/client"
+	"github.com/paysaga/paysaga/cardbin"
 )
 
 // IssueBillingKey exchanges the authKey from Toss's billing window for a billing
@@ -28,10 +29,11 @@ func (c *Connector) IssueBillingKey(ctx context.Context, req pg.IssueBillingKeyR
 
 // billingKey translates Toss's Billing object.
 func billingKey(b client.Billing) pg.BillingKey {
-	out := pg.BillingKey{BillingKey: b.BillingKey, Method: "card", CardBrand: b.CardCompany, CardLast4: last4(b.CardNumber), CardType: "credit"}
+	out := pg.BillingKey{BillingKey: b.BillingKey, Method: "card", CardBrand: b.CardCompany, CardLast4: last4(b.CardNumber), CardBIN: cardbin.Parse(b.CardNumber), CardType: "credit"}
 	if b.Card != nil {
 		if b.Card.Number != "" {
 			out.CardLast4 = last4(b.Card.Number)
+			out.CardBIN = cardbin.Parse(b.Card.Number)
 		}
 		if b.Card.CardType == "체크" {
 			out.CardType = "check"

@@ -40,11 +40,11 @@ func keys(ctx context.Context, args []string, out io.Writer) error {
 		if len(args) != 2 {
 			return errors.New(keysUsage)
 		}
-		n, err := q.RevokeAPIKey(ctx, args[1])
+		revoked, err := api.RevokeAPIKey(ctx, q, operator(), args[1])
 		if err != nil {
 			return err
 		}
-		if n == 0 {
+		if !revoked {
 			return fmt.Errorf("no live key %q", args[1])
 		}
 		fmt.Fprintf(out, "revoked %s\n", args[1])
@@ -64,7 +64,7 @@ func createKey(ctx context.Context, q *db.Queries, args []string, out io.Writer)
 	if *role == "" || *name == "" {
 		return errors.New(keysUsage)
 	}
-	key, err := api.NewAPIKey(ctx, q, *role, *name, *customer)
+	key, err := api.NewAPIKeyBy(ctx, q, operator(), *role, *name, *customer)
 	if err != nil {
 		return err
 	}
@@ -92,4 +92,14 @@ func listKeys(ctx context.Context, q *db.Queries, out io.Writer) error {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s…\t%s\t%s\n", k.ID, k.Role, scope, k.Name, k.Prefix, k.CreatedAt.Time.UTC().Format("2006-01-02 15:04"), revoked)
 	}
 	return w.Flush()
+}
+
+// operator is the audit actor of a key made or revoked here: the OS user at
+// the CLI (it has database access, not an API key).
+func operator() api.KeyActor {
+	user := os.Getenv("USER")
+	if user == "" {
+		user = "unknown"
+	}
+	return api.KeyActor{ID: "cli:" + user, Role: "operator"}
 }

@@ -23,6 +23,7 @@ commands:
   bench      measure checkouts over HTTP against a bare Temporal workflow (-payouts N: a payout run over N producers)
   payouts    finance CLI: payout schedules, runs, approvals (see paysaga payouts help)
   codec-key  print a new payload encryption key (for PAYSAGA_CODEC_KEYS)
+  pii-reseal move every sealed PII value to the active PAYSAGA_PII_SEAL_KEYS key (a workflow; waits for it)
   keys       create, list and revoke API keys (create -role R -name N | list | revoke ID)
   verify     check the invariants: nothing lost, nothing charged twice (exit 1 on a breach)
   chaos      load + worker kills + faults + restarts, then verify (-seed S, -short)
@@ -32,19 +33,20 @@ Settings come from the environment (see README.md, "Configuration").
 `
 
 var commands = map[string]func(ctx context.Context, args []string) error{
-	"dev":       runDev,
-	"api":       runAPI,
-	"worker":    runWorker,
-	"sim":       runSim,
-	"migrate":   runMigrate,
-	"services":  runServices,
-	"bench":     runBench,
-	"codec-key": runCodecKey,
-	"probe":     runProbe,
-	"keys":      runKeys,
-	"payouts":   runPayouts,
-	"verify":    runVerify,
-	"chaos":     runChaos,
+	"dev":        runDev,
+	"api":        runAPI,
+	"worker":     runWorker,
+	"sim":        runSim,
+	"migrate":    runMigrate,
+	"services":   runServices,
+	"bench":      runBench,
+	"codec-key":  runCodecKey,
+	"probe":      runProbe,
+	"keys":       runKeys,
+	"payouts":    runPayouts,
+	"verify":     runVerify,
+	"chaos":      runChaos,
+	"pii-reseal": runPIIReseal,
 }
 
 func main() {

@@ -11,3 +11,8 @@ WHERE (sqlc.arg(action)::text = '' OR action = sqlc.arg(action)::text)
   AND (sqlc.arg(before_id)::bigint = 0 OR id < sqlc.arg(before_id)::bigint)
 ORDER BY id DESC
 LIMIT sqlc.arg(page_size);
+
+-- name: AuditExists :one
+-- Whether an action on an object was recorded already: a request retried
+-- under its Idempotency-Key (after a 202) records its action once.
+SELECT EXISTS (SELECT 1 FROM audit_log WHERE object = $1 AND action = $2);

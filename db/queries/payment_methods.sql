@@ -1,7 +1,7 @@
 -- name: CreatePaymentMethod :one
 -- Idempotent by id: a retried registration returns the row it wrote the first time.
-INSERT INTO payment_methods (id, customer_id, kind, card_brand, card_type, card_last4, bank_code, account_last4, holder_name)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO payment_methods (id, customer_id, kind, card_brand, card_type, card_last4, bank_code, account_last4, holder_name, card_bin)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, sqlc.arg(card_bin))
 ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id
 RETURNING *;
 

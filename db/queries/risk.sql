@@ -37,7 +37,9 @@ SELECT * FROM risk_blocklist
 WHERE (expires_at IS NULL OR expires_at > now())
   AND ((kind = 'customer' AND value = sqlc.arg(customer_id)::text)
     OR (kind = 'card_fingerprint' AND value = sqlc.arg(fingerprint)::text AND sqlc.arg(fingerprint)::text <> '')
-    OR (kind = 'bank_account' AND value = sqlc.arg(bank_account)::text AND sqlc.arg(bank_account)::text <> ''))
+    OR (kind = 'bank_account' AND value = sqlc.arg(bank_account)::text AND sqlc.arg(bank_account)::text <> '')
+    -- value is a 6..8-digit prefix of the card's BIN (cardbin.Matches)
+    OR (kind = 'bin' AND sqlc.arg(bin)::text <> '' AND starts_with(sqlc.arg(bin)::text, value)))
 ORDER BY created_at, id
 LIMIT 1;
 
@@ -80,7 +82,7 @@ ON CONFLICT (payment_id) DO NOTHING;
 -- name: MethodRiskFacts :one
 -- What a payment method's fingerprint is made of.
 SELECT pm.kind, COALESCE(pm.card_brand, '')::text AS card_brand, COALESCE(pm.card_type, '')::text AS card_type,
-       COALESCE(pm.card_last4, '')::text AS card_last4, COALESCE(pm.bank_code, '')::text AS bank_code,
+       COALESCE(pm.card_last4, '')::text AS card_last4, pm.card_bin, COALESCE(pm.bank_code, '')::text AS bank_code,
        bda.account_number_sealed
 FROM payment_methods pm
 LEFT JOIN bank_debit_accounts bda ON bda.method_id = pm.id
