@@ -37,6 +37,7 @@ var SealedTables = []SealedTable{
 	{Name: "producers", Keys: []string{"id"}, Sealed: []string{"account_sealed"}},
 	{Name: "webhook_endpoints", Keys: []string{"id"}, Sealed: []string{"secret_sealed", "previous_secret_sealed"}},
 	{Name: "console_sessions", Keys: []string{"token_hash"}, KeyTypes: []string{"bytea"}, Sealed: []string{"key_sealed"}},
+	{Name: "customer_cash_receipt_preferences", Keys: []string{"customer_id"}, Sealed: []string{"identity_sealed"}},
 }
 
 // Reseal moves sealed PII to the active sealing key.
