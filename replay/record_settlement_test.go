@@ -20,10 +20,8 @@ import (
 
 	"github.com/paysaga/paysaga/api"
 	"github.com/paysaga/paysaga/app"
-	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/providersim"
-	"github.com/paysaga/paysaga/testenv"
 	"github.com/paysaga/paysaga/workflows"
 )
 
@@ -50,13 +48,7 @@ func TestRecordSettlement(t *testing.T) {
 	ctx := t.Context()
 	simSrv := httptest.NewServer(providersim.New(providersim.Options{PGs: []string{"alpha", "beta"}, Seed: 1, Logger: zerolog.Nop()}).Handler())
 	defer simSrv.Close()
-	cfg := config.Default()
-	cfg.DatabaseURL = testenv.Database(t)
-	cfg.TemporalAddress = testenv.TemporalAddress(t)
-	cfg.SimURL = simSrv.URL
-	cfg.TaskQueue = "replay-" + uuid.NewString()
-	cfg.ProviderTimeout = 2 * time.Second
-	cfg.CodecKeys, cfg.CodecAddr = testKey, ""
+	cfg := recordingConfig(t, simSrv.URL)
 	cfg.AutoConfirmAfter = 2 * time.Second
 	cfg.SettlementDeadlineDays = 1 // every unpaid confirmed sale is at risk
 	cfg.DeadlineCheckCron = ""     // started by hand below

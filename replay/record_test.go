@@ -124,6 +124,19 @@ func (r *recorder) installmentCheckout(name, customer, method string, months int
 		"payment": map[string]any{"method_id": method, "installment_months": months}})
 }
 
+// recordingConfig is the stack a recording runs on: the services'
+// PostgreSQL and Temporal, the sandbox at simURL, a task queue of its own.
+func recordingConfig(t *testing.T, simURL string) config.Config {
+	cfg := config.Default()
+	cfg.DatabaseURL = testenv.Database(t)
+	cfg.TemporalAddress = testenv.TemporalAddress(t)
+	cfg.SimURL = simURL
+	cfg.TaskQueue = "replay-" + uuid.NewString()
+	cfg.ProviderTimeout = 2 * time.Second
+	cfg.CodecKeys, cfg.CodecAddr = testKey, ""
+	return cfg
+}
+
 // TestRecord re-records testdata/ (go test ./replay -run TestRecord -record,
 // under `paysaga services`): run it after a deliberate, versioned change to a
 // workflow, and commit the new histories beside the old ones.
@@ -134,13 +147,7 @@ func TestRecord(t *testing.T) {
 	ctx := t.Context()
 	simSrv := httptest.NewServer(providersim.New(providersim.Options{PGs: []string{"alpha", "beta"}, Seed: 1, Logger: zerolog.Nop()}).Handler())
 	defer simSrv.Close()
-	cfg := config.Default()
-	cfg.DatabaseURL = testenv.Database(t)
-	cfg.TemporalAddress = testenv.TemporalAddress(t)
-	cfg.SimURL = simSrv.URL
-	cfg.TaskQueue = "replay-" + uuid.NewString()
-	cfg.ProviderTimeout = 2 * time.Second
-	cfg.CodecKeys, cfg.CodecAddr = testKey, ""
+	cfg := recordingConfig(t, simSrv.URL)
 	cfg.PointsEarnBPS = 100 // checkouts earn points at capture (issue 15)
 	a, err := app.Start(ctx, cfg, zerolog.Nop(), app.Parts{API: true, Worker: true})
 	require.NoError(t, err)
