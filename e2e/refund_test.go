@@ -9,6 +9,7 @@ import (
 
 	"github.com/paysaga/paysaga/codec"
 	"github.com/paysaga/paysaga/providersim"
+	"github.com/paysaga/paysaga/verify"
 	"github.com/paysaga/paysaga/workflows"
 )
 
@@ -52,11 +53,12 @@ func TestPartialRefundThenCancelReverseTheCaptureExactly(t *testing.T) {
 	require.Equal(t, 409, again.Status, "%s", again.Body)
 }
 
-// Neither Toss's billing API nor PortOne's (as connected) bills bank accounts
-// (capability BankAccountBilling), so this flow runs at a PG of the sandbox's
-// original protocol; see docs/connectors.md.
+// A bank account is billed through the firm-banking connector under the
+// default connectors (Toss and PortOne bill no bank accounts): one debit at
+// the bank, a partial refund and a cancel paid back by transfers of exactly
+// their amounts; see docs/connectors.md.
 func TestBankAccountCheckout(t *testing.T) {
-	s := newStack(t, paysagaProtocol)
+	s := newStack(t)
 	res := s.call("POST", "/v1/customers", appKey, map[string]any{"external_id": "ext-bank", "name": "홍길동"}, nil)
 	require.Equal(t, 201, res.Status, "%s", res.Body)
 	cus := res.json(t)["id"].(string)
@@ -75,10 +77,41 @@ func TestBankAccountCheckout(t *testing.T) {
 	order := orderID()
 	res = s.checkout(checkoutBody(cus, pm, order))
 	require.Equal(t, 201, res.Status, "%s", res.Body)
-	require.Equal(t, "succeeded", res.json(t)["status"])
-	n, _ := count(s.pgRecords(order), "capture")
-	require.Equal(t, 1, n)
+	require.Equal(t, "succeeded", res.json(t)["status"], "%s", res.Body)
+	require.Equal(t, "bank", res.json(t)["pg"], "billed by the connector that bills accounts")
+	id := res.json(t)["id"].(string)
+	debits := s.bankRecords("debit", "payment:"+id+":authorize")
+	require.Len(t, debits, 1, "one debit at the bank")
+	require.EqualValues(t, 15000, debits[0].Amount)
+	require.Empty(t, s.pgRecords(order), "nothing at the card PGs")
+	require.EqualValues(t, 15000, s.balance("pg:bank:receivable"))
 	require.Zero(t, s.rows(`SELECT count(*) FROM payment_methods WHERE holder_name IS NULL AND kind = 'bank_account'`))
+
+	key := func() map[string]string { return map[string]string{"Idempotency-Key": uuid.NewString()} }
+	refundKey := key()
+	for range 2 { // the same request twice: one refund, one transfer
+		res = s.call("POST", "/v1/payments/"+id+"/refunds", appKey, map[string]any{"amount": 4000, "reason": "one item missing"}, refundKey)
+		require.Equal(t, 201, res.Status, "%s", res.Body)
+	}
+	require.Equal(t, "partially_refunded", res.json(t)["payment"].(map[string]any)["status"])
+	refunds := s.bankRecords("transfer", "refund:"+res.json(t)["refund"].(map[string]any)["id"].(string))
+	require.Len(t, refunds, 1, "one transfer back")
+	require.EqualValues(t, 4000, refunds[0].Amount, "exactly the refund")
+	require.EqualValues(t, 11000, s.balance("pg:bank:receivable"))
+
+	res = s.call("POST", "/v1/payments/"+id+"/cancel", appKey, map[string]any{"reason": "customer cancelled"}, key())
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	require.Equal(t, "canceled", res.json(t)["payment"].(map[string]any)["status"])
+	var back int64
+	for _, r := range s.bankRecords("transfer", "") {
+		back += r.Amount
+	}
+	require.EqualValues(t, 15000, back, "the debit paid back in full, in two transfers")
+	require.Zero(t, s.balance("pg:bank:receivable"))
+	s.requireLedgerBalanced()
+	rep, err := verify.Run(s.ctx, verify.Sources{Pool: s.pool, Sim: s.sim})
+	require.NoError(t, err)
+	require.True(t, rep.OK(), "%s", rep)
 
 	// The registration workflow carried the account number; its history, read raw
 	// (no codec), holds only ciphertext.
@@ -86,4 +119,36 @@ func TestBankAccountCheckout(t *testing.T) {
 	require.NotContains(t, raw, "110123456789")
 	require.NotContains(t, raw, "홍길동")
 	require.Contains(t, raw, base64.StdEncoding.EncodeToString([]byte(codec.MetadataEncoding)))
+}
+
+// TestBankAccountDeclines: a short balance and a closed account are final
+// declines with their codes; the bank holds no debit for either payment.
+func TestBankAccountDeclines(t *testing.T) {
+	s := newStack(t)
+	require.NoError(t, s.sim.SetBankAccount(s.ctx, providersim.BankAccount{BankCode: "088", AccountNumber: "110555000111", HolderName: "홍길동", Balance: 1000}))
+	for account, code := range map[string]string{"110555000111": "insufficient_funds", "998123456789": "account_closed"} {
+		res := s.call("POST", "/v1/customers", appKey, map[string]any{"external_id": "ext-" + account, "name": "홍길동"}, nil)
+		require.Equal(t, 201, res.Status, "%s", res.Body)
+		cus := res.json(t)["id"].(string)
+		res = s.call("POST", "/v1/customers/"+cus+"/payment-methods", appKey, map[string]any{"type": "bank_account",
+			"bank_account": map[string]any{"bank_code": "088", "account_number": account, "holder_name": "홍길동"}}, nil)
+		require.Equal(t, 201, res.Status, "%s", res.Body)
+		res = s.checkout(checkoutBody(cus, res.json(t)["id"].(string), orderID()))
+		require.Equal(t, 201, res.Status, "%s", res.Body)
+		require.Equal(t, "failed", res.json(t)["status"], "%s", res.Body)
+		require.Equal(t, code, res.json(t)["failure"].(map[string]any)["code"], "%s", res.Body)
+		require.Empty(t, s.bankRecords("debit", "payment:"+res.json(t)["id"].(string)+":authorize"))
+	}
+	require.Zero(t, s.balance("pg:bank:receivable"))
+	rep, err := verify.Run(s.ctx, verify.Sources{Pool: s.pool, Sim: s.sim})
+	require.NoError(t, err)
+	require.True(t, rep.OK(), "%s", rep)
+}
+
+// bankRecords are the sandbox bank's records of a kind (and key, if given).
+func (s *stack) bankRecords(kind, key string) []providersim.Record {
+	s.t.Helper()
+	recs, err := s.sim.Records(s.ctx, providersim.RecordFilter{Provider: providersim.ProviderBank, Kind: kind, IdempotencyKey: key})
+	require.NoError(s.t, err)
+	return recs
 }

@@ -43,10 +43,9 @@ func TestNoSensitiveDataInDatabaseLogsOrHistories(t *testing.T) {
 		"bank_account": map[string]any{"bank_code": "088", "account_number": scanAccount, "holder_name": "홍길동"}}, nil)
 	require.Equal(t, 201, res.Status, "%s", res.Body)
 	res = s.checkout(checkoutBody(cus, res.json(t)["id"].(string), orderID()))
-	// Toss and PortOne bill no bank accounts (TestBankAccountCheckout runs that
-	// flow at a PG of the original protocol): the attempt still leaves no trace.
-	require.Equal(t, "failed", res.json(t)["status"], "%s", res.Body)
-	require.Equal(t, "provider_unavailable", res.json(t)["failure"].(map[string]any)["code"], "%s", res.Body)
+	// Billed through the firm-banking connector, whose billing key is the
+	// account itself: sealed in the database, encrypted in histories.
+	require.Equal(t, "succeeded", res.json(t)["status"], "%s", res.Body)
 
 	// Identity verification (CI/DI from the provider), a top-up from a bank
 	// account and a split wallet + card checkout.

@@ -69,6 +69,9 @@ type transactionJSON struct {
 	Status        string    `json:"status"` // succeeded
 	BankCode      string    `json:"bank_code"`
 	AccountLast4  string    `json:"account_last4"`
+	// AccountNumber is shown only when the transaction is read by its id, so
+	// the merchant can pay a debit back to the account it came from.
+	AccountNumber string    `json:"account_number,omitempty"`
 	HolderName    string    `json:"holder_name"`
 	Amount        int64     `json:"amount"`
 	Currency      string    `json:"currency"`
@@ -216,5 +219,7 @@ func (s *Server) getTransaction(r *http.Request) reply {
 	if !ok {
 		return errReply(http.StatusNotFound, "TRANSACTION_NOT_FOUND", "no such transaction")
 	}
-	return jsonReply(http.StatusOK, t.json())
+	out := t.json()
+	out.AccountNumber = t.account
+	return jsonReply(http.StatusOK, out)
 }

@@ -114,7 +114,11 @@ func Run(ctx context.Context, src Sources) (Report, error) {
 	if err != nil {
 		return Report{}, fmt.Errorf("sandbox records: %w", err)
 	}
-	v := &verifier{src: src, recs: recs}
+	refunds, err := refundPayments(ctx, src)
+	if err != nil {
+		return Report{}, fmt.Errorf("refunds: %w", err)
+	}
+	v := &verifier{src: src, recs: recs, refunds: refunds}
 	checks := []func(context.Context) (Result, error){
 		v.workflowsTerminal, v.recordsSettled, v.capturedOnce, v.authorizationsClosed, v.journalsBalanced, v.walletsNotNegative,
 		v.walletsReconcile, v.payoutOncePerPeriod, v.pgMatchesLedger, v.bankDebitsMatch, v.bankTransfersMatch,
@@ -135,6 +139,26 @@ func Run(ctx context.Context, src Sources) (Report, error) {
 type verifier struct {
 	src  Sources
 	recs []providersim.Record
+	// refunds: refund id -> payment id, for the bank's refund transfers
+	// (refund:{id}), whose records do not name the payment.
+	refunds map[string]string
+}
+
+func refundPayments(ctx context.Context, src Sources) (map[string]string, error) {
+	rows, err := src.Pool.Query(ctx, `SELECT id, payment_id FROM refunds`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, payment string
+		if err := rows.Scan(&id, &payment); err != nil {
+			return nil, err
+		}
+		out[id] = payment
+	}
+	return out, rows.Err()
 }
 
 // workflowsTerminal: every workflow started more than MinAge ago has ended.
@@ -236,6 +260,7 @@ type pgKey struct {
 
 func (v *verifier) pgKeys() map[string]*pgKey {
 	keys := map[string]*pgKey{}
+	v.bankPaymentKeys(keys)
 	for _, r := range v.recs {
 		if !strings.HasPrefix(r.Provider, "pg:") || r.PaymentKey == "" {
 			continue
@@ -256,6 +281,41 @@ func (v *verifier) pgKeys() map[string]*pgKey {
 		}
 	}
 	return keys
+}
+
+// bankPaymentKeys adds the bank debits that paid checkouts (firm banking, a
+// bank account's part) to keys, read as the PGs' records are: a debit under
+// payment:{id}:authorize is that payment's authorization and capture at once
+// (its order the payment id), and a transfer under payment:{id}:void or
+// payment:{id}:cancel-capture its cancel, as is a refund transfer
+// (refund:{id}) of that payment. Top-ups and payouts are not payments.
+func (v *verifier) bankPaymentKeys(keys map[string]*pgKey) {
+	debits := map[string]string{} // payment id -> debit transaction id
+	for _, r := range v.recs {
+		id, ok := strings.CutSuffix(strings.TrimPrefix(r.IdempotencyKey, "payment:"), ":authorize")
+		if r.Provider != providersim.ProviderBank || r.Kind != providersim.OpDebit || !ok || !strings.HasPrefix(r.IdempotencyKey, "payment:") {
+			continue
+		}
+		debits[id] = r.PaymentKey
+		keys[r.PaymentKey] = &pgKey{provider: r.Provider, orderID: id, authorized: r.Amount, captured: r.Amount, captures: 1}
+	}
+	for _, r := range v.recs {
+		if r.Provider != providersim.ProviderBank || r.Kind != providersim.OpTransfer {
+			continue
+		}
+		if refund, ok := strings.CutPrefix(r.IdempotencyKey, "refund:"); ok {
+			if id := v.refunds[refund]; debits[id] != "" {
+				keys[debits[id]].canceled += r.Amount
+			}
+			continue
+		}
+		rest := strings.TrimPrefix(r.IdempotencyKey, "payment:")
+		for _, what := range []string{":void", ":cancel-capture"} {
+			if id, ok := strings.CutSuffix(rest, what); ok && debits[id] != "" && strings.HasPrefix(r.IdempotencyKey, "payment:") {
+				keys[debits[id]].canceled += r.Amount
+			}
+		}
+	}
 }
 
 // capturedOnce: a payment that succeeded was captured exactly once, for its card
@@ -576,6 +636,17 @@ func (v *verifier) pgMatchesLedger(ctx context.Context) (Result, error) {
 		}
 	}
 	for _, r := range v.recs {
+		if r.Provider == providersim.ProviderBank {
+			// A bank account's checkout part (firm banking): its debit is the
+			// capture, and transfers back (void, cancel, refund) its cancels.
+			switch {
+			case r.Kind == providersim.KindDebit && strings.HasPrefix(r.IdempotencyKey, "payment:"):
+				sandbox[r.Currency] += r.Amount
+			case r.Kind == providersim.KindTransfer && (strings.HasPrefix(r.IdempotencyKey, "payment:") || strings.HasPrefix(r.IdempotencyKey, "refund:")):
+				sandbox[r.Currency] -= r.Amount
+			}
+			continue
+		}
 		if !strings.HasPrefix(r.Provider, "pg:") {
 			continue
 		}
@@ -604,7 +675,7 @@ func (v *verifier) bankDebitsMatch(ctx context.Context) (Result, error) {
 			continue
 		}
 		switch {
-		case r.Kind == providersim.KindDebit:
+		case r.Kind == providersim.KindDebit && strings.HasPrefix(r.IdempotencyKey, "topup:"): // checkouts' debits: pgMatchesLedger
 			sandbox[r.Currency] += r.Amount
 		case r.Kind == providersim.KindTransfer && strings.HasPrefix(r.IdempotencyKey, "topup:"):
 			sandbox[r.Currency] -= r.Amount

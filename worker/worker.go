@@ -66,7 +66,7 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 	}
 	bankClient := bank.NewHTTPClient(cfg.SimURL+"/bank", hc)
 	return Activities{
-		Payments:     &activities.Payments{PGs: pgs, Queries: db.New(pool), Keys: keys},
+		Payments:     &activities.Payments{PGs: withBankBilling(pgs, bankClient), Queries: db.New(pool), Keys: keys},
 		Store:        &activities.Store{Pool: pool},
 		Ledger:       &activities.Ledger{Pool: pool},
 		Refunds:      &activities.Refunds{Pool: pool},
@@ -292,6 +292,27 @@ func NewPGClient(cfg config.Config, name string, hc *http.Client) pg.Client {
 		return c
 	}
 	return pg.NewHTTPClient(name, cfg.PGURL(name), hc)
+}
+
+// BankBillingConnector names the firm-banking connector that bills bank
+// accounts (adapters/bank.Billing): the payment's PG and its ledger account
+// pg:bank:receivable. Checkouts reach it by capability (BankAccountBilling),
+// never by this name.
+const BankBillingConnector = "bank"
+
+// withBankBilling is the PGs plus the firm-banking connector, for the calls
+// that move money (Payments). Registration and reconciliation keep the card
+// PGs: a bank account is registered at the bank when first billed, and the
+// bank serves no settlement report.
+func withBankBilling(pgs map[string]pg.Client, bankClient bank.Client) map[string]pg.Client {
+	out := make(map[string]pg.Client, len(pgs)+1)
+	for name, c := range pgs {
+		out[name] = c
+	}
+	if _, taken := out[BankBillingConnector]; !taken {
+		out[BankBillingConnector] = bank.NewBilling(BankBillingConnector, bankClient)
+	}
+	return out
 }
 
 // NewIdentityClient is the identity provider's client for the configured

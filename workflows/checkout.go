@@ -48,6 +48,14 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 	var auth activities.AuthorizeResult
 	oneCommit := false
 	if c.cardAmount() > 0 {
+		// A bank account is billed by the connectors that bill accounts (firm
+		// banking under the defaults), not by the card PGs. Only a checkout
+		// started with a method kind takes this branch.
+		if c.in.MethodKind == MethodBankAccount && workflow.GetVersion(ctx, bankDebitChangeID, workflow.DefaultVersion, 1) == 1 {
+			if err := c.routeBankAccount(ctx); err != nil {
+				return c.fail(ctx, err, "provider_unavailable")
+			}
+		}
 		var err error
 		if auth, err = c.authorize(ctx); err != nil {
 			return c.fail(ctx, err, "authorize_failed")
@@ -86,6 +94,13 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 	if c.in.PointsRateBPS > 0 && c.cardAmount() > 0 && workflow.GetVersion(ctx, pointsEarnChangeID, workflow.DefaultVersion, 1) == 1 {
 		c.earnPoints(ctx)
 	}
+	return c.succeed(ctx, auth)
+}
+
+// succeed ends a checkout whose money has moved and is booked: steps that
+// follow a successful payment (a cash receipt for a bank or wallet part)
+// hook in here, after the posting, where nothing is left to compensate.
+func (c *checkout) succeed(ctx workflow.Context, auth activities.AuthorizeResult) (CheckoutResult, error) {
 	c.setStatus(ctx, StatusSucceeded)
 	c.result.Status, c.result.PG = StatusSucceeded, auth.PG
 	return c.result, nil
@@ -96,6 +111,37 @@ type checkout struct {
 	in     CheckoutInput
 	result CheckoutResult
 	saga   saga
+	// route is the connectors a bank account is billed at (routeBankAccount);
+	// nil: the checkout's PGs.
+	route []string
+}
+
+// bankDebitChangeID versions the bank-account route (issue 12): a checkout
+// paid by bank account asks which connectors bill accounts before it is
+// authorized there.
+const bankDebitChangeID = "i12-bank-debit"
+
+// routeBankAccount asks which connectors bill the bank account (by
+// capability, never by name) and routes the authorization there.
+func (c *checkout) routeBankAccount(ctx workflow.Context) error {
+	var res activities.RouteMethodResult
+	err := workflow.ExecuteLocalActivity(providerCtx(ctx), payments.RouteMethod, activities.RouteMethodInput{
+		PaymentID: c.in.PaymentID, MethodID: c.in.MethodID, Kind: c.in.MethodKind, PGs: c.in.PGs,
+	}).Get(ctx, &res)
+	if err != nil {
+		return err
+	}
+	c.route = res.PGs
+	return nil
+}
+
+// pgs is the routing order of the authorization: the bank-account route, or
+// the checkout's PGs.
+func (c *checkout) pgs() []string {
+	if c.route != nil {
+		return c.route
+	}
+	return c.in.PGs
 }
 
 // Activity receivers: nil is fine, the worker resolves registered instances by name.
@@ -208,7 +254,7 @@ func (c *checkout) create(ctx workflow.Context) error {
 // at two PGs.
 func (c *checkout) authorize(ctx workflow.Context) (activities.AuthorizeResult, error) {
 	var lastErr error
-	for i, pg := range c.in.PGs {
+	for i, pg := range c.pgs() {
 		var res activities.AuthorizeResult
 		err := workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Authorize, activities.AuthorizeInput{
 			PaymentID: c.in.PaymentID, OrderID: c.in.OrderID, CustomerID: c.in.CustomerID, MethodID: c.in.MethodID,
@@ -217,7 +263,7 @@ func (c *checkout) authorize(ctx workflow.Context) (activities.AuthorizeResult, 
 		}).Get(ctx, &res)
 		if err == nil {
 			if i > 0 {
-				c.event(ctx, "failover", map[string]string{"from": c.in.PGs[0], "to": pg})
+				c.event(ctx, "failover", map[string]string{"from": c.pgs()[0], "to": pg})
 			}
 			return res, nil
 		}
@@ -295,7 +341,7 @@ func (c *checkout) awaitAuthorization(ctx workflow.Context, auth activities.Auth
 func (c *checkout) markAuthorized(ctx workflow.Context, auth activities.AuthorizeResult) error {
 	c.setStatus(ctx, StatusAuthorized)
 	return workflow.ExecuteLocalActivity(dbCtx(ctx), store.MarkAuthorized, activities.MarkAuthorizedInput{
-		PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey, FailedOver: auth.PG != c.in.PGs[0],
+		PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey, FailedOver: auth.PG != c.pgs()[0],
 	}).Get(ctx, nil)
 }
 
@@ -334,7 +380,7 @@ func (c *checkout) capture(ctx workflow.Context, auth activities.AuthorizeResult
 func (c *checkout) post(ctx workflow.Context, auth activities.AuthorizeResult, withAuthorization bool) error {
 	in := activities.PostCaptureInput{PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey}
 	if withAuthorization {
-		in.Authorized, in.FailedOver = true, auth.PG != c.in.PGs[0]
+		in.Authorized, in.FailedOver = true, auth.PG != c.pgs()[0]
 	}
 	return workflow.ExecuteLocalActivity(dbCtx(ctx), book.PostCapture, in).Get(ctx, nil)
 }

@@ -50,6 +50,10 @@ type CheckoutInput struct {
 	OrderID    string
 	CustomerID string
 	MethodID   string // pays Amount - WalletAmount; empty when the wallet pays it all
+	// MethodKind is the method's kind (MethodCard, MethodBankAccount), read
+	// by the API when it starts the checkout; empty in histories from before
+	// it, which route every method by PGs.
+	MethodKind string
 	Currency   string
 	Amount     int64
 	// WalletAmount of Amount is paid from the customer's wallet (held, then
@@ -77,6 +81,12 @@ type CheckoutInput struct {
 	PointsRateBPS  int64
 	PointsValidity time.Duration
 }
+
+// Payment method kinds, as stored (payment_methods.kind).
+const (
+	MethodCard        = "card"
+	MethodBankAccount = "bank_account"
+)
 
 // DefaultAsyncAuthTimeout applies when a CheckoutInput carries none.
 const DefaultAsyncAuthTimeout = 10 * time.Minute

@@ -11,6 +11,9 @@ type Client interface {
 	Transfer(ctx context.Context, req MoveRequest) (Transaction, error)
 	// GetByIdempotencyKey: an adapters.Error of kind NotFound when there is none.
 	GetByIdempotencyKey(ctx context.Context, key string) (Transaction, error)
+	// GetTransaction reads one transaction by its id, with the account it
+	// moved money from or to (what a refund of a debit is paid back to).
+	GetTransaction(ctx context.Context, id string) (Transaction, error)
 }
 
 type MoveRequest struct {
@@ -29,4 +32,9 @@ type Transaction struct {
 	Status   string // succeeded
 	Amount   int64
 	Currency string
+	// BankCode, AccountNumber and HolderName: the account, filled by
+	// GetTransaction only (the other answers show the last 4 digits).
+	BankCode      string
+	AccountNumber string
+	HolderName    string
 }

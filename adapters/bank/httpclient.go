@@ -51,10 +51,14 @@ type wireTransaction struct {
 	Status        string `json:"status"`
 	Amount        int64  `json:"amount"`
 	Currency      string `json:"currency"`
+	BankCode      string `json:"bank_code"`
+	AccountNumber string `json:"account_number"` // GET /v1/transactions/{id} only
+	HolderName    string `json:"holder_name"`
 }
 
 func (t wireTransaction) transaction() Transaction {
-	return Transaction{ID: t.TransactionID, Kind: t.Kind, Status: t.Status, Amount: t.Amount, Currency: t.Currency}
+	return Transaction{ID: t.TransactionID, Kind: t.Kind, Status: t.Status, Amount: t.Amount, Currency: t.Currency,
+		BankCode: t.BankCode, AccountNumber: t.AccountNumber, HolderName: t.HolderName}
 }
 
 // InquireHolder returns the account's holder name; an account the bank does not
@@ -103,6 +107,24 @@ func (c *httpClient) GetByIdempotencyKey(ctx context.Context, key string) (Trans
 	var out wireTransaction
 	err := c.call.Do(ctx, adapters.Call{
 		Op: op, Method: http.MethodGet, Path: "/v1/transactions", Query: url.Values{"idempotency_key": {key}}, Lookup: true,
+	}, &out)
+	if err != nil {
+		return Transaction{}, err
+	}
+	return out.transaction(), nil
+}
+
+// GetTransaction reads a transaction by the bank's id; an unknown id is an
+// adapters.Error of kind NotFound. The id travels in the path; the account
+// number only in the answer's body.
+func (c *httpClient) GetTransaction(ctx context.Context, id string) (Transaction, error) {
+	const op = "get_transaction"
+	if id == "" {
+		return Transaction{}, c.call.Invalid(op, "transaction id is required")
+	}
+	var out wireTransaction
+	err := c.call.Do(ctx, adapters.Call{
+		Op: op, Method: http.MethodGet, Path: "/v1/transactions/" + url.PathEscape(id), Lookup: true,
 	}, &out)
 	if err != nil {
 		return Transaction{}, err

@@ -24,6 +24,10 @@ type Capabilities struct {
 	// BankAccountBilling: the PG issues billing keys for bank accounts (CMS
 	// auto-debit), not only for cards.
 	BankAccountBilling bool
+	// AccountIsBillingKey: the billing key is the bank account itself (firm
+	// banking's CMS debit), so paysaga may register an account it saved for
+	// debits without the customer, when a checkout first routes there.
+	AccountIsBillingKey bool
 	// SettlementReport: the PG serves a per-payment report of a day's captures
 	// and refunds that the daily reconciliation compares with the ledger.
 	SettlementReport bool
