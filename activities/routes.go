@@ -109,4 +109,3 @@ func (p *Payments) ensureAccountKey(ctx context.Context, methodID, name string, 
 	}
 	return true, nil
 }
-

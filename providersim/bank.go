@@ -64,11 +64,11 @@ type moveRequest struct {
 }
 
 type transactionJSON struct {
-	TransactionID string    `json:"transaction_id"`
-	Kind          string    `json:"kind"`   // debit | transfer
-	Status        string    `json:"status"` // succeeded
-	BankCode      string    `json:"bank_code"`
-	AccountLast4  string    `json:"account_last4"`
+	TransactionID string `json:"transaction_id"`
+	Kind          string `json:"kind"`   // debit | transfer
+	Status        string `json:"status"` // succeeded
+	BankCode      string `json:"bank_code"`
+	AccountLast4  string `json:"account_last4"`
 	// AccountNumber is shown only when the transaction is read by its id, so
 	// the merchant can pay a debit back to the account it came from.
 	AccountNumber string    `json:"account_number,omitempty"`
