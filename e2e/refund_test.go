@@ -108,6 +108,13 @@ func TestBankAccountCheckout(t *testing.T) {
 	}
 	require.EqualValues(t, 15000, back, "the debit paid back in full, in two transfers")
 	require.Zero(t, s.balance("pg:bank:receivable"))
+
+	// The bank commits a debit but its answer is lost: found by its key, not debited twice.
+	require.NoError(t, s.sim.SetFault(s.ctx, providersim.Fault{Provider: "bank", Op: providersim.OpDebit, Mode: providersim.ModeTimeoutAfterCommit, Count: 1}))
+	res = s.checkout(checkoutBody(cus, pm, orderID()))
+	require.Equal(t, "succeeded", res.json(t)["status"], "%s", res.Body)
+	require.Len(t, s.bankRecords("debit", "payment:"+res.json(t)["id"].(string)+":authorize"), 1, "one debit after a lost answer")
+	require.EqualValues(t, 15000, s.balance("pg:bank:receivable"))
 	s.requireLedgerBalanced()
 	rep, err := verify.Run(s.ctx, verify.Sources{Pool: s.pool, Sim: s.sim})
 	require.NoError(t, err)

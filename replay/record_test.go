@@ -180,6 +180,10 @@ func TestRecord(t *testing.T) {
 	require.Equal(t, "verified", r.call("POST", "/v1/identity-verifications/"+v["id"].(string)+"/confirm", appKey, map[string]any{"code": code})["status"])
 	require.Equal(t, "succeeded", r.call("POST", "/v1/wallets/"+c+"/topups", appKey, map[string]any{"method_id": bankMethod, "amount": 50_000, "currency": "KRW"})["status"])
 	r.checkout("split", c, m, 6_000)
+	// A checkout paid by the bank account: debited through the firm-banking
+	// connector (issue 12, i12-bank-debit), then partly refunded by transfer.
+	bankPaid := r.checkout("bank_debit", c, bankMethod, 0)
+	r.call("POST", "/v1/payments/"+bankPaid+"/refunds", appKey, map[string]any{"amount": 2000, "reason": "replay"})
 	r.installmentCheckout("installments", c, m, 3)
 	r.checkout("points", c, m, 0)
 
