@@ -9,6 +9,7 @@ import (
 
 	"github.com/paysaga/paysaga/adapters"
 	"github.com/paysaga/paysaga/adapters/bank"
+	"github.com/paysaga/paysaga/adapters/pg"
 	"github.com/paysaga/paysaga/providersim"
 )
 
@@ -163,4 +164,53 @@ func TestSetBankAccountValidation(t *testing.T) {
 			assert.Equal(t, 400, ae.Status)
 		})
 	}
+}
+
+// TestBankBillingConnector drives adapters/bank.Billing (the firm-banking
+// connector that bills bank accounts as a PG) against the sandbox bank: a
+// debit under the authorize key, found again by it, a partial refund and the
+// rest paid back by transfers to the debited account, each once per key.
+func TestBankBillingConnector(t *testing.T) {
+	e := newEnv(t)
+	const code, acct = "088", "110123456789"
+	require.NoError(t, e.admin.SetBankAccount(e.ctx, providersim.BankAccount{BankCode: code, AccountNumber: acct, HolderName: "김고객", Balance: 20000}))
+	b := bank.NewBilling("bank", e.bank)
+
+	_, err := b.IssueBillingKey(e.ctx, pg.IssueBillingKeyRequest{BankAccount: &pg.BankAccount{BankCode: code, AccountNumber: acct, HolderName: "홍길동"}})
+	requireKind(t, err, adapters.Declined, "HOLDER_MISMATCH")
+	bk, err := b.IssueBillingKey(e.ctx, pg.IssueBillingKeyRequest{BankAccount: &pg.BankAccount{BankCode: code, AccountNumber: acct, HolderName: "김고객"}})
+	require.NoError(t, err)
+	assert.Equal(t, "6789", bk.AccountLast4)
+
+	auth := pg.AuthorizeRequest{IdempotencyKey: key("payment"), BillingKey: bk.BillingKey, OrderID: "o-1", Amount: 15000, Currency: "KRW"}
+	pay, err := b.Authorize(e.ctx, auth)
+	require.NoError(t, err)
+	assert.Equal(t, "captured", pay.Status)
+	again, err := b.Authorize(e.ctx, auth)
+	require.NoError(t, err)
+	assert.Equal(t, pay.PaymentKey, again.PaymentKey, "the same key debits once")
+	found, err := b.GetByIdempotencyKey(e.ctx, auth.IdempotencyKey)
+	require.NoError(t, err)
+	assert.Equal(t, pay.PaymentKey, found.PaymentKey)
+
+	_, err = b.Authorize(e.ctx, pg.AuthorizeRequest{IdempotencyKey: key("payment"), BillingKey: bk.BillingKey, Amount: 15000, Currency: "KRW"})
+	requireKind(t, err, adapters.Declined, "INSUFFICIENT_FUNDS")
+
+	refund := pg.CancelRequest{IdempotencyKey: key("refund"), PaymentKey: pay.PaymentKey, Amount: 4000}
+	for range 2 {
+		_, err = b.Cancel(e.ctx, refund)
+		require.NoError(t, err)
+	}
+	_, err = b.Cancel(e.ctx, pg.CancelRequest{IdempotencyKey: key("refund"), PaymentKey: pay.PaymentKey, Amount: 15001})
+	requireKind(t, err, adapters.Invalid, "NOT_CANCELABLE_AMOUNT")
+	n, amt := sum(e.records(providersim.RecordFilter{Kind: providersim.KindDebit}))
+	assert.Equal(t, 1, n)
+	assert.EqualValues(t, 15000, amt)
+	n, amt = sum(e.records(providersim.RecordFilter{Kind: providersim.KindTransfer}))
+	assert.Equal(t, 1, n, "the refund transferred once")
+	assert.EqualValues(t, 4000, amt)
+	txn, err := e.bank.GetTransaction(e.ctx, pay.PaymentKey)
+	require.NoError(t, err)
+	assert.Equal(t, bank.Transaction{ID: pay.PaymentKey, Kind: "debit", Status: "succeeded", Amount: 15000, Currency: "KRW",
+		BankCode: code, AccountNumber: acct, HolderName: "김고객"}, txn, "read by id, a debit names its account")
 }

@@ -57,8 +57,7 @@ type wireTransaction struct {
 }
 
 func (t wireTransaction) transaction() Transaction {
-	return Transaction{ID: t.TransactionID, Kind: t.Kind, Status: t.Status, Amount: t.Amount, Currency: t.Currency,
-		BankCode: t.BankCode, AccountNumber: t.AccountNumber, HolderName: t.HolderName}
+	return Transaction{ID: t.TransactionID, Kind: t.Kind, Status: t.Status, Amount: t.Amount, Currency: t.Currency}
 }
 
 // InquireHolder returns the account's holder name; an account the bank does not
@@ -129,5 +128,7 @@ func (c *httpClient) GetTransaction(ctx context.Context, id string) (Transaction
 	if err != nil {
 		return Transaction{}, err
 	}
-	return out.transaction(), nil
+	txn := out.transaction()
+	txn.BankCode, txn.AccountNumber, txn.HolderName = out.BankCode, out.AccountNumber, out.HolderName
+	return txn, nil
 }
