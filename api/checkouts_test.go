@@ -217,7 +217,7 @@ func TestCheckoutWithoutWorker(t *testing.T) {
 	var in workflows.CheckoutInput
 	require.NoError(t, f.s.startedInput(ctx, workflows.CheckoutID(order), "", &in))
 	require.Equal(t, workflows.CheckoutInput{
-		PaymentID: id, OrderID: order, CustomerID: cus, MethodID: method, Currency: "KRW", Amount: 15000,
+		PaymentID: id, OrderID: order, CustomerID: cus, MethodID: method, MethodKind: workflows.MethodCard, Currency: "KRW", Amount: 15000,
 		Items:  []workflows.CheckoutItem{{ProducerID: "farm-a", Amount: 10000}, {ProducerID: "farm-b", Amount: 5000}},
 		FeeBPS: 300, PGs: []string{"alpha", "beta"}, AsyncAuthTimeout: f.cfg.AsyncAuthTimeout,
 		IP: "192.0.2.1", // httptest's peer address: the velocity rules' IP

@@ -14,6 +14,7 @@ import (
 	"github.com/paysaga/paysaga/adapters"
 	"github.com/paysaga/paysaga/adapters/pg"
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/workflows"
 )
 
 // receiveConnectorWebhook takes a webhook from a PG whose connector reads its
@@ -63,7 +64,7 @@ func (s *server) receiveConnectorWebhook(c echo.Context, provider string, client
 	if matched {
 		status = "delivered"
 	}
-	duplicate := false
+	duplicate, signalled := false, false
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		n, err := db.New(tx).InsertWebhookInbox(ctx, db.InsertWebhookInboxParams{
 			Provider: provider, EventID: eventID, EventType: notice.Type, PaymentKey: at.PaymentKey, Payload: body, Status: status,
@@ -74,9 +75,7 @@ func (s *server) receiveConnectorWebhook(c echo.Context, provider string, client
 		if duplicate = n == 0; duplicate || !matched {
 			return nil
 		}
-		switch at.Status {
-		case "authorized", "captured", "failed":
-			// A decision on the approval; cancellations are the refund's business.
+		if signalled = awaitsPGResult(client, pay.Status, at.Status); signalled {
 			return s.signalPGResult(c, pay.WorkflowID, pgWebhook{EventID: eventID, PaymentKey: at.PaymentKey, Status: at.Status})
 		}
 		return nil
@@ -85,6 +84,25 @@ func (s *server) receiveConnectorWebhook(c echo.Context, provider string, client
 		return err
 	}
 	s.log.Info().Str("provider", provider).Str("event_id", eventID).Str("payment_id", at.OrderID).
-		Bool("duplicate", duplicate).Str("inbox_status", status).Msg("pg webhook confirmed by look-up")
+		Bool("duplicate", duplicate).Bool("signalled", signalled).Str("inbox_status", status).Msg("pg webhook confirmed by look-up")
 	return c.JSON(http.StatusOK, map[string]any{"received": true, "duplicate": duplicate})
+}
+
+// awaitsPGResult: the checkout may be waiting for this webhook's decision, so
+// it is signalled. Only a PG that decides approvals later (AsyncApproval) makes
+// a checkout wait, and only while the payment is still processing (a checkout
+// waiting on its PG has not marked it authorized yet). Every other webhook
+// (Toss's PAYMENT_STATUS_CHANGED on each approval, any event of a settled
+// payment) is recorded in the inbox and answered 2xx, waking nothing: a
+// signal to a checkout that never reads it costs a workflow task (and
+// "unhandled signals" when it lands as the checkout completes).
+func awaitsPGResult(client pg.Client, paymentStatus, pgStatus string) bool {
+	if !pg.CapabilitiesOf(client).AsyncApproval || paymentStatus != workflows.StatusProcessing {
+		return false
+	}
+	switch pgStatus {
+	case "authorized", "captured", "failed":
+		return true // a decision on the approval; cancellations are the refund's business
+	}
+	return false
 }

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,8 +53,10 @@ func TestPortOneWebhookForgedStaleUnsignedAreRefused(t *testing.T) {
 	require.Zero(t, s.rows(`SELECT count(*) FROM webhook_inbox`), "a refused webhook writes nothing")
 
 	good := sign(secret, time.Now())
+	signals := s.signalsSent()
 	r := s.call("POST", "/v1/webhooks/beta", "", string(body), good)
 	require.Equal(t, 200, r.Status, "%s", r.Body)
+	require.Equal(t, signals, s.signalsSent(), "a webhook of a settled payment wakes no checkout")
 	r = s.call("POST", "/v1/webhooks/beta", "", string(body), good)
 	require.Equal(t, 200, r.Status, "%s", r.Body)
 	require.Equal(t, true, r.json(t)["duplicate"])
@@ -81,8 +85,10 @@ func TestTossWebhookIsActedOnOnlyAfterALookup(t *testing.T) {
 	require.Zero(t, s.rows(`SELECT count(*) FROM webhook_inbox`))
 
 	lying := `{"eventType":"PAYMENT_STATUS_CHANGED","createdAt":"2026-12-01T10:00:00+09:00","data":{"paymentKey":"` + paymentKey + `","orderId":"x","status":"CANCELED"}}`
+	signals := s.signalsSent()
 	r = s.call("POST", "/v1/webhooks/alpha", "", lying, nil)
 	require.Equal(t, 200, r.Status, "%s", r.Body)
+	require.Equal(t, signals, s.signalsSent(), "Toss approves at once: its webhooks wake no checkout")
 	require.Equal(t, 1, s.rows(`SELECT count(*) FROM webhook_inbox WHERE provider = 'alpha' AND event_id = $1`, "lookup:"+paymentKey+":captured:0"),
 		"stored under the state Toss confirmed, not the body's CANCELED")
 	got := s.call("GET", "/v1/payments/"+res.json(t)["id"].(string), appKey, nil, nil).json(t)
@@ -119,4 +125,19 @@ func TestSandboxSendsTheProvidersWebhooks(t *testing.T) {
 		require.Equal(t, want, s.call("GET", "/v1/payments/"+id, appKey, nil, nil).json(t)["status"])
 	}
 	s.requireLedgerBalanced()
+}
+
+// signalsSent is how many SignalWorkflowExecution calls the app's Temporal
+// client has made (its SDK metrics at /metrics).
+func (s *stack) signalsSent() float64 {
+	s.t.Helper()
+	var n float64
+	for _, line := range strings.Split(string(s.call("GET", "/metrics", "", nil, nil).Body), "\n") {
+		if strings.HasPrefix(line, "temporal_request{") && strings.Contains(line, `operation="SignalWorkflowExecution"`) {
+			v, err := strconv.ParseFloat(line[strings.LastIndex(line, " ")+1:], 64)
+			require.NoError(s.t, err, line)
+			n += v
+		}
+	}
+	return n
 }

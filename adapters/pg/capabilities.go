@@ -21,6 +21,10 @@ type Capabilities struct {
 	// SignedWebhooks: the PG signs its webhooks, so a verified webhook may be
 	// acted on; otherwise a webhook is only a hint to look the payment up.
 	SignedWebhooks bool
+	// AsyncApproval: the PG may answer an approval "pending" and decide it
+	// later, announced by webhook (PortOne PAY_PENDING). Only such a PG's
+	// webhooks are signalled to a waiting checkout; the others are recorded.
+	AsyncApproval bool
 	// BankAccountBilling: the PG issues billing keys for bank accounts (CMS
 	// auto-debit), not only for cards.
 	BankAccountBilling bool
@@ -67,7 +71,7 @@ type Capable interface {
 // legacyCapabilities are those of the sandbox's original paysaga PG protocol
 // (adapters/pg NewHTTPClient), which every client without a declaration has.
 var legacyCapabilities = Capabilities{
-	SeparateCapture: true, PartialCancel: true, LookupByOrderID: false, SignedWebhooks: true, BankAccountBilling: true, SettlementReport: true,
+	SeparateCapture: true, PartialCancel: true, LookupByOrderID: false, SignedWebhooks: true, AsyncApproval: true, BankAccountBilling: true, SettlementReport: true,
 	SettlementFees: true,
 	Installments:   InstallmentLimits{MaxMonths: 12, MinAmount: 50_000, InterestFreeByRequest: true},
 }

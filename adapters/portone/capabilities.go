@@ -13,6 +13,7 @@ var capabilities = pg.Capabilities{
 	PartialCancel:      true,  // cancel with amount
 	LookupByOrderID:    true,  // GET /payments/{paymentId}, the id paysaga assigned
 	SignedWebhooks:     true,  // webhook-id, webhook-timestamp, webhook-signature
+	AsyncApproval:      true,  // PAY_PENDING, then Transaction.Paid / Transaction.Failed
 	BankAccountBilling: false,
 	// No settlement report as such, but GET /payment-events-by-cursor lists every
 	// payment and cancellation event of a period with its amount: the daily

@@ -12,6 +12,7 @@ var capabilities = pg.Capabilities{
 	PartialCancel:      true,  // cancelAmount
 	LookupByOrderID:    true,  // GET /v1/payments/orders/{orderId}
 	SignedWebhooks:     false, // PAYMENT_STATUS_CHANGED carries no signature: look the payment up
+	AsyncApproval:      false, // a billing approval answers at once
 	BankAccountBilling: false, // billing keys are issued for cards here
 	SettlementReport:   true,  // GET /v1/settlements
 	SettlementFees:     true,  // each line has Toss's fee
