@@ -42,6 +42,9 @@ type Config struct {
 	PGSecretKeys map[string]string
 	// PGStoreIDs (PAYSAGA_PG_{NAME}_STORE_ID): a PortOne store id; empty: the secret's store.
 	PGStoreIDs map[string]string
+	// PGReceiptChannelKeys (PAYSAGA_PG_{NAME}_RECEIPT_CHANNEL_KEY): the PortOne
+	// channel cash receipts are issued through; empty: the sandbox's.
+	PGReceiptChannelKeys map[string]string
 	// PGWebhookSecrets (PAYSAGA_PG_{NAME}_WEBHOOK_SECRET): a PortOne webhook
 	// secret (whsec_...). A secret.
 	PGWebhookSecrets map[string]string
@@ -318,6 +321,9 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 		}
 		if v := getenv(env + "_STORE_ID"); v != "" {
 			c.PGStoreIDs = withEntry(c.PGStoreIDs, name, v)
+		}
+		if v := getenv(env + "_RECEIPT_CHANNEL_KEY"); v != "" {
+			c.PGReceiptChannelKeys = withEntry(c.PGReceiptChannelKeys, name, v)
 		}
 		if v := getenv(env + "_WEBHOOK_SECRET"); v != "" {
 			c.PGWebhookSecrets = withEntry(c.PGWebhookSecrets, name, v)
@@ -615,6 +621,17 @@ func (c Config) PGSecretKey(name string) string {
 
 // PGStoreID is PG name's PortOne store id (empty: the API secret's store).
 func (c Config) PGStoreID(name string) string { return c.PGStoreIDs[name] }
+
+// DevReceiptChannelKey is the sandbox's PortOne cash-receipt channel.
+const DevReceiptChannelKey = "channel-key-sandbox-receipts"
+
+// PGReceiptChannelKey is PG name's PortOne cash-receipt channel: configured, or the sandbox's.
+func (c Config) PGReceiptChannelKey(name string) string {
+	if k := c.PGReceiptChannelKeys[name]; k != "" {
+		return k
+	}
+	return DevReceiptChannelKey
+}
 
 // PortOneWebhookSecret is PG name's PortOne webhook secret: configured, or development's.
 func (c Config) PortOneWebhookSecret(name string) string {

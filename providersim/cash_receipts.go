@@ -18,6 +18,11 @@ type cashReceipt struct {
 	key, pg, orderID, orderName, typ, identity string
 	amount, taxFree                            int64 // what the receipt stands for now
 	issuedAt                                   time.Time
+	// PortOne receipts (portone_receipts.go): their NTS number, shown once
+	// registered, and when they were cancelled (always whole).
+	portone     bool
+	issueNumber string
+	canceledAt  time.Time
 }
 
 type tossReceiptRequest struct {
@@ -178,7 +183,7 @@ func (s *Server) tossListReceipts(r *http.Request, pg string) reply {
 	defer s.mu.Unlock()
 	var day []*cashReceipt
 	for _, c := range s.receipts {
-		if c.pg == pg && c.issuedAt.In(kst).Format("2006-01-02") == date {
+		if c.pg == pg && !c.portone && c.issuedAt.In(kst).Format("2006-01-02") == date {
 			day = append(day, c)
 		}
 	}

@@ -21,7 +21,7 @@ const portoneWebhookSecret = "whsec_cGF5c2FnYS10ZXN0LXBvcnRvbmUtd2ViaG9vaw=="
 func (e *env) portoneAt(name string) *portone.Connector {
 	e.t.Helper()
 	c, err := portone.New(portone.Config{Name: name, BaseURL: e.url + "/portone/" + name, APISecret: providersim.PortOneSecretPrefix + "test-secret",
-		WebhookSecret: portoneWebhookSecret}, e.hc)
+		WebhookSecret: portoneWebhookSecret, ReceiptChannelKey: "channel-key-sandbox-receipts"}, e.hc)
 	require.NoError(e.t, err)
 	return c
 }

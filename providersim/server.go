@@ -131,6 +131,7 @@ func (s *Server) routes() *http.ServeMux {
 
 	s.tossRoutes(mux)
 	s.portoneRoutes(mux)
+	s.portoneReceiptRoutes(mux)
 
 	mux.HandleFunc("POST /bank/v1/inquiry", s.route(ProviderBank, OpInquiry, s.inquiry))
 	mux.HandleFunc("POST /bank/v1/debits", s.route(ProviderBank, OpDebit, s.debit))

@@ -285,7 +285,8 @@ func NewPGClient(cfg config.Config, name string, hc *http.Client) pg.Client {
 		return c
 	case config.ConnectorPortOne:
 		c, err := portone.New(portone.Config{Name: name, BaseURL: cfg.PGURL(name), APISecret: cfg.PGSecretKey(name),
-			StoreID: cfg.PGStoreID(name), WebhookSecret: cfg.PortOneWebhookSecret(name), WebhookTolerance: cfg.WebhookTolerance}, hc)
+			StoreID: cfg.PGStoreID(name), WebhookSecret: cfg.PortOneWebhookSecret(name), WebhookTolerance: cfg.WebhookTolerance,
+			ReceiptChannelKey: cfg.PGReceiptChannelKey(name)}, hc)
 		if err != nil {
 			panic("config.Validate lets no bad PortOne settings through: " + err.Error())
 		}

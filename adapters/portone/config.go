@@ -17,6 +17,9 @@ type Config struct {
 	// WebhookSecret verifies webhooks: "whsec_" + base64 key, as PortOne's
 	// console shows it. A secret, never logged.
 	WebhookSecret string
+	// ReceiptChannelKey is the channel cash receipts are issued through
+	// (POST /cash-receipts channelKey); empty: this store issues none.
+	ReceiptChannelKey string
 	// WebhookTolerance is how far a webhook's timestamp may be from now (default 5 min).
 	WebhookTolerance time.Duration
 }

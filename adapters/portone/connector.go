@@ -15,6 +15,8 @@ type Connector struct {
 	api        *client.Client
 	webhookKey []byte
 	tolerance  time.Duration
+	// receiptChannel is the channel key cash receipts are issued through.
+	receiptChannel string
 }
 
 var (
@@ -33,7 +35,7 @@ func New(cfg Config, hc *http.Client) (*Connector, error) {
 		tol = 5 * time.Minute
 	}
 	return &Connector{name: cfg.Name, api: client.New("pg:"+cfg.Name, cfg.BaseURL, cfg.APISecret, cfg.StoreID, hc),
-		webhookKey: key, tolerance: tol}, nil
+		webhookKey: key, tolerance: tol, receiptChannel: cfg.ReceiptChannelKey}, nil
 }
 
 // Name is paysaga's name for this PG.

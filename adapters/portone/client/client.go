@@ -201,7 +201,7 @@ type Client struct {
 func New(provider, baseURL, apiSecret, storeID string, hc *http.Client) *Client {
 	return &Client{storeID: storeID, call: adapters.Caller{
 		Provider: provider, BaseURL: baseURL, HTTP: hc, Authorization: "PortOne " + apiSecret,
-		NotFoundCodes: map[string]bool{TypePaymentNotFound: true, TypeBillingKeyNotFound: true},
+		NotFoundCodes: map[string]bool{TypePaymentNotFound: true, TypeBillingKeyNotFound: true, TypeCashReceiptNotFound: true},
 	}}
 }
 
