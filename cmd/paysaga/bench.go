@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/rs/zerolog"
 	temporalclient "go.temporal.io/sdk/client"
 
 	"github.com/paysaga/paysaga/api"
@@ -44,11 +45,12 @@ func runBench(ctx context.Context, args []string) error {
 	poolConns := fs.Int("pool", 0, "paysaga's pgx pool size (pool_max_conns on DATABASE_URL); 0 keeps pgx's default, max(4, CPUs)")
 	durable := fs.Bool("durable", false, "the dev server keeps its history in a SQLite file, as `make dev` runs it (default: in memory)")
 	topology := fs.String("topology", topologyDev, "dev: the Temporal dev server; prod: the Temporal server on PostgreSQL; both: dev then prod in one run")
+	compare := fs.Bool("compare-protocols", false, "instead, checkouts through the default connectors (Toss, PortOne) against the same checkouts through the sandbox's paysaga protocol, two apps on one server in one run: the protocols' cost ratio")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	run := func(t string) error {
-		return benchOn(ctx, t, benchArgs{seq: *seq, total: *total, workers: *workers, producers: *producers, mixed: *mixed, explain: *explain, reportDir: *reportDir, floor: *floor, rate: *rate, duration: *duration, durable: *durable, pool: *poolConns})
+		return benchOn(ctx, t, benchArgs{compare: *compare, seq: *seq, total: *total, workers: *workers, producers: *producers, mixed: *mixed, explain: *explain, reportDir: *reportDir, floor: *floor, rate: *rate, duration: *duration, durable: *durable, pool: *poolConns})
 	}
 	if *topology != "both" {
 		return run(*topology)
@@ -144,6 +146,9 @@ func benchOn(ctx context.Context, topology string, ba benchArgs) error {
 	if *mixed {
 		return benchMixed(ctx, d, cfg.SimURL, *total, *workers, *reportDir)
 	}
+	if ba.compare {
+		return compareProtocols(ctx, cfg, log, d, ba)
+	}
 	fmt.Printf("bench: %d sequential, %d at %d concurrent; checkout = POST /v1/checkouts (card, 2 items), bare = 3 no-op local activities\n",
 		*seq, *total, *workers)
 	if _, err = bench.Run(ctx, bench.Options{
@@ -162,7 +167,7 @@ func benchOn(ctx context.Context, topology string, ba benchArgs) error {
 
 type benchArgs struct {
 	seq, total, workers, producers, explain int
-	mixed                                   bool
+	mixed, compare                          bool
 	reportDir                               string
 	floor                                   time.Duration
 	rate                                    float64
@@ -285,4 +290,46 @@ func (d *driver) pay(ctx context.Context, order, customer, method string, wallet
 func (d *driver) registerCard(ctx context.Context, customer, authKey string) (*http.Response, error) {
 	return d.api.CreatePaymentMethod(ctx, customer, nil,
 		client.CreatePaymentMethodJSONRequestBody{Type: client.CreatePaymentMethodRequestTypeCard, PgAuthKey: &authKey})
+}
+
+// compareProtocols starts a second paysaga (API + worker, its own task queue
+// and port) on the same PostgreSQL, Temporal server and sandbox, whose PGs
+// speak the sandbox's paysaga protocol, and measures both apps' checkouts in
+// one run: issue 12's "a protocol change costs at most 10% at p50".
+func compareProtocols(ctx context.Context, cfg config.Config, log zerolog.Logger, d *driver, ba benchArgs) error {
+	pcfg := cfg
+	pcfg.PGConnectors = map[string]string{}
+	for _, name := range cfg.PGs() {
+		pcfg.PGConnectors[name] = config.ConnectorPaysaga
+	}
+	pcfg.TaskQueue = cfg.TaskQueue + "-paysaga-protocol"
+	_, apiPort, err := freePorts()
+	if err != nil {
+		return err
+	}
+	pcfg.HTTPAddr = fmt.Sprintf("127.0.0.1:%d", apiPort)
+	pa, err := app.Start(ctx, pcfg, log, app.Parts{API: true, Worker: true})
+	if err != nil {
+		return fmt.Errorf("paysaga-protocol app: %w", err)
+	}
+	defer pa.Close()
+	go func() { _ = pa.Serve(ctx) }()
+	pd, err := newDriver("http://"+pcfg.HTTPAddr, d.hc)
+	if err != nil {
+		return err
+	}
+	if err := pd.waitReady(ctx); err != nil {
+		return err
+	}
+	if err := pd.setup(ctx, cfg.SimURL); err != nil {
+		return err
+	}
+	fmt.Printf("bench: protocols compared on one server: %d sequential, %d at %d concurrent; checkout = POST /v1/checkouts (card, 2 items)\n",
+		ba.seq, ba.total, ba.workers)
+	_, err = bench.Compare(ctx, bench.CompareOptions{
+		A:          bench.Variant{Name: "toss+portone", Checkout: d.checkout},
+		B:          bench.Variant{Name: "paysaga-proto", Checkout: pd.checkout},
+		Sequential: ba.seq, Total: ba.total, Workers: ba.workers, Out: os.Stdout,
+	})
+	return err
 }
