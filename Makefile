@@ -11,7 +11,7 @@ PAYSAGA  := $(BIN)/paysaga
 export PAYSAGA_TEMPORAL_CLI := $(TEMPORAL)
 export PAYSAGA_TEMPORAL_SERVER_DIR := $(BIN)
 
-.PHONY: all tools temporal-server helm-check postgres browser console-screenshots compose-check build generate check-generated openapi-lint lint test dev bench bench-mixed bench-payouts fuzz chaos chaos-prod clean
+.PHONY: all tools temporal-server helm-check postgres browser console-screenshots compose-check build generate check-generated openapi-lint lint test dev bench bench-mixed bench-protocols bench-payouts fuzz chaos chaos-prod clean
 
 all: build
 
@@ -114,6 +114,10 @@ dev: postgres
 BENCH_TOPOLOGY ?= both
 bench: tools postgres build
 	$(PAYSAGA) bench -topology $(BENCH_TOPOLOGY) $(BENCH_FLAGS)
+
+# The protocols' cost on one server in one run: default connectors (Toss, PortOne) vs the paysaga protocol.
+bench-protocols: tools postgres build
+	$(PAYSAGA) bench -compare-protocols $(BENCH_FLAGS)
 
 # Mixed load (card + split checkouts, top-ups, refunds): table, .paysaga/bench/bench-mixed.{json,html}.
 bench-mixed: tools postgres build
