@@ -165,7 +165,8 @@ func (s *server) receiveBankWebhook(c echo.Context) error {
 		// Lock the payout first: marking it paid takes the same row lock, so
 		// either it is paid already (confirmed here) or it will find this
 		// notice in the inbox once we commit.
-		if payoutID, ok := payoutOfTransferKey(ev.IdempotencyKey); ok {
+		payoutID, isPayout := payoutOfTransferKey(ev.IdempotencyKey)
+		if isPayout {
 			if _, err := q.LockPayout(ctx, payoutID); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 				return internalError(fmt.Errorf("lock payout %s: %w", payoutID, err))
 			}
@@ -174,7 +175,10 @@ func (s *server) receiveBankWebhook(c echo.Context) error {
 		if err != nil {
 			return internalError(fmt.Errorf("confirm transfer %s: %w", txn.ID, err))
 		}
-		matched = n > 0
+		// A transfer that is no payout (a bank payment's refund paid back,
+		// refund:{id}) waits for nothing: it is kept as delivered, not queued
+		// for a person as an unmatched payout notice.
+		matched = n > 0 || !isPayout
 		status := "unmatched"
 		if matched {
 			status = "delivered"

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/base64"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -59,6 +60,7 @@ func TestPartialRefundThenCancelReverseTheCaptureExactly(t *testing.T) {
 // their amounts; see docs/connectors.md.
 func TestBankAccountCheckout(t *testing.T) {
 	s := newStack(t)
+	s.enablePGWebhooks() // the sandbox bank announces each transfer back
 	res := s.call("POST", "/v1/customers", appKey, map[string]any{"external_id": "ext-bank", "name": "홍길동"}, nil)
 	require.Equal(t, 201, res.Status, "%s", res.Body)
 	cus := res.json(t)["id"].(string)
@@ -98,6 +100,11 @@ func TestBankAccountCheckout(t *testing.T) {
 	require.Len(t, refunds, 1, "one transfer back")
 	require.EqualValues(t, 4000, refunds[0].Amount, "exactly the refund")
 	require.EqualValues(t, 11000, s.balance("pg:bank:receivable"))
+	// Its transfer notice is confirmed and kept, not queued for ops as an unmatched payout.
+	require.Eventually(t, func() bool {
+		return s.rows(`SELECT count(*) FROM webhook_inbox WHERE provider = 'bank' AND status = 'delivered'`) == 1
+	}, 10*time.Second, 50*time.Millisecond)
+	require.Zero(t, s.rows(`SELECT count(*) FROM webhook_inbox WHERE provider = 'bank' AND status = 'unmatched'`))
 
 	res = s.call("POST", "/v1/payments/"+id+"/cancel", appKey, map[string]any{"reason": "customer cancelled"}, key())
 	require.Equal(t, 201, res.Status, "%s", res.Body)
