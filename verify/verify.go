@@ -292,11 +292,15 @@ func (v *verifier) pgKeys() map[string]*pgKey {
 func (v *verifier) bankPaymentKeys(keys map[string]*pgKey) {
 	debits := map[string]string{} // payment id -> debit transaction id
 	for _, r := range v.recs {
-		id, ok := strings.CutSuffix(strings.TrimPrefix(r.IdempotencyKey, "payment:"), ":authorize")
+		// payment:{id}:authorize, or a key with a suffix (a retry that
+		// wrongly made a key of its own): a debit of payment id all the same.
+		id, _, ok := strings.Cut(strings.TrimPrefix(r.IdempotencyKey, "payment:"), ":authorize")
 		if r.Provider != providersim.ProviderBank || r.Kind != providersim.OpDebit || !ok || !strings.HasPrefix(r.IdempotencyKey, "payment:") {
 			continue
 		}
-		debits[id] = r.PaymentKey
+		if debits[id] == "" || r.IdempotencyKey == "payment:"+id+":authorize" {
+			debits[id] = r.PaymentKey
+		}
 		keys[r.PaymentKey] = &pgKey{provider: r.Provider, orderID: id, authorized: r.Amount, captured: r.Amount, captures: 1}
 	}
 	for _, r := range v.recs {

@@ -189,6 +189,35 @@ func TestPlantedBreachesAreReported(t *testing.T) {
 		},
 		want: []string{verify.CapturedOnce, verify.PGMatchesLedger},
 	}, {
+		name: "a failed bank-account payment left debited at the bank",
+		plant: func(w *world) {
+			_, err := w.bank.Debit(w.ctx, bank.MoveRequest{IdempotencyKey: "payment:pay4:authorize", BankCode: "088", AccountNumber: account,
+				HolderName: "홍길동", Amount: 8_000, Currency: "KRW"})
+			require.NoError(w.t, err)
+			w.exec(`INSERT INTO payments (id, order_id, customer_id, method_id, currency, amount, status, workflow_id)
+				VALUES ('pay4', 'order-pay4', 'c1', 'm1', 'KRW', 8000, 'failed', 'checkout-order-pay4')`)
+		},
+		want: []string{verify.CapturedOnce, verify.PGMatchesLedger},
+	}, {
+		name: "a bank-account payment debited twice",
+		plant: func(w *world) {
+			// The retry's key carried the attempt number: the account was debited again.
+			first := ""
+			for _, key := range []string{"payment:pay5:authorize", "payment:pay5:authorize:2"} {
+				txn, err := w.bank.Debit(w.ctx, bank.MoveRequest{IdempotencyKey: key, BankCode: "088", AccountNumber: account,
+					HolderName: "홍길동", Amount: 6_000, Currency: "KRW"})
+				require.NoError(w.t, err)
+				if first == "" {
+					first = txn.ID
+				}
+			}
+			w.exec(`INSERT INTO payments (id, order_id, customer_id, method_id, currency, amount, status, pg, pg_payment_key, captured_amount, workflow_id)
+				VALUES ('pay5', 'order-pay5', 'c1', 'm1', 'KRW', 6000, 'succeeded', 'bank', $1, 6000, 'checkout-order-pay5')`, first)
+			w.exec(`INSERT INTO payment_items (payment_id, producer_id, amount, fee) VALUES ('pay5', 'farm-a', 6000, 180)`)
+			w.post(ledger.CaptureJournal("pay5", "bank", "KRW", []ledger.Item{{ProducerID: "farm-a", Amount: 6000, Fee: 180}}))
+		},
+		want: []string{verify.CapturedOnce, verify.PGMatchesLedger},
+	}, {
 		name: "a top-up left processing with nothing to finish it",
 		plant: func(w *world) {
 			w.exec(`INSERT INTO wallet_topups (id, customer_id, method_id, currency, amount, status, workflow_id, created_at)
