@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/paysaga/paysaga/activities"
 )
@@ -37,8 +39,21 @@ func newRiskEnv(t *testing.T) testEnv {
 	env.RegisterActivity(&activities.Recon{})
 	env.RegisterActivity(&activities.Risk{})
 	env.RegisterActivity(&activities.Points{})
+	env.RegisterActivity(&activities.Opening{})
+	// These tests drive the step-by-step opening (every recorded run, and any
+	// checkout with another tender); checkout_open_test.go the one-commit one.
+	env.SetWorkerOptions(worker.Options{PreferredVersionProvider: stepByStepOpening})
 	t.Cleanup(func() { env.AssertExpectations(t) })
 	return env
+}
+
+// stepByStepOpening records the one-commit opening's marker as the default
+// version: the checkout opens as runs recorded before it did.
+func stepByStepOpening(in worker.PreferredVersionProviderInput) *worker.VersionPreference {
+	if in.ChangeID == openOneCommitChangeID {
+		return &worker.VersionPreference{Version: workflow.DefaultVersion}
+	}
+	return nil
 }
 
 func checkoutInput() CheckoutInput {
