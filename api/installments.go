@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 
-
 	"github.com/paysaga/paysaga/adapters/pg"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/workflows"
