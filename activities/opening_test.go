@@ -7,7 +7,6 @@ import (
 
 	"github.com/paysaga/paysaga/activities"
 	"github.com/paysaga/paysaga/db"
-	"github.com/paysaga/paysaga/providersim"
 )
 
 // openFixture opens payment pay_2 (order o-2) by the route fixture's card.
@@ -33,17 +32,6 @@ func newOpenFixture(t *testing.T) *openFixture {
 
 func (f *openFixture) open() (activities.AuthorizeResult, error) {
 	return f.opening.OpenCardPayment(f.ctx, f.in)
-}
-
-// orderAuthorizations counts the sandbox's authorizations of o-2 by PG.
-func (f *openFixture) orderAuthorizations(t *testing.T) map[string]int {
-	recs, err := f.sim.Records(f.ctx, providersim.RecordFilter{OrderID: "o-2", Kind: "authorize"})
-	require.NoError(t, err)
-	out := map[string]int{}
-	for _, r := range recs {
-		out[r.Provider]++
-	}
-	return out
 }
 
 func (f *openFixture) steps(t *testing.T) []string {
@@ -89,7 +77,7 @@ func TestOpenCardPaymentRecordsEverythingThenAuthorizesOnce(t *testing.T) {
 	again, err := f.open()
 	require.NoError(t, err)
 	require.Equal(t, res, again)
-	require.Equal(t, map[string]int{"pg:alpha": 1}, f.orderAuthorizations(t))
+	require.Equal(t, map[string]int{"pg:alpha": 1}, f.authorizationsOf(t, "o-2"))
 	require.Equal(t, []string{"created", "risk_evaluated"}, f.steps(t))
 }
 
@@ -107,7 +95,7 @@ func TestOpenCardPaymentRefusesAPaymentThatAlreadyFailed(t *testing.T) {
 	_, err = f.open()
 	require.True(t, activities.IsType(err, activities.ErrInvalidRequest), "%v", err)
 	require.Equal(t, "payment_closed", activities.FailureOf(err, "").Code)
-	require.Empty(t, f.orderAuthorizations(t), "nothing was sent to any PG")
+	require.Empty(t, f.authorizationsOf(t, "o-2"), "nothing was sent to any PG")
 }
 
 // A first outage at the first PG is a failover signal (the attempt is
@@ -122,7 +110,7 @@ func TestOpenCardPaymentFirstOutageFailsOver(t *testing.T) {
 	res, err := f.payments.Authorize(f.ctx, in)
 	require.NoError(t, err)
 	require.Equal(t, "beta", res.PG)
-	require.Equal(t, map[string]int{"pg:beta": 1}, f.orderAuthorizations(t))
+	require.Equal(t, map[string]int{"pg:beta": 1}, f.authorizationsOf(t, "o-2"))
 }
 
 func TestOpenCardPaymentBlockedByRiskClaimsNothing(t *testing.T) {
@@ -135,6 +123,6 @@ func TestOpenCardPaymentBlockedByRiskClaimsNothing(t *testing.T) {
 	require.True(t, activities.IsType(err, activities.ErrRiskBlocked), "%v", err)
 	require.Equal(t, "risk_blocked", activities.FailureOf(err, "").Code)
 	require.Empty(t, f.attempts(t), "no route is claimed for a refused payment")
-	require.Empty(t, f.orderAuthorizations(t))
+	require.Empty(t, f.authorizationsOf(t, "o-2"))
 	require.Equal(t, []string{"created", "risk_evaluated"}, f.steps(t), "the refusal is on the timeline")
 }

@@ -12,23 +12,10 @@ import (
 	"github.com/paysaga/paysaga/activities"
 )
 
-// newOpenEnv is newRiskEnv without its version mock: a card-only checkout
-// opens in one commit (i19-one-commit-before-pg). Nothing in it mocks
-// CreatePayment, EvaluateRisk or RecordInstallment, so a step-by-step
-// opening fails the test with an unexpected call.
-func newOpenEnv(t *testing.T) testEnv {
-	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
-	env.RegisterActivity(&activities.Payments{})
-	env.RegisterActivity(&activities.Store{})
-	env.RegisterActivity(&activities.Ledger{})
-	env.RegisterActivity(&activities.Risk{})
-	env.RegisterActivity(&activities.Wallet{})
-	env.RegisterActivity(&activities.Points{})
-	env.RegisterActivity(&activities.Opening{})
-	t.Cleanup(func() { env.AssertExpectations(t) })
-	return env
-}
+// newOpenEnv is newRiskEnv without its version preference: a card-only
+// checkout opens in one commit (i19-one-commit-before-pg). A test mocks the
+// step-by-step activities only where it expects them.
+func newOpenEnv(t *testing.T) testEnv { return newRegisteredEnv(t) }
 
 func onOpen(env testEnv) *testsuite.MockCallWrapper {
 	return env.OnActivity(opener.OpenCardPayment, mock.Anything, mock.Anything)

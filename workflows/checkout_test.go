@@ -25,6 +25,15 @@ func newEnv(t *testing.T) testEnv {
 
 // newRiskEnv leaves the risk evaluation to the test.
 func newRiskEnv(t *testing.T) testEnv {
+	env := newRegisteredEnv(t)
+	// These tests drive the step-by-step opening (every recorded run, and any
+	// checkout with another tender); checkout_open_test.go the one-commit one.
+	env.SetWorkerOptions(worker.Options{PreferredVersionProvider: stepByStepOpening})
+	return env
+}
+
+// newRegisteredEnv has every activity struct registered and no mock yet.
+func newRegisteredEnv(t *testing.T) testEnv {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterActivity(&activities.Payments{})
@@ -40,9 +49,6 @@ func newRiskEnv(t *testing.T) testEnv {
 	env.RegisterActivity(&activities.Risk{})
 	env.RegisterActivity(&activities.Points{})
 	env.RegisterActivity(&activities.Opening{})
-	// These tests drive the step-by-step opening (every recorded run, and any
-	// checkout with another tender); checkout_open_test.go the one-commit one.
-	env.SetWorkerOptions(worker.Options{PreferredVersionProvider: stepByStepOpening})
 	t.Cleanup(func() { env.AssertExpectations(t) })
 	return env
 }
