@@ -25,11 +25,17 @@ const (
 // charged, so finance can find every payment whose interest the merchant pays.
 // Its own small write (not part of CreatePayment's transaction); idempotent.
 func (s *Store) RecordInstallment(ctx context.Context, in RecordInstallmentInput) error {
+	return recordInstallment(ctx, db.New(s.Pool), in)
+}
+
+// recordInstallment is RecordInstallment's write, on the caller's connection
+// or transaction.
+func recordInstallment(ctx context.Context, q *db.Queries, in RecordInstallmentInput) error {
 	payer := InterestPayerCustomer
 	if in.Plan != "" {
 		payer = InterestPayerMerchant
 	}
-	err := db.New(s.Pool).RecordInstallment(ctx, db.RecordInstallmentParams{
+	err := q.RecordInstallment(ctx, db.RecordInstallmentParams{
 		PaymentID: in.PaymentID, Months: int32(in.Months), InterestPayer: payer, Plan: text(in.Plan),
 	})
 	if err != nil {

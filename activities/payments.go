@@ -70,11 +70,18 @@ func (p *Payments) Authorize(ctx context.Context, in AuthorizeInput) (AuthorizeR
 	if err != nil {
 		return AuthorizeResult{}, err
 	}
-	key := AuthorizeKey(in.PaymentID)
 	billingKey, triedHere, earlier, err := p.claimRoute(ctx, in)
 	if err != nil || earlier != nil {
 		return deref(earlier), err
 	}
+	return p.send(ctx, client, in, billingKey, triedHere)
+}
+
+// send is the authorization request itself, once the route is claimed.
+// triedHere: the payment was sent to this PG before (an outage answer then
+// does not prove it was not processed).
+func (p *Payments) send(ctx context.Context, client pg.Client, in AuthorizeInput, billingKey string, triedHere bool) (AuthorizeResult, error) {
+	key := AuthorizeKey(in.PaymentID)
 	pay, err := client.Authorize(ctx, pg.AuthorizeRequest{
 		IdempotencyKey: key, BillingKey: billingKey, CustomerKey: in.CustomerID, OrderID: in.OrderID, Amount: in.Amount, Currency: in.Currency,
 		InstallmentMonths: in.InstallmentMonths, InterestFree: in.InterestFree,
@@ -103,10 +110,19 @@ func (p *Payments) Authorize(ctx context.Context, in AuthorizeInput) (AuthorizeR
 // payment (every first try), else by the careful path below. earlier is set
 // when another PG already holds an authorization under the payment's key.
 func (p *Payments) claimRoute(ctx context.Context, in AuthorizeInput) (billingKey string, triedHere bool, earlier *AuthorizeResult, err error) {
-	row, err := p.Queries.ClaimPGRoute(ctx, db.ClaimPGRouteParams{PaymentID: in.PaymentID, MethodID: in.MethodID, Pg: in.PG})
+	row, err := p.Queries.ClaimPGRoute(ctx, claimParams(in))
 	if err != nil {
 		return "", false, nil, fmt.Errorf("claim route of %s at %s: %w", in.PaymentID, in.PG, err)
 	}
+	return p.claimed(ctx, in, row)
+}
+
+func claimParams(in AuthorizeInput) db.ClaimPGRouteParams {
+	return db.ClaimPGRouteParams{PaymentID: in.PaymentID, MethodID: in.MethodID, Pg: in.PG}
+}
+
+// claimed reads ClaimPGRoute's answer (see claimRoute).
+func (p *Payments) claimed(ctx context.Context, in AuthorizeInput, row db.ClaimPGRouteRow) (billingKey string, triedHere bool, earlier *AuthorizeResult, err error) {
 	if row.PaymentClosed {
 		return "", false, nil, errPaymentClosed(in.PaymentID)
 	}

@@ -68,7 +68,12 @@ func (f *routeFixture) outage(t *testing.T, pgName string) {
 }
 
 func (f *routeFixture) authorizations(t *testing.T) map[string]int {
-	recs, err := f.sim.Records(f.ctx, providersim.RecordFilter{OrderID: "o-1", Kind: "authorize"})
+	return f.authorizationsOf(t, "o-1")
+}
+
+// authorizationsOf counts the sandbox's authorizations of an order by PG.
+func (f *routeFixture) authorizationsOf(t *testing.T, order string) map[string]int {
+	recs, err := f.sim.Records(f.ctx, providersim.RecordFilter{OrderID: order, Kind: "authorize"})
 	require.NoError(t, err)
 	out := map[string]int{}
 	for _, r := range recs {

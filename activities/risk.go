@@ -51,40 +51,47 @@ const ErrRiskBlocked = "RiskBlocked"
 func (r *Risk) EvaluateRisk(ctx context.Context, in EvaluateRiskInput) (RiskDecision, error) {
 	var out RiskDecision
 	err := pgx.BeginFunc(ctx, r.Pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
-		s, err := risk.Describe(ctx, q, r.Keys, in.MethodID, risk.Subject{
-			PaymentID: in.PaymentID, CustomerID: in.CustomerID, DeviceID: in.DeviceID, IP: in.IP,
-			Currency: in.Currency, Amount: in.Amount,
-		})
-		if err != nil {
-			return err
-		}
-		o, err := risk.Evaluate(ctx, tx, s, r.CardTesting, func(q *db.Queries, e db.RiskBlocklist) error {
-			return emitEvent(ctx, q, EventRiskCardTesting, "risk:card_testing:"+in.PaymentID, in.CustomerID, map[string]any{
-				"customer_id": in.CustomerID, "payment_id": in.PaymentID, "blocklist_entry_id": e.ID,
-				"reason": e.Reason, "blocked_until": e.ExpiresAt.Time.UTC().Format(time.RFC3339),
-			})
-		})
-		if err != nil {
-			return err
-		}
-		out = RiskDecision{Decision: o.Decision, Rule: o.Rule, Fingerprint: s.Fingerprint}
-		if in.NoTimeline {
-			return nil
-		}
-		detail := map[string]string{"decision": o.Decision}
-		if o.Rule != "" {
-			detail["rule"] = o.Rule
-		}
-		if s.Fingerprint != "" {
-			detail["fingerprint"] = s.Fingerprint
-		}
-		return recordEvent(ctx, q, in.PaymentID, "risk_evaluated", detail)
+		var err error
+		out, err = r.evaluate(ctx, tx, in)
+		return err
 	})
 	if err != nil {
 		return RiskDecision{}, fmt.Errorf("evaluate risk of %s: %w", in.PaymentID, err)
 	}
 	return out, nil
+}
+
+// evaluate is EvaluateRisk's decision and writes, in the caller's transaction.
+func (r *Risk) evaluate(ctx context.Context, tx pgx.Tx, in EvaluateRiskInput) (RiskDecision, error) {
+	q := db.New(tx)
+	s, err := risk.Describe(ctx, q, r.Keys, in.MethodID, risk.Subject{
+		PaymentID: in.PaymentID, CustomerID: in.CustomerID, DeviceID: in.DeviceID, IP: in.IP,
+		Currency: in.Currency, Amount: in.Amount,
+	})
+	if err != nil {
+		return RiskDecision{}, err
+	}
+	o, err := risk.Evaluate(ctx, tx, s, r.CardTesting, func(q *db.Queries, e db.RiskBlocklist) error {
+		return emitEvent(ctx, q, EventRiskCardTesting, "risk:card_testing:"+in.PaymentID, in.CustomerID, map[string]any{
+			"customer_id": in.CustomerID, "payment_id": in.PaymentID, "blocklist_entry_id": e.ID,
+			"reason": e.Reason, "blocked_until": e.ExpiresAt.Time.UTC().Format(time.RFC3339),
+		})
+	})
+	if err != nil {
+		return RiskDecision{}, err
+	}
+	out := RiskDecision{Decision: o.Decision, Rule: o.Rule, Fingerprint: s.Fingerprint}
+	if in.NoTimeline {
+		return out, nil
+	}
+	detail := map[string]string{"decision": o.Decision}
+	if o.Rule != "" {
+		detail["rule"] = o.Rule
+	}
+	if s.Fingerprint != "" {
+		detail["fingerprint"] = s.Fingerprint
+	}
+	return out, recordEvent(ctx, q, in.PaymentID, "risk_evaluated", detail)
 }
 
 // RiskBlockedError is how a workflow fails a blocked payment: code risk_blocked.

@@ -45,34 +45,37 @@ type ItemInput struct {
 // first timeline step, in one transaction. An item's fee is at its producer's
 // registered rate, or at in.FeeBPS (the platform rate) for an unregistered one.
 func (s *Store) CreatePayment(ctx context.Context, in CreatePaymentInput) error {
-	return s.inTx(ctx, func(q *db.Queries) error {
-		var fees int64
-		fee := make([]int64, len(in.Items))
-		for i, it := range in.Items {
-			bps, err := feeRate(ctx, q, it.ProducerID, in.FeeBPS)
-			if err != nil {
-				return err
-			}
-			fee[i] = ledger.Fee(it.Amount, bps)
-			fees += fee[i]
+	return s.inTx(ctx, func(q *db.Queries) error { return createPayment(ctx, q, in) })
+}
+
+// createPayment is CreatePayment's writes, in the caller's transaction.
+func createPayment(ctx context.Context, q *db.Queries, in CreatePaymentInput) error {
+	var fees int64
+	fee := make([]int64, len(in.Items))
+	for i, it := range in.Items {
+		bps, err := feeRate(ctx, q, it.ProducerID, in.FeeBPS)
+		if err != nil {
+			return err
 		}
-		_, err := q.CreatePayment(ctx, db.CreatePaymentParams{
-			ID: in.PaymentID, OrderID: in.OrderID, CustomerID: in.CustomerID, MethodID: text(in.MethodID),
-			Currency: in.Currency, Amount: in.Amount, FeeAmount: fees, WorkflowID: in.WorkflowID, WalletAmount: in.WalletAmount,
+		fee[i] = ledger.Fee(it.Amount, bps)
+		fees += fee[i]
+	}
+	_, err := q.CreatePayment(ctx, db.CreatePaymentParams{
+		ID: in.PaymentID, OrderID: in.OrderID, CustomerID: in.CustomerID, MethodID: text(in.MethodID),
+		Currency: in.Currency, Amount: in.Amount, FeeAmount: fees, WorkflowID: in.WorkflowID, WalletAmount: in.WalletAmount,
+	})
+	if err != nil {
+		return fmt.Errorf("create payment %s: %w", in.PaymentID, err)
+	}
+	for i, it := range in.Items {
+		err := q.CreatePaymentItem(ctx, db.CreatePaymentItemParams{
+			PaymentID: in.PaymentID, ProducerID: it.ProducerID, Amount: it.Amount, Fee: fee[i], TaxFreeAmount: it.TaxFreeAmount,
 		})
 		if err != nil {
-			return fmt.Errorf("create payment %s: %w", in.PaymentID, err)
+			return fmt.Errorf("create payment %s item: %w", in.PaymentID, err)
 		}
-		for i, it := range in.Items {
-			err := q.CreatePaymentItem(ctx, db.CreatePaymentItemParams{
-				PaymentID: in.PaymentID, ProducerID: it.ProducerID, Amount: it.Amount, Fee: fee[i], TaxFreeAmount: it.TaxFreeAmount,
-			})
-			if err != nil {
-				return fmt.Errorf("create payment %s item: %w", in.PaymentID, err)
-			}
-		}
-		return recordEvent(ctx, q, in.PaymentID, "created", map[string]string{"amount": fmt.Sprint(in.Amount), "currency": in.Currency})
-	})
+	}
+	return recordEvent(ctx, q, in.PaymentID, "created", map[string]string{"amount": fmt.Sprint(in.Amount), "currency": in.Currency})
 }
 
 func feeRate(ctx context.Context, q *db.Queries, producerID string, platformBPS int64) (int64, error) {

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 
 	"github.com/paysaga/paysaga/config"
+	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/workflows"
 )
 
@@ -143,25 +144,18 @@ func (s *server) createCheckout(c echo.Context) error {
 		return problem(http.StatusNotFound, codeCustomerNotFound, fmt.Sprintf("no customer %q", req.CustomerID))
 	}
 	paymentID := scopedID(c, "pay_")
-	ranBefore, err := s.paymentExists(c, paymentID)
+	facts, err := s.q.CheckoutFacts(c.Request().Context(), db.CheckoutFactsParams{
+		PaymentID: paymentID, CustomerID: req.CustomerID, MethodID: req.Payment.MethodID,
+	})
 	if err != nil {
-		return err
+		return internalError(fmt.Errorf("checkout facts of %s: %w", paymentID, err))
 	}
 	interestFreePlan, methodKind := "", ""
-	if !ranBefore { // a request that ran before (key released after a 202) joins its workflow
-		if _, err := s.requireCustomer(c, req.CustomerID); err != nil {
+	if !facts.RanBefore { // a request that ran before (key released after a 202) joins its workflow
+		if interestFreePlan, err = s.checkCheckoutFacts(req, facts); err != nil {
 			return err
 		}
-		if req.Payment.MethodID != "" {
-			method, err := s.activeMethodOf(c, req.CustomerID, req.Payment.MethodID)
-			if err != nil {
-				return err
-			}
-			if interestFreePlan, err = s.interestFreePlan(method, req); err != nil {
-				return err
-			}
-			methodKind = method.Kind
-		}
+		methodKind = facts.MethodKind
 		// Before the claim: a 403 step_up_required saves nothing, so the app
 		// retries with the same Idempotency-Key and a pin_token.
 		if err := s.stepUp(c, req); err != nil {
@@ -362,15 +356,21 @@ func startError(workflowID string, err error) error {
 	return internalError(err)
 }
 
-func (s *server) paymentExists(c echo.Context, id string) (bool, error) {
-	_, err := s.q.GetPayment(c.Request().Context(), id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return false, nil
+// checkCheckoutFacts answers as requireCustomer and activeMethodOf would
+// (404 customer_not_found, 422 unknown_payment_method), from CheckoutFacts'
+// one round trip, and the interest-free plan covering the installments.
+func (s *server) checkCheckoutFacts(req checkoutRequest, f db.CheckoutFactsRow) (string, error) {
+	if !f.CustomerFound {
+		return "", problem(http.StatusNotFound, codeCustomerNotFound, fmt.Sprintf("no customer %q", req.CustomerID))
 	}
-	if err != nil {
-		return false, internalError(fmt.Errorf("get payment %s: %w", id, err))
+	if req.Payment.MethodID == "" {
+		return "", nil
 	}
-	return true, nil
+	if !f.MethodFound || f.MethodStatus != "active" || f.MethodCustomerID != req.CustomerID {
+		return "", unknownMethod(req.CustomerID, req.Payment.MethodID)
+	}
+	return s.interestFreePlan(db.PaymentMethod{ID: req.Payment.MethodID, CustomerID: f.MethodCustomerID,
+		Kind: f.MethodKind, Status: f.MethodStatus, CardBrand: f.MethodCardBrand}, req)
 }
 
 // clientIP is the peer's address. Forwarding headers are not trusted: any

@@ -1,12 +1,8 @@
 package api
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/http"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/paysaga/paysaga/adapters/pg"
 	"github.com/paysaga/paysaga/db"
@@ -63,18 +59,6 @@ func (s *server) interestFreePlan(method db.PaymentMethod, req checkoutRequest) 
 		return plan.Name(), nil
 	}
 	return "", nil
-}
-
-// installmentOf is the payment's stored plan, nil for 일시불.
-func (s *server) installmentOf(ctx context.Context, paymentID string) (*installmentResponse, error) {
-	row, err := s.q.GetInstallment(ctx, paymentID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, internalError(fmt.Errorf("get installment of %s: %w", paymentID, err))
-	}
-	return &installmentResponse{Months: int(row.Months), InterestPayer: row.InterestPayer, Plan: nullable(row.Plan.String)}, nil
 }
 
 // pendingInstallment is the plan a checkout asked for, before its row exists.

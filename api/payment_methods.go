@@ -218,10 +218,16 @@ func (s *server) activeMethodOf(c echo.Context, customerID, methodID string) (db
 		return db.PaymentMethod{}, internalError(fmt.Errorf("get payment method %s: %w", methodID, err))
 	}
 	if err != nil || m.Status != "active" || m.CustomerID != customerID {
-		p := problem(http.StatusUnprocessableEntity, codeUnknownPaymentMethod,
-			fmt.Sprintf("payment.method_id %q is not an active payment method of customer %q", methodID, customerID))
-		p.Errors = []FieldError{{Field: "payment.method_id", Message: "unknown payment method"}}
-		return db.PaymentMethod{}, p
+		return db.PaymentMethod{}, unknownMethod(customerID, methodID)
 	}
 	return m, nil
+}
+
+// unknownMethod is the 422 for a method that is unknown, deleted or another
+// customer's (the three look the same to the caller).
+func unknownMethod(customerID, methodID string) error {
+	p := problem(http.StatusUnprocessableEntity, codeUnknownPaymentMethod,
+		fmt.Sprintf("payment.method_id %q is not an active payment method of customer %q", methodID, customerID))
+	p.Errors = []FieldError{{Field: "payment.method_id", Message: "unknown payment method"}}
+	return p
 }

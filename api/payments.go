@@ -125,36 +125,92 @@ func (s *server) loadOwnPayment(c echo.Context, id string) (paymentResponse, err
 	return p, err
 }
 
-// loadPayment reads the payment with its items, refunds and timeline: 404
-// payment_not_found when there is no such payment.
+// loadPayment reads the payment with its items, refunds, timeline, plan and
+// points in one statement (GetPaymentView): 404 payment_not_found when there
+// is no such payment.
 func (s *server) loadPayment(ctx context.Context, id string) (paymentResponse, error) {
-	p, err := s.q.GetPayment(ctx, id)
+	v, err := s.q.GetPaymentView(ctx, id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return paymentResponse{}, problem(http.StatusNotFound, codePaymentNotFound, fmt.Sprintf("no payment %q", id))
 	}
 	if err != nil {
 		return paymentResponse{}, internalError(fmt.Errorf("get payment %s: %w", id, err))
 	}
-	items, err := s.q.ListPaymentItems(ctx, id)
+	items, refunds, events, err := decodePaymentView(v)
 	if err != nil {
-		return paymentResponse{}, internalError(fmt.Errorf("list items of %s: %w", id, err))
+		return paymentResponse{}, internalError(fmt.Errorf("decode payment %s: %w", id, err))
 	}
-	refunds, err := s.q.ListRefunds(ctx, id)
-	if err != nil {
-		return paymentResponse{}, internalError(fmt.Errorf("list refunds of %s: %w", id, err))
+	out := s.paymentOf(v.Payment, items, refunds, events)
+	if v.InstallmentMonths > 0 {
+		out.Installment = &installmentResponse{Months: int(v.InstallmentMonths), InterestPayer: v.InstallmentInterestPayer,
+			Plan: nullable(v.InstallmentPlan)}
 	}
-	events, err := s.q.ListPaymentEvents(ctx, id)
-	if err != nil {
-		return paymentResponse{}, internalError(fmt.Errorf("list events of %s: %w", id, err))
-	}
-	out := s.paymentOf(p, items, refunds, events)
-	if out.Installment, err = s.installmentOf(ctx, id); err != nil {
-		return paymentResponse{}, err
-	}
-	if out.PointsEarned, err = s.q.PointsEarnedByPayment(ctx, pgtype.Text{String: id, Valid: true}); err != nil {
-		return paymentResponse{}, internalError(fmt.Errorf("points earned by %s: %w", id, err))
-	}
+	out.PointsEarned = v.PointsEarned
 	return out, nil
+}
+
+// viewItem, viewRefund and viewEvent are GetPaymentView's JSON rows.
+type viewItem struct {
+	ProducerID    string `json:"producer_id"`
+	Amount        int64  `json:"amount"`
+	Fee           int64  `json:"fee"`
+	TaxFreeAmount int64  `json:"tax_free_amount"`
+}
+
+type viewRefund struct {
+	ID             string    `json:"id"`
+	Amount         int64     `json:"amount"`
+	Reason         string    `json:"reason"`
+	Kind           string    `json:"kind"`
+	RefundedBefore int64     `json:"refunded_before"`
+	Status         string    `json:"status"`
+	FailureCode    *string   `json:"failure_code"`
+	FailureMessage *string   `json:"failure_message"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+type viewEvent struct {
+	Step      string          `json:"step"`
+	Detail    json.RawMessage `json:"detail"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// decodePaymentView turns the view's JSON arrays into the rows paymentOf
+// renders, so GET and every answer that carries a payment render alike.
+func decodePaymentView(v db.GetPaymentViewRow) ([]db.PaymentItem, []db.Refund, []db.ListPaymentEventsRow, error) {
+	var vi []viewItem
+	var vr []viewRefund
+	var ve []viewEvent
+	for _, part := range []struct {
+		raw []byte
+		to  any
+	}{{v.Items, &vi}, {v.Refunds, &vr}, {v.Events, &ve}} {
+		if err := json.Unmarshal(part.raw, part.to); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	items := make([]db.PaymentItem, len(vi))
+	for i, it := range vi {
+		items[i] = db.PaymentItem{PaymentID: v.Payment.ID, ProducerID: it.ProducerID, Amount: it.Amount, Fee: it.Fee, TaxFreeAmount: it.TaxFreeAmount}
+	}
+	refunds := make([]db.Refund, len(vr))
+	for i, r := range vr {
+		refunds[i] = db.Refund{ID: r.ID, PaymentID: v.Payment.ID, Amount: r.Amount, Reason: r.Reason, Kind: r.Kind,
+			RefundedBefore: r.RefundedBefore, Status: r.Status, FailureCode: optText(r.FailureCode),
+			FailureMessage: optText(r.FailureMessage), CreatedAt: pgtype.Timestamptz{Time: r.CreatedAt, Valid: true}}
+	}
+	events := make([]db.ListPaymentEventsRow, len(ve))
+	for i, e := range ve {
+		events[i] = db.ListPaymentEventsRow{Step: e.Step, Detail: e.Detail, CreatedAt: pgtype.Timestamptz{Time: e.CreatedAt, Valid: true}}
+	}
+	return items, refunds, events, nil
+}
+
+func optText(s *string) pgtype.Text {
+	if s == nil {
+		return pgtype.Text{}
+	}
+	return pgtype.Text{String: *s, Valid: true}
 }
 
 func (s *server) paymentOf(p db.Payment, items []db.PaymentItem, refunds []db.Refund, events []db.ListPaymentEventsRow) paymentResponse {

@@ -11,6 +11,53 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const checkoutFacts = `-- name: CheckoutFacts :one
+SELECT EXISTS (SELECT 1 FROM payments p WHERE p.id = $1::text)::boolean AS ran_before,
+       EXISTS (SELECT 1 FROM customers c WHERE c.id = $2::text)::boolean AS customer_found,
+       (m.id IS NOT NULL)::boolean AS method_found,
+       COALESCE(m.customer_id, '')::text AS method_customer_id,
+       COALESCE(m.status, '')::text AS method_status,
+       COALESCE(m.kind, '')::text AS method_kind,
+       m.card_brand AS method_card_brand
+  FROM (SELECT 1) one
+  LEFT JOIN payment_methods m ON m.id = $3::text
+`
+
+type CheckoutFactsParams struct {
+	PaymentID  string
+	CustomerID string
+	MethodID   string
+}
+
+type CheckoutFactsRow struct {
+	RanBefore        bool
+	CustomerFound    bool
+	MethodFound      bool
+	MethodCustomerID string
+	MethodStatus     string
+	MethodKind       string
+	MethodCardBrand  pgtype.Text
+}
+
+// What POST /v1/checkouts checks before it claims its Idempotency-Key, in one
+// round trip (issue 19): whether this request's payment ran before (a key
+// released after a 202), whether the customer exists, and the method's owner,
+// status, kind and brand (method_found false when there is no such method).
+func (q *Queries) CheckoutFacts(ctx context.Context, arg CheckoutFactsParams) (CheckoutFactsRow, error) {
+	row := q.db.QueryRow(ctx, checkoutFacts, arg.PaymentID, arg.CustomerID, arg.MethodID)
+	var i CheckoutFactsRow
+	err := row.Scan(
+		&i.RanBefore,
+		&i.CustomerFound,
+		&i.MethodFound,
+		&i.MethodCustomerID,
+		&i.MethodStatus,
+		&i.MethodKind,
+		&i.MethodCardBrand,
+	)
+	return i, err
+}
+
 const createPayment = `-- name: CreatePayment :one
 INSERT INTO payments (id, order_id, customer_id, method_id, currency, amount, fee_amount, status, workflow_id, wallet_amount)
 VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9)
@@ -182,6 +229,76 @@ func (q *Queries) GetPaymentForUpdate(ctx context.Context, id string) (Payment, 
 		&i.UpdatedAt,
 		&i.WalletAmount,
 		&i.SettlesOnConfirm,
+	)
+	return i, err
+}
+
+const getPaymentView = `-- name: GetPaymentView :one
+SELECT p.id, p.order_id, p.customer_id, p.method_id, p.currency, p.amount, p.fee_amount, p.status, p.pg, p.pg_payment_key, p.captured_amount, p.refunded_amount, p.failure_code, p.failure_message, p.workflow_id, p.created_at, p.updated_at, p.wallet_amount, p.settles_on_confirm,
+       COALESCE((SELECT json_agg(json_build_object('producer_id', i.producer_id, 'amount', i.amount, 'fee', i.fee,
+                                                   'tax_free_amount', i.tax_free_amount) ORDER BY i.producer_id)
+                   FROM payment_items i WHERE i.payment_id = p.id), '[]')::json AS items,
+       COALESCE((SELECT json_agg(json_build_object('id', r.id, 'amount', r.amount, 'reason', r.reason, 'kind', r.kind,
+                                                   'refunded_before', r.refunded_before, 'status', r.status,
+                                                   'failure_code', r.failure_code, 'failure_message', r.failure_message,
+                                                   'created_at', r.created_at) ORDER BY r.created_at, r.id)
+                   FROM refunds r WHERE r.payment_id = p.id), '[]')::json AS refunds,
+       COALESCE((SELECT json_agg(json_build_object('step', e.step, 'detail', e.detail, 'created_at', e.created_at) ORDER BY e.id)
+                   FROM payment_events e WHERE e.payment_id = p.id), '[]')::json AS events,
+       COALESCE(inst.months, 0)::int AS installment_months,
+       COALESCE(inst.interest_payer, '')::text AS installment_interest_payer,
+       COALESCE(inst.plan, '')::text AS installment_plan,
+       (SELECT COALESCE(sum(b.amount), 0) FROM points_buckets b WHERE b.payment_id = p.id)::bigint AS points_earned
+  FROM payments p
+  LEFT JOIN payment_installments inst ON inst.payment_id = p.id
+ WHERE p.id = $1
+`
+
+type GetPaymentViewRow struct {
+	Payment                  Payment
+	Items                    []byte
+	Refunds                  []byte
+	Events                   []byte
+	InstallmentMonths        int32
+	InstallmentInterestPayer string
+	InstallmentPlan          string
+	PointsEarned             int64
+}
+
+// The payment as the API shows it, in one round trip (issue 19): the row, its
+// items, refunds and timeline as JSON arrays in the orders ListPaymentItems,
+// ListRefunds and ListPaymentEvents use, the installment plan (months 0 for
+// 일시불) and the points earned. One statement, so one snapshot.
+func (q *Queries) GetPaymentView(ctx context.Context, id string) (GetPaymentViewRow, error) {
+	row := q.db.QueryRow(ctx, getPaymentView, id)
+	var i GetPaymentViewRow
+	err := row.Scan(
+		&i.Payment.ID,
+		&i.Payment.OrderID,
+		&i.Payment.CustomerID,
+		&i.Payment.MethodID,
+		&i.Payment.Currency,
+		&i.Payment.Amount,
+		&i.Payment.FeeAmount,
+		&i.Payment.Status,
+		&i.Payment.Pg,
+		&i.Payment.PgPaymentKey,
+		&i.Payment.CapturedAmount,
+		&i.Payment.RefundedAmount,
+		&i.Payment.FailureCode,
+		&i.Payment.FailureMessage,
+		&i.Payment.WorkflowID,
+		&i.Payment.CreatedAt,
+		&i.Payment.UpdatedAt,
+		&i.Payment.WalletAmount,
+		&i.Payment.SettlesOnConfirm,
+		&i.Items,
+		&i.Refunds,
+		&i.Events,
+		&i.InstallmentMonths,
+		&i.InstallmentInterestPayer,
+		&i.InstallmentPlan,
+		&i.PointsEarned,
 	)
 	return i, err
 }

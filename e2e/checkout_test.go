@@ -61,6 +61,9 @@ func TestApprovedCardCheckoutCapturesOnceAndBooksTheLedger(t *testing.T) {
 	}
 	require.Equal(t, []string{"created", "risk_evaluated", "authorized", "captured", "ledger_posted"}, steps)
 	require.Equal(t, workflows.CheckoutID(order), body["workflow"].(map[string]any)["id"])
+	// The checkout's answer is the payment as GET shows it (issue 19: both
+	// render from one read, GetPaymentView).
+	require.Equal(t, body, pay)
 }
 
 func TestDeclinedCardFailsWithReasonAndMovesNothing(t *testing.T) {

@@ -50,6 +50,9 @@ type Activities struct {
 	// Safeguarding computes the daily safeguarding report (issue 15).
 	Safeguarding *activities.Safeguarding
 	Reseal       *activities.Reseal // moves sealed PII to the active key
+	// Opening opens a card-only checkout in one commit (issue 19); built from
+	// Store, Risk and Payments by NewActivities.
+	Opening *activities.Opening
 }
 
 // NewActivities wires the activities to PostgreSQL and to the providers' HTTP
@@ -65,7 +68,7 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 		panic("config.Validate lets no short PII key through: " + err.Error())
 	}
 	bankClient := bank.NewHTTPClient(cfg.SimURL+"/bank", hc)
-	return Activities{
+	acts := Activities{
 		Payments:     &activities.Payments{PGs: withBankBilling(pgs, bankClient), Queries: db.New(pool), Keys: keys},
 		Store:        &activities.Store{Pool: pool},
 		Ledger:       &activities.Ledger{Pool: pool},
@@ -94,6 +97,8 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}},
 	}
+	acts.Opening = &activities.Opening{Store: acts.Store, Risk: acts.Risk, Payments: acts.Payments}
+	return acts
 }
 
 // Register adds the workflows and activities to a worker, a test environment or
@@ -115,6 +120,9 @@ func Register(r sdkworker.Registry, acts Activities) {
 	r.RegisterActivity(acts.Points)
 	r.RegisterActivity(acts.Safeguarding)
 	r.RegisterActivity(acts.Reseal)
+	if acts.Opening != nil { // nil in a replayer's or a test's partial set
+		r.RegisterActivity(acts.Opening)
+	}
 }
 
 // RegisterWorkflows registers only the workflows (enough for a replayer).

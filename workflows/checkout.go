@@ -25,40 +25,52 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 		c.result.Status, c.result.FailureCode, c.result.FailureMessage = StatusFailed, "invalid_request", err.Error()
 		return c.result, nil
 	}
-	if err := c.create(ctx); err != nil {
-		return c.result, err // nothing has moved; the workflow fails visibly for ops
+	// A card-only checkout opens in one commit with its first PG call; any
+	// other (another tender, a run recorded before) opens step by step, each
+	// tender's hold in its place between the risk evaluation and the card.
+	o, err := c.openInOneCommit(ctx)
+	if err != nil {
+		return c.fail(ctx, err, "authorize_failed")
 	}
-	// Runs recorded before risk evaluation existed go on without it.
-	if workflow.GetVersion(ctx, riskChangeID, workflow.DefaultVersion, 1) == 1 {
-		if err := c.evaluateRisk(ctx); err != nil {
-			return c.fail(ctx, err, "risk_unavailable")
+	if !o.opened {
+		if err := c.create(ctx); err != nil {
+			return c.result, err // nothing has moved; the workflow fails visibly for ops
 		}
-	}
-	if c.in.InstallmentMonths > 0 && workflow.GetVersion(ctx, installmentsChangeID, workflow.DefaultVersion, 1) == 1 {
-		if err := c.recordInstallment(ctx); err != nil {
-			return c.fail(ctx, err, "internal_error")
+		// Runs recorded before risk evaluation existed go on without it.
+		if workflow.GetVersion(ctx, riskChangeID, workflow.DefaultVersion, 1) == 1 {
+			if err := c.evaluateRisk(ctx); err != nil {
+				return c.fail(ctx, err, "risk_unavailable")
+			}
 		}
-	}
-	if c.in.WalletAmount > 0 {
-		if err := c.holdWallet(ctx); err != nil {
-			return c.fail(ctx, err, "wallet_hold_failed")
+		if c.in.InstallmentMonths > 0 && workflow.GetVersion(ctx, installmentsChangeID, workflow.DefaultVersion, 1) == 1 {
+			if err := c.recordInstallment(ctx); err != nil {
+				return c.fail(ctx, err, "internal_error")
+			}
 		}
-		c.saga.add("release_wallet_hold", c.releaseHold)
+		if c.in.WalletAmount > 0 {
+			if err := c.holdWallet(ctx); err != nil {
+				return c.fail(ctx, err, "wallet_hold_failed")
+			}
+			c.saga.add("release_wallet_hold", c.releaseHold)
+		}
 	}
 	var auth activities.AuthorizeResult
 	oneCommit := false
 	if c.cardAmount() > 0 {
 		// A bank account is billed by the connectors that bill accounts (firm
 		// banking under the defaults), not by the card PGs. Only a checkout
-		// started with a method kind takes this branch.
-		if c.in.MethodKind == MethodBankAccount && workflow.GetVersion(ctx, bankDebitChangeID, workflow.DefaultVersion, 1) == 1 {
+		// started with a method kind takes this branch (never one opened in
+		// one commit: opensInOneCommit leaves bank accounts out).
+		if !o.authorized && c.in.MethodKind == MethodBankAccount && workflow.GetVersion(ctx, bankDebitChangeID, workflow.DefaultVersion, 1) == 1 {
 			if err := c.routeBankAccount(ctx); err != nil {
 				return c.fail(ctx, err, "provider_unavailable")
 			}
 		}
-		var err error
-		if auth, err = c.authorize(ctx); err != nil {
-			return c.fail(ctx, err, "authorize_failed")
+		auth = o.auth
+		if !o.authorized {
+			if auth, err = c.authorize(ctx, o.nextPG); err != nil {
+				return c.fail(ctx, err, "authorize_failed")
+			}
 		}
 		c.saga.add("void_authorization", c.cancelAt(auth, "void", "checkout failed after authorization"))
 		if auth.Pending {
@@ -151,6 +163,7 @@ var (
 	book     *activities.Ledger
 	wallet   *activities.Wallet
 	riskActs *activities.Risk
+	opener   *activities.Opening
 )
 
 // riskChangeID versions the risk evaluation added at the start of the saga.
@@ -182,23 +195,18 @@ func (c *checkout) earnPoints(ctx workflow.Context) {
 
 // recordInstallment stores the card part's plan (and who pays its interest).
 func (c *checkout) recordInstallment(ctx workflow.Context) error {
-	return workflow.ExecuteLocalActivity(dbCtx(ctx), store.RecordInstallment, activities.RecordInstallmentInput{
-		PaymentID: c.in.PaymentID, Months: c.in.InstallmentMonths, Plan: c.in.InterestFreePlan,
-	}).Get(ctx, nil)
+	return workflow.ExecuteLocalActivity(dbCtx(ctx), store.RecordInstallment, c.installmentInput()).Get(ctx, nil)
+}
+
+func (c *checkout) installmentInput() activities.RecordInstallmentInput {
+	return activities.RecordInstallmentInput{PaymentID: c.in.PaymentID, Months: c.in.InstallmentMonths, Plan: c.in.InterestFreePlan}
 }
 
 // evaluateRisk asks the rules before anything moves; a block is a
 // non-retryable RiskBlocked error, and the payment fails with risk_blocked.
 func (c *checkout) evaluateRisk(ctx workflow.Context) error {
-	methodID := ""
-	if c.cardAmount() > 0 {
-		methodID = c.in.MethodID
-	}
 	var d activities.RiskDecision
-	err := workflow.ExecuteLocalActivity(dbCtx(ctx), riskActs.EvaluateRisk, activities.EvaluateRiskInput{
-		PaymentID: c.in.PaymentID, CustomerID: c.in.CustomerID, MethodID: methodID,
-		DeviceID: c.in.DeviceID, IP: c.in.IP, Currency: c.in.Currency, Amount: c.in.Amount,
-	}).Get(ctx, &d)
+	err := workflow.ExecuteLocalActivity(dbCtx(ctx), riskActs.EvaluateRisk, c.riskInput()).Get(ctx, &d)
 	if err != nil {
 		return err
 	}
@@ -206,6 +214,17 @@ func (c *checkout) evaluateRisk(ctx workflow.Context) error {
 		return activities.RiskBlockedError(d)
 	}
 	return nil
+}
+
+func (c *checkout) riskInput() activities.EvaluateRiskInput {
+	methodID := ""
+	if c.cardAmount() > 0 {
+		methodID = c.in.MethodID
+	}
+	return activities.EvaluateRiskInput{
+		PaymentID: c.in.PaymentID, CustomerID: c.in.CustomerID, MethodID: methodID,
+		DeviceID: c.in.DeviceID, IP: c.in.IP, Currency: c.in.Currency, Amount: c.in.Amount,
+	}
 }
 
 // cardAmount is what the card or bank account pays: the rest of the wallet part.
@@ -237,30 +256,32 @@ func (c *checkout) releaseHold(ctx workflow.Context) error {
 }
 
 func (c *checkout) create(ctx workflow.Context) error {
+	return workflow.ExecuteLocalActivity(dbCtx(ctx), store.CreatePayment, c.createInput(ctx)).Get(ctx, nil)
+}
+
+func (c *checkout) createInput(ctx workflow.Context) activities.CreatePaymentInput {
 	items := make([]activities.ItemInput, len(c.in.Items))
 	for i, it := range c.in.Items {
 		items[i] = activities.ItemInput{ProducerID: it.ProducerID, Amount: it.Amount, TaxFreeAmount: it.TaxFreeAmount}
 	}
-	return workflow.ExecuteLocalActivity(dbCtx(ctx), store.CreatePayment, activities.CreatePaymentInput{
+	return activities.CreatePaymentInput{
 		PaymentID: c.in.PaymentID, OrderID: c.in.OrderID, CustomerID: c.in.CustomerID, MethodID: c.in.MethodID,
 		Currency: c.in.Currency, Amount: c.in.Amount, WalletAmount: c.in.WalletAmount, FeeBPS: c.in.FeeBPS, Items: items,
 		WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
-	}).Get(ctx, nil)
+	}
 }
 
-// authorize tries the PGs in routing order. It moves to the next PG only when the
-// current one certainly did not process the request (outage, no billing key
-// there); any other failure stays with that PG, so a payment is never authorized
-// at two PGs.
-func (c *checkout) authorize(ctx workflow.Context) (activities.AuthorizeResult, error) {
+// authorize tries the PGs in routing order (c.pgs()) from index from. It moves to
+// the next PG only when the current one certainly did not process the request
+// (outage, no billing key there); any other failure stays with that PG, so a
+// payment is never authorized at two PGs.
+func (c *checkout) authorize(ctx workflow.Context, from int) (activities.AuthorizeResult, error) {
 	var lastErr error
-	for i, pg := range c.pgs() {
+	pgs := c.pgs()
+	for i := from; i < len(pgs); i++ {
+		pg := pgs[i]
 		var res activities.AuthorizeResult
-		err := workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Authorize, activities.AuthorizeInput{
-			PaymentID: c.in.PaymentID, OrderID: c.in.OrderID, CustomerID: c.in.CustomerID, MethodID: c.in.MethodID,
-			PG: pg, Amount: c.cardAmount(), Currency: c.in.Currency, TaxFreeAmount: c.cardTaxFree(),
-			InstallmentMonths: c.in.InstallmentMonths, InterestFree: c.in.InterestFreePlan != "",
-		}).Get(ctx, &res)
+		err := workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Authorize, c.authorizeInput(pg)).Get(ctx, &res)
 		if err == nil {
 			if i > 0 {
 				c.event(ctx, "failover", map[string]string{"from": c.pgs()[0], "to": pg})
@@ -275,14 +296,28 @@ func (c *checkout) authorize(ctx workflow.Context) (activities.AuthorizeResult, 
 		if !activities.IsType(err, activities.ErrDeclined) && !activities.IsType(err, activities.ErrInvalidRequest) {
 			// Retries ran out (or the workflow was cancelled) with the outcome unknown:
 			// make sure no authorization is left behind under our key.
-			c.saga.add("void_unknown_authorization", func(ctx workflow.Context) error {
-				return workflow.ExecuteLocalActivity(ctx, payments.VoidByKey,
-					activities.VoidByKeyInput{PaymentID: c.in.PaymentID, PG: pg}).Get(ctx, nil)
-			})
+			c.voidUnknownAt(pg)
 		}
 		return res, err
 	}
 	return activities.AuthorizeResult{}, lastErr
+}
+
+// voidUnknownAt adds the compensation for an authorization whose outcome at
+// pg stayed unknown.
+func (c *checkout) voidUnknownAt(pg string) {
+	c.saga.add("void_unknown_authorization", func(ctx workflow.Context) error {
+		return workflow.ExecuteLocalActivity(ctx, payments.VoidByKey,
+			activities.VoidByKeyInput{PaymentID: c.in.PaymentID, PG: pg}).Get(ctx, nil)
+	})
+}
+
+func (c *checkout) authorizeInput(pg string) activities.AuthorizeInput {
+	return activities.AuthorizeInput{
+		PaymentID: c.in.PaymentID, OrderID: c.in.OrderID, CustomerID: c.in.CustomerID, MethodID: c.in.MethodID,
+		PG: pg, Amount: c.cardAmount(), Currency: c.in.Currency, TaxFreeAmount: c.cardTaxFree(),
+		InstallmentMonths: c.in.InstallmentMonths, InterestFree: c.in.InterestFreePlan != "",
+	}
 }
 
 // awaitAuthorization waits for the PG's decision on a pending authorization:

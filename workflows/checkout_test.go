@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/paysaga/paysaga/activities"
 )
@@ -23,6 +25,15 @@ func newEnv(t *testing.T) testEnv {
 
 // newRiskEnv leaves the risk evaluation to the test.
 func newRiskEnv(t *testing.T) testEnv {
+	env := newRegisteredEnv(t)
+	// These tests drive the step-by-step opening (every recorded run, and any
+	// checkout with another tender); checkout_open_test.go the one-commit one.
+	env.SetWorkerOptions(worker.Options{PreferredVersionProvider: stepByStepOpening})
+	return env
+}
+
+// newRegisteredEnv has every activity struct registered and no mock yet.
+func newRegisteredEnv(t *testing.T) testEnv {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterActivity(&activities.Payments{})
@@ -37,8 +48,18 @@ func newRiskEnv(t *testing.T) testEnv {
 	env.RegisterActivity(&activities.Recon{})
 	env.RegisterActivity(&activities.Risk{})
 	env.RegisterActivity(&activities.Points{})
+	env.RegisterActivity(&activities.Opening{})
 	t.Cleanup(func() { env.AssertExpectations(t) })
 	return env
+}
+
+// stepByStepOpening records the one-commit opening's marker as the default
+// version: the checkout opens as runs recorded before it did.
+func stepByStepOpening(in worker.PreferredVersionProviderInput) *worker.VersionPreference {
+	if in.ChangeID == openOneCommitChangeID {
+		return &worker.VersionPreference{Version: workflow.DefaultVersion}
+	}
+	return nil
 }
 
 func checkoutInput() CheckoutInput {

@@ -51,3 +51,42 @@ ON CONFLICT (payment_id, step) DO NOTHING;
 SELECT step, detail, created_at FROM payment_events
 WHERE payment_id = $1
 ORDER BY id;
+
+-- name: GetPaymentView :one
+-- The payment as the API shows it, in one round trip (issue 19): the row, its
+-- items, refunds and timeline as JSON arrays in the orders ListPaymentItems,
+-- ListRefunds and ListPaymentEvents use, the installment plan (months 0 for
+-- 일시불) and the points earned. One statement, so one snapshot.
+SELECT sqlc.embed(p),
+       COALESCE((SELECT json_agg(json_build_object('producer_id', i.producer_id, 'amount', i.amount, 'fee', i.fee,
+                                                   'tax_free_amount', i.tax_free_amount) ORDER BY i.producer_id)
+                   FROM payment_items i WHERE i.payment_id = p.id), '[]')::json AS items,
+       COALESCE((SELECT json_agg(json_build_object('id', r.id, 'amount', r.amount, 'reason', r.reason, 'kind', r.kind,
+                                                   'refunded_before', r.refunded_before, 'status', r.status,
+                                                   'failure_code', r.failure_code, 'failure_message', r.failure_message,
+                                                   'created_at', r.created_at) ORDER BY r.created_at, r.id)
+                   FROM refunds r WHERE r.payment_id = p.id), '[]')::json AS refunds,
+       COALESCE((SELECT json_agg(json_build_object('step', e.step, 'detail', e.detail, 'created_at', e.created_at) ORDER BY e.id)
+                   FROM payment_events e WHERE e.payment_id = p.id), '[]')::json AS events,
+       COALESCE(inst.months, 0)::int AS installment_months,
+       COALESCE(inst.interest_payer, '')::text AS installment_interest_payer,
+       COALESCE(inst.plan, '')::text AS installment_plan,
+       (SELECT COALESCE(sum(b.amount), 0) FROM points_buckets b WHERE b.payment_id = p.id)::bigint AS points_earned
+  FROM payments p
+  LEFT JOIN payment_installments inst ON inst.payment_id = p.id
+ WHERE p.id = @id;
+
+-- name: CheckoutFacts :one
+-- What POST /v1/checkouts checks before it claims its Idempotency-Key, in one
+-- round trip (issue 19): whether this request's payment ran before (a key
+-- released after a 202), whether the customer exists, and the method's owner,
+-- status, kind and brand (method_found false when there is no such method).
+SELECT EXISTS (SELECT 1 FROM payments p WHERE p.id = @payment_id::text)::boolean AS ran_before,
+       EXISTS (SELECT 1 FROM customers c WHERE c.id = @customer_id::text)::boolean AS customer_found,
+       (m.id IS NOT NULL)::boolean AS method_found,
+       COALESCE(m.customer_id, '')::text AS method_customer_id,
+       COALESCE(m.status, '')::text AS method_status,
+       COALESCE(m.kind, '')::text AS method_kind,
+       m.card_brand AS method_card_brand
+  FROM (SELECT 1) one
+  LEFT JOIN payment_methods m ON m.id = @method_id::text;

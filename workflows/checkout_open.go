@@ -1,0 +1,72 @@
+package workflows
+
+import (
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/paysaga/paysaga/activities"
+)
+
+// openOneCommitChangeID versions the card-only checkout's opening in one
+// commit (issue 19): payment + risk outcome + installment plan + route claim
+// + their timeline steps in one transaction, with the first PG's call in the
+// same local activity, instead of CreatePayment, EvaluateRisk,
+// RecordInstallment and Authorize's own claim (three or four commits).
+const openOneCommitChangeID = "i19-one-commit-before-pg"
+
+// opening is how far openInOneCommit got.
+type opening struct {
+	opened     bool // the payment is recorded: skip the step-by-step opening
+	authorized bool // auth holds the first PG's authorization
+	auth       activities.AuthorizeResult
+	nextPG     int // the first PG the authorize loop tries when !authorized
+}
+
+// opensInOneCommit: the card pays the whole amount. A checkout with another
+// tender (the wallet today; points or a bank-account debit when they come)
+// opens step by step so its hold sits between the risk evaluation and the
+// card, where compensation expects it. A new tender adds its test here.
+func (c *checkout) opensInOneCommit() bool {
+	return c.in.WalletAmount == 0 && c.in.MethodID != "" && c.in.MethodKind != MethodBankAccount && len(c.in.PGs) > 0
+}
+
+// openInOneCommit opens a card-only checkout with OpenCardPayment. An answer
+// that settles the payment (decline, risk block, payment closed, no PG left)
+// is returned as the error to fail with; an outage at the first PG moves on
+// to the next. When the activity's retries ran out with the outcome unknown
+// (the database or the PG), the step-by-step opening takes over: every one of
+// its steps is idempotent and finds what the transaction committed, and the
+// authorize loop's claim then sees the first PG as tried, so it never fails
+// over from a PG that may hold the authorization.
+func (c *checkout) openInOneCommit(ctx workflow.Context) (opening, error) {
+	if !c.opensInOneCommit() || workflow.GetVersion(ctx, openOneCommitChangeID, workflow.DefaultVersion, 1) != 1 {
+		return opening{}, nil
+	}
+	first := c.in.PGs[0]
+	var res activities.AuthorizeResult
+	err := workflow.ExecuteLocalActivity(providerCtx(ctx), opener.OpenCardPayment, c.openInput(ctx, first)).Get(ctx, &res)
+	switch {
+	case err == nil:
+		return opening{opened: true, authorized: true, auth: res}, nil
+	case activities.IsType(err, activities.ErrProviderUnavailable) && len(c.in.PGs) > 1:
+		c.event(ctx, "pg_unavailable:"+first, nil)
+		return opening{opened: true, nextPG: 1}, nil
+	case activities.IsType(err, activities.ErrDeclined), activities.IsType(err, activities.ErrInvalidRequest),
+		activities.IsType(err, activities.ErrRiskBlocked), activities.IsType(err, activities.ErrProviderUnavailable):
+		return opening{opened: true}, err
+	case temporal.IsCanceledError(err):
+		c.voidUnknownAt(first)
+		return opening{opened: true}, err
+	}
+	workflow.GetLogger(ctx).Warn("one-commit opening did not finish; opening step by step", "error", err)
+	return opening{}, nil
+}
+
+func (c *checkout) openInput(ctx workflow.Context, pg string) activities.OpenCardPaymentInput {
+	in := activities.OpenCardPaymentInput{Payment: c.createInput(ctx), Risk: c.riskInput(), Authorize: c.authorizeInput(pg)}
+	if c.in.InstallmentMonths > 0 {
+		plan := c.installmentInput()
+		in.Installment = &plan
+	}
+	return in
+}

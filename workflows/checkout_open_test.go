@@ -1,0 +1,120 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/paysaga/paysaga/activities"
+)
+
+// newOpenEnv is newRiskEnv without its version preference: a card-only
+// checkout opens in one commit (i19-one-commit-before-pg). A test mocks the
+// step-by-step activities only where it expects them.
+func newOpenEnv(t *testing.T) testEnv { return newRegisteredEnv(t) }
+
+func onOpen(env testEnv) *testsuite.MockCallWrapper {
+	return env.OnActivity(opener.OpenCardPayment, mock.Anything, mock.Anything)
+}
+
+func TestCheckoutCardOnlyOpensInOneCommitThenCaptures(t *testing.T) {
+	env := newOpenEnv(t)
+	in := checkoutInput()
+	in.InstallmentMonths, in.InterestFreePlan = 3, "promo"
+	onOpen(env).Return(func(_ context.Context, o activities.OpenCardPaymentInput) (activities.AuthorizeResult, error) {
+		// One input carries every write of the opening and the first PG's request.
+		require.Equal(t, "pay_1", o.Payment.PaymentID)
+		require.Len(t, o.Payment.Items, 2)
+		require.Equal(t, "pm_1", o.Risk.MethodID)
+		require.Equal(t, &activities.RecordInstallmentInput{PaymentID: "pay_1", Months: 3, Plan: "promo"}, o.Installment)
+		require.Equal(t, "alpha", o.Authorize.PG)
+		require.Equal(t, int64(15_000), o.Authorize.Amount)
+		return activities.AuthorizeResult{PG: "alpha", PaymentKey: "pk_1"}, nil
+	}).Once()
+	env.OnActivity(store.MarkAuthorized, mock.Anything, mock.Anything).Return(nil).Once()
+	env.OnActivity(payments.Capture, mock.Anything, mock.Anything).Return(nil).Once()
+	env.OnActivity(book.PostCapture, mock.Anything, mock.Anything).Return(nil).Once()
+
+	res := runCheckout(t, env, in)
+
+	require.Equal(t, CheckoutResult{PaymentID: "pay_1", Status: StatusSucceeded, PG: "alpha"}, res)
+	env.AssertNotCalled(t, "Authorize", mock.Anything, mock.Anything)
+}
+
+func TestCheckoutOpenedInOneCommitFailsOverWhenPrimaryIsDown(t *testing.T) {
+	env := newOpenEnv(t)
+	onOpen(env).Return(activities.AuthorizeResult{}, unavailable()).Once()
+	env.OnActivity(store.RecordEvent, mock.Anything, mock.Anything).Return(nil)
+	onAuthorize(env, "beta").Return(activities.AuthorizeResult{PG: "beta", PaymentKey: "pk_b", Captured: true}, nil).Once()
+	env.OnActivity(book.PostCapture, mock.Anything, activities.PostCaptureInput{
+		PaymentID: "pay_1", PG: "beta", PaymentKey: "pk_b", Authorized: true, FailedOver: true,
+	}).Return(nil).Once()
+
+	res := runCheckout(t, env, checkoutInput())
+
+	require.Equal(t, StatusSucceeded, res.Status)
+	require.Equal(t, "beta", res.PG)
+	env.AssertNotCalled(t, "Authorize", mock.Anything, mock.MatchedBy(func(in activities.AuthorizeInput) bool { return in.PG == "alpha" }))
+}
+
+func TestCheckoutOpenedInOneCommitFailsOnADeclineOrARiskBlock(t *testing.T) {
+	for name, cause := range map[string]error{
+		"card_declined": declined("card_declined"),
+		"risk_blocked":  activities.RiskBlockedError(activities.RiskDecision{Decision: "block", Rule: "blocklist"}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			env := newOpenEnv(t)
+			onOpen(env).Return(activities.AuthorizeResult{}, cause).Once()
+			onFail(env, name).Return(nil).Once()
+
+			res := runCheckout(t, env, checkoutInput())
+
+			require.Equal(t, StatusFailed, res.Status)
+			require.Equal(t, name, res.FailureCode)
+			env.AssertNotCalled(t, "Authorize", mock.Anything, mock.Anything)
+			env.AssertNotCalled(t, "VoidByKey", mock.Anything, mock.Anything)
+			env.AssertNotCalled(t, "PostCapture", mock.Anything, mock.Anything)
+		})
+	}
+}
+
+// Retries ran out with the outcome unknown: the step-by-step opening takes
+// over (idempotent), and its Authorize at the first PG is a retry there, not a
+// failover (Authorize's claim sees the attempt the opening recorded).
+func TestCheckoutOpeningWithUnknownOutcomeContinuesStepByStep(t *testing.T) {
+	env := newOpenEnv(t)
+	onOpen(env).Return(activities.AuthorizeResult{}, errors.New("connection reset")) // every retry
+	env.OnActivity(store.CreatePayment, mock.Anything, mock.Anything).Return(nil).Once()
+	env.OnActivity(riskActs.EvaluateRisk, mock.Anything, mock.Anything).Return(activities.RiskDecision{Decision: "allow"}, nil).Once()
+	onAuthorize(env, "alpha").Return(activities.AuthorizeResult{PG: "alpha", PaymentKey: "pk_1", Captured: true}, nil).Once()
+	env.OnActivity(book.PostCapture, mock.Anything, mock.Anything).Return(nil).Once()
+
+	res := runCheckout(t, env, checkoutInput())
+
+	require.Equal(t, StatusSucceeded, res.Status)
+	require.Equal(t, "alpha", res.PG)
+}
+
+// A split checkout keeps its wallet hold between the risk evaluation and the
+// card: it never opens in one commit.
+func TestCheckoutWithAnotherTenderOpensStepByStep(t *testing.T) {
+	env := newOpenEnv(t)
+	in := checkoutInput()
+	in.WalletAmount = 5_000
+	// Mocked so that a one-commit opening would succeed and skip the hold.
+	onOpen(env).Return(activities.AuthorizeResult{PG: "alpha", PaymentKey: "pk_1", Captured: true}, nil).Maybe()
+	env.OnActivity(store.CreatePayment, mock.Anything, mock.Anything).Return(nil).Once()
+	env.OnActivity(riskActs.EvaluateRisk, mock.Anything, mock.Anything).Return(activities.RiskDecision{Decision: "allow"}, nil).Once()
+	env.OnActivity(wallet.HoldWallet, mock.Anything, mock.Anything).Return(nil).Once()
+	onAuthorize(env, "alpha").Return(activities.AuthorizeResult{PG: "alpha", PaymentKey: "pk_1", Captured: true}, nil).Once()
+	env.OnActivity(book.PostCapture, mock.Anything, mock.Anything).Return(nil).Once()
+
+	res := runCheckout(t, env, in)
+
+	require.Equal(t, StatusSucceeded, res.Status)
+	env.AssertNotCalled(t, "OpenCardPayment", mock.Anything, mock.Anything)
+}
