@@ -66,6 +66,7 @@ type receiver struct {
 	secret string
 	got    map[string]int    // event id -> accepted deliveries (the receiver dedupes; 2nd+ would be counted)
 	types  map[string]string // event id -> type
+	order  []string          // event ids in the order first accepted
 	failed int               // requests answered 503 while down
 	forged int               // requests whose signature did not verify
 }
@@ -99,6 +100,9 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
+	if r.got[ev.ID] == 0 {
+		r.order = append(r.order, ev.ID)
+	}
 	r.got[ev.ID]++
 	r.types[ev.ID] = ev.Type
 	w.WriteHeader(http.StatusNoContent)
@@ -120,6 +124,9 @@ func fastEvents(c *config.Config) {
 	c.EventRetryMax = 400 * time.Millisecond
 	c.EventMaxAttempts = 30
 	c.EventTimeout = 2 * time.Second
+	c.EventBreakerFailures = 3
+	c.EventBreakerCooldown = 200 * time.Millisecond // then 400 ms (EventRetryMax) per probe
+	c.EventPace = 0
 }
 
 func (s *stack) registerEndpoint(url string, types ...string) (id, secret string) {
