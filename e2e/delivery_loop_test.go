@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 
+	"github.com/paysaga/paysaga/devstack"
 	"github.com/paysaga/paysaga/workflows"
 )
 
@@ -100,4 +104,72 @@ func TestDeliveryLoopPausesADownEndpointAndResumesInOrder(t *testing.T) {
 		d, err := s.app.Temporal.DescribeWorkflowExecution(s.ctx, workflows.EndpointDeliveryID(downID), "")
 		return err == nil && d.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED
 	}, 10*time.Second, 50*time.Millisecond, "deleting the endpoint stops its loop")
+}
+
+// workerProcess is `paysaga worker` (the built binary) on the stack's
+// database and task queue: what a kill can take away mid-batch.
+func startWorkerProcess(t *testing.T, s *stack) *devstack.Process {
+	t.Helper()
+	cfg := s.app.Config
+	cmd := exec.Command(paysagaBinary(t), "worker")
+	cmd.Env = append(os.Environ(),
+		"DATABASE_URL="+cfg.DatabaseURL,
+		"TEMPORAL_ADDRESS="+cfg.TemporalAddress,
+		"PAYSAGA_TASK_QUEUE="+cfg.TaskQueue,
+		"PAYSAGA_SIM_URL="+cfg.SimURL,
+		"PAYSAGA_CODEC_KEYS="+cfg.CodecKeys,
+		"PAYSAGA_CODEC_ADDR=",
+		"PAYSAGA_PII_KEY="+cfg.PIIKey,
+		"PAYSAGA_PII_SEAL_KEYS="+cfg.PIISealKeys,
+		"PAYSAGA_METRICS_ADDR=",
+		"PAYSAGA_RECON_CRON=",
+		"PAYSAGA_WEBHOOK_ALLOW_INTERNAL=true",
+		"PAYSAGA_EVENT_TIMEOUT="+cfg.EventTimeout.String(),
+		"PAYSAGA_EVENT_PACE=0s",
+	)
+	log, err := os.Create(filepath.Join(t.TempDir(), "worker.log"))
+	require.NoError(t, err)
+	t.Cleanup(func() { log.Close() })
+	p, err := devstack.StartProcess("paysaga worker", cmd, log)
+	require.NoError(t, err)
+	t.Cleanup(func() { p.Stop(5 * time.Second) })
+	return p
+}
+
+// The only worker is SIGKILLed in the middle of a loop's batch, while a
+// request is in flight (the endpoint answers in 50 ms, 30 events owed; the
+// receiver does not count a request whose sender is gone). The loop's activity times out on its
+// heartbeat and another worker runs it again from PostgreSQL: every event
+// arrives, in outbox order; at most the one in flight at the kill twice.
+func TestDeliveryLoopLosesNothingWhenItsWorkerIsKilled(t *testing.T) {
+	s := newStack(t, fastEvents)
+	rcv := newReceiver(t)
+	rcv.delay = 50 * time.Millisecond
+	_, rcv.secret = s.registerEndpoint(rcv.srv.URL)
+	s.app.Worker.Stop() // the relay stays; the work goes to the process below
+	first := startWorkerProcess(t, s)
+
+	ids := s.outboxEvents(t, 30)
+	require.Eventually(t, func() bool { // five accepted, the sixth in flight
+		got, _, _ := rcv.snapshot()
+		return len(got) >= 5 && rcv.started.Load() > int64(len(got))
+	}, 20*time.Second, 5*time.Millisecond)
+	first.Kill()
+	got, _, _ := rcv.snapshot()
+	require.Less(t, len(got), 30, "killed mid-loop")
+	startWorkerProcess(t, s)
+
+	require.Eventually(t, func() bool { got, _, _ := rcv.snapshot(); return len(got) == 30 }, 40*time.Second, 50*time.Millisecond)
+	require.Eventually(t, func() bool {
+		return s.rows(`SELECT count(*) FROM event_deliveries WHERE status = 'delivered'`) == 30
+	}, 10*time.Second, 50*time.Millisecond)
+	got, _, _ = rcv.snapshot()
+	twice := 0
+	for _, n := range got {
+		twice += n - 1
+	}
+	require.LessOrEqual(t, twice, 1, "only the attempt in flight at the kill is repeated")
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	require.Equal(t, ids, rcv.order, "in outbox order")
 }
