@@ -133,7 +133,7 @@ func (e *Events) Deliver(ctx context.Context, in DeliverInput) (DeliverResult, e
 		return DeliverResult{}, fmt.Errorf("event %s body: %w", ev.ID, err)
 	}
 	start := time.Now()
-	status, sendErr := e.send(ctx, ep.Url, ev, body, secrets)
+	status, sendErr := e.send(ctx, ep.Url, ev.ID, ev.Type, body, secrets)
 	res := DeliverResult{StatusCode: status, Delivered: sendErr == nil && status >= 200 && status < 300}
 	msg := ""
 	switch {
@@ -170,15 +170,15 @@ func (e *Events) secrets(ep db.WebhookEndpoint) ([][]byte, error) {
 	return out, nil
 }
 
-func (e *Events) send(ctx context.Context, url string, ev db.Event, body []byte, secrets [][]byte) (int, error) {
+func (e *Events) send(ctx context.Context, url, eventID, eventType string, body []byte, secrets [][]byte) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "paysaga-webhooks/1")
-	req.Header.Set(HeaderEventID, ev.ID)
-	req.Header.Set(HeaderEventType, ev.Type)
+	req.Header.Set(HeaderEventID, eventID)
+	req.Header.Set(HeaderEventType, eventType)
 	req.Header.Set(HeaderSignature, signature.Header(time.Now().Unix(), body, secrets...))
 	res, err := e.HTTP.Do(req)
 	if err != nil {

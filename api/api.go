@@ -164,6 +164,7 @@ func (s *server) routes() *echo.Echo {
 	v1.GET("/events", s.listEvents, s.auth(roleApp, roleOps))
 	v1.GET("/events/:id/attempts", s.listEventAttempts, s.auth(roleApp, roleOps))
 	v1.GET("/event-deliveries", s.listEventDeliveries, s.auth(roleOps))
+	v1.GET("/event-deliveries/backlog", s.listEventBacklog, s.auth(roleOps))
 	v1.POST("/events/:id/deliveries/:endpoint_id/resend", s.resendDelivery, s.auth(roleOps))
 	v1.GET("/webhook-inbox", s.listWebhookInbox, s.auth(roleOps))
 	v1.POST("/webhook-inbox/:id/redeliver", s.redeliverWebhook, s.auth(roleOps))

@@ -66,6 +66,7 @@ var authRoutes = []struct {
 	{http.MethodPost, "/v1/webhook-endpoints/we_x/rotate", []string{roleApp}},
 	{http.MethodGet, "/v1/events/evt_x/attempts", []string{roleApp, roleOps}},
 	{http.MethodGet, "/v1/event-deliveries", []string{roleOps}},
+	{http.MethodGet, "/v1/event-deliveries/backlog", []string{roleOps}},
 	{http.MethodPost, "/v1/events/evt_x/deliveries/we_x/resend", []string{roleOps}},
 	{http.MethodGet, "/v1/webhook-inbox", []string{roleOps}},
 	{http.MethodPost, "/v1/webhook-inbox/wh_x/redeliver", []string{roleOps}},

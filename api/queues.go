@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/labstack/echo/v4"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/deliveryloop"
 	"github.com/paysaga/paysaga/workflows"
 )
 
@@ -219,11 +219,12 @@ func (s *server) listEventDeliveries(c echo.Context) error {
 }
 
 // resendDelivery tries an event again at one endpoint after its delivery gave
-// up (role ops): the delivery becomes pending and a DeliverEvent workflow for
-// that endpoint alone starts, its attempts numbered after the earlier ones.
-// The workflow id carries the prior attempt count, so a repeated request (or
-// one retried after the start failed) reaches the same run: 202 either way.
-// A delivery that is delivered, canceled or still being tried first is 409.
+// up (role ops): the delivery becomes pending again, for the endpoint's
+// delivery loop, which is woken and sends it in its outbox place (before
+// anything newer still pending), its attempts numbered after the earlier
+// ones. A repeated request (or one retried after the wake failed) finds it
+// pending at the loop and wakes the loop again: 202 either way. A delivery
+// that is delivered, canceled or still with a DeliverEvent workflow is 409.
 func (s *server) resendDelivery(c echo.Context) error {
 	ctx, eventID, endpointID := c.Request().Context(), c.Param("id"), c.Param("endpoint_id")
 	var d db.EventDelivery
@@ -243,7 +244,7 @@ func (s *server) resendDelivery(c echo.Context) error {
 				return internalError(fmt.Errorf("reopen delivery %s/%s: %w", eventID, endpointID, err))
 			}
 			d.Status = "pending"
-		case d.Status == "pending" && d.Attempts > 0: // reopened before: start (or find) its run
+		case d.Status == "pending" && d.Via == "loop": // reopened before, or still owed: wake its loop
 		default:
 			return problem(http.StatusConflict, codeDeliveryNotFailed, fmt.Sprintf("the delivery is %s: only one that gave up can be re-sent", d.Status))
 		}
@@ -252,17 +253,44 @@ func (s *server) resendDelivery(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id := workflows.ResendEventID(eventID, endpointID, int(d.Attempts))
-	_, err = s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: id, TaskQueue: s.cfg.TaskQueue, WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-	}, workflows.DeliverEventName, workflows.DeliverEventInput{
-		EventID: eventID, EndpointID: endpointID, PriorAttempts: int(d.Attempts),
-		Backoff: workflows.DeliveryBackoff{Initial: s.cfg.EventRetryInitial, Max: s.cfg.EventRetryMax, MaxAttempts: int(s.cfg.EventMaxAttempts)},
-	})
-	if err != nil {
-		return temporalUnavailable(fmt.Errorf("start %s: %w", id, err))
+	if err := deliveryloop.Wake(ctx, s.temporal, s.cfg.TaskQueue, endpointID, deliveryloop.Settings(s.cfg)); err != nil {
+		return temporalUnavailable(err)
 	}
+	id := workflows.EndpointDeliveryID(endpointID)
 	s.log.Info().Str("event_id", eventID).Str("endpoint_id", endpointID).Str("workflow_id", id).Msg("event delivery re-sent")
 	return c.JSON(http.StatusAccepted, queuedDelivery{EventID: eventID, EndpointID: endpointID, Status: d.Status,
 		Attempts: d.Attempts, UpdatedAt: d.UpdatedAt.Time.UTC(), WorkflowID: id})
+}
+
+type endpointBacklog struct {
+	EndpointID      string     `json:"endpoint_id"`
+	URL             string     `json:"url"`
+	Pending         int64      `json:"pending"`
+	OldestPendingAt *time.Time `json:"oldest_pending_at"`
+	PausedAt        *time.Time `json:"paused_at"`
+	WorkflowID      string     `json:"workflow_id"`
+}
+
+// listEventBacklog is what each endpoint is still owed (role ops): its pending
+// deliveries, the oldest one's event time, and since when its circuit breaker
+// holds it paused; endpoints owed nothing and not paused are left out.
+func (s *server) listEventBacklog(c echo.Context) error {
+	rows, err := s.q.EndpointBacklog(c.Request().Context())
+	if err != nil {
+		return internalError(fmt.Errorf("event backlog: %w", err))
+	}
+	out := make([]endpointBacklog, len(rows))
+	for i, r := range rows {
+		out[i] = endpointBacklog{EndpointID: r.ID, URL: r.Url, Pending: r.Pending, WorkflowID: workflows.EndpointDeliveryID(r.ID),
+			OldestPendingAt: optTime(r.OldestPendingAt), PausedAt: optTime(r.PausedAt)}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"data": out})
+}
+
+func optTime(t pgtype.Timestamptz) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
 }

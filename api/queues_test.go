@@ -132,9 +132,10 @@ func (f *fixture) inboxStatus(id int64) string {
 	return s
 }
 
-// A delivery that gave up is re-sent by one DeliverEvent workflow for that
-// endpoint, its attempts numbered after the earlier ones; a repeated request
-// reaches the same workflow; a delivered one is 409 and stays as it is.
+// A delivery that gave up is re-sent through its endpoint's delivery loop
+// (pending again, for the loop, its attempts kept so the next is numbered
+// after them); a repeated request wakes the same run; a delivered one is 409
+// and stays as it is.
 func TestResendFailedDelivery(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -155,11 +156,17 @@ func TestResendFailedDelivery(t *testing.T) {
 
 	res = f.do(request{method: http.MethodPost, path: path, role: roleOps})
 	require.Equal(t, http.StatusAccepted, res.Code, res.Body.String())
-	wfID := workflows.ResendEventID(evID, failedEP, 15)
+	wfID := workflows.EndpointDeliveryID(failedEP)
 	require.Equal(t, wfID, res.json()["workflow_id"])
 	require.Equal(t, "pending", f.deliveryStatus(evID, failedEP))
+	var via string
+	var attempts int
+	require.NoError(t, f.pool.QueryRow(ctx, `SELECT via, attempts FROM event_deliveries WHERE event_id = $1 AND endpoint_id = $2`, evID, failedEP).Scan(&via, &attempts))
+	require.Equal(t, "loop", via)
+	require.Equal(t, 15, attempts)
 	d, err := f.tc.DescribeWorkflowExecution(ctx, wfID, "")
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = f.tc.TerminateWorkflow(context.Background(), wfID, "", "test done") })
 	firstRun := d.GetWorkflowExecutionInfo().GetExecution().GetRunId()
 
 	res = f.do(request{method: http.MethodPost, path: path, role: roleOps})
@@ -173,6 +180,46 @@ func TestResendFailedDelivery(t *testing.T) {
 	require.Equal(t, "delivered", f.deliveryStatus(evID, doneEP))
 	f.do(request{method: http.MethodPost, path: "/v1/events/" + evID + "/deliveries/we_nope/resend", role: roleOps}).
 		problem(http.StatusNotFound, codeDeliveryNotFound)
+}
+
+// The backlog lists, per endpoint owed something or paused, its pending
+// deliveries and the oldest one's event time; an endpoint owed nothing is
+// left out.
+func TestEventBacklogPerEndpoint(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	owed, paused, idle := f.endpointRow(), f.endpointRow(), f.endpointRow()
+	var evs []string
+	for i := range 3 {
+		id := "evt_" + unique("backlog")
+		_, err := f.pool.Exec(ctx, `INSERT INTO events (id, type, key, subject_id, data, created_at) VALUES ($1, 'payment.succeeded', $1, 'pay_x', '{}', now() - make_interval(mins => $2))`, id, 10-i)
+		require.NoError(t, err)
+		evs = append(evs, id)
+	}
+	_, err := f.pool.Exec(ctx, `INSERT INTO event_deliveries (event_id, endpoint_id, via, status) VALUES
+		($1, $4, 'loop', 'pending'), ($2, $4, 'loop', 'pending'), ($3, $4, 'loop', 'delivered'), ($3, $5, 'loop', 'pending'), ($1, $6, 'loop', 'delivered')`,
+		evs[0], evs[1], evs[2], owed, paused, idle)
+	require.NoError(t, err)
+	_, err = f.pool.Exec(ctx, `UPDATE webhook_endpoints SET paused_at = now() WHERE id = $1`, paused)
+	require.NoError(t, err)
+
+	f.do(request{method: http.MethodGet, path: "/v1/event-deliveries/backlog", role: roleApp}).problem(http.StatusForbidden, codeForbidden)
+	res := f.do(request{method: http.MethodGet, path: "/v1/event-deliveries/backlog", role: roleOps})
+	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
+	got := map[string]map[string]any{}
+	for _, r := range res.json()["data"].([]any) {
+		row := r.(map[string]any)
+		got[row["endpoint_id"].(string)] = row
+	}
+	require.NotContains(t, got, idle, "owed nothing, not paused")
+	require.EqualValues(t, 2, got[owed]["pending"])
+	require.Nil(t, got[owed]["paused_at"])
+	oldest, err := time.Parse(time.RFC3339Nano, got[owed]["oldest_pending_at"].(string))
+	require.NoError(t, err)
+	require.WithinDuration(t, time.Now().Add(-10*time.Minute), oldest, time.Minute, "the oldest undelivered event")
+	require.EqualValues(t, 1, got[paused]["pending"])
+	require.NotNil(t, got[paused]["paused_at"])
+	require.Equal(t, workflows.EndpointDeliveryID(paused), got[paused]["workflow_id"])
 }
 
 func (f *fixture) endpointRow() string {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/paysaga/paysaga/activities"
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/deliveryloop"
 	"github.com/paysaga/paysaga/netguard"
 )
 
@@ -130,7 +131,9 @@ func (s *server) listWebhookEndpoints(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"endpoints": out})
 }
 
-// deleteWebhookEndpoint stops deliveries to the endpoint, pending ones included.
+// deleteWebhookEndpoint stops deliveries to the endpoint, pending ones
+// included, then its delivery loop. A loop the cancel does not reach (Temporal
+// unavailable) stops by itself: its next batch finds the endpoint gone.
 func (s *server) deleteWebhookEndpoint(c echo.Context) error {
 	ctx, id := c.Request().Context(), c.Param("id")
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -149,6 +152,9 @@ func (s *server) deleteWebhookEndpoint(c echo.Context) error {
 	})
 	if err != nil {
 		return err
+	}
+	if err := deliveryloop.Stop(ctx, s.temporal, id); err != nil {
+		s.log.Warn().Err(err).Str("endpoint_id", id).Msg("delivery loop not stopped: it stops at its next batch")
 	}
 	return c.NoContent(http.StatusNoContent)
 }

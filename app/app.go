@@ -31,10 +31,10 @@ import (
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/console"
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/deliveryloop"
 	"github.com/paysaga/paysaga/metrics"
 	"github.com/paysaga/paysaga/pii"
 	"github.com/paysaga/paysaga/worker"
-	"github.com/paysaga/paysaga/workflows"
 )
 
 // Parts says which parts to run in this process.
@@ -238,12 +238,12 @@ func (a *App) Serve(ctx context.Context) error {
 }
 
 // startRelay runs the outbox relay beside the worker: events written with a
-// state change start their delivery workflows.
+// state change wake their endpoints' delivery loops.
 func (a *App) startRelay() {
 	cfg := a.Config
 	r := &worker.Relay{
 		Pool: a.Pool, Temporal: a.Temporal, TaskQueue: cfg.TaskQueue, Interval: cfg.EventPollInterval, Log: a.Log,
-		Backoff: workflows.DeliveryBackoff{Initial: cfg.EventRetryInitial, Max: cfg.EventRetryMax, MaxAttempts: int(cfg.EventMaxAttempts)},
+		Delivery: deliveryloop.Settings(cfg),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

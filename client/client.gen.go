@@ -1024,6 +1024,24 @@ type Customer struct {
 	Name string `json:"name"`
 }
 
+// EndpointBacklog defines model for EndpointBacklog.
+type EndpointBacklog struct {
+	EndpointId string `json:"endpoint_id"`
+
+	// OldestPendingAt the oldest undelivered event's creation time
+	OldestPendingAt *time.Time `json:"oldest_pending_at"`
+
+	// PausedAt since when the circuit breaker holds the loop paused; null while it delivers
+	PausedAt *time.Time `json:"paused_at"`
+
+	// Pending deliveries not yet made (nor given up)
+	Pending int    `json:"pending"`
+	Url     string `json:"url"`
+
+	// WorkflowId the endpoint's delivery loop, endpoint-delivery:{endpoint_id}
+	WorkflowId string `json:"workflow_id"`
+}
+
 // Event defines model for Event.
 type Event struct {
 	CreatedAt    time.Time  `json:"created_at"`
@@ -1484,7 +1502,7 @@ type QueuedDelivery struct {
 	SubjectId  *string              `json:"subject_id,omitempty"`
 	UpdatedAt  time.Time            `json:"updated_at"`
 
-	// WorkflowId the re-send's DeliverEvent workflow (resend only)
+	// WorkflowId the endpoint's delivery loop, endpoint-delivery:{endpoint_id} (resend only)
 	WorkflowId *string `json:"workflow_id,omitempty"`
 }
 
@@ -2693,6 +2711,18 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/event-deliveries (the `ListEventDeliveries` operationId).
 	ListEventDeliveries(ctx context.Context, params *ListEventDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListEventBacklog What each webhook endpoint is still owed, and whether its delivery loop is paused (role ops)
+	//
+	// One row per active endpoint with a pending delivery or an open circuit breaker: its
+	// pending deliveries, the creation time of the oldest undelivered event (the loop
+	// delivers in outbox order, so that event is its head) and since when the breaker has
+	// paused the loop (null when delivering). The same figures are on /metrics as
+	// paysaga_event_deliveries_pending, paysaga_event_delivery_oldest_pending_seconds and
+	// paysaga_event_endpoint_paused.
+	//
+	// Corresponds with GET /v1/event-deliveries/backlog (the `ListEventBacklog` operationId).
+	ListEventBacklog(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListEvents The newest events, optionally of one subject (roles app, ops)
 	//
 	// Corresponds with GET /v1/events (the `ListEvents` operationId).
@@ -2705,10 +2735,10 @@ type ClientInterface interface {
 
 	// ResendEventDelivery Send an event again to one endpoint after its delivery gave up (role ops)
 	//
-	// The delivery becomes pending and a DeliverEvent workflow for that endpoint alone starts
-	// (workflow id event-{id}-resend-{endpoint_id}-{prior attempts}); its attempts are numbered
-	// after the earlier ones, with the usual backoff and PAYSAGA_EVENT_MAX_ATTEMPTS more tries.
-	// Repeating the request reaches the same run (202 again). No body.
+	// The delivery becomes pending again for the endpoint's delivery loop (workflow id
+	// endpoint-delivery:{endpoint_id}), which is woken and sends it in its outbox place, before
+	// anything newer still pending; its attempts are numbered after the earlier ones.
+	// Repeating the request wakes the same loop again (202 again). No body.
 	//
 	// Corresponds with POST /v1/events/{id}/deliveries/{endpoint_id}/resend (the `ResendEventDelivery` operationId).
 	ResendEventDelivery(ctx context.Context, id string, endpointId string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3906,6 +3936,28 @@ func (c *Client) ListEventDeliveries(ctx context.Context, params *ListEventDeliv
 	return c.Client.Do(req)
 }
 
+// ListEventBacklog What each webhook endpoint is still owed, and whether its delivery loop is paused (role ops)
+//
+// One row per active endpoint with a pending delivery or an open circuit breaker: its
+// pending deliveries, the creation time of the oldest undelivered event (the loop
+// delivers in outbox order, so that event is its head) and since when the breaker has
+// paused the loop (null when delivering). The same figures are on /metrics as
+// paysaga_event_deliveries_pending, paysaga_event_delivery_oldest_pending_seconds and
+// paysaga_event_endpoint_paused.
+//
+// Corresponds with GET /v1/event-deliveries/backlog (the `ListEventBacklog` operationId).
+func (c *Client) ListEventBacklog(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListEventBacklogRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListEvents The newest events, optionally of one subject (roles app, ops)
 //
 // Corresponds with GET /v1/events (the `ListEvents` operationId).
@@ -3938,10 +3990,10 @@ func (c *Client) ListEventAttempts(ctx context.Context, id string, reqEditors ..
 
 // ResendEventDelivery Send an event again to one endpoint after its delivery gave up (role ops)
 //
-// The delivery becomes pending and a DeliverEvent workflow for that endpoint alone starts
-// (workflow id event-{id}-resend-{endpoint_id}-{prior attempts}); its attempts are numbered
-// after the earlier ones, with the usual backoff and PAYSAGA_EVENT_MAX_ATTEMPTS more tries.
-// Repeating the request reaches the same run (202 again). No body.
+// The delivery becomes pending again for the endpoint's delivery loop (workflow id
+// endpoint-delivery:{endpoint_id}), which is woken and sends it in its outbox place, before
+// anything newer still pending; its attempts are numbered after the earlier ones.
+// Repeating the request wakes the same loop again (202 again). No body.
 //
 // Corresponds with POST /v1/events/{id}/deliveries/{endpoint_id}/resend (the `ResendEventDelivery` operationId).
 func (c *Client) ResendEventDelivery(ctx context.Context, id string, endpointId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6167,6 +6219,33 @@ func NewListEventDeliveriesRequest(server string, params *ListEventDeliveriesPar
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
 		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListEventBacklogRequest constructs an http.Request for the ListEventBacklog method
+func NewListEventBacklogRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/event-deliveries/backlog")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -9149,6 +9228,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/event-deliveries (the `ListEventDeliveries` operationId).
 	ListEventDeliveriesWithResponse(ctx context.Context, params *ListEventDeliveriesParams, reqEditors ...RequestEditorFn) (*ListEventDeliveriesResponse, error)
 
+	// ListEventBacklogWithResponse What each webhook endpoint is still owed, and whether its delivery loop is paused (role ops)
+	//
+	// One row per active endpoint with a pending delivery or an open circuit breaker: its
+	// pending deliveries, the creation time of the oldest undelivered event (the loop
+	// delivers in outbox order, so that event is its head) and since when the breaker has
+	// paused the loop (null when delivering). The same figures are on /metrics as
+	// paysaga_event_deliveries_pending, paysaga_event_delivery_oldest_pending_seconds and
+	// paysaga_event_endpoint_paused.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/event-deliveries/backlog (the `ListEventBacklog` operationId).
+	ListEventBacklogWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListEventBacklogResponse, error)
+
 	// ListEventsWithResponse The newest events, optionally of one subject (roles app, ops)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -9165,10 +9258,10 @@ type ClientWithResponsesInterface interface {
 
 	// ResendEventDeliveryWithResponse Send an event again to one endpoint after its delivery gave up (role ops)
 	//
-	// The delivery becomes pending and a DeliverEvent workflow for that endpoint alone starts
-	// (workflow id event-{id}-resend-{endpoint_id}-{prior attempts}); its attempts are numbered
-	// after the earlier ones, with the usual backoff and PAYSAGA_EVENT_MAX_ATTEMPTS more tries.
-	// Repeating the request reaches the same run (202 again). No body.
+	// The delivery becomes pending again for the endpoint's delivery loop (workflow id
+	// endpoint-delivery:{endpoint_id}), which is woken and sends it in its outbox place, before
+	// anything newer still pending; its attempts are numbered after the earlier ones.
+	// Repeating the request wakes the same loop again (202 again). No body.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11505,6 +11598,72 @@ func (r ListEventDeliveriesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListEventDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListEventBacklogResponse401Headers the declared response headers of an HTTP 401 response for ListEventBacklog
+type ListEventBacklogResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListEventBacklogResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Data []EndpointBacklog `json:"data"`
+	}
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListEventBacklogResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListEventBacklogResponse) GetJSON200() *struct {
+	Data []EndpointBacklog `json:"data"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListEventBacklogResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListEventBacklogResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListEventBacklogResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListEventBacklogResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListEventBacklogResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListEventBacklogResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -17498,6 +17657,26 @@ func (c *ClientWithResponses) ListEventDeliveriesWithResponse(ctx context.Contex
 	return ParseListEventDeliveriesResponse(rsp)
 }
 
+// ListEventBacklogWithResponse What each webhook endpoint is still owed, and whether its delivery loop is paused (role ops)
+//
+// One row per active endpoint with a pending delivery or an open circuit breaker: its
+// pending deliveries, the creation time of the oldest undelivered event (the loop
+// delivers in outbox order, so that event is its head) and since when the breaker has
+// paused the loop (null when delivering). The same figures are on /metrics as
+// paysaga_event_deliveries_pending, paysaga_event_delivery_oldest_pending_seconds and
+// paysaga_event_endpoint_paused.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/event-deliveries/backlog (the `ListEventBacklog` operationId).
+func (c *ClientWithResponses) ListEventBacklogWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListEventBacklogResponse, error) {
+	rsp, err := c.ListEventBacklog(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListEventBacklogResponse(rsp)
+}
+
 // ListEventsWithResponse The newest events, optionally of one subject (roles app, ops)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -17526,10 +17705,10 @@ func (c *ClientWithResponses) ListEventAttemptsWithResponse(ctx context.Context,
 
 // ResendEventDeliveryWithResponse Send an event again to one endpoint after its delivery gave up (role ops)
 //
-// The delivery becomes pending and a DeliverEvent workflow for that endpoint alone starts
-// (workflow id event-{id}-resend-{endpoint_id}-{prior attempts}); its attempts are numbered
-// after the earlier ones, with the usual backoff and PAYSAGA_EVENT_MAX_ATTEMPTS more tries.
-// Repeating the request reaches the same run (202 again). No body.
+// The delivery becomes pending again for the endpoint's delivery loop (workflow id
+// endpoint-delivery:{endpoint_id}), which is woken and sends it in its outbox place, before
+// anything newer still pending; its attempts are numbered after the earlier ones.
+// Repeating the request wakes the same loop again (202 again). No body.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -20102,6 +20281,61 @@ func ParseListEventDeliveriesResponse(rsp *http.Response) (*ListEventDeliveriesR
 	switch {
 	case rsp.StatusCode == 401:
 		var headers ListEventDeliveriesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListEventBacklogResponse parses an HTTP response from a ListEventBacklogWithResponse call
+func ParseListEventBacklogResponse(rsp *http.Response) (*ListEventBacklogResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListEventBacklogResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Data []EndpointBacklog `json:"data"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListEventBacklogResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

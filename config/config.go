@@ -94,6 +94,15 @@ type Config struct {
 	EventRetryMax       time.Duration // PAYSAGA_EVENT_RETRY_MAX: longest wait between delivery attempts
 	EventMaxAttempts    int64         // PAYSAGA_EVENT_MAX_ATTEMPTS: attempts per event and endpoint before giving up
 	EventTimeout        time.Duration // PAYSAGA_EVENT_TIMEOUT: one delivery attempt
+
+	// The endpoint delivery loop (issue 19): consecutive outage failures
+	// (no answer, 5xx, 408, 429) that open an endpoint's circuit breaker, the
+	// first cool-down before a probe (doubling up to PAYSAGA_EVENT_RETRY_MAX),
+	// and the pause between two requests to one endpoint.
+	EventBreakerFailures int64         // PAYSAGA_EVENT_BREAKER_FAILURES
+	EventBreakerCooldown time.Duration // PAYSAGA_EVENT_BREAKER_COOLDOWN
+	EventPace            time.Duration // PAYSAGA_EVENT_PACE
+
 	// WebhookAllowInternal (PAYSAGA_WEBHOOK_ALLOW_INTERNAL) lets event delivery
 	// reach loopback and private addresses; off in production (SSRF), on under
 	// `paysaga dev` and in tests, whose receivers are local.
@@ -231,6 +240,10 @@ func Default() Config {
 		AsyncAuthTimeout:    10 * time.Minute,
 		PGFeeBPS:            250,
 		ReconCron:           "0 19 * * *", // 04:00 in Korea, for the day before
+
+		EventBreakerFailures: 5,
+		EventBreakerCooldown: 30 * time.Second,
+		EventPace:            10 * time.Millisecond, // at most 100 requests/s to one endpoint
 
 		AutoConfirmDays:        7,
 		SettlementDeadlineDays: 20,
@@ -396,6 +409,9 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	dur("PAYSAGA_EVENT_RETRY_MAX", &c.EventRetryMax)
 	num("PAYSAGA_EVENT_MAX_ATTEMPTS", &c.EventMaxAttempts)
 	dur("PAYSAGA_EVENT_TIMEOUT", &c.EventTimeout)
+	num("PAYSAGA_EVENT_BREAKER_FAILURES", &c.EventBreakerFailures)
+	dur("PAYSAGA_EVENT_BREAKER_COOLDOWN", &c.EventBreakerCooldown)
+	dur("PAYSAGA_EVENT_PACE", &c.EventPace)
 	if v := getenv("PAYSAGA_WEBHOOK_ALLOW_INTERNAL"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -529,6 +545,15 @@ func (c Config) Validate() error {
 	}
 	if c.EventTimeout <= 0 || c.EventTimeout > 50*time.Second {
 		errs = append(errs, errors.New("PAYSAGA_EVENT_TIMEOUT must be within 0..50s (a delivery activity has a minute)"))
+	}
+	if c.EventBreakerFailures < 1 || c.EventBreakerFailures > 100 {
+		errs = append(errs, errors.New("PAYSAGA_EVENT_BREAKER_FAILURES must be within 1..100"))
+	}
+	if c.EventBreakerCooldown <= 0 || c.EventBreakerCooldown > c.EventRetryMax {
+		errs = append(errs, errors.New("PAYSAGA_EVENT_BREAKER_COOLDOWN must be > 0 and <= PAYSAGA_EVENT_RETRY_MAX"))
+	}
+	if c.EventPace < 0 || c.EventPace > 10*time.Second {
+		errs = append(errs, errors.New("PAYSAGA_EVENT_PACE must be within 0..10s"))
 	}
 	if c.WebhookSecretGrace < 0 {
 		errs = append(errs, errors.New("PAYSAGA_WEBHOOK_SECRET_GRACE must be >= 0"))

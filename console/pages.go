@@ -281,12 +281,32 @@ type deliveryItem struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
+// backlogItem is one endpoint's row of GET /v1/event-deliveries/backlog.
+type backlogItem struct {
+	EndpointID      string     `json:"endpoint_id"`
+	URL             string     `json:"url"`
+	Pending         int64      `json:"pending"`
+	OldestPendingAt *time.Time `json:"oldest_pending_at"`
+	PausedAt        *time.Time `json:"paused_at"`
+}
+
+// loadDeliveries shows what each endpoint is still owed (and whether its
+// loop is paused by its breaker) above the deliveries that gave up.
 func loadDeliveries(c *Console, ec echo.Context, s *session) (any, error) {
-	var out struct {
+	var failed struct {
 		Data []deliveryItem `json:"data"`
 	}
-	err := c.call(ec, s, http.MethodGet, "/v1/event-deliveries?status=failed&limit=100", nil, &out)
-	return out.Data, err
+	if err := c.call(ec, s, http.MethodGet, "/v1/event-deliveries?status=failed&limit=100", nil, &failed); err != nil {
+		return nil, err
+	}
+	var backlog struct {
+		Data []backlogItem `json:"data"`
+	}
+	err := c.call(ec, s, http.MethodGet, "/v1/event-deliveries/backlog", nil, &backlog)
+	return struct {
+		Failed  []deliveryItem
+		Backlog []backlogItem
+	}{failed.Data, backlog.Data}, err
 }
 
 func resendDelivery(c *Console, ec echo.Context, s *session) (string, error) {

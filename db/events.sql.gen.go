@@ -20,6 +20,31 @@ func (q *Queries) CancelEndpointDeliveries(ctx context.Context, endpointID strin
 	return err
 }
 
+const countLoopAttempt = `-- name: CountLoopAttempt :one
+UPDATE event_deliveries
+   SET attempts = attempts + 1, updated_at = now(),
+       status = CASE WHEN $1::bool THEN 'delivered' ELSE status END,
+       delivered_at = CASE WHEN $1::bool THEN now() END
+ WHERE event_id = $2 AND endpoint_id = $3 AND status = 'pending' AND via = 'loop'
+RETURNING attempts
+`
+
+type CountLoopAttemptParams struct {
+	Delivered  bool
+	EventID    string
+	EndpointID string
+}
+
+// One more attempt of a loop delivery, delivered when the endpoint said 2xx;
+// the count numbers the attempt's record. No row: the delivery is no longer
+// pending (the endpoint was deleted, or a concurrent attempt delivered it).
+func (q *Queries) CountLoopAttempt(ctx context.Context, arg CountLoopAttemptParams) (int32, error) {
+	row := q.db.QueryRow(ctx, countLoopAttempt, arg.Delivered, arg.EventID, arg.EndpointID)
+	var attempts int32
+	err := row.Scan(&attempts)
+	return attempts, err
+}
+
 const createDeliveriesForEvent = `-- name: CreateDeliveriesForEvent :exec
 INSERT INTO event_deliveries (event_id, endpoint_id)
 SELECT $1::text, e.id FROM webhook_endpoints e
@@ -40,20 +65,23 @@ func (q *Queries) CreateDeliveriesForEvent(ctx context.Context, arg CreateDelive
 
 const createDeliveriesForEvents = `-- name: CreateDeliveriesForEvents :many
 WITH created AS (
-    INSERT INTO event_deliveries (event_id, endpoint_id)
-    SELECT ev.id, e.id FROM events ev
+    INSERT INTO event_deliveries (event_id, endpoint_id, via)
+    SELECT ev.id, e.id, 'loop' FROM events ev
       JOIN webhook_endpoints e ON e.status = 'active' AND (cardinality(e.event_types) = 0 OR ev.type = ANY (e.event_types))
      WHERE ev.id = ANY ($1::text[])
     ON CONFLICT DO NOTHING
-    RETURNING event_id)
-SELECT event_id FROM created
+    RETURNING endpoint_id)
+SELECT endpoint_id FROM created
 UNION
-SELECT d.event_id FROM event_deliveries d WHERE d.event_id = ANY ($1::text[]) AND d.status = 'pending'
+SELECT d.endpoint_id FROM event_deliveries d
+ WHERE d.event_id = ANY ($1::text[]) AND d.status = 'pending' AND d.via = 'loop'
+ORDER BY endpoint_id
 `
 
 // The relay fixes each event's deliveries (every active endpoint subscribed
-// to its type) and learns which events have one pending: only those need a
-// delivery workflow. The CTE's rows are invisible to the second branch (one
+// to its type), to be made by the endpoint's delivery loop (via 'loop'), and
+// learns which endpoints have one pending among these events: only their
+// loops need waking. The CTE's rows are invisible to the second branch (one
 // snapshot), hence the union with those created by an earlier attempt.
 func (q *Queries) CreateDeliveriesForEvents(ctx context.Context, eventIds []string) ([]string, error) {
 	rows, err := q.db.Query(ctx, createDeliveriesForEvents, eventIds)
@@ -63,11 +91,11 @@ func (q *Queries) CreateDeliveriesForEvents(ctx context.Context, eventIds []stri
 	defer rows.Close()
 	items := []string{}
 	for rows.Next() {
-		var event_id string
-		if err := rows.Scan(&event_id); err != nil {
+		var endpoint_id string
+		if err := rows.Scan(&endpoint_id); err != nil {
 			return nil, err
 		}
-		items = append(items, event_id)
+		items = append(items, endpoint_id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -76,7 +104,7 @@ func (q *Queries) CreateDeliveriesForEvents(ctx context.Context, eventIds []stri
 }
 
 const createWebhookEndpoint = `-- name: CreateWebhookEndpoint :one
-INSERT INTO webhook_endpoints (id, url, event_types, secret_sealed) VALUES ($1, $2, $3, $4) RETURNING id, url, event_types, secret_sealed, previous_secret_sealed, previous_expires_at, status, created_at, deleted_at
+INSERT INTO webhook_endpoints (id, url, event_types, secret_sealed) VALUES ($1, $2, $3, $4) RETURNING id, url, event_types, secret_sealed, previous_secret_sealed, previous_expires_at, status, created_at, deleted_at, paused_at
 `
 
 type CreateWebhookEndpointParams struct {
@@ -104,6 +132,7 @@ func (q *Queries) CreateWebhookEndpoint(ctx context.Context, arg CreateWebhookEn
 		&i.Status,
 		&i.CreatedAt,
 		&i.DeletedAt,
+		&i.PausedAt,
 	)
 	return i, err
 }
@@ -120,11 +149,59 @@ func (q *Queries) DeleteWebhookEndpoint(ctx context.Context, id string) (int64, 
 	return result.RowsAffected(), nil
 }
 
+const endpointBacklog = `-- name: EndpointBacklog :many
+SELECT e.id, e.url, e.paused_at, count(d.event_id)::bigint AS pending,
+       min(ev.created_at)::timestamptz AS oldest_pending_at
+FROM webhook_endpoints e
+LEFT JOIN event_deliveries d ON d.endpoint_id = e.id AND d.status = 'pending'
+LEFT JOIN events ev ON ev.id = d.event_id
+WHERE e.status = 'active'
+GROUP BY e.id
+HAVING count(d.event_id) > 0 OR e.paused_at IS NOT NULL
+ORDER BY e.id
+`
+
+type EndpointBacklogRow struct {
+	ID              string
+	Url             string
+	PausedAt        pgtype.Timestamptz
+	Pending         int64
+	OldestPendingAt pgtype.Timestamptz
+}
+
+// Per active endpoint with anything owed or a paused loop: the deliveries not
+// yet made and the age of the oldest one.
+func (q *Queries) EndpointBacklog(ctx context.Context) ([]EndpointBacklogRow, error) {
+	rows, err := q.db.Query(ctx, endpointBacklog)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []EndpointBacklogRow{}
+	for rows.Next() {
+		var i EndpointBacklogRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Url,
+			&i.PausedAt,
+			&i.Pending,
+			&i.OldestPendingAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const finishDelivery = `-- name: FinishDelivery :exec
 UPDATE event_deliveries
    SET status = $1, attempts = $2,
        delivered_at = CASE WHEN $1 = 'delivered' THEN now() END, updated_at = now()
- WHERE event_id = $3 AND endpoint_id = $4 AND status = 'pending'
+ WHERE event_id = $3 AND endpoint_id = $4 AND status = 'pending' AND via = 'event'
 `
 
 type FinishDeliveryParams struct {
@@ -185,7 +262,7 @@ func (q *Queries) GetEventOwner(ctx context.Context, id string) (GetEventOwnerRo
 }
 
 const getWebhookEndpoint = `-- name: GetWebhookEndpoint :one
-SELECT id, url, event_types, secret_sealed, previous_secret_sealed, previous_expires_at, status, created_at, deleted_at FROM webhook_endpoints WHERE id = $1 AND status = 'active'
+SELECT id, url, event_types, secret_sealed, previous_secret_sealed, previous_expires_at, status, created_at, deleted_at, paused_at FROM webhook_endpoints WHERE id = $1 AND status = 'active'
 `
 
 func (q *Queries) GetWebhookEndpoint(ctx context.Context, id string) (WebhookEndpoint, error) {
@@ -201,8 +278,26 @@ func (q *Queries) GetWebhookEndpoint(ctx context.Context, id string) (WebhookEnd
 		&i.Status,
 		&i.CreatedAt,
 		&i.DeletedAt,
+		&i.PausedAt,
 	)
 	return i, err
+}
+
+const giveUpLoopDelivery = `-- name: GiveUpLoopDelivery :exec
+UPDATE event_deliveries SET status = 'failed', updated_at = now()
+ WHERE event_id = $1 AND endpoint_id = $2 AND status = 'pending' AND via = 'loop'
+`
+
+type GiveUpLoopDeliveryParams struct {
+	EventID    string
+	EndpointID string
+}
+
+// The endpoint refused this event MaxAttempts times: it joins the failed
+// queue (re-sendable) and the loop goes on with the next one.
+func (q *Queries) GiveUpLoopDelivery(ctx context.Context, arg GiveUpLoopDeliveryParams) error {
+	_, err := q.db.Exec(ctx, giveUpLoopDelivery, arg.EventID, arg.EndpointID)
+	return err
 }
 
 const insertEvent = `-- name: InsertEvent :exec
@@ -295,7 +390,7 @@ func (q *Queries) ListDeliveryAttempts(ctx context.Context, eventID string) ([]E
 }
 
 const listEventDeliveries = `-- name: ListEventDeliveries :many
-SELECT event_id, endpoint_id, status, attempts, delivered_at, updated_at FROM event_deliveries WHERE event_id = $1 ORDER BY endpoint_id
+SELECT event_id, endpoint_id, status, attempts, delivered_at, updated_at, via FROM event_deliveries WHERE event_id = $1 ORDER BY endpoint_id
 `
 
 func (q *Queries) ListEventDeliveries(ctx context.Context, eventID string) ([]EventDelivery, error) {
@@ -314,6 +409,7 @@ func (q *Queries) ListEventDeliveries(ctx context.Context, eventID string) ([]Ev
 			&i.Attempts,
 			&i.DeliveredAt,
 			&i.UpdatedAt,
+			&i.Via,
 		); err != nil {
 			return nil, err
 		}
@@ -381,7 +477,7 @@ func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]ListE
 }
 
 const listWebhookEndpoints = `-- name: ListWebhookEndpoints :many
-SELECT id, url, event_types, secret_sealed, previous_secret_sealed, previous_expires_at, status, created_at, deleted_at FROM webhook_endpoints WHERE status = 'active' ORDER BY created_at, id
+SELECT id, url, event_types, secret_sealed, previous_secret_sealed, previous_expires_at, status, created_at, deleted_at, paused_at FROM webhook_endpoints WHERE status = 'active' ORDER BY created_at, id
 `
 
 func (q *Queries) ListWebhookEndpoints(ctx context.Context) ([]WebhookEndpoint, error) {
@@ -403,6 +499,7 @@ func (q *Queries) ListWebhookEndpoints(ctx context.Context) ([]WebhookEndpoint, 
 			&i.Status,
 			&i.CreatedAt,
 			&i.DeletedAt,
+			&i.PausedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -423,10 +520,60 @@ func (q *Queries) MarkEventsDispatched(ctx context.Context, ids []string) error 
 	return err
 }
 
-const pendingDeliveries = `-- name: PendingDeliveries :many
-SELECT endpoint_id FROM event_deliveries WHERE event_id = $1 AND status = 'pending' ORDER BY endpoint_id
+const nextLoopDeliveries = `-- name: NextLoopDeliveries :many
+SELECT d.event_id, d.attempts, ev.type, ev.data, ev.created_at
+FROM event_deliveries d JOIN events ev ON ev.id = d.event_id
+WHERE d.endpoint_id = $1 AND d.status = 'pending' AND d.via = 'loop'
+ORDER BY ev.created_at, ev.id
+LIMIT $2::int
 `
 
+type NextLoopDeliveriesParams struct {
+	EndpointID string
+	PageSize   int32
+}
+
+type NextLoopDeliveriesRow struct {
+	EventID   string
+	Attempts  int32
+	Type      string
+	Data      []byte
+	CreatedAt pgtype.Timestamptz
+}
+
+// An endpoint's delivery loop reads its pending rows in outbox order (the
+// order the relay dispatches: created_at, id), the first undelivered first.
+func (q *Queries) NextLoopDeliveries(ctx context.Context, arg NextLoopDeliveriesParams) ([]NextLoopDeliveriesRow, error) {
+	rows, err := q.db.Query(ctx, nextLoopDeliveries, arg.EndpointID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []NextLoopDeliveriesRow{}
+	for rows.Next() {
+		var i NextLoopDeliveriesRow
+		if err := rows.Scan(
+			&i.EventID,
+			&i.Attempts,
+			&i.Type,
+			&i.Data,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const pendingDeliveries = `-- name: PendingDeliveries :many
+SELECT endpoint_id FROM event_deliveries WHERE event_id = $1 AND status = 'pending' AND via = 'event' ORDER BY endpoint_id
+`
+
+// A DeliverEvent workflow's own rows: never one a delivery loop makes.
 func (q *Queries) PendingDeliveries(ctx context.Context, eventID string) ([]string, error) {
 	rows, err := q.db.Query(ctx, pendingDeliveries, eventID)
 	if err != nil {
@@ -480,7 +627,7 @@ UPDATE webhook_endpoints
    SET previous_secret_sealed = secret_sealed, previous_expires_at = $1,
        secret_sealed = $2
  WHERE id = $3 AND status = 'active'
-RETURNING id, url, event_types, secret_sealed, previous_secret_sealed, previous_expires_at, status, created_at, deleted_at
+RETURNING id, url, event_types, secret_sealed, previous_secret_sealed, previous_expires_at, status, created_at, deleted_at, paused_at
 `
 
 type RotateWebhookSecretParams struct {
@@ -503,8 +650,27 @@ func (q *Queries) RotateWebhookSecret(ctx context.Context, arg RotateWebhookSecr
 		&i.Status,
 		&i.CreatedAt,
 		&i.DeletedAt,
+		&i.PausedAt,
 	)
 	return i, err
+}
+
+const setEndpointPaused = `-- name: SetEndpointPaused :exec
+UPDATE webhook_endpoints
+   SET paused_at = CASE WHEN $1::bool THEN COALESCE(paused_at, now()) END
+ WHERE id = $2
+`
+
+type SetEndpointPausedParams struct {
+	Paused bool
+	ID     string
+}
+
+// The circuit breaker's state, for the backlog view: paused since the first
+// opening, NULL once a probe succeeded.
+func (q *Queries) SetEndpointPaused(ctx context.Context, arg SetEndpointPausedParams) error {
+	_, err := q.db.Exec(ctx, setEndpointPaused, arg.Paused, arg.ID)
+	return err
 }
 
 const undispatchedEvents = `-- name: UndispatchedEvents :many

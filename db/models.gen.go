@@ -97,6 +97,7 @@ type EventDelivery struct {
 	Attempts    int32
 	DeliveredAt pgtype.Timestamptz
 	UpdatedAt   pgtype.Timestamptz
+	Via         string
 }
 
 type EventDeliveryAttempt struct {
@@ -502,6 +503,7 @@ type WebhookEndpoint struct {
 	Status               string
 	CreatedAt            pgtype.Timestamptz
 	DeletedAt            pgtype.Timestamptz
+	PausedAt             pgtype.Timestamptz
 }
 
 type WebhookInbox struct {

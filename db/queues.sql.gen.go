@@ -12,7 +12,7 @@ import (
 )
 
 const getEventDeliveryForUpdate = `-- name: GetEventDeliveryForUpdate :one
-SELECT event_id, endpoint_id, status, attempts, delivered_at, updated_at FROM event_deliveries WHERE event_id = $1 AND endpoint_id = $2 FOR UPDATE
+SELECT event_id, endpoint_id, status, attempts, delivered_at, updated_at, via FROM event_deliveries WHERE event_id = $1 AND endpoint_id = $2 FOR UPDATE
 `
 
 type GetEventDeliveryForUpdateParams struct {
@@ -30,6 +30,7 @@ func (q *Queries) GetEventDeliveryForUpdate(ctx context.Context, arg GetEventDel
 		&i.Attempts,
 		&i.DeliveredAt,
 		&i.UpdatedAt,
+		&i.Via,
 	)
 	return i, err
 }
@@ -233,7 +234,7 @@ func (q *Queries) MarkWebhookInboxDelivered(ctx context.Context, id int64) (int6
 }
 
 const reopenFailedDelivery = `-- name: ReopenFailedDelivery :execrows
-UPDATE event_deliveries SET status = 'pending', updated_at = now()
+UPDATE event_deliveries SET status = 'pending', via = 'loop', updated_at = now()
 WHERE event_id = $1 AND endpoint_id = $2 AND status = 'failed'
 `
 
@@ -242,7 +243,8 @@ type ReopenFailedDeliveryParams struct {
 	EndpointID string
 }
 
-// A delivery that gave up becomes pending again; its attempt count stays, so the
+// A delivery that gave up becomes pending again, for its endpoint's delivery
+// loop (whichever workflow tried it before); its attempt count stays, so the
 // re-send numbers its attempts after the earlier ones.
 func (q *Queries) ReopenFailedDelivery(ctx context.Context, arg ReopenFailedDeliveryParams) (int64, error) {
 	result, err := q.db.Exec(ctx, reopenFailedDelivery, arg.EventID, arg.EndpointID)

@@ -59,15 +59,18 @@ func verifyPaysagaSignature(header string, body []byte, secret string, now time.
 // receiver is the app's webhook endpoint: it verifies every request, dedupes by
 // event id and, while down, answers 503.
 type receiver struct {
-	t      *testing.T
-	srv    *httptest.Server
-	down   atomic.Bool
-	mu     sync.Mutex
-	secret string
-	got    map[string]int    // event id -> accepted deliveries (the receiver dedupes; 2nd+ would be counted)
-	types  map[string]string // event id -> type
-	failed int               // requests answered 503 while down
-	forged int               // requests whose signature did not verify
+	t       *testing.T
+	srv     *httptest.Server
+	down    atomic.Bool
+	mu      sync.Mutex
+	secret  string
+	got     map[string]int    // event id -> accepted deliveries (the receiver dedupes; 2nd+ would be counted)
+	types   map[string]string // event id -> type
+	order   []string          // event ids in the order first accepted
+	delay   time.Duration     // how long each answer takes
+	started atomic.Int64      // requests received, answered or not
+	failed  int               // requests answered 503 while down
+	forged  int               // requests whose signature did not verify
 }
 
 func newReceiver(t *testing.T) *receiver {
@@ -79,6 +82,11 @@ func newReceiver(t *testing.T) *receiver {
 
 func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
+	r.started.Add(1)
+	time.Sleep(r.delay)
+	if req.Context().Err() != nil {
+		return // the sender is gone (killed): its answer could never arrive, so it is not counted
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.down.Load() {
@@ -98,6 +106,9 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	if json.Unmarshal(body, &ev) != nil || ev.ID != req.Header.Get("Paysaga-Event-Id") {
 		w.WriteHeader(http.StatusBadRequest)
 		return
+	}
+	if r.got[ev.ID] == 0 {
+		r.order = append(r.order, ev.ID)
 	}
 	r.got[ev.ID]++
 	r.types[ev.ID] = ev.Type
@@ -120,6 +131,9 @@ func fastEvents(c *config.Config) {
 	c.EventRetryMax = 400 * time.Millisecond
 	c.EventMaxAttempts = 30
 	c.EventTimeout = 2 * time.Second
+	c.EventBreakerFailures = 3
+	c.EventBreakerCooldown = 200 * time.Millisecond // then 400 ms (EventRetryMax) per probe
+	c.EventPace = 0
 }
 
 func (s *stack) registerEndpoint(url string, types ...string) (id, secret string) {

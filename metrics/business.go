@@ -29,6 +29,9 @@ type storeCollector struct {
 	// backlog is the events still owed: not yet dispatched by the relay, or
 	// pending delivery at an endpoint (a down endpoint's backlog grows).
 	outbox, backlog *prometheus.Desc
+	// oldest is the age of each endpoint's oldest undelivered event; paused is
+	// 1 while its delivery loop's circuit breaker is open.
+	oldest, paused *prometheus.Desc
 }
 
 // business tables and what they are called in the metrics.
@@ -52,6 +55,9 @@ func (m *Metrics) WatchStore(pool *pgxpool.Pool) {
 			"Prepaid liabilities (wallets + points) and the recorded safeguard balance, KRW, and their coverage in basis points (alert below 10000).", []string{"figure"}, nil),
 		outbox:  prometheus.NewDesc("paysaga_events_undispatched", "Outbox events the relay has not dispatched yet.", nil, nil),
 		backlog: prometheus.NewDesc("paysaga_event_deliveries_pending", "Event deliveries not yet delivered (nor given up), by webhook endpoint.", []string{"endpoint_id"}, nil),
+		oldest: prometheus.NewDesc("paysaga_event_delivery_oldest_pending_seconds",
+			"Age of the oldest event not yet delivered to the endpoint (its loop delivers in outbox order, so it is the head).", []string{"endpoint_id"}, nil),
+		paused: prometheus.NewDesc("paysaga_event_endpoint_paused", "1 while the endpoint's delivery loop is paused by its circuit breaker.", []string{"endpoint_id"}, nil),
 	})
 }
 
@@ -63,6 +69,8 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.safeguarding
 	ch <- c.outbox
 	ch <- c.backlog
+	ch <- c.oldest
+	ch <- c.paused
 }
 
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
@@ -121,18 +129,19 @@ func (c *storeCollector) collectBacklog(ctx context.Context, ch chan<- prometheu
 		return false
 	}
 	ch <- prometheus.MustNewConstMetric(c.outbox, prometheus.GaugeValue, float64(undispatched))
-	rows, err := c.pool.Query(ctx, "SELECT endpoint_id, count(*) FROM event_deliveries WHERE status = 'pending' GROUP BY endpoint_id")
+	rows, err := db.New(c.pool).EndpointBacklog(ctx)
 	if err != nil {
 		return false
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var endpoint string
-		var n int64
-		if err := rows.Scan(&endpoint, &n); err != nil {
-			return false
+	now := time.Now()
+	for _, r := range rows {
+		if r.Pending > 0 {
+			ch <- prometheus.MustNewConstMetric(c.backlog, prometheus.GaugeValue, float64(r.Pending), r.ID)
+			ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, now.Sub(r.OldestPendingAt.Time).Seconds(), r.ID)
 		}
-		ch <- prometheus.MustNewConstMetric(c.backlog, prometheus.GaugeValue, float64(n), endpoint)
+		if r.PausedAt.Valid {
+			ch <- prometheus.MustNewConstMetric(c.paused, prometheus.GaugeValue, 1, r.ID)
+		}
 	}
-	return rows.Err() == nil
+	return true
 }

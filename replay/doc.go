@@ -5,5 +5,7 @@
 // The settlement workflows (Fulfilment, SettlementDeadlineCheck, item refunds,
 // settlement runs with a carry-over) are recorded on their own, beside the
 // others, into testdata/*-settlement_*.json: `... go test ./replay -run
-// TestRecordSettlement -record-settlement`.
+// TestRecordSettlement -record-settlement`. The per-endpoint event delivery
+// loop (issue 19) likewise, into testdata/EndpointDelivery-loop_*.json: `...
+// go test ./replay -run TestRecordDelivery -record-delivery`.
 package replay

@@ -168,10 +168,11 @@ func (v *verifier) workflowsTerminal(ctx context.Context) (Result, error) {
 		return res, nil
 	}
 	cutoff := v.src.Now().Add(-v.src.MinAge).UTC().Format(time.RFC3339)
-	// A Fulfilment waits, by design, days for the buyer's confirmation.
-	scope := " AND WorkflowType != '" + workflows.FulfilmentName + "'"
+	// A Fulfilment waits, by design, days for the buyer's confirmation; an
+	// endpoint's delivery loop runs as long as its endpoint exists.
+	scope := " AND WorkflowType != '" + workflows.FulfilmentName + "' AND WorkflowType != '" + workflows.EndpointDeliveryName + "'"
 	if v.src.TaskQueue != "" {
-		scope = fmt.Sprintf(" AND TaskQueue = '%s'", v.src.TaskQueue)
+		scope += fmt.Sprintf(" AND TaskQueue = '%s'", v.src.TaskQueue)
 	}
 	count := func(query string) (int64, error) {
 		r, err := v.src.Temporal.WorkflowService().CountWorkflowExecutions(ctx, &workflowservice.CountWorkflowExecutionsRequest{

@@ -2,34 +2,33 @@ package worker
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/zerolog"
-	"go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/deliveryloop"
 	"github.com/paysaga/paysaga/workflows"
 )
 
-// Relay moves events from the transactional outbox to Temporal. For each batch
-// of events not yet dispatched it fixes their deliveries (one per subscribed
-// endpoint) and starts the DeliverEvent workflow event-{id} only for an event
-// that has one: an event nobody subscribes to costs no workflow. Then it
-// stamps the batch dispatched. The start rejects a duplicate id, so an event
-// whose stamp was lost (a crash between start and commit) is never delivered
-// twice.
+// Relay moves events from the transactional outbox to the endpoints' delivery
+// loops. For each batch of events not yet dispatched it fixes their
+// deliveries (one per subscribed endpoint, in the same transaction), wakes
+// the loop of every endpoint owed one of them (signal-with-start, one call
+// per endpoint and batch, never per event) and stamps the batch dispatched.
+// An event nobody subscribes to costs no workflow and no signal. A wake lost
+// with a crash before the commit is repeated by the next Dispatch; one sent
+// for a batch that then rolled back only makes the loop look for nothing.
 type Relay struct {
 	Pool      *pgxpool.Pool
 	Temporal  client.Client
 	TaskQueue string
 	Interval  time.Duration
-	Backoff   workflows.DeliveryBackoff
+	Delivery  workflows.EndpointDeliverySettings
 	Log       zerolog.Logger
 }
 
@@ -72,19 +71,13 @@ func (r *Relay) Dispatch(ctx context.Context) (int, error) {
 		for i, ev := range evs {
 			ids[i] = ev.ID
 		}
-		subscribed, err := q.CreateDeliveriesForEvents(ctx, ids)
+		endpoints, err := q.CreateDeliveriesForEvents(ctx, ids)
 		if err != nil {
 			return fmt.Errorf("deliveries of %d events: %w", len(ids), err)
 		}
-		owed := make(map[string]bool, len(subscribed))
-		for _, id := range subscribed {
-			owed[id] = true
-		}
-		for _, id := range ids { // in outbox order
-			if owed[id] {
-				if err := r.start(ctx, id); err != nil {
-					return err
-				}
+		for _, ep := range endpoints {
+			if err := deliveryloop.Wake(ctx, r.Temporal, r.TaskQueue, ep, r.Delivery); err != nil {
+				return err
 			}
 		}
 		if err := q.MarkEventsDispatched(ctx, ids); err != nil {
@@ -94,20 +87,6 @@ func (r *Relay) Dispatch(ctx context.Context) (int, error) {
 		return nil
 	})
 	return n, err
-}
-
-// start begins the delivery workflow of one event; already started is done.
-func (r *Relay) start(ctx context.Context, eventID string) error {
-	_, err := r.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.DeliverEventID(eventID), TaskQueue: r.TaskQueue,
-		WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-	}, workflows.DeliverEventName, workflows.DeliverEventInput{EventID: eventID, Backoff: r.Backoff})
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if err != nil && !errors.As(err, &started) {
-		return fmt.Errorf("start delivery of %s: %w", eventID, err)
-	}
-	return nil
 }
 
 func wrapIf(err error, what string) error {

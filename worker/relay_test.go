@@ -19,10 +19,11 @@ import (
 	"github.com/paysaga/paysaga/workflows"
 )
 
-// The relay starts a delivery workflow only for an event some endpoint
-// subscribes to, fixes that event's deliveries, and stamps every event of the
-// batch dispatched, subscribed or not.
-func TestRelayStartsADeliveryOnlyWhenAnEndpointSubscribes(t *testing.T) {
+// The relay fixes the deliveries of an event some endpoint subscribes to,
+// wakes (starts) that endpoint's delivery loop, starts no workflow for an
+// event nobody subscribes to nor any per-event one, and stamps every event of
+// the batch dispatched, subscribed or not.
+func TestRelayWakesTheLoopOnlyOfAnEndpointThatSubscribes(t *testing.T) {
 	pool := testenv.Pool(t)
 	ctx := context.Background()
 	tc, err := client.Dial(client.Options{HostPort: testenv.TemporalAddress(t), Logger: quietLog{}})
@@ -46,7 +47,8 @@ func TestRelayStartsADeliveryOnlyWhenAnEndpointSubscribes(t *testing.T) {
 	}
 
 	r := &worker.Relay{Pool: pool, Temporal: tc, TaskQueue: "relay-test-" + run, Interval: time.Hour, Log: zerolog.Nop(),
-		Backoff: workflows.DeliveryBackoff{Initial: time.Second, Max: time.Second, MaxAttempts: 1}}
+		Delivery: workflows.EndpointDeliverySettings{Backoff: workflows.DeliveryBackoff{Initial: time.Second, Max: time.Second, MaxAttempts: 1},
+			BreakerFailures: 1, BreakerCooldown: time.Second, Batch: 1, AttemptTimeout: time.Second, IdleRecheck: time.Minute, MaxBatches: 10}}
 	n, err := r.Dispatch(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 2, n, "both events dispatched")
@@ -58,7 +60,7 @@ func TestRelayStartsADeliveryOnlyWhenAnEndpointSubscribes(t *testing.T) {
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM events WHERE dispatched_at IS NULL`).Scan(&undispatched))
 	require.Zero(t, undispatched)
 	var deliveries []string
-	rows, err := pool.Query(ctx, `SELECT event_id || '>' || endpoint_id FROM event_deliveries ORDER BY 1`)
+	rows, err := pool.Query(ctx, `SELECT event_id || '>' || endpoint_id || '>' || via FROM event_deliveries ORDER BY 1`)
 	require.NoError(t, err)
 	for rows.Next() {
 		var d string
@@ -66,14 +68,16 @@ func TestRelayStartsADeliveryOnlyWhenAnEndpointSubscribes(t *testing.T) {
 		deliveries = append(deliveries, d)
 	}
 	require.NoError(t, rows.Err())
-	require.Equal(t, []string{paid + ">we_paid"}, deliveries, "only the subscribed, active endpoint is owed the event")
+	require.Equal(t, []string{paid + ">we_paid>loop"}, deliveries, "only the subscribed, active endpoint is owed the event, by its loop")
 
-	_, err = tc.DescribeWorkflowExecution(ctx, workflows.DeliverEventID(paid), "")
-	require.NoError(t, err, "the subscribed event has its delivery workflow")
-	_, err = tc.DescribeWorkflowExecution(ctx, workflows.DeliverEventID(topup), "")
+	_, err = tc.DescribeWorkflowExecution(ctx, workflows.EndpointDeliveryID("we_paid"), "")
+	require.NoError(t, err, "the subscribed endpoint's loop runs")
 	var notFound *serviceerror.NotFound
-	require.True(t, errors.As(err, &notFound), "no workflow for an event nobody subscribes to: %v", err)
-	require.NoError(t, tc.TerminateWorkflow(ctx, workflows.DeliverEventID(paid), "", fmt.Sprintf("relay test %s done", run)))
+	for _, id := range []string{workflows.EndpointDeliveryID("we_gone"), workflows.DeliverEventID(paid), workflows.DeliverEventID(topup)} {
+		_, err = tc.DescribeWorkflowExecution(ctx, id, "")
+		require.True(t, errors.As(err, &notFound), "no workflow %s: %v", id, err)
+	}
+	require.NoError(t, tc.TerminateWorkflow(ctx, workflows.EndpointDeliveryID("we_paid"), "", fmt.Sprintf("relay test %s done", run)))
 }
 
 type quietLog struct{}

@@ -135,7 +135,10 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.RetryTopUpReversal, workflow.RegisterOptions{Name: workflows.RetryTopUpReversalName})
 	r.RegisterWorkflowWithOptions(workflows.PayoutRun, workflow.RegisterOptions{Name: workflows.PayoutRunName})
 	r.RegisterWorkflowWithOptions(workflows.Payout, workflow.RegisterOptions{Name: workflows.PayoutName})
+	// DeliverEvent stays registered so that runs started before the delivery
+	// loops (issue 19) finish; nothing starts new ones.
 	r.RegisterWorkflowWithOptions(workflows.DeliverEvent, workflow.RegisterOptions{Name: workflows.DeliverEventName})
+	r.RegisterWorkflowWithOptions(workflows.EndpointDelivery, workflow.RegisterOptions{Name: workflows.EndpointDeliveryName})
 	r.RegisterWorkflowWithOptions(workflows.Reconcile, workflow.RegisterOptions{Name: workflows.ReconcileName})
 	r.RegisterWorkflowWithOptions(workflows.Fulfilment, workflow.RegisterOptions{Name: workflows.FulfilmentName})
 	r.RegisterWorkflowWithOptions(workflows.SettlementDeadlineCheck, workflow.RegisterOptions{Name: workflows.SettlementDeadlineCheckName})

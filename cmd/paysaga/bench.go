@@ -83,6 +83,7 @@ func benchOn(ctx context.Context, topology string, ba benchArgs) error {
 	cfg.RateLimit = 0                                        // one key drives the whole load
 	cfg.WalletCap, cfg.WalletDailyTopUp = 1<<40, 1<<40       // the mixed load tops up without end
 	cfg.WalletTopUpsPerHour = 0                              // nor a velocity limit
+	cfg.WebhookAllowInternal = ba.explain > 0                // -explain's webhook receiver is on loopback
 	simPort, apiPort, err := freePorts()
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -49,14 +50,21 @@ type explained struct {
 	kind                                    string
 	roundTrips, transactions, providerCalls float64
 	localActivities, activities, histEvents float64
-	deliverWorkflows                        float64
+	deliverWorkflows, loopEvents            float64
 	db                                      bench.DBCounts
 }
+
+// deliveryWorkflows are the workflow types that deliver events: the
+// per-event one (before issue 19) and the per-endpoint loop.
+const deliveryWorkflows = "WorkflowType IN ('DeliverEvent', 'EndpointDelivery')"
 
 // explain prints, per checkout kind, the mean PostgreSQL round trips and
 // transactions (the pool's own tracer, idle relay polls excluded), provider
 // calls (served by the sandbox), local and regular activities and history
-// events of the checkout workflow, and the DeliverEvent workflows it caused.
+// events of the checkout workflow, and the delivery workflows it started.
+// The last row repeats the card checkout with a webhook endpoint subscribed:
+// its deliveries go through the endpoint's one loop, so deliverWF stays ~0
+// and loopHist is what each checkout's event adds to the loop's history.
 func (e *explainer) explain(ctx context.Context) error {
 	if err := e.fundWallet(ctx); err != nil {
 		return err
@@ -73,17 +81,27 @@ func (e *explainer) explain(ctx context.Context) error {
 	var rows []explained
 	for _, k := range kinds {
 		customer, method := k.customer()
-		r, err := e.measure(ctx, k.name, customer, method, k.wallet)
+		r, err := e.measure(ctx, k.name, customer, method, k.wallet, "")
 		if err != nil {
 			return err
 		}
 		rows = append(rows, r)
 	}
-	fmt.Printf("explain: per checkout, mean of %d sequential (relay on, no webhook endpoint; idle relay polls excluded)\n", e.n)
-	fmt.Printf("%-7s %11s %13s %9s %9s %10s %8s %9s\n", "kind", "pg_roundtr", "pg_transact", "provider", "local_act", "activities", "history", "deliverWF")
+	endpoint, stop, err := e.subscribe(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	r, err := e.measure(ctx, "card-hook", e.d.customer, e.d.methodID, 0, endpoint)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, r)
+	fmt.Printf("explain: per checkout, mean of %d sequential (relay on; card-hook: one webhook endpoint subscribed; idle relay polls excluded)\n", e.n)
+	fmt.Printf("%-9s %11s %13s %9s %9s %10s %8s %9s %8s\n", "kind", "pg_roundtr", "pg_transact", "provider", "local_act", "activities", "history", "deliverWF", "loopHist")
 	for _, r := range rows {
-		fmt.Printf("%-7s %11.1f %13.1f %9.1f %9.1f %10.1f %8.1f %9.1f\n", r.kind, r.roundTrips, r.transactions, r.providerCalls,
-			r.localActivities, r.activities, r.histEvents, r.deliverWorkflows)
+		fmt.Printf("%-9s %11.1f %13.1f %9.1f %9.1f %10.1f %8.1f %9.1f %8.1f\n", r.kind, r.roundTrips, r.transactions, r.providerCalls,
+			r.localActivities, r.activities, r.histEvents, r.deliverWorkflows, r.loopEvents)
 	}
 	for _, r := range rows {
 		fmt.Printf("transactions per %s checkout ([..] is one BEGIN..COMMIT; a bare name is autocommit):\n", r.kind)
@@ -103,7 +121,23 @@ func (e *explainer) fundWallet(ctx context.Context) error {
 	return e.settle(ctx)
 }
 
-func (e *explainer) measure(ctx context.Context, kind, customer, method string, walletAmount int64) (explained, error) {
+// subscribe registers a webhook endpoint, served by a local receiver that
+// accepts every event, and returns its id.
+func (e *explainer) subscribe(ctx context.Context) (string, func(), error) {
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	status, body, err := e.d.call(func() (*http.Response, error) {
+		return e.d.api.CreateWebhookEndpoint(ctx, apiclient.CreateWebhookEndpointJSONRequestBody{Url: rcv.URL})
+	})
+	if err != nil || status != 201 {
+		rcv.Close()
+		return "", nil, fmt.Errorf("explain webhook endpoint: %d %v %v", status, body, err)
+	}
+	return body["id"].(string), rcv.Close, nil
+}
+
+// measure runs n checkouts of a kind after one warm-up; with an endpoint, the
+// warm-up also starts its loop, so what is counted is the steady state.
+func (e *explainer) measure(ctx context.Context, kind, customer, method string, walletAmount int64, endpoint string) (explained, error) {
 	r := explained{kind: kind}
 	// One warm-up of this kind: prepared statements and caches, as in steady state.
 	if _, err := e.pay(ctx, kind+"-warm", customer, method, walletAmount); err != nil {
@@ -113,7 +147,11 @@ func (e *explainer) measure(ctx context.Context, kind, customer, method string, 
 		return r, err
 	}
 	db0, sim0 := e.dbc.Snapshot(), e.sim.n.Load()
-	wf0, err := e.count(ctx, "WorkflowType = 'DeliverEvent'")
+	wf0, err := e.count(ctx, deliveryWorkflows)
+	if err != nil {
+		return r, err
+	}
+	loop0, err := e.loopHistory(ctx, endpoint)
 	if err != nil {
 		return r, err
 	}
@@ -129,7 +167,11 @@ func (e *explainer) measure(ctx context.Context, kind, customer, method string, 
 		return r, err
 	}
 	r.db = e.dbc.Snapshot().Sub(db0)
-	wf1, err := e.count(ctx, "WorkflowType = 'DeliverEvent'")
+	wf1, err := e.count(ctx, deliveryWorkflows)
+	if err != nil {
+		return r, err
+	}
+	loop1, err := e.loopHistory(ctx, endpoint)
 	if err != nil {
 		return r, err
 	}
@@ -137,6 +179,7 @@ func (e *explainer) measure(ctx context.Context, kind, customer, method string, 
 	r.roundTrips, r.transactions = float64(r.db.RoundTrips)/n, float64(r.db.Transactions)/n
 	r.providerCalls = float64(e.sim.n.Load()-sim0) / n
 	r.deliverWorkflows = float64(wf1-wf0) / n
+	r.loopEvents = float64(loop1-loop0) / n
 	for _, o := range orders {
 		h, err := e.history(ctx, workflows.CheckoutID(o))
 		if err != nil {
@@ -161,13 +204,24 @@ func (e *explainer) pay(ctx context.Context, tag, customer, method string, walle
 	return order, nil
 }
 
-// settle waits until the outbox is dispatched and no delivery workflow runs,
-// so that what a checkout causes after its answer is counted with it.
+// loopHistory is the length of the endpoint's loop's current run (0 without
+// an endpoint).
+func (e *explainer) loopHistory(ctx context.Context, endpoint string) (int, error) {
+	if endpoint == "" {
+		return 0, nil
+	}
+	h, err := e.history(ctx, workflows.EndpointDeliveryID(endpoint))
+	return h.events, err
+}
+
+// settle waits until the outbox is dispatched, every delivery made and no
+// per-event delivery workflow runs, so that what a checkout causes after its
+// answer is counted with it.
 func (e *explainer) settle(ctx context.Context) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		var pending int
-		if err := e.quiet.QueryRow(ctx, `SELECT count(*) FROM events WHERE dispatched_at IS NULL`).Scan(&pending); err != nil {
+		if err := e.quiet.QueryRow(ctx, `SELECT (SELECT count(*) FROM events WHERE dispatched_at IS NULL) + (SELECT count(*) FROM event_deliveries WHERE status = 'pending')`).Scan(&pending); err != nil {
 			return fmt.Errorf("outbox: %w", err)
 		}
 		running, err := e.count(ctx, "WorkflowType = 'DeliverEvent' AND ExecutionStatus = 'Running'")

@@ -15,19 +15,22 @@ UPDATE events SET dispatched_at = now() WHERE id = ANY (sqlc.arg(ids)::text[]);
 
 -- name: CreateDeliveriesForEvents :many
 -- The relay fixes each event's deliveries (every active endpoint subscribed
--- to its type) and learns which events have one pending: only those need a
--- delivery workflow. The CTE's rows are invisible to the second branch (one
+-- to its type), to be made by the endpoint's delivery loop (via 'loop'), and
+-- learns which endpoints have one pending among these events: only their
+-- loops need waking. The CTE's rows are invisible to the second branch (one
 -- snapshot), hence the union with those created by an earlier attempt.
 WITH created AS (
-    INSERT INTO event_deliveries (event_id, endpoint_id)
-    SELECT ev.id, e.id FROM events ev
+    INSERT INTO event_deliveries (event_id, endpoint_id, via)
+    SELECT ev.id, e.id, 'loop' FROM events ev
       JOIN webhook_endpoints e ON e.status = 'active' AND (cardinality(e.event_types) = 0 OR ev.type = ANY (e.event_types))
      WHERE ev.id = ANY (sqlc.arg(event_ids)::text[])
     ON CONFLICT DO NOTHING
-    RETURNING event_id)
-SELECT event_id FROM created
+    RETURNING endpoint_id)
+SELECT endpoint_id FROM created
 UNION
-SELECT d.event_id FROM event_deliveries d WHERE d.event_id = ANY (sqlc.arg(event_ids)::text[]) AND d.status = 'pending';
+SELECT d.endpoint_id FROM event_deliveries d
+ WHERE d.event_id = ANY (sqlc.arg(event_ids)::text[]) AND d.status = 'pending' AND d.via = 'loop'
+ORDER BY endpoint_id;
 
 -- name: CreateDeliveriesForEvent :exec
 -- Every active endpoint subscribed to the event's type (an empty list is every type).
@@ -37,7 +40,8 @@ SELECT sqlc.arg(event_id)::text, e.id FROM webhook_endpoints e
 ON CONFLICT DO NOTHING;
 
 -- name: PendingDeliveries :many
-SELECT endpoint_id FROM event_deliveries WHERE event_id = $1 AND status = 'pending' ORDER BY endpoint_id;
+-- A DeliverEvent workflow's own rows: never one a delivery loop makes.
+SELECT endpoint_id FROM event_deliveries WHERE event_id = $1 AND status = 'pending' AND via = 'event' ORDER BY endpoint_id;
 
 -- name: RecordDeliveryAttempt :exec
 INSERT INTO event_delivery_attempts (event_id, endpoint_id, attempt, status_code, error, duration_ms)
@@ -49,7 +53,7 @@ ON CONFLICT (event_id, endpoint_id, attempt) DO UPDATE
 UPDATE event_deliveries
    SET status = sqlc.arg(status), attempts = sqlc.arg(attempts),
        delivered_at = CASE WHEN sqlc.arg(status) = 'delivered' THEN now() END, updated_at = now()
- WHERE event_id = sqlc.arg(event_id) AND endpoint_id = sqlc.arg(endpoint_id) AND status = 'pending';
+ WHERE event_id = sqlc.arg(event_id) AND endpoint_id = sqlc.arg(endpoint_id) AND status = 'pending' AND via = 'event';
 
 -- name: ListDeliveryAttempts :many
 SELECT * FROM event_delivery_attempts WHERE event_id = $1 ORDER BY endpoint_id, attempt;
@@ -106,3 +110,49 @@ SELECT e.id, e.type,
        COALESCE((SELECT p.customer_id FROM payments p WHERE p.id = e.subject_id),
                 (SELECT t.customer_id FROM wallet_topups t WHERE t.id = e.subject_id), '')::text AS customer_id
 FROM events e WHERE e.id = $1;
+
+-- name: NextLoopDeliveries :many
+-- An endpoint's delivery loop reads its pending rows in outbox order (the
+-- order the relay dispatches: created_at, id), the first undelivered first.
+SELECT d.event_id, d.attempts, ev.type, ev.data, ev.created_at
+FROM event_deliveries d JOIN events ev ON ev.id = d.event_id
+WHERE d.endpoint_id = sqlc.arg(endpoint_id) AND d.status = 'pending' AND d.via = 'loop'
+ORDER BY ev.created_at, ev.id
+LIMIT sqlc.arg(page_size)::int;
+
+-- name: CountLoopAttempt :one
+-- One more attempt of a loop delivery, delivered when the endpoint said 2xx;
+-- the count numbers the attempt's record. No row: the delivery is no longer
+-- pending (the endpoint was deleted, or a concurrent attempt delivered it).
+UPDATE event_deliveries
+   SET attempts = attempts + 1, updated_at = now(),
+       status = CASE WHEN sqlc.arg(delivered)::bool THEN 'delivered' ELSE status END,
+       delivered_at = CASE WHEN sqlc.arg(delivered)::bool THEN now() END
+ WHERE event_id = sqlc.arg(event_id) AND endpoint_id = sqlc.arg(endpoint_id) AND status = 'pending' AND via = 'loop'
+RETURNING attempts;
+
+-- name: GiveUpLoopDelivery :exec
+-- The endpoint refused this event MaxAttempts times: it joins the failed
+-- queue (re-sendable) and the loop goes on with the next one.
+UPDATE event_deliveries SET status = 'failed', updated_at = now()
+ WHERE event_id = $1 AND endpoint_id = $2 AND status = 'pending' AND via = 'loop';
+
+-- name: SetEndpointPaused :exec
+-- The circuit breaker's state, for the backlog view: paused since the first
+-- opening, NULL once a probe succeeded.
+UPDATE webhook_endpoints
+   SET paused_at = CASE WHEN sqlc.arg(paused)::bool THEN COALESCE(paused_at, now()) END
+ WHERE id = sqlc.arg(id);
+
+-- name: EndpointBacklog :many
+-- Per active endpoint with anything owed or a paused loop: the deliveries not
+-- yet made and the age of the oldest one.
+SELECT e.id, e.url, e.paused_at, count(d.event_id)::bigint AS pending,
+       min(ev.created_at)::timestamptz AS oldest_pending_at
+FROM webhook_endpoints e
+LEFT JOIN event_deliveries d ON d.endpoint_id = e.id AND d.status = 'pending'
+LEFT JOIN events ev ON ev.id = d.event_id
+WHERE e.status = 'active'
+GROUP BY e.id
+HAVING count(d.event_id) > 0 OR e.paused_at IS NOT NULL
+ORDER BY e.id;

@@ -35,9 +35,10 @@ LIMIT sqlc.arg(page_size)::int;
 SELECT * FROM event_deliveries WHERE event_id = $1 AND endpoint_id = $2 FOR UPDATE;
 
 -- name: ReopenFailedDelivery :execrows
--- A delivery that gave up becomes pending again; its attempt count stays, so the
+-- A delivery that gave up becomes pending again, for its endpoint's delivery
+-- loop (whichever workflow tried it before); its attempt count stays, so the
 -- re-send numbers its attempts after the earlier ones.
-UPDATE event_deliveries SET status = 'pending', updated_at = now()
+UPDATE event_deliveries SET status = 'pending', via = 'loop', updated_at = now()
 WHERE event_id = $1 AND endpoint_id = $2 AND status = 'failed';
 
 -- name: ListSettlementsAtRisk :many
