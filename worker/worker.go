@@ -50,6 +50,10 @@ type Activities struct {
 	// Safeguarding computes the daily safeguarding report (issue 15).
 	Safeguarding *activities.Safeguarding
 	Reseal       *activities.Reseal // moves sealed PII to the active key
+	// Memberships claims and books membership periods (issue 15 part B).
+	Memberships *activities.Memberships
+	// WalletRefunds sends wallet balances back to bank accounts (잔액 환불).
+	WalletRefunds *activities.WalletRefunds
 }
 
 // NewActivities wires the activities to PostgreSQL and to the providers' HTTP
@@ -81,7 +85,9 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 		Risk: &activities.Risk{Pool: pool, Keys: keys, CardTesting: risk.CardTesting{
 			Declines: cfg.CardTestingDeclines, Window: cfg.CardTestingWindow, BlockFor: cfg.CardTestingBlockFor,
 		}},
-		Reseal: &activities.Reseal{Pool: pool, Keys: keys},
+		Reseal:        &activities.Reseal{Pool: pool, Keys: keys},
+		Memberships:   &activities.Memberships{Pool: pool},
+		WalletRefunds: &activities.WalletRefunds{Bank: bankClient, Keys: keys, Pool: pool},
 		Events: &activities.Events{Pool: pool, Keys: keys, HTTP: &http.Client{
 			Timeout: cfg.EventTimeout,
 			// Registered URLs come from API keys: never dial internal addresses (SSRF).
@@ -115,6 +121,8 @@ func Register(r sdkworker.Registry, acts Activities) {
 	r.RegisterActivity(acts.Points)
 	r.RegisterActivity(acts.Safeguarding)
 	r.RegisterActivity(acts.Reseal)
+	r.RegisterActivity(acts.Memberships)
+	r.RegisterActivity(acts.WalletRefunds)
 }
 
 // RegisterWorkflows registers only the workflows (enough for a replayer).
@@ -134,6 +142,9 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.PointsExpiry, workflow.RegisterOptions{Name: workflows.PointsExpiryName})
 	r.RegisterWorkflowWithOptions(workflows.SafeguardingCheck, workflow.RegisterOptions{Name: workflows.SafeguardingCheckName})
 	r.RegisterWorkflowWithOptions(workflows.PIIReseal, workflow.RegisterOptions{Name: workflows.PIIResealName})
+	r.RegisterWorkflowWithOptions(workflows.MembershipTick, workflow.RegisterOptions{Name: workflows.MembershipTickName})
+	r.RegisterWorkflowWithOptions(workflows.MembershipCharge, workflow.RegisterOptions{Name: workflows.MembershipChargeName})
+	r.RegisterWorkflowWithOptions(workflows.WalletRefund, workflow.RegisterOptions{Name: workflows.WalletRefundName})
 }
 
 // EnsureDeadlineSchedule creates the daily settlement deadline check's
