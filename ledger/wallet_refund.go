@@ -3,11 +3,11 @@ package ledger
 // WalletRefundTransit holds wallet refunds (잔액 환불) between leaving the
 // wallet and leaving the bank: still owed to the customer, so the
 // safeguarding report counts it with the wallets.
-const WalletRefundTransit = "wallet-refunds:transit"
+const WalletRefundTransit = "wallet_refunds:transit"
 
 // WalletRefundReserveJournal takes the refund's amount out of the wallet as
 // soon as it is accepted, so no checkout can spend it meanwhile:
-// Dr wallet:{customer}, Cr wallet-refunds:transit.
+// Dr wallet:{customer}, Cr wallet_refunds:transit.
 func WalletRefundReserveJournal(refundID, customerID, currency string, amount int64) Journal {
 	return Journal{
 		Key: "wallet-refund:" + refundID + ":reserve", Kind: "wallet_refund_reserve",

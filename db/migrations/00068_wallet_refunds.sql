@@ -3,7 +3,7 @@
 -- Wallet balance refunds (잔액 환불, issue 15 part B): the customer's wallet
 -- balance (or part of it) is sent to their registered bank account. The amount
 -- leaves the wallet when the refund is reserved (journal
--- wallet-refund:{id}:reserve, into wallet-refunds:transit) so it cannot be
+-- wallet-refund:{id}:reserve, into wallet_refunds:transit) so it cannot be
 -- spent meanwhile; the bank transfer of amount - fee completes it, a failure
 -- gives it back (wallet-refund:{id}:release).
 CREATE TABLE wallet_refunds (
