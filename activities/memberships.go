@@ -222,3 +222,26 @@ func setStatus(ctx context.Context, q *db.Queries, id, status string, from ...st
 	}
 	return nil
 }
+
+type PaymentOutcomeInput struct {
+	PaymentID string
+}
+
+type PaymentOutcome struct {
+	Status      string // as stored: processing, authorized, succeeded, failed, ...; "" when there is none
+	FailureCode string
+}
+
+// PaymentOutcome reads what an attempt's payment became, for a charge whose
+// checkout ran before (a reset or re-run finds its workflow id taken): the
+// attempt is then judged by the payment, never charged again.
+func (m *Memberships) PaymentOutcome(ctx context.Context, in PaymentOutcomeInput) (PaymentOutcome, error) {
+	p, err := db.New(m.Pool).GetPayment(ctx, in.PaymentID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return PaymentOutcome{}, nil
+	}
+	if err != nil {
+		return PaymentOutcome{}, fmt.Errorf("load payment %s: %w", in.PaymentID, err)
+	}
+	return PaymentOutcome{Status: p.Status, FailureCode: p.FailureCode.String}, nil
+}

@@ -217,10 +217,39 @@ func chargeAttempt(ctx workflow.Context, in MembershipChargeInput, begin activit
 	})
 	var res CheckoutResult
 	err := workflow.ExecuteChildWorkflow(cctx, CheckoutName, co).Get(ctx, &res)
+	var already *temporal.ChildWorkflowExecutionAlreadyStartedError
+	if errors.As(err, &already) {
+		return earlierAttempt(ctx, co.PaymentID)
+	}
 	if err != nil {
 		workflow.GetLogger(ctx).Error("membership checkout failed", "order_id", co.OrderID, "error", err)
 		return CheckoutResult{PaymentID: co.PaymentID, Status: StatusFailed, FailureCode: "checkout_error",
 			FailureMessage: fmt.Sprint(err)}
 	}
 	return res
+}
+
+// earlierAttempt judges an attempt whose checkout was started by an earlier
+// run (a reset, or a re-run after Temporal's retention) by its payment: paid
+// is paid, so the period is never charged twice. A payment still on its way
+// is waited for, a bounded number of times.
+func earlierAttempt(ctx workflow.Context, paymentID string) CheckoutResult {
+	for range 20 {
+		var o activities.PaymentOutcome
+		err := workflow.ExecuteLocalActivity(dbCtx(ctx), memberships.PaymentOutcome, activities.PaymentOutcomeInput{PaymentID: paymentID}).Get(ctx, &o)
+		switch {
+		case err != nil:
+			return CheckoutResult{PaymentID: paymentID, Status: StatusFailed, FailureCode: "checkout_error", FailureMessage: err.Error()}
+		case o.Status == StatusSucceeded || o.Status == StatusPartiallyRefunded || o.Status == StatusRefunded:
+			return CheckoutResult{PaymentID: paymentID, Status: StatusSucceeded}
+		case o.Status == StatusFailed || o.Status == StatusCanceled || o.Status == "":
+			return CheckoutResult{PaymentID: paymentID, Status: StatusFailed, FailureCode: o.FailureCode}
+		}
+		if err := workflow.Sleep(ctx, 30*time.Second); err != nil {
+			break
+		}
+	}
+	// Still on its way after ten minutes: counted failed. Should it succeed
+	// after all, verify's membership_charged_once_per_period names the period.
+	return CheckoutResult{PaymentID: paymentID, Status: StatusFailed, FailureCode: "checkout_in_progress"}
 }

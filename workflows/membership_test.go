@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
@@ -195,4 +196,24 @@ func TestMembershipCancelStopsTheNextCharge(t *testing.T) {
 		require.Equal(t, MembershipChargeFailed, res.Status)
 		require.Equal(t, "membership_canceled", res.Reason)
 	})
+}
+
+// A charge re-run after its first attempt's checkout already ran (a reset)
+// judges the attempt by its payment: paid, so nothing is charged again.
+func TestMembershipRerunFindsTheEarlierPaymentPaid(t *testing.T) {
+	env := membershipEnv(t)
+	env.OnActivity(memberships.BeginMembershipCharge, mock.Anything, mock.Anything).Return(begun(), nil).Once()
+	env.OnWorkflow(CheckoutName, mock.Anything, mock.Anything).Return(CheckoutResult{}, &temporal.ChildWorkflowExecutionAlreadyStartedError{}).Once()
+	env.OnActivity(memberships.PaymentOutcome, mock.Anything, activities.PaymentOutcomeInput{PaymentID: MembershipPaymentID("mem_1", "202612", 1)}).Return(
+		activities.PaymentOutcome{Status: StatusSucceeded}, nil).Once()
+	env.OnActivity(memberships.RecordMembershipAttempt, mock.Anything, mock.MatchedBy(func(in activities.RecordMembershipAttemptInput) bool {
+		return in.Succeeded && in.Attempt == 1
+	})).Return(nil).Once()
+
+	env.ExecuteWorkflow(MembershipCharge, MembershipChargeInput{MembershipID: "mem_1", Period: "202612", PeriodStart: membershipStart, Terms: memberTerms})
+	require.NoError(t, env.GetWorkflowError())
+	var res MembershipChargeResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.Equal(t, MembershipChargeSucceeded, res.Status)
+	require.Equal(t, 1, res.Attempts)
 }
