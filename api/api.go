@@ -135,6 +135,13 @@ func (s *server) routes() *echo.Echo {
 	v1.GET("/wallets/:customer_id/topups/:topup_id", s.getTopUp, s.auth(roleApp, roleOps))
 	v1.POST("/wallets/:customer_id/topups/:topup_id/retry-reversal", s.retryTopUpReversal, s.auth(roleOps))
 	v1.GET("/wallet-topups/stuck", s.listStuckTopUps, s.auth(roleOps))
+	v1.POST("/wallets/:customer_id/refunds", s.createWalletRefund, s.auth(roleApp), s.idempotent(idemRequired))
+	v1.GET("/wallets/:customer_id/refunds/:refund_id", s.getWalletRefund, s.auth(roleApp, roleOps))
+	v1.POST("/memberships", s.createMembership, s.auth(roleApp), s.idempotent(idemOptional))
+	v1.GET("/memberships/:id", s.getMembership, s.auth(roleApp, roleOps))
+	v1.POST("/memberships/:id/pause", s.pauseMembership, s.auth(roleApp))
+	v1.POST("/memberships/:id/resume", s.resumeMembership, s.auth(roleApp))
+	v1.POST("/memberships/:id/cancel", s.cancelMembership, s.auth(roleApp))
 
 	v1.POST("/producers", s.createProducer, s.auth(roleFinance), s.idempotent(idemOptional))
 	v1.GET("/producers", s.listProducers, s.auth(roleFinance, roleOps))

@@ -38,6 +38,13 @@ var authRoutes = []struct {
 	{http.MethodGet, "/v1/wallets/cus_x/topups/tu_x", []string{roleApp, roleOps}},
 	{http.MethodPost, "/v1/wallets/cus_x/topups/tu_x/retry-reversal", []string{roleOps}},
 	{http.MethodGet, "/v1/wallet-topups/stuck", []string{roleOps}},
+	{http.MethodPost, "/v1/wallets/cus_x/refunds", []string{roleApp}},
+	{http.MethodGet, "/v1/wallets/cus_x/refunds/wr_x", []string{roleApp, roleOps}},
+	{http.MethodPost, "/v1/memberships", []string{roleApp}},
+	{http.MethodGet, "/v1/memberships/mem_x", []string{roleApp, roleOps}},
+	{http.MethodPost, "/v1/memberships/mem_x/pause", []string{roleApp}},
+	{http.MethodPost, "/v1/memberships/mem_x/resume", []string{roleApp}},
+	{http.MethodPost, "/v1/memberships/mem_x/cancel", []string{roleApp}},
 	{http.MethodPost, "/v1/producers", []string{roleFinance}},
 	{http.MethodGet, "/v1/producers", []string{roleFinance, roleOps}},
 	{http.MethodGet, "/v1/producers/prd_x/balance", []string{roleFinance, roleOps}},
@@ -95,7 +102,7 @@ var signedRoutes = []string{"POST /v1/webhooks/:"}
 // The table above is every /v1 route: a new route must declare its roles here.
 func TestAuthTableCoversEveryRoute(t *testing.T) {
 	f := newFixture(t)
-	ids := regexp.MustCompile(`/(cus|pm|pay|idv|tu|prd|sch|run|po|we|evt|recon|wh|rule|bl)_x`)
+	ids := regexp.MustCompile(`/(cus|pm|pay|idv|tu|prd|sch|run|po|we|evt|recon|wh|rule|bl|wr|mem)_x`)
 	listed := map[string]bool{}
 	for _, r := range signedRoutes {
 		listed[r] = true

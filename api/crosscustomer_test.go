@@ -32,7 +32,7 @@ type crossCase struct {
 var filterRoutes = []string{"GET /v1/events", "GET /v1/payments"}
 
 // bodyRoutes name a customer in their body.
-var bodyRoutes = []string{"POST /v1/checkouts", "POST /v1/identity-verifications"}
+var bodyRoutes = []string{"POST /v1/checkouts", "POST /v1/identity-verifications", "POST /v1/memberships"}
 
 // Every route of the router that takes an id (path) or a filter is exercised
 // with customer B's key against customer A's objects. The list of routes comes
@@ -68,6 +68,13 @@ func TestCrossCustomerMatrix(t *testing.T) {
 		"GET /v1/wallets/:customer_id/transactions":                     {notFound("/v1/wallets/"+a.customer+"/transactions", "", codeCustomerNotFound, true)},
 		"POST /v1/wallets/:customer_id/topups":                          {notFound("/v1/wallets/"+a.customer+"/topups", fmt.Sprintf(`{"method_id":%q,"amount":1000,"currency":"KRW"}`, a.method), codeCustomerNotFound, false)},
 		"GET /v1/wallets/:customer_id/topups/:topup_id":                 {notFound("/v1/wallets/"+a.customer+"/topups/"+a.topUp, "", codeTopUpNotFound, true)},
+		"POST /v1/wallets/:customer_id/refunds":                         {notFound("/v1/wallets/"+a.customer+"/refunds", fmt.Sprintf(`{"method_id":%q,"currency":"KRW"}`, a.method), codeCustomerNotFound, false)},
+		"GET /v1/wallets/:customer_id/refunds/:refund_id":               {notFound("/v1/wallets/"+a.customer+"/refunds/"+a.walletRefund, "", codeWalletRefundNotFound, true)},
+		"POST /v1/memberships":                                          {notFound("/v1/memberships", fmt.Sprintf(`{"customer_id":%q,"plan_id":"plus","method_id":%q}`, a.customer, a.method), codeCustomerNotFound, false)},
+		"GET /v1/memberships/:id":                                       {notFound("/v1/memberships/"+a.membership, "", codeMembershipNotFound, true)},
+		"POST /v1/memberships/:id/pause":                                {notFound("/v1/memberships/"+a.membership+"/pause", "", codeMembershipNotFound, false)},
+		"POST /v1/memberships/:id/resume":                               {notFound("/v1/memberships/"+a.membership+"/resume", "", codeMembershipNotFound, false)},
+		"POST /v1/memberships/:id/cancel":                               {notFound("/v1/memberships/"+a.membership+"/cancel", "", codeMembershipNotFound, false)},
 		"POST /v1/wallets/:customer_id/topups/:topup_id/retry-reversal": {forbidden("/v1/wallets/"+a.customer+"/topups/"+a.topUp+"/retry-reversal", "")},
 		"POST /v1/customers/:id/pin":                                    {notFound(cus+"/pin", `{"pin":"123456"}`, codeCustomerNotFound, false)},
 		"POST /v1/customers/:id/pin/change":                             {notFound(cus+"/pin/change", `{"current_pin":"123456","new_pin":"654321"}`, codeCustomerNotFound, false)},
@@ -155,6 +162,7 @@ func TestCrossCustomerMatrix(t *testing.T) {
 // customerObjects are one customer's objects of every kind a route can name.
 type customerObjects struct {
 	customer, method, payment, order, verification, topUp, event, endpoint string
+	membership, walletRefund                                               string
 }
 
 func seedCustomerObjects(f *fixture) customerObjects {
@@ -170,6 +178,13 @@ func seedCustomerObjects(f *fixture) customerObjects {
 	require.NoError(f.t, err)
 	_, err = f.pool.Exec(ctx, `INSERT INTO wallet_topups (id, customer_id, method_id, currency, amount, status, workflow_id)
 		VALUES ($1, $2, $3, 'KRW', 1000, 'succeeded', $4)`, o.topUp, o.customer, o.method, "topup-"+o.topUp)
+	require.NoError(f.t, err)
+	o.membership, o.walletRefund = "mem_"+unique("a"), "wr_"+unique("a")
+	_, err = f.pool.Exec(ctx, `INSERT INTO memberships (id, customer_id, plan_id, tier, method_id, currency, price, status, anchor_day, schedule_id)
+		VALUES ($1, $2, 'plus', 'gold', $3, 'KRW', 9900, 'active', 1, $4)`, o.membership, o.customer, o.method, workflows.MembershipScheduleID(o.membership))
+	require.NoError(f.t, err)
+	_, err = f.pool.Exec(ctx, `INSERT INTO wallet_refunds (id, customer_id, method_id, currency, amount, fee, status, workflow_id)
+		VALUES ($1, $2, $3, 'KRW', 1000, 0, 'failed', $4)`, o.walletRefund, o.customer, o.method, workflows.WalletRefundID(o.walletRefund))
 	require.NoError(f.t, err)
 	for _, subject := range []string{o.payment, o.topUp} {
 		require.NoError(f.t, f.q.InsertEvent(ctx, db.InsertEventParams{ID: "evt_" + uuid.NewString(), Type: "payment.succeeded",

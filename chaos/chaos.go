@@ -53,6 +53,7 @@ func (o Options) prod() bool { return o.Topology == "prod" }
 // size is how much load and chaos a run makes.
 type size struct {
 	checkouts, splits, topups, refunds int
+	memberships, walletRefunds         int // issue 15B: subscriptions (charged at once) and 잔액 환불
 	cardCustomers, walletCustomers     int
 	concurrency                        int
 	perSecond                          int              // jobs started per second at most
@@ -65,11 +66,11 @@ func (o Options) size() size {
 		return o.prodSize()
 	}
 	if o.Short {
-		return size{checkouts: 40, splits: 12, topups: 16, refunds: 8, cardCustomers: 10, walletCustomers: 4,
+		return size{checkouts: 40, splits: 12, topups: 16, refunds: 8, memberships: 4, walletRefunds: 6, cardCustomers: 10, walletCustomers: 4,
 			concurrency: 6, perSecond: 3, killEvery: [2]time.Duration{2 * time.Second, 4 * time.Second},
 			faultEvery: [2]time.Duration{2 * time.Second, 4 * time.Second}}
 	}
-	return size{checkouts: 400, splits: 120, topups: 120, refunds: 60, cardCustomers: 40, walletCustomers: 12,
+	return size{checkouts: 400, splits: 120, topups: 120, refunds: 60, memberships: 20, walletRefunds: 40, cardCustomers: 40, walletCustomers: 12,
 		concurrency: 16, perSecond: 12, killEvery: [2]time.Duration{2 * time.Second, 5 * time.Second},
 		faultEvery: [2]time.Duration{3 * time.Second, 6 * time.Second}}
 }
@@ -79,11 +80,11 @@ func (o Options) size() size {
 // kills of one API or one worker at a time, with provider faults between.
 func (o Options) prodSize() size {
 	if o.Short {
-		return size{checkouts: 200, splits: 20, topups: 16, refunds: 12, cardCustomers: 20, walletCustomers: 4,
+		return size{checkouts: 200, splits: 20, topups: 16, refunds: 12, memberships: 4, walletRefunds: 6, cardCustomers: 20, walletCustomers: 4,
 			concurrency: 12, perSecond: 10, killEvery: [2]time.Duration{3 * time.Second, 5 * time.Second},
 			faultEvery: [2]time.Duration{3 * time.Second, 6 * time.Second}}
 	}
-	return size{checkouts: 1500, splits: 200, topups: 150, refunds: 100, cardCustomers: 60, walletCustomers: 12,
+	return size{checkouts: 1500, splits: 200, topups: 150, refunds: 100, memberships: 30, walletRefunds: 60, cardCustomers: 60, walletCustomers: 12,
 		concurrency: 24, perSecond: 20, killEvery: [2]time.Duration{3 * time.Second, 6 * time.Second},
 		faultEvery: [2]time.Duration{3 * time.Second, 6 * time.Second}}
 }
@@ -190,6 +191,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return rep, fmt.Errorf("setup: %w", err)
 	}
 	js := jobs(rng, sz.checkouts, sz.splits, sz.topups, sz.refunds)
+	js = withMembershipJobs(rng, js, sz.memberships, sz.walletRefunds)
 	logf("setup done: %d customers, %d producers; %d jobs at concurrency %d", len(l.customers), len(l.producers), len(js), sz.concurrency)
 
 	// The chaos schedule runs beside the load until the load is done.

@@ -288,6 +288,11 @@ const (
 	jobSplit    = "split_checkout"
 	jobTopUp    = "topup"
 	jobRefund   = "refund"
+	// Issue 15B: a card customer subscribes (the schedule charges the first
+	// period at once; every other one is then paused), a wallet customer
+	// refunds part of the balance to the bank account.
+	jobMembership   = "membership"
+	jobWalletRefund = "wallet_refund"
 )
 
 type job struct {
@@ -311,6 +316,23 @@ func jobs(rng *rand.Rand, checkouts, splits, topups, refunds int) []job {
 	add(jobRefund, refunds)
 	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	return out
+}
+
+// withMembershipJobs inserts the issue 15B jobs at seeded places among js,
+// numbered after them. They are drawn after the others, so the other jobs of a
+// seed keep their amounts and their order among themselves.
+func withMembershipJobs(rng *rand.Rand, js []job, memberships, walletRefunds int) []job {
+	n := len(js)
+	for i := range memberships + walletRefunds {
+		kind := jobWalletRefund
+		if i < memberships {
+			kind = jobMembership
+		}
+		j := job{kind: kind, n: n + i, seed: rng.Uint64(), amount: int64(1+rng.IntN(20)) * 1_000}
+		at := rng.IntN(len(js) + 1)
+		js = append(js[:at], append([]job{j}, js[at:]...)...)
+	}
+	return js
 }
 
 // run executes the jobs with the given concurrency, starting at most perSecond a second.
@@ -426,7 +448,37 @@ func (l *load) runJob(ctx context.Context, seed int64, j job) {
 			status, _ = r["status"].(string)
 		}
 		l.count("refund:" + status)
+	case jobMembership:
+		l.subscribe(ctx, cards[j.n%len(cards)], key, j.n%2 == 1, start)
+	case jobWalletRefund:
+		cu := wallets[rng.IntN(len(wallets))]
+		body := client.CreateWalletRefundJSONRequestBody{MethodId: cu.bank, Amount: ptr(j.amount), Currency: "KRW"}
+		l.send(ctx, j.kind, key, start, func(ctx context.Context) (*http.Response, error) {
+			return l.c.api.CreateWalletRefund(ctx, cu.id, &client.CreateWalletRefundParams{IdempotencyKey: key}, body, client.Bearer(l.c.appKey))
+		})
 	}
+}
+
+// subscribe creates a membership (its first period is charged by the schedule
+// at once) and, when pause is set, pauses it; a customer with one already
+// answers 409, counted like any outcome.
+func (l *load) subscribe(ctx context.Context, cu customer, key string, pause bool, start time.Time) {
+	body := client.CreateMembershipJSONRequestBody{CustomerId: cu.id, PlanId: "plus", MethodId: cu.card}
+	res, status, ok := l.send(ctx, jobMembership, key, start, func(ctx context.Context) (*http.Response, error) {
+		return l.c.api.CreateMembership(ctx, &client.CreateMembershipParams{IdempotencyKey: &key}, body, client.Bearer(l.c.appKey))
+	})
+	if !ok || status != "active" || !pause {
+		return
+	}
+	id, _ := res.body["id"].(string)
+	res, _, err := l.c.do(ctx, "pause "+id, func(ctx context.Context) (*http.Response, error) {
+		return l.c.api.PauseMembership(ctx, id, client.Bearer(l.c.appKey))
+	})
+	if err != nil {
+		l.fail("pause %s: %v", id, err)
+		return
+	}
+	l.count(fmt.Sprintf("membership_pause:http_%d", res.status))
 }
 
 // send POSTs a checkout or top-up until it has a final answer, and counts its

@@ -121,6 +121,7 @@ func startStack(ctx context.Context, o Options, dir string) (*stack, error) {
 		"PAYSAGA_CHECKOUT_BUDGET=5s",
 		"PAYSAGA_WALLET_DAILY_TOPUP=1000000000",
 		"PAYSAGA_WALLET_TOPUPS_PER_HOUR=0", // the load tops up the same wallets often; limits are not under test
+		"PAYSAGA_MEMBERSHIP_DUNNING=1m",    // one retry of a failed membership charge, within the run
 		"PAYSAGA_LOG_LEVEL=warn",
 	)
 	s.env = append(s.env, o.Env...)

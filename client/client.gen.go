@@ -181,6 +181,57 @@ func (e InstallmentInterestPayer) Valid() bool {
 	}
 }
 
+// Defines values for MembershipStatus.
+const (
+	MembershipStatusActive    MembershipStatus = "active"
+	MembershipStatusCanceled  MembershipStatus = "canceled"
+	MembershipStatusPastDue   MembershipStatus = "past_due"
+	MembershipStatusPaused    MembershipStatus = "paused"
+	MembershipStatusSuspended MembershipStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the MembershipStatus enum.
+func (e MembershipStatus) Valid() bool {
+	switch e {
+	case MembershipStatusActive:
+		return true
+	case MembershipStatusCanceled:
+		return true
+	case MembershipStatusPastDue:
+		return true
+	case MembershipStatusPaused:
+		return true
+	case MembershipStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MembershipChargeStatus.
+const (
+	MembershipChargeStatusFailed     MembershipChargeStatus = "failed"
+	MembershipChargeStatusProcessing MembershipChargeStatus = "processing"
+	MembershipChargeStatusSkipped    MembershipChargeStatus = "skipped"
+	MembershipChargeStatusSucceeded  MembershipChargeStatus = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the MembershipChargeStatus enum.
+func (e MembershipChargeStatus) Valid() bool {
+	switch e {
+	case MembershipChargeStatusFailed:
+		return true
+	case MembershipChargeStatusProcessing:
+		return true
+	case MembershipChargeStatusSkipped:
+		return true
+	case MembershipChargeStatusSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PaymentStatus.
 const (
 	PaymentStatusAuthorized        PaymentStatus = "authorized"
@@ -589,6 +640,27 @@ func (e TopUpStatus) Valid() bool {
 	case TopUpStatusReversed:
 		return true
 	case TopUpStatusSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WalletRefundStatus.
+const (
+	WalletRefundStatusFailed     WalletRefundStatus = "failed"
+	WalletRefundStatusProcessing WalletRefundStatus = "processing"
+	WalletRefundStatusSucceeded  WalletRefundStatus = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the WalletRefundStatus enum.
+func (e WalletRefundStatus) Valid() bool {
+	switch e {
+	case WalletRefundStatusFailed:
+		return true
+	case WalletRefundStatusProcessing:
+		return true
+	case WalletRefundStatusSucceeded:
 		return true
 	default:
 		return false
@@ -1138,6 +1210,49 @@ type Installment struct {
 
 // InstallmentInterestPayer merchant for an interest-free plan (무이자) of finance's config
 type InstallmentInterestPayer string
+
+// Membership defines model for Membership.
+type Membership struct {
+	// AnchorDay the day of the month each period is charged (Asia/Seoul)
+	AnchorDay  int32              `json:"anchor_day"`
+	Charges    []MembershipCharge `json:"charges"`
+	CreatedAt  time.Time          `json:"created_at"`
+	Currency   string             `json:"currency"`
+	CustomerId string             `json:"customer_id"`
+
+	// EndsAt canceled: benefits last until then
+	EndsAt             *time.Time       `json:"ends_at"`
+	Id                 string           `json:"id"`
+	MethodId           string           `json:"method_id"`
+	PaidUntil          *time.Time       `json:"paid_until"`
+	PlanId             string           `json:"plan_id"`
+	Price              int64            `json:"price"`
+	Status             MembershipStatus `json:"status"`
+	TemporalScheduleId string           `json:"temporal_schedule_id"`
+
+	// Tier the plan's tier (benefit multipliers)
+	Tier string `json:"tier"`
+}
+
+// MembershipStatus defines model for Membership.Status.
+type MembershipStatus string
+
+// MembershipCharge defines model for MembershipCharge.
+type MembershipCharge struct {
+	Amount      int64   `json:"amount"`
+	Attempts    int32   `json:"attempts"`
+	FailureCode *string `json:"failure_code"`
+
+	// PaymentId the payment that paid the period (GET /v1/payments/{id})
+	PaymentId *string `json:"payment_id"`
+
+	// Period YYYYMM, charged once
+	Period string                 `json:"period"`
+	Status MembershipChargeStatus `json:"status"`
+}
+
+// MembershipChargeStatus defines model for MembershipCharge.Status.
+type MembershipChargeStatus string
 
 // PINState defines model for PINState.
 type PINState struct {
@@ -1706,6 +1821,25 @@ type Wallet struct {
 	ToppedUpToday    int64  `json:"topped_up_today"`
 }
 
+// WalletRefund defines model for WalletRefund.
+type WalletRefund struct {
+	// Amount out of the wallet (0 in a 202 for the whole balance, until known)
+	Amount     int64    `json:"amount"`
+	Currency   string   `json:"currency"`
+	CustomerId string   `json:"customer_id"`
+	Failure    *Failure `json:"failure,omitempty"`
+
+	// Fee kept; the bank account receives amount - fee
+	Fee      int64              `json:"fee"`
+	Id       string             `json:"id"`
+	MethodId string             `json:"method_id"`
+	Status   WalletRefundStatus `json:"status"`
+	Workflow WorkflowRef        `json:"workflow"`
+}
+
+// WalletRefundStatus defines model for WalletRefund.Status.
+type WalletRefundStatus string
+
 // WalletTransactionPage defines model for WalletTransactionPage.
 type WalletTransactionPage struct {
 	Data []struct {
@@ -1912,6 +2046,23 @@ type CreateIdentityVerificationJSONBodyCarrier string
 type ConfirmIdentityVerificationJSONBody struct {
 	// Code 6 digits (422 validation_failed)
 	Code string `json:"code"`
+}
+
+// CreateMembershipJSONBody defines parameters for CreateMembership.
+type CreateMembershipJSONBody struct {
+	CustomerId string `json:"customer_id"`
+
+	// MethodId a card payment method (its billing keys)
+	MethodId string `json:"method_id"`
+
+	// PlanId basic or plus (422 unknown_plan)
+	PlanId string `json:"plan_id"`
+}
+
+// CreateMembershipParams defines parameters for CreateMembership.
+type CreateMembershipParams struct {
+	// IdempotencyKey optional; when sent, the same rules as for checkouts apply
+	IdempotencyKey *IdempotencyKeyOptional `json:"Idempotency-Key,omitempty"`
 }
 
 // SearchPaymentsParams defines parameters for SearchPayments.
@@ -2150,6 +2301,24 @@ type ListStuckTopUpsParams struct {
 // ListStuckTopUps200JSONResponseBodyDataWorkflowStatus defines parameters for ListStuckTopUps.
 type ListStuckTopUps200JSONResponseBodyDataWorkflowStatus string
 
+// CreateWalletRefundJSONBody defines parameters for CreateWalletRefund.
+type CreateWalletRefundJSONBody struct {
+	// Amount omitted: the whole available balance
+	Amount *int64 `json:"amount,omitempty"`
+
+	// Currency KRW (422 unsupported_currency)
+	Currency string `json:"currency"`
+
+	// MethodId the customer's bank_account payment method
+	MethodId string `json:"method_id"`
+}
+
+// CreateWalletRefundParams defines parameters for CreateWalletRefund.
+type CreateWalletRefundParams struct {
+	// IdempotencyKey a fresh key per logical request, e.g. a UUID (400 idempotency_key_required, invalid_idempotency_key)
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
+}
+
 // CreateTopUpJSONBody defines parameters for CreateTopUp.
 type CreateTopUpJSONBody struct {
 	Amount int64 `json:"amount"`
@@ -2238,6 +2407,9 @@ type CreateIdentityVerificationJSONRequestBody CreateIdentityVerificationJSONBod
 // ConfirmIdentityVerificationJSONRequestBody defines body for ConfirmIdentityVerification for application/json ContentType.
 type ConfirmIdentityVerificationJSONRequestBody ConfirmIdentityVerificationJSONBody
 
+// CreateMembershipJSONRequestBody defines body for CreateMembership for application/json ContentType.
+type CreateMembershipJSONRequestBody CreateMembershipJSONBody
+
 // CancelPaymentJSONRequestBody defines body for CancelPayment for application/json ContentType.
 type CancelPaymentJSONRequestBody CancelPaymentJSONBody
 
@@ -2279,6 +2451,9 @@ type UpdateRiskRuleJSONRequestBody UpdateRiskRuleJSONBody
 
 // RecordSafeguardBalanceJSONRequestBody defines body for RecordSafeguardBalance for application/json ContentType.
 type RecordSafeguardBalanceJSONRequestBody RecordSafeguardBalanceJSONBody
+
+// CreateWalletRefundJSONRequestBody defines body for CreateWalletRefund for application/json ContentType.
+type CreateWalletRefundJSONRequestBody CreateWalletRefundJSONBody
 
 // CreateTopUpJSONRequestBody defines body for CreateTopUp for application/json ContentType.
 type CreateTopUpJSONRequestBody CreateTopUpJSONBody
@@ -2792,6 +2967,71 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/identity-verifications/{id}/confirm (the `ConfirmIdentityVerification` operationId).
 	ConfirmIdentityVerification(ctx context.Context, id string, body ConfirmIdentityVerificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CreateMembershipWithBody Subscribe a customer to a paid membership plan (role app)
+	//
+	// Charges the plan's price to the customer's registered card every month
+	// through a Temporal Schedule (membership:{id}): the first period at once,
+	// then on the anchor day (the day of subscription in Asia/Seoul, at most
+	// 28). Each period is charged once (workflow membership:{id}:{period});
+	// a declined charge is retried on the dunning days
+	// (PAYSAGA_MEMBERSHIP_DUNNING, 1, 3 and 7 days) with the events
+	// membership.charge_failed, membership.recovered and, when every retry
+	// fails, membership.suspended. Plans (price, tier) are rows of
+	// membership_plans: basic (4,900, silver) and plus (9,900, gold).
+	// 422 unknown_plan; 409 membership_exists when the customer has one that
+	// is not canceled.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/memberships (the `CreateMembership` operationId).
+	CreateMembershipWithBody(ctx context.Context, params *CreateMembershipParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateMembership Subscribe a customer to a paid membership plan (role app)
+	//
+	// Charges the plan's price to the customer's registered card every month
+	// through a Temporal Schedule (membership:{id}): the first period at once,
+	// then on the anchor day (the day of subscription in Asia/Seoul, at most
+	// 28). Each period is charged once (workflow membership:{id}:{period});
+	// a declined charge is retried on the dunning days
+	// (PAYSAGA_MEMBERSHIP_DUNNING, 1, 3 and 7 days) with the events
+	// membership.charge_failed, membership.recovered and, when every retry
+	// fails, membership.suspended. Plans (price, tier) are rows of
+	// membership_plans: basic (4,900, silver) and plus (9,900, gold).
+	// 422 unknown_plan; 409 membership_exists when the customer has one that
+	// is not canceled.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/memberships (the `CreateMembership` operationId).
+	CreateMembership(ctx context.Context, params *CreateMembershipParams, body CreateMembershipJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMembership A membership with its last 24 periods (roles app, ops)
+	//
+	// Corresponds with GET /v1/memberships/{id} (the `GetMembership` operationId).
+	GetMembership(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelMembership Cancel a membership; its schedule is deleted (role app)
+	//
+	// No proration: nothing is refunded, benefits last until ends_at (the end
+	// of the last paid period), and no later period is charged. Body empty.
+	//
+	// Corresponds with POST /v1/memberships/{id}/cancel (the `CancelMembership` operationId).
+	CancelMembership(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PauseMembership Pause an active or past-due membership; its schedule is paused (role app)
+	//
+	// No period is charged while paused; a dunning retry after the pause charges nothing. Body empty.
+	//
+	// Corresponds with POST /v1/memberships/{id}/pause (the `PauseMembership` operationId).
+	PauseMembership(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResumeMembership Resume a paused or suspended membership from its next anchor day (role app)
+	//
+	// The periods missed while paused or suspended are not charged. Body empty.
+	//
+	// Corresponds with POST /v1/memberships/{id}/resume (the `ResumeMembership` operationId).
+	ResumeMembership(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// SearchPayments Find payments by order id, customer, status or timeline step, newest first (roles app, ops)
 	//
 	// Every filter is optional and they combine; a key scoped to a customer sees only that customer's payments.
@@ -3263,6 +3503,45 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/wallets/{customer_id} (the `GetWallet` operationId).
 	GetWallet(ctx context.Context, customerId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWalletRefundWithBody Refund the wallet balance to a registered bank account (잔액 환불) (role app)
+	//
+	// Runs the workflow wallet-refund-{id}: the amount (omitted: the whole
+	// available balance, less what checkouts hold) leaves the wallet at once,
+	// then the bank transfers amount - fee (PAYSAGA_WALLET_REFUND_FEE) under
+	// the key wallet-refund:{id}:transfer, exactly once. 201 succeeded, or
+	// failed with the bank's reason (the balance is given back in full);
+	// 409 identity_verification_required when PAYSAGA_WALLET_REFUND_VERIFIED_ONLY
+	// and the customer is not verified; 422 insufficient_wallet_balance or
+	// wallet_refund_below_minimum (PAYSAGA_WALLET_REFUND_MIN; nothing moves);
+	// 202 processing past the budget.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/wallets/{customer_id}/refunds (the `CreateWalletRefund` operationId).
+	CreateWalletRefundWithBody(ctx context.Context, customerId string, params *CreateWalletRefundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateWalletRefund Refund the wallet balance to a registered bank account (잔액 환불) (role app)
+	//
+	// Runs the workflow wallet-refund-{id}: the amount (omitted: the whole
+	// available balance, less what checkouts hold) leaves the wallet at once,
+	// then the bank transfers amount - fee (PAYSAGA_WALLET_REFUND_FEE) under
+	// the key wallet-refund:{id}:transfer, exactly once. 201 succeeded, or
+	// failed with the bank's reason (the balance is given back in full);
+	// 409 identity_verification_required when PAYSAGA_WALLET_REFUND_VERIFIED_ONLY
+	// and the customer is not verified; 422 insufficient_wallet_balance or
+	// wallet_refund_below_minimum (PAYSAGA_WALLET_REFUND_MIN; nothing moves);
+	// 202 processing past the budget.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/wallets/{customer_id}/refunds (the `CreateWalletRefund` operationId).
+	CreateWalletRefund(ctx context.Context, customerId string, params *CreateWalletRefundParams, body CreateWalletRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWalletRefund One wallet refund (roles app, ops)
+	//
+	// Corresponds with GET /v1/wallets/{customer_id}/refunds/{refund_id} (the `GetWalletRefund` operationId).
+	GetWalletRefund(ctx context.Context, customerId string, refundId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateTopUpWithBody Top up the wallet from a registered bank account (선불충전) (role app)
 	//
@@ -4097,6 +4376,131 @@ func (c *Client) ConfirmIdentityVerificationWithBody(ctx context.Context, id str
 // Corresponds with POST /v1/identity-verifications/{id}/confirm (the `ConfirmIdentityVerification` operationId).
 func (c *Client) ConfirmIdentityVerification(ctx context.Context, id string, body ConfirmIdentityVerificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewConfirmIdentityVerificationRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMembershipWithBody Subscribe a customer to a paid membership plan (role app)
+//
+// Charges the plan's price to the customer's registered card every month
+// through a Temporal Schedule (membership:{id}): the first period at once,
+// then on the anchor day (the day of subscription in Asia/Seoul, at most
+// 28). Each period is charged once (workflow membership:{id}:{period});
+// a declined charge is retried on the dunning days
+// (PAYSAGA_MEMBERSHIP_DUNNING, 1, 3 and 7 days) with the events
+// membership.charge_failed, membership.recovered and, when every retry
+// fails, membership.suspended. Plans (price, tier) are rows of
+// membership_plans: basic (4,900, silver) and plus (9,900, gold).
+// 422 unknown_plan; 409 membership_exists when the customer has one that
+// is not canceled.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/memberships (the `CreateMembership` operationId).
+func (c *Client) CreateMembershipWithBody(ctx context.Context, params *CreateMembershipParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMembershipRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateMembership Subscribe a customer to a paid membership plan (role app)
+//
+// Charges the plan's price to the customer's registered card every month
+// through a Temporal Schedule (membership:{id}): the first period at once,
+// then on the anchor day (the day of subscription in Asia/Seoul, at most
+// 28). Each period is charged once (workflow membership:{id}:{period});
+// a declined charge is retried on the dunning days
+// (PAYSAGA_MEMBERSHIP_DUNNING, 1, 3 and 7 days) with the events
+// membership.charge_failed, membership.recovered and, when every retry
+// fails, membership.suspended. Plans (price, tier) are rows of
+// membership_plans: basic (4,900, silver) and plus (9,900, gold).
+// 422 unknown_plan; 409 membership_exists when the customer has one that
+// is not canceled.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/memberships (the `CreateMembership` operationId).
+func (c *Client) CreateMembership(ctx context.Context, params *CreateMembershipParams, body CreateMembershipJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateMembershipRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMembership A membership with its last 24 periods (roles app, ops)
+//
+// Corresponds with GET /v1/memberships/{id} (the `GetMembership` operationId).
+func (c *Client) GetMembership(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMembershipRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelMembership Cancel a membership; its schedule is deleted (role app)
+//
+// No proration: nothing is refunded, benefits last until ends_at (the end
+// of the last paid period), and no later period is charged. Body empty.
+//
+// Corresponds with POST /v1/memberships/{id}/cancel (the `CancelMembership` operationId).
+func (c *Client) CancelMembership(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelMembershipRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PauseMembership Pause an active or past-due membership; its schedule is paused (role app)
+//
+// No period is charged while paused; a dunning retry after the pause charges nothing. Body empty.
+//
+// Corresponds with POST /v1/memberships/{id}/pause (the `PauseMembership` operationId).
+func (c *Client) PauseMembership(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPauseMembershipRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResumeMembership Resume a paused or suspended membership from its next anchor day (role app)
+//
+// The periods missed while paused or suspended are not charged. Body empty.
+//
+// Corresponds with POST /v1/memberships/{id}/resume (the `ResumeMembership` operationId).
+func (c *Client) ResumeMembership(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResumeMembershipRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -5089,6 +5493,75 @@ func (c *Client) ListStuckTopUps(ctx context.Context, params *ListStuckTopUpsPar
 // Corresponds with GET /v1/wallets/{customer_id} (the `GetWallet` operationId).
 func (c *Client) GetWallet(ctx context.Context, customerId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetWalletRequest(c.Server, customerId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWalletRefundWithBody Refund the wallet balance to a registered bank account (잔액 환불) (role app)
+//
+// Runs the workflow wallet-refund-{id}: the amount (omitted: the whole
+// available balance, less what checkouts hold) leaves the wallet at once,
+// then the bank transfers amount - fee (PAYSAGA_WALLET_REFUND_FEE) under
+// the key wallet-refund:{id}:transfer, exactly once. 201 succeeded, or
+// failed with the bank's reason (the balance is given back in full);
+// 409 identity_verification_required when PAYSAGA_WALLET_REFUND_VERIFIED_ONLY
+// and the customer is not verified; 422 insufficient_wallet_balance or
+// wallet_refund_below_minimum (PAYSAGA_WALLET_REFUND_MIN; nothing moves);
+// 202 processing past the budget.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/wallets/{customer_id}/refunds (the `CreateWalletRefund` operationId).
+func (c *Client) CreateWalletRefundWithBody(ctx context.Context, customerId string, params *CreateWalletRefundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWalletRefundRequestWithBody(c.Server, customerId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateWalletRefund Refund the wallet balance to a registered bank account (잔액 환불) (role app)
+//
+// Runs the workflow wallet-refund-{id}: the amount (omitted: the whole
+// available balance, less what checkouts hold) leaves the wallet at once,
+// then the bank transfers amount - fee (PAYSAGA_WALLET_REFUND_FEE) under
+// the key wallet-refund:{id}:transfer, exactly once. 201 succeeded, or
+// failed with the bank's reason (the balance is given back in full);
+// 409 identity_verification_required when PAYSAGA_WALLET_REFUND_VERIFIED_ONLY
+// and the customer is not verified; 422 insufficient_wallet_balance or
+// wallet_refund_below_minimum (PAYSAGA_WALLET_REFUND_MIN; nothing moves);
+// 202 processing past the budget.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/wallets/{customer_id}/refunds (the `CreateWalletRefund` operationId).
+func (c *Client) CreateWalletRefund(ctx context.Context, customerId string, params *CreateWalletRefundParams, body CreateWalletRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateWalletRefundRequest(c.Server, customerId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWalletRefund One wallet refund (roles app, ops)
+//
+// Corresponds with GET /v1/wallets/{customer_id}/refunds/{refund_id} (the `GetWalletRefund` operationId).
+func (c *Client) GetWalletRefund(ctx context.Context, customerId string, refundId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWalletRefundRequest(c.Server, customerId, refundId)
 	if err != nil {
 		return nil, err
 	}
@@ -6514,6 +6987,197 @@ func NewConfirmIdentityVerificationRequestWithBody(server string, id string, con
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateMembershipRequest calls the generic CreateMembership builder with application/json body
+func NewCreateMembershipRequest(server string, params *CreateMembershipParams, body CreateMembershipJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateMembershipRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateMembershipRequestWithBody constructs an http.Request for the CreateMembership method, with any body, and a specified content type
+func NewCreateMembershipRequestWithBody(server string, params *CreateMembershipParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/memberships")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetMembershipRequest constructs an http.Request for the GetMembership method
+func NewGetMembershipRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/memberships/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCancelMembershipRequest constructs an http.Request for the CancelMembership method
+func NewCancelMembershipRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/memberships/%s/cancel", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPauseMembershipRequest constructs an http.Request for the PauseMembership method
+func NewPauseMembershipRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/memberships/%s/pause", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewResumeMembershipRequest constructs an http.Request for the ResumeMembership method
+func NewResumeMembershipRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/memberships/%s/resume", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -8359,6 +9023,107 @@ func NewGetWalletRequest(server string, customerId string) (*http.Request, error
 	return req, nil
 }
 
+// NewCreateWalletRefundRequest calls the generic CreateWalletRefund builder with application/json body
+func NewCreateWalletRefundRequest(server string, customerId string, params *CreateWalletRefundParams, body CreateWalletRefundJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateWalletRefundRequestWithBody(server, customerId, params, "application/json", bodyReader)
+}
+
+// NewCreateWalletRefundRequestWithBody constructs an http.Request for the CreateWalletRefund method, with any body, and a specified content type
+func NewCreateWalletRefundRequestWithBody(server string, customerId string, params *CreateWalletRefundParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customer_id", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/wallets/%s/refunds", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Idempotency-Key", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetWalletRefundRequest constructs an http.Request for the GetWalletRefund method
+func NewGetWalletRefundRequest(server string, customerId string, refundId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "customer_id", customerId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "refund_id", refundId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/wallets/%s/refunds/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewCreateTopUpRequest calls the generic CreateTopUp builder with application/json body
 func NewCreateTopUpRequest(server string, customerId string, params *CreateTopUpParams, body CreateTopUpJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -9319,6 +10084,79 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/identity-verifications/{id}/confirm (the `ConfirmIdentityVerification` operationId).
 	ConfirmIdentityVerificationWithResponse(ctx context.Context, id string, body ConfirmIdentityVerificationJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmIdentityVerificationResponse, error)
 
+	// CreateMembershipWithBodyWithResponse Subscribe a customer to a paid membership plan (role app)
+	//
+	// Charges the plan's price to the customer's registered card every month
+	// through a Temporal Schedule (membership:{id}): the first period at once,
+	// then on the anchor day (the day of subscription in Asia/Seoul, at most
+	// 28). Each period is charged once (workflow membership:{id}:{period});
+	// a declined charge is retried on the dunning days
+	// (PAYSAGA_MEMBERSHIP_DUNNING, 1, 3 and 7 days) with the events
+	// membership.charge_failed, membership.recovered and, when every retry
+	// fails, membership.suspended. Plans (price, tier) are rows of
+	// membership_plans: basic (4,900, silver) and plus (9,900, gold).
+	// 422 unknown_plan; 409 membership_exists when the customer has one that
+	// is not canceled.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/memberships (the `CreateMembership` operationId).
+	CreateMembershipWithBodyWithResponse(ctx context.Context, params *CreateMembershipParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMembershipResponse, error)
+
+	// CreateMembershipWithResponse Subscribe a customer to a paid membership plan (role app)
+	//
+	// Charges the plan's price to the customer's registered card every month
+	// through a Temporal Schedule (membership:{id}): the first period at once,
+	// then on the anchor day (the day of subscription in Asia/Seoul, at most
+	// 28). Each period is charged once (workflow membership:{id}:{period});
+	// a declined charge is retried on the dunning days
+	// (PAYSAGA_MEMBERSHIP_DUNNING, 1, 3 and 7 days) with the events
+	// membership.charge_failed, membership.recovered and, when every retry
+	// fails, membership.suspended. Plans (price, tier) are rows of
+	// membership_plans: basic (4,900, silver) and plus (9,900, gold).
+	// 422 unknown_plan; 409 membership_exists when the customer has one that
+	// is not canceled.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/memberships (the `CreateMembership` operationId).
+	CreateMembershipWithResponse(ctx context.Context, params *CreateMembershipParams, body CreateMembershipJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMembershipResponse, error)
+
+	// GetMembershipWithResponse A membership with its last 24 periods (roles app, ops)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/memberships/{id} (the `GetMembership` operationId).
+	GetMembershipWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetMembershipResponse, error)
+
+	// CancelMembershipWithResponse Cancel a membership; its schedule is deleted (role app)
+	//
+	// No proration: nothing is refunded, benefits last until ends_at (the end
+	// of the last paid period), and no later period is charged. Body empty.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/memberships/{id}/cancel (the `CancelMembership` operationId).
+	CancelMembershipWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*CancelMembershipResponse, error)
+
+	// PauseMembershipWithResponse Pause an active or past-due membership; its schedule is paused (role app)
+	//
+	// No period is charged while paused; a dunning retry after the pause charges nothing. Body empty.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/memberships/{id}/pause (the `PauseMembership` operationId).
+	PauseMembershipWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*PauseMembershipResponse, error)
+
+	// ResumeMembershipWithResponse Resume a paused or suspended membership from its next anchor day (role app)
+	//
+	// The periods missed while paused or suspended are not charged. Body empty.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/memberships/{id}/resume (the `ResumeMembership` operationId).
+	ResumeMembershipWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ResumeMembershipResponse, error)
+
 	// SearchPaymentsWithResponse Find payments by order id, customer, status or timeline step, newest first (roles app, ops)
 	//
 	// Every filter is optional and they combine; a key scoped to a customer sees only that customer's payments.
@@ -9838,6 +10676,47 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/wallets/{customer_id} (the `GetWallet` operationId).
 	GetWalletWithResponse(ctx context.Context, customerId string, reqEditors ...RequestEditorFn) (*GetWalletResponse, error)
+
+	// CreateWalletRefundWithBodyWithResponse Refund the wallet balance to a registered bank account (잔액 환불) (role app)
+	//
+	// Runs the workflow wallet-refund-{id}: the amount (omitted: the whole
+	// available balance, less what checkouts hold) leaves the wallet at once,
+	// then the bank transfers amount - fee (PAYSAGA_WALLET_REFUND_FEE) under
+	// the key wallet-refund:{id}:transfer, exactly once. 201 succeeded, or
+	// failed with the bank's reason (the balance is given back in full);
+	// 409 identity_verification_required when PAYSAGA_WALLET_REFUND_VERIFIED_ONLY
+	// and the customer is not verified; 422 insufficient_wallet_balance or
+	// wallet_refund_below_minimum (PAYSAGA_WALLET_REFUND_MIN; nothing moves);
+	// 202 processing past the budget.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/wallets/{customer_id}/refunds (the `CreateWalletRefund` operationId).
+	CreateWalletRefundWithBodyWithResponse(ctx context.Context, customerId string, params *CreateWalletRefundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWalletRefundResponse, error)
+
+	// CreateWalletRefundWithResponse Refund the wallet balance to a registered bank account (잔액 환불) (role app)
+	//
+	// Runs the workflow wallet-refund-{id}: the amount (omitted: the whole
+	// available balance, less what checkouts hold) leaves the wallet at once,
+	// then the bank transfers amount - fee (PAYSAGA_WALLET_REFUND_FEE) under
+	// the key wallet-refund:{id}:transfer, exactly once. 201 succeeded, or
+	// failed with the bank's reason (the balance is given back in full);
+	// 409 identity_verification_required when PAYSAGA_WALLET_REFUND_VERIFIED_ONLY
+	// and the customer is not verified; 422 insufficient_wallet_balance or
+	// wallet_refund_below_minimum (PAYSAGA_WALLET_REFUND_MIN; nothing moves);
+	// 202 processing past the budget.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/wallets/{customer_id}/refunds (the `CreateWalletRefund` operationId).
+	CreateWalletRefundWithResponse(ctx context.Context, customerId string, params *CreateWalletRefundParams, body CreateWalletRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWalletRefundResponse, error)
+
+	// GetWalletRefundWithResponse One wallet refund (roles app, ops)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/wallets/{customer_id}/refunds/{refund_id} (the `GetWalletRefund` operationId).
+	GetWalletRefundWithResponse(ctx context.Context, customerId string, refundId string, reqEditors ...RequestEditorFn) (*GetWalletRefundResponse, error)
 
 	// CreateTopUpWithBodyWithResponse Top up the wallet from a registered bank account (선불충전) (role app)
 	//
@@ -12292,6 +13171,540 @@ func (r ConfirmIdentityVerificationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ConfirmIdentityVerificationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateMembershipResponse401Headers the declared response headers of an HTTP 401 response for CreateMembership
+type CreateMembershipResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateMembershipResponse429Headers the declared response headers of an HTTP 429 response for CreateMembership
+type CreateMembershipResponse429Headers struct {
+	RetryAfter *string
+}
+
+type CreateMembershipResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Membership
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateMembershipResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateMembershipResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateMembershipResponse) GetJSON201() *Membership {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateMembershipResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateMembershipResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateMembershipResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateMembershipResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateMembershipResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateMembershipResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateMembershipResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateMembershipResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateMembershipResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateMembershipResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateMembershipResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateMembershipResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateMembershipResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateMembershipResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateMembershipResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMembershipResponse401Headers the declared response headers of an HTTP 401 response for GetMembership
+type GetMembershipResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetMembershipResponse429Headers the declared response headers of an HTTP 429 response for GetMembership
+type GetMembershipResponse429Headers struct {
+	RetryAfter *string
+}
+
+type GetMembershipResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Membership
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetMembershipResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMembershipResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMembershipResponse) GetJSON200() *Membership {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMembershipResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMembershipResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMembershipResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetMembershipResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMembershipResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMembershipResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMembershipResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMembershipResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMembershipResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelMembershipResponse401Headers the declared response headers of an HTTP 401 response for CancelMembership
+type CancelMembershipResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CancelMembershipResponse429Headers the declared response headers of an HTTP 429 response for CancelMembership
+type CancelMembershipResponse429Headers struct {
+	RetryAfter *string
+}
+
+type CancelMembershipResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Membership
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CancelMembershipResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CancelMembershipResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelMembershipResponse) GetJSON200() *Membership {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CancelMembershipResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CancelMembershipResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CancelMembershipResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CancelMembershipResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CancelMembershipResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CancelMembershipResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CancelMembershipResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelMembershipResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelMembershipResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelMembershipResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelMembershipResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PauseMembershipResponse401Headers the declared response headers of an HTTP 401 response for PauseMembership
+type PauseMembershipResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// PauseMembershipResponse429Headers the declared response headers of an HTTP 429 response for PauseMembership
+type PauseMembershipResponse429Headers struct {
+	RetryAfter *string
+}
+
+type PauseMembershipResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Membership
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PauseMembershipResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PauseMembershipResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PauseMembershipResponse) GetJSON200() *Membership {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PauseMembershipResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PauseMembershipResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PauseMembershipResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PauseMembershipResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r PauseMembershipResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PauseMembershipResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PauseMembershipResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PauseMembershipResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PauseMembershipResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PauseMembershipResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PauseMembershipResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ResumeMembershipResponse401Headers the declared response headers of an HTTP 401 response for ResumeMembership
+type ResumeMembershipResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ResumeMembershipResponse429Headers the declared response headers of an HTTP 429 response for ResumeMembership
+type ResumeMembershipResponse429Headers struct {
+	RetryAfter *string
+}
+
+type ResumeMembershipResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Membership
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ResumeMembershipResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ResumeMembershipResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResumeMembershipResponse) GetJSON200() *Membership {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ResumeMembershipResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ResumeMembershipResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ResumeMembershipResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ResumeMembershipResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ResumeMembershipResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ResumeMembershipResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ResumeMembershipResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ResumeMembershipResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResumeMembershipResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResumeMembershipResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResumeMembershipResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16139,6 +17552,242 @@ func (r GetWalletResponse) ContentType() string {
 	return ""
 }
 
+// CreateWalletRefundResponse401Headers the declared response headers of an HTTP 401 response for CreateWalletRefund
+type CreateWalletRefundResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateWalletRefundResponse429Headers the declared response headers of an HTTP 429 response for CreateWalletRefund
+type CreateWalletRefundResponse429Headers struct {
+	RetryAfter *string
+}
+
+type CreateWalletRefundResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *WalletRefund
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *WalletRefund
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateWalletRefundResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateWalletRefundResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateWalletRefundResponse) GetJSON201() *WalletRefund {
+	return r.JSON201
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r CreateWalletRefundResponse) GetJSON202() *WalletRefund {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateWalletRefundResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateWalletRefundResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateWalletRefundResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateWalletRefundResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateWalletRefundResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateWalletRefundResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateWalletRefundResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateWalletRefundResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateWalletRefundResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateWalletRefundResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateWalletRefundResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateWalletRefundResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateWalletRefundResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateWalletRefundResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateWalletRefundResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetWalletRefundResponse401Headers the declared response headers of an HTTP 401 response for GetWalletRefund
+type GetWalletRefundResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetWalletRefundResponse429Headers the declared response headers of an HTTP 429 response for GetWalletRefund
+type GetWalletRefundResponse429Headers struct {
+	RetryAfter *string
+}
+
+type GetWalletRefundResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WalletRefund
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetWalletRefundResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetWalletRefundResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWalletRefundResponse) GetJSON200() *WalletRefund {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetWalletRefundResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetWalletRefundResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetWalletRefundResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetWalletRefundResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetWalletRefundResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetWalletRefundResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWalletRefundResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWalletRefundResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWalletRefundResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWalletRefundResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateTopUpResponse401Headers the declared response headers of an HTTP 401 response for CreateTopUp
 type CreateTopUpResponse401Headers struct {
 	WWWAuthenticate *string
@@ -17802,6 +19451,115 @@ func (c *ClientWithResponses) ConfirmIdentityVerificationWithResponse(ctx contex
 	return ParseConfirmIdentityVerificationResponse(rsp)
 }
 
+// CreateMembershipWithBodyWithResponse Subscribe a customer to a paid membership plan (role app)
+//
+// Charges the plan's price to the customer's registered card every month
+// through a Temporal Schedule (membership:{id}): the first period at once,
+// then on the anchor day (the day of subscription in Asia/Seoul, at most
+// 28). Each period is charged once (workflow membership:{id}:{period});
+// a declined charge is retried on the dunning days
+// (PAYSAGA_MEMBERSHIP_DUNNING, 1, 3 and 7 days) with the events
+// membership.charge_failed, membership.recovered and, when every retry
+// fails, membership.suspended. Plans (price, tier) are rows of
+// membership_plans: basic (4,900, silver) and plus (9,900, gold).
+// 422 unknown_plan; 409 membership_exists when the customer has one that
+// is not canceled.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/memberships (the `CreateMembership` operationId).
+func (c *ClientWithResponses) CreateMembershipWithBodyWithResponse(ctx context.Context, params *CreateMembershipParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateMembershipResponse, error) {
+	rsp, err := c.CreateMembershipWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMembershipResponse(rsp)
+}
+
+// CreateMembershipWithResponse Subscribe a customer to a paid membership plan (role app)
+//
+// Charges the plan's price to the customer's registered card every month
+// through a Temporal Schedule (membership:{id}): the first period at once,
+// then on the anchor day (the day of subscription in Asia/Seoul, at most
+// 28). Each period is charged once (workflow membership:{id}:{period});
+// a declined charge is retried on the dunning days
+// (PAYSAGA_MEMBERSHIP_DUNNING, 1, 3 and 7 days) with the events
+// membership.charge_failed, membership.recovered and, when every retry
+// fails, membership.suspended. Plans (price, tier) are rows of
+// membership_plans: basic (4,900, silver) and plus (9,900, gold).
+// 422 unknown_plan; 409 membership_exists when the customer has one that
+// is not canceled.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/memberships (the `CreateMembership` operationId).
+func (c *ClientWithResponses) CreateMembershipWithResponse(ctx context.Context, params *CreateMembershipParams, body CreateMembershipJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateMembershipResponse, error) {
+	rsp, err := c.CreateMembership(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateMembershipResponse(rsp)
+}
+
+// GetMembershipWithResponse A membership with its last 24 periods (roles app, ops)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/memberships/{id} (the `GetMembership` operationId).
+func (c *ClientWithResponses) GetMembershipWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetMembershipResponse, error) {
+	rsp, err := c.GetMembership(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMembershipResponse(rsp)
+}
+
+// CancelMembershipWithResponse Cancel a membership; its schedule is deleted (role app)
+//
+// No proration: nothing is refunded, benefits last until ends_at (the end
+// of the last paid period), and no later period is charged. Body empty.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/memberships/{id}/cancel (the `CancelMembership` operationId).
+func (c *ClientWithResponses) CancelMembershipWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*CancelMembershipResponse, error) {
+	rsp, err := c.CancelMembership(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelMembershipResponse(rsp)
+}
+
+// PauseMembershipWithResponse Pause an active or past-due membership; its schedule is paused (role app)
+//
+// No period is charged while paused; a dunning retry after the pause charges nothing. Body empty.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/memberships/{id}/pause (the `PauseMembership` operationId).
+func (c *ClientWithResponses) PauseMembershipWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*PauseMembershipResponse, error) {
+	rsp, err := c.PauseMembership(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePauseMembershipResponse(rsp)
+}
+
+// ResumeMembershipWithResponse Resume a paused or suspended membership from its next anchor day (role app)
+//
+// The periods missed while paused or suspended are not charged. Body empty.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/memberships/{id}/resume (the `ResumeMembership` operationId).
+func (c *ClientWithResponses) ResumeMembershipWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*ResumeMembershipResponse, error) {
+	rsp, err := c.ResumeMembership(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResumeMembershipResponse(rsp)
+}
+
 // SearchPaymentsWithResponse Find payments by order id, customer, status or timeline step, newest first (roles app, ops)
 //
 // Every filter is optional and they combine; a key scoped to a customer sees only that customer's payments.
@@ -18632,6 +20390,65 @@ func (c *ClientWithResponses) GetWalletWithResponse(ctx context.Context, custome
 		return nil, err
 	}
 	return ParseGetWalletResponse(rsp)
+}
+
+// CreateWalletRefundWithBodyWithResponse Refund the wallet balance to a registered bank account (잔액 환불) (role app)
+//
+// Runs the workflow wallet-refund-{id}: the amount (omitted: the whole
+// available balance, less what checkouts hold) leaves the wallet at once,
+// then the bank transfers amount - fee (PAYSAGA_WALLET_REFUND_FEE) under
+// the key wallet-refund:{id}:transfer, exactly once. 201 succeeded, or
+// failed with the bank's reason (the balance is given back in full);
+// 409 identity_verification_required when PAYSAGA_WALLET_REFUND_VERIFIED_ONLY
+// and the customer is not verified; 422 insufficient_wallet_balance or
+// wallet_refund_below_minimum (PAYSAGA_WALLET_REFUND_MIN; nothing moves);
+// 202 processing past the budget.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/wallets/{customer_id}/refunds (the `CreateWalletRefund` operationId).
+func (c *ClientWithResponses) CreateWalletRefundWithBodyWithResponse(ctx context.Context, customerId string, params *CreateWalletRefundParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateWalletRefundResponse, error) {
+	rsp, err := c.CreateWalletRefundWithBody(ctx, customerId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWalletRefundResponse(rsp)
+}
+
+// CreateWalletRefundWithResponse Refund the wallet balance to a registered bank account (잔액 환불) (role app)
+//
+// Runs the workflow wallet-refund-{id}: the amount (omitted: the whole
+// available balance, less what checkouts hold) leaves the wallet at once,
+// then the bank transfers amount - fee (PAYSAGA_WALLET_REFUND_FEE) under
+// the key wallet-refund:{id}:transfer, exactly once. 201 succeeded, or
+// failed with the bank's reason (the balance is given back in full);
+// 409 identity_verification_required when PAYSAGA_WALLET_REFUND_VERIFIED_ONLY
+// and the customer is not verified; 422 insufficient_wallet_balance or
+// wallet_refund_below_minimum (PAYSAGA_WALLET_REFUND_MIN; nothing moves);
+// 202 processing past the budget.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/wallets/{customer_id}/refunds (the `CreateWalletRefund` operationId).
+func (c *ClientWithResponses) CreateWalletRefundWithResponse(ctx context.Context, customerId string, params *CreateWalletRefundParams, body CreateWalletRefundJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateWalletRefundResponse, error) {
+	rsp, err := c.CreateWalletRefund(ctx, customerId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateWalletRefundResponse(rsp)
+}
+
+// GetWalletRefundWithResponse One wallet refund (roles app, ops)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/wallets/{customer_id}/refunds/{refund_id} (the `GetWalletRefund` operationId).
+func (c *ClientWithResponses) GetWalletRefundWithResponse(ctx context.Context, customerId string, refundId string, reqEditors ...RequestEditorFn) (*GetWalletRefundResponse, error) {
+	rsp, err := c.GetWalletRefund(ctx, customerId, refundId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWalletRefundResponse(rsp)
 }
 
 // CreateTopUpWithBodyWithResponse Top up the wallet from a registered bank account (선불충전) (role app)
@@ -20923,6 +22740,510 @@ func ParseConfirmIdentityVerificationResponse(rsp *http.Response) (*ConfirmIdent
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers ConfirmIdentityVerificationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateMembershipResponse parses an HTTP response from a CreateMembershipWithResponse call
+func ParseCreateMembershipResponse(rsp *http.Response) (*CreateMembershipResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateMembershipResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Membership
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateMembershipResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateMembershipResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMembershipResponse parses an HTTP response from a GetMembershipWithResponse call
+func ParseGetMembershipResponse(rsp *http.Response) (*GetMembershipResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMembershipResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Membership
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetMembershipResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetMembershipResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelMembershipResponse parses an HTTP response from a CancelMembershipWithResponse call
+func ParseCancelMembershipResponse(rsp *http.Response) (*CancelMembershipResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelMembershipResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Membership
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CancelMembershipResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CancelMembershipResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePauseMembershipResponse parses an HTTP response from a PauseMembershipWithResponse call
+func ParsePauseMembershipResponse(rsp *http.Response) (*PauseMembershipResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PauseMembershipResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Membership
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers PauseMembershipResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers PauseMembershipResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseResumeMembershipResponse parses an HTTP response from a ResumeMembershipWithResponse call
+func ParseResumeMembershipResponse(rsp *http.Response) (*ResumeMembershipResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResumeMembershipResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Membership
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ResumeMembershipResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ResumeMembershipResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -24425,6 +26746,230 @@ func ParseGetWalletResponse(rsp *http.Response) (*GetWalletResponse, error) {
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetWalletResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateWalletRefundResponse parses an HTTP response from a CreateWalletRefundWithResponse call
+func ParseCreateWalletRefundResponse(rsp *http.Response) (*CreateWalletRefundResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateWalletRefundResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest WalletRefund
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest WalletRefund
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateWalletRefundResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateWalletRefundResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetWalletRefundResponse parses an HTTP response from a GetWalletRefundWithResponse call
+func ParseGetWalletRefundResponse(rsp *http.Response) (*GetWalletRefundResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWalletRefundResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WalletRefund
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetWalletRefundResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetWalletRefundResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

@@ -157,6 +157,17 @@ type Config struct {
 	// SafeguardingCron (PAYSAGA_SAFEGUARDING_CRON, UTC): the daily safeguarding
 	// report; empty disables it.
 	SafeguardingCron string
+	// MembershipDunning (PAYSAGA_MEMBERSHIP_DUNNING, "24h,72h,168h"): when a
+	// declined membership charge is retried, after the first attempt; after
+	// the last retry fails the membership is suspended.
+	MembershipDunning []time.Duration
+	// Wallet balance refunds (잔액 환불): the smallest refund
+	// (PAYSAGA_WALLET_REFUND_MIN), the fee taken from it
+	// (PAYSAGA_WALLET_REFUND_FEE) and whether only identity-verified customers
+	// may ask (PAYSAGA_WALLET_REFUND_VERIFIED_ONLY).
+	WalletRefundMin          int64
+	WalletRefundFee          int64
+	WalletRefundVerifiedOnly bool
 }
 
 // DevPIIKey is the development PII key; a production deployment sets its own.
@@ -253,6 +264,10 @@ func Default() Config {
 		PointsExpiryNotice: 30 * 24 * time.Hour,
 		PointsExpiryCron:   "0 15 * * *",  // 00:00 in Korea
 		SafeguardingCron:   "30 15 * * *", // 00:30 in Korea, after the points run
+
+		MembershipDunning:        []time.Duration{24 * time.Hour, 72 * time.Hour, 168 * time.Hour},
+		WalletRefundMin:          1000,
+		WalletRefundVerifiedOnly: true,
 	}
 }
 
@@ -396,6 +411,22 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	}
 	if v, ok := lookupEnv("PAYSAGA_SAFEGUARDING_CRON"); ok { // set but empty disables the report
 		c.SafeguardingCron = v
+	}
+	if v := getenv("PAYSAGA_MEMBERSHIP_DUNNING"); v != "" {
+		d, err := parseDunning(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PAYSAGA_MEMBERSHIP_DUNNING: %w", err))
+		}
+		c.MembershipDunning = d
+	}
+	num("PAYSAGA_WALLET_REFUND_MIN", &c.WalletRefundMin)
+	num("PAYSAGA_WALLET_REFUND_FEE", &c.WalletRefundFee)
+	if v := getenv("PAYSAGA_WALLET_REFUND_VERIFIED_ONLY"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PAYSAGA_WALLET_REFUND_VERIFIED_ONLY: %w", err))
+		}
+		c.WalletRefundVerifiedOnly = b
 	}
 	if v := getenv("PAYSAGA_INTEREST_FREE_PLANS"); v != "" {
 		plans, err := parseInterestFreePlans(v)
@@ -587,6 +618,9 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.validateRisk()...)
 	errs = append(errs, c.validatePoints()...)
+	if c.WalletRefundMin < 1 || c.WalletRefundFee < 0 || c.WalletRefundFee >= c.WalletRefundMin {
+		errs = append(errs, fmt.Errorf("PAYSAGA_WALLET_REFUND_MIN=%d, PAYSAGA_WALLET_REFUND_FEE=%d: need min >= 1 and 0 <= fee < min", c.WalletRefundMin, c.WalletRefundFee))
+	}
 	return errors.Join(errs...)
 }
 

@@ -155,6 +155,48 @@ type JournalTransaction struct {
 	CreatedAt      pgtype.Timestamptz
 }
 
+type Membership struct {
+	ID         string
+	CustomerID string
+	PlanID     string
+	Tier       string
+	MethodID   string
+	Currency   string
+	Price      int64
+	Status     string
+	AnchorDay  int32
+	ScheduleID string
+	PaidUntil  pgtype.Timestamptz
+	EndsAt     pgtype.Timestamptz
+	CreatedAt  pgtype.Timestamptz
+	UpdatedAt  pgtype.Timestamptz
+}
+
+type MembershipCharge struct {
+	MembershipID string
+	Period       string
+	Currency     string
+	Amount       int64
+	Status       string
+	Attempts     int32
+	PaymentID    pgtype.Text
+	FailureCode  pgtype.Text
+	WorkflowID   string
+	CreatedAt    pgtype.Timestamptz
+	UpdatedAt    pgtype.Timestamptz
+}
+
+type MembershipPlan struct {
+	ID        string
+	Name      string
+	Tier      string
+	Currency  string
+	Price     int64
+	Period    string
+	Active    bool
+	CreatedAt pgtype.Timestamptz
+}
+
 type Payment struct {
 	ID               string
 	OrderID          string
@@ -476,6 +518,22 @@ type WalletHold struct {
 	Status     string
 	CreatedAt  pgtype.Timestamptz
 	UpdatedAt  pgtype.Timestamptz
+}
+
+type WalletRefund struct {
+	ID                string
+	CustomerID        string
+	MethodID          string
+	Currency          string
+	Amount            int64
+	Fee               int64
+	Status            string
+	BankTransactionID pgtype.Text
+	FailureCode       pgtype.Text
+	FailureMessage    pgtype.Text
+	WorkflowID        string
+	CreatedAt         pgtype.Timestamptz
+	UpdatedAt         pgtype.Timestamptz
 }
 
 type WalletTopup struct {

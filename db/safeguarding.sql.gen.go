@@ -83,7 +83,7 @@ func (q *Queries) LatestSafeguardingReport(ctx context.Context, currency string)
 
 const prepaidLiabilities = `-- name: PrepaidLiabilities :one
 SELECT
-    COALESCE(-sum(amount) FILTER (WHERE account LIKE 'wallet:%'), 0)::bigint AS wallets,
+    COALESCE(-sum(amount) FILTER (WHERE account LIKE 'wallet:%' OR account = 'wallet_refunds:transit'), 0)::bigint AS wallets,
     COALESCE(-sum(amount) FILTER (WHERE account LIKE 'points:%' AND account NOT IN ('points:funding', 'points:expired')), 0)::bigint AS points
 FROM journal_postings
 WHERE currency = $1
@@ -95,7 +95,8 @@ type PrepaidLiabilitiesRow struct {
 }
 
 // What the ledger owes customers in prepaid value: wallets and points
-// (liabilities: minus the raw sums).
+// (liabilities: minus the raw sums). Wallet refunds on their way to the bank
+// (wallet_refunds:transit) are still owed until the transfer is booked.
 func (q *Queries) PrepaidLiabilities(ctx context.Context, currency string) (PrepaidLiabilitiesRow, error) {
 	row := q.db.QueryRow(ctx, prepaidLiabilities, currency)
 	var i PrepaidLiabilitiesRow

@@ -123,6 +123,7 @@ func Run(ctx context.Context, src Sources) (Report, error) {
 		v.workflowsTerminal, v.recordsSettled, v.capturedOnce, v.authorizationsClosed, v.journalsBalanced, v.walletsNotNegative,
 		v.walletsReconcile, v.payoutOncePerPeriod, v.pgMatchesLedger, v.bankDebitsMatch, v.bankTransfersMatch,
 		v.settlementReconciles, v.commissionVATBooked, v.pointsNotNegative, v.pointsReconcile,
+		v.membershipOncePerPeriod, v.walletRefundsOnce,
 	}
 	var rep Report
 	for _, check := range checks {
@@ -211,6 +212,7 @@ var unsettled = []struct{ table, states string }{
 	{"payments", "'processing', 'authorized'"},
 	{"refunds", "'processing'"},
 	{"wallet_topups", "'processing'"},
+	{"wallet_refunds", "'processing'"},
 	{"wallet_holds", "'active'"},
 	{"payouts", "'pending'"},
 	{"payout_runs", "'running'"},
@@ -506,6 +508,10 @@ func (v *verifier) walletsReconcile(ctx context.Context) (Result, error) {
 	if err := add(`SELECT customer_id || '/' || currency, sum(amount)::bigint FROM wallet_holds WHERE status = 'captured' GROUP BY 1`, -1); err != nil {
 		return res, err
 	}
+	// Wallet balance refunds leave the wallet when reserved; a failed one came back.
+	if err := add(`SELECT customer_id || '/' || currency, sum(amount)::bigint FROM wallet_refunds WHERE status <> 'failed' GROUP BY 1`, -1); err != nil {
+		return res, err
+	}
 	rows, err := v.src.Pool.Query(ctx, `SELECT p.customer_id || '/' || p.currency, p.amount - p.wallet_amount, p.wallet_amount, r.refunded_before, r.amount
 		FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE r.status = 'succeeded' AND p.wallet_amount > 0`)
 	if err != nil {
@@ -682,8 +688,8 @@ func (v *verifier) bankDebitsMatch(ctx context.Context) (Result, error) {
 		switch {
 		case r.Kind == providersim.KindDebit && strings.HasPrefix(r.IdempotencyKey, "topup:"): // checkouts' debits: pgMatchesLedger
 			sandbox[r.Currency] += r.Amount
-		case r.Kind == providersim.KindTransfer && strings.HasPrefix(r.IdempotencyKey, "topup:"):
-			sandbox[r.Currency] -= r.Amount
+		case r.Kind == providersim.KindTransfer && (strings.HasPrefix(r.IdempotencyKey, "topup:") || strings.HasPrefix(r.IdempotencyKey, "wallet-refund:")):
+			sandbox[r.Currency] -= r.Amount // reversals and wallet balance refunds leave bank:clearing
 		}
 	}
 	led, err := v.balance(ctx, ledger.BankClearing)

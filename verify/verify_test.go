@@ -130,6 +130,7 @@ func (w *world) consistent() {
 	w.exec(`UPDATE points_buckets SET remaining = 100 WHERE payment_id = 'pay1'`)
 	w.post(ledger.Journal{Key: "points:bucket:x:expire", Kind: ledger.KindPointsExpire, Postings: []ledger.Posting{
 		{Account: ledger.Points("c1"), Currency: "KRW", Amount: 50}, {Account: ledger.PointsExpired, Currency: "KRW", Amount: -50}}})
+	w.membershipAndRefund()
 }
 
 // earnPoints books points as EarnPoints does: the journal and its bucket.
@@ -153,7 +154,9 @@ func TestConsistentHistoryPasses(t *testing.T) {
 	w.consistent()
 	rep := w.run()
 	require.True(t, rep.OK(), "%s", rep)
-	require.Equal(t, 2, rep.Get(verify.CapturedOnce).Checked)
+	require.Equal(t, 3, rep.Get(verify.CapturedOnce).Checked) // pay1, pay2 and the membership's
+	require.Equal(t, 1, rep.Get(verify.MembershipOncePerPeriod).Checked)
+	require.Equal(t, 1, rep.Get(verify.WalletRefundsOnce).Checked)
 	require.Equal(t, 1, rep.Get(verify.PayoutOncePerPeriod).Checked)
 	require.Equal(t, 1, rep.Get(verify.WalletsReconcile).Checked)
 	require.Equal(t, 1, rep.Get(verify.PointsReconcile).Checked)
@@ -290,6 +293,26 @@ func TestPlantedBreachesAreReported(t *testing.T) {
 			w.payout("farm-a", "2026-11-01", 10_000, ledger.PayoutKey("farm-a", "2026-11-01")+":2")
 		},
 		want: []string{verify.PayoutOncePerPeriod, verify.BankTransfersMatch},
+	}, {
+		name: "a membership period charged twice",
+		plant: func(w *world) {
+			w.membershipPayment("mem1", "202612", 2)
+		},
+		want: []string{verify.MembershipOncePerPeriod},
+	}, {
+		name: "a paused membership charged for its period",
+		plant: func(w *world) {
+			w.exec(`INSERT INTO membership_charges (membership_id, period, currency, amount, status, workflow_id)
+				VALUES ('mem1', '202701', 'KRW', 9900, 'skipped', 'membership:mem1:202701')`)
+			w.membershipPayment("mem1", "202701", 1)
+		},
+		want: []string{verify.MembershipOncePerPeriod},
+	}, {
+		name: "a wallet refund transferred twice",
+		plant: func(w *world) {
+			w.payout("c1", "", 29_500, "wallet-refund:wr1:transfer:2")
+		},
+		want: []string{verify.WalletRefundsOnce, verify.BankDebitsMatch},
 	}, {
 		name: "a confirmation that skipped the commission's VAT",
 		plant: func(w *world) {

@@ -53,6 +53,10 @@ type Activities struct {
 	// Opening opens a card-only checkout in one commit (issue 19); built from
 	// Store, Risk and Payments by NewActivities.
 	Opening *activities.Opening
+	// Memberships claims and books membership periods (issue 15 part B).
+	Memberships *activities.Memberships
+	// WalletRefunds sends wallet balances back to bank accounts (잔액 환불).
+	WalletRefunds *activities.WalletRefunds
 }
 
 // NewActivities wires the activities to PostgreSQL and to the providers' HTTP
@@ -84,7 +88,9 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 		Risk: &activities.Risk{Pool: pool, Keys: keys, CardTesting: risk.CardTesting{
 			Declines: cfg.CardTestingDeclines, Window: cfg.CardTestingWindow, BlockFor: cfg.CardTestingBlockFor,
 		}},
-		Reseal: &activities.Reseal{Pool: pool, Keys: keys},
+		Reseal:        &activities.Reseal{Pool: pool, Keys: keys},
+		Memberships:   &activities.Memberships{Pool: pool},
+		WalletRefunds: &activities.WalletRefunds{Bank: bankClient, Keys: keys, Pool: pool},
 		Events: &activities.Events{Pool: pool, Keys: keys, HTTP: &http.Client{
 			Timeout: cfg.EventTimeout,
 			// Registered URLs come from API keys: never dial internal addresses (SSRF).
@@ -123,6 +129,8 @@ func Register(r sdkworker.Registry, acts Activities) {
 	if acts.Opening != nil { // nil in a replayer's or a test's partial set
 		r.RegisterActivity(acts.Opening)
 	}
+	r.RegisterActivity(acts.Memberships)
+	r.RegisterActivity(acts.WalletRefunds)
 }
 
 // RegisterWorkflows registers only the workflows (enough for a replayer).
@@ -145,6 +153,9 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.PointsExpiry, workflow.RegisterOptions{Name: workflows.PointsExpiryName})
 	r.RegisterWorkflowWithOptions(workflows.SafeguardingCheck, workflow.RegisterOptions{Name: workflows.SafeguardingCheckName})
 	r.RegisterWorkflowWithOptions(workflows.PIIReseal, workflow.RegisterOptions{Name: workflows.PIIResealName})
+	r.RegisterWorkflowWithOptions(workflows.MembershipTick, workflow.RegisterOptions{Name: workflows.MembershipTickName})
+	r.RegisterWorkflowWithOptions(workflows.MembershipCharge, workflow.RegisterOptions{Name: workflows.MembershipChargeName})
+	r.RegisterWorkflowWithOptions(workflows.WalletRefund, workflow.RegisterOptions{Name: workflows.WalletRefundName})
 }
 
 // EnsureDeadlineSchedule creates the daily settlement deadline check's

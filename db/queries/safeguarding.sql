@@ -8,9 +8,10 @@ SELECT * FROM safeguard_balances WHERE currency = @currency ORDER BY as_of DESC,
 
 -- name: PrepaidLiabilities :one
 -- What the ledger owes customers in prepaid value: wallets and points
--- (liabilities: minus the raw sums).
+-- (liabilities: minus the raw sums). Wallet refunds on their way to the bank
+-- (wallet_refunds:transit) are still owed until the transfer is booked.
 SELECT
-    COALESCE(-sum(amount) FILTER (WHERE account LIKE 'wallet:%'), 0)::bigint AS wallets,
+    COALESCE(-sum(amount) FILTER (WHERE account LIKE 'wallet:%' OR account = 'wallet_refunds:transit'), 0)::bigint AS wallets,
     COALESCE(-sum(amount) FILTER (WHERE account LIKE 'points:%' AND account NOT IN ('points:funding', 'points:expired')), 0)::bigint AS points
 FROM journal_postings
 WHERE currency = @currency;
