@@ -147,7 +147,7 @@ func (s *server) createCheckout(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	interestFreePlan := ""
+	interestFreePlan, methodKind := "", ""
 	if !ranBefore { // a request that ran before (key released after a 202) joins its workflow
 		if _, err := s.requireCustomer(c, req.CustomerID); err != nil {
 			return err
@@ -160,6 +160,7 @@ func (s *server) createCheckout(c echo.Context) error {
 			if interestFreePlan, err = s.interestFreePlan(method, req); err != nil {
 				return err
 			}
+			methodKind = method.Kind
 		}
 		// Before the claim: a 403 step_up_required saves nothing, so the app
 		// retries with the same Idempotency-Key and a pin_token.
@@ -174,6 +175,7 @@ func (s *server) createCheckout(c echo.Context) error {
 	in := s.checkoutInput(req, paymentID)
 	in.IP = clientIP(c)
 	in.InterestFreePlan = interestFreePlan
+	in.CashReceipt = s.cashReceiptPlan(methodKind, in.WalletAmount)
 	workflowID := workflows.CheckoutID(in.OrderID)
 	logWorkflow(c, workflowID)
 	zerolog.Ctx(c.Request().Context()).UpdateContext(func(l zerolog.Context) zerolog.Context {

@@ -50,6 +50,8 @@ type Activities struct {
 	// Safeguarding computes the daily safeguarding report (issue 15).
 	Safeguarding *activities.Safeguarding
 	Reseal       *activities.Reseal // moves sealed PII to the active key
+	// Receipts issues and cancels cash receipts (issue 14).
+	Receipts *activities.Receipts
 }
 
 // NewActivities wires the activities to PostgreSQL and to the providers' HTTP
@@ -81,7 +83,8 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 		Risk: &activities.Risk{Pool: pool, Keys: keys, CardTesting: risk.CardTesting{
 			Declines: cfg.CardTestingDeclines, Window: cfg.CardTestingWindow, BlockFor: cfg.CardTestingBlockFor,
 		}},
-		Reseal: &activities.Reseal{Pool: pool, Keys: keys},
+		Reseal:   &activities.Reseal{Pool: pool, Keys: keys},
+		Receipts: &activities.Receipts{PGs: pgs, Keys: keys, Pool: pool},
 		Events: &activities.Events{Pool: pool, Keys: keys, HTTP: &http.Client{
 			Timeout: cfg.EventTimeout,
 			// Registered URLs come from API keys: never dial internal addresses (SSRF).
@@ -115,6 +118,7 @@ func Register(r sdkworker.Registry, acts Activities) {
 	r.RegisterActivity(acts.Points)
 	r.RegisterActivity(acts.Safeguarding)
 	r.RegisterActivity(acts.Reseal)
+	r.RegisterActivity(acts.Receipts)
 }
 
 // RegisterWorkflows registers only the workflows (enough for a replayer).
@@ -134,6 +138,8 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.PointsExpiry, workflow.RegisterOptions{Name: workflows.PointsExpiryName})
 	r.RegisterWorkflowWithOptions(workflows.SafeguardingCheck, workflow.RegisterOptions{Name: workflows.SafeguardingCheckName})
 	r.RegisterWorkflowWithOptions(workflows.PIIReseal, workflow.RegisterOptions{Name: workflows.PIIResealName})
+	r.RegisterWorkflowWithOptions(workflows.CashReceipt, workflow.RegisterOptions{Name: workflows.CashReceiptName})
+	r.RegisterWorkflowWithOptions(workflows.CashReceiptCancel, workflow.RegisterOptions{Name: workflows.CashReceiptCancelName})
 }
 
 // EnsureDeadlineSchedule creates the daily settlement deadline check's

@@ -86,6 +86,9 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 	if c.in.PointsRateBPS > 0 && c.cardAmount() > 0 && workflow.GetVersion(ctx, pointsEarnChangeID, workflow.DefaultVersion, 1) == 1 {
 		c.earnPoints(ctx)
 	}
+	if amount, _ := c.receiptAmount(); amount > 0 && workflow.GetVersion(ctx, cashReceiptChangeID, workflow.DefaultVersion, 1) == 1 {
+		c.oweCashReceipt(ctx, auth.PG)
+	}
 	c.setStatus(ctx, StatusSucceeded)
 	c.result.Status, c.result.PG = StatusSucceeded, auth.PG
 	return c.result, nil
