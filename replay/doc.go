@@ -5,5 +5,8 @@
 // The settlement workflows (Fulfilment, SettlementDeadlineCheck, item refunds,
 // settlement runs with a carry-over) are recorded on their own, beside the
 // others, into testdata/*-settlement_*.json: `... go test ./replay -run
-// TestRecordSettlement -record-settlement`.
+// TestRecordSettlement -record-settlement`. The cash-receipt shapes (issue
+// 14: a checkout, refund and top-up that owe a receipt, the CashReceipt and
+// CashReceiptCancel workflows) likewise into testdata/*-receipt_*.json:
+// `... go test ./replay -run TestRecordReceipts -record-receipts`.
 package replay
