@@ -9,6 +9,7 @@ import (
 
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/providersim"
+	"github.com/paysaga/paysaga/verify"
 )
 
 // Cash receipts (issue 14) end to end: the sandbox's Toss cash-receipt API
@@ -46,6 +47,16 @@ func (s *stack) receiptOf(paymentID string, ok func(map[string]any) bool) map[st
 		return last != nil && ok(last)
 	}, 20*time.Second, 100*time.Millisecond, "receipt of %s: %v", paymentID, last)
 	return last
+}
+
+// requireReceiptsMatch runs verify's receipt invariant over the stack.
+func (s *stack) requireReceiptsMatch(at string) {
+	s.t.Helper()
+	rep, err := verify.Run(s.ctx, verify.Sources{Pool: s.pool, Sim: s.sim, CashReceiptAt: at})
+	require.NoError(s.t, err)
+	res := rep.Get(verify.CashReceiptsMatch)
+	require.True(s.t, res.OK(), "%v", res.Breaches)
+	require.Positive(s.t, res.Checked)
 }
 
 func hasStatus(status string) func(map[string]any) bool {
@@ -123,6 +134,7 @@ func TestCashReceiptOfABankAccountPaymentIsIssuedRegisteredAndPartlyCancelled(t 
 	require.EqualValues(t, 30_000, rc["cancelled_amount"])
 	require.EqualValues(t, 12_000, rc["cancelled_tax_free_amount"])
 	require.Len(t, s.receiptRecords("beta", id, providersim.KindCashReceipt), 1, "issued once")
+	s.requireReceiptsMatch(config.CashReceiptAtTopUp)
 }
 
 // At spend (PAYSAGA_CASH_RECEIPT_AT=spend): the top-up is not receipted; a
@@ -166,6 +178,7 @@ func TestCashReceiptsAtSpendForWalletPartsOnly(t *testing.T) {
 	rc = s.receiptOf(downID, hasStatus("registered"))
 	require.EqualValues(t, 5_000, rc["amount"])
 	require.Len(t, s.receiptRecords("alpha", downID, providersim.KindCashReceipt), 1, "issued exactly once")
+	s.requireReceiptsMatch(config.CashReceiptAtSpend)
 }
 
 // At top-up (the default): the top-up is receipted; a wallet payment is not.
@@ -186,4 +199,5 @@ func TestCashReceiptAtTopUpByDefault(t *testing.T) {
 	id := res.json(t)["id"].(string)
 	res = s.call("GET", "/v1/payments/"+id, appKey, nil, nil)
 	require.NotContains(t, res.json(t), "cash_receipt", "its money was receipted at top-up: never twice")
+	s.requireReceiptsMatch(config.CashReceiptAtTopUp)
 }

@@ -33,6 +33,9 @@ type Sources struct {
 	MinAge time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// CashReceiptAt is the stack's PAYSAGA_CASH_RECEIPT_AT (topup | spend):
+	// which of wallet parts and top-ups owe a receipt. Empty: not judged.
+	CashReceiptAt string
 }
 
 // Result is one invariant: how many things it checked, and what breaks it.
@@ -119,6 +122,7 @@ func Run(ctx context.Context, src Sources) (Report, error) {
 		v.workflowsTerminal, v.recordsSettled, v.capturedOnce, v.authorizationsClosed, v.journalsBalanced, v.walletsNotNegative,
 		v.walletsReconcile, v.payoutOncePerPeriod, v.pgMatchesLedger, v.bankDebitsMatch, v.bankTransfersMatch,
 		v.settlementReconciles, v.commissionVATBooked, v.pointsNotNegative, v.pointsReconcile,
+		v.cashReceiptsMatch,
 	}
 	var rep Report
 	for _, check := range checks {
