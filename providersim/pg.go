@@ -311,13 +311,14 @@ func (s *Server) authorize(r *http.Request, pg string) reply {
 		return errReply(http.StatusBadRequest, "INVALID_REQUEST", "billing_key is required")
 	case req.OrderID == "" || len(req.OrderID) > 100:
 		return errReply(http.StatusBadRequest, "INVALID_REQUEST", "order_id is required (at most 100 characters)")
-	case req.TaxFreeAmount < 0 || req.TaxFreeAmount > req.Amount:
-		return errReply(http.StatusBadRequest, "INVALID_REQUEST", "tax_free_amount must be within 0..amount")
 	case !validInstallment(req.InstallmentMonths, req.Amount):
 		return errReply(http.StatusBadRequest, "INVALID_INSTALLMENT", "installment_months is 0 or 2..12, and needs an amount of 50,000 or more")
 	}
 	if rep, ok := checkMoney(req.Amount, req.Currency); !ok {
 		return rep
+	}
+	if req.TaxFreeAmount < 0 || req.TaxFreeAmount > req.Amount {
+		return errReply(http.StatusBadRequest, "INVALID_REQUEST", "tax_free_amount must be within 0..amount")
 	}
 	fp := fingerprint(OpAuthorize, r, req)
 	s.mu.Lock()
