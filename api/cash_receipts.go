@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,10 +10,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/labstack/echo/v4"
 
 	"github.com/paysaga/paysaga/bizreg"
+	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/workflows"
 )
 
 // The customer's cash-receipt preference (현금영수증). The phone or business
@@ -130,4 +134,77 @@ func (s *server) getCashReceiptPreference(c echo.Context) error {
 func preferenceOf(row db.CustomerCashReceiptPreference) cashReceiptPreferenceResponse {
 	at := row.UpdatedAt.Time.UTC()
 	return cashReceiptPreferenceResponse{CustomerID: row.CustomerID, Type: row.ReceiptType, IdentityLast4: &row.IdentityLast4, UpdatedAt: &at}
+}
+
+// cashReceiptPlan says which tenders of a checkout owe a cash receipt: a bank
+// account's part, and the wallet's when receipts are issued at spend
+// (PAYSAGA_CASH_RECEIPT_AT=spend; at top-up, the default, the wallet's money
+// was receipted when it came in). Cards (and points) owe none: nil.
+func (s *server) cashReceiptPlan(methodKind string, walletAmount int64) *workflows.CashReceiptPlan {
+	p := workflows.CashReceiptPlan{
+		Method: methodKind == "bank_account",
+		Wallet: walletAmount > 0 && s.cfg.CashReceiptAt == config.CashReceiptAtSpend,
+	}
+	if !p.Method && !p.Wallet {
+		return nil
+	}
+	return s.withReceiptPGs(&p)
+}
+
+// topUpReceiptPlan: a top-up is receipted when receipts are issued at top-up.
+func (s *server) topUpReceiptPlan() *workflows.CashReceiptPlan {
+	if s.cfg.CashReceiptAt != config.CashReceiptAtTopUp {
+		return nil
+	}
+	return s.withReceiptPGs(&workflows.CashReceiptPlan{})
+}
+
+func (s *server) withReceiptPGs(p *workflows.CashReceiptPlan) *workflows.CashReceiptPlan {
+	p.PGs, p.RetryEvery, p.PollEvery = s.cfg.ReceiptPGs(), s.cfg.CashReceiptRetryEvery, s.cfg.CashReceiptPollEvery
+	return p
+}
+
+// cashReceiptResponse is a payment's receipt as GET /v1/payments/{id} shows it.
+type cashReceiptResponse struct {
+	Status                 string     `json:"status"`
+	Amount                 int64      `json:"amount"`
+	TaxFreeAmount          int64      `json:"tax_free_amount"`
+	CancelledAmount        int64      `json:"cancelled_amount"`
+	CancelledTaxFreeAmount int64      `json:"cancelled_tax_free_amount"`
+	Type                   *string    `json:"type"`
+	IdentityLast4          *string    `json:"identity_last4"`
+	SelfIssued             bool       `json:"self_issued"`
+	PG                     *string    `json:"pg"`
+	IssueNumber            *string    `json:"issue_number"`
+	Attempts               int32      `json:"attempts"`
+	IssuedAt               *time.Time `json:"issued_at"`
+	RegisteredAt           *time.Time `json:"registered_at"`
+}
+
+// cashReceiptOf is the payment's receipt; nil when it owes none.
+func (s *server) cashReceiptOf(ctx context.Context, paymentID string) (*cashReceiptResponse, error) {
+	r, err := s.q.GetCashReceiptOfPayment(ctx, pgtype.Text{String: paymentID, Valid: true})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, internalError(fmt.Errorf("get cash receipt of %s: %w", paymentID, err))
+	}
+	at := func(t pgtype.Timestamptz) *time.Time {
+		if !t.Valid {
+			return nil
+		}
+		u := t.Time.UTC()
+		return &u
+	}
+	str := func(t pgtype.Text) *string {
+		if !t.Valid {
+			return nil
+		}
+		return &t.String
+	}
+	return &cashReceiptResponse{Status: r.Status, Amount: r.Amount, TaxFreeAmount: r.TaxFree, CancelledAmount: r.CancelledAmount,
+		CancelledTaxFreeAmount: r.CancelledTaxFree, Type: str(r.ReceiptType), IdentityLast4: str(r.IdentityLast4),
+		SelfIssued: r.SelfIssued, PG: str(r.Pg), IssueNumber: str(r.IssueNumber), Attempts: r.Attempts,
+		IssuedAt: at(r.IssuedAt), RegisteredAt: at(r.RegisteredAt)}, nil
 }

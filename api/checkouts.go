@@ -170,6 +170,7 @@ func (s *server) createCheckout(c echo.Context) error {
 	in.IP = clientIP(c)
 	in.InterestFreePlan = interestFreePlan
 	in.MethodKind = methodKind // a bank account is routed to the connectors that bill accounts
+	in.CashReceipt = s.cashReceiptPlan(methodKind, in.WalletAmount)
 	workflowID := workflows.CheckoutID(in.OrderID)
 	logWorkflow(c, workflowID)
 	zerolog.Ctx(c.Request().Context()).UpdateContext(func(l zerolog.Context) zerolog.Context {

@@ -43,9 +43,11 @@ type paymentResponse struct {
 	// Installment is the card part's installment plan; absent for 일시불.
 	Installment *installmentResponse `json:"installment,omitempty"`
 	// PointsEarned is the points this payment credited (absent: none).
-	PointsEarned int64     `json:"points_earned,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	PointsEarned int64 `json:"points_earned,omitempty"`
+	// CashReceipt is the payment's cash receipt (issue 14); absent: none owed.
+	CashReceipt *cashReceiptResponse `json:"cash_receipt,omitempty"`
+	CreatedAt   time.Time            `json:"created_at"`
+	UpdatedAt   time.Time            `json:"updated_at"`
 }
 
 type failureResponse struct {
@@ -146,6 +148,9 @@ func (s *server) loadPayment(ctx context.Context, id string) (paymentResponse, e
 			Plan: nullable(v.InstallmentPlan)}
 	}
 	out.PointsEarned = v.PointsEarned
+	if out.CashReceipt, err = s.cashReceiptOf(ctx, id); err != nil {
+		return paymentResponse{}, err
+	}
 	return out, nil
 }
 

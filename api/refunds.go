@@ -122,6 +122,8 @@ func (s *server) refund(c echo.Context, kind string, amount int64, reason string
 		Kind:      kind,
 		Reason:    reason,
 		Items:     items,
+
+		CashReceiptRetryEvery: s.cfg.CashReceiptRetryEvery,
 	}
 	workflowID := workflows.RefundID(paymentID, in.RefundID)
 	logWorkflow(c, workflowID)

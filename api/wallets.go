@@ -179,6 +179,7 @@ func (s *server) createTopUp(c echo.Context) error {
 	in := workflows.TopUpInput{
 		TopUpID: scopedID(c, "top_"), CustomerID: customerID, MethodID: req.MethodID, Currency: req.Currency,
 		Amount: req.Amount, Cap: s.cfg.WalletCap, DailyLimit: s.cfg.WalletDailyTopUp, HourlyMax: s.cfg.WalletTopUpsPerHour,
+		CashReceipt: s.topUpReceiptPlan(),
 	}
 	workflowID := workflows.TopUpID(in.TopUpID)
 	logWorkflow(c, workflowID)

@@ -27,6 +27,7 @@ import (
 
 	"github.com/paysaga/paysaga/api"
 	apiclient "github.com/paysaga/paysaga/client"
+	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/providersim"
 	"github.com/paysaga/paysaga/verify"
@@ -239,7 +240,8 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	logf("%s", rep.Quiescence)
 
-	rep.Verify, err = verify.Run(ctx, verify.Sources{Pool: pool, Sim: sim, Temporal: tc, Namespace: "default", TaskQueue: "chaos"})
+	rep.Verify, err = verify.Run(ctx, verify.Sources{Pool: pool, Sim: sim, Temporal: tc, Namespace: "default", TaskQueue: "chaos",
+		CashReceiptAt: config.CashReceiptAtTopUp})
 	if err != nil {
 		return rep, fmt.Errorf("verify: %w", err)
 	}

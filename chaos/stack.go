@@ -123,6 +123,9 @@ func startStack(ctx context.Context, o Options, dir string) (*stack, error) {
 		"PAYSAGA_WALLET_TOPUPS_PER_HOUR=0", // the load tops up the same wallets often; limits are not under test
 		"PAYSAGA_MEMBERSHIP_DUNNING=1m",    // one retry of a failed membership charge, within the run
 		"PAYSAGA_LOG_LEVEL=warn",
+		// Receipts retried and looked up at test pace, so they settle before verify.
+		"PAYSAGA_CASH_RECEIPT_RETRY_EVERY=5s",
+		"PAYSAGA_CASH_RECEIPT_POLL_EVERY=1s",
 	)
 	s.env = append(s.env, o.Env...)
 	if s.sim, err = s.startPaysaga("sim", "sim"); err != nil {

@@ -43,6 +43,54 @@ func (e BlocklistEntryKind) Valid() bool {
 	}
 }
 
+// Defines values for CashReceiptStatus.
+const (
+	CashReceiptStatusCanceled   CashReceiptStatus = "canceled"
+	CashReceiptStatusFailed     CashReceiptStatus = "failed"
+	CashReceiptStatusIssued     CashReceiptStatus = "issued"
+	CashReceiptStatusPending    CashReceiptStatus = "pending"
+	CashReceiptStatusRegistered CashReceiptStatus = "registered"
+)
+
+// Valid indicates whether the value is a known member of the CashReceiptStatus enum.
+func (e CashReceiptStatus) Valid() bool {
+	switch e {
+	case CashReceiptStatusCanceled:
+		return true
+	case CashReceiptStatusFailed:
+		return true
+	case CashReceiptStatusIssued:
+		return true
+	case CashReceiptStatusPending:
+		return true
+	case CashReceiptStatusRegistered:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CashReceiptType.
+const (
+	CashReceiptTypeIncomeDeduction CashReceiptType = "income_deduction"
+	CashReceiptTypeLessThannil     CashReceiptType = "<nil>"
+	CashReceiptTypeProof           CashReceiptType = "proof"
+)
+
+// Valid indicates whether the value is a known member of the CashReceiptType enum.
+func (e CashReceiptType) Valid() bool {
+	switch e {
+	case CashReceiptTypeIncomeDeduction:
+		return true
+	case CashReceiptTypeLessThannil:
+		return true
+	case CashReceiptTypeProof:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CashReceiptPreferenceType.
 const (
 	CashReceiptPreferenceTypeIncomeDeduction CashReceiptPreferenceType = "income_deduction"
@@ -267,19 +315,19 @@ func (e PaymentStatus) Valid() bool {
 
 // Defines values for PaymentItemConfirmedBy.
 const (
-	Auto        PaymentItemConfirmedBy = "auto"
-	Buyer       PaymentItemConfirmedBy = "buyer"
-	LessThannil PaymentItemConfirmedBy = "<nil>"
+	PaymentItemConfirmedByAuto        PaymentItemConfirmedBy = "auto"
+	PaymentItemConfirmedByBuyer       PaymentItemConfirmedBy = "buyer"
+	PaymentItemConfirmedByLessThannil PaymentItemConfirmedBy = "<nil>"
 )
 
 // Valid indicates whether the value is a known member of the PaymentItemConfirmedBy enum.
 func (e PaymentItemConfirmedBy) Valid() bool {
 	switch e {
-	case Auto:
+	case PaymentItemConfirmedByAuto:
 		return true
-	case Buyer:
+	case PaymentItemConfirmedByBuyer:
 		return true
-	case LessThannil:
+	case PaymentItemConfirmedByLessThannil:
 		return true
 	default:
 		return false
@@ -1005,6 +1053,54 @@ type BlocklistEntry struct {
 // BlocklistEntryKind bin: value is a 6-8 digit prefix of the card BIN
 type BlocklistEntryKind string
 
+// CashReceipt The payment's cash receipt (현금영수증), for its cash part only: a bank
+// account's part, and the wallet's when receipts are issued at spend
+// (PAYSAGA_CASH_RECEIPT_AT=spend). Absent when the payment owes none (a card
+// payment, or a wallet part receipted at top-up). Issued on the customer's
+// preference, or voluntarily to the NTS self-issue number (self_issued).
+// Refunds cancel it in part or whole; tax_free_amount and
+// cancelled_tax_free_amount follow paysaga's tax rule (package tax).
+type CashReceipt struct {
+	// Amount what the receipt was issued for
+	Amount   int64 `json:"amount"`
+	Attempts int   `json:"attempts"`
+
+	// CancelledAmount taken back by refunds so far
+	CancelledAmount        int64 `json:"cancelled_amount"`
+	CancelledTaxFreeAmount int64 `json:"cancelled_tax_free_amount"`
+
+	// IdentityLast4 last four digits of the number it is issued on
+	IdentityLast4 *string `json:"identity_last4"`
+
+	// IssueNumber the NTS approval number, once registered
+	IssueNumber *string    `json:"issue_number"`
+	IssuedAt    *time.Time `json:"issued_at"`
+
+	// Pg the connector that issues it
+	Pg           *string    `json:"pg"`
+	RegisteredAt *time.Time `json:"registered_at"`
+
+	// SelfIssued issued to the NTS self-issue number 010-000-1234
+	SelfIssued bool `json:"self_issued"`
+
+	// Status pending: owed, not issued yet (the receipt PG is down: retried later);
+	// issued: at the PG, awaiting the NTS; registered: the NTS has it;
+	// failed: the PG refused it (an ops item); canceled: refunded in full.
+	Status        CashReceiptStatus `json:"status"`
+	TaxFreeAmount int64             `json:"tax_free_amount"`
+
+	// Type null until the first attempt
+	Type *CashReceiptType `json:"type"`
+}
+
+// CashReceiptStatus pending: owed, not issued yet (the receipt PG is down: retried later);
+// issued: at the PG, awaiting the NTS; registered: the NTS has it;
+// failed: the PG refused it (an ops item); canceled: refunded in full.
+type CashReceiptStatus string
+
+// CashReceiptType null until the first attempt
+type CashReceiptType string
+
 // CashReceiptPreference defines model for CashReceiptPreference.
 type CashReceiptPreference struct {
 	CustomerId string `json:"customer_id"`
@@ -1262,12 +1358,21 @@ type PINState struct {
 
 // Payment defines model for Payment.
 type Payment struct {
-	Amount         int64     `json:"amount"`
-	CapturedAmount int64     `json:"captured_amount"`
-	CreatedAt      time.Time `json:"created_at"`
-	Currency       string    `json:"currency"`
-	CustomerId     string    `json:"customer_id"`
-	Failure        *Failure  `json:"failure"`
+	Amount         int64 `json:"amount"`
+	CapturedAmount int64 `json:"captured_amount"`
+
+	// CashReceipt The payment's cash receipt (현금영수증), for its cash part only: a bank
+	// account's part, and the wallet's when receipts are issued at spend
+	// (PAYSAGA_CASH_RECEIPT_AT=spend). Absent when the payment owes none (a card
+	// payment, or a wallet part receipted at top-up). Issued on the customer's
+	// preference, or voluntarily to the NTS self-issue number (self_issued).
+	// Refunds cancel it in part or whole; tax_free_amount and
+	// cancelled_tax_free_amount follow paysaga's tax rule (package tax).
+	CashReceipt *CashReceipt `json:"cash_receipt,omitempty"`
+	CreatedAt   time.Time    `json:"created_at"`
+	Currency    string       `json:"currency"`
+	CustomerId  string       `json:"customer_id"`
+	Failure     *Failure     `json:"failure"`
 
 	// FeeAmount null until the workflow fixed it
 	FeeAmount *int64 `json:"fee_amount"`

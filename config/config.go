@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -168,6 +169,34 @@ type Config struct {
 	WalletRefundMin          int64
 	WalletRefundFee          int64
 	WalletRefundVerifiedOnly bool
+
+	// Cash receipts (issue 14). CashReceiptAt (PAYSAGA_CASH_RECEIPT_AT): when
+	// wallet money is receipted: at top-up (topup, the default) or when spent
+	// (spend), never both. CashReceiptPGs (PAYSAGA_CASH_RECEIPT_PGS, "alpha,beta"):
+	// the connectors asked, in order, for one that issues receipts; empty: the PG
+	// routing order (the PG that served a payment always goes first).
+	// CashReceiptRetryEvery (PAYSAGA_CASH_RECEIPT_RETRY_EVERY, 10m): the wait
+	// between rounds of retries while the receipt PG is down.
+	// CashReceiptPollEvery (PAYSAGA_CASH_RECEIPT_POLL_EVERY, 1m): the first wait
+	// for the NTS's registration, doubling to an hour.
+	CashReceiptAt         string
+	CashReceiptPGs        []string
+	CashReceiptRetryEvery time.Duration
+	CashReceiptPollEvery  time.Duration
+}
+
+// Values of PAYSAGA_CASH_RECEIPT_AT.
+const (
+	CashReceiptAtTopUp = "topup"
+	CashReceiptAtSpend = "spend"
+)
+
+// ReceiptPGs is the receipt connectors' order: configured, or the routing order.
+func (c Config) ReceiptPGs() []string {
+	if len(c.CashReceiptPGs) > 0 {
+		return c.CashReceiptPGs
+	}
+	return c.PGs()
 }
 
 // DevPIIKey is the development PII key; a production deployment sets its own.
@@ -268,6 +297,9 @@ func Default() Config {
 		MembershipDunning:        []time.Duration{24 * time.Hour, 72 * time.Hour, 168 * time.Hour},
 		WalletRefundMin:          1000,
 		WalletRefundVerifiedOnly: true,
+		CashReceiptAt:         CashReceiptAtTopUp,
+		CashReceiptRetryEvery: 10 * time.Minute,
+		CashReceiptPollEvery:  time.Minute,
 	}
 }
 
@@ -428,6 +460,12 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 		}
 		c.WalletRefundVerifiedOnly = b
 	}
+	str("PAYSAGA_CASH_RECEIPT_AT", &c.CashReceiptAt)
+	if v := getenv("PAYSAGA_CASH_RECEIPT_PGS"); v != "" {
+		c.CashReceiptPGs = strings.Split(v, ",")
+	}
+	dur("PAYSAGA_CASH_RECEIPT_RETRY_EVERY", &c.CashReceiptRetryEvery)
+	dur("PAYSAGA_CASH_RECEIPT_POLL_EVERY", &c.CashReceiptPollEvery)
 	if v := getenv("PAYSAGA_INTEREST_FREE_PLANS"); v != "" {
 		plans, err := parseInterestFreePlans(v)
 		if err != nil {
@@ -472,6 +510,17 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 // Validate reports every setting that cannot work.
 func (c Config) Validate() error {
 	var errs []error
+	if c.CashReceiptAt != CashReceiptAtTopUp && c.CashReceiptAt != CashReceiptAtSpend {
+		errs = append(errs, fmt.Errorf("PAYSAGA_CASH_RECEIPT_AT must be topup or spend, not %q", c.CashReceiptAt))
+	}
+	if c.CashReceiptRetryEvery <= 0 || c.CashReceiptPollEvery <= 0 {
+		errs = append(errs, errors.New("PAYSAGA_CASH_RECEIPT_RETRY_EVERY and PAYSAGA_CASH_RECEIPT_POLL_EVERY must be > 0"))
+	}
+	for _, name := range c.CashReceiptPGs {
+		if !slices.Contains(c.PGs(), name) {
+			errs = append(errs, fmt.Errorf("PAYSAGA_CASH_RECEIPT_PGS: %q is not a routed PG", name))
+		}
+	}
 	if c.DatabaseURL == "" {
 		errs = append(errs, errors.New("DATABASE_URL is empty"))
 	}

@@ -75,7 +75,8 @@ func pages() []page {
 		{path: "/queues/compensation-failed", label: "nav.compensation", roles: ops, tmpl: "compensation", load: loadCompensationFailed},
 		{path: "/wallet-topups", label: "nav.topups", roles: ops, tmpl: "topups", load: loadStuckTopUps},
 		{path: "/settlement-deadlines", label: "nav.deadlines", roles: financeOps, tmpl: "deadlines", load: loadDeadlines},
-		// HOOK (issue 14): the queue of receipts that failed to issue goes here; see the end of this file.
+		// Issue 14: the payment page shows its cash receipt (template "payment");
+		// a queue of receipts that failed to issue would go here (see the end of this file).
 	}
 }
 
@@ -235,6 +236,19 @@ type paymentDetail struct {
 		ID    string `json:"id"`
 		UIURL string `json:"ui_url"`
 	} `json:"workflow"`
+	// CashReceipt is the payment's cash receipt (issue 14); nil: it owes none.
+	CashReceipt *struct {
+		Status          string  `json:"status"`
+		Amount          int64   `json:"amount"`
+		TaxFreeAmount   int64   `json:"tax_free_amount"`
+		CancelledAmount int64   `json:"cancelled_amount"`
+		Type            *string `json:"type"`
+		IdentityLast4   *string `json:"identity_last4"`
+		SelfIssued      bool    `json:"self_issued"`
+		PG              *string `json:"pg"`
+		IssueNumber     *string `json:"issue_number"`
+		Attempts        int     `json:"attempts"`
+	} `json:"cash_receipt"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -411,7 +425,9 @@ func loadDeadlines(c *Console, ec echo.Context, s *session) (any, error) {
 // Receipts that failed to issue (issue 14) become a queue here: a page
 // {path: "/receipts", label: "nav.receipts", roles: ops, tmpl: "receipts"}
 // whose load reads the receipts API's failed ones, and a re-issue action in
-// actions()/actionRoles. Not built: the receipts API does not exist yet.
+// actions()/actionRoles. Not built: there is no receipts listing API yet;
+// ops find them in Temporal (CashReceipt = 'pending' or 'failed') and on
+// each payment's page.
 
 type stuckTopUp struct {
 	ID             string    `json:"id"`

@@ -7,7 +7,189 @@ package db
 
 import (
 	"context"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
+
+const addCashReceiptCancelled = `-- name: AddCashReceiptCancelled :exec
+UPDATE cash_receipts
+SET cancelled_amount = cancelled_amount + $1, cancelled_tax_free = cancelled_tax_free + $2,
+    status = CASE WHEN cancelled_amount + $1 = amount THEN 'canceled' ELSE status END, updated_at = now()
+WHERE id = $3
+`
+
+type AddCashReceiptCancelledParams struct {
+	Amount  int64
+	TaxFree int64
+	ID      string
+}
+
+func (q *Queries) AddCashReceiptCancelled(ctx context.Context, arg AddCashReceiptCancelledParams) error {
+	_, err := q.db.Exec(ctx, addCashReceiptCancelled, arg.Amount, arg.TaxFree, arg.ID)
+	return err
+}
+
+const claimCashReceiptAttempt = `-- name: ClaimCashReceiptAttempt :one
+UPDATE cash_receipts
+SET pg = coalesce(pg, $1), request_date = coalesce(request_date, $2),
+    receipt_type = coalesce(receipt_type, $3), identity_last4 = coalesce(identity_last4, $4),
+    self_issued = CASE WHEN receipt_type IS NULL THEN $5 ELSE self_issued END,
+    attempts = attempts + 1, updated_at = now()
+WHERE id = $6
+RETURNING id, payment_id, topup_id, customer_id, covers_method, covers_wallet, currency, amount, tax_free, cancelled_amount, cancelled_tax_free, status, receipt_type, identity_last4, self_issued, pg, request_date, receipt_key, issue_number, receipt_url, attempts, last_error, issued_at, registered_at, created_at, updated_at
+`
+
+type ClaimCashReceiptAttemptParams struct {
+	Pg            pgtype.Text
+	RequestDate   pgtype.Text
+	ReceiptType   pgtype.Text
+	IdentityLast4 pgtype.Text
+	SelfIssued    bool
+	ID            string
+}
+
+// The first attempt fixes the connector, the identity and the look-up date.
+func (q *Queries) ClaimCashReceiptAttempt(ctx context.Context, arg ClaimCashReceiptAttemptParams) (CashReceipt, error) {
+	row := q.db.QueryRow(ctx, claimCashReceiptAttempt,
+		arg.Pg,
+		arg.RequestDate,
+		arg.ReceiptType,
+		arg.IdentityLast4,
+		arg.SelfIssued,
+		arg.ID,
+	)
+	var i CashReceipt
+	err := row.Scan(
+		&i.ID,
+		&i.PaymentID,
+		&i.TopupID,
+		&i.CustomerID,
+		&i.CoversMethod,
+		&i.CoversWallet,
+		&i.Currency,
+		&i.Amount,
+		&i.TaxFree,
+		&i.CancelledAmount,
+		&i.CancelledTaxFree,
+		&i.Status,
+		&i.ReceiptType,
+		&i.IdentityLast4,
+		&i.SelfIssued,
+		&i.Pg,
+		&i.RequestDate,
+		&i.ReceiptKey,
+		&i.IssueNumber,
+		&i.ReceiptUrl,
+		&i.Attempts,
+		&i.LastError,
+		&i.IssuedAt,
+		&i.RegisteredAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const createCashReceipt = `-- name: CreateCashReceipt :one
+INSERT INTO cash_receipts (id, payment_id, topup_id, customer_id, covers_method, covers_wallet, currency, amount, tax_free)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id
+RETURNING id, payment_id, topup_id, customer_id, covers_method, covers_wallet, currency, amount, tax_free, cancelled_amount, cancelled_tax_free, status, receipt_type, identity_last4, self_issued, pg, request_date, receipt_key, issue_number, receipt_url, attempts, last_error, issued_at, registered_at, created_at, updated_at
+`
+
+type CreateCashReceiptParams struct {
+	ID           string
+	PaymentID    pgtype.Text
+	TopupID      pgtype.Text
+	CustomerID   string
+	CoversMethod bool
+	CoversWallet bool
+	Currency     string
+	Amount       int64
+	TaxFree      int64
+}
+
+// Idempotent: a retried checkout step finds the row it wrote.
+func (q *Queries) CreateCashReceipt(ctx context.Context, arg CreateCashReceiptParams) (CashReceipt, error) {
+	row := q.db.QueryRow(ctx, createCashReceipt,
+		arg.ID,
+		arg.PaymentID,
+		arg.TopupID,
+		arg.CustomerID,
+		arg.CoversMethod,
+		arg.CoversWallet,
+		arg.Currency,
+		arg.Amount,
+		arg.TaxFree,
+	)
+	var i CashReceipt
+	err := row.Scan(
+		&i.ID,
+		&i.PaymentID,
+		&i.TopupID,
+		&i.CustomerID,
+		&i.CoversMethod,
+		&i.CoversWallet,
+		&i.Currency,
+		&i.Amount,
+		&i.TaxFree,
+		&i.CancelledAmount,
+		&i.CancelledTaxFree,
+		&i.Status,
+		&i.ReceiptType,
+		&i.IdentityLast4,
+		&i.SelfIssued,
+		&i.Pg,
+		&i.RequestDate,
+		&i.ReceiptKey,
+		&i.IssueNumber,
+		&i.ReceiptUrl,
+		&i.Attempts,
+		&i.LastError,
+		&i.IssuedAt,
+		&i.RegisteredAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const createCashReceiptCancel = `-- name: CreateCashReceiptCancel :one
+INSERT INTO cash_receipt_cancels (refund_id, receipt_id, amount, tax_free, cancelled_before)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (refund_id) DO UPDATE SET refund_id = EXCLUDED.refund_id
+RETURNING refund_id, receipt_id, amount, tax_free, cancelled_before, status, created_at, done_at
+`
+
+type CreateCashReceiptCancelParams struct {
+	RefundID        string
+	ReceiptID       string
+	Amount          int64
+	TaxFree         int64
+	CancelledBefore int64
+}
+
+func (q *Queries) CreateCashReceiptCancel(ctx context.Context, arg CreateCashReceiptCancelParams) (CashReceiptCancel, error) {
+	row := q.db.QueryRow(ctx, createCashReceiptCancel,
+		arg.RefundID,
+		arg.ReceiptID,
+		arg.Amount,
+		arg.TaxFree,
+		arg.CancelledBefore,
+	)
+	var i CashReceiptCancel
+	err := row.Scan(
+		&i.RefundID,
+		&i.ReceiptID,
+		&i.Amount,
+		&i.TaxFree,
+		&i.CancelledBefore,
+		&i.Status,
+		&i.CreatedAt,
+		&i.DoneAt,
+	)
+	return i, err
+}
 
 const deleteCashReceiptPreference = `-- name: DeleteCashReceiptPreference :exec
 DELETE FROM customer_cash_receipt_preferences WHERE customer_id = $1
@@ -16,6 +198,155 @@ DELETE FROM customer_cash_receipt_preferences WHERE customer_id = $1
 func (q *Queries) DeleteCashReceiptPreference(ctx context.Context, customerID string) error {
 	_, err := q.db.Exec(ctx, deleteCashReceiptPreference, customerID)
 	return err
+}
+
+const failCashReceipt = `-- name: FailCashReceipt :exec
+UPDATE cash_receipts SET status = 'failed', last_error = $1, updated_at = now()
+WHERE id = $2 AND status = 'pending'
+`
+
+type FailCashReceiptParams struct {
+	LastError pgtype.Text
+	ID        string
+}
+
+func (q *Queries) FailCashReceipt(ctx context.Context, arg FailCashReceiptParams) error {
+	_, err := q.db.Exec(ctx, failCashReceipt, arg.LastError, arg.ID)
+	return err
+}
+
+const getCashReceipt = `-- name: GetCashReceipt :one
+SELECT id, payment_id, topup_id, customer_id, covers_method, covers_wallet, currency, amount, tax_free, cancelled_amount, cancelled_tax_free, status, receipt_type, identity_last4, self_issued, pg, request_date, receipt_key, issue_number, receipt_url, attempts, last_error, issued_at, registered_at, created_at, updated_at FROM cash_receipts WHERE id = $1
+`
+
+func (q *Queries) GetCashReceipt(ctx context.Context, id string) (CashReceipt, error) {
+	row := q.db.QueryRow(ctx, getCashReceipt, id)
+	var i CashReceipt
+	err := row.Scan(
+		&i.ID,
+		&i.PaymentID,
+		&i.TopupID,
+		&i.CustomerID,
+		&i.CoversMethod,
+		&i.CoversWallet,
+		&i.Currency,
+		&i.Amount,
+		&i.TaxFree,
+		&i.CancelledAmount,
+		&i.CancelledTaxFree,
+		&i.Status,
+		&i.ReceiptType,
+		&i.IdentityLast4,
+		&i.SelfIssued,
+		&i.Pg,
+		&i.RequestDate,
+		&i.ReceiptKey,
+		&i.IssueNumber,
+		&i.ReceiptUrl,
+		&i.Attempts,
+		&i.LastError,
+		&i.IssuedAt,
+		&i.RegisteredAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const getCashReceiptCancel = `-- name: GetCashReceiptCancel :one
+SELECT refund_id, receipt_id, amount, tax_free, cancelled_before, status, created_at, done_at FROM cash_receipt_cancels WHERE refund_id = $1
+`
+
+func (q *Queries) GetCashReceiptCancel(ctx context.Context, refundID string) (CashReceiptCancel, error) {
+	row := q.db.QueryRow(ctx, getCashReceiptCancel, refundID)
+	var i CashReceiptCancel
+	err := row.Scan(
+		&i.RefundID,
+		&i.ReceiptID,
+		&i.Amount,
+		&i.TaxFree,
+		&i.CancelledBefore,
+		&i.Status,
+		&i.CreatedAt,
+		&i.DoneAt,
+	)
+	return i, err
+}
+
+const getCashReceiptForUpdate = `-- name: GetCashReceiptForUpdate :one
+SELECT id, payment_id, topup_id, customer_id, covers_method, covers_wallet, currency, amount, tax_free, cancelled_amount, cancelled_tax_free, status, receipt_type, identity_last4, self_issued, pg, request_date, receipt_key, issue_number, receipt_url, attempts, last_error, issued_at, registered_at, created_at, updated_at FROM cash_receipts WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) GetCashReceiptForUpdate(ctx context.Context, id string) (CashReceipt, error) {
+	row := q.db.QueryRow(ctx, getCashReceiptForUpdate, id)
+	var i CashReceipt
+	err := row.Scan(
+		&i.ID,
+		&i.PaymentID,
+		&i.TopupID,
+		&i.CustomerID,
+		&i.CoversMethod,
+		&i.CoversWallet,
+		&i.Currency,
+		&i.Amount,
+		&i.TaxFree,
+		&i.CancelledAmount,
+		&i.CancelledTaxFree,
+		&i.Status,
+		&i.ReceiptType,
+		&i.IdentityLast4,
+		&i.SelfIssued,
+		&i.Pg,
+		&i.RequestDate,
+		&i.ReceiptKey,
+		&i.IssueNumber,
+		&i.ReceiptUrl,
+		&i.Attempts,
+		&i.LastError,
+		&i.IssuedAt,
+		&i.RegisteredAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const getCashReceiptOfPayment = `-- name: GetCashReceiptOfPayment :one
+SELECT id, payment_id, topup_id, customer_id, covers_method, covers_wallet, currency, amount, tax_free, cancelled_amount, cancelled_tax_free, status, receipt_type, identity_last4, self_issued, pg, request_date, receipt_key, issue_number, receipt_url, attempts, last_error, issued_at, registered_at, created_at, updated_at FROM cash_receipts WHERE payment_id = $1
+`
+
+func (q *Queries) GetCashReceiptOfPayment(ctx context.Context, paymentID pgtype.Text) (CashReceipt, error) {
+	row := q.db.QueryRow(ctx, getCashReceiptOfPayment, paymentID)
+	var i CashReceipt
+	err := row.Scan(
+		&i.ID,
+		&i.PaymentID,
+		&i.TopupID,
+		&i.CustomerID,
+		&i.CoversMethod,
+		&i.CoversWallet,
+		&i.Currency,
+		&i.Amount,
+		&i.TaxFree,
+		&i.CancelledAmount,
+		&i.CancelledTaxFree,
+		&i.Status,
+		&i.ReceiptType,
+		&i.IdentityLast4,
+		&i.SelfIssued,
+		&i.Pg,
+		&i.RequestDate,
+		&i.ReceiptKey,
+		&i.IssueNumber,
+		&i.ReceiptUrl,
+		&i.Attempts,
+		&i.LastError,
+		&i.IssuedAt,
+		&i.RegisteredAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }
 
 const getCashReceiptPreference = `-- name: GetCashReceiptPreference :one
@@ -33,6 +364,140 @@ func (q *Queries) GetCashReceiptPreference(ctx context.Context, customerID strin
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const markCashReceiptCancelDone = `-- name: MarkCashReceiptCancelDone :execrows
+UPDATE cash_receipt_cancels SET status = 'done', done_at = now() WHERE refund_id = $1 AND status = 'pending'
+`
+
+func (q *Queries) MarkCashReceiptCancelDone(ctx context.Context, refundID string) (int64, error) {
+	result, err := q.db.Exec(ctx, markCashReceiptCancelDone, refundID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const markCashReceiptIssued = `-- name: MarkCashReceiptIssued :one
+UPDATE cash_receipts
+SET status = CASE WHEN status IN ('pending', 'failed') THEN 'issued' ELSE status END,
+    receipt_key = $1, receipt_url = coalesce($2, receipt_url),
+    issued_at = coalesce(issued_at, now()), last_error = NULL, updated_at = now()
+WHERE id = $3
+RETURNING id, payment_id, topup_id, customer_id, covers_method, covers_wallet, currency, amount, tax_free, cancelled_amount, cancelled_tax_free, status, receipt_type, identity_last4, self_issued, pg, request_date, receipt_key, issue_number, receipt_url, attempts, last_error, issued_at, registered_at, created_at, updated_at
+`
+
+type MarkCashReceiptIssuedParams struct {
+	ReceiptKey pgtype.Text
+	ReceiptUrl pgtype.Text
+	ID         string
+}
+
+func (q *Queries) MarkCashReceiptIssued(ctx context.Context, arg MarkCashReceiptIssuedParams) (CashReceipt, error) {
+	row := q.db.QueryRow(ctx, markCashReceiptIssued, arg.ReceiptKey, arg.ReceiptUrl, arg.ID)
+	var i CashReceipt
+	err := row.Scan(
+		&i.ID,
+		&i.PaymentID,
+		&i.TopupID,
+		&i.CustomerID,
+		&i.CoversMethod,
+		&i.CoversWallet,
+		&i.Currency,
+		&i.Amount,
+		&i.TaxFree,
+		&i.CancelledAmount,
+		&i.CancelledTaxFree,
+		&i.Status,
+		&i.ReceiptType,
+		&i.IdentityLast4,
+		&i.SelfIssued,
+		&i.Pg,
+		&i.RequestDate,
+		&i.ReceiptKey,
+		&i.IssueNumber,
+		&i.ReceiptUrl,
+		&i.Attempts,
+		&i.LastError,
+		&i.IssuedAt,
+		&i.RegisteredAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const markCashReceiptRegistered = `-- name: MarkCashReceiptRegistered :one
+UPDATE cash_receipts
+SET status = CASE WHEN status = 'issued' THEN 'registered' ELSE status END,
+    issue_number = coalesce($1, issue_number),
+    registered_at = coalesce(registered_at, now()), updated_at = now()
+WHERE id = $2
+RETURNING id, payment_id, topup_id, customer_id, covers_method, covers_wallet, currency, amount, tax_free, cancelled_amount, cancelled_tax_free, status, receipt_type, identity_last4, self_issued, pg, request_date, receipt_key, issue_number, receipt_url, attempts, last_error, issued_at, registered_at, created_at, updated_at
+`
+
+type MarkCashReceiptRegisteredParams struct {
+	IssueNumber pgtype.Text
+	ID          string
+}
+
+func (q *Queries) MarkCashReceiptRegistered(ctx context.Context, arg MarkCashReceiptRegisteredParams) (CashReceipt, error) {
+	row := q.db.QueryRow(ctx, markCashReceiptRegistered, arg.IssueNumber, arg.ID)
+	var i CashReceipt
+	err := row.Scan(
+		&i.ID,
+		&i.PaymentID,
+		&i.TopupID,
+		&i.CustomerID,
+		&i.CoversMethod,
+		&i.CoversWallet,
+		&i.Currency,
+		&i.Amount,
+		&i.TaxFree,
+		&i.CancelledAmount,
+		&i.CancelledTaxFree,
+		&i.Status,
+		&i.ReceiptType,
+		&i.IdentityLast4,
+		&i.SelfIssued,
+		&i.Pg,
+		&i.RequestDate,
+		&i.ReceiptKey,
+		&i.IssueNumber,
+		&i.ReceiptUrl,
+		&i.Attempts,
+		&i.LastError,
+		&i.IssuedAt,
+		&i.RegisteredAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const recordCashReceiptError = `-- name: RecordCashReceiptError :exec
+UPDATE cash_receipts SET last_error = $1, updated_at = now() WHERE id = $2
+`
+
+type RecordCashReceiptErrorParams struct {
+	LastError pgtype.Text
+	ID        string
+}
+
+func (q *Queries) RecordCashReceiptError(ctx context.Context, arg RecordCashReceiptErrorParams) error {
+	_, err := q.db.Exec(ctx, recordCashReceiptError, arg.LastError, arg.ID)
+	return err
+}
+
+const sumCashReceiptCancels = `-- name: SumCashReceiptCancels :one
+SELECT coalesce(sum(amount), 0)::bigint FROM cash_receipt_cancels WHERE receipt_id = $1
+`
+
+func (q *Queries) SumCashReceiptCancels(ctx context.Context, receiptID string) (int64, error) {
+	row := q.db.QueryRow(ctx, sumCashReceiptCancels, receiptID)
+	var column_1 int64
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const upsertCashReceiptPreference = `-- name: UpsertCashReceiptPreference :one

@@ -45,6 +45,46 @@ type BankDebitAccount struct {
 	CreatedAt           pgtype.Timestamptz
 }
 
+type CashReceipt struct {
+	ID               string
+	PaymentID        pgtype.Text
+	TopupID          pgtype.Text
+	CustomerID       string
+	CoversMethod     bool
+	CoversWallet     bool
+	Currency         string
+	Amount           int64
+	TaxFree          int64
+	CancelledAmount  int64
+	CancelledTaxFree int64
+	Status           string
+	ReceiptType      pgtype.Text
+	IdentityLast4    pgtype.Text
+	SelfIssued       bool
+	Pg               pgtype.Text
+	RequestDate      pgtype.Text
+	ReceiptKey       pgtype.Text
+	IssueNumber      pgtype.Text
+	ReceiptUrl       pgtype.Text
+	Attempts         int32
+	LastError        pgtype.Text
+	IssuedAt         pgtype.Timestamptz
+	RegisteredAt     pgtype.Timestamptz
+	CreatedAt        pgtype.Timestamptz
+	UpdatedAt        pgtype.Timestamptz
+}
+
+type CashReceiptCancel struct {
+	RefundID        string
+	ReceiptID       string
+	Amount          int64
+	TaxFree         int64
+	CancelledBefore int64
+	Status          string
+	CreatedAt       pgtype.Timestamptz
+	DoneAt          pgtype.Timestamptz
+}
+
 type ConsoleSession struct {
 	TokenHash  []byte
 	ApiKeyID   string

@@ -17,6 +17,7 @@ import (
 type cashReceipt struct {
 	key, pg, orderID, orderName, typ, identity string
 	amount, taxFree                            int64 // what the receipt stands for now
+	issuedAmount, issuedTaxFree                int64 // what it stood for when issued
 	issuedAt                                   time.Time
 	// PortOne receipts (portone_receipts.go): their NTS number, shown once
 	// registered, and when they were cancelled (always whole).
@@ -109,7 +110,8 @@ func (s *Server) tossIssueReceipt(r *http.Request, pg string) reply {
 		}
 	}
 	c := &cashReceipt{key: newID("rk_"), pg: pg, orderID: req.OrderID, orderName: req.OrderName, typ: req.Type,
-		identity: req.CustomerIdentityNumber, amount: req.Amount, taxFree: req.TaxFreeAmount, issuedAt: s.now()}
+		identity: req.CustomerIdentityNumber, amount: req.Amount, taxFree: req.TaxFreeAmount, issuedAt: s.now(),
+		issuedAmount: req.Amount, issuedTaxFree: req.TaxFreeAmount}
 	s.receipts[c.key] = c
 	s.record(Record{Provider: provider, Kind: KindCashReceipt, IdempotencyKey: key, PaymentKey: c.key, OrderID: c.orderID,
 		Amount: c.amount, TaxFreeAmount: c.taxFree, Currency: "KRW"})
@@ -148,14 +150,13 @@ func (s *Server) tossCancelReceipt(r *http.Request, pg string) reply {
 	if amount == 0 {
 		amount = c.amount
 	}
-	// The tax-free part goes back in proportion, a cumulative floor (Toss's
-	// cancel takes no taxFreeAmount).
-	left := c.amount - amount
-	taxFree := c.taxFree
-	if c.amount > 0 {
-		taxFree = c.taxFree - c.taxFree*left/c.amount
-	}
-	c.amount, c.taxFree = left, c.taxFree-taxFree
+	// The tax-free part goes back in proportion to the issued receipt, a
+	// cumulative floor of the cancelled total (Toss's cancel takes no
+	// taxFreeAmount): the cancels' parts add up to the receipt's exactly.
+	upTo := func(t int64) int64 { return t * c.issuedTaxFree / c.issuedAmount }
+	cancelled := c.issuedAmount - c.amount
+	taxFree := upTo(cancelled+amount) - upTo(cancelled)
+	c.amount, c.taxFree = c.amount-amount, c.taxFree-taxFree
 	s.record(Record{Provider: provider, Kind: KindCashReceiptCancel, IdempotencyKey: key, PaymentKey: c.key, OrderID: c.orderID,
 		Amount: amount, TaxFreeAmount: taxFree, Currency: "KRW"})
 	rep := jsonReply(http.StatusOK, s.tossReceiptLocked(c))

@@ -116,6 +116,8 @@ type authorizeRequest struct {
 	// InstallmentMonths: 0 (일시불) or 2..12 on a card of 50,000 or more.
 	InstallmentMonths int  `json:"installment_months"`
 	InterestFree      bool `json:"interest_free"`
+	// TaxFreeAmount of Amount is tax-free (면세), 0..amount.
+	TaxFreeAmount int64 `json:"tax_free_amount"`
 }
 
 type captureRequest struct {
@@ -315,6 +317,9 @@ func (s *Server) authorize(r *http.Request, pg string) reply {
 	if rep, ok := checkMoney(req.Amount, req.Currency); !ok {
 		return rep
 	}
+	if req.TaxFreeAmount < 0 || req.TaxFreeAmount > req.Amount {
+		return errReply(http.StatusBadRequest, "INVALID_REQUEST", "tax_free_amount must be within 0..amount")
+	}
 	fp := fingerprint(OpAuthorize, r, req)
 	s.mu.Lock()
 	rep, hang := s.authorizeLocked(pg, key, fp, req)
@@ -363,7 +368,7 @@ func (s *Server) authorizeLocked(pg, key, fp string, req authorizeRequest) (rep 
 		return remember(errReply(http.StatusBadRequest, "INVALID_INSTALLMENT", "installments are for cards only"), "")
 	}
 	p := &payment{key: newID("pay_"), pg: pg, orderID: req.OrderID, bk: bk, status: StatusAuthorized,
-		amount: req.Amount, currency: req.Currency, approvedAt: s.now(), idemKey: key,
+		amount: req.Amount, currency: req.Currency, approvedAt: s.now(), idemKey: key, taxFree: req.TaxFreeAmount,
 		installment: installment{months: req.InstallmentMonths, interestFree: req.InterestFree}}
 	s.payments[p.key] = p
 	if bk.method == "card" && (bk.card.number == CardAsyncApprove || bk.card.number == CardAsyncDecline) {
@@ -373,7 +378,7 @@ func (s *Server) authorizeLocked(pg, key, fp string, req authorizeRequest) (rep 
 		return remember(jsonReply(http.StatusOK, p.json()), p.key)
 	}
 	s.record(Record{Provider: provider, Kind: KindAuthorize, IdempotencyKey: key, PaymentKey: p.key,
-		OrderID: p.orderID, Amount: p.amount, Currency: p.currency,
+		OrderID: p.orderID, Amount: p.amount, TaxFreeAmount: p.taxFree, Currency: p.currency,
 		InstallmentMonths: p.installment.months, InterestFree: p.installment.interestFree})
 	return remember(jsonReply(http.StatusOK, p.json()), p.key)
 }

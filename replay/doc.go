@@ -7,5 +7,9 @@
 // others, into testdata/*-settlement_*.json: `... go test ./replay -run
 // TestRecordSettlement -record-settlement`. The per-endpoint event delivery
 // loop (issue 19) likewise, into testdata/EndpointDelivery-loop_*.json: `...
-// go test ./replay -run TestRecordDelivery -record-delivery`.
+// go test ./replay -run TestRecordDelivery -record-delivery`. The cash-receipt
+// shapes (issue 14: a checkout, refund and top-up that owe a receipt, the
+// CashReceipt and CashReceiptCancel workflows) likewise into
+// testdata/*-receipt_*.json: `... go test ./replay -run TestRecordReceipts
+// -record-receipts`.
 package replay

@@ -33,6 +33,9 @@ type Sources struct {
 	MinAge time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// CashReceiptAt is the stack's PAYSAGA_CASH_RECEIPT_AT (topup | spend):
+	// which of wallet parts and top-ups owe a receipt. Empty: not judged.
+	CashReceiptAt string
 }
 
 // Result is one invariant: how many things it checked, and what breaks it.
@@ -124,6 +127,7 @@ func Run(ctx context.Context, src Sources) (Report, error) {
 		v.walletsReconcile, v.payoutOncePerPeriod, v.pgMatchesLedger, v.bankDebitsMatch, v.bankTransfersMatch,
 		v.settlementReconciles, v.commissionVATBooked, v.pointsNotNegative, v.pointsReconcile,
 		v.membershipOncePerPeriod, v.walletRefundsOnce,
+		v.cashReceiptsMatch,
 	}
 	var rep Report
 	for _, check := range checks {

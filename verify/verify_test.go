@@ -32,6 +32,7 @@ type world struct {
 	alpha pg.Client
 	bank  bank.Client
 	bk    string
+	sim   string // the sandbox's URL
 }
 
 const account = "110123456789"
@@ -41,7 +42,7 @@ func newWorld(t *testing.T) *world {
 	ctx := t.Context()
 	srv := httptest.NewServer(providersim.New(providersim.Options{PGs: []string{"alpha", "beta"}, Seed: 1, Logger: zerolog.Nop()}).Handler())
 	t.Cleanup(srv.Close)
-	w := &world{t: t, ctx: ctx, pool: testenv.Pool(t), admin: providersim.NewAdminClient(srv.URL, nil),
+	w := &world{t: t, ctx: ctx, pool: testenv.Pool(t), admin: providersim.NewAdminClient(srv.URL, nil), sim: srv.URL,
 		alpha: pg.NewHTTPClient("alpha", srv.URL+"/pg/alpha", nil), bank: bank.NewHTTPClient(srv.URL+"/bank", nil)}
 	authKey, err := w.admin.Tokenize(ctx, providersim.Card{Number: "4111111111111111", ExpiryMonth: "12", ExpiryYear: "2030", CVC: "123"})
 	require.NoError(t, err)

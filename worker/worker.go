@@ -57,6 +57,8 @@ type Activities struct {
 	Memberships *activities.Memberships
 	// WalletRefunds sends wallet balances back to bank accounts (잔액 환불).
 	WalletRefunds *activities.WalletRefunds
+	// Receipts issues and cancels cash receipts (issue 14).
+	Receipts *activities.Receipts
 }
 
 // NewActivities wires the activities to PostgreSQL and to the providers' HTTP
@@ -91,6 +93,7 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 		Reseal:        &activities.Reseal{Pool: pool, Keys: keys},
 		Memberships:   &activities.Memberships{Pool: pool},
 		WalletRefunds: &activities.WalletRefunds{Bank: bankClient, Keys: keys, Pool: pool},
+		Receipts:      &activities.Receipts{PGs: pgs, Keys: keys, Pool: pool},
 		Events: &activities.Events{Pool: pool, Keys: keys, HTTP: &http.Client{
 			Timeout: cfg.EventTimeout,
 			// Registered URLs come from API keys: never dial internal addresses (SSRF).
@@ -131,6 +134,7 @@ func Register(r sdkworker.Registry, acts Activities) {
 	}
 	r.RegisterActivity(acts.Memberships)
 	r.RegisterActivity(acts.WalletRefunds)
+	r.RegisterActivity(acts.Receipts)
 }
 
 // RegisterWorkflows registers only the workflows (enough for a replayer).
@@ -156,6 +160,8 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.MembershipTick, workflow.RegisterOptions{Name: workflows.MembershipTickName})
 	r.RegisterWorkflowWithOptions(workflows.MembershipCharge, workflow.RegisterOptions{Name: workflows.MembershipChargeName})
 	r.RegisterWorkflowWithOptions(workflows.WalletRefund, workflow.RegisterOptions{Name: workflows.WalletRefundName})
+	r.RegisterWorkflowWithOptions(workflows.CashReceipt, workflow.RegisterOptions{Name: workflows.CashReceiptName})
+	r.RegisterWorkflowWithOptions(workflows.CashReceiptCancel, workflow.RegisterOptions{Name: workflows.CashReceiptCancelName})
 }
 
 // EnsureDeadlineSchedule creates the daily settlement deadline check's

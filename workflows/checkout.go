@@ -113,6 +113,9 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 // follow a successful payment (a cash receipt for a bank or wallet part)
 // hook in here, after the posting, where nothing is left to compensate.
 func (c *checkout) succeed(ctx workflow.Context, auth activities.AuthorizeResult) (CheckoutResult, error) {
+	if amount, _ := c.receiptAmount(); amount > 0 && workflow.GetVersion(ctx, cashReceiptChangeID, workflow.DefaultVersion, 1) == 1 {
+		c.oweCashReceipt(ctx, auth.PG)
+	}
 	c.setStatus(ctx, StatusSucceeded)
 	c.result.Status, c.result.PG = StatusSucceeded, auth.PG
 	return c.result, nil

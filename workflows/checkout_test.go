@@ -20,6 +20,8 @@ type testEnv = *testsuite.TestWorkflowEnvironment
 func newEnv(t *testing.T) testEnv {
 	env := newRiskEnv(t)
 	env.OnActivity(riskActs.EvaluateRisk, mock.Anything, mock.Anything).Return(activities.RiskDecision{Decision: "allow"}, nil).Maybe()
+	// A refund of a payment without a cash receipt plans no receipt cancel.
+	env.OnActivity(receipts.PlanCashReceiptCancel, mock.Anything, mock.Anything).Return(activities.PlanCashReceiptCancelResult{}, nil).Maybe()
 	return env
 }
 
@@ -49,6 +51,7 @@ func newRegisteredEnv(t *testing.T) testEnv {
 	env.RegisterActivity(&activities.Risk{})
 	env.RegisterActivity(&activities.Points{})
 	env.RegisterActivity(&activities.Opening{})
+	env.RegisterActivity(&activities.Receipts{})
 	t.Cleanup(func() { env.AssertExpectations(t) })
 	return env
 }

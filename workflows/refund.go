@@ -56,6 +56,9 @@ func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
 	if err != nil {
 		return result, fmt.Errorf("book refund %s: %w", in.RefundID, err)
 	}
+	if workflow.GetVersion(ctx, cashReceiptChangeID, workflow.DefaultVersion, 1) == 1 {
+		cancelCashReceipt(ctx, in)
+	}
 	result.Status = StatusSucceeded
 	return result, nil
 }

@@ -31,6 +31,7 @@ func SearchAttributeTypes() map[string]enumspb.IndexedValueType {
 		AmountKRWKey.GetName():          enumspb.INDEXED_VALUE_TYPE_INT,
 		ReconMismatchesKey.GetName():    enumspb.INDEXED_VALUE_TYPE_INT,
 		SettlementDeadlineKey.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		CashReceiptKey.GetName():        enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	}
 }
 

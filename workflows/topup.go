@@ -24,6 +24,9 @@ type TopUpInput struct {
 	Cap        int64
 	DailyLimit int64
 	HourlyMax  int64 // top-ups started per hour; 0 (histories before it existed) = unlimited
+	// CashReceipt: the top-up is receipted (PAYSAGA_CASH_RECEIPT_AT=topup, the
+	// default); nil: its money is receipted when spent, or not at all.
+	CashReceipt *CashReceiptPlan
 }
 
 type TopUpResult struct {
@@ -92,6 +95,9 @@ func TopUp(ctx workflow.Context, in TopUpInput) (TopUpResult, error) {
 	if err := workflow.ExecuteLocalActivity(dbCtx(ctx), wallet.CreditWallet, ref).Get(ctx, nil); err != nil {
 		return reverseTopUp(ctx, ref, activities.Failure{Code: "wallet_credit_failed",
 			Message: "the wallet could not be credited; the debit was given back"}, end)
+	}
+	if in.CashReceipt != nil && workflow.GetVersion(ctx, cashReceiptChangeID, workflow.DefaultVersion, 1) == 1 {
+		topUpCashReceipt(ctx, in)
 	}
 	return end(TopUpSucceeded, activities.Failure{})
 }

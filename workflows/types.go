@@ -80,6 +80,9 @@ type CheckoutInput struct {
 	// captured, valid for PointsValidity (issue 15; copied from config). 0: none.
 	PointsRateBPS  int64
 	PointsValidity time.Duration
+	// CashReceipt says which tenders owe a cash receipt (issue 14); nil: none
+	// (a card payment, or a wallet part receipted at top-up).
+	CashReceipt *CashReceiptPlan
 }
 
 // Payment method kinds, as stored (payment_methods.kind).
@@ -131,6 +134,8 @@ type RefundInput struct {
 	// Items the refund gives back, by producer (ADR 0016); Amount is then their
 	// sum. None: the amount is spread over the payment's items.
 	Items []activities.RefundItem
+	// CashReceiptRetryEvery paces the receipt cancel's retry rounds (0: the default).
+	CashReceiptRetryEvery time.Duration
 }
 
 type RefundResult struct {

@@ -62,6 +62,7 @@ type wireAuthorizeRequest struct {
 	Currency          string `json:"currency"`
 	InstallmentMonths int    `json:"installment_months,omitempty"`
 	InterestFree      bool   `json:"interest_free,omitempty"`
+	TaxFreeAmount     int64  `json:"tax_free_amount,omitempty"`
 }
 
 type wireCaptureRequest struct {
@@ -125,7 +126,7 @@ func (c *httpClient) Authorize(ctx context.Context, req AuthorizeRequest) (Payme
 	return c.payment(ctx, adapters.Call{
 		Op: op, Method: http.MethodPost, Path: "/v1/payments", IdempotencyKey: req.IdempotencyKey,
 		Body: wireAuthorizeRequest{BillingKey: req.BillingKey, OrderID: req.OrderID, Amount: req.Amount, Currency: req.Currency,
-			InstallmentMonths: req.InstallmentMonths, InterestFree: req.InterestFree},
+			InstallmentMonths: req.InstallmentMonths, InterestFree: req.InterestFree, TaxFreeAmount: req.TaxFreeAmount},
 	})
 }
 

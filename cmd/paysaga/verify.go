@@ -64,7 +64,7 @@ func verifyStack(ctx context.Context, cfg config.Config, minAge time.Duration, a
 	}
 	defer tc.Close()
 	src := verify.Sources{Pool: pool, Sim: providersim.NewAdminClient(cfg.SimURL, nil), Temporal: tc,
-		Namespace: cfg.TemporalNamespace, TaskQueue: cfg.TaskQueue, MinAge: minAge}
+		Namespace: cfg.TemporalNamespace, TaskQueue: cfg.TaskQueue, MinAge: minAge, CashReceiptAt: cfg.CashReceiptAt}
 	if allQueues {
 		src.TaskQueue = ""
 	}
