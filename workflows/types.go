@@ -76,6 +76,11 @@ type CheckoutInput struct {
 	// captured, valid for PointsValidity (issue 15; copied from config). 0: none.
 	PointsRateBPS  int64
 	PointsValidity time.Duration
+	// Benefits: the checkout evaluates finance's benefit rules in force at its
+	// start (issue 15) for the card part; a matching partner-card rule and the
+	// customer's membership multiplier set the points rate instead of
+	// PointsRateBPS, within the rule set's monthly cap. Needs PointsValidity.
+	Benefits bool
 }
 
 // DefaultAsyncAuthTimeout applies when a CheckoutInput carries none.
