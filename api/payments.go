@@ -43,9 +43,12 @@ type paymentResponse struct {
 	// Installment is the card part's installment plan; absent for 일시불.
 	Installment *installmentResponse `json:"installment,omitempty"`
 	// PointsEarned is the points this payment credited (absent: none).
-	PointsEarned int64     `json:"points_earned,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	PointsEarned int64 `json:"points_earned,omitempty"`
+	// Benefit is what finance's benefit rules gave the card part (absent
+	// before the checkout evaluated them, or without a card part).
+	Benefit   *benefitResponse `json:"benefit,omitempty"`
+	CreatedAt time.Time        `json:"created_at"`
+	UpdatedAt time.Time        `json:"updated_at"`
 }
 
 type failureResponse struct {
@@ -153,6 +156,9 @@ func (s *server) loadPayment(ctx context.Context, id string) (paymentResponse, e
 	}
 	if out.PointsEarned, err = s.q.PointsEarnedByPayment(ctx, pgtype.Text{String: id, Valid: true}); err != nil {
 		return paymentResponse{}, internalError(fmt.Errorf("points earned by %s: %w", id, err))
+	}
+	if out.Benefit, err = s.benefitOf(ctx, id); err != nil {
+		return paymentResponse{}, err
 	}
 	return out, nil
 }
