@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/paysaga/paysaga/benefit"
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/ledger"
 )
 
 // MonthOf is the first day of at's calendar month in KST: monthly benefit caps count in it.
@@ -83,7 +85,17 @@ func LoadBenefitRuleSet(ctx context.Context, q *db.Queries, set db.BenefitRuleSe
 type RecordBenefitInput struct {
 	PaymentID string
 	Benefit   benefit.Result
+	// AtConfirmation: the points are earned per item at purchase
+	// confirmation, valid Validity from it (ItemPoints); else at capture.
+	AtConfirmation bool
+	Validity       time.Duration
 }
+
+// When a payment's points are earned, as stored.
+const (
+	EarnAtCapture      = "capture"
+	EarnAtConfirmation = "confirmation"
+)
 
 // RecordBenefit stores the benefit a checkout was evaluated to (the rule set
 // version it used) before the card is charged; idempotent.
@@ -92,6 +104,7 @@ func (s *Store) RecordBenefit(ctx context.Context, in RecordBenefitInput) error 
 	err := db.New(s.Pool).RecordPaymentBenefit(ctx, db.RecordPaymentBenefitParams{
 		PaymentID: in.PaymentID, RuleSetVersion: pgtype.Int8{Int64: b.RuleSetVersion, Valid: b.RuleSetVersion > 0},
 		RuleName: text(b.Rule), MembershipTier: text(b.Tier), PointsBps: b.RateBPS, Points: b.Points,
+		EarnAt: earnAt(in.AtConfirmation), PointsValiditySeconds: int64(in.Validity / time.Second),
 	})
 	if err != nil {
 		return fmt.Errorf("record benefit of %s: %w", in.PaymentID, err)
@@ -112,4 +125,53 @@ func grantWithinCap(ctx context.Context, q *db.Queries, customerID string, at ti
 		return 0, fmt.Errorf("grant monthly points of %s: %w", customerID, err)
 	}
 	return granted, nil
+}
+
+func earnAt(atConfirmation bool) string {
+	if atConfirmation {
+		return EarnAtConfirmation
+	}
+	return EarnAtCapture
+}
+
+type EarnItemPointsInput struct {
+	ItemRef
+	At time.Time // the confirmation's time: the bucket is earned then
+}
+
+// EarnItemPoints credits the points of one confirmed item when its payment
+// earns at confirmation: the benefit's rate of the item's share of the card
+// part, net of what was refunded of the item before, as one bucket
+// (payment:{id}:item:{producer}:points-earn) within the rule set's monthly
+// cap of the confirmation's KST month. A payment that earned at capture, or
+// has no benefit recorded, earns nothing here.
+func (p *Points) EarnItemPoints(ctx context.Context, in EarnItemPointsInput) (EarnPointsResult, error) {
+	b, err := db.New(p.Pool).ItemPointsBasis(ctx, db.ItemPointsBasisParams{PaymentID: in.PaymentID, ProducerID: in.ProducerID})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return EarnPointsResult{}, nil
+	}
+	if err != nil {
+		return EarnPointsResult{}, fmt.Errorf("points basis of %s/%s: %w", in.PaymentID, in.ProducerID, err)
+	}
+	if b.EarnAt != EarnAtConfirmation || b.PointsBps == 0 {
+		return EarnPointsResult{}, nil
+	}
+	return p.EarnPoints(ctx, EarnPointsInput{
+		PaymentID: in.PaymentID, CustomerID: b.CustomerID, Currency: b.Currency,
+		Base: ItemCardPart(b.PaymentAmount, b.WalletAmount, b.ItemAmount, b.ItemRefunded), RateBPS: b.PointsBps,
+		At: in.At, Validity: time.Duration(b.PointsValiditySeconds) * time.Second,
+		Capped: b.MonthlyPointsCap.Valid, MonthlyCap: b.MonthlyPointsCap.Int64,
+		Key: ledger.PointsItemEarnKey(in.PaymentID, in.ProducerID),
+	})
+}
+
+// ItemCardPart is the part of an item the card paid: the item's share of the
+// card part (amount - wallet), of what is left of the item after refunds,
+// rounded down, so the items' parts never add up to more than the card paid.
+func ItemCardPart(paymentAmount, walletAmount, itemAmount, itemRefunded int64) int64 {
+	if paymentAmount <= 0 || itemAmount <= 0 || itemRefunded >= itemAmount {
+		return 0
+	}
+	kept := new(big.Int).Mul(big.NewInt(itemAmount-itemRefunded), big.NewInt(paymentAmount-walletAmount))
+	return kept.Quo(kept, big.NewInt(paymentAmount)).Int64()
 }

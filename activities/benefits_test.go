@@ -123,3 +123,51 @@ func insertRuleSet(t *testing.T, q *db.Queries, from time.Time, monthlyCap int64
 	require.NoError(t, q.InsertBenefitRule(ctx, rule))
 	return set.Version
 }
+
+// An item's card part is its share of what the card paid, of what is left of
+// it after refunds, rounded down: the parts never add up to more than the card.
+func TestItemCardPart(t *testing.T) {
+	require.EqualValues(t, 24_000, activities.ItemCardPart(50_000, 10_000, 30_000, 0))
+	require.EqualValues(t, 16_000, activities.ItemCardPart(50_000, 10_000, 20_000, 0))
+	require.EqualValues(t, 12_000, activities.ItemCardPart(50_000, 10_000, 30_000, 15_000))
+	require.Zero(t, activities.ItemCardPart(50_000, 10_000, 30_000, 30_000), "refunded in full")
+	require.Zero(t, activities.ItemCardPart(50_000, 50_000, 30_000, 0), "the wallet paid it all")
+	var sum int64
+	for _, it := range []int64{3_333, 3_333, 3_334} {
+		sum += activities.ItemCardPart(10_000, 1, it, 0)
+	}
+	require.LessOrEqual(t, sum, int64(9_999))
+}
+
+// A payment earning at confirmation earns per confirmed item, once each, at
+// the confirmation's time; one earning at capture earns nothing here.
+func TestEarnItemPoints(t *testing.T) {
+	p, q, ctx, pool := pointsRigPool(t)
+	store := &activities.Store{Pool: pool}
+	_, err := q.CreatePaymentMethod(ctx, db.CreatePaymentMethodParams{ID: "pm_conf", CustomerID: "cus_p", Kind: "card"})
+	require.NoError(t, err)
+	require.NoError(t, store.CreatePayment(ctx, activities.CreatePaymentInput{PaymentID: "pay_conf", OrderID: "o-conf", CustomerID: "cus_p",
+		Currency: "KRW", Amount: 50_000, WalletAmount: 10_000, MethodID: "pm_conf", Items: []activities.ItemInput{{ProducerID: "a", Amount: 30_000}, {ProducerID: "b", Amount: 20_000}}, WorkflowID: "w-conf"}))
+	require.NoError(t, store.RecordBenefit(ctx, activities.RecordBenefitInput{PaymentID: "pay_conf", AtConfirmation: true, Validity: 24 * time.Hour,
+		Benefit: benefit.Result{RateBPS: 500, Points: 2_000, MonthlyPointsCap: -1}}))
+	require.NoError(t, store.RecordBenefit(ctx, activities.RecordBenefitInput{PaymentID: "pay_p1", Benefit: benefit.Result{RateBPS: 500}}))
+	at := time.Date(2026, 5, 1, 3, 0, 0, 0, time.UTC)
+
+	for range 2 {
+		res, err := p.EarnItemPoints(ctx, activities.EarnItemPointsInput{ItemRef: activities.ItemRef{PaymentID: "pay_conf", ProducerID: "a"}, At: at})
+		require.NoError(t, err)
+		require.EqualValues(t, 1_200, res.Points, "5% of 24,000, the item's card part")
+	}
+	res, err := p.EarnItemPoints(ctx, activities.EarnItemPointsInput{ItemRef: activities.ItemRef{PaymentID: "pay_p1", ProducerID: "farm"}, At: at})
+	require.NoError(t, err)
+	require.Zero(t, res.Points, "earned at capture")
+
+	owed, inBuckets := pointsBalance(t, ctx, q)
+	require.EqualValues(t, 1_200, owed)
+	require.EqualValues(t, 1_200, inBuckets)
+	rows, err := q.ListPointsBuckets(ctx, "cus_p")
+	require.NoError(t, err)
+	require.Len(t, rows, 1)
+	require.Equal(t, at, rows[0].EarnedAt.Time.UTC())
+	require.Equal(t, at.Add(24*time.Hour), rows[0].ExpiresAt.Time.UTC())
+}

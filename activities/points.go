@@ -38,6 +38,8 @@ type EarnPointsInput struct {
 	// KST calendar month at MonthlyCap; the earning gets what is left of it.
 	Capped     bool
 	MonthlyCap int64
+	// Key of the journal and bucket; "" is the payment's (PointsEarnKey).
+	Key string
 }
 
 type EarnPointsResult struct {
@@ -55,7 +57,10 @@ func (p *Points) EarnPoints(ctx context.Context, in EarnPointsInput) (EarnPoints
 	if in.Validity <= 0 {
 		return EarnPointsResult{}, invalid("invalid_points_validity", "points need a validity > 0")
 	}
-	key := ledger.PointsEarnKey(in.PaymentID)
+	key := in.Key
+	if key == "" {
+		key = ledger.PointsEarnKey(in.PaymentID)
+	}
 	err := pgx.BeginFunc(ctx, p.Pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
 		if _, err := q.LockCustomer(ctx, in.CustomerID); err != nil {

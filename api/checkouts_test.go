@@ -221,7 +221,7 @@ func TestCheckoutWithoutWorker(t *testing.T) {
 		Items:  []workflows.CheckoutItem{{ProducerID: "farm-a", Amount: 10000}, {ProducerID: "farm-b", Amount: 5000}},
 		FeeBPS: 300, PGs: []string{"alpha", "beta"}, AsyncAuthTimeout: f.cfg.AsyncAuthTimeout,
 		IP:       "192.0.2.1", // httptest's peer address: the velocity rules' IP
-		Benefits: true, PointsValidity: f.cfg.PointsValidity,
+		Benefits: true, PointsValidity: f.cfg.PointsValidity, PointsAtConfirmation: true,
 	}, in)
 
 	// The same request again joins the same workflow and payment.

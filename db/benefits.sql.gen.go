@@ -99,7 +99,7 @@ func (q *Queries) GetBenefitRuleSet(ctx context.Context, version int64) (Benefit
 }
 
 const getPaymentBenefit = `-- name: GetPaymentBenefit :one
-SELECT payment_id, rule_set_version, rule_name, membership_tier, points_bps, points, created_at FROM payment_benefits WHERE payment_id = $1
+SELECT payment_id, rule_set_version, rule_name, membership_tier, points_bps, points, earn_at, points_validity_seconds, created_at FROM payment_benefits WHERE payment_id = $1
 `
 
 func (q *Queries) GetPaymentBenefit(ctx context.Context, paymentID string) (PaymentBenefit, error) {
@@ -112,6 +112,8 @@ func (q *Queries) GetPaymentBenefit(ctx context.Context, paymentID string) (Paym
 		&i.MembershipTier,
 		&i.PointsBps,
 		&i.Points,
+		&i.EarnAt,
+		&i.PointsValiditySeconds,
 		&i.CreatedAt,
 	)
 	return i, err
@@ -226,6 +228,57 @@ func (q *Queries) InsertBenefitRuleSet(ctx context.Context, arg InsertBenefitRul
 		&i.Note,
 		&i.CreatedBy,
 		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const itemPointsBasis = `-- name: ItemPointsBasis :one
+SELECT p.customer_id, p.currency, p.amount AS payment_amount, p.wallet_amount, i.amount AS item_amount,
+       COALESCE((SELECT sum(ri.amount) FROM refund_items ri JOIN refunds r ON r.id = ri.refund_id
+                 WHERE ri.payment_id = i.payment_id AND ri.producer_id = i.producer_id AND r.status = 'succeeded'), 0)::bigint AS item_refunded,
+       b.points_bps, b.earn_at, b.points_validity_seconds, s.monthly_points_cap
+FROM payment_items i
+JOIN payments p ON p.id = i.payment_id
+JOIN payment_benefits b ON b.payment_id = i.payment_id
+LEFT JOIN benefit_rule_sets s ON s.version = b.rule_set_version
+WHERE i.payment_id = $1 AND i.producer_id = $2
+`
+
+type ItemPointsBasisParams struct {
+	PaymentID  string
+	ProducerID string
+}
+
+type ItemPointsBasisRow struct {
+	CustomerID            string
+	Currency              string
+	PaymentAmount         int64
+	WalletAmount          int64
+	ItemAmount            int64
+	ItemRefunded          int64
+	PointsBps             int64
+	EarnAt                string
+	PointsValiditySeconds int64
+	MonthlyPointsCap      pgtype.Int8
+}
+
+// What a confirmed item earns points on: its payment's card part, the item's
+// amount and what succeeded refunds gave back of it, the benefit's rate and
+// when it earns, and the monthly cap of the rule set it used.
+func (q *Queries) ItemPointsBasis(ctx context.Context, arg ItemPointsBasisParams) (ItemPointsBasisRow, error) {
+	row := q.db.QueryRow(ctx, itemPointsBasis, arg.PaymentID, arg.ProducerID)
+	var i ItemPointsBasisRow
+	err := row.Scan(
+		&i.CustomerID,
+		&i.Currency,
+		&i.PaymentAmount,
+		&i.WalletAmount,
+		&i.ItemAmount,
+		&i.ItemRefunded,
+		&i.PointsBps,
+		&i.EarnAt,
+		&i.PointsValiditySeconds,
+		&i.MonthlyPointsCap,
 	)
 	return i, err
 }
@@ -366,18 +419,20 @@ func (q *Queries) MonthlyPointsUsed(ctx context.Context, arg MonthlyPointsUsedPa
 }
 
 const recordPaymentBenefit = `-- name: RecordPaymentBenefit :exec
-INSERT INTO payment_benefits (payment_id, rule_set_version, rule_name, membership_tier, points_bps, points)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO payment_benefits (payment_id, rule_set_version, rule_name, membership_tier, points_bps, points, earn_at, points_validity_seconds)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (payment_id) DO NOTHING
 `
 
 type RecordPaymentBenefitParams struct {
-	PaymentID      string
-	RuleSetVersion pgtype.Int8
-	RuleName       pgtype.Text
-	MembershipTier pgtype.Text
-	PointsBps      int64
-	Points         int64
+	PaymentID             string
+	RuleSetVersion        pgtype.Int8
+	RuleName              pgtype.Text
+	MembershipTier        pgtype.Text
+	PointsBps             int64
+	Points                int64
+	EarnAt                string
+	PointsValiditySeconds int64
 }
 
 // Idempotent: a retried activity finds its row and changes nothing.
@@ -389,6 +444,8 @@ func (q *Queries) RecordPaymentBenefit(ctx context.Context, arg RecordPaymentBen
 		arg.MembershipTier,
 		arg.PointsBps,
 		arg.Points,
+		arg.EarnAt,
+		arg.PointsValiditySeconds,
 	)
 	return err
 }

@@ -210,13 +210,15 @@ type Payment struct {
 }
 
 type PaymentBenefit struct {
-	PaymentID      string
-	RuleSetVersion pgtype.Int8
-	RuleName       pgtype.Text
-	MembershipTier pgtype.Text
-	PointsBps      int64
-	Points         int64
-	CreatedAt      pgtype.Timestamptz
+	PaymentID             string
+	RuleSetVersion        pgtype.Int8
+	RuleName              pgtype.Text
+	MembershipTier        pgtype.Text
+	PointsBps             int64
+	Points                int64
+	EarnAt                string
+	PointsValiditySeconds int64
+	CreatedAt             pgtype.Timestamptz
 }
 
 type PaymentEvent struct {

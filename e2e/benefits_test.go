@@ -21,7 +21,7 @@ import (
 // the customer's points per KST month stop at the rule set's cap even when
 // four checkouts run at once. The payment shows the version it used.
 func TestPartnerCardEarnsPerRuleWithinMonthlyCap(t *testing.T) {
-	s := newStack(t, func(c *config.Config) { c.PointsEarnBPS = 100 })
+	s := newStack(t, func(c *config.Config) { c.PointsEarnBPS, c.PointsEarnAt = 100, config.PointsAtCapture })
 	cus, pm := s.customerWithCard(providersim.CardApprove)
 	_, err := s.pool.Exec(s.ctx, `UPDATE customers SET membership_tier = 'gold' WHERE id = $1`, cus)
 	require.NoError(t, err)
@@ -85,6 +85,48 @@ func TestPartnerCardEarnsPerRuleWithinMonthlyCap(t *testing.T) {
 	require.EqualValues(t, -4_000, s.balance(ledger.Points(cus)))
 	got := s.call("GET", "/v1/points/"+cus, appKey, nil, nil)
 	require.EqualValues(t, 4_000, got.json(t)["balance"])
+	s.requireLedgerBalanced()
+}
+
+// Earning at purchase confirmation (the default): the partner card pays
+// 50,000 for two producers; the checkout shows the points to earn and earns
+// none; each item's confirmation earns the rule's rate of its share of the
+// card part, as a bucket of its own, and the two add up to the rule's points.
+func TestPartnerCardEarnsAtConfirmation(t *testing.T) {
+	s := newStack(t, func(c *config.Config) { c.PointsEarnBPS = 100 })
+	cus, pm := s.customerWithCard(providersim.CardApprove)
+	rs := s.call("POST", "/v1/benefit-rule-sets", financeKey, map[string]any{
+		"currency": "KRW", "effective_from": time.Now().UTC().Format(time.RFC3339Nano),
+		"rules": []map[string]any{{"name": "partner", "issuer": "현대", "points_bps": 300}},
+	}, nil)
+	require.Equal(t, 201, rs.Status, "%s", rs.Body)
+
+	body := checkoutBody(cus, pm, orderID())
+	body["amount"] = 50_000
+	body["items"] = []map[string]any{{"producer_id": "farm-a", "amount": 30_000}, {"producer_id": "farm-b", "amount": 20_000}}
+	res := s.checkout(body)
+	require.Equal(t, 201, res.Status, "%s", res.Body)
+	pay := res.json(t)
+	require.Equal(t, "succeeded", pay["status"])
+	require.Nil(t, pay["points_earned"], "nothing earned before confirmation")
+	require.EqualValues(t, 1_500, pay["benefit"].(map[string]any)["points_to_earn"])
+	id := pay["id"].(string)
+
+	for _, it := range []struct {
+		producer string
+		total    int64
+	}{{"farm-a", 900}, {"farm-b", 1_500}} {
+		c := s.call("POST", "/v1/payments/"+id+"/items/"+it.producer+"/confirm", appKey, map[string]any{}, nil)
+		require.Equal(t, 200, c.Status, "%s", c.Body)
+		require.EqualValues(t, -it.total, s.balance(ledger.Points(cus)), "after %s", it.producer)
+	}
+	got := s.call("GET", "/v1/payments/"+id, appKey, nil, nil)
+	require.EqualValues(t, 1_500, got.json(t)["points_earned"])
+	pts := s.call("GET", "/v1/points/"+cus, appKey, nil, nil).json(t)
+	require.Len(t, pts["buckets"], 2, "one bucket per confirmed item")
+	// A repeated confirmation earns nothing more.
+	require.Equal(t, 200, s.call("POST", "/v1/payments/"+id+"/items/farm-a/confirm", appKey, map[string]any{}, nil).Status)
+	require.EqualValues(t, -1_500, s.balance(ledger.Points(cus)))
 	s.requireLedgerBalanced()
 }
 

@@ -148,7 +148,7 @@ func TestRecord(t *testing.T) {
 	simSrv := httptest.NewServer(providersim.New(providersim.Options{PGs: []string{"alpha", "beta"}, Seed: 1, Logger: zerolog.Nop()}).Handler())
 	defer simSrv.Close()
 	cfg := recordingConfig(t, simSrv.URL)
-	cfg.PointsEarnBPS = 100 // checkouts earn points at capture (issue 15)
+	cfg.PointsEarnBPS, cfg.PointsEarnAt = 100, config.PointsAtCapture // checkouts earn points at capture (issue 15)
 	a, err := app.Start(ctx, cfg, zerolog.Nop(), app.Parts{API: true, Worker: true})
 	require.NoError(t, err)
 	defer a.Close()

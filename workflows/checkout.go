@@ -89,7 +89,7 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 		}
 		return c.fail(ctx, err, "ledger_error")
 	}
-	if c.pointsRate() > 0 && c.cardAmount() > 0 && workflow.GetVersion(ctx, pointsEarnChangeID, workflow.DefaultVersion, 1) == 1 {
+	if c.pointsRate() > 0 && c.cardAmount() > 0 && !c.earnsAtConfirmation() && workflow.GetVersion(ctx, pointsEarnChangeID, workflow.DefaultVersion, 1) == 1 {
 		c.earnPoints(ctx)
 	}
 	c.setStatus(ctx, StatusSucceeded)
@@ -144,13 +144,17 @@ func (c *checkout) evaluateBenefit(ctx workflow.Context) error {
 	}
 	b := benefit.Evaluate(r.RuleSet, r.Card, r.Tier, c.in.PointsRateBPS, c.cardAmount())
 	if err := workflow.ExecuteLocalActivity(dbCtx(ctx), store.RecordBenefit, activities.RecordBenefitInput{
-		PaymentID: c.in.PaymentID, Benefit: b,
+		PaymentID: c.in.PaymentID, Benefit: b, AtConfirmation: c.in.PointsAtConfirmation, Validity: c.in.PointsValidity,
 	}).Get(ctx, nil); err != nil {
 		return err
 	}
 	c.benefit = &b
 	return nil
 }
+
+// earnsAtConfirmation: the evaluated benefit's points are earned per item at
+// purchase confirmation (Fulfilment), so the capture earns none.
+func (c *checkout) earnsAtConfirmation() bool { return c.benefit != nil && c.in.PointsAtConfirmation }
 
 // pointsRate is the rate of the card part earned as points: the evaluated
 // benefit's when there is one, else the flat rate the checkout started with.

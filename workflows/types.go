@@ -81,6 +81,10 @@ type CheckoutInput struct {
 	// customer's membership multiplier set the points rate instead of
 	// PointsRateBPS, within the rule set's monthly cap. Needs PointsValidity.
 	Benefits bool
+	// PointsAtConfirmation (PAYSAGA_POINTS_EARN_AT=confirmation, with
+	// Benefits): the evaluated points are earned per item when its purchase is
+	// confirmed (the Fulfilment workflow), not at capture.
+	PointsAtConfirmation bool
 }
 
 // DefaultAsyncAuthTimeout applies when a CheckoutInput carries none.

@@ -78,6 +78,13 @@ CREATE TABLE payment_benefits (
     membership_tier  text,
     points_bps       bigint NOT NULL CHECK (points_bps BETWEEN 0 AND 10000),
     points           bigint NOT NULL CHECK (points >= 0),
+    -- When the points are earned (PAYSAGA_POINTS_EARN_AT when the checkout
+    -- started): at capture, one bucket for the card part; or at each item's
+    -- purchase confirmation (구매확정), one bucket per confirmed item for its
+    -- share of the card part, net of what was refunded before, valid
+    -- points_validity_seconds from the confirmation.
+    earn_at          text NOT NULL DEFAULT 'capture' CHECK (earn_at IN ('capture', 'confirmation')),
+    points_validity_seconds bigint NOT NULL DEFAULT 0 CHECK (points_validity_seconds >= 0),
     created_at       timestamptz NOT NULL DEFAULT now()
 );
 

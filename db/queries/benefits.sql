@@ -50,8 +50,8 @@ WHERE c.id = @customer_id;
 
 -- name: RecordPaymentBenefit :exec
 -- Idempotent: a retried activity finds its row and changes nothing.
-INSERT INTO payment_benefits (payment_id, rule_set_version, rule_name, membership_tier, points_bps, points)
-VALUES (@payment_id, sqlc.narg(rule_set_version), sqlc.narg(rule_name), sqlc.narg(membership_tier), @points_bps, @points)
+INSERT INTO payment_benefits (payment_id, rule_set_version, rule_name, membership_tier, points_bps, points, earn_at, points_validity_seconds)
+VALUES (@payment_id, sqlc.narg(rule_set_version), sqlc.narg(rule_name), sqlc.narg(membership_tier), @points_bps, @points, @earn_at, @points_validity_seconds)
 ON CONFLICT (payment_id) DO NOTHING;
 
 -- name: GetPaymentBenefit :one
@@ -77,3 +77,17 @@ ON CONFLICT DO NOTHING;
 
 -- name: MonthlyPointsUsed :one
 SELECT COALESCE((SELECT points FROM benefit_monthly_usage WHERE customer_id = @customer_id AND month = @month), 0)::bigint AS points;
+
+-- name: ItemPointsBasis :one
+-- What a confirmed item earns points on: its payment's card part, the item's
+-- amount and what succeeded refunds gave back of it, the benefit's rate and
+-- when it earns, and the monthly cap of the rule set it used.
+SELECT p.customer_id, p.currency, p.amount AS payment_amount, p.wallet_amount, i.amount AS item_amount,
+       COALESCE((SELECT sum(ri.amount) FROM refund_items ri JOIN refunds r ON r.id = ri.refund_id
+                 WHERE ri.payment_id = i.payment_id AND ri.producer_id = i.producer_id AND r.status = 'succeeded'), 0)::bigint AS item_refunded,
+       b.points_bps, b.earn_at, b.points_validity_seconds, s.monthly_points_cap
+FROM payment_items i
+JOIN payments p ON p.id = i.payment_id
+JOIN payment_benefits b ON b.payment_id = i.payment_id
+LEFT JOIN benefit_rule_sets s ON s.version = b.rule_set_version
+WHERE i.payment_id = @payment_id AND i.producer_id = @producer_id;
