@@ -34,6 +34,12 @@ type EarnPointsInput struct {
 	RateBPS    int64
 	At         time.Time     // when they are earned (workflow.Now of the earning step)
 	Validity   time.Duration // how long until they expire
+	// Capped: the benefit rule set in force caps the customer's points per
+	// KST calendar month at MonthlyCap; the earning gets what is left of it.
+	Capped     bool
+	MonthlyCap int64
+	// Key of the journal and bucket; "" is the payment's (PointsEarnKey).
+	Key string
 }
 
 type EarnPointsResult struct {
@@ -51,11 +57,28 @@ func (p *Points) EarnPoints(ctx context.Context, in EarnPointsInput) (EarnPoints
 	if in.Validity <= 0 {
 		return EarnPointsResult{}, invalid("invalid_points_validity", "points need a validity > 0")
 	}
-	key := ledger.PointsEarnKey(in.PaymentID)
+	key := in.Key
+	if key == "" {
+		key = ledger.PointsEarnKey(in.PaymentID)
+	}
 	err := pgx.BeginFunc(ctx, p.Pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
 		if _, err := q.LockCustomer(ctx, in.CustomerID); err != nil {
 			return fmt.Errorf("lock customer %s: %w", in.CustomerID, err)
+		}
+		if in.Capped {
+			// A retry after a commit finds its bucket and must not count against the cap twice.
+			earned, err := q.PointsBucketBySource(ctx, key)
+			if err == nil {
+				points = earned
+				return nil
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("points bucket of %s: %w", in.PaymentID, err)
+			}
+			if points, err = grantWithinCap(ctx, q, in.CustomerID, in.At, points, in.MonthlyCap); err != nil || points == 0 {
+				return err
+			}
 		}
 		if _, err := ledger.Post(ctx, q, ledger.EarnPointsJournal(key, in.PaymentID, in.CustomerID, in.Currency, points)); err != nil {
 			return fmt.Errorf("post points of %s: %w", in.PaymentID, err)

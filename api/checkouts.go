@@ -226,6 +226,10 @@ func (s *server) checkoutInput(req checkoutRequest, paymentID string) workflows.
 	if s.cfg.PointsEarnBPS > 0 {
 		in.PointsRateBPS, in.PointsValidity = s.cfg.PointsEarnBPS, s.cfg.PointsValidity
 	}
+	// Finance's benefit rules in force at the start decide the points rate of
+	// the card part (issue 15); with none in force the flat rate above applies.
+	in.Benefits, in.PointsValidity = true, s.cfg.PointsValidity
+	in.PointsAtConfirmation = s.cfg.PointsEarnAt == config.PointsAtConfirmation
 	for _, it := range req.Items {
 		in.Items = append(in.Items, workflows.CheckoutItem{ProducerID: it.ProducerID, Amount: it.Amount, TaxFreeAmount: it.TaxFreeAmount})
 	}

@@ -220,7 +220,8 @@ func TestCheckoutWithoutWorker(t *testing.T) {
 		PaymentID: id, OrderID: order, CustomerID: cus, MethodID: method, MethodKind: workflows.MethodCard, Currency: "KRW", Amount: 15000,
 		Items:  []workflows.CheckoutItem{{ProducerID: "farm-a", Amount: 10000}, {ProducerID: "farm-b", Amount: 5000}},
 		FeeBPS: 300, PGs: []string{"alpha", "beta"}, AsyncAuthTimeout: f.cfg.AsyncAuthTimeout,
-		IP: "192.0.2.1", // httptest's peer address: the velocity rules' IP
+		IP:       "192.0.2.1", // httptest's peer address: the velocity rules' IP
+		Benefits: true, PointsValidity: f.cfg.PointsValidity, PointsAtConfirmation: true,
 	}, in)
 
 	// The same request again joins the same workflow and payment.

@@ -116,6 +116,7 @@ func TestCrossCustomerMatrix(t *testing.T) {
 		"DELETE /v1/payout-schedules/:id":                  {forbidden("/v1/payout-schedules/sch_x", "")},
 		"POST /v1/payout-schedules/:id/trigger":            {forbidden("/v1/payout-schedules/sch_x/trigger", "")},
 		"GET /v1/payout-runs/:id":                          {forbidden("/v1/payout-runs/run_x", "")},
+		"GET /v1/benefit-rule-sets/:version":               {forbidden("/v1/benefit-rule-sets/1", "")},
 		"POST /v1/payouts/:id/approve":                     {forbidden("/v1/payouts/po_x/approve", "")},
 		"GET /v1/reconciliations/:id":                      {forbidden("/v1/reconciliations/recon_x", "")},
 		"DELETE /v1/webhook-endpoints/:id":                 {forbidden("/v1/webhook-endpoints/"+a.endpoint, "")},

@@ -46,8 +46,11 @@ type paymentResponse struct {
 	PointsEarned int64 `json:"points_earned,omitempty"`
 	// CashReceipt is the payment's cash receipt (issue 14); absent: none owed.
 	CashReceipt *cashReceiptResponse `json:"cash_receipt,omitempty"`
-	CreatedAt   time.Time            `json:"created_at"`
-	UpdatedAt   time.Time            `json:"updated_at"`
+	// Benefit is what finance's benefit rules gave the card part (absent
+	// before the checkout evaluated them, or without a card part).
+	Benefit   *benefitResponse `json:"benefit,omitempty"`
+	CreatedAt time.Time        `json:"created_at"`
+	UpdatedAt time.Time        `json:"updated_at"`
 }
 
 type failureResponse struct {
@@ -149,6 +152,9 @@ func (s *server) loadPayment(ctx context.Context, id string) (paymentResponse, e
 	}
 	out.PointsEarned = v.PointsEarned
 	if out.CashReceipt, err = s.cashReceiptOf(ctx, id); err != nil {
+		return paymentResponse{}, err
+	}
+	if out.Benefit, err = s.benefitOf(ctx, id); err != nil {
 		return paymentResponse{}, err
 	}
 	return out, nil

@@ -1033,6 +1033,30 @@ func (e ListWebhookInboxParamsStatus) Valid() bool {
 	}
 }
 
+// BenefitRuleSet defines model for BenefitRuleSet.
+type BenefitRuleSet struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// CreatedBy the API key that wrote it
+	CreatedBy             string    `json:"created_by"`
+	Currency              string    `json:"currency"`
+	EffectiveFrom         time.Time `json:"effective_from"`
+	MembershipMultipliers []struct {
+		MultiplierBps int64  `json:"multiplier_bps"`
+		Tier          string `json:"tier"`
+	} `json:"membership_multipliers"`
+	MonthlyPointsCap *int64 `json:"monthly_points_cap"`
+	Note             string `json:"note"`
+	Rules            []struct {
+		BinPrefix *string `json:"bin_prefix"`
+		Issuer    *string `json:"issuer"`
+		MinAmount int64   `json:"min_amount"`
+		Name      string  `json:"name"`
+		PointsBps int64   `json:"points_bps"`
+	} `json:"rules"`
+	Version int64 `json:"version"`
+}
+
 // BlocklistEntry defines model for BlocklistEntry.
 type BlocklistEntry struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -1358,8 +1382,11 @@ type PINState struct {
 
 // Payment defines model for Payment.
 type Payment struct {
-	Amount         int64 `json:"amount"`
-	CapturedAmount int64 `json:"captured_amount"`
+	Amount int64 `json:"amount"`
+
+	// Benefit What finance's benefit rules gave the card part, evaluated when the checkout started; absent without a card part.
+	Benefit        *PaymentBenefit `json:"benefit,omitempty"`
+	CapturedAmount int64           `json:"captured_amount"`
 
 	// CashReceipt The payment's cash receipt (현금영수증), for its cash part only: a bank
 	// account's part, and the wallet's when receipts are issued at spend
@@ -1396,7 +1423,7 @@ type Payment struct {
 	// Pg the PG that served it
 	Pg *string `json:"pg"`
 
-	// PointsEarned points this payment credited (PAYSAGA_POINTS_EARN_BPS of the card part); absent when none
+	// PointsEarned points this payment credited (the benefit's rate of the card part, within the monthly cap); absent when none
 	PointsEarned   *int64 `json:"points_earned,omitempty"`
 	RefundedAmount int64  `json:"refunded_amount"`
 	Refunds        []struct {
@@ -1434,6 +1461,22 @@ type Payment struct {
 
 // PaymentStatus defines model for Payment.Status.
 type PaymentStatus string
+
+// PaymentBenefit What finance's benefit rules gave the card part, evaluated when the checkout started; absent without a card part.
+type PaymentBenefit struct {
+	// MembershipTier the tier whose multiplier applied
+	MembershipTier *string `json:"membership_tier"`
+	PointsRateBps  int64   `json:"points_rate_bps"`
+
+	// PointsToEarn before the monthly cap; points_earned is what was credited
+	PointsToEarn int64 `json:"points_to_earn"`
+
+	// Rule the partner-card rule that matched; null: the base rate (PAYSAGA_POINTS_EARN_BPS)
+	Rule *string `json:"rule"`
+
+	// RuleSetVersion the version in force at the start; null: none was
+	RuleSetVersion *int64 `json:"rule_set_version"`
+}
 
 // PaymentItem defines model for PaymentItem.
 type PaymentItem struct {
@@ -2046,6 +2089,48 @@ type ListAuditParams struct {
 	Limit  *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListBenefitRuleSetsParams defines parameters for ListBenefitRuleSets.
+type ListBenefitRuleSetsParams struct {
+	// Currency default KRW
+	Currency *string `form:"currency,omitempty" json:"currency,omitempty"`
+}
+
+// CreateBenefitRuleSetJSONBody defines parameters for CreateBenefitRuleSet.
+type CreateBenefitRuleSetJSONBody struct {
+	// Currency one of PAYSAGA_CURRENCIES (422 unsupported_currency)
+	Currency string `json:"currency"`
+
+	// EffectiveFrom now or later, after the latest version's
+	EffectiveFrom         time.Time `json:"effective_from"`
+	MembershipMultipliers *[]struct {
+		// MultiplierBps 10000..100000 = 1x..10x (422 invalid_rate)
+		MultiplierBps int64 `json:"multiplier_bps"`
+
+		// Tier the customer's membership tier (a-z 0-9 _ -)
+		Tier string `json:"tier"`
+	} `json:"membership_multipliers,omitempty"`
+
+	// MonthlyPointsCap points per customer per KST calendar month; null or absent: no cap; < 0 is 422 invalid_amount
+	MonthlyPointsCap *int64  `json:"monthly_points_cap,omitempty"`
+	Note             *string `json:"note,omitempty"`
+	Rules            *[]struct {
+		// BinPrefix 6 to 8 digits (422 invalid_bin_prefix)
+		BinPrefix *string `json:"bin_prefix,omitempty"`
+
+		// Issuer the card company as the PG reports it (1..40 letters, digits, _ -; 422 invalid_issuer)
+		Issuer *string `json:"issuer,omitempty"`
+
+		// MinAmount the card part at least this; default 0
+		MinAmount *int64 `json:"min_amount,omitempty"`
+
+		// Name 1..64 of A-Z a-z 0-9 _ -, once per set
+		Name string `json:"name"`
+
+		// PointsBps points rate of the card part, 1..10000 (422 invalid_rate)
+		PointsBps int64 `json:"points_bps"`
+	} `json:"rules,omitempty"`
+}
+
 // CreateCheckoutParams defines parameters for CreateCheckout.
 type CreateCheckoutParams struct {
 	// IdempotencyKey a fresh key per logical request, e.g. a UUID (400 idempotency_key_required, invalid_idempotency_key)
@@ -2482,6 +2567,9 @@ type ReceiveProviderWebhookParams struct {
 	WebhookSignature *string `json:"webhook-signature,omitempty"`
 }
 
+// CreateBenefitRuleSetJSONRequestBody defines body for CreateBenefitRuleSet for application/json ContentType.
+type CreateBenefitRuleSetJSONRequestBody CreateBenefitRuleSetJSONBody
+
 // CreateCheckoutJSONRequestBody defines body for CreateCheckout for application/json ContentType.
 type CreateCheckoutJSONRequestBody = CheckoutRequest
 
@@ -2760,6 +2848,54 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/audit (the `ListAudit` operationId).
 	ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListBenefitRuleSets A currency's rule set versions, latest effective first, and the one in force now (roles finance, ops)
+	//
+	// Corresponds with GET /v1/benefit-rule-sets (the `ListBenefitRuleSets` operationId).
+	ListBenefitRuleSets(ctx context.Context, params *ListBenefitRuleSetsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateBenefitRuleSetWithBody Write a new version of the benefit rules (role finance)
+	//
+	// A new version supersedes the one in force from `effective_from`, which
+	// must be now or later (422 effective_from_in_past) and after every earlier
+	// version's (422 effective_from_not_after_latest). Versions are never
+	// edited in place. A checkout evaluates the version in force when it
+	// starts: the first rule (in order) whose issuer (the card company the PG
+	// reported, ignoring case) and/or BIN prefix match the card, and whose
+	// min_amount the card part reaches, sets the points rate of the card part
+	// instead of PAYSAGA_POINTS_EARN_BPS; the customer's membership tier
+	// multiplies it (at most 10000 bps); the points a customer earns from
+	// checkouts per calendar month (KST) stop at monthly_points_cap. Writes
+	// one audit row (benefit_rule_set.created).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/benefit-rule-sets (the `CreateBenefitRuleSet` operationId).
+	CreateBenefitRuleSetWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateBenefitRuleSet Write a new version of the benefit rules (role finance)
+	//
+	// A new version supersedes the one in force from `effective_from`, which
+	// must be now or later (422 effective_from_in_past) and after every earlier
+	// version's (422 effective_from_not_after_latest). Versions are never
+	// edited in place. A checkout evaluates the version in force when it
+	// starts: the first rule (in order) whose issuer (the card company the PG
+	// reported, ignoring case) and/or BIN prefix match the card, and whose
+	// min_amount the card part reaches, sets the points rate of the card part
+	// instead of PAYSAGA_POINTS_EARN_BPS; the customer's membership tier
+	// multiplies it (at most 10000 bps); the points a customer earns from
+	// checkouts per calendar month (KST) stop at monthly_points_cap. Writes
+	// one audit row (benefit_rule_set.created).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/benefit-rule-sets (the `CreateBenefitRuleSet` operationId).
+	CreateBenefitRuleSet(ctx context.Context, body CreateBenefitRuleSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetBenefitRuleSet One rule set version (roles finance, ops)
+	//
+	// Corresponds with GET /v1/benefit-rule-sets/{version} (the `GetBenefitRuleSet` operationId).
+	GetBenefitRuleSet(ctx context.Context, version string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateCheckoutWithBody Pay an order (role app)
 	//
@@ -3870,6 +4006,94 @@ func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn
 // Corresponds with GET /v1/audit (the `ListAudit` operationId).
 func (c *Client) ListAudit(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListAuditRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListBenefitRuleSets A currency's rule set versions, latest effective first, and the one in force now (roles finance, ops)
+//
+// Corresponds with GET /v1/benefit-rule-sets (the `ListBenefitRuleSets` operationId).
+func (c *Client) ListBenefitRuleSets(ctx context.Context, params *ListBenefitRuleSetsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListBenefitRuleSetsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateBenefitRuleSetWithBody Write a new version of the benefit rules (role finance)
+//
+// A new version supersedes the one in force from `effective_from`, which
+// must be now or later (422 effective_from_in_past) and after every earlier
+// version's (422 effective_from_not_after_latest). Versions are never
+// edited in place. A checkout evaluates the version in force when it
+// starts: the first rule (in order) whose issuer (the card company the PG
+// reported, ignoring case) and/or BIN prefix match the card, and whose
+// min_amount the card part reaches, sets the points rate of the card part
+// instead of PAYSAGA_POINTS_EARN_BPS; the customer's membership tier
+// multiplies it (at most 10000 bps); the points a customer earns from
+// checkouts per calendar month (KST) stop at monthly_points_cap. Writes
+// one audit row (benefit_rule_set.created).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/benefit-rule-sets (the `CreateBenefitRuleSet` operationId).
+func (c *Client) CreateBenefitRuleSetWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateBenefitRuleSetRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateBenefitRuleSet Write a new version of the benefit rules (role finance)
+//
+// A new version supersedes the one in force from `effective_from`, which
+// must be now or later (422 effective_from_in_past) and after every earlier
+// version's (422 effective_from_not_after_latest). Versions are never
+// edited in place. A checkout evaluates the version in force when it
+// starts: the first rule (in order) whose issuer (the card company the PG
+// reported, ignoring case) and/or BIN prefix match the card, and whose
+// min_amount the card part reaches, sets the points rate of the card part
+// instead of PAYSAGA_POINTS_EARN_BPS; the customer's membership tier
+// multiplies it (at most 10000 bps); the points a customer earns from
+// checkouts per calendar month (KST) stop at monthly_points_cap. Writes
+// one audit row (benefit_rule_set.created).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/benefit-rule-sets (the `CreateBenefitRuleSet` operationId).
+func (c *Client) CreateBenefitRuleSet(ctx context.Context, body CreateBenefitRuleSetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateBenefitRuleSetRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetBenefitRuleSet One rule set version (roles finance, ops)
+//
+// Corresponds with GET /v1/benefit-rule-sets/{version} (the `GetBenefitRuleSet` operationId).
+func (c *Client) GetBenefitRuleSet(ctx context.Context, version string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetBenefitRuleSetRequest(c.Server, version)
 	if err != nil {
 		return nil, err
 	}
@@ -6170,6 +6394,134 @@ func NewListAuditRequest(server string, params *ListAuditParams) (*http.Request,
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
 		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListBenefitRuleSetsRequest constructs an http.Request for the ListBenefitRuleSets method
+func NewListBenefitRuleSetsRequest(server string, params *ListBenefitRuleSetsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/benefit-rule-sets")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Currency != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "currency", *params.Currency, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateBenefitRuleSetRequest calls the generic CreateBenefitRuleSet builder with application/json body
+func NewCreateBenefitRuleSetRequest(server string, body CreateBenefitRuleSetJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateBenefitRuleSetRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateBenefitRuleSetRequestWithBody constructs an http.Request for the CreateBenefitRuleSet method, with any body, and a specified content type
+func NewCreateBenefitRuleSetRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/benefit-rule-sets")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetBenefitRuleSetRequest constructs an http.Request for the GetBenefitRuleSet method
+func NewGetBenefitRuleSetRequest(server string, version string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "version", version, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/benefit-rule-sets/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -9858,6 +10210,58 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/audit (the `ListAudit` operationId).
 	ListAuditWithResponse(ctx context.Context, params *ListAuditParams, reqEditors ...RequestEditorFn) (*ListAuditResponse, error)
 
+	// ListBenefitRuleSetsWithResponse A currency's rule set versions, latest effective first, and the one in force now (roles finance, ops)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/benefit-rule-sets (the `ListBenefitRuleSets` operationId).
+	ListBenefitRuleSetsWithResponse(ctx context.Context, params *ListBenefitRuleSetsParams, reqEditors ...RequestEditorFn) (*ListBenefitRuleSetsResponse, error)
+
+	// CreateBenefitRuleSetWithBodyWithResponse Write a new version of the benefit rules (role finance)
+	//
+	// A new version supersedes the one in force from `effective_from`, which
+	// must be now or later (422 effective_from_in_past) and after every earlier
+	// version's (422 effective_from_not_after_latest). Versions are never
+	// edited in place. A checkout evaluates the version in force when it
+	// starts: the first rule (in order) whose issuer (the card company the PG
+	// reported, ignoring case) and/or BIN prefix match the card, and whose
+	// min_amount the card part reaches, sets the points rate of the card part
+	// instead of PAYSAGA_POINTS_EARN_BPS; the customer's membership tier
+	// multiplies it (at most 10000 bps); the points a customer earns from
+	// checkouts per calendar month (KST) stop at monthly_points_cap. Writes
+	// one audit row (benefit_rule_set.created).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/benefit-rule-sets (the `CreateBenefitRuleSet` operationId).
+	CreateBenefitRuleSetWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBenefitRuleSetResponse, error)
+
+	// CreateBenefitRuleSetWithResponse Write a new version of the benefit rules (role finance)
+	//
+	// A new version supersedes the one in force from `effective_from`, which
+	// must be now or later (422 effective_from_in_past) and after every earlier
+	// version's (422 effective_from_not_after_latest). Versions are never
+	// edited in place. A checkout evaluates the version in force when it
+	// starts: the first rule (in order) whose issuer (the card company the PG
+	// reported, ignoring case) and/or BIN prefix match the card, and whose
+	// min_amount the card part reaches, sets the points rate of the card part
+	// instead of PAYSAGA_POINTS_EARN_BPS; the customer's membership tier
+	// multiplies it (at most 10000 bps); the points a customer earns from
+	// checkouts per calendar month (KST) stop at monthly_points_cap. Writes
+	// one audit row (benefit_rule_set.created).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/benefit-rule-sets (the `CreateBenefitRuleSet` operationId).
+	CreateBenefitRuleSetWithResponse(ctx context.Context, body CreateBenefitRuleSetJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBenefitRuleSetResponse, error)
+
+	// GetBenefitRuleSetWithResponse One rule set version (roles finance, ops)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/benefit-rule-sets/{version} (the `GetBenefitRuleSet` operationId).
+	GetBenefitRuleSetWithResponse(ctx context.Context, version string, reqEditors ...RequestEditorFn) (*GetBenefitRuleSetResponse, error)
+
 	// CreateCheckoutWithBodyWithResponse Pay an order (role app)
 	//
 	// Starts the Checkout workflow (id `checkout-{order_id}`) and waits for its
@@ -11280,6 +11684,319 @@ func (r ListAuditResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListAuditResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListBenefitRuleSetsResponse401Headers the declared response headers of an HTTP 401 response for ListBenefitRuleSets
+type ListBenefitRuleSetsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListBenefitRuleSetsResponse429Headers the declared response headers of an HTTP 429 response for ListBenefitRuleSets
+type ListBenefitRuleSetsResponse429Headers struct {
+	RetryAfter *string
+}
+
+type ListBenefitRuleSetsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// InForce the version in force now; null: none has begun
+		InForce  *int64           `json:"in_force"`
+		RuleSets []BenefitRuleSet `json:"rule_sets"`
+	}
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListBenefitRuleSetsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListBenefitRuleSetsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListBenefitRuleSetsResponse) GetJSON200() *struct {
+	// InForce the version in force now; null: none has begun
+	InForce  *int64           `json:"in_force"`
+	RuleSets []BenefitRuleSet `json:"rule_sets"`
+} {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListBenefitRuleSetsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListBenefitRuleSetsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListBenefitRuleSetsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListBenefitRuleSetsResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ListBenefitRuleSetsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListBenefitRuleSetsResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListBenefitRuleSetsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListBenefitRuleSetsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListBenefitRuleSetsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListBenefitRuleSetsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateBenefitRuleSetResponse401Headers the declared response headers of an HTTP 401 response for CreateBenefitRuleSet
+type CreateBenefitRuleSetResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateBenefitRuleSetResponse429Headers the declared response headers of an HTTP 429 response for CreateBenefitRuleSet
+type CreateBenefitRuleSetResponse429Headers struct {
+	RetryAfter *string
+}
+
+type CreateBenefitRuleSetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *BenefitRuleSet
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *UnprocessableEntity
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateBenefitRuleSetResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateBenefitRuleSetResponse429Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateBenefitRuleSetResponse) GetJSON201() *BenefitRuleSet {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateBenefitRuleSetResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateBenefitRuleSetResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateBenefitRuleSetResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateBenefitRuleSetResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateBenefitRuleSetResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateBenefitRuleSetResponse) GetApplicationproblemJSON422() *UnprocessableEntity {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateBenefitRuleSetResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateBenefitRuleSetResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateBenefitRuleSetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateBenefitRuleSetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateBenefitRuleSetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateBenefitRuleSetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetBenefitRuleSetResponse401Headers the declared response headers of an HTTP 401 response for GetBenefitRuleSet
+type GetBenefitRuleSetResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetBenefitRuleSetResponse429Headers the declared response headers of an HTTP 429 response for GetBenefitRuleSet
+type GetBenefitRuleSetResponse429Headers struct {
+	RetryAfter *string
+}
+
+type GetBenefitRuleSetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BenefitRuleSet
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetBenefitRuleSetResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetBenefitRuleSetResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetBenefitRuleSetResponse) GetJSON200() *BenefitRuleSet {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetBenefitRuleSetResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetBenefitRuleSetResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetBenefitRuleSetResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetBenefitRuleSetResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetBenefitRuleSetResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetBenefitRuleSetResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetBenefitRuleSetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetBenefitRuleSetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetBenefitRuleSetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetBenefitRuleSetResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -19045,6 +19762,82 @@ func (c *ClientWithResponses) ListAuditWithResponse(ctx context.Context, params 
 	return ParseListAuditResponse(rsp)
 }
 
+// ListBenefitRuleSetsWithResponse A currency's rule set versions, latest effective first, and the one in force now (roles finance, ops)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/benefit-rule-sets (the `ListBenefitRuleSets` operationId).
+func (c *ClientWithResponses) ListBenefitRuleSetsWithResponse(ctx context.Context, params *ListBenefitRuleSetsParams, reqEditors ...RequestEditorFn) (*ListBenefitRuleSetsResponse, error) {
+	rsp, err := c.ListBenefitRuleSets(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListBenefitRuleSetsResponse(rsp)
+}
+
+// CreateBenefitRuleSetWithBodyWithResponse Write a new version of the benefit rules (role finance)
+//
+// A new version supersedes the one in force from `effective_from`, which
+// must be now or later (422 effective_from_in_past) and after every earlier
+// version's (422 effective_from_not_after_latest). Versions are never
+// edited in place. A checkout evaluates the version in force when it
+// starts: the first rule (in order) whose issuer (the card company the PG
+// reported, ignoring case) and/or BIN prefix match the card, and whose
+// min_amount the card part reaches, sets the points rate of the card part
+// instead of PAYSAGA_POINTS_EARN_BPS; the customer's membership tier
+// multiplies it (at most 10000 bps); the points a customer earns from
+// checkouts per calendar month (KST) stop at monthly_points_cap. Writes
+// one audit row (benefit_rule_set.created).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/benefit-rule-sets (the `CreateBenefitRuleSet` operationId).
+func (c *ClientWithResponses) CreateBenefitRuleSetWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateBenefitRuleSetResponse, error) {
+	rsp, err := c.CreateBenefitRuleSetWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateBenefitRuleSetResponse(rsp)
+}
+
+// CreateBenefitRuleSetWithResponse Write a new version of the benefit rules (role finance)
+//
+// A new version supersedes the one in force from `effective_from`, which
+// must be now or later (422 effective_from_in_past) and after every earlier
+// version's (422 effective_from_not_after_latest). Versions are never
+// edited in place. A checkout evaluates the version in force when it
+// starts: the first rule (in order) whose issuer (the card company the PG
+// reported, ignoring case) and/or BIN prefix match the card, and whose
+// min_amount the card part reaches, sets the points rate of the card part
+// instead of PAYSAGA_POINTS_EARN_BPS; the customer's membership tier
+// multiplies it (at most 10000 bps); the points a customer earns from
+// checkouts per calendar month (KST) stop at monthly_points_cap. Writes
+// one audit row (benefit_rule_set.created).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/benefit-rule-sets (the `CreateBenefitRuleSet` operationId).
+func (c *ClientWithResponses) CreateBenefitRuleSetWithResponse(ctx context.Context, body CreateBenefitRuleSetJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBenefitRuleSetResponse, error) {
+	rsp, err := c.CreateBenefitRuleSet(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateBenefitRuleSetResponse(rsp)
+}
+
+// GetBenefitRuleSetWithResponse One rule set version (roles finance, ops)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/benefit-rule-sets/{version} (the `GetBenefitRuleSet` operationId).
+func (c *ClientWithResponses) GetBenefitRuleSetWithResponse(ctx context.Context, version string, reqEditors ...RequestEditorFn) (*GetBenefitRuleSetResponse, error) {
+	rsp, err := c.GetBenefitRuleSet(ctx, version, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetBenefitRuleSetResponse(rsp)
+}
+
 // CreateCheckoutWithBodyWithResponse Pay an order (role app)
 //
 // Starts the Checkout workflow (id `checkout-{order_id}`) and waits for its
@@ -21013,6 +21806,297 @@ func ParseListAuditResponse(rsp *http.Response) (*ListAuditResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListBenefitRuleSetsResponse parses an HTTP response from a ListBenefitRuleSetsWithResponse call
+func ParseListBenefitRuleSetsResponse(rsp *http.Response) (*ListBenefitRuleSetsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListBenefitRuleSetsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// InForce the version in force now; null: none has begun
+			InForce  *int64           `json:"in_force"`
+			RuleSets []BenefitRuleSet `json:"rule_sets"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListBenefitRuleSetsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListBenefitRuleSetsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateBenefitRuleSetResponse parses an HTTP response from a CreateBenefitRuleSetWithResponse call
+func ParseCreateBenefitRuleSetResponse(rsp *http.Response) (*CreateBenefitRuleSetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateBenefitRuleSetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest BenefitRuleSet
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateBenefitRuleSetResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateBenefitRuleSetResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetBenefitRuleSetResponse parses an HTTP response from a GetBenefitRuleSetWithResponse call
+func ParseGetBenefitRuleSetResponse(rsp *http.Response) (*GetBenefitRuleSetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetBenefitRuleSetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BenefitRuleSet
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetBenefitRuleSetResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetBenefitRuleSetResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil

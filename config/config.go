@@ -155,6 +155,10 @@ type Config struct {
 	PointsValidity     time.Duration
 	PointsExpiryNotice time.Duration
 	PointsExpiryCron   string
+	// PointsEarnAt (PAYSAGA_POINTS_EARN_AT): confirmation (default) earns a
+	// checkout's points per item at its purchase confirmation (구매확정);
+	// capture earns them all when the card part is captured.
+	PointsEarnAt string
 	// SafeguardingCron (PAYSAGA_SAFEGUARDING_CRON, UTC): the daily safeguarding
 	// report; empty disables it.
 	SafeguardingCron string
@@ -290,6 +294,7 @@ func Default() Config {
 		DeadlineCheckCron:      "0 0 * * *", // 09:00 in Korea
 
 		PointsValidity:     5 * 365 * 24 * time.Hour,
+		PointsEarnAt:       PointsAtConfirmation,
 		PointsExpiryNotice: 30 * 24 * time.Hour,
 		PointsExpiryCron:   "0 15 * * *",  // 00:00 in Korea
 		SafeguardingCron:   "30 15 * * *", // 00:30 in Korea, after the points run
@@ -437,6 +442,7 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	num("PAYSAGA_FOUR_EYES_THRESHOLD", &c.FourEyesThreshold)
 	num("PAYSAGA_POINTS_EARN_BPS", &c.PointsEarnBPS)
 	dur("PAYSAGA_POINTS_VALIDITY", &c.PointsValidity)
+	str("PAYSAGA_POINTS_EARN_AT", &c.PointsEarnAt)
 	dur("PAYSAGA_POINTS_EXPIRY_NOTICE", &c.PointsExpiryNotice)
 	if v, ok := lookupEnv("PAYSAGA_POINTS_EXPIRY_CRON"); ok { // set but empty disables the run
 		c.PointsExpiryCron = v

@@ -69,6 +69,12 @@ func parseInterestFreePlans(v string) ([]InterestFreePlan, error) {
 	return out, nil
 }
 
+// When checkouts earn their points (PAYSAGA_POINTS_EARN_AT).
+const (
+	PointsAtCapture      = "capture"
+	PointsAtConfirmation = "confirmation"
+)
+
 // validatePoints checks the points settings (issue 15).
 func (c Config) validatePoints() []error {
 	var errs []error
@@ -77,6 +83,9 @@ func (c Config) validatePoints() []error {
 	}
 	if c.PointsValidity < time.Hour {
 		errs = append(errs, fmt.Errorf("PAYSAGA_POINTS_VALIDITY=%s: must be >= 1h", c.PointsValidity))
+	}
+	if c.PointsEarnAt != PointsAtCapture && c.PointsEarnAt != PointsAtConfirmation {
+		errs = append(errs, fmt.Errorf("PAYSAGA_POINTS_EARN_AT=%q: must be capture or confirmation", c.PointsEarnAt))
 	}
 	if c.PointsExpiryNotice < 0 || c.PointsExpiryNotice >= c.PointsValidity {
 		errs = append(errs, errors.New("PAYSAGA_POINTS_EXPIRY_NOTICE must be >= 0 and shorter than PAYSAGA_POINTS_VALIDITY"))

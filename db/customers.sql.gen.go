@@ -13,7 +13,7 @@ const createCustomer = `-- name: CreateCustomer :one
 INSERT INTO customers (id, external_id, name)
 VALUES ($1, $2, $3)
 ON CONFLICT (external_id) DO UPDATE SET external_id = EXCLUDED.external_id
-RETURNING id, external_id, name, created_at, ci_hash, di_hash, identity_verified_at
+RETURNING id, external_id, name, created_at, ci_hash, di_hash, identity_verified_at, membership_tier
 `
 
 type CreateCustomerParams struct {
@@ -34,12 +34,13 @@ func (q *Queries) CreateCustomer(ctx context.Context, arg CreateCustomerParams) 
 		&i.CiHash,
 		&i.DiHash,
 		&i.IdentityVerifiedAt,
+		&i.MembershipTier,
 	)
 	return i, err
 }
 
 const getCustomer = `-- name: GetCustomer :one
-SELECT id, external_id, name, created_at, ci_hash, di_hash, identity_verified_at FROM customers WHERE id = $1
+SELECT id, external_id, name, created_at, ci_hash, di_hash, identity_verified_at, membership_tier FROM customers WHERE id = $1
 `
 
 func (q *Queries) GetCustomer(ctx context.Context, id string) (Customer, error) {
@@ -53,6 +54,7 @@ func (q *Queries) GetCustomer(ctx context.Context, id string) (Customer, error) 
 		&i.CiHash,
 		&i.DiHash,
 		&i.IdentityVerifiedAt,
+		&i.MembershipTier,
 	)
 	return i, err
 }

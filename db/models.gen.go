@@ -45,6 +45,38 @@ type BankDebitAccount struct {
 	CreatedAt           pgtype.Timestamptz
 }
 
+type BenefitMonthlyUsage struct {
+	CustomerID string
+	Month      pgtype.Date
+	Points     int64
+}
+
+type BenefitMultiplier struct {
+	RuleSetVersion int64
+	Tier           string
+	MultiplierBps  int64
+}
+
+type BenefitRule struct {
+	RuleSetVersion int64
+	Position       int32
+	Name           string
+	Issuer         pgtype.Text
+	BinPrefix      pgtype.Text
+	PointsBps      int64
+	MinAmount      int64
+}
+
+type BenefitRuleSet struct {
+	Version          int64
+	Currency         string
+	EffectiveFrom    pgtype.Timestamptz
+	MonthlyPointsCap pgtype.Int8
+	Note             string
+	CreatedBy        string
+	CreatedAt        pgtype.Timestamptz
+}
+
 type CashReceipt struct {
 	ID               string
 	PaymentID        pgtype.Text
@@ -104,6 +136,7 @@ type Customer struct {
 	CiHash             pgtype.Text
 	DiHash             pgtype.Text
 	IdentityVerifiedAt pgtype.Timestamptz
+	MembershipTier     pgtype.Text
 }
 
 type CustomerCashReceiptPreference struct {
@@ -257,6 +290,18 @@ type Payment struct {
 	UpdatedAt        pgtype.Timestamptz
 	WalletAmount     int64
 	SettlesOnConfirm bool
+}
+
+type PaymentBenefit struct {
+	PaymentID             string
+	RuleSetVersion        pgtype.Int8
+	RuleName              pgtype.Text
+	MembershipTier        pgtype.Text
+	PointsBps             int64
+	Points                int64
+	EarnAt                string
+	PointsValiditySeconds int64
+	CreatedAt             pgtype.Timestamptz
 }
 
 type PaymentEvent struct {

@@ -220,6 +220,18 @@ func (q *Queries) MarkPointsExpiryNotified(ctx context.Context, arg MarkPointsEx
 	return result.RowsAffected(), nil
 }
 
+const pointsBucketBySource = `-- name: PointsBucketBySource :one
+SELECT amount FROM points_buckets WHERE source_key = $1
+`
+
+// The bucket an earning made, to answer a retried earning without earning again.
+func (q *Queries) PointsBucketBySource(ctx context.Context, sourceKey string) (int64, error) {
+	row := q.db.QueryRow(ctx, pointsBucketBySource, sourceKey)
+	var amount int64
+	err := row.Scan(&amount)
+	return amount, err
+}
+
 const pointsEarnedByPayment = `-- name: PointsEarnedByPayment :one
 SELECT COALESCE(sum(amount), 0)::bigint AS earned FROM points_buckets WHERE payment_id = $1
 `

@@ -269,7 +269,7 @@ func (q *Queries) ListWalletPostings(ctx context.Context, arg ListWalletPostings
 }
 
 const lockCustomer = `-- name: LockCustomer :one
-SELECT id, external_id, name, created_at, ci_hash, di_hash, identity_verified_at FROM customers WHERE id = $1 FOR UPDATE
+SELECT id, external_id, name, created_at, ci_hash, di_hash, identity_verified_at, membership_tier FROM customers WHERE id = $1 FOR UPDATE
 `
 
 // Serialises everything that checks a customer's wallet limits.
@@ -284,6 +284,7 @@ func (q *Queries) LockCustomer(ctx context.Context, id string) (Customer, error)
 		&i.CiHash,
 		&i.DiHash,
 		&i.IdentityVerifiedAt,
+		&i.MembershipTier,
 	)
 	return i, err
 }

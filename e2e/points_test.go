@@ -15,7 +15,7 @@ import (
 // card part, once, as one bucket valid for five years; the customer's points
 // read back from GET /v1/points and the ledger owes exactly that.
 func TestCardPaymentEarnsPointsAtCapture(t *testing.T) {
-	s := newStack(t, func(c *config.Config) { c.PointsEarnBPS = 150 })
+	s := newStack(t, func(c *config.Config) { c.PointsEarnBPS, c.PointsEarnAt = 150, config.PointsAtCapture })
 	cus, pm := s.customerWithCard(providersim.CardApprove)
 	order := orderID()
 	body := checkoutBody(cus, pm, order)

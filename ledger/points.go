@@ -41,6 +41,11 @@ func EarnPointsJournal(key, paymentID, customer, currency string, points int64) 
 	}
 }
 
+// PointsItemEarnKey is the idempotency key of the points one confirmed item earned.
+func PointsItemEarnKey(paymentID, producerID string) string {
+	return "payment:" + paymentID + ":item:" + producerID + ":points-earn"
+}
+
 // PointsExpireKey is the idempotency key of a bucket's expiry.
 func PointsExpireKey(bucketID int64) string {
 	return "points:bucket:" + strconv.FormatInt(bucketID, 10) + ":expire"

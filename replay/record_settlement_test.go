@@ -30,7 +30,7 @@ var recordSettlement = flag.Bool("record-settlement", false, "record the settlem
 // settlementTypes are the workflows whose histories TestRecordSettlement keeps.
 var settlementTypes = map[string]bool{
 	workflows.FulfilmentName: true, workflows.SettlementDeadlineCheckName: true,
-	"Refund": true, "PayoutRun": true, "Payout": true,
+	"Refund": true, "PayoutRun": true, "Payout": true, workflows.CheckoutName: true,
 }
 
 // TestRecordSettlement records the marketplace settlement workflows (issue
@@ -52,6 +52,7 @@ func TestRecordSettlement(t *testing.T) {
 	cfg.AutoConfirmAfter = 2 * time.Second
 	cfg.SettlementDeadlineDays = 1 // every unpaid confirmed sale is at risk
 	cfg.DeadlineCheckCron = ""     // started by hand below
+	cfg.PointsEarnBPS = 100        // earned at each item's confirmation (issue 15, i15-points-at-confirmation)
 	a, err := app.Start(ctx, cfg, zerolog.Nop(), app.Parts{API: true, Worker: true})
 	require.NoError(t, err)
 	defer a.Close()
@@ -83,6 +84,8 @@ func TestRecordSettlement(t *testing.T) {
 	item(p2, "rec-a", "delivered", "refunded")
 	refund(p2, "rec-a", "items_before_confirmation")
 	item(p2, "rec-b", "confirm", "confirm_only")
+	p3 := r.checkout("points_at_confirmation", c, m, 0)
+	item(p3, "rec-a", "confirm", "points_at_confirmation")
 	require.Eventually(t, func() bool {
 		var n int
 		require.NoError(t, a.Pool.QueryRow(ctx, `SELECT count(*) FROM payment_items WHERE confirmed_by = 'auto'`).Scan(&n))

@@ -148,7 +148,7 @@ func TestRecord(t *testing.T) {
 	simSrv := httptest.NewServer(providersim.New(providersim.Options{PGs: []string{"alpha", "beta"}, Seed: 1, Logger: zerolog.Nop()}).Handler())
 	defer simSrv.Close()
 	cfg := recordingConfig(t, simSrv.URL)
-	cfg.PointsEarnBPS = 100 // checkouts earn points at capture (issue 15)
+	cfg.PointsEarnBPS, cfg.PointsEarnAt = 100, config.PointsAtCapture // checkouts earn points at capture (issue 15)
 	a, err := app.Start(ctx, cfg, zerolog.Nop(), app.Parts{API: true, Worker: true})
 	require.NoError(t, err)
 	defer a.Close()
@@ -186,6 +186,13 @@ func TestRecord(t *testing.T) {
 	r.call("POST", "/v1/payments/"+bankPaid+"/refunds", appKey, map[string]any{"amount": 2000, "reason": "replay"})
 	r.installmentCheckout("installments", c, m, 3)
 	r.checkout("points", c, m, 0)
+	// A partner-card rule with a membership multiplier and a monthly cap (issue 15, i15-benefit-rules).
+	_, err = a.Pool.Exec(ctx, `UPDATE customers SET membership_tier = 'gold' WHERE id = $1`, c)
+	require.NoError(t, err)
+	r.call("POST", "/v1/benefit-rule-sets", financeKey, map[string]any{"currency": "KRW", "effective_from": time.Now().UTC().Format(time.RFC3339Nano),
+		"monthly_points_cap": 400, "rules": []map[string]any{{"name": "partner", "issuer": "현대", "bin_prefix": "411111", "points_bps": 300}},
+		"membership_multipliers": []map[string]any{{"tier": "gold", "multiplier_bps": 15_000}}})
+	r.checkout("benefit_partner", c, m, 0)
 
 	// A top-up whose reversal fails for good (the bank took the debit, could not
 	// be asked about it, then refused the transfer back), and ops' retry of it.

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/paysaga/paysaga/activities"
+	"github.com/paysaga/paysaga/benefit"
 	"github.com/paysaga/paysaga/risk"
 	"github.com/paysaga/paysaga/tax"
 )
@@ -47,12 +48,18 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 				return c.fail(ctx, err, "internal_error")
 			}
 		}
+		if err := c.benefitStep(ctx); err != nil {
+			return c.fail(ctx, err, "internal_error")
+		}
 		if c.in.WalletAmount > 0 {
 			if err := c.holdWallet(ctx); err != nil {
 				return c.fail(ctx, err, "wallet_hold_failed")
 			}
 			c.saga.add("release_wallet_hold", c.releaseHold)
 		}
+	} else if err := c.benefitStep(ctx); err != nil {
+		// Opened in one commit: the rules are read once the payment exists.
+		return c.fail(ctx, err, "internal_error")
 	}
 	var auth activities.AuthorizeResult
 	oneCommit := false
@@ -103,7 +110,7 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 		}
 		return c.fail(ctx, err, "ledger_error")
 	}
-	if c.in.PointsRateBPS > 0 && c.cardAmount() > 0 && workflow.GetVersion(ctx, pointsEarnChangeID, workflow.DefaultVersion, 1) == 1 {
+	if c.pointsRate() > 0 && c.cardAmount() > 0 && !c.earnsAtConfirmation() && workflow.GetVersion(ctx, pointsEarnChangeID, workflow.DefaultVersion, 1) == 1 {
 		c.earnPoints(ctx)
 	}
 	return c.succeed(ctx, auth)
@@ -121,11 +128,20 @@ func (c *checkout) succeed(ctx workflow.Context, auth activities.AuthorizeResult
 	return c.result, nil
 }
 
+// benefitStep evaluates finance's benefit rules for the card part (issue 15).
+func (c *checkout) benefitStep(ctx workflow.Context) error {
+	if c.in.Benefits && c.cardAmount() > 0 && workflow.GetVersion(ctx, benefitRulesChangeID, workflow.DefaultVersion, 1) == 1 {
+		return c.evaluateBenefit(ctx)
+	}
+	return nil
+}
+
 // checkout is one run's state; its methods are the steps, in the order called.
 type checkout struct {
-	in     CheckoutInput
-	result CheckoutResult
-	saga   saga
+	in      CheckoutInput
+	result  CheckoutResult
+	saga    saga
+	benefit *benefit.Result // evaluated from the rule set in force; nil: not evaluated
 	// route is the connectors a bank account is billed at (routeBankAccount);
 	// nil: the checkout's PGs.
 	route []string
@@ -180,6 +196,46 @@ const installmentsChangeID = "installments"
 // started with a points rate takes that branch.
 const pointsEarnChangeID = "points-earn"
 
+// benefitRulesChangeID versions the benefit evaluation (issue 15) added before
+// the wallet hold. Only a checkout started with Benefits takes that branch.
+const benefitRulesChangeID = "i15-benefit-rules"
+
+// evaluateBenefit resolves the rule set in force at the checkout's start, the
+// card's issuer and BIN and the customer's tier (an activity), computes the
+// benefit from them here (benefit.Evaluate, pure, so a replay computes the
+// same), and records it with its rule set version on the payment before the
+// card is charged.
+func (c *checkout) evaluateBenefit(ctx workflow.Context) error {
+	var r activities.ResolveBenefitsResult
+	err := workflow.ExecuteLocalActivity(dbCtx(ctx), points.ResolveBenefits, activities.ResolveBenefitsInput{
+		CustomerID: c.in.CustomerID, MethodID: c.in.MethodID, Currency: c.in.Currency, At: workflow.Now(ctx),
+	}).Get(ctx, &r)
+	if err != nil {
+		return err
+	}
+	b := benefit.Evaluate(r.RuleSet, r.Card, r.Tier, c.in.PointsRateBPS, c.cardAmount())
+	if err := workflow.ExecuteLocalActivity(dbCtx(ctx), store.RecordBenefit, activities.RecordBenefitInput{
+		PaymentID: c.in.PaymentID, Benefit: b, AtConfirmation: c.in.PointsAtConfirmation, Validity: c.in.PointsValidity,
+	}).Get(ctx, nil); err != nil {
+		return err
+	}
+	c.benefit = &b
+	return nil
+}
+
+// earnsAtConfirmation: the evaluated benefit's points are earned per item at
+// purchase confirmation (Fulfilment), so the capture earns none.
+func (c *checkout) earnsAtConfirmation() bool { return c.benefit != nil && c.in.PointsAtConfirmation }
+
+// pointsRate is the rate of the card part earned as points: the evaluated
+// benefit's when there is one, else the flat rate the checkout started with.
+func (c *checkout) pointsRate() int64 {
+	if c.benefit != nil {
+		return c.benefit.RateBPS
+	}
+	return c.in.PointsRateBPS
+}
+
 // earnPoints credits the points of the captured card part. The money has
 // moved: a failure here does not fail the payment; it is on the timeline for
 // ops, and the earning (idempotent by payment) can be re-run.
@@ -187,13 +243,21 @@ func (c *checkout) earnPoints(ctx workflow.Context) {
 	var res activities.EarnPointsResult
 	err := workflow.ExecuteLocalActivity(dbCtx(ctx), points.EarnPoints, activities.EarnPointsInput{
 		PaymentID: c.in.PaymentID, CustomerID: c.in.CustomerID, Currency: c.in.Currency,
-		Base: c.cardAmount(), RateBPS: c.in.PointsRateBPS, At: workflow.Now(ctx), Validity: c.in.PointsValidity,
+		Base: c.cardAmount(), RateBPS: c.pointsRate(), At: workflow.Now(ctx), Validity: c.in.PointsValidity,
+		Capped: c.benefit != nil && c.benefit.MonthlyPointsCap >= 0, MonthlyCap: c.monthlyCap(),
 	}).Get(ctx, &res)
 	if err != nil {
 		c.event(ctx, "points_earn_failed", map[string]string{"error": err.Error()})
 		return
 	}
 	c.result.PointsEarned = res.Points
+}
+
+func (c *checkout) monthlyCap() int64 {
+	if c.benefit == nil {
+		return 0
+	}
+	return max(c.benefit.MonthlyPointsCap, 0)
 }
 
 // recordInstallment stores the card part's plan (and who pays its interest).
@@ -496,6 +560,8 @@ func validateCheckout(in CheckoutInput) error {
 		return errors.New("an interest-free plan needs installment months")
 	case in.PointsRateBPS < 0 || in.PointsRateBPS > 10_000 || (in.PointsRateBPS > 0 && in.PointsValidity <= 0):
 		return errors.New("points rate must be within 0..10000 bps, with a validity")
+	case in.Benefits && in.PointsValidity <= 0:
+		return errors.New("benefits need a points validity")
 	}
 	var sum int64
 	for _, it := range in.Items {

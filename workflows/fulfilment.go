@@ -158,5 +158,30 @@ func (f *fulfilment) confirm(ctx workflow.Context, at time.Time, by string) (act
 		return st, err
 	}
 	f.state = st
+	if workflow.GetVersion(ctx, pointsAtConfirmationChangeID, workflow.DefaultVersion, 1) == 1 {
+		f.earnPoints(ctx, at)
+	}
 	return st, nil
+}
+
+// pointsAtConfirmationChangeID versions the points earned when an item's
+// purchase is confirmed (issue 15).
+const pointsAtConfirmationChangeID = "i15-points-at-confirmation"
+
+// earnPoints credits the confirmed item's points when its payment earns at
+// confirmation (the activity decides from the payment's recorded benefit).
+// The confirmation stands whatever happens here: a failure is on the
+// payment's timeline for ops, and the earning (idempotent by item) can be
+// re-run.
+func (f *fulfilment) earnPoints(ctx workflow.Context, at time.Time) {
+	err := workflow.ExecuteLocalActivity(dbCtx(ctx), points.EarnItemPoints, activities.EarnItemPointsInput{ItemRef: f.ref(), At: at}).Get(ctx, nil)
+	if err == nil {
+		return
+	}
+	err = workflow.ExecuteLocalActivity(dbCtx(ctx), store.RecordEvent, activities.RecordEventInput{
+		PaymentID: f.in.PaymentID, Step: "points_earn_failed", Detail: map[string]string{"producer_id": f.in.ProducerID, "error": err.Error()},
+	}).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("points earning failure not recorded", "error", err)
+	}
 }

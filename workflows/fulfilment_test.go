@@ -14,6 +14,13 @@ import (
 var t0 = time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
 
 func newFulfilmentEnv(t *testing.T) testEnv {
+	env := fulfilmentEnvWithoutPoints(t)
+	env.OnActivity(points.EarnItemPoints, mock.Anything, mock.Anything).Return(activities.EarnPointsResult{}, nil).Maybe()
+	return env
+}
+
+// fulfilmentEnvWithoutPoints leaves the points of a confirmation to the test.
+func fulfilmentEnvWithoutPoints(t *testing.T) testEnv {
 	env := newEnv(t)
 	env.RegisterActivity(&activities.Settlement{})
 	env.SetStartTime(t0)

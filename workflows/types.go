@@ -83,6 +83,15 @@ type CheckoutInput struct {
 	// CashReceipt says which tenders owe a cash receipt (issue 14); nil: none
 	// (a card payment, or a wallet part receipted at top-up).
 	CashReceipt *CashReceiptPlan
+	// Benefits: the checkout evaluates finance's benefit rules in force at its
+	// start (issue 15) for the card part; a matching partner-card rule and the
+	// customer's membership multiplier set the points rate instead of
+	// PointsRateBPS, within the rule set's monthly cap. Needs PointsValidity.
+	Benefits bool
+	// PointsAtConfirmation (PAYSAGA_POINTS_EARN_AT=confirmation, with
+	// Benefits): the evaluated points are earned per item when its purchase is
+	// confirmed (the Fulfilment workflow), not at capture.
+	PointsAtConfirmation bool
 }
 
 // Payment method kinds, as stored (payment_methods.kind).

@@ -38,3 +38,7 @@ SELECT COALESCE(sum(amount), 0)::bigint AS earned FROM points_buckets WHERE paym
 
 -- name: PointsRemaining :one
 SELECT COALESCE(sum(remaining), 0)::bigint AS remaining FROM points_buckets WHERE customer_id = @customer_id AND currency = @currency;
+
+-- name: PointsBucketBySource :one
+-- The bucket an earning made, to answer a retried earning without earning again.
+SELECT amount FROM points_buckets WHERE source_key = @source_key;

@@ -1,0 +1,177 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/paysaga/paysaga/benefit"
+	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/ledger"
+)
+
+// MonthOf is the first day of at's calendar month in KST: monthly benefit caps count in it.
+func MonthOf(at time.Time) time.Time {
+	k := at.In(KST)
+	return time.Date(k.Year(), k.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+type ResolveBenefitsInput struct {
+	CustomerID string
+	MethodID   string // the card paying the card part
+	Currency   string
+	At         time.Time // the checkout's workflow.Now: the version in force then
+}
+
+// ResolveBenefitsResult is what the workflow evaluates the benefit from
+// (benefit.Evaluate): the rule set version in force (Version 0 when none),
+// the card's issuer and BIN and the customer's membership tier.
+type ResolveBenefitsResult struct {
+	RuleSet benefit.RuleSet
+	Card    benefit.Card
+	Tier    string
+}
+
+// ResolveBenefits reads the rule set in force at In.At and what its rules
+// match on. It only reads: the workflow records what it evaluated with
+// RecordBenefit.
+func (p *Points) ResolveBenefits(ctx context.Context, in ResolveBenefitsInput) (ResolveBenefitsResult, error) {
+	q := db.New(p.Pool)
+	card, err := q.GetBenefitCard(ctx, db.GetBenefitCardParams{CustomerID: in.CustomerID, MethodID: text(in.MethodID)})
+	if err != nil {
+		return ResolveBenefitsResult{}, fmt.Errorf("benefit card of %s: %w", in.CustomerID, err)
+	}
+	res := ResolveBenefitsResult{Card: benefit.Card{Issuer: card.Issuer, BIN: card.CardBin}, Tier: card.MembershipTier}
+	set, err := q.EffectiveBenefitRuleSet(ctx, db.EffectiveBenefitRuleSetParams{Currency: in.Currency, At: timestamptz(in.At)})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return res, nil
+	}
+	if err != nil {
+		return res, fmt.Errorf("benefit rule set at %s: %w", in.At, err)
+	}
+	res.RuleSet, err = LoadBenefitRuleSet(ctx, q, set)
+	return res, err
+}
+
+// LoadBenefitRuleSet reads a stored version's rules and multipliers.
+func LoadBenefitRuleSet(ctx context.Context, q *db.Queries, set db.BenefitRuleSet) (benefit.RuleSet, error) {
+	out := benefit.RuleSet{Version: set.Version, MonthlyPointsCap: -1}
+	if set.MonthlyPointsCap.Valid {
+		out.MonthlyPointsCap = set.MonthlyPointsCap.Int64
+	}
+	rules, err := q.ListBenefitRules(ctx, set.Version)
+	if err != nil {
+		return out, fmt.Errorf("rules of benefit rule set %d: %w", set.Version, err)
+	}
+	for _, r := range rules {
+		out.Rules = append(out.Rules, benefit.Rule{Name: r.Name, Issuer: r.Issuer.String, BINPrefix: r.BinPrefix.String,
+			PointsBPS: r.PointsBps, MinAmount: r.MinAmount})
+	}
+	ms, err := q.ListBenefitMultipliers(ctx, set.Version)
+	if err != nil {
+		return out, fmt.Errorf("multipliers of benefit rule set %d: %w", set.Version, err)
+	}
+	for _, m := range ms {
+		out.Multipliers = append(out.Multipliers, benefit.Multiplier{Tier: m.Tier, BPS: m.MultiplierBps})
+	}
+	return out, nil
+}
+
+type RecordBenefitInput struct {
+	PaymentID string
+	Benefit   benefit.Result
+	// AtConfirmation: the points are earned per item at purchase
+	// confirmation, valid Validity from it (ItemPoints); else at capture.
+	AtConfirmation bool
+	Validity       time.Duration
+}
+
+// When a payment's points are earned, as stored.
+const (
+	EarnAtCapture      = "capture"
+	EarnAtConfirmation = "confirmation"
+)
+
+// RecordBenefit stores the benefit a checkout was evaluated to (the rule set
+// version it used) before the card is charged; idempotent.
+func (s *Store) RecordBenefit(ctx context.Context, in RecordBenefitInput) error {
+	b := in.Benefit
+	err := db.New(s.Pool).RecordPaymentBenefit(ctx, db.RecordPaymentBenefitParams{
+		PaymentID: in.PaymentID, RuleSetVersion: pgtype.Int8{Int64: b.RuleSetVersion, Valid: b.RuleSetVersion > 0},
+		RuleName: text(b.Rule), MembershipTier: text(b.Tier), PointsBps: b.RateBPS, Points: b.Points,
+		EarnAt: earnAt(in.AtConfirmation), PointsValiditySeconds: int64(in.Validity / time.Second),
+	})
+	if err != nil {
+		return fmt.Errorf("record benefit of %s: %w", in.PaymentID, err)
+	}
+	return nil
+}
+
+// grantWithinCap is how many of want points the customer's monthly cap lets
+// through, raising the month's usage by that in the caller's transaction
+// (which holds the customer's lock; the usage row is locked as well).
+func grantWithinCap(ctx context.Context, q *db.Queries, customerID string, at time.Time, want, cap int64) (int64, error) {
+	month := pgtype.Date{Time: MonthOf(at), Valid: true}
+	if err := q.EnsureMonthlyUsage(ctx, db.EnsureMonthlyUsageParams{CustomerID: customerID, Month: month}); err != nil {
+		return 0, fmt.Errorf("monthly usage of %s: %w", customerID, err)
+	}
+	granted, err := q.GrantMonthlyPoints(ctx, db.GrantMonthlyPointsParams{Want: want, Cap: cap, CustomerID: customerID, Month: month})
+	if err != nil {
+		return 0, fmt.Errorf("grant monthly points of %s: %w", customerID, err)
+	}
+	return granted, nil
+}
+
+func earnAt(atConfirmation bool) string {
+	if atConfirmation {
+		return EarnAtConfirmation
+	}
+	return EarnAtCapture
+}
+
+type EarnItemPointsInput struct {
+	ItemRef
+	At time.Time // the confirmation's time: the bucket is earned then
+}
+
+// EarnItemPoints credits the points of one confirmed item when its payment
+// earns at confirmation: the benefit's rate of the item's share of the card
+// part, net of what was refunded of the item before, as one bucket
+// (payment:{id}:item:{producer}:points-earn) within the rule set's monthly
+// cap of the confirmation's KST month. A payment that earned at capture, or
+// has no benefit recorded, earns nothing here.
+func (p *Points) EarnItemPoints(ctx context.Context, in EarnItemPointsInput) (EarnPointsResult, error) {
+	b, err := db.New(p.Pool).ItemPointsBasis(ctx, db.ItemPointsBasisParams{PaymentID: in.PaymentID, ProducerID: in.ProducerID})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return EarnPointsResult{}, nil
+	}
+	if err != nil {
+		return EarnPointsResult{}, fmt.Errorf("points basis of %s/%s: %w", in.PaymentID, in.ProducerID, err)
+	}
+	if b.EarnAt != EarnAtConfirmation || b.PointsBps == 0 {
+		return EarnPointsResult{}, nil
+	}
+	return p.EarnPoints(ctx, EarnPointsInput{
+		PaymentID: in.PaymentID, CustomerID: b.CustomerID, Currency: b.Currency,
+		Base: ItemCardPart(b.PaymentAmount, b.WalletAmount, b.ItemAmount, b.ItemRefunded), RateBPS: b.PointsBps,
+		At: in.At, Validity: time.Duration(b.PointsValiditySeconds) * time.Second,
+		Capped: b.MonthlyPointsCap.Valid, MonthlyCap: b.MonthlyPointsCap.Int64,
+		Key: ledger.PointsItemEarnKey(in.PaymentID, in.ProducerID),
+	})
+}
+
+// ItemCardPart is the part of an item the card paid: the item's share of the
+// card part (amount - wallet), of what is left of the item after refunds,
+// rounded down, so the items' parts never add up to more than the card paid.
+func ItemCardPart(paymentAmount, walletAmount, itemAmount, itemRefunded int64) int64 {
+	if paymentAmount <= 0 || itemAmount <= 0 || itemRefunded >= itemAmount {
+		return 0
+	}
+	kept := new(big.Int).Mul(big.NewInt(itemAmount-itemRefunded), big.NewInt(paymentAmount-walletAmount))
+	return kept.Quo(kept, big.NewInt(paymentAmount)).Int64()
+}
