@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 
+	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/devstack"
 	"github.com/paysaga/paysaga/workflows"
 )
@@ -142,7 +143,7 @@ func startWorkerProcess(t *testing.T, s *stack) *devstack.Process {
 // heartbeat and another worker runs it again from PostgreSQL: every event
 // arrives, in outbox order; at most the one in flight at the kill twice.
 func TestDeliveryLoopLosesNothingWhenItsWorkerIsKilled(t *testing.T) {
-	s := newStack(t, fastEvents)
+	s := newStack(t, fastEvents, func(c *config.Config) { c.EventTimeout = time.Second }) // the lost batch is retried 6 s after its last heartbeat
 	rcv := newReceiver(t)
 	rcv.delay = 50 * time.Millisecond
 	_, rcv.secret = s.registerEndpoint(rcv.srv.URL)

@@ -213,7 +213,7 @@ func batchCtx(ctx workflow.Context, s EndpointDeliverySettings, limit int) workf
 	per := s.AttemptTimeout + s.Pace
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Duration(limit)*per + 30*time.Second,
-		HeartbeatTimeout:    per + 10*time.Second,
+		HeartbeatTimeout:    per + 5*time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,
