@@ -42,7 +42,7 @@ type ResolveBenefitsResult struct {
 // RecordBenefit.
 func (p *Points) ResolveBenefits(ctx context.Context, in ResolveBenefitsInput) (ResolveBenefitsResult, error) {
 	q := db.New(p.Pool)
-	card, err := q.GetBenefitCard(ctx, db.GetBenefitCardParams{CustomerID: in.CustomerID, MethodID: text(in.MethodID)})
+	card, err := q.GetBenefitCard(ctx, db.GetBenefitCardParams{CustomerID: in.CustomerID, MethodID: text(in.MethodID), At: pgtype.Timestamptz{Time: in.At, Valid: true}})
 	if err != nil {
 		return ResolveBenefitsResult{}, fmt.Errorf("benefit card of %s: %w", in.CustomerID, err)
 	}

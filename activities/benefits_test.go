@@ -171,3 +171,22 @@ func TestEarnItemPoints(t *testing.T) {
 	require.Equal(t, at, rows[0].EarnedAt.Time.UTC())
 	require.Equal(t, at.Add(24*time.Hour), rows[0].ExpiresAt.Time.UTC())
 }
+
+// A paid membership's tier is what the multipliers match on while its paid
+// period covers the checkout (part B's memberships table), and not after.
+func TestResolveBenefitsReadsThePaidMembershipsTier(t *testing.T) {
+	p, q, ctx, _ := pointsRigPool(t)
+	_, err := q.CreatePaymentMethod(ctx, db.CreatePaymentMethodParams{ID: "pm_m", CustomerID: "cus_p", Kind: "card", CardBin: "45120012"})
+	require.NoError(t, err)
+	paid := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	_, err = p.Pool.Exec(ctx, `INSERT INTO memberships (id, customer_id, plan_id, tier, method_id, currency, price, status, anchor_day, schedule_id, paid_until)
+		VALUES ('mem_1', 'cus_p', 'plus', 'gold', 'pm_m', 'KRW', 9900, 'canceled', 1, 'membership:mem_1', $1)`, paid)
+	require.NoError(t, err)
+	tier := func(at time.Time) string {
+		r, err := p.ResolveBenefits(ctx, activities.ResolveBenefitsInput{CustomerID: "cus_p", MethodID: "pm_m", Currency: "KRW", At: at})
+		require.NoError(t, err)
+		return r.Tier
+	}
+	require.Equal(t, "gold", tier(paid.Add(-time.Hour)), "within the paid period, even once canceled")
+	require.Equal(t, "", tier(paid.Add(time.Hour)), "the period is over and the customer has no tier of its own")
+}

@@ -55,12 +55,16 @@ func (q *Queries) EnsureMonthlyUsage(ctx context.Context, arg EnsureMonthlyUsage
 }
 
 const getBenefitCard = `-- name: GetBenefitCard :one
-SELECT COALESCE(pm.card_brand, '')::text AS issuer, COALESCE(pm.card_bin, '')::text AS card_bin, COALESCE(c.membership_tier, '')::text AS membership_tier
-FROM customers c LEFT JOIN payment_methods pm ON pm.id = $1 AND pm.customer_id = c.id
-WHERE c.id = $2
+SELECT COALESCE(pm.card_brand, '')::text AS issuer, COALESCE(pm.card_bin, '')::text AS card_bin,
+       COALESCE((SELECT m.tier FROM memberships m
+                 WHERE m.customer_id = c.id AND m.paid_until > $1::timestamptz
+                 ORDER BY m.paid_until DESC LIMIT 1), c.membership_tier, '')::text AS membership_tier
+FROM customers c LEFT JOIN payment_methods pm ON pm.id = $2 AND pm.customer_id = c.id
+WHERE c.id = $3
 `
 
 type GetBenefitCardParams struct {
+	At         pgtype.Timestamptz
 	MethodID   pgtype.Text
 	CustomerID string
 }
@@ -71,9 +75,12 @@ type GetBenefitCardRow struct {
 	MembershipTier string
 }
 
-// What the benefit rules match on: the card's issuer and BIN, and its owner's tier.
+// What the benefit rules match on: the card's issuer and BIN, and its owner's
+// tier: a paid membership's (its paid period covers @at, whatever its status
+// since: a canceled one lasts to the end of what was paid), else the tier set
+// on the customer.
 func (q *Queries) GetBenefitCard(ctx context.Context, arg GetBenefitCardParams) (GetBenefitCardRow, error) {
-	row := q.db.QueryRow(ctx, getBenefitCard, arg.MethodID, arg.CustomerID)
+	row := q.db.QueryRow(ctx, getBenefitCard, arg.At, arg.MethodID, arg.CustomerID)
 	var i GetBenefitCardRow
 	err := row.Scan(&i.Issuer, &i.CardBin, &i.MembershipTier)
 	return i, err

@@ -43,8 +43,14 @@ SELECT * FROM benefit_rules WHERE rule_set_version = @rule_set_version ORDER BY 
 SELECT * FROM benefit_multipliers WHERE rule_set_version = @rule_set_version ORDER BY tier;
 
 -- name: GetBenefitCard :one
--- What the benefit rules match on: the card's issuer and BIN, and its owner's tier.
-SELECT COALESCE(pm.card_brand, '')::text AS issuer, COALESCE(pm.card_bin, '')::text AS card_bin, COALESCE(c.membership_tier, '')::text AS membership_tier
+-- What the benefit rules match on: the card's issuer and BIN, and its owner's
+-- tier: a paid membership's (its paid period covers @at, whatever its status
+-- since: a canceled one lasts to the end of what was paid), else the tier set
+-- on the customer.
+SELECT COALESCE(pm.card_brand, '')::text AS issuer, COALESCE(pm.card_bin, '')::text AS card_bin,
+       COALESCE((SELECT m.tier FROM memberships m
+                 WHERE m.customer_id = c.id AND m.paid_until > sqlc.arg(at)::timestamptz
+                 ORDER BY m.paid_until DESC LIMIT 1), c.membership_tier, '')::text AS membership_tier
 FROM customers c LEFT JOIN payment_methods pm ON pm.id = sqlc.narg(method_id) AND pm.customer_id = c.id
 WHERE c.id = @customer_id;
 
