@@ -63,14 +63,36 @@ func hasStatus(status string) func(map[string]any) bool {
 	return func(r map[string]any) bool { return r["status"] == status }
 }
 
-// The acceptance case: a bank-account payment of 30,000 with 12,000 tax-free.
-// Neither Toss nor PortOne bills bank accounts today (TestBankAccountCheckout),
-// so PG alpha speaks the sandbox's own protocol and beta, which serves the
-// receipts, Toss's.
+// The acceptance case: a bank-account payment of 30,000 with 12,000 tax-free,
+// twice. Under the default connectors the account is debited by firm banking
+// (adapters/bank: the debit has no tax-free field, the receipt carries it) and
+// the receipt is issued at alpha (Toss). With alpha on the sandbox's own PG
+// protocol, which bills bank accounts, the charge itself carries the tax-free
+// part and beta (Toss) issues the receipt.
 func TestCashReceiptOfABankAccountPaymentIsIssuedRegisteredAndPartlyCancelled(t *testing.T) {
-	s := newStack(t, quickReceipts, func(c *config.Config) {
-		c.PGConnectors = map[string]string{"alpha": config.ConnectorPaysaga, "beta": config.ConnectorToss}
+	t.Run("default connectors: firm-banking debit, receipt at Toss", func(t *testing.T) {
+		s := newStack(t, quickReceipts)
+		bankReceiptCase(t, s, "alpha", func(order, id string) {
+			debits := s.bankRecords("debit", "payment:"+id+":authorize")
+			require.Len(t, debits, 1, "one debit at the bank")
+			require.EqualValues(t, 30_000, debits[0].Amount)
+			require.Empty(t, s.pgRecords(order), "nothing at the card PGs")
+		})
 	})
+	t.Run("paysaga protocol PG bills the account, receipt at Toss", func(t *testing.T) {
+		s := newStack(t, quickReceipts, func(c *config.Config) {
+			c.PGConnectors = map[string]string{"alpha": config.ConnectorPaysaga, "beta": config.ConnectorToss}
+		})
+		bankReceiptCase(t, s, "beta", func(order, _ string) {
+			require.EqualValues(t, 12_000, taxFreeOf(s.pgRecords(order), "authorize"), "the bank-account charge carries the tax-free part")
+		})
+	})
+}
+
+// bankReceiptCase pays 30,000 (12,000 tax-free) by bank account, checks the
+// charge with charged, and follows the receipt issued at receiptPG through a
+// partial refund and a cancel.
+func bankReceiptCase(t *testing.T, s *stack, receiptPG string, charged func(order, paymentID string)) {
 	cus, bank := s.walletCustomer(1_000_000)
 
 	// Bad input changes nothing: the preference stays as it was.
@@ -101,8 +123,8 @@ func TestCashReceiptOfABankAccountPaymentIsIssuedRegisteredAndPartlyCancelled(t 
 	pay := res.json(t)
 	require.Equal(t, "succeeded", pay["status"], "%s", res.Body)
 	require.Equal(t, map[string]any{"tax_free_amount": 12_000.0, "supply_amount": 16_364.0, "vat_amount": 1_636.0}, pay["tax"])
-	require.EqualValues(t, 12_000, taxFreeOf(s.pgRecords(order), "authorize"), "the bank-account charge carries the tax-free part")
 	id := pay["id"].(string)
+	charged(order, id)
 
 	rc := s.receiptOf(id, hasStatus("registered"))
 	require.EqualValues(t, 30_000, rc["amount"])
@@ -110,7 +132,7 @@ func TestCashReceiptOfABankAccountPaymentIsIssuedRegisteredAndPartlyCancelled(t 
 	require.Equal(t, "income_deduction", rc["type"])
 	require.Equal(t, "5678", rc["identity_last4"])
 	require.Equal(t, false, rc["self_issued"])
-	require.Equal(t, "beta", rc["pg"], "alpha issues no receipts: the first PG that can")
+	require.Equal(t, receiptPG, rc["pg"], "the first routed PG that issues receipts")
 	require.NotEmpty(t, rc["issue_number"])
 	// Ops see it on the payment's console page.
 	ops := s.visitor()
@@ -120,7 +142,7 @@ func TestCashReceiptOfABankAccountPaymentIsIssuedRegisteredAndPartlyCancelled(t 
 	require.Contains(t, page.Body, `<dd id="receipt-status">registered</dd>`)
 	require.Contains(t, page.Body, "****5678")
 	require.NotContains(t, page.Body, "01012345678", "the number is never shown whole")
-	issued := s.receiptRecords("beta", id, providersim.KindCashReceipt)
+	issued := s.receiptRecords(receiptPG, id, providersim.KindCashReceipt)
 	require.Len(t, issued, 1)
 	require.EqualValues(t, 30_000, issued[0].Amount)
 	require.EqualValues(t, 12_000, issued[0].TaxFreeAmount)
@@ -130,7 +152,7 @@ func TestCashReceiptOfABankAccountPaymentIsIssuedRegisteredAndPartlyCancelled(t 
 	require.Equal(t, 201, res.Status, "%s", res.Body)
 	rc = s.receiptOf(id, func(r map[string]any) bool { return r["cancelled_amount"] == 10_000.0 })
 	require.EqualValues(t, 4_000, rc["cancelled_tax_free_amount"], "10,000 of 30,000: 4,000 of the 12,000 tax-free (tax.SliceTaxFree)")
-	cancels := s.receiptRecords("beta", id, providersim.KindCashReceiptCancel)
+	cancels := s.receiptRecords(receiptPG, id, providersim.KindCashReceiptCancel)
 	require.Len(t, cancels, 1)
 	require.EqualValues(t, 10_000, cancels[0].Amount)
 	require.EqualValues(t, 4_000, cancels[0].TaxFreeAmount)
@@ -141,7 +163,7 @@ func TestCashReceiptOfABankAccountPaymentIsIssuedRegisteredAndPartlyCancelled(t 
 	rc = s.receiptOf(id, hasStatus("canceled"))
 	require.EqualValues(t, 30_000, rc["cancelled_amount"])
 	require.EqualValues(t, 12_000, rc["cancelled_tax_free_amount"])
-	require.Len(t, s.receiptRecords("beta", id, providersim.KindCashReceipt), 1, "issued once")
+	require.Len(t, s.receiptRecords(receiptPG, id, providersim.KindCashReceipt), 1, "issued once")
 	s.requireReceiptsMatch(config.CashReceiptAtTopUp)
 }
 
