@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/risk"
@@ -20,6 +21,10 @@ type Opening struct {
 	Risk     *Risk
 	Payments *Payments
 }
+
+// ErrOpeningNotCommitted is the (retryable) type of an opening whose
+// transaction failed: no PG was called.
+const ErrOpeningNotCommitted = "OpeningNotCommitted"
 
 // OpenCardPaymentInput is what the step-by-step opening passes to its
 // activities (CreatePayment, EvaluateRisk, RecordInstallment, Authorize).
@@ -56,7 +61,9 @@ func (o *Opening) OpenCardPayment(ctx context.Context, in OpenCardPaymentInput) 
 		return err
 	})
 	if err != nil {
-		return AuthorizeResult{}, fmt.Errorf("open payment %s: %w", in.Payment.PaymentID, err)
+		// Nothing was sent: the checkout may open step by step once retries run out.
+		return AuthorizeResult{}, temporal.NewApplicationErrorWithCause(
+			"open payment "+in.Payment.PaymentID+": not committed", ErrOpeningNotCommitted, err)
 	}
 	if decision.Decision == risk.Block {
 		return AuthorizeResult{}, RiskBlockedError(decision)

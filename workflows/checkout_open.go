@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"fmt"
+
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -33,11 +35,12 @@ func (c *checkout) opensInOneCommit() bool {
 // openInOneCommit opens a card-only checkout with OpenCardPayment. An answer
 // that settles the payment (decline, risk block, payment closed, no PG left)
 // is returned as the error to fail with; an outage at the first PG moves on
-// to the next. When the activity's retries ran out with the outcome unknown
-// (the database or the PG), the step-by-step opening takes over: every one of
-// its steps is idempotent and finds what the transaction committed, and the
-// authorize loop's claim then sees the first PG as tried, so it never fails
-// over from a PG that may hold the authorization.
+// to the next. When retries ran out on the transaction (nothing was sent), the
+// step-by-step opening takes over: every one of its steps is idempotent and
+// finds what may have committed, and the authorize loop's claim then sees the
+// first PG as tried, so it never fails over from a PG that may hold the
+// authorization. When they ran out at the PG, the checkout fails as
+// Authorize's unknown outcome does, voiding by key.
 func (c *checkout) openInOneCommit(ctx workflow.Context) (opening, error) {
 	if !c.opensInOneCommit() || workflow.GetVersion(ctx, openOneCommitChangeID, workflow.DefaultVersion, 1) != 1 {
 		return opening{}, nil
@@ -54,12 +57,21 @@ func (c *checkout) openInOneCommit(ctx workflow.Context) (opening, error) {
 	case activities.IsType(err, activities.ErrDeclined), activities.IsType(err, activities.ErrInvalidRequest),
 		activities.IsType(err, activities.ErrRiskBlocked), activities.IsType(err, activities.ErrProviderUnavailable):
 		return opening{opened: true}, err
-	case temporal.IsCanceledError(err):
-		c.voidUnknownAt(first)
-		return opening{opened: true}, err
+	case activities.IsType(err, activities.ErrOpeningNotCommitted):
+		workflow.GetLogger(ctx).Warn("one-commit opening did not finish; opening step by step", "error", err)
+		return opening{}, nil
 	}
-	workflow.GetLogger(ctx).Warn("one-commit opening did not finish; opening step by step", "error", err)
-	return opening{}, nil
+	// The PG's answer stayed unknown (or the activity timed out, or the workflow
+	// was cancelled), as when Authorize's retries run out: void whatever the key
+	// holds and fail. The payment is recorded first (idempotent) so that the
+	// failure has a row to land on even if the transaction never committed.
+	c.voidUnknownAt(first)
+	if !temporal.IsCanceledError(err) {
+		if cerr := c.create(ctx); cerr != nil {
+			return opening{opened: true}, fmt.Errorf("record payment after an unknown opening: %w", cerr)
+		}
+	}
+	return opening{opened: true}, err
 }
 
 func (c *checkout) openInput(ctx workflow.Context, pg string) activities.OpenCardPaymentInput {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/paysaga/paysaga/activities"
@@ -82,12 +83,13 @@ func TestCheckoutOpenedInOneCommitFailsOnADeclineOrARiskBlock(t *testing.T) {
 	}
 }
 
-// Retries ran out with the outcome unknown: the step-by-step opening takes
-// over (idempotent), and its Authorize at the first PG is a retry there, not a
-// failover (Authorize's claim sees the attempt the opening recorded).
-func TestCheckoutOpeningWithUnknownOutcomeContinuesStepByStep(t *testing.T) {
+// Retries ran out on the transaction (nothing was sent): the step-by-step
+// opening takes over (idempotent), and its Authorize at the first PG is a
+// retry there, not a failover (Authorize's claim sees any attempt recorded).
+func TestCheckoutOpeningNotCommittedContinuesStepByStep(t *testing.T) {
 	env := newOpenEnv(t)
-	onOpen(env).Return(activities.AuthorizeResult{}, errors.New("connection reset")) // every retry
+	notCommitted := temporal.NewApplicationError("not committed", activities.ErrOpeningNotCommitted)
+	onOpen(env).Return(activities.AuthorizeResult{}, notCommitted) // every retry
 	env.OnActivity(store.CreatePayment, mock.Anything, mock.Anything).Return(nil).Once()
 	env.OnActivity(riskActs.EvaluateRisk, mock.Anything, mock.Anything).Return(activities.RiskDecision{Decision: "allow"}, nil).Once()
 	onAuthorize(env, "alpha").Return(activities.AuthorizeResult{PG: "alpha", PaymentKey: "pk_1", Captured: true}, nil).Once()
@@ -97,6 +99,23 @@ func TestCheckoutOpeningWithUnknownOutcomeContinuesStepByStep(t *testing.T) {
 
 	require.Equal(t, StatusSucceeded, res.Status)
 	require.Equal(t, "alpha", res.PG)
+}
+
+// Retries ran out at the PG with the outcome unknown: as when Authorize's do,
+// the payment fails and whatever the key holds at the PG is voided; it is not
+// sent again (TestAmbiguousOneCallApprovalIsCancelled end to end).
+func TestCheckoutOpeningWithUnknownPGOutcomeVoidsByKeyAndFails(t *testing.T) {
+	env := newOpenEnv(t)
+	onOpen(env).Return(activities.AuthorizeResult{}, errors.New("authorize outcome unknown")) // every retry
+	env.OnActivity(store.CreatePayment, mock.Anything, mock.Anything).Return(nil).Once()
+	env.OnActivity(payments.VoidByKey, mock.Anything, activities.VoidByKeyInput{PaymentID: "pay_1", PG: "alpha"}).Return(nil).Once()
+	onFail(env, "authorize_failed").Return(nil).Once()
+
+	res := runCheckout(t, env, checkoutInput())
+
+	require.Equal(t, StatusFailed, res.Status)
+	env.AssertNotCalled(t, "Authorize", mock.Anything, mock.Anything)
+	env.AssertNotCalled(t, "EvaluateRisk", mock.Anything, mock.Anything)
 }
 
 // A split checkout keeps its wallet hold between the risk evaluation and the
