@@ -26,7 +26,7 @@ const (
 	codeMembershipStateClosed = "membership_state_conflict"
 )
 
-// Schedule policy (docs/adr/0019): every firing starts a tick (a manual
+// Schedule policy (docs/adr/0020): every firing starts a tick (a manual
 // trigger during a long dunning included); the period's workflow id makes a
 // second one in the same period charge nothing. Missed firings within a week
 // (an outage) are still run.

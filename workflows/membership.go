@@ -14,7 +14,7 @@ import (
 	"github.com/paysaga/paysaga/activities"
 )
 
-// Membership billing (issue 15 part B, docs/adr/0019): one Temporal Schedule
+// Membership billing (issue 15 part B, docs/adr/0020): one Temporal Schedule
 // per membership (MembershipScheduleID) starts a MembershipTick every month; the
 // tick names the period and starts that period's MembershipCharge under the id
 // membership:{id}:{period}, which Temporal refuses to start twice. The charge

@@ -22,7 +22,7 @@ INSERT INTO membership_plans (id, name, tier, currency, price) VALUES
 -- status: active (charges every period), past_due (a charge is being dunned),
 -- paused (the schedule is paused: no charge), suspended (dunning gave up),
 -- canceled (the schedule is deleted; benefits last until ends_at, the end of
--- the last paid period: no proration, docs/adr/0019).
+-- the last paid period: no proration, docs/adr/0020).
 -- Part A reads customer_id, tier and status for benefit multipliers.
 CREATE TABLE memberships (
     id          text PRIMARY KEY,
