@@ -302,9 +302,9 @@ func Default() Config {
 		MembershipDunning:        []time.Duration{24 * time.Hour, 72 * time.Hour, 168 * time.Hour},
 		WalletRefundMin:          1000,
 		WalletRefundVerifiedOnly: true,
-		CashReceiptAt:         CashReceiptAtTopUp,
-		CashReceiptRetryEvery: 10 * time.Minute,
-		CashReceiptPollEvery:  time.Minute,
+		CashReceiptAt:            CashReceiptAtTopUp,
+		CashReceiptRetryEvery:    10 * time.Minute,
+		CashReceiptPollEvery:     time.Minute,
 	}
 }
 

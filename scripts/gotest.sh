@@ -10,7 +10,7 @@ rm -rf "$PAYSAGA_OPENAPI_COVERAGE"
 summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
 set +e
-go test -race -count=1 -json -timeout 12m ./... | .bin/testsummary -e2e github.com/paysaga/paysaga/e2e | tee "$summary"
+go test -race -count=1 -json -timeout 20m ./... | .bin/testsummary -e2e github.com/paysaga/paysaga/e2e | tee "$summary"
 codes=("${PIPESTATUS[@]}")
 set -e
 if [ "${codes[0]}" -ne 0 ] || [ "${codes[1]}" -ne 0 ]; then
