@@ -40,7 +40,7 @@ func TestCashReceiptInvariant(t *testing.T) {
 		VALUES ('topup_r1', 'topup_r1', 'c1', false, false, 'KRW', 30000, 0, 'registered', 'alpha', $1)`, r.ReceiptKey)
 	res := w.receiptsRun(config.CashReceiptAtTopUp)
 	require.Equal(t, []string{"top1: owes a cash receipt and has none"}, res.Breaches)
-	require.Equal(t, 4, res.Checked, "two payments and two top-ups")
+	require.Equal(t, 5, res.Checked, "three payments (one a membership charge) and two top-ups")
 
 	require.Equal(t, []string{"pay2: owes a cash receipt and has none", "topup_r1: a top-up has a receipt, but receipts are issued at spend"},
 		w.receiptsRun(config.CashReceiptAtSpend).Breaches)
