@@ -12,7 +12,8 @@ import (
 // captured payment: claim the amount -> cancel it at the PG that served the
 // payment -> book the reversal, from the items it names or in proportion to
 // each producer's share.
-// If the PG refuses for good, the claim is released.
+// If the PG refuses for good, the claim is released; if its answer stays
+// unknown, the claim is kept and the workflow fails.
 func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
 	var refunds *activities.Refunds
 	result := RefundResult{RefundID: in.RefundID}
@@ -39,6 +40,13 @@ func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
 			TaxFreeAmount: claim.PGTaxFreeAmount,
 		}).Get(ctx, nil)
 	}
+	if err != nil && !refusedForGood(err) &&
+		workflow.GetVersion(ctx, "refund-unknown-outcome", workflow.DefaultVersion, 1) >= 1 {
+		// The bounded retries ended without a definitive answer: the PG may have
+		// given the money back. The claim stays held and the workflow fails, for
+		// ops to settle from the PG's records; releasing it could lose the money.
+		return result, fmt.Errorf("refund %s: outcome at %s unknown, claim kept: %w", in.RefundID, claim.PG, err)
+	}
 	if err != nil {
 		f := activities.FailureOf(err, "provider_error")
 		rerr := workflow.ExecuteLocalActivity(finalCtx(ctx), refunds.ReleaseRefund, activities.ReleaseRefundInput{
@@ -58,4 +66,17 @@ func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
 	}
 	result.Status = StatusSucceeded
 	return result, nil
+}
+
+// refusedForGood: the cancel failed with a typed, non-retryable refusal of this
+// cancel (a decline, a bad request, no such PG). Anything else (retries
+// exhausted, a timeout) leaves its outcome unknown.
+func refusedForGood(err error) bool {
+	for _, typ := range []string{activities.ErrDeclined, activities.ErrInvalidRequest,
+		activities.ErrNotRefundable, activities.ErrProviderUnavailable} {
+		if activities.IsType(err, typ) {
+			return true
+		}
+	}
+	return false
 }
