@@ -80,10 +80,11 @@ func (f *tossRefund) cancelled(t *testing.T) (n int, amount int64) {
 }
 
 // The chaos case (prod lane, seed 2): the PG commits the refund, the answer is
-// lost, and every retry fails without an answer about it (here alpha goes
-// down). The refund must not be released: the money is back on the card, and a
-// release would leave it unbooked (pg_captures_match_ledger).
-func TestRefundWhoseCancelCommittedUnansweredIsNotReleased(t *testing.T) {
+// lost, and the forward retries all fail without an answer (here alpha goes
+// down for 25 requests). Releasing it would leave money back on the card and
+// nothing booked (pg_captures_match_ledger): the cancel is settled by re-sending
+// it under the same key until the PG answers, then booked.
+func TestRefundWhoseCancelCommittedUnansweredIsSettledNotReleased(t *testing.T) {
 	f := newTossRefund(t, nil)
 	f.claim(8_666)
 	require.NoError(t, f.sim.SetFault(f.ctx, providersim.Fault{Provider: "pg:alpha", Op: providersim.OpCancel, Mode: providersim.ModeTimeoutAfterCommit, Count: 1}))
@@ -92,12 +93,33 @@ func TestRefundWhoseCancelCommittedUnansweredIsNotReleased(t *testing.T) {
 	f.env.ExecuteWorkflow(Refund, RefundInput{RefundID: "rf_1", PaymentID: "pay_000001", Amount: 8_666, Kind: "partial"})
 
 	require.True(t, f.env.IsWorkflowCompleted())
+	require.NoError(t, f.env.GetWorkflowError())
+	var res RefundResult
+	require.NoError(t, f.env.GetWorkflowResult(&res))
+	require.Equal(t, StatusSucceeded, res.Status)
 	n, amount := f.cancelled(t)
-	require.Equal(t, 1, n, "the first attempt committed at the PG")
+	require.Equal(t, 1, n, "the first attempt committed at the PG, once")
 	require.EqualValues(t, 8_666, amount)
+	require.Zero(t, f.released, "a refund the PG made must never be released")
+	require.Equal(t, 1, f.booked)
+}
+
+// When the PG stays silent past every bounded retry, the claim is kept and the
+// workflow fails for ops: never released.
+func TestRefundWhoseOutcomeStaysUnknownFailsVisibly(t *testing.T) {
+	f := newTossRefund(t, nil)
+	f.claim(8_666)
+	require.NoError(t, f.sim.SetFault(f.ctx, providersim.Fault{Provider: "pg:alpha", Op: providersim.OpCancel, Mode: providersim.ModeTimeoutAfterCommit, Count: 1}))
+	require.NoError(t, f.sim.SetFault(f.ctx, providersim.Fault{Provider: "pg:alpha", Op: "*", Mode: providersim.ModeOutage})) // no end
+
+	f.env.ExecuteWorkflow(Refund, RefundInput{RefundID: "rf_1", PaymentID: "pay_000001", Amount: 8_666, Kind: "partial"})
+
+	require.True(t, f.env.IsWorkflowCompleted())
+	require.ErrorContains(t, f.env.GetWorkflowError(), "outcome at alpha unknown, claim kept")
+	n, _ := f.cancelled(t)
+	require.Equal(t, 1, n)
 	require.Zero(t, f.released, "a refund the PG may have made must never be released")
 	require.Zero(t, f.booked)
-	require.ErrorContains(t, f.env.GetWorkflowError(), "outcome at alpha unknown", "the workflow fails visibly, for ops")
 }
 
 // forgetfulPG re-sends every cancel after the first under a fresh key, as a PG
