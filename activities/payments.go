@@ -294,6 +294,9 @@ type CancelInput struct {
 	// TaxFreeAmount of Amount is tax-free (tax.SliceTaxFree); with Amount 0 the
 	// PG cancels whatever tax-free part remains.
 	TaxFreeAmount int64
+	// MayHaveCommitted: an earlier call under Key ended with its outcome unknown
+	// (the Refund workflow settling it), so a refusal is checked at the PG.
+	MayHaveCommitted bool
 }
 
 // Cancel voids an authorization or refunds a capture (fully or partly) at the PG.
@@ -306,7 +309,7 @@ func (p *Payments) Cancel(ctx context.Context, in CancelInput) error {
 		IdempotencyKey: in.Key, PaymentKey: in.PaymentKey, Amount: in.Amount, Reason: in.Reason,
 		TaxFreeAmount: in.TaxFreeAmount,
 	})
-	if err != nil && retried(ctx) && refusedAsDone(err) && cancelLanded(ctx, client, in) {
+	if err != nil && (in.MayHaveCommitted || retried(ctx)) && refusedAsDone(err) && cancelLanded(ctx, client, in) {
 		// An earlier attempt of this cancel was answered with no outcome (or a
 		// retryable error) and the PG now refuses because the money is already
 		// given back: that earlier attempt committed. Releasing here would lose it.

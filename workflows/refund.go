@@ -79,6 +79,7 @@ const refundUnknownOutcome = "refund-unknown-outcome"
 // one with its original result) with the longer, still bounded, patience of a
 // compensation, until the PG answers definitively.
 func settleCancel(ctx workflow.Context, cancel activities.CancelInput) error {
+	cancel.MayHaveCommitted = true
 	return workflow.ExecuteLocalActivity(compensationCtx(ctx), payments.Cancel, cancel).Get(ctx, nil)
 }
 

@@ -161,3 +161,26 @@ func TestRefundRetryRefusedAsAlreadyCancelledIsResolvedByLookup(t *testing.T) {
 	require.Equal(t, 1, f.booked)
 	require.Zero(t, f.released)
 }
+
+// The forward retries end unanswered (alpha down), and the first re-send of the
+// settling phase is refused as already cancelled: that refusal is checked at
+// the PG too, so the refund is booked, not released.
+func TestRefundSettledAfterOutageIsResolvedByLookup(t *testing.T) {
+	f := newTossRefund(t, func(c pg.Client) pg.Client { return &forgetfulPG{Client: c} })
+	f.claim(26_000)
+	require.NoError(t, f.sim.SetFault(f.ctx, providersim.Fault{Provider: "pg:alpha", Op: providersim.OpCancel, Mode: providersim.ModeTimeoutAfterCommit, Count: 1}))
+	require.NoError(t, f.sim.SetFault(f.ctx, providersim.Fault{Provider: "pg:alpha", Op: "*", Mode: providersim.ModeOutage, Count: 5})) // the forward retries
+
+	f.env.ExecuteWorkflow(Refund, RefundInput{RefundID: "rf_1", PaymentID: "pay_000001", Kind: "cancel"})
+
+	require.True(t, f.env.IsWorkflowCompleted())
+	require.NoError(t, f.env.GetWorkflowError())
+	var res RefundResult
+	require.NoError(t, f.env.GetWorkflowResult(&res))
+	require.Equal(t, StatusSucceeded, res.Status)
+	n, amount := f.cancelled(t)
+	require.Equal(t, 1, n)
+	require.EqualValues(t, 26_000, amount)
+	require.Equal(t, 1, f.booked)
+	require.Zero(t, f.released)
+}
