@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"go.temporal.io/sdk/activity"
 
 	"github.com/paysaga/paysaga/adapters"
 	"github.com/paysaga/paysaga/adapters/pg"
@@ -308,6 +310,9 @@ type CancelInput struct {
 	// TaxFreeAmount of Amount is tax-free (tax.SliceTaxFree); with Amount 0 the
 	// PG cancels whatever tax-free part remains.
 	TaxFreeAmount int64
+	// MayHaveCommitted: an earlier call under Key ended with its outcome unknown
+	// (the Refund workflow settling it), so a refusal is checked at the PG.
+	MayHaveCommitted bool
 }
 
 // Cancel voids an authorization or refunds a capture (fully or partly) at the PG.
@@ -320,10 +325,55 @@ func (p *Payments) Cancel(ctx context.Context, in CancelInput) error {
 		IdempotencyKey: in.Key, PaymentKey: in.PaymentKey, Amount: in.Amount, Reason: in.Reason,
 		TaxFreeAmount: in.TaxFreeAmount,
 	})
+	if err != nil && (in.MayHaveCommitted || retried(ctx)) && refusedAsDone(err) && cancelLanded(ctx, client, in) {
+		// An earlier attempt of this cancel was answered with no outcome (or a
+		// retryable error) and the PG now refuses because the money is already
+		// given back: that earlier attempt committed. Releasing here would lose it.
+		return nil
+	}
 	if err != nil {
 		return providerError("cancel "+in.Key, err, false)
 	}
 	return nil
+}
+
+// retried reports whether this is a retry of the activity: only a retry can
+// follow an attempt whose outcome is unknown (a refusal is never retried).
+func retried(ctx context.Context) bool {
+	return activity.IsActivity(ctx) && activity.GetInfo(ctx).Attempt > 1
+}
+
+// refusedAsDone is a refusal that the cancel's own earlier commit would cause:
+// the payment is already cancelled, or the amount is no longer cancellable.
+func refusedAsDone(err error) bool {
+	var pe *adapters.Error
+	if !errors.As(err, &pe) || (pe.Kind != adapters.Declined && pe.Kind != adapters.Invalid) {
+		return false
+	}
+	for _, code := range []string{pe.Code, pe.ProviderCode} {
+		switch strings.ToUpper(code) {
+		case "ALREADY_CANCELED_PAYMENT", "NOT_CANCELABLE_AMOUNT", "NOT_CANCELABLE_PAYMENT", // Toss
+			"ALREADY_CANCELED", "NOT_CANCELABLE", // PortOne, as its connector translates them
+			"IDEMPOTENCY_KEY_REUSED": // this very key was already processed
+			return true
+		}
+	}
+	return false
+}
+
+// cancelLanded looks the payment up: has the PG given back at least this
+// cancel's amount (all of it, for a whole cancel)? The connectors expose the
+// cancelled total, not each cancel's key, so this is checked only on a retry,
+// where the refusal itself says the balance already moved.
+func cancelLanded(ctx context.Context, client pg.Client, in CancelInput) bool {
+	pay, err := client.GetPayment(ctx, in.PaymentKey)
+	if err != nil {
+		return false // still unknown: the caller's error is retried or fails visibly
+	}
+	if in.Amount == 0 {
+		return pay.Status == "canceled"
+	}
+	return pay.CanceledAmount >= in.Amount
 }
 
 type VoidByKeyInput struct {

@@ -30,6 +30,7 @@ import (
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/providersim"
 	"github.com/paysaga/paysaga/testenv"
+	"github.com/paysaga/paysaga/workflows"
 )
 
 var record = flag.Bool("record", false, "run the scenarios against the test Temporal server and rewrite testdata/*.json")
@@ -162,6 +163,17 @@ func TestRecord(t *testing.T) {
 	c, m := r.customer(providersim.CardApprove)
 	paid := r.checkout("approved", c, m, 0)
 	r.call("POST", "/v1/payments/"+paid+"/refunds", appKey, map[string]any{"amount": 4000, "reason": "replay"})
+	// A refund whose cancel committed unanswered, then met a PG outage: settled
+	// by re-sending it (issue: refund-unknown-outcome).
+	for _, f := range []providersim.Fault{
+		{Provider: "*", Op: providersim.OpCancel, Mode: providersim.ModeTimeoutAfterCommit, Count: 1},
+		{Provider: "*", Op: providersim.OpCancel, Mode: providersim.ModeOutage, Count: 8},
+	} {
+		require.NoError(t, r.sim.SetFault(ctx, f))
+	}
+	settled := r.call("POST", "/v1/payments/"+paid+"/refunds", appKey, map[string]any{"amount": 1000, "reason": "replay"})
+	r.names[workflows.RefundID(paid, settled["refund"].(map[string]any)["id"].(string))] = "unknown_outcome"
+	require.NoError(t, r.sim.ClearFaults(ctx))
 	c2, m2 := r.customer(providersim.CardDecline)
 	r.checkout("declined", c2, m2, 0)
 	c3, m3 := r.customer(providersim.CardCaptureFails)

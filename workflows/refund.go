@@ -12,7 +12,8 @@ import (
 // captured payment: claim the amount -> cancel it at the PG that served the
 // payment -> book the reversal, from the items it names or in proportion to
 // each producer's share.
-// If the PG refuses for good, the claim is released.
+// If the PG refuses for good, the claim is released; if its answer stays
+// unknown, the claim is kept and the workflow fails.
 func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
 	var refunds *activities.Refunds
 	result := RefundResult{RefundID: in.RefundID}
@@ -33,11 +34,21 @@ func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
 	result.Amount = claim.Amount
 
 	// The wallet part of a split payment is given back by the ledger posting alone.
-	if card := claim.Amount - claim.WalletAmount; card > 0 {
-		err = workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Cancel, activities.CancelInput{
-			Key: "refund:" + in.RefundID, PG: claim.PG, PaymentKey: claim.PaymentKey, Amount: card, Reason: in.Reason,
-			TaxFreeAmount: claim.PGTaxFreeAmount,
-		}).Get(ctx, nil)
+	cancel := activities.CancelInput{
+		Key: "refund:" + in.RefundID, PG: claim.PG, PaymentKey: claim.PaymentKey, Amount: claim.Amount - claim.WalletAmount,
+		Reason: in.Reason, TaxFreeAmount: claim.PGTaxFreeAmount,
+	}
+	if cancel.Amount > 0 {
+		err = workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Cancel, cancel).Get(ctx, nil)
+	}
+	if err != nil && !refusedForGood(err) &&
+		workflow.GetVersion(ctx, refundUnknownOutcome, workflow.DefaultVersion, 1) >= 1 {
+		if err = settleCancel(ctx, cancel); err != nil && !refusedForGood(err) {
+			// Still no definitive answer: the PG may have given the money back.
+			// The claim stays held and the workflow fails, for ops to settle from
+			// the PG's records; releasing it could lose the money.
+			return result, fmt.Errorf("refund %s: outcome at %s unknown, claim kept: %w", in.RefundID, claim.PG, err)
+		}
 	}
 	if err != nil {
 		f := activities.FailureOf(err, "provider_error")
@@ -61,4 +72,29 @@ func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
 	}
 	result.Status = StatusSucceeded
 	return result, nil
+}
+
+// refundUnknownOutcome versions the settling of a cancel whose outcome the
+// forward retries left unknown (before it, such a refund was released).
+const refundUnknownOutcome = "refund-unknown-outcome"
+
+// settleCancel re-sends the same cancel (same key: the PG answers a committed
+// one with its original result) with the longer, still bounded, patience of a
+// compensation, until the PG answers definitively.
+func settleCancel(ctx workflow.Context, cancel activities.CancelInput) error {
+	cancel.MayHaveCommitted = true
+	return workflow.ExecuteLocalActivity(compensationCtx(ctx), payments.Cancel, cancel).Get(ctx, nil)
+}
+
+// refusedForGood: the cancel failed with a typed, non-retryable refusal of this
+// cancel (a decline, a bad request, no such PG). Anything else (retries
+// exhausted, a timeout) leaves its outcome unknown.
+func refusedForGood(err error) bool {
+	for _, typ := range []string{activities.ErrDeclined, activities.ErrInvalidRequest,
+		activities.ErrNotRefundable, activities.ErrProviderUnavailable} {
+		if activities.IsType(err, typ) {
+			return true
+		}
+	}
+	return false
 }
