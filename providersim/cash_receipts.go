@@ -64,18 +64,7 @@ func (s *Server) tossReceiptRoutes(mux *http.ServeMux) {
 
 // tossReceiptRoute is tossRoute under the receipt service's fault rules.
 func (s *Server) tossReceiptRoute(op string, h func(r *http.Request, pg string) reply) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		name := r.PathValue("name")
-		if !s.pgs[name] {
-			writeReply(w, errReply(http.StatusNotFound, "NOT_FOUND", "no PG instance named "+name))
-			return
-		}
-		if !tossAuthorized(r.Header.Get("Authorization")) {
-			writeReply(w, errReply(http.StatusUnauthorized, "UNAUTHORIZED_KEY", "인증되지 않은 시크릿 키 혹은 클라이언트 키 입니다."))
-			return
-		}
-		s.serve(w, r, receiptsProvider(name), op, func() reply { return h(r, name) })
-	}
+	return s.tossRouteAt(receiptsProvider, op, h)
 }
 
 func (s *Server) tossIssueReceipt(r *http.Request, pg string) reply {

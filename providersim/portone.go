@@ -34,6 +34,13 @@ func (s *Server) portoneRoutes(mux *http.ServeMux) {
 }
 
 func (s *Server) portoneRoute(op string, h func(r *http.Request, pg string) reply) http.HandlerFunc {
+	return s.portoneRouteAt(pgProvider, op, h)
+}
+
+// portoneRouteAt checks the instance and the "PortOne {secret}" header, then
+// runs the endpoint under the fault rules of provider(name): the PG's own, or
+// its receipt service's (receiptsProvider).
+func (s *Server) portoneRouteAt(provider func(string) string, op string, h func(r *http.Request, pg string) reply) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
 		if !s.pgs[name] {
@@ -45,7 +52,7 @@ func (s *Server) portoneRoute(op string, h func(r *http.Request, pg string) repl
 			writeReply(w, portoneErr(http.StatusUnauthorized, "UnauthorizedError", "인증 정보가 올바르지 않습니다."))
 			return
 		}
-		s.serve(w, r, pgProvider(name), op, func() reply { return h(r, name) })
+		s.serve(w, r, provider(name), op, func() reply { return h(r, name) })
 	}
 }
 

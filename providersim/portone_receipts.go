@@ -79,19 +79,7 @@ func (s *Server) portoneReceiptRoutes(mux *http.ServeMux) {
 
 // portoneReceiptRoute is portoneRoute under the receipt service's fault rules.
 func (s *Server) portoneReceiptRoute(op string, h func(r *http.Request, pg string) reply) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		name := r.PathValue("name")
-		if !s.pgs[name] {
-			writeReply(w, portoneErr(http.StatusNotFound, "NotFoundError", "no PG instance named "+name))
-			return
-		}
-		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "PortOne ")
-		if !ok || !strings.HasPrefix(secret, PortOneSecretPrefix) {
-			writeReply(w, portoneErr(http.StatusUnauthorized, "UnauthorizedError", "인증 정보가 올바르지 않습니다."))
-			return
-		}
-		s.serve(w, r, receiptsProvider(name), op, func() reply { return h(r, name) })
-	}
+	return s.portoneRouteAt(receiptsProvider, op, h)
 }
 
 // portoneReceiptKey is the receipt store's key of paymentId's receipt at pg.

@@ -31,6 +31,12 @@ func (s *Server) tossRoutes(mux *http.ServeMux) {
 // tossRoute checks the instance and the secret key (Basic, "secretKey:"), then
 // runs the endpoint through the fault rules of pg:{name}.
 func (s *Server) tossRoute(op string, h func(r *http.Request, pg string) reply) http.HandlerFunc {
+	return s.tossRouteAt(pgProvider, op, h)
+}
+
+// tossRouteAt is tossRoute under the fault rules of provider(name): the PG's
+// own, or its receipt service's (receiptsProvider).
+func (s *Server) tossRouteAt(provider func(string) string, op string, h func(r *http.Request, pg string) reply) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
 		if !s.pgs[name] {
@@ -41,7 +47,7 @@ func (s *Server) tossRoute(op string, h func(r *http.Request, pg string) reply) 
 			writeReply(w, errReply(http.StatusUnauthorized, "UNAUTHORIZED_KEY", "인증되지 않은 시크릿 키 혹은 클라이언트 키 입니다."))
 			return
 		}
-		s.serve(w, r, pgProvider(name), op, func() reply { return h(r, name) })
+		s.serve(w, r, provider(name), op, func() reply { return h(r, name) })
 	}
 }
 
