@@ -309,19 +309,3 @@ type benefitResponse struct {
 	PointsRateBPS  int64   `json:"points_rate_bps"`
 	PointsToEarn   int64   `json:"points_to_earn"` // before the monthly cap; points_earned is what was credited
 }
-
-func (s *server) benefitOf(ctx context.Context, paymentID string) (*benefitResponse, error) {
-	b, err := s.q.GetPaymentBenefit(ctx, paymentID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, internalError(fmt.Errorf("benefit of %s: %w", paymentID, err))
-	}
-	out := &benefitResponse{Rule: nullable(b.RuleName.String), MembershipTier: nullable(b.MembershipTier.String),
-		PointsRateBPS: b.PointsBps, PointsToEarn: b.Points}
-	if b.RuleSetVersion.Valid {
-		out.RuleSetVersion = &b.RuleSetVersion.Int64
-	}
-	return out, nil
-}

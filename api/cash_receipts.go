@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/labstack/echo/v4"
 
 	"github.com/paysaga/paysaga/bizreg"
@@ -179,32 +177,4 @@ type cashReceiptResponse struct {
 	Attempts               int32      `json:"attempts"`
 	IssuedAt               *time.Time `json:"issued_at"`
 	RegisteredAt           *time.Time `json:"registered_at"`
-}
-
-// cashReceiptOf is the payment's receipt; nil when it owes none.
-func (s *server) cashReceiptOf(ctx context.Context, paymentID string) (*cashReceiptResponse, error) {
-	r, err := s.q.GetCashReceiptOfPayment(ctx, pgtype.Text{String: paymentID, Valid: true})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, internalError(fmt.Errorf("get cash receipt of %s: %w", paymentID, err))
-	}
-	at := func(t pgtype.Timestamptz) *time.Time {
-		if !t.Valid {
-			return nil
-		}
-		u := t.Time.UTC()
-		return &u
-	}
-	str := func(t pgtype.Text) *string {
-		if !t.Valid {
-			return nil
-		}
-		return &t.String
-	}
-	return &cashReceiptResponse{Status: r.Status, Amount: r.Amount, TaxFreeAmount: r.TaxFree, CancelledAmount: r.CancelledAmount,
-		CancelledTaxFreeAmount: r.CancelledTaxFree, Type: str(r.ReceiptType), IdentityLast4: str(r.IdentityLast4),
-		SelfIssued: r.SelfIssued, PG: str(r.Pg), IssueNumber: str(r.IssueNumber), Attempts: r.Attempts,
-		IssuedAt: at(r.IssuedAt), RegisteredAt: at(r.RegisteredAt)}, nil
 }

@@ -151,13 +151,35 @@ func (s *server) loadPayment(ctx context.Context, id string) (paymentResponse, e
 			Plan: nullable(v.InstallmentPlan)}
 	}
 	out.PointsEarned = v.PointsEarned
-	if out.CashReceipt, err = s.cashReceiptOf(ctx, id); err != nil {
-		return paymentResponse{}, err
-	}
-	if out.Benefit, err = s.benefitOf(ctx, id); err != nil {
-		return paymentResponse{}, err
+	if out.CashReceipt, out.Benefit, err = decodeReceiptAndBenefit(v); err != nil {
+		return paymentResponse{}, internalError(fmt.Errorf("decode payment %s: %w", id, err))
 	}
 	return out, nil
+}
+
+// decodeReceiptAndBenefit reads the view's cash receipt and benefit, built in
+// SQL with the API's own field names; nil where the payment has none.
+func decodeReceiptAndBenefit(v db.GetPaymentViewRow) (*cashReceiptResponse, *benefitResponse, error) {
+	var rc *cashReceiptResponse
+	var b *benefitResponse
+	if len(v.CashReceipt) > 0 {
+		if err := json.Unmarshal(v.CashReceipt, &rc); err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(v.Benefit) > 0 {
+		if err := json.Unmarshal(v.Benefit, &b); err != nil {
+			return nil, nil, err
+		}
+	}
+	if rc != nil { // PostgreSQL writes the session's offset; the API answers in UTC
+		for _, t := range []*time.Time{rc.IssuedAt, rc.RegisteredAt} {
+			if t != nil {
+				*t = t.UTC()
+			}
+		}
+	}
+	return rc, b, nil
 }
 
 // viewItem, viewRefund and viewEvent are GetPaymentView's JSON rows.

@@ -105,27 +105,6 @@ func (q *Queries) GetBenefitRuleSet(ctx context.Context, version int64) (Benefit
 	return i, err
 }
 
-const getPaymentBenefit = `-- name: GetPaymentBenefit :one
-SELECT payment_id, rule_set_version, rule_name, membership_tier, points_bps, points, earn_at, points_validity_seconds, created_at FROM payment_benefits WHERE payment_id = $1
-`
-
-func (q *Queries) GetPaymentBenefit(ctx context.Context, paymentID string) (PaymentBenefit, error) {
-	row := q.db.QueryRow(ctx, getPaymentBenefit, paymentID)
-	var i PaymentBenefit
-	err := row.Scan(
-		&i.PaymentID,
-		&i.RuleSetVersion,
-		&i.RuleName,
-		&i.MembershipTier,
-		&i.PointsBps,
-		&i.Points,
-		&i.EarnAt,
-		&i.PointsValiditySeconds,
-		&i.CreatedAt,
-	)
-	return i, err
-}
-
 const grantMonthlyPoints = `-- name: GrantMonthlyPoints :one
 WITH old AS (
     SELECT u.points FROM benefit_monthly_usage u

@@ -60,9 +60,6 @@ INSERT INTO payment_benefits (payment_id, rule_set_version, rule_name, membershi
 VALUES (@payment_id, sqlc.narg(rule_set_version), sqlc.narg(rule_name), sqlc.narg(membership_tier), @points_bps, @points, @earn_at, @points_validity_seconds)
 ON CONFLICT (payment_id) DO NOTHING;
 
--- name: GetPaymentBenefit :one
-SELECT * FROM payment_benefits WHERE payment_id = @payment_id;
-
 -- name: GrantMonthlyPoints :one
 -- Raises the customer's points of the month by what the cap leaves of @want
 -- and answers what it granted. Call EnsureMonthlyUsage first; the row lock

@@ -56,7 +56,8 @@ ORDER BY id;
 -- The payment as the API shows it, in one round trip (issue 19): the row, its
 -- items, refunds and timeline as JSON arrays in the orders ListPaymentItems,
 -- ListRefunds and ListPaymentEvents use, the installment plan (months 0 for
--- 일시불) and the points earned. One statement, so one snapshot.
+-- 일시불), the points earned, and the cash receipt and benefit (issues 14, 15;
+-- null when none) as the API's own JSON. One statement, so one snapshot.
 SELECT sqlc.embed(p),
        COALESCE((SELECT json_agg(json_build_object('producer_id', i.producer_id, 'amount', i.amount, 'fee', i.fee,
                                                    'tax_free_amount', i.tax_free_amount) ORDER BY i.producer_id)
@@ -71,7 +72,17 @@ SELECT sqlc.embed(p),
        COALESCE(inst.months, 0)::int AS installment_months,
        COALESCE(inst.interest_payer, '')::text AS installment_interest_payer,
        COALESCE(inst.plan, '')::text AS installment_plan,
-       (SELECT COALESCE(sum(b.amount), 0) FROM points_buckets b WHERE b.payment_id = p.id)::bigint AS points_earned
+       (SELECT COALESCE(sum(b.amount), 0) FROM points_buckets b WHERE b.payment_id = p.id)::bigint AS points_earned,
+       (SELECT json_build_object('status', cr.status, 'amount', cr.amount, 'tax_free_amount', cr.tax_free,
+                                 'cancelled_amount', cr.cancelled_amount, 'cancelled_tax_free_amount', cr.cancelled_tax_free,
+                                 'type', cr.receipt_type, 'identity_last4', cr.identity_last4, 'self_issued', cr.self_issued,
+                                 'pg', cr.pg, 'issue_number', cr.issue_number, 'attempts', cr.attempts,
+                                 'issued_at', cr.issued_at, 'registered_at', cr.registered_at)
+          FROM cash_receipts cr WHERE cr.payment_id = p.id)::json AS cash_receipt,
+       (SELECT json_build_object('rule_set_version', pb.rule_set_version, 'rule', pb.rule_name,
+                                 'membership_tier', pb.membership_tier, 'points_rate_bps', pb.points_bps,
+                                 'points_to_earn', pb.points)
+          FROM payment_benefits pb WHERE pb.payment_id = p.id)::json AS benefit
   FROM payments p
   LEFT JOIN payment_installments inst ON inst.payment_id = p.id
  WHERE p.id = @id;
