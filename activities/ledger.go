@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -52,6 +53,11 @@ func (l *Ledger) PostCapture(ctx context.Context, in PostCaptureInput) error {
 				return err
 			}
 			j = ledger.FundWithWallet(j, ledger.PGReceivable(in.PG), pay.CustomerID, pay.WalletAmount)
+		}
+		if pay.PointsAmount > 0 { // points as a tender (ADR 0022)
+			if j, err = spendPoints(ctx, q, pay, ledger.PGReceivable(in.PG), j); err != nil {
+				return err
+			}
 		}
 		if _, err := ledger.Post(ctx, q, j); err != nil {
 			return err
@@ -104,8 +110,15 @@ func (l *Ledger) PostRefund(ctx context.Context, in PostRefundInput) error {
 		if j.Key == "" {
 			return nil // booked by an earlier attempt
 		}
-		if _, toWallet := ledger.SplitRefund(pay.Amount-pay.WalletAmount, pay.WalletAmount, rf.RefundedBefore, rf.Amount); toWallet > 0 {
+		_, toWallet, toPoints := refundTenders(pay, rf.RefundedBefore, rf.Amount)
+		if toWallet > 0 {
 			j = ledger.FundWithWallet(j, ledger.PGReceivable(pay.Pg.String), pay.CustomerID, toWallet)
+		}
+		if toPoints > 0 { // points as a tender go back to their buckets (ADR 0022)
+			j = ledger.FundWithPoints(j, ledger.PGReceivable(pay.Pg.String), toPoints)
+			if err := returnPoints(ctx, q, pay, rf, toPoints, time.Now()); err != nil {
+				return err
+			}
 		}
 		if _, err := ledger.Post(ctx, q, j); err != nil {
 			return err

@@ -11,7 +11,6 @@ import (
 
 	"github.com/paysaga/paysaga/adapters/pg"
 	"github.com/paysaga/paysaga/db"
-	"github.com/paysaga/paysaga/ledger"
 	"github.com/paysaga/paysaga/pii"
 	"github.com/paysaga/paysaga/tax"
 )
@@ -277,7 +276,7 @@ func (r *Receipts) PlanCashReceiptCancel(ctx context.Context, in PlanCashReceipt
 		if err != nil {
 			return fmt.Errorf("load payment %s: %w", rf.PaymentID, err)
 		}
-		card, wallet := ledger.SplitRefund(pay.Amount-pay.WalletAmount, pay.WalletAmount, rf.RefundedBefore, rf.Amount)
+		card, wallet, _ := refundTenders(pay, rf.RefundedBefore, rf.Amount) // points owe no receipt
 		var amount int64
 		if rc.CoversMethod {
 			amount += card

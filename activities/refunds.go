@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/paysaga/paysaga/db"
-	"github.com/paysaga/paysaga/ledger"
 	"github.com/paysaga/paysaga/tax"
 )
 
@@ -37,6 +36,9 @@ type ReserveRefundResult struct {
 	// in proportion to how the payment was funded (0 for card-only payments, and
 	// in histories from before wallets).
 	WalletAmount int64
+	// PointsAmount of Amount goes back to the customer's points (ADR 0022);
+	// the PG gives back Amount - WalletAmount - PointsAmount.
+	PointsAmount int64
 	// TaxFreeAmount of Amount is tax-free (tax.SliceTaxFree of the payment);
 	// PGTaxFreeAmount of the PG's part (Amount - WalletAmount) is, as the PG
 	// is told on the cancel (tax.PartSliceTaxFree of the card part).
@@ -119,10 +121,10 @@ func claimOf(ctx context.Context, q *db.Queries, pay db.Payment, before, amount 
 	for _, it := range items {
 		taxFree += it.TaxFreeAmount
 	}
-	card, wallet := pay.Amount-pay.WalletAmount, pay.WalletAmount
-	cardBefore, _ := ledger.SplitRefund(card, wallet, 0, before)
-	cardPart, walletPart := ledger.SplitRefund(card, wallet, before, amount)
-	out.Amount, out.WalletAmount = amount, walletPart
+	card := pay.Amount - pay.WalletAmount - pay.PointsAmount
+	cardBefore, _, _ := refundTenders(pay, 0, before)
+	cardPart, walletPart, pointsPart := refundTenders(pay, before, amount)
+	out.Amount, out.WalletAmount, out.PointsAmount = amount, walletPart, pointsPart
 	out.TaxFreeAmount = tax.SliceTaxFree(pay.Amount, taxFree, before, amount)
 	out.PGTaxFreeAmount = tax.PartSliceTaxFree(pay.Amount, taxFree, card, cardBefore, cardPart)
 	return nil

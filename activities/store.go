@@ -30,6 +30,8 @@ type CreatePaymentInput struct {
 	// WalletAmount of Amount comes from the customer's wallet; MethodID pays the
 	// rest (empty when the wallet pays it all).
 	WalletAmount int64
+	// PointsAmount of Amount is paid with the customer's points (ADR 0022).
+	PointsAmount int64
 	FeeBPS       int64
 	Items        []ItemInput
 	WorkflowID   string
@@ -63,6 +65,7 @@ func createPayment(ctx context.Context, q *db.Queries, in CreatePaymentInput) er
 	_, err := q.CreatePayment(ctx, db.CreatePaymentParams{
 		ID: in.PaymentID, OrderID: in.OrderID, CustomerID: in.CustomerID, MethodID: text(in.MethodID),
 		Currency: in.Currency, Amount: in.Amount, FeeAmount: fees, WorkflowID: in.WorkflowID, WalletAmount: in.WalletAmount,
+		PointsAmount: in.PointsAmount,
 	})
 	if err != nil {
 		return fmt.Errorf("create payment %s: %w", in.PaymentID, err)

@@ -48,6 +48,9 @@ type checkoutItemRequest struct {
 type checkoutPaymentRequest struct {
 	MethodID     string `json:"method_id"`
 	WalletAmount int64  `json:"wallet_amount"`
+	// PointsAmount (default 0) is paid with the customer's points (ADR 0022),
+	// in the points' currency, within what they have available.
+	PointsAmount int64 `json:"points_amount"`
 	// InstallmentMonths splits the card part (할부): 0 (default) is 일시불, else 2..12.
 	InstallmentMonths int `json:"installment_months"`
 }
@@ -99,11 +102,14 @@ func (r checkoutRequest) validate(cfg config.Config) error {
 		switch {
 		case p.WalletAmount < 0 || p.WalletAmount > r.Amount:
 			v.add(codeInvalidAmount, "payment.wallet_amount", "must be within 0..amount")
-		case p.WalletAmount == r.Amount && p.MethodID != "":
-			v.add(codeValidationFailed, "payment.method_id", "must be absent when the wallet pays the whole amount")
-		case p.WalletAmount < r.Amount:
+		case p.PointsAmount < 0 || p.PointsAmount > r.Amount-p.WalletAmount:
+			v.add(codeInvalidAmount, "payment.points_amount", "must be within 0..amount - wallet_amount")
+		case p.WalletAmount+p.PointsAmount == r.Amount && p.MethodID != "":
+			v.add(codeValidationFailed, "payment.method_id", "must be absent when the wallet and points pay the whole amount")
+		case p.WalletAmount+p.PointsAmount < r.Amount:
 			v.id("payment.method_id", p.MethodID)
 		}
+		r.validatePointsCurrency(&v)
 		r.validateInstallment(&v)
 	}
 	return v.err()
@@ -156,6 +162,9 @@ func (s *server) createCheckout(c echo.Context) error {
 			return err
 		}
 		methodKind = facts.MethodKind
+		if err := s.checkPointsAvailable(c.Request().Context(), req); err != nil {
+			return err
+		}
 		// Before the claim: a 403 step_up_required saves nothing, so the app
 		// retries with the same Idempotency-Key and a pin_token.
 		if err := s.stepUp(c, req); err != nil {
@@ -213,6 +222,7 @@ func (s *server) checkoutInput(req checkoutRequest, paymentID string) workflows.
 		CustomerID:   req.CustomerID,
 		MethodID:     req.Payment.MethodID,
 		WalletAmount: req.Payment.WalletAmount,
+		PointsAmount: req.Payment.PointsAmount,
 		Currency:     req.Currency,
 		Amount:       req.Amount,
 		Items:        make([]workflows.CheckoutItem, 0, len(req.Items)),

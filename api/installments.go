@@ -27,8 +27,8 @@ func (r checkoutRequest) validateInstallment(v *validation) {
 	switch m := r.Payment.InstallmentMonths; {
 	case m < 2 || m > 12:
 		v.add(codeInvalidInstallmentMonths, "payment.installment_months", "must be 0 (one payment) or 2..12")
-	case r.Payment.WalletAmount >= r.Amount:
-		v.add(codeInstallmentNotAvailable, "payment.installment_months", "needs a card part; the wallet pays the whole amount")
+	case r.Payment.WalletAmount+r.Payment.PointsAmount >= r.Amount:
+		v.add(codeInstallmentNotAvailable, "payment.installment_months", "needs a card part; the wallet and points pay the whole amount")
 	}
 }
 
@@ -49,7 +49,7 @@ func (s *server) interestFreePlan(method db.PaymentMethod, req checkoutRequest) 
 	if method.Kind != "card" {
 		return "", notAvailable("installments are for card payments only")
 	}
-	card := req.Amount - req.Payment.WalletAmount
+	card := req.Amount - req.Payment.WalletAmount - req.Payment.PointsAmount
 	for _, name := range s.cfg.PGs() {
 		if lim := pg.CapabilitiesOf(s.pgs[name]).Installments; !lim.Allows(months, card) {
 			return "", notAvailable(fmt.Sprintf("PG %s takes 2..%d months on a card part of %d or more", name, lim.MaxMonths, lim.MinAmount))

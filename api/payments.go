@@ -27,6 +27,7 @@ type paymentResponse struct {
 	CustomerID     string                `json:"customer_id"`
 	MethodID       *string               `json:"method_id"` // null when the wallet pays it all
 	WalletAmount   int64                 `json:"wallet_amount"`
+	PointsAmount   int64                 `json:"points_amount"` // paid with points (ADR 0022)
 	Status         string                `json:"status"`
 	Amount         int64                 `json:"amount"`
 	Currency       string                `json:"currency"`
@@ -253,6 +254,7 @@ func (s *server) paymentOf(p db.Payment, items []db.PaymentItem, refunds []db.Re
 		CustomerID:     p.CustomerID,
 		MethodID:       nullable(p.MethodID.String),
 		WalletAmount:   p.WalletAmount,
+		PointsAmount:   p.PointsAmount,
 		Status:         p.Status,
 		Amount:         p.Amount,
 		Currency:       p.Currency,
@@ -312,6 +314,7 @@ func (s *server) pendingPayment(in workflows.CheckoutInput, workflowID string) p
 		CustomerID:   in.CustomerID,
 		MethodID:     nullable(in.MethodID),
 		WalletAmount: in.WalletAmount,
+		PointsAmount: in.PointsAmount,
 		Status:       workflows.StatusProcessing,
 		Amount:       in.Amount,
 		Currency:     in.Currency,

@@ -323,7 +323,7 @@ func (s *server) stepUpReason(ctx context.Context, req checkoutRequest, ip strin
 		}
 	}
 	methodID := ""
-	if req.Payment.WalletAmount < req.Amount {
+	if req.Payment.WalletAmount+req.Payment.PointsAmount < req.Amount {
 		methodID = req.Payment.MethodID
 	}
 	subj, err := risk.Describe(ctx, s.q, s.pii, methodID, risk.Subject{

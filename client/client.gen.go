@@ -1149,7 +1149,10 @@ type CheckoutItem struct {
 
 // CheckoutPayment wallet_amount (default 0) is paid from the customer's wallet (held
 // against its balance; 201 failed insufficient_wallet_balance when short),
-// the rest with method_id, which is absent when the wallet pays it all.
+// points_amount (default 0) with the customer's points (held the same
+// way, spent oldest-expiry first, given back by refunds in proportion;
+// ADR 0022), the rest with method_id, which is absent when the wallet
+// and points pay it all.
 type CheckoutPayment struct {
 	// InstallmentMonths Splits the card part into monthly payments at the card issuer (할부):
 	// 0 (default) is one payment (일시불), else 2..12 (422
@@ -1162,6 +1165,13 @@ type CheckoutPayment struct {
 
 	// MethodId an active method of the customer (422 unknown_payment_method)
 	MethodId *string `json:"method_id,omitempty"`
+
+	// PointsAmount 0..amount - wallet_amount (422 invalid_amount), only on an order in
+	// the points' currency (KRW; 422 points_currency_unsupported), and at
+	// most the customer's points less those other checkouts hold (422
+	// insufficient_points, checked before anything starts; a race lost
+	// after it is 201 failed insufficient_points).
+	PointsAmount *int64 `json:"points_amount,omitempty"`
 
 	// WalletAmount 0..amount (422 invalid_amount)
 	WalletAmount *int64 `json:"wallet_amount,omitempty"`
@@ -1187,7 +1197,10 @@ type CheckoutRequest struct {
 
 	// Payment wallet_amount (default 0) is paid from the customer's wallet (held
 	// against its balance; 201 failed insufficient_wallet_balance when short),
-	// the rest with method_id, which is absent when the wallet pays it all.
+	// points_amount (default 0) with the customer's points (held the same
+	// way, spent oldest-expiry first, given back by refunds in proportion;
+	// ADR 0022), the rest with method_id, which is absent when the wallet
+	// and points pay it all.
 	Payment CheckoutPayment `json:"payment"`
 
 	// PinToken from POST /v1/customers/{id}/pin/verify, when the payment needs step-up (403 step_up_required without it); single use
@@ -1416,12 +1429,15 @@ type Payment struct {
 		TaxFreeAmount int64  `json:"tax_free_amount"`
 	} `json:"items"`
 
-	// MethodId null when the wallet pays it all
+	// MethodId null when the wallet (and points) pay it all
 	MethodId *string `json:"method_id"`
 	OrderId  string  `json:"order_id"`
 
 	// Pg the PG that served it
 	Pg *string `json:"pg"`
+
+	// PointsAmount the part paid with points (ADR 0022)
+	PointsAmount int64 `json:"points_amount"`
 
 	// PointsEarned points this payment credited (the benefit's rate of the card part, within the monthly cap); absent when none
 	PointsEarned   *int64 `json:"points_earned,omitempty"`

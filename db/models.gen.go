@@ -290,6 +290,7 @@ type Payment struct {
 	UpdatedAt        pgtype.Timestamptz
 	WalletAmount     int64
 	SettlesOnConfirm bool
+	PointsAmount     int64
 }
 
 type PaymentBenefit struct {
@@ -436,6 +437,30 @@ type PointsBucket struct {
 	ExpiresAt        pgtype.Timestamptz
 	ExpiryNotifiedAt pgtype.Timestamptz
 	ExpiredAt        pgtype.Timestamptz
+}
+
+type PointsHold struct {
+	PaymentID  string
+	CustomerID string
+	Currency   string
+	Amount     int64
+	Status     string
+	CreatedAt  pgtype.Timestamptz
+	UpdatedAt  pgtype.Timestamptz
+}
+
+type PointsReturn struct {
+	RefundID     string
+	BucketID     int64
+	IntoBucketID int64
+	Amount       int64
+}
+
+type PointsSpend struct {
+	PaymentID string
+	BucketID  int64
+	Seq       int32
+	Amount    int64
 }
 
 type Producer struct {

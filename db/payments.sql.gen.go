@@ -59,10 +59,10 @@ func (q *Queries) CheckoutFacts(ctx context.Context, arg CheckoutFactsParams) (C
 }
 
 const createPayment = `-- name: CreatePayment :one
-INSERT INTO payments (id, order_id, customer_id, method_id, currency, amount, fee_amount, status, workflow_id, wallet_amount)
-VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9)
+INSERT INTO payments (id, order_id, customer_id, method_id, currency, amount, fee_amount, status, workflow_id, wallet_amount, points_amount)
+VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9, $10)
 ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id
-RETURNING id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount, settles_on_confirm
+RETURNING id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount, settles_on_confirm, points_amount
 `
 
 type CreatePaymentParams struct {
@@ -75,6 +75,7 @@ type CreatePaymentParams struct {
 	FeeAmount    int64
 	WorkflowID   string
 	WalletAmount int64
+	PointsAmount int64
 }
 
 // Idempotent by id: the workflow's first step may run more than once.
@@ -89,6 +90,7 @@ func (q *Queries) CreatePayment(ctx context.Context, arg CreatePaymentParams) (P
 		arg.FeeAmount,
 		arg.WorkflowID,
 		arg.WalletAmount,
+		arg.PointsAmount,
 	)
 	var i Payment
 	err := row.Scan(
@@ -111,6 +113,7 @@ func (q *Queries) CreatePayment(ctx context.Context, arg CreatePaymentParams) (P
 		&i.UpdatedAt,
 		&i.WalletAmount,
 		&i.SettlesOnConfirm,
+		&i.PointsAmount,
 	)
 	return i, err
 }
@@ -141,7 +144,7 @@ func (q *Queries) CreatePaymentItem(ctx context.Context, arg CreatePaymentItemPa
 }
 
 const getPayment = `-- name: GetPayment :one
-SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount, settles_on_confirm FROM payments WHERE id = $1
+SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount, settles_on_confirm, points_amount FROM payments WHERE id = $1
 `
 
 func (q *Queries) GetPayment(ctx context.Context, id string) (Payment, error) {
@@ -167,12 +170,13 @@ func (q *Queries) GetPayment(ctx context.Context, id string) (Payment, error) {
 		&i.UpdatedAt,
 		&i.WalletAmount,
 		&i.SettlesOnConfirm,
+		&i.PointsAmount,
 	)
 	return i, err
 }
 
 const getPaymentByOrder = `-- name: GetPaymentByOrder :one
-SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount, settles_on_confirm FROM payments WHERE order_id = $1
+SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount, settles_on_confirm, points_amount FROM payments WHERE order_id = $1
 `
 
 func (q *Queries) GetPaymentByOrder(ctx context.Context, orderID string) (Payment, error) {
@@ -198,12 +202,13 @@ func (q *Queries) GetPaymentByOrder(ctx context.Context, orderID string) (Paymen
 		&i.UpdatedAt,
 		&i.WalletAmount,
 		&i.SettlesOnConfirm,
+		&i.PointsAmount,
 	)
 	return i, err
 }
 
 const getPaymentForUpdate = `-- name: GetPaymentForUpdate :one
-SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount, settles_on_confirm FROM payments WHERE id = $1 FOR UPDATE
+SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount, settles_on_confirm, points_amount FROM payments WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) GetPaymentForUpdate(ctx context.Context, id string) (Payment, error) {
@@ -229,12 +234,13 @@ func (q *Queries) GetPaymentForUpdate(ctx context.Context, id string) (Payment, 
 		&i.UpdatedAt,
 		&i.WalletAmount,
 		&i.SettlesOnConfirm,
+		&i.PointsAmount,
 	)
 	return i, err
 }
 
 const getPaymentView = `-- name: GetPaymentView :one
-SELECT p.id, p.order_id, p.customer_id, p.method_id, p.currency, p.amount, p.fee_amount, p.status, p.pg, p.pg_payment_key, p.captured_amount, p.refunded_amount, p.failure_code, p.failure_message, p.workflow_id, p.created_at, p.updated_at, p.wallet_amount, p.settles_on_confirm,
+SELECT p.id, p.order_id, p.customer_id, p.method_id, p.currency, p.amount, p.fee_amount, p.status, p.pg, p.pg_payment_key, p.captured_amount, p.refunded_amount, p.failure_code, p.failure_message, p.workflow_id, p.created_at, p.updated_at, p.wallet_amount, p.settles_on_confirm, p.points_amount,
        COALESCE((SELECT json_agg(json_build_object('producer_id', i.producer_id, 'amount', i.amount, 'fee', i.fee,
                                                    'tax_free_amount', i.tax_free_amount) ORDER BY i.producer_id)
                    FROM payment_items i WHERE i.payment_id = p.id), '[]')::json AS items,
@@ -305,6 +311,7 @@ func (q *Queries) GetPaymentView(ctx context.Context, id string) (GetPaymentView
 		&i.Payment.UpdatedAt,
 		&i.Payment.WalletAmount,
 		&i.Payment.SettlesOnConfirm,
+		&i.Payment.PointsAmount,
 		&i.Items,
 		&i.Refunds,
 		&i.Events,

@@ -256,7 +256,7 @@ func (q *Queries) ReopenFailedDelivery(ctx context.Context, arg ReopenFailedDeli
 
 const searchPayments = `-- name: SearchPayments :many
 
-SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount, settles_on_confirm FROM payments
+SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount, settles_on_confirm, points_amount FROM payments
 WHERE ($1::text = '' OR order_id = $1::text)
   AND ($2::text = '' OR customer_id = $2::text)
   AND ($3::text = '' OR status = $3::text)
@@ -310,6 +310,7 @@ func (q *Queries) SearchPayments(ctx context.Context, arg SearchPaymentsParams) 
 			&i.UpdatedAt,
 			&i.WalletAmount,
 			&i.SettlesOnConfirm,
+			&i.PointsAmount,
 		); err != nil {
 			return nil, err
 		}

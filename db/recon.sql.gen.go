@@ -43,7 +43,7 @@ func (q *Queries) CompleteReconRun(ctx context.Context, arg CompleteReconRunPara
 }
 
 const getPaymentByPGKey = `-- name: GetPaymentByPGKey :one
-SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount, settles_on_confirm FROM payments WHERE pg_payment_key = $1 LIMIT 1
+SELECT id, order_id, customer_id, method_id, currency, amount, fee_amount, status, pg, pg_payment_key, captured_amount, refunded_amount, failure_code, failure_message, workflow_id, created_at, updated_at, wallet_amount, settles_on_confirm, points_amount FROM payments WHERE pg_payment_key = $1 LIMIT 1
 `
 
 func (q *Queries) GetPaymentByPGKey(ctx context.Context, pgPaymentKey pgtype.Text) (Payment, error) {
@@ -69,6 +69,7 @@ func (q *Queries) GetPaymentByPGKey(ctx context.Context, pgPaymentKey pgtype.Tex
 		&i.UpdatedAt,
 		&i.WalletAmount,
 		&i.SettlesOnConfirm,
+		&i.PointsAmount,
 	)
 	return i, err
 }

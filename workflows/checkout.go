@@ -57,6 +57,9 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 			}
 			c.saga.add("release_wallet_hold", c.releaseHold)
 		}
+		if err := c.pointsTenderStep(ctx); err != nil {
+			return c.fail(ctx, err, "points_hold_failed")
+		}
 	} else if err := c.benefitStep(ctx); err != nil {
 		// Opened in one commit: the rules are read once the payment exists.
 		return c.fail(ctx, err, "internal_error")
@@ -294,8 +297,9 @@ func (c *checkout) riskInput() activities.EvaluateRiskInput {
 	}
 }
 
-// cardAmount is what the card or bank account pays: the rest of the wallet part.
-func (c *checkout) cardAmount() int64 { return c.in.Amount - c.in.WalletAmount }
+// cardAmount is what the card or bank account pays: the rest of the wallet
+// and points parts.
+func (c *checkout) cardAmount() int64 { return c.in.Amount - c.in.WalletAmount - c.in.PointsAmount }
 
 // cardTaxFree is the tax-free part of the card's amount: the payment's
 // tax-free share of it (tax.TaxFreeUpTo), the wallet part carrying the rest.
@@ -333,7 +337,8 @@ func (c *checkout) createInput(ctx workflow.Context) activities.CreatePaymentInp
 	}
 	return activities.CreatePaymentInput{
 		PaymentID: c.in.PaymentID, OrderID: c.in.OrderID, CustomerID: c.in.CustomerID, MethodID: c.in.MethodID,
-		Currency: c.in.Currency, Amount: c.in.Amount, WalletAmount: c.in.WalletAmount, FeeBPS: c.in.FeeBPS, Items: items,
+		Currency: c.in.Currency, Amount: c.in.Amount, WalletAmount: c.in.WalletAmount, PointsAmount: c.in.PointsAmount,
+		FeeBPS: c.in.FeeBPS, Items: items,
 		WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
 	}
 }
@@ -544,17 +549,19 @@ func validateCheckout(in CheckoutInput) error {
 		return errors.New("amount must be > 0")
 	case in.WalletAmount < 0 || in.WalletAmount > in.Amount:
 		return errors.New("wallet amount must be within 0..amount")
-	case in.WalletAmount < in.Amount && in.MethodID == "":
-		return errors.New("a method is required for the part the wallet does not pay")
+	case in.PointsAmount < 0 || in.PointsAmount > in.Amount-in.WalletAmount:
+		return errors.New("points amount must be within 0..amount - wallet amount")
+	case in.WalletAmount+in.PointsAmount < in.Amount && in.MethodID == "":
+		return errors.New("a method is required for the part the wallet and points do not pay")
 	case len(in.Items) == 0:
 		return errors.New("at least one item is required")
-	case in.WalletAmount < in.Amount && len(in.PGs) == 0:
+	case in.WalletAmount+in.PointsAmount < in.Amount && len(in.PGs) == 0:
 		return errors.New("no PG to route to")
 	case in.FeeBPS < 0 || in.FeeBPS > 10_000:
 		return errors.New("fee rate out of range")
 	case in.InstallmentMonths != 0 && (in.InstallmentMonths < 2 || in.InstallmentMonths > 12):
 		return errors.New("installment months must be 0 or 2..12")
-	case in.InstallmentMonths != 0 && in.WalletAmount == in.Amount:
+	case in.InstallmentMonths != 0 && in.WalletAmount+in.PointsAmount == in.Amount:
 		return errors.New("installments need a card part")
 	case in.InterestFreePlan != "" && in.InstallmentMonths == 0:
 		return errors.New("an interest-free plan needs installment months")

@@ -25,11 +25,12 @@ type opening struct {
 }
 
 // opensInOneCommit: the card pays the whole amount. A checkout with another
-// tender (the wallet today; points or a bank-account debit when they come)
-// opens step by step so its hold sits between the risk evaluation and the
-// card, where compensation expects it. A new tender adds its test here.
+// tender (the wallet, points; a bank-account debit) opens step by step so
+// its hold sits between the risk evaluation and the card, where compensation
+// expects it. A new tender adds its test here.
 func (c *checkout) opensInOneCommit() bool {
-	return c.in.WalletAmount == 0 && c.in.MethodID != "" && c.in.MethodKind != MethodBankAccount && len(c.in.PGs) > 0
+	return c.in.WalletAmount == 0 && c.in.PointsAmount == 0 && c.in.MethodID != "" &&
+		c.in.MethodKind != MethodBankAccount && len(c.in.PGs) > 0
 }
 
 // openInOneCommit opens a card-only checkout with OpenCardPayment. An answer

@@ -4,6 +4,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/paysaga/paysaga/activities"
+	"github.com/paysaga/paysaga/tax"
 )
 
 // The receipt steps of Checkout, Refund and TopUp, each under
@@ -23,7 +24,10 @@ func (c *checkout) receiptAmount() (amount, taxFree int64) {
 		amount, taxFree = amount+c.cardAmount(), taxFree+c.cardTaxFree()
 	}
 	if p.Wallet && c.in.WalletAmount > 0 {
-		amount, taxFree = amount+c.in.WalletAmount, taxFree+taxFreeOf(c.in.Items)-c.cardTaxFree()
+		// The wallet carries the tax-free share of the card-and-wallet part
+		// beyond the card's; the points part keeps its own (ADR 0022).
+		cashTaxFree := tax.TaxFreeUpTo(c.in.Amount, taxFreeOf(c.in.Items), c.cardAmount()+c.in.WalletAmount)
+		amount, taxFree = amount+c.in.WalletAmount, taxFree+cashTaxFree-c.cardTaxFree()
 	}
 	return amount, taxFree
 }

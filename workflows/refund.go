@@ -33,9 +33,9 @@ func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
 	}
 	result.Amount = claim.Amount
 
-	// The wallet part of a split payment is given back by the ledger posting alone.
+	// The wallet and points parts of a split payment are given back by the ledger posting alone.
 	cancel := activities.CancelInput{
-		Key: "refund:" + in.RefundID, PG: claim.PG, PaymentKey: claim.PaymentKey, Amount: claim.Amount - claim.WalletAmount,
+		Key: "refund:" + in.RefundID, PG: claim.PG, PaymentKey: claim.PaymentKey, Amount: pgRefundAmount(ctx, claim),
 		Reason: in.Reason, TaxFreeAmount: claim.PGTaxFreeAmount,
 	}
 	if cancel.Amount > 0 {

@@ -49,7 +49,7 @@ type CheckoutInput struct {
 	PaymentID  string
 	OrderID    string
 	CustomerID string
-	MethodID   string // pays Amount - WalletAmount; empty when the wallet pays it all
+	MethodID   string // pays Amount - WalletAmount - PointsAmount; empty when they pay it all
 	// MethodKind is the method's kind (MethodCard, MethodBankAccount), read
 	// by the API when it starts the checkout; empty in histories from before
 	// it, which route every method by PGs.
@@ -59,6 +59,9 @@ type CheckoutInput struct {
 	// WalletAmount of Amount is paid from the customer's wallet (held, then
 	// posted at capture). 0: card or bank account only.
 	WalletAmount int64
+	// PointsAmount of Amount is paid with the customer's points (issue 15,
+	// ADR 0022): held after the wallet part, spent at the posting. 0: none.
+	PointsAmount int64
 	Items        []CheckoutItem
 	FeeBPS       int64
 	PGs          []string // routing order, primary first

@@ -1,7 +1,7 @@
 -- name: CreatePayment :one
 -- Idempotent by id: the workflow's first step may run more than once.
-INSERT INTO payments (id, order_id, customer_id, method_id, currency, amount, fee_amount, status, workflow_id, wallet_amount)
-VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9)
+INSERT INTO payments (id, order_id, customer_id, method_id, currency, amount, fee_amount, status, workflow_id, wallet_amount, points_amount)
+VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9, $10)
 ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id
 RETURNING *;
 
