@@ -15,10 +15,12 @@ const (
 
 // pointsKinds are the journal kinds that may move a points:{customer} account;
 // spend and reverse come with points as a tender and refunds of earned points.
-var pointsKinds = map[string]bool{ledger.KindPointsEarn: true, ledger.KindPointsExpire: true, "points_spend": true, "points_reverse": true}
+var pointsKinds = map[string]bool{ledger.KindPointsEarn: true, ledger.KindPointsExpire: true, ledger.KindPointsSpend: true,
+	"points_reverse": true, ledger.KindPointsRefund: true}
 
 type pointsFigures struct {
 	earned, spent, expired, reversed int64 // by journal kind, each as a positive amount
+	returned                         int64 // given back by refunds of points spent as a tender
 	balance                          int64 // what the ledger owes (minus the raw sum)
 	buckets                          int64 // sum of the buckets' remaining points
 	otherKinds                       []string
@@ -35,7 +37,7 @@ func (v *verifier) pointsByCustomer(ctx context.Context) (map[string]*pointsFigu
 	}
 	rows, err := v.src.Pool.Query(ctx, `SELECT substr(p.account, 8) || '/' || p.currency, t.kind, sum(p.amount)::bigint
 		FROM journal_postings p JOIN journal_transactions t ON t.id = p.transaction_id
-		WHERE p.account LIKE 'points:%' AND p.account NOT IN ('points:funding', 'points:expired')
+		WHERE p.account LIKE 'points:%' AND p.account NOT IN ('points:funding', 'points:expired', 'points:clearing')
 		GROUP BY p.account, p.currency, t.kind`)
 	if err != nil {
 		return nil, err
@@ -54,8 +56,10 @@ func (v *verifier) pointsByCustomer(ctx context.Context) (map[string]*pointsFigu
 			f.earned -= sum
 		case ledger.KindPointsExpire:
 			f.expired += sum
-		case "points_spend":
+		case ledger.KindPointsSpend:
 			f.spent += sum
+		case ledger.KindPointsRefund:
+			f.returned -= sum
 		case "points_reverse":
 			f.reversed += sum
 		}
@@ -99,8 +103,9 @@ func (v *verifier) pointsNotNegative(ctx context.Context) (Result, error) {
 	return res, nil
 }
 
-// pointsReconcile: earned - spent - expired - reversed = the ledger balance =
-// the buckets' remaining points, and nothing else moves a points account.
+// pointsReconcile: earned - spent - expired - reversed + returned = the
+// ledger balance = the buckets' remaining points, and nothing else moves a
+// points account.
 func (v *verifier) pointsReconcile(ctx context.Context) (Result, error) {
 	res := Result{Name: PointsReconcile}
 	all, err := v.pointsByCustomer(ctx)
@@ -109,9 +114,9 @@ func (v *verifier) pointsReconcile(ctx context.Context) (Result, error) {
 	}
 	for k, f := range all {
 		res.Checked++
-		if want := f.earned - f.spent - f.expired - f.reversed; want != f.balance || f.balance != f.buckets {
-			res.Breaches = append(res.Breaches, fmt.Sprintf("points %s: earned %d - spent %d - expired %d - reversed %d = %d; ledger %d; buckets %d",
-				k, f.earned, f.spent, f.expired, f.reversed, want, f.balance, f.buckets))
+		if want := f.earned - f.spent - f.expired - f.reversed + f.returned; want != f.balance || f.balance != f.buckets {
+			res.Breaches = append(res.Breaches, fmt.Sprintf("points %s: earned %d - spent %d - expired %d - reversed %d + returned %d = %d; ledger %d; buckets %d",
+				k, f.earned, f.spent, f.expired, f.reversed, f.returned, want, f.balance, f.buckets))
 		}
 		if len(f.otherKinds) > 0 {
 			res.Breaches = append(res.Breaches, fmt.Sprintf("points %s moved by journal kinds %v", k, f.otherKinds))

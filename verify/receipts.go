@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/paysaga/paysaga/adapters/toss"
-	"github.com/paysaga/paysaga/ledger"
 	"github.com/paysaga/paysaga/providersim"
 )
 
@@ -22,7 +21,7 @@ const CashReceiptsMatch = "cash_receipts_match"
 // receiptFacts is one payment (or top-up) with its receipt, if any.
 type receiptFacts struct {
 	id, kind                   string // kind: the method's kind ("" wallet only, "topup" a top-up)
-	card, wallet               int64  // the payment's tenders (a top-up: wallet = its amount)
+	card, wallet, points       int64  // the payment's tenders (a top-up: wallet = its amount)
 	cardRefunded, walletRefund int64
 	old                        bool // created before MinAge
 
@@ -122,7 +121,7 @@ func (v *verifier) judgeReceipt(res *Result, f receiptFacts, issues map[string]i
 func (v *verifier) receiptFacts(ctx context.Context) ([]receiptFacts, error) {
 	cutoff := v.src.Now().Add(-v.src.MinAge)
 	rows, err := v.src.Pool.Query(ctx, `
-		SELECT p.id, coalesce(m.kind, ''), p.amount - p.wallet_amount, p.wallet_amount, p.created_at < $1,
+		SELECT p.id, coalesce(m.kind, ''), p.amount - p.wallet_amount - p.points_amount, p.wallet_amount, p.points_amount, p.created_at < $1,
 		       r.id IS NOT NULL, coalesce(r.covers_method, false), coalesce(r.covers_wallet, false), coalesce(r.status, ''),
 		       coalesce(r.pg, ''), coalesce(r.amount, 0), coalesce(r.cancelled_amount, 0), coalesce(r.tax_free, 0),
 		       coalesce(r.cancelled_tax_free, 0),
@@ -130,7 +129,7 @@ func (v *verifier) receiptFacts(ctx context.Context) ([]receiptFacts, error) {
 		FROM payments p LEFT JOIN payment_methods m ON m.id = p.method_id LEFT JOIN cash_receipts r ON r.payment_id = p.id
 		WHERE p.captured_amount > 0
 		UNION ALL
-		SELECT t.id, 'topup', 0, t.amount, t.created_at < $1,
+		SELECT t.id, 'topup', 0, t.amount, 0, t.created_at < $1,
 		       r.id IS NOT NULL, false, false, coalesce(r.status, ''), coalesce(r.pg, ''), coalesce(r.amount, 0),
 		       coalesce(r.cancelled_amount, 0), coalesce(r.tax_free, 0), coalesce(r.cancelled_tax_free, 0), 0::bigint
 		FROM wallet_topups t LEFT JOIN cash_receipts r ON r.topup_id = t.id
@@ -141,7 +140,7 @@ func (v *verifier) receiptFacts(ctx context.Context) ([]receiptFacts, error) {
 	var out []receiptFacts
 	for rows.Next() {
 		var f receiptFacts
-		if err := rows.Scan(&f.id, &f.kind, &f.card, &f.wallet, &f.old, &f.hasReceipt, &f.coversMethod, &f.coversWallet, &f.status,
+		if err := rows.Scan(&f.id, &f.kind, &f.card, &f.wallet, &f.points, &f.old, &f.hasReceipt, &f.coversMethod, &f.coversWallet, &f.status,
 			&f.pg, &f.amount, &f.cancelled, &f.taxFree, &f.cancelledTF, &f.cancelsTF); err != nil {
 			rows.Close()
 			return nil, err
@@ -174,7 +173,7 @@ func (v *verifier) refundedTenders(ctx context.Context, facts []receiptFacts) er
 			return err
 		}
 		if f := byID[id]; f != nil {
-			card, wallet := ledger.SplitRefund(f.card, f.wallet, before, amount)
+			card, wallet := tenderSplit(f.card, f.wallet, f.points, before, amount)
 			f.cardRefunded, f.walletRefund = f.cardRefunded+card, f.walletRefund+wallet
 		}
 	}

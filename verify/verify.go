@@ -126,6 +126,7 @@ func Run(ctx context.Context, src Sources) (Report, error) {
 		v.workflowsTerminal, v.recordsSettled, v.capturedOnce, v.authorizationsClosed, v.journalsBalanced, v.walletsNotNegative,
 		v.walletsReconcile, v.payoutOncePerPeriod, v.pgMatchesLedger, v.bankDebitsMatch, v.bankTransfersMatch,
 		v.settlementReconciles, v.commissionVATBooked, v.pointsNotNegative, v.pointsReconcile,
+		v.pointsHoldsWithinBalance, v.pointsTenderBooked,
 		v.membershipOncePerPeriod, v.walletRefundsOnce,
 		v.cashReceiptsMatch,
 	}
@@ -339,7 +340,7 @@ func (v *verifier) capturedOnce(ctx context.Context) (Result, error) {
 	for pk, k := range keys {
 		byOrder[k.orderID] = append(byOrder[k.orderID], pk)
 	}
-	rows, err := v.src.Pool.Query(ctx, `SELECT id, order_id, status, amount - wallet_amount, COALESCE(pg_payment_key, '') FROM payments`)
+	rows, err := v.src.Pool.Query(ctx, `SELECT id, order_id, status, amount - wallet_amount - points_amount, COALESCE(pg_payment_key, '') FROM payments`)
 	if err != nil {
 		return res, err
 	}
@@ -516,19 +517,20 @@ func (v *verifier) walletsReconcile(ctx context.Context) (Result, error) {
 	if err := add(`SELECT customer_id || '/' || currency, sum(amount)::bigint FROM wallet_refunds WHERE status <> 'failed' GROUP BY 1`, -1); err != nil {
 		return res, err
 	}
-	rows, err := v.src.Pool.Query(ctx, `SELECT p.customer_id || '/' || p.currency, p.amount - p.wallet_amount, p.wallet_amount, r.refunded_before, r.amount
+	rows, err := v.src.Pool.Query(ctx, `SELECT p.customer_id || '/' || p.currency, p.amount - p.wallet_amount - p.points_amount, p.wallet_amount,
+		p.points_amount, r.refunded_before, r.amount
 		FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE r.status = 'succeeded' AND p.wallet_amount > 0`)
 	if err != nil {
 		return res, err
 	}
 	for rows.Next() {
 		var k string
-		var card, wallet, before, amount int64
-		if err := rows.Scan(&k, &card, &wallet, &before, &amount); err != nil {
+		var card, wallet, points, before, amount int64
+		if err := rows.Scan(&k, &card, &wallet, &points, &before, &amount); err != nil {
 			rows.Close()
 			return res, err
 		}
-		_, w := ledger.SplitRefund(card, wallet, before, amount)
+		_, w := tenderSplit(card, wallet, points, before, amount)
 		want[k] += w
 	}
 	rows.Close()

@@ -139,4 +139,3 @@ func TestRefundSendsThePGOnlyTheCardPart(t *testing.T) {
 	require.NoError(t, env.GetWorkflowResult(&res))
 	require.Equal(t, StatusSucceeded, res.Status)
 }
-
