@@ -2,6 +2,7 @@ package activities_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -30,7 +31,10 @@ type tenderRig struct {
 	store  *activities.Store
 }
 
-func newTenderRig(t *testing.T) *tenderRig {
+func newTenderRig(t *testing.T) *tenderRig { return newTenderRigWith(t, 2_000) }
+
+// newTenderRigWith is newTenderRig with pointsA in bucket A.
+func newTenderRigWith(t *testing.T, pointsA int64) *tenderRig {
 	t.Helper()
 	ctx := context.Background()
 	pool := testenv.Pool(t)
@@ -52,7 +56,7 @@ func newTenderRig(t *testing.T) *tenderRig {
 		points   int64
 		at       time.Time
 		validity time.Duration
-	}{{"pay_ea", 2_000, now.Add(-48 * time.Hour), 24 * time.Hour}, {"pay_eb", 5_000, now, 2 * 365 * 24 * time.Hour}} {
+	}{{"pay_ea", pointsA, now.Add(-48 * time.Hour), 24 * time.Hour}, {"pay_eb", 5_000, now, 2 * 365 * 24 * time.Hour}} {
 		r.createPayment(t, e.id, 50_000, 0, 0)
 		_, err := r.points.EarnPoints(ctx, activities.EarnPointsInput{PaymentID: e.id, CustomerID: "cus_t", Currency: "KRW",
 			Base: e.points, RateBPS: 10_000, At: e.at, Validity: e.validity})
@@ -198,4 +202,44 @@ func TestPointsHoldsNeverExceedTheBalance(t *testing.T) {
 	r.createPayment(t, "pay_h6", 50_000, 0, 3_000)
 	require.NoError(t, r.points.HoldPoints(r.ctx, activities.HoldPointsInput{PaymentID: "pay_h6", CustomerID: "cus_t", Currency: "KRW", Amount: 3_000}),
 		"7,000 - 4,000 held: 3,000 available")
+}
+
+// An item-targeted refund (ADR 0016) splits between the tenders by the same
+// cumulative slice of the payment as an amount refund: farm B's 20,000 of the
+// 50,000 gives back 2/5 of the points, and the cancel of the rest the others.
+func TestPointsTenderItemRefundReturnsItsShare(t *testing.T) {
+	r := newTenderRig(t)
+	r.createPayment(t, "pay_t", 50_000, 0, 3_000)
+	require.NoError(t, r.points.HoldPoints(r.ctx, activities.HoldPointsInput{PaymentID: "pay_t", CustomerID: "cus_t", Currency: "KRW", Amount: 3_000}))
+	require.NoError(t, r.book.PostCapture(r.ctx, activities.PostCaptureInput{PaymentID: "pay_t", PG: "alpha", PaymentKey: "pk_t"}))
+	refunds := &activities.Refunds{Pool: r.pool}
+	claim, err := refunds.ReserveRefund(r.ctx, activities.ReserveRefundInput{RefundID: "rf_b", PaymentID: "pay_t", Kind: "partial",
+		Items: []activities.RefundItem{{ProducerID: "B"}}})
+	require.NoError(t, err)
+	require.EqualValues(t, 20_000, claim.Amount)
+	require.EqualValues(t, 1_200, claim.PointsAmount)
+	require.NoError(t, r.book.PostRefund(r.ctx, activities.PostRefundInput{RefundID: "rf_b"}))
+	require.EqualValues(t, 4_000+1_200, r.balance(t, ledger.Points("cus_t")))
+	rest := r.refund(t, "rf_rest", "cancel", 0)
+	require.EqualValues(t, 1_800, rest.PointsAmount)
+	require.EqualValues(t, 7_000, r.balance(t, ledger.Points("cus_t")), "all 3,000 back")
+	require.EqualValues(t, 0, r.balance(t, ledger.PointsClearing))
+}
+
+// Refunding everything in sixteen uneven slices gives every bucket back
+// exactly what it gave (A 1,234, B 1,766): each slice's points go over the
+// buckets as the cumulative split's difference, never rounded slice by slice.
+func TestPointsTenderUnevenSlicesReturnEachBucketExactly(t *testing.T) {
+	r := newTenderRigWith(t, 1_234)
+	ea, eb := ledger.PointsEarnKey("pay_ea"), ledger.PointsEarnKey("pay_eb")
+	r.createPayment(t, "pay_t", 50_000, 0, 3_000)
+	require.NoError(t, r.points.HoldPoints(r.ctx, activities.HoldPointsInput{PaymentID: "pay_t", CustomerID: "cus_t", Currency: "KRW", Amount: 3_000}))
+	require.NoError(t, r.book.PostCapture(r.ctx, activities.PostCaptureInput{PaymentID: "pay_t", PG: "alpha", PaymentKey: "pk_t"}))
+	var returned int64
+	for i := range 15 {
+		returned += r.refund(t, fmt.Sprintf("rf_s%d", i), "partial", 3_333).PointsAmount
+	}
+	returned += r.refund(t, "rf_rest", "cancel", 0).PointsAmount
+	require.EqualValues(t, 3_000, returned)
+	require.Equal(t, map[string]int64{ea: 1_234, eb: 5_000}, r.bucketsByEarning(t), "every bucket got back exactly what it gave")
 }

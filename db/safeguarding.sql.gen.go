@@ -84,7 +84,7 @@ func (q *Queries) LatestSafeguardingReport(ctx context.Context, currency string)
 const prepaidLiabilities = `-- name: PrepaidLiabilities :one
 SELECT
     COALESCE(-sum(amount) FILTER (WHERE account LIKE 'wallet:%' OR account = 'wallet_refunds:transit'), 0)::bigint AS wallets,
-    COALESCE(-sum(amount) FILTER (WHERE account LIKE 'points:%' AND account NOT IN ('points:funding', 'points:expired')), 0)::bigint AS points
+    COALESCE(-sum(amount) FILTER (WHERE account LIKE 'points:%' AND account NOT IN ('points:funding', 'points:expired', 'points:clearing')), 0)::bigint AS points
 FROM journal_postings
 WHERE currency = $1
 `

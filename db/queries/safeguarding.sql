@@ -12,7 +12,7 @@ SELECT * FROM safeguard_balances WHERE currency = @currency ORDER BY as_of DESC,
 -- (wallet_refunds:transit) are still owed until the transfer is booked.
 SELECT
     COALESCE(-sum(amount) FILTER (WHERE account LIKE 'wallet:%' OR account = 'wallet_refunds:transit'), 0)::bigint AS wallets,
-    COALESCE(-sum(amount) FILTER (WHERE account LIKE 'points:%' AND account NOT IN ('points:funding', 'points:expired')), 0)::bigint AS points
+    COALESCE(-sum(amount) FILTER (WHERE account LIKE 'points:%' AND account NOT IN ('points:funding', 'points:expired', 'points:clearing')), 0)::bigint AS points
 FROM journal_postings
 WHERE currency = @currency;
 
