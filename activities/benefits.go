@@ -158,7 +158,8 @@ func (p *Points) EarnItemPoints(ctx context.Context, in EarnItemPointsInput) (Ea
 	}
 	return p.EarnPoints(ctx, EarnPointsInput{
 		PaymentID: in.PaymentID, CustomerID: b.CustomerID, Currency: b.Currency,
-		Base: ItemCardPart(b.PaymentAmount, b.WalletAmount, b.ItemAmount, b.ItemRefunded), RateBPS: b.PointsBps,
+		// Points spent as a tender earn none, as the wallet part (ADR 0022).
+		Base: ItemCardPart(b.PaymentAmount, b.WalletAmount+b.PointsAmount, b.ItemAmount, b.ItemRefunded), RateBPS: b.PointsBps,
 		At: in.At, Validity: time.Duration(b.PointsValiditySeconds) * time.Second,
 		Capped: b.MonthlyPointsCap.Valid, MonthlyCap: b.MonthlyPointsCap.Int64,
 		Key: ledger.PointsItemEarnKey(in.PaymentID, in.ProducerID),

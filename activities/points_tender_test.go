@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paysaga/paysaga/activities"
+	"github.com/paysaga/paysaga/benefit"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/ledger"
 	"github.com/paysaga/paysaga/pii"
@@ -242,4 +243,17 @@ func TestPointsTenderUnevenSlicesReturnEachBucketExactly(t *testing.T) {
 	returned += r.refund(t, "rf_rest", "cancel", 0).PointsAmount
 	require.EqualValues(t, 3_000, returned)
 	require.Equal(t, map[string]int64{ea: 1_234, eb: 5_000}, r.bucketsByEarning(t), "every bucket got back exactly what it gave")
+}
+
+// Points spent as a tender earn no points at the item's confirmation: farm B's
+// 20,000 of a 50,000 payment with 10,000 wallet and 3,000 points earns 5% of
+// its share of the 37,000 card part.
+func TestPointsTenderEarnsNothingOnThePointsPart(t *testing.T) {
+	r := newTenderRig(t)
+	r.createPayment(t, "pay_t", 50_000, 10_000, 3_000)
+	require.NoError(t, r.store.RecordBenefit(r.ctx, activities.RecordBenefitInput{PaymentID: "pay_t", AtConfirmation: true, Validity: 24 * time.Hour,
+		Benefit: benefit.Result{RateBPS: 500, MonthlyPointsCap: -1}}))
+	res, err := r.points.EarnItemPoints(r.ctx, activities.EarnItemPointsInput{ItemRef: activities.ItemRef{PaymentID: "pay_t", ProducerID: "B"}, At: time.Now()})
+	require.NoError(t, err)
+	require.EqualValues(t, 740, res.Points, "5% of 20,000 x 37,000 / 50,000")
 }

@@ -219,7 +219,7 @@ func (q *Queries) InsertBenefitRuleSet(ctx context.Context, arg InsertBenefitRul
 }
 
 const itemPointsBasis = `-- name: ItemPointsBasis :one
-SELECT p.customer_id, p.currency, p.amount AS payment_amount, p.wallet_amount, i.amount AS item_amount,
+SELECT p.customer_id, p.currency, p.amount AS payment_amount, p.wallet_amount, p.points_amount, i.amount AS item_amount,
        COALESCE((SELECT sum(ri.amount) FROM refund_items ri JOIN refunds r ON r.id = ri.refund_id
                  WHERE ri.payment_id = i.payment_id AND ri.producer_id = i.producer_id AND r.status = 'succeeded'), 0)::bigint AS item_refunded,
        b.points_bps, b.earn_at, b.points_validity_seconds, s.monthly_points_cap
@@ -240,6 +240,7 @@ type ItemPointsBasisRow struct {
 	Currency              string
 	PaymentAmount         int64
 	WalletAmount          int64
+	PointsAmount          int64
 	ItemAmount            int64
 	ItemRefunded          int64
 	PointsBps             int64
@@ -259,6 +260,7 @@ func (q *Queries) ItemPointsBasis(ctx context.Context, arg ItemPointsBasisParams
 		&i.Currency,
 		&i.PaymentAmount,
 		&i.WalletAmount,
+		&i.PointsAmount,
 		&i.ItemAmount,
 		&i.ItemRefunded,
 		&i.PointsBps,

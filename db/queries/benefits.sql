@@ -85,7 +85,7 @@ SELECT COALESCE((SELECT points FROM benefit_monthly_usage WHERE customer_id = @c
 -- What a confirmed item earns points on: its payment's card part, the item's
 -- amount and what succeeded refunds gave back of it, the benefit's rate and
 -- when it earns, and the monthly cap of the rule set it used.
-SELECT p.customer_id, p.currency, p.amount AS payment_amount, p.wallet_amount, i.amount AS item_amount,
+SELECT p.customer_id, p.currency, p.amount AS payment_amount, p.wallet_amount, p.points_amount, i.amount AS item_amount,
        COALESCE((SELECT sum(ri.amount) FROM refund_items ri JOIN refunds r ON r.id = ri.refund_id
                  WHERE ri.payment_id = i.payment_id AND ri.producer_id = i.producer_id AND r.status = 'succeeded'), 0)::bigint AS item_refunded,
        b.points_bps, b.earn_at, b.points_validity_seconds, s.monthly_points_cap
