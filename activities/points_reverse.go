@@ -30,14 +30,19 @@ type ReversePointsInput struct {
 type ReversePointsResult struct {
 	Points    int64 // due back for the refunded part
 	Taken     int64 // of them, taken from the customer's points
+	// Expired of the earning before the refund: taken back from the breakage
+	// (points:expired), not from the customer, who already lost them.
+	FromExpired int64
 	Shortfall int64 // kept back from the refund's cash instead (won)
 	Forgiven  int64 // beyond the refund's cash: written off
 }
 
 // ReversePoints takes back, under the customer's row lock, each earning's
 // share of the refund (apportion.PointsToReverse over the part of its base
-// the refund covers): from the customer's points, the earning's own bucket
-// first and then FIFO; what they lack out of in.Cash; the rest forgiven.
+// the refund covers), in this order: what is left of the earning's own
+// bucket; what of it expired (the breakage is undone: the customer lost
+// those already); the customer's other points, FIFO; then, for points the
+// customer spent, a shortfall out of in.Cash; the rest forgiven.
 // Once per refund: a retry answers what the first attempt recorded.
 func (p *Points) ReversePoints(ctx context.Context, in ReversePointsInput) (ReversePointsResult, error) {
 	var out ReversePointsResult
@@ -71,16 +76,18 @@ func (p *Points) ReversePoints(ctx context.Context, in ReversePointsInput) (Reve
 		}
 		return recordEvent(ctx, q, pay.ID, "refund:"+rf.ID+":points-reversed", map[string]string{
 			"points": fmt.Sprint(out.Points), "taken": fmt.Sprint(out.Taken),
-			"shortfall": fmt.Sprint(out.Shortfall), "forgiven": fmt.Sprint(out.Forgiven),
+			"from_expired": fmt.Sprint(out.FromExpired), "shortfall": fmt.Sprint(out.Shortfall), "forgiven": fmt.Sprint(out.Forgiven),
 		})
 	})
 	return out, err
 }
 
-// pointDue is what one earning (its bucket) owes back for a refund.
+// pointDue is what one earning (its bucket) owes back for a refund, and
+// how much of the bucket's expired points no reversal has undone yet.
 type pointDue struct {
-	bucket db.PointsBucket
-	points int64
+	bucket  db.PointsBucket
+	points  int64
+	expired int64
 }
 
 // pointsDue is each earning's share of the refund: the payment's own (earned
@@ -133,9 +140,15 @@ func pointsDue(ctx context.Context, q *db.Queries, pay db.Payment, rf db.Refund)
 		if err != nil {
 			return nil, fmt.Errorf("points reversed of %s: %w", b.SourceKey, err)
 		}
-		if n := apportion.PointsToReverse(b.Amount, base, from, to, before); n > 0 {
-			out = append(out, pointDue{bucket: b, points: n})
+		n := apportion.PointsToReverse(b.Amount, base, from, to, before.Points)
+		if n == 0 {
+			continue
 		}
+		expired, err := q.PointsExpiredOfBucket(ctx, ledger.PointsExpireKey(b.ID))
+		if err != nil {
+			return nil, fmt.Errorf("points expired of bucket %d: %w", b.ID, err)
+		}
+		out = append(out, pointDue{bucket: b, points: n, expired: max(0, expired-before.FromExpired)})
 	}
 	return out, nil
 }
@@ -184,9 +197,9 @@ func refundItemSlices(ctx context.Context, q *db.Queries, pay db.Payment, rf db.
 	return out, nil
 }
 
-// takeBack meets each due from the customer's points, then from cash, records
-// each earning's reversal and where its points came from, and posts one
-// points_reverse journal for all that was taken.
+// takeBack meets each due in ReversePoints' order, records each earning's
+// reversal and which buckets its points came from, and posts one
+// points_reverse journal for all of it.
 func takeBack(ctx context.Context, q *db.Queries, pay db.Payment, refundID string, dues []pointDue, cash int64) (ReversePointsResult, error) {
 	var out ReversePointsResult
 	buckets, err := q.ListPointsBuckets(ctx, pay.CustomerID)
@@ -194,63 +207,71 @@ func takeBack(ctx context.Context, q *db.Queries, pay db.Payment, refundID strin
 		return out, fmt.Errorf("points buckets of %s: %w", pay.CustomerID, err)
 	}
 	left := map[int64]int64{} // what each live bucket still holds as this refund takes
-	var available int64
+	var live int64
 	for _, b := range buckets {
 		if b.Currency == pay.Currency {
 			left[b.ID] = b.Remaining
-			available += b.Remaining
+			live += b.Remaining
 		}
 	}
 	for _, d := range dues {
-		r := apportion.SplitReversal(d.points, available, cash)
-		available, cash = available-r.Taken, cash-r.Shortfall
-		// The earning's own bucket first, then the customer's others, FIFO.
-		order := append([]db.PointsBucket{d.bucket}, buckets...)
-		need := r.Taken
-		for _, b := range order {
-			n := min(need, left[b.ID])
-			if n == 0 {
-				continue
-			}
-			left[b.ID] -= n
-			need -= n
-			if err := q.TakeFromPointsBucket(ctx, db.TakeFromPointsBucketParams{ID: b.ID, Points: n}); err != nil {
-				return out, fmt.Errorf("take %d points from bucket %d: %w", n, b.ID, err)
-			}
-			if err := q.InsertPointsReversalTake(ctx, db.InsertPointsReversalTakeParams{RefundID: refundID, BucketID: b.ID, Points: n}); err != nil {
-				return out, fmt.Errorf("record points taken by %s: %w", refundID, err)
-			}
+		own := left[d.bucket.ID]
+		got, forgiven := apportion.Meet(d.points, own, d.expired, live-own, cash)
+		r := ReversePointsResult{Points: d.points, Taken: got[0] + got[2], FromExpired: got[1], Shortfall: got[3], Forgiven: forgiven}
+		live, cash = live-r.Taken, cash-r.Shortfall
+		if err := takeFromBuckets(ctx, q, refundID, append([]db.PointsBucket{d.bucket}, buckets...), left, r.Taken); err != nil {
+			return out, err
 		}
 		err := q.InsertPointsReversal(ctx, db.InsertPointsReversalParams{
 			RefundID: refundID, SourceKey: d.bucket.SourceKey, PaymentID: pay.ID, CustomerID: pay.CustomerID, Currency: pay.Currency,
-			Points: d.points, Taken: r.Taken, Shortfall: r.Shortfall, Forgiven: r.Forgiven,
+			Points: r.Points, Taken: r.Taken, FromExpired: r.FromExpired, Shortfall: r.Shortfall, Forgiven: r.Forgiven,
 		})
 		if err != nil {
 			return out, fmt.Errorf("record points reversal of %s: %w", refundID, err)
 		}
-		out.Points += d.points
-		out.Taken += r.Taken
-		out.Shortfall += r.Shortfall
-		out.Forgiven += r.Forgiven
+		out = addReversal(out, r)
 	}
-	if out.Taken > 0 {
-		if _, err := ledger.Post(ctx, q, ledger.ReversePointsJournal(refundID, pay.ID, pay.CustomerID, pay.Currency, out.Taken)); err != nil {
+	if out.Taken+out.FromExpired > 0 {
+		j := ledger.ReversePointsJournal(refundID, pay.ID, pay.CustomerID, pay.Currency, out.Taken, out.FromExpired)
+		if _, err := ledger.Post(ctx, q, j); err != nil {
 			return out, fmt.Errorf("post points reversal of %s: %w", refundID, err)
 		}
 	}
 	return out, nil
 }
 
+// takeFromBuckets takes n points from the buckets in order (the earning's own
+// first, then the customer's FIFO), recording each take for RestorePoints.
+func takeFromBuckets(ctx context.Context, q *db.Queries, refundID string, order []db.PointsBucket, left map[int64]int64, n int64) error {
+	for _, b := range order {
+		k := min(n, left[b.ID])
+		if k == 0 {
+			continue
+		}
+		left[b.ID] -= k
+		n -= k
+		if err := q.TakeFromPointsBucket(ctx, db.TakeFromPointsBucketParams{ID: b.ID, Points: k}); err != nil {
+			return fmt.Errorf("take %d points from bucket %d: %w", k, b.ID, err)
+		}
+		if err := q.InsertPointsReversalTake(ctx, db.InsertPointsReversalTakeParams{RefundID: refundID, BucketID: b.ID, Points: k}); err != nil {
+			return fmt.Errorf("record points taken by %s: %w", refundID, err)
+		}
+	}
+	return nil
+}
+
+func addReversal(a, b ReversePointsResult) ReversePointsResult {
+	return ReversePointsResult{Points: a.Points + b.Points, Taken: a.Taken + b.Taken, FromExpired: a.FromExpired + b.FromExpired,
+		Shortfall: a.Shortfall + b.Shortfall, Forgiven: a.Forgiven + b.Forgiven}
+}
+
 func sumReversals(rows []db.PointsReversal) ReversePointsResult {
 	var out ReversePointsResult
 	for _, r := range rows {
-		if r.RestoredAt.Valid {
-			continue
+		if !r.RestoredAt.Valid {
+			out = addReversal(out, ReversePointsResult{Points: r.Points, Taken: r.Taken, FromExpired: r.FromExpired,
+				Shortfall: r.Shortfall, Forgiven: r.Forgiven})
 		}
-		out.Points += r.Points
-		out.Taken += r.Taken
-		out.Shortfall += r.Shortfall
-		out.Forgiven += r.Forgiven
 	}
 	return out
 }
@@ -278,6 +299,11 @@ func (p *Points) RestorePoints(ctx context.Context, in RestorePointsInput) error
 		if _, err := q.LockCustomer(ctx, pay.CustomerID); err != nil {
 			return fmt.Errorf("lock customer %s: %w", pay.CustomerID, err)
 		}
+		rows, err := q.PointsReversalsOfRefund(ctx, rf.ID)
+		if err != nil {
+			return fmt.Errorf("points reversals of %s: %w", rf.ID, err)
+		}
+		fromExpired := sumReversals(rows).FromExpired
 		n, err := q.MarkPointsReversalsRestored(ctx, db.MarkPointsReversalsRestoredParams{RefundID: rf.ID, RestoredAt: timestamptz(in.At)})
 		if err != nil || n == 0 {
 			return err // nothing reversed, or restored by an earlier attempt
@@ -286,7 +312,7 @@ func (p *Points) RestorePoints(ctx context.Context, in RestorePointsInput) error
 		if err != nil {
 			return fmt.Errorf("points taken by %s: %w", rf.ID, err)
 		}
-		var toCustomer, toExpired int64
+		toCustomer, toExpired := int64(0), fromExpired
 		for _, t := range takes {
 			if t.Expired {
 				toExpired += t.Points

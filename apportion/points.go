@@ -35,21 +35,14 @@ func PointsToReverse(earned, base, from, to, reversedSoFar int64) int64 {
 	return min(PointsReversed(earned, base, to)-PointsReversed(earned, base, from), left)
 }
 
-// Reversal is how points due back are met: taken from the customer's points,
-// then a shortfall out of the refund's cash (1 point = 1 won), and what
-// neither covers forgiven.
-type Reversal struct {
-	Taken, Shortfall, Forgiven int64
-}
-
-// SplitReversal meets due points from available points first, then from
-// cash won of the refund; the rest is forgiven.
-func SplitReversal(due, available, cash int64) Reversal {
-	if due <= 0 {
-		return Reversal{}
+// Meet takes due from the sources in order, each at most what it holds, and
+// answers what it took of each and what none of them covered.
+func Meet(due int64, sources ...int64) (taken []int64, rest int64) {
+	taken = make([]int64, len(sources))
+	rest = max(due, 0)
+	for i, s := range sources {
+		taken[i] = min(rest, max(s, 0))
+		rest -= taken[i]
 	}
-	r := Reversal{Taken: min(due, max(available, 0))}
-	r.Shortfall = min(due-r.Taken, max(cash, 0))
-	r.Forgiven = due - r.Taken - r.Shortfall
-	return r
+	return taken, rest
 }

@@ -2,6 +2,7 @@ package apportion
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -49,18 +50,21 @@ func TestPointsToReverseExamples(t *testing.T) {
 	}
 }
 
-func TestSplitReversal(t *testing.T) {
+func TestMeet(t *testing.T) {
 	for _, c := range []struct {
-		due, available, cash int64
-		want                 Reversal
+		due     int64
+		sources []int64
+		taken   []int64
+		rest    int64
 	}{
-		{300, 1_000, 10_000, Reversal{Taken: 300}},
-		{300, 100, 10_000, Reversal{Taken: 100, Shortfall: 200}},
-		{300, 0, 120, Reversal{Shortfall: 120, Forgiven: 180}},
-		{0, 50, 50, Reversal{}},
+		{300, []int64{1_000, 0, 10_000}, []int64{300, 0, 0}, 0},
+		{300, []int64{100, 50, 10_000}, []int64{100, 50, 150}, 0},
+		{300, []int64{0, 0, 120}, []int64{0, 0, 120}, 180},
+		{0, []int64{50, 50}, []int64{0, 0}, 0},
 	} {
-		if got := SplitReversal(c.due, c.available, c.cash); got != c.want {
-			t.Errorf("SplitReversal(%d, %d, %d) = %+v, want %+v", c.due, c.available, c.cash, got, c.want)
+		taken, rest := Meet(c.due, c.sources...)
+		if !slices.Equal(taken, c.taken) || rest != c.rest {
+			t.Errorf("Meet(%d, %v) = %v, %d; want %v, %d", c.due, c.sources, taken, rest, c.taken, c.rest)
 		}
 	}
 }

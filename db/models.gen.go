@@ -440,17 +440,18 @@ type PointsBucket struct {
 }
 
 type PointsReversal struct {
-	RefundID   string
-	SourceKey  string
-	PaymentID  string
-	CustomerID string
-	Currency   string
-	Points     int64
-	Taken      int64
-	Shortfall  int64
-	Forgiven   int64
-	RestoredAt pgtype.Timestamptz
-	CreatedAt  pgtype.Timestamptz
+	RefundID    string
+	SourceKey   string
+	PaymentID   string
+	CustomerID  string
+	Currency    string
+	Points      int64
+	Taken       int64
+	FromExpired int64
+	Shortfall   int64
+	Forgiven    int64
+	RestoredAt  pgtype.Timestamptz
+	CreatedAt   pgtype.Timestamptz
 }
 
 type PointsReversalTake struct {

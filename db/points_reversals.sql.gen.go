@@ -26,20 +26,21 @@ func (q *Queries) GiveBackToPointsBucket(ctx context.Context, arg GiveBackToPoin
 }
 
 const insertPointsReversal = `-- name: InsertPointsReversal :exec
-INSERT INTO points_reversals (refund_id, source_key, payment_id, customer_id, currency, points, taken, shortfall, forgiven)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO points_reversals (refund_id, source_key, payment_id, customer_id, currency, points, taken, from_expired, shortfall, forgiven)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 `
 
 type InsertPointsReversalParams struct {
-	RefundID   string
-	SourceKey  string
-	PaymentID  string
-	CustomerID string
-	Currency   string
-	Points     int64
-	Taken      int64
-	Shortfall  int64
-	Forgiven   int64
+	RefundID    string
+	SourceKey   string
+	PaymentID   string
+	CustomerID  string
+	Currency    string
+	Points      int64
+	Taken       int64
+	FromExpired int64
+	Shortfall   int64
+	Forgiven    int64
 }
 
 func (q *Queries) InsertPointsReversal(ctx context.Context, arg InsertPointsReversalParams) error {
@@ -51,6 +52,7 @@ func (q *Queries) InsertPointsReversal(ctx context.Context, arg InsertPointsReve
 		arg.Currency,
 		arg.Points,
 		arg.Taken,
+		arg.FromExpired,
 		arg.Shortfall,
 		arg.Forgiven,
 	)
@@ -129,6 +131,20 @@ func (q *Queries) PointsEarningsOfPayment(ctx context.Context, sourceKeys []stri
 	return items, nil
 }
 
+const pointsExpiredOfBucket = `-- name: PointsExpiredOfBucket :one
+SELECT COALESCE(-sum(p.amount), 0)::bigint AS points
+FROM journal_transactions t JOIN journal_postings p ON p.transaction_id = t.id
+WHERE t.idempotency_key = $1 AND p.account = 'points:expired'
+`
+
+// What a bucket lost to expiry (its expiry journal's credit to points:expired).
+func (q *Queries) PointsExpiredOfBucket(ctx context.Context, idempotencyKey string) (int64, error) {
+	row := q.db.QueryRow(ctx, pointsExpiredOfBucket, idempotencyKey)
+	var points int64
+	err := row.Scan(&points)
+	return points, err
+}
+
 const pointsReversalTakes = `-- name: PointsReversalTakes :many
 SELECT t.bucket_id, t.points, (b.expired_at IS NOT NULL)::boolean AS expired
 FROM points_reversal_takes t JOIN points_buckets b ON b.id = t.bucket_id
@@ -162,7 +178,7 @@ func (q *Queries) PointsReversalTakes(ctx context.Context, refundID string) ([]P
 }
 
 const pointsReversalsOfRefund = `-- name: PointsReversalsOfRefund :many
-SELECT refund_id, source_key, payment_id, customer_id, currency, points, taken, shortfall, forgiven, restored_at, created_at FROM points_reversals WHERE refund_id = $1 ORDER BY source_key
+SELECT refund_id, source_key, payment_id, customer_id, currency, points, taken, from_expired, shortfall, forgiven, restored_at, created_at FROM points_reversals WHERE refund_id = $1 ORDER BY source_key
 `
 
 func (q *Queries) PointsReversalsOfRefund(ctx context.Context, refundID string) ([]PointsReversal, error) {
@@ -182,6 +198,7 @@ func (q *Queries) PointsReversalsOfRefund(ctx context.Context, refundID string) 
 			&i.Currency,
 			&i.Points,
 			&i.Taken,
+			&i.FromExpired,
 			&i.Shortfall,
 			&i.Forgiven,
 			&i.RestoredAt,
@@ -198,16 +215,22 @@ func (q *Queries) PointsReversalsOfRefund(ctx context.Context, refundID string) 
 }
 
 const pointsReversedOf = `-- name: PointsReversedOf :one
-SELECT COALESCE(sum(points), 0)::bigint AS points FROM points_reversals
-WHERE source_key = $1 AND restored_at IS NULL
+SELECT COALESCE(sum(points), 0)::bigint AS points, COALESCE(sum(from_expired), 0)::bigint AS from_expired
+FROM points_reversals WHERE source_key = $1 AND restored_at IS NULL
 `
 
-// What refunds not restored took back of an earning so far.
-func (q *Queries) PointsReversedOf(ctx context.Context, sourceKey string) (int64, error) {
+type PointsReversedOfRow struct {
+	Points      int64
+	FromExpired int64
+}
+
+// What refunds not restored took back of an earning so far, and of it from
+// the earning's expired points.
+func (q *Queries) PointsReversedOf(ctx context.Context, sourceKey string) (PointsReversedOfRow, error) {
 	row := q.db.QueryRow(ctx, pointsReversedOf, sourceKey)
-	var points int64
-	err := row.Scan(&points)
-	return points, err
+	var i PointsReversedOfRow
+	err := row.Scan(&i.Points, &i.FromExpired)
+	return i, err
 }
 
 const setPointsBucketBase = `-- name: SetPointsBucketBase :exec

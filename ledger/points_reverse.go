@@ -11,22 +11,28 @@ func PointsReverseKey(refundID string) string   { return "refund:" + refundID + 
 func PointsRestoreKey(refundID string) string   { return "refund:" + refundID + ":points-restore" }
 func PointsShortfallKey(refundID string) string { return "refund:" + refundID + ":points-shortfall" }
 
-// ReversePointsJournal takes points back from the customer, mirroring the
-// earning: Dr points:{customer}, Cr points:funding.
-func ReversePointsJournal(refundID, paymentID, customer, currency string, points int64) Journal {
-	return Journal{
+// ReversePointsJournal takes points back, mirroring the earning: Dr
+// points:{customer} for what the customer still had, Dr points:expired for
+// what had expired of the earning (the breakage is undone), Cr points:funding.
+func ReversePointsJournal(refundID, paymentID, customer, currency string, taken, fromExpired int64) Journal {
+	j := Journal{
 		Key: PointsReverseKey(refundID), Kind: KindPointsReverse, PaymentID: paymentID,
 		Description: "points reversed from " + customer + " by refund " + refundID,
-		Postings: []Posting{
-			{Account: Points(customer), Currency: currency, Amount: points},
-			{Account: PointsFunding, Currency: currency, Amount: -points},
-		},
 	}
+	if taken > 0 {
+		j.Postings = append(j.Postings, Posting{Account: Points(customer), Currency: currency, Amount: taken})
+	}
+	if fromExpired > 0 {
+		j.Postings = append(j.Postings, Posting{Account: PointsExpired, Currency: currency, Amount: fromExpired})
+	}
+	j.Postings = append(j.Postings, Posting{Account: PointsFunding, Currency: currency, Amount: -(taken + fromExpired)})
+	return j
 }
 
 // RestorePointsJournal gives a failed refund's taken points back: Dr
 // points:funding; Cr points:{customer} for what goes back into live buckets,
-// Cr points:expired for what its buckets would have lost to expiry meanwhile.
+// Cr points:expired for what came from expired points or whose bucket
+// expired meanwhile.
 func RestorePointsJournal(refundID, paymentID, customer, currency string, toCustomer, toExpired int64) Journal {
 	j := Journal{
 		Key: PointsRestoreKey(refundID), Kind: KindPointsReverse, PaymentID: paymentID,

@@ -11,10 +11,13 @@ ALTER TABLE points_buckets ADD COLUMN earn_base bigint CHECK (earn_base > 0);
 
 -- What one refund took back of one earning (a bucket's source_key), decided
 -- before the PG is asked for the money, under the customer's row lock:
--- points due = taken from the customer's points (buckets, that earning's
--- own first, then FIFO) + shortfall (the customer had spent them: the
--- refund's card cash is reduced by it, 1 point = 1 won) + forgiven (beyond
--- what the refund still pays by card: written off, never a debt).
+-- points due = taken from the customer's points (what is left of that
+-- earning's bucket) + from_expired (what of it expired: the breakage is
+-- reversed, the customer already lost them) + taken again from the
+-- customer's other buckets (FIFO; both takes are in taken) + shortfall (the
+-- customer had spent them: the refund's card cash is reduced by it, 1 point
+-- = 1 won) + forgiven (beyond what the refund still pays by card: written
+-- off, never a debt).
 -- restored_at: the PG refused the refund for good, the taken points went back.
 CREATE TABLE points_reversals (
     refund_id   text NOT NULL REFERENCES refunds (id),
@@ -24,12 +27,13 @@ CREATE TABLE points_reversals (
     currency    text NOT NULL CHECK (length(currency) = 3),
     points      bigint NOT NULL CHECK (points > 0),
     taken       bigint NOT NULL CHECK (taken >= 0),
+    from_expired bigint NOT NULL CHECK (from_expired >= 0),
     shortfall   bigint NOT NULL CHECK (shortfall >= 0),
     forgiven    bigint NOT NULL CHECK (forgiven >= 0),
     restored_at timestamptz,
     created_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (refund_id, source_key),
-    CONSTRAINT points_reversals_adds_up CHECK (taken + shortfall + forgiven = points)
+    CONSTRAINT points_reversals_adds_up CHECK (taken + from_expired + shortfall + forgiven = points)
 );
 
 CREATE INDEX points_reversals_source ON points_reversals (source_key);

@@ -10,16 +10,23 @@ UPDATE points_buckets SET earn_base = @earn_base WHERE source_key = @source_key 
 SELECT * FROM points_buckets WHERE source_key = ANY(@source_keys::text[]) ORDER BY id;
 
 -- name: PointsReversedOf :one
--- What refunds not restored took back of an earning so far.
-SELECT COALESCE(sum(points), 0)::bigint AS points FROM points_reversals
-WHERE source_key = @source_key AND restored_at IS NULL;
+-- What refunds not restored took back of an earning so far, and of it from
+-- the earning's expired points.
+SELECT COALESCE(sum(points), 0)::bigint AS points, COALESCE(sum(from_expired), 0)::bigint AS from_expired
+FROM points_reversals WHERE source_key = @source_key AND restored_at IS NULL;
+
+-- name: PointsExpiredOfBucket :one
+-- What a bucket lost to expiry (its expiry journal's credit to points:expired).
+SELECT COALESCE(-sum(p.amount), 0)::bigint AS points
+FROM journal_transactions t JOIN journal_postings p ON p.transaction_id = t.id
+WHERE t.idempotency_key = @idempotency_key AND p.account = 'points:expired';
 
 -- name: PointsReversalsOfRefund :many
 SELECT * FROM points_reversals WHERE refund_id = @refund_id ORDER BY source_key;
 
 -- name: InsertPointsReversal :exec
-INSERT INTO points_reversals (refund_id, source_key, payment_id, customer_id, currency, points, taken, shortfall, forgiven)
-VALUES (@refund_id, @source_key, @payment_id, @customer_id, @currency, @points, @taken, @shortfall, @forgiven);
+INSERT INTO points_reversals (refund_id, source_key, payment_id, customer_id, currency, points, taken, from_expired, shortfall, forgiven)
+VALUES (@refund_id, @source_key, @payment_id, @customer_id, @currency, @points, @taken, @from_expired, @shortfall, @forgiven);
 
 -- name: TakeFromPointsBucket :exec
 UPDATE points_buckets SET remaining = remaining - @points WHERE id = @id;
