@@ -28,13 +28,13 @@ type ReversePointsInput struct {
 }
 
 type ReversePointsResult struct {
-	Points    int64 // due back for the refunded part
-	Taken     int64 // of them, taken from the customer's points
+	Points int64 // due back for the refunded part
+	Taken  int64 // of them, taken from the customer's points
 	// Expired of the earning before the refund: taken back from the breakage
 	// (points:expired), not from the customer, who already lost them.
 	FromExpired int64
-	Shortfall int64 // kept back from the refund's cash instead (won)
-	Forgiven  int64 // beyond the refund's cash: written off
+	Shortfall   int64 // kept back from the refund's cash instead (won)
+	Forgiven    int64 // beyond the refund's cash: written off
 }
 
 // ReversePoints takes back, under the customer's row lock, each earning's
