@@ -156,14 +156,43 @@ func (p *Points) EarnItemPoints(ctx context.Context, in EarnItemPointsInput) (Ea
 	if b.EarnAt != EarnAtConfirmation || b.PointsBps == 0 {
 		return EarnPointsResult{}, nil
 	}
-	return p.EarnPoints(ctx, EarnPointsInput{
-		PaymentID: in.PaymentID, CustomerID: b.CustomerID, Currency: b.Currency,
-		// Points spent as a tender earn none, as the wallet part (ADR 0022).
-		Base: ItemCardPart(b.PaymentAmount, b.WalletAmount+b.PointsAmount, b.ItemAmount, b.ItemRefunded), RateBPS: b.PointsBps,
+	in2 := EarnPointsInput{
+		PaymentID: in.PaymentID, CustomerID: b.CustomerID, Currency: b.Currency, RateBPS: b.PointsBps,
 		At: in.At, Validity: time.Duration(b.PointsValiditySeconds) * time.Second,
 		Capped: b.MonthlyPointsCap.Valid, MonthlyCap: b.MonthlyPointsCap.Int64,
 		Key: ledger.PointsItemEarnKey(in.PaymentID, in.ProducerID),
+	}
+	var res EarnPointsResult
+	err = pgx.BeginFunc(ctx, p.Pool, func(tx pgx.Tx) error {
+		q := db.New(tx)
+		if _, err := q.LockCustomer(ctx, b.CustomerID); err != nil {
+			return fmt.Errorf("lock customer %s: %w", b.CustomerID, err)
+		}
+		refunded, err := itemRefundedNow(ctx, q, in.ItemRef)
+		if err != nil {
+			return err
+		}
+		// Points spent as a tender earn none, as the wallet part (ADR 0022).
+		in2.Base = ItemCardPart(b.PaymentAmount, b.WalletAmount+b.PointsAmount, b.ItemAmount, refunded)
+		res.Points, err = earnLocked(ctx, q, in2)
+		return err
 	})
+	return res, err
+}
+
+// itemRefundedNow is what the item's refunds not failed (slices and item
+// refunds, in flight ones too) claimed of it, read under the customer's lock
+// that ReversePoints takes too (ADR 0023): a refund claimed before the
+// earning is left out of its base, one claimed after takes its share back.
+func itemRefundedNow(ctx context.Context, q *db.Queries, ref ItemRef) (int64, error) {
+	r, err := LoadItemRefunds(ctx, q, ref.PaymentID)
+	if err != nil {
+		return 0, err
+	}
+	if i := itemIndex(r.Items, ref.ProducerID); i >= 0 {
+		return r.Refunded[i], nil
+	}
+	return 0, nil
 }
 
 // ItemCardPart is the part of an item the card paid: the item's share of the

@@ -50,52 +50,69 @@ type EarnPointsResult struct {
 // once per payment (the journal key and the bucket's source key are
 // payment:{id}:points-earn).
 func (p *Points) EarnPoints(ctx context.Context, in EarnPointsInput) (EarnPointsResult, error) {
-	points := ledger.PointsEarned(in.Base, in.RateBPS)
-	if points == 0 {
+	if ledger.PointsEarned(in.Base, in.RateBPS) == 0 {
 		return EarnPointsResult{}, nil
 	}
 	if in.Validity <= 0 {
 		return EarnPointsResult{}, invalid("invalid_points_validity", "points need a validity > 0")
 	}
-	key := in.Key
-	if key == "" {
-		key = ledger.PointsEarnKey(in.PaymentID)
-	}
+	var res EarnPointsResult
 	err := pgx.BeginFunc(ctx, p.Pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
 		if _, err := q.LockCustomer(ctx, in.CustomerID); err != nil {
 			return fmt.Errorf("lock customer %s: %w", in.CustomerID, err)
 		}
-		if in.Capped {
-			// A retry after a commit finds its bucket and must not count against the cap twice.
-			earned, err := q.PointsBucketBySource(ctx, key)
-			if err == nil {
-				points = earned
-				return nil
-			}
-			if !errors.Is(err, pgx.ErrNoRows) {
-				return fmt.Errorf("points bucket of %s: %w", in.PaymentID, err)
-			}
-			if points, err = grantWithinCap(ctx, q, in.CustomerID, in.At, points, in.MonthlyCap); err != nil || points == 0 {
-				return err
-			}
-		}
-		if _, err := ledger.Post(ctx, q, ledger.EarnPointsJournal(key, in.PaymentID, in.CustomerID, in.Currency, points)); err != nil {
-			return fmt.Errorf("post points of %s: %w", in.PaymentID, err)
-		}
-		_, err := q.InsertPointsBucket(ctx, db.InsertPointsBucketParams{
-			CustomerID: in.CustomerID, Currency: in.Currency, SourceKey: key, PaymentID: text(in.PaymentID), Amount: points,
-			EarnedAt: timestamptz(in.At), ExpiresAt: timestamptz(in.At.Add(in.Validity)),
-		})
-		if err != nil {
-			return fmt.Errorf("points bucket of %s: %w", in.PaymentID, err)
-		}
-		return nil
+		var err error
+		res.Points, err = earnLocked(ctx, q, in)
+		return err
 	})
 	if err != nil {
 		return EarnPointsResult{}, err
 	}
-	return EarnPointsResult{Points: points}, nil
+	return res, nil
+}
+
+// earnLocked is EarnPoints inside a transaction that holds the customer's lock.
+func earnLocked(ctx context.Context, q *db.Queries, in EarnPointsInput) (int64, error) {
+	points := ledger.PointsEarned(in.Base, in.RateBPS)
+	if points == 0 {
+		return 0, nil
+	}
+	if in.Validity <= 0 {
+		return 0, invalid("invalid_points_validity", "points need a validity > 0")
+	}
+	key := in.Key
+	if key == "" {
+		key = ledger.PointsEarnKey(in.PaymentID)
+	}
+	if in.Capped {
+		// A retry after a commit finds its bucket and must not count against the cap twice.
+		earned, err := q.PointsBucketBySource(ctx, key)
+		if err == nil {
+			return earned, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return 0, fmt.Errorf("points bucket of %s: %w", in.PaymentID, err)
+		}
+		if points, err = grantWithinCap(ctx, q, in.CustomerID, in.At, points, in.MonthlyCap); err != nil || points == 0 {
+			return 0, err
+		}
+	}
+	if _, err := ledger.Post(ctx, q, ledger.EarnPointsJournal(key, in.PaymentID, in.CustomerID, in.Currency, points)); err != nil {
+		return 0, fmt.Errorf("post points of %s: %w", in.PaymentID, err)
+	}
+	_, err := q.InsertPointsBucket(ctx, db.InsertPointsBucketParams{
+		CustomerID: in.CustomerID, Currency: in.Currency, SourceKey: key, PaymentID: text(in.PaymentID), Amount: points,
+		EarnedAt: timestamptz(in.At), ExpiresAt: timestamptz(in.At.Add(in.Validity)),
+	})
+	if err != nil {
+		return 0, fmt.Errorf("points bucket of %s: %w", in.PaymentID, err)
+	}
+	// What the points are a rate of, for the refunds that take them back (ADR 0023).
+	if err := q.SetPointsBucketBase(ctx, db.SetPointsBucketBaseParams{SourceKey: key, EarnBase: pgtype.Int8{Int64: in.Base, Valid: true}}); err != nil {
+		return 0, fmt.Errorf("points base of %s: %w", key, err)
+	}
+	return points, nil
 }
 
 type ExpirePointsInput struct {

@@ -43,6 +43,10 @@ type refundSummary struct {
 	Status string `json:"status"` // succeeded | processing
 	Kind   string `json:"kind"`   // cancel | partial
 	Reason string `json:"reason"`
+	// Points taken back, and the won kept back for spent ones (ADR 0023):
+	// only in the answer of a refund that succeeded.
+	PointsReversed  *int64 `json:"points_reversed,omitempty"`
+	PointsShortfall *int64 `json:"points_shortfall,omitempty"`
 }
 
 // cancelPayment gives back everything that remains of a captured payment.
@@ -166,7 +170,8 @@ func (s *server) refund(c echo.Context, kind string, amount int64, reason string
 			return err
 		}
 		return c.JSON(http.StatusCreated, refundAnswer{
-			Refund:  refundSummary{ID: in.RefundID, Amount: res.Amount, Status: res.Status, Kind: kind, Reason: reason},
+			Refund: refundSummary{ID: in.RefundID, Amount: res.Amount, Status: res.Status, Kind: kind, Reason: reason,
+				PointsReversed: &res.PointsReversed, PointsShortfall: &res.PointsShortfall},
 			Payment: pay,
 		})
 	case workflows.StatusFailed:

@@ -1823,11 +1823,17 @@ type ReconciliationRun struct {
 type RefundAnswer struct {
 	Payment Payment `json:"payment"`
 	Refund  struct {
-		Amount int64                    `json:"amount"`
-		Id     string                   `json:"id"`
-		Kind   RefundAnswerRefundKind   `json:"kind"`
-		Reason string                   `json:"reason"`
-		Status RefundAnswerRefundStatus `json:"status"`
+		Amount int64                  `json:"amount"`
+		Id     string                 `json:"id"`
+		Kind   RefundAnswerRefundKind `json:"kind"`
+
+		// PointsReversed points earned on the refunded part that the refund took back (ADR 0023; the payment's timeline has the detail)
+		PointsReversed *int64 `json:"points_reversed,omitempty"`
+
+		// PointsShortfall won kept back from the card refund for taken-back points the customer had already spent (1 point = 1 won): the card is refunded amount - wallet part - this
+		PointsShortfall *int64                   `json:"points_shortfall,omitempty"`
+		Reason          string                   `json:"reason"`
+		Status          RefundAnswerRefundStatus `json:"status"`
 	} `json:"refund"`
 }
 

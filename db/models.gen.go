@@ -437,6 +437,7 @@ type PointsBucket struct {
 	ExpiresAt        pgtype.Timestamptz
 	ExpiryNotifiedAt pgtype.Timestamptz
 	ExpiredAt        pgtype.Timestamptz
+	EarnBase         pgtype.Int8
 }
 
 type PointsHold struct {
@@ -454,6 +455,27 @@ type PointsReturn struct {
 	BucketID     int64
 	IntoBucketID int64
 	Amount       int64
+}
+
+type PointsReversal struct {
+	RefundID    string
+	SourceKey   string
+	PaymentID   string
+	CustomerID  string
+	Currency    string
+	Points      int64
+	Taken       int64
+	FromExpired int64
+	Shortfall   int64
+	Forgiven    int64
+	RestoredAt  pgtype.Timestamptz
+	CreatedAt   pgtype.Timestamptz
+}
+
+type PointsReversalTake struct {
+	RefundID string
+	BucketID int64
+	Points   int64
 }
 
 type PointsSpend struct {

@@ -64,7 +64,7 @@ func (q *Queries) ExpirePointsBucket(ctx context.Context, arg ExpirePointsBucket
 }
 
 const expiringPointsBuckets = `-- name: ExpiringPointsBuckets :many
-SELECT id, customer_id, currency, source_key, payment_id, amount, remaining, earned_at, expires_at, expiry_notified_at, expired_at FROM points_buckets
+SELECT id, customer_id, currency, source_key, payment_id, amount, remaining, earned_at, expires_at, expiry_notified_at, expired_at, earn_base FROM points_buckets
 WHERE remaining > 0 AND expiry_notified_at IS NULL AND expires_at <= $1
 ORDER BY expires_at, id
 LIMIT $2
@@ -97,6 +97,7 @@ func (q *Queries) ExpiringPointsBuckets(ctx context.Context, arg ExpiringPointsB
 			&i.ExpiresAt,
 			&i.ExpiryNotifiedAt,
 			&i.ExpiredAt,
+			&i.EarnBase,
 		); err != nil {
 			return nil, err
 		}
@@ -142,7 +143,7 @@ func (q *Queries) InsertPointsBucket(ctx context.Context, arg InsertPointsBucket
 }
 
 const listPointsBuckets = `-- name: ListPointsBuckets :many
-SELECT id, customer_id, currency, source_key, payment_id, amount, remaining, earned_at, expires_at, expiry_notified_at, expired_at FROM points_buckets
+SELECT id, customer_id, currency, source_key, payment_id, amount, remaining, earned_at, expires_at, expiry_notified_at, expired_at, earn_base FROM points_buckets
 WHERE customer_id = $1 AND remaining > 0
 ORDER BY expires_at, id
 `
@@ -169,6 +170,7 @@ func (q *Queries) ListPointsBuckets(ctx context.Context, customerID string) ([]P
 			&i.ExpiresAt,
 			&i.ExpiryNotifiedAt,
 			&i.ExpiredAt,
+			&i.EarnBase,
 		); err != nil {
 			return nil, err
 		}
@@ -181,7 +183,7 @@ func (q *Queries) ListPointsBuckets(ctx context.Context, customerID string) ([]P
 }
 
 const lockPointsBucket = `-- name: LockPointsBucket :one
-SELECT id, customer_id, currency, source_key, payment_id, amount, remaining, earned_at, expires_at, expiry_notified_at, expired_at FROM points_buckets WHERE id = $1 FOR UPDATE
+SELECT id, customer_id, currency, source_key, payment_id, amount, remaining, earned_at, expires_at, expiry_notified_at, expired_at, earn_base FROM points_buckets WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) LockPointsBucket(ctx context.Context, id int64) (PointsBucket, error) {
@@ -199,6 +201,7 @@ func (q *Queries) LockPointsBucket(ctx context.Context, id int64) (PointsBucket,
 		&i.ExpiresAt,
 		&i.ExpiryNotifiedAt,
 		&i.ExpiredAt,
+		&i.EarnBase,
 	)
 	return i, err
 }

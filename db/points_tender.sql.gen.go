@@ -215,7 +215,7 @@ func (q *Queries) ListPointsSpends(ctx context.Context, paymentID string) ([]Lis
 }
 
 const lockSpendablePointsBuckets = `-- name: LockSpendablePointsBuckets :many
-SELECT id, customer_id, currency, source_key, payment_id, amount, remaining, earned_at, expires_at, expiry_notified_at, expired_at FROM points_buckets
+SELECT id, customer_id, currency, source_key, payment_id, amount, remaining, earned_at, expires_at, expiry_notified_at, expired_at, earn_base FROM points_buckets
 WHERE customer_id = $1 AND currency = $2 AND remaining > 0
 ORDER BY expires_at, id
 FOR UPDATE
@@ -248,6 +248,7 @@ func (q *Queries) LockSpendablePointsBuckets(ctx context.Context, arg LockSpenda
 			&i.ExpiresAt,
 			&i.ExpiryNotifiedAt,
 			&i.ExpiredAt,
+			&i.EarnBase,
 		); err != nil {
 			return nil, err
 		}

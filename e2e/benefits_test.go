@@ -19,7 +19,8 @@ import (
 // Benefit rules (issue 15): finance's partner-card rule for 현대 cards of BIN
 // 411111 (the sandbox's approving card, as its Toss billing key reports it) earns 3% of the card part, a gold member twice that, and
 // the customer's points per KST month stop at the rule set's cap even when
-// four checkouts run at once. The payment shows the version it used.
+// eight checkouts run at once (the cap is a conditional update under the
+// customer's and the month's row locks). The payment shows the version it used.
 func TestPartnerCardEarnsPerRuleWithinMonthlyCap(t *testing.T) {
 	s := newStack(t, func(c *config.Config) { c.PointsEarnBPS, c.PointsEarnAt = 100, config.PointsAtCapture })
 	cus, pm := s.customerWithCard(providersim.CardApprove)
@@ -47,10 +48,10 @@ func TestPartnerCardEarnsPerRuleWithinMonthlyCap(t *testing.T) {
 	require.Equal(t, map[string]any{"rule_set_version": version, "rule": "partner-visa", "membership_tier": "gold",
 		"points_rate_bps": float64(600), "points_to_earn": float64(3_000)}, pay["benefit"])
 
-	// Four more at once: 1,000 of the cap is left for all of them together.
+	// Eight more at once: 1,000 of the cap is left for all of them together.
 	var wg sync.WaitGroup
-	earned := make([]float64, 4)
-	errs := make([]error, 4)
+	earned := make([]float64, 8)
+	errs := make([]error, 8)
 	for i := range earned {
 		wg.Add(1)
 		go func() {

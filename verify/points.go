@@ -16,7 +16,7 @@ const (
 // pointsKinds are the journal kinds that may move a points:{customer} account;
 // spend and reverse come with points as a tender and refunds of earned points.
 var pointsKinds = map[string]bool{ledger.KindPointsEarn: true, ledger.KindPointsExpire: true, ledger.KindPointsSpend: true,
-	"points_reverse": true, ledger.KindPointsRefund: true}
+	ledger.KindPointsReverse: true, ledger.KindPointsRefund: true}
 
 type pointsFigures struct {
 	earned, spent, expired, reversed int64 // by journal kind, each as a positive amount
@@ -60,7 +60,7 @@ func (v *verifier) pointsByCustomer(ctx context.Context) (map[string]*pointsFigu
 			f.spent += sum
 		case ledger.KindPointsRefund:
 			f.returned -= sum
-		case "points_reverse":
+		case ledger.KindPointsReverse:
 			f.reversed += sum
 		}
 		if !pointsKinds[kind] {

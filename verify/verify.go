@@ -125,7 +125,7 @@ func Run(ctx context.Context, src Sources) (Report, error) {
 	checks := []func(context.Context) (Result, error){
 		v.workflowsTerminal, v.recordsSettled, v.capturedOnce, v.authorizationsClosed, v.journalsBalanced, v.walletsNotNegative,
 		v.walletsReconcile, v.payoutOncePerPeriod, v.pgMatchesLedger, v.bankDebitsMatch, v.bankTransfersMatch,
-		v.settlementReconciles, v.commissionVATBooked, v.pointsNotNegative, v.pointsReconcile,
+		v.settlementReconciles, v.commissionVATBooked, v.pointsNotNegative, v.pointsReconcile, v.pointsReversals,
 		v.pointsHoldsWithinBalance, v.pointsTenderBooked,
 		v.membershipOncePerPeriod, v.walletRefundsOnce,
 		v.cashReceiptsMatch,

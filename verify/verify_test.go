@@ -134,6 +134,20 @@ func (w *world) consistent() {
 	w.membershipAndRefund()
 }
 
+// reversal records refund id of pay1 (status) as having taken back taken
+// points of pay1's earning and forgiven more; "succeeded" keeps 40 won back
+// as a shortfall.
+func (w *world) reversal(id, status string, taken, forgiven int64) {
+	w.t.Helper()
+	w.exec(`INSERT INTO refunds (id, payment_id, amount, kind, refunded_before, status) VALUES ($1, 'pay1', 1000, 'partial', 0, $2)`, id, status)
+	var shortfall int64
+	if status == "succeeded" {
+		shortfall = 40
+	}
+	w.exec(`INSERT INTO points_reversals (refund_id, source_key, payment_id, customer_id, currency, points, taken, from_expired, shortfall, forgiven)
+		VALUES ($1, $2, 'pay1', 'c1', 'KRW', $3, $4, 0, $5, $6)`, id, ledger.PointsEarnKey("pay1"), taken+shortfall+forgiven, taken, shortfall, forgiven)
+}
+
 // earnPoints books points as EarnPoints does: the journal and its bucket.
 func (w *world) earnPoints(paymentID string, points int64) {
 	w.t.Helper()
@@ -272,6 +286,33 @@ func TestPlantedBreachesAreReported(t *testing.T) {
 				{Account: ledger.RevenueFees, Currency: "KRW", Amount: 10}, {Account: ledger.Points("c1"), Currency: "KRW", Amount: -10}}})
 		},
 		want: []string{verify.PointsReconcile},
+	}, {
+		name: "points taken back by a refund without their journal",
+		plant: func(w *world) {
+			w.reversal("rf9", "processing", 30, 0)
+		},
+		want: []string{verify.PointsReversals, verify.RecordsSettled}, // the planted refund is in flight
+	}, {
+		name: "a refund reversing more points than were earned",
+		plant: func(w *world) {
+			w.reversal("rf9", "processing", 0, 200)
+		},
+		want: []string{verify.PointsReversals, verify.RecordsSettled}, // the planted refund is in flight
+	}, {
+		name: "a failed refund keeping the points it took back",
+		plant: func(w *world) {
+			w.reversal("rf9", "failed", 30, 0)
+			w.exec(`UPDATE points_buckets SET remaining = remaining - 30 WHERE payment_id = 'pay1'`)
+			w.post(ledger.ReversePointsJournal("rf9", "pay1", "c1", "KRW", 30, 0))
+		},
+		want: []string{verify.PointsReversals},
+	}, {
+		name: "a refund's points shortfall kept back but never booked",
+		plant: func(w *world) {
+			w.reversal("rf9", "succeeded", 0, 0)
+		},
+		// The planted refund row has no booking at all, so the producer's books disagree too.
+		want: []string{verify.PointsReversals, verify.SettlementReconciles},
 	}, {
 		name: "a top-up credited without its record",
 		plant: func(w *world) {

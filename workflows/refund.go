@@ -38,6 +38,14 @@ func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
 		Key: "refund:" + in.RefundID, PG: claim.PG, PaymentKey: claim.PaymentKey, Amount: pgRefundAmount(ctx, claim),
 		Reason: in.Reason, TaxFreeAmount: claim.PGTaxFreeAmount,
 	}
+	var rev activities.ReversePointsResult
+	reversing := workflow.GetVersion(ctx, pointsReverseChangeID, workflow.DefaultVersion, 1) == 1
+	if reversing {
+		if rev, err = reverseEarnedPoints(ctx, in, &cancel); err != nil {
+			return releaseRefund(ctx, in, result, err)
+		}
+		result.PointsReversed, result.PointsShortfall = rev.Points, rev.Shortfall
+	}
 	if cancel.Amount > 0 {
 		err = workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Cancel, cancel).Get(ctx, nil)
 	}
@@ -58,6 +66,12 @@ func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
 		if rerr != nil {
 			return result, fmt.Errorf("release refund %s: %w", in.RefundID, rerr)
 		}
+		if reversing && rev.Points > 0 {
+			if err := restoreEarnedPoints(ctx, in); err != nil {
+				return result, err
+			}
+			result.PointsReversed, result.PointsShortfall = 0, 0
+		}
 		result.Status, result.FailureCode, result.FailureMessage = StatusFailed, f.Code, f.Message
 		return result, nil
 	}
@@ -66,6 +80,11 @@ func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
 	err = workflow.ExecuteLocalActivity(finalCtx(ctx), book.PostRefund, activities.PostRefundInput{RefundID: in.RefundID}).Get(ctx, nil)
 	if err != nil {
 		return result, fmt.Errorf("book refund %s: %w", in.RefundID, err)
+	}
+	if reversing && rev.Shortfall > 0 {
+		if err := bookPointsShortfall(ctx, in); err != nil {
+			return result, err
+		}
 	}
 	if workflow.GetVersion(ctx, cashReceiptChangeID, workflow.DefaultVersion, 1) == 1 {
 		cancelCashReceipt(ctx, in)

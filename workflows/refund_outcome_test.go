@@ -60,6 +60,7 @@ func newTossRefund(t *testing.T, wrap func(pg.Client) pg.Client) *tossRefund {
 	var refunds *activities.Refunds
 	env.OnActivity(refunds.ReleaseRefund, mock.Anything, mock.Anything).Run(func(mock.Arguments) { f.released++ }).Return(nil).Maybe()
 	env.OnActivity(book.PostRefund, mock.Anything, mock.Anything).Run(func(mock.Arguments) { f.booked++ }).Return(nil).Maybe()
+	env.OnActivity(points.ReversePoints, mock.Anything, mock.Anything).Return(activities.ReversePointsResult{}, nil).Maybe()
 	return f
 }
 

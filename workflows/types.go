@@ -156,6 +156,10 @@ type RefundResult struct {
 	Amount         int64
 	FailureCode    string
 	FailureMessage string
+	// Points earned on the refunded part taken back (ADR 0023), and of them
+	// the won kept back from the refund's card cash for points already spent.
+	PointsReversed  int64
+	PointsShortfall int64
 }
 
 // RegisterMethodInput registers a card (AuthKey from the PG's client SDK) or a
