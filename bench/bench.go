@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -90,13 +91,36 @@ func RunPaced(ctx context.Context, o Options, rate float64, d time.Duration) ([]
 	}
 	defer stop()
 	offset := int(time.Now().Unix() % 1_000_000 * 10_000)
-	stats := []Stats{
-		paced(ctx, fmt.Sprintf("checkout at %.0f/s", rate), rate, d, func(ctx context.Context, n int) error { return o.Checkout(ctx, offset+n) }),
-		paced(ctx, fmt.Sprintf("bare at %.0f/s", rate), rate, d, bare),
-	}
+	checkout := paced(ctx, fmt.Sprintf("checkout at %.0f/s", rate), rate, d, func(ctx context.Context, n int) error { return o.Checkout(ctx, offset+n) })
+	// Workflows the run left running (answered past their budget) would load
+	// the server under the bare run: wait for them first.
+	settle(ctx, o)
+	stats := []Stats{checkout, paced(ctx, fmt.Sprintf("bare at %.0f/s", rate), rate, d, bare)}
+	settle(ctx, o)
 	report(o.Out, stats)
 	return stats, nil
 }
+
+// settle waits until no workflow runs on the server (up to settleLimit) and
+// says how long that took: the backlog a run left behind.
+func settle(ctx context.Context, o Options) {
+	start := time.Now()
+	for time.Since(start) < settleLimit {
+		r, err := o.Temporal.WorkflowService().CountWorkflowExecutions(ctx, &workflowservice.CountWorkflowExecutionsRequest{
+			Namespace: "default", Query: "ExecutionStatus = 'Running'",
+		})
+		if err == nil && r.GetCount() == 0 {
+			fmt.Fprintf(o.Out, "server idle %.1fs after the run\n", time.Since(start).Seconds())
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	fmt.Fprintf(o.Out, "server still busy %s after the run\n", settleLimit)
+}
+
+// settleLimit bounds settle: past it the next run starts on a busy server
+// and the report says so.
+const settleLimit = 3 * time.Minute
 
 // paced starts call every 1/rate seconds for d, each on its own goroutine;
 // a latency is from the call's scheduled start to its answer.
