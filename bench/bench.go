@@ -16,6 +16,8 @@ import (
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/paysaga/paysaga/devstack"
 )
 
 // Options for one benchmark run.
@@ -27,6 +29,12 @@ type Options struct {
 	Total      int    // requests in the concurrent run
 	Workers    int    // concurrency of the concurrent run
 	Out        io.Writer
+	// Meters, with RunPaced: the services whose CPU and writes per request
+	// the report adds (the Temporal server, PostgreSQL, this process).
+	Meters []Meter
+	// PGURL, with RunPaced: a PostgreSQL whose backends are sampled during
+	// each run (where the database time goes); "" samples nothing.
+	PGURL string
 }
 
 // Stats summarises one run.
@@ -91,13 +99,36 @@ func RunPaced(ctx context.Context, o Options, rate float64, d time.Duration) ([]
 	}
 	defer stop()
 	offset := int(time.Now().Unix() % 1_000_000 * 10_000)
-	checkout := paced(ctx, fmt.Sprintf("checkout at %.0f/s", rate), rate, d, func(ctx context.Context, n int) error { return o.Checkout(ctx, offset+n) })
-	// Workflows the run left running (answered past their budget) would load
-	// the server under the bare run: wait for them first.
-	settle(ctx, o)
-	stats := []Stats{checkout, paced(ctx, fmt.Sprintf("bare at %.0f/s", rate), rate, d, bare)}
-	settle(ctx, o)
+	var checkout, bareStats Stats
+	// Workflows a run left running (answered past their budget) would load
+	// the server under the next run: each run waits for them (settle), and
+	// its cost counts them.
+	var waits [2]*pgWaits
+	sampled := func(i int, run func()) {
+		sctx, stop := context.WithCancel(ctx)
+		waits[i] = samplePGWaits(sctx, o.PGURL)
+		run()
+		stop()
+	}
+	costs := [][]devstack.Usage{
+		metered(o.Meters, func() {
+			sampled(0, func() {
+				checkout = paced(ctx, fmt.Sprintf("checkout at %.0f/s", rate), rate, d, func(ctx context.Context, n int) error { return o.Checkout(ctx, offset+n) })
+			})
+			settle(ctx, o)
+		}),
+		metered(o.Meters, func() {
+			sampled(1, func() { bareStats = paced(ctx, fmt.Sprintf("bare at %.0f/s", rate), rate, d, bare) })
+			settle(ctx, o)
+		}),
+	}
+	stats := []Stats{checkout, bareStats}
 	report(o.Out, stats)
+	if o.PGURL != "" {
+		waits[0].report(o.Out, checkout.Name)
+		waits[1].report(o.Out, bareStats.Name)
+	}
+	reportCost(o.Out, o.Meters, []string{checkout.Name, bareStats.Name}, costs, []int{checkout.N, bareStats.N})
 	return stats, nil
 }
 

@@ -197,7 +197,7 @@ func benchOnInto(ctx context.Context, topology string, dur durability, ba benchA
 	if ba.rate > 0 {
 		fmt.Printf("bench: open loop, %.0f checkouts/s for %s (one customer, relay on), then the bare workflow at the same rate; %s\n",
 			ba.rate, ba.duration, benchLeg{topology, dur})
-		*paced, err = bench.RunPaced(ctx, bench.Options{Checkout: d.checkout, Temporal: a.Temporal, TaskQueue: "bench-bare", Out: os.Stdout}, ba.rate, ba.duration)
+		*paced, err = bench.RunPaced(ctx, bench.Options{Checkout: d.checkout, Temporal: a.Temporal, TaskQueue: "bench-bare", Out: os.Stdout, Meters: svc.meters(), PGURL: svc.pg.URL}, ba.rate, ba.duration)
 		return err
 	}
 	if *mixed {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 
+	"github.com/paysaga/paysaga/bench"
 	"github.com/paysaga/paysaga/devstack"
 	"github.com/paysaga/paysaga/testenv"
 	"github.com/paysaga/paysaga/workflows"
@@ -118,6 +119,18 @@ func startServicesWith(ctx context.Context, logDir, topology string, d durabilit
 	}
 	s.address = s.temporal.Address
 	return s, nil
+}
+
+// meters read the services' CPU and writes (the bench's cost per request).
+func (s *services) meters() []bench.Meter {
+	var ms []bench.Meter
+	if s.temporal != nil {
+		ms = append(ms, bench.Meter{Name: "temporal", Read: s.temporal.Usage})
+	}
+	if s.server != nil {
+		ms = append(ms, bench.Meter{Name: "temporal", Read: s.server.Usage})
+	}
+	return append(ms, bench.Meter{Name: "postgres", Read: s.pg.Usage}, bench.SelfMeter)
 }
 
 func (s *services) stop() {
