@@ -46,6 +46,8 @@ func runBench(ctx context.Context, args []string) error {
 	durable := fs.Bool("durable", false, "every store syncs its commits: PostgreSQL with fsync on, the dev server on its SQLite file (see -sqlite), as `make dev` runs them (default: fsync off, the dev server in memory); with -topology both and -rate: the dev server in memory, on its file, and the Temporal server on PostgreSQL, one after the other")
 	sqlite := fs.String("sqlite", devstack.SQLiteDurable.String(), "with -durable: how the dev server's SQLite file commits: wal (WAL, synchronous=full: survives a power loss), wal-normal (WAL, synchronous=normal: survives a process crash, not a power loss), default (SQLite's rollback journal)")
 	topology := fs.String("topology", topologyDev, "dev: the Temporal dev server; prod: the Temporal server on PostgreSQL; both: dev then prod in one run")
+	ab := fs.String("ab", "", "instead, A/B of the worker and pool options: a second app with these variables (\"PAYSAGA_WORKER_WORKFLOW_POLLERS=8,PAYSAGA_DB_MAX_CONNS=16\") beside one with the defaults, -n sequential and -total at -c each, -repeat times alternating which goes first")
+	repeat := fs.Int("repeat", 2, "with -ab: how many times the A/B runs")
 	compare := fs.Bool("compare-protocols", false, "instead, checkouts through the default connectors (Toss, PortOne) against the same checkouts through the sandbox's paysaga protocol, two apps on one server in one run: the protocols' cost ratio")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -54,7 +56,7 @@ func runBench(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ba := benchArgs{compare: *compare, seq: *seq, total: *total, workers: *workers, producers: *producers, mixed: *mixed, explain: *explain, reportDir: *reportDir, floor: *floor, rate: *rate, duration: *duration, pool: *poolConns}
+	ba := benchArgs{compare: *compare, seq: *seq, total: *total, workers: *workers, producers: *producers, mixed: *mixed, explain: *explain, reportDir: *reportDir, floor: *floor, rate: *rate, duration: *duration, pool: *poolConns, ab: *ab, repeat: *repeat}
 	d := durability{on: *durable, sqlite: mode}
 	if *topology != "both" {
 		_, err := benchOn(ctx, *topology, d, ba)
@@ -206,6 +208,9 @@ func benchOnInto(ctx context.Context, topology string, dur durability, ba benchA
 	if ba.compare {
 		return compareProtocols(ctx, cfg, log, d, ba)
 	}
+	if ba.ab != "" {
+		return abWorker(ctx, cfg, log, d, ba)
+	}
 	fmt.Printf("bench: %d sequential, %d at %d concurrent; checkout = POST /v1/checkouts (card, 2 items), bare = 3 no-op local activities\n",
 		*seq, *total, *workers)
 	if _, err = bench.Run(ctx, bench.Options{
@@ -230,6 +235,8 @@ type benchArgs struct {
 	rate                                    float64
 	duration                                time.Duration
 	pool                                    int
+	ab                                      string // -ab: B's tuning
+	repeat                                  int
 }
 
 func explainOn(ctx context.Context, d *driver, tc temporalclient.Client, dbURL, simURL string, dbc *bench.DBCounter, sims *providerCounter, n int) error {
