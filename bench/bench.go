@@ -74,6 +74,10 @@ func startBare(ctx context.Context, o Options) (func(context.Context, int) error
 		return nil, nil, fmt.Errorf("bench worker: %w", err)
 	}
 	bare := func(ctx context.Context, n int) error {
+		// As an HTTP client gives up on a checkout, so that a wedged server
+		// ends the run with errors instead of hanging it.
+		ctx, cancel := context.WithTimeout(ctx, bareTimeout)
+		defer cancel()
 		run, err := o.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 			ID: fmt.Sprintf("bench-bare-%d-%d", time.Now().UnixNano(), n), TaskQueue: o.TaskQueue, EnableEagerStart: true,
 		}, BareWorkflowName)
@@ -138,7 +142,7 @@ func settle(ctx context.Context, o Options) {
 	start := time.Now()
 	for time.Since(start) < settleLimit {
 		r, err := o.Temporal.WorkflowService().CountWorkflowExecutions(ctx, &workflowservice.CountWorkflowExecutionsRequest{
-			Namespace: "default", Query: "ExecutionStatus = 'Running'",
+			Namespace: "default", Query: settleQuery,
 		})
 		if err == nil && r.GetCount() == 0 {
 			fmt.Fprintf(o.Out, "server idle %.1fs after the run\n", time.Since(start).Seconds())
@@ -149,9 +153,16 @@ func settle(ctx context.Context, o Options) {
 	fmt.Fprintf(o.Out, "server still busy %s after the run\n", settleLimit)
 }
 
+// bareTimeout bounds one bare workflow, start to result (the checkout's
+// HTTP client gives up after 30 s).
+const bareTimeout = 30 * time.Second
+
 // settleLimit bounds settle: past it the next run starts on a busy server
 // and the report says so.
-const settleLimit = 3 * time.Minute
+const settleLimit = 2 * time.Minute
+
+// settleQuery counts the runs' own workflows still running.
+const settleQuery = "ExecutionStatus = 'Running' AND WorkflowType IN ('Checkout', '" + BareWorkflowName + "')"
 
 // paced starts call every 1/rate seconds for d, each on its own goroutine;
 // a latency is from the call's scheduled start to its answer.
