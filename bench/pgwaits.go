@@ -15,8 +15,9 @@ import (
 // goes (pg_stat_activity, every pgWaitsEvery), by database, state and wait
 // event: where a checkout's database time goes. Lock waits name the statement
 // that waits, so the per-customer risk lock (pg_advisory_xact_lock) shows as
-// itself; IO:WALSync is a commit's fsync, Client:ClientRead a backend that
-// waits for its client (paysaga or Temporal) inside a transaction or idle.
+// itself, and an open transaction waiting for its client (idle in
+// transaction, Client:ClientRead) names its last statement; IO:WALSync is a
+// commit's fsync.
 type pgWaits struct {
 	counts  map[string]int
 	samples int
@@ -27,7 +28,8 @@ const pgWaitsEvery = 50 * time.Millisecond
 
 const pgWaitsQuery = `
 SELECT coalesce(datname, ''), coalesce(state, ''), coalesce(wait_event_type, ''), coalesce(wait_event, ''),
-       CASE WHEN wait_event_type = 'Lock' THEN left(regexp_replace(query, '\s+', ' ', 'g'), 48) ELSE '' END
+       CASE WHEN wait_event_type = 'Lock' OR state LIKE 'idle in transaction%'
+            THEN left(regexp_replace(query, '\s+', ' ', 'g'), 48) ELSE '' END
 FROM pg_stat_activity
 WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND state <> 'idle'`
 
