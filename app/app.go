@@ -97,7 +97,7 @@ func (a *App) ServeCodec(ctx context.Context) error {
 func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts Parts) (*App, error) {
 	a := &App{Config: cfg, Log: logger, Metrics: metrics.New()}
 	var err error
-	if a.Pool, err = newPool(ctx, cfg.DatabaseURL, parts.DBTracer); err != nil {
+	if a.Pool, err = newPool(ctx, cfg.DatabaseURL, cfg.Worker.DBMaxConns, parts.DBTracer); err != nil {
 		return nil, err
 	}
 	if err := db.Migrate(ctx, a.Pool); err != nil {
@@ -150,8 +150,9 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 		// A stop (SIGTERM on a deploy) stops polling at once and lets in-flight
 		// activities finish within the bound; past it they are cancelled and
 		// Temporal retries them on another worker (same idempotency keys).
-		a.Worker = worker.NewWithOptions(a.Temporal, cfg.TaskQueue, worker.NewActivities(cfg, a.Pool),
-			sdkworker.Options{WorkerStopTimeout: cfg.WorkerStopTimeout})
+		// Pollers, slots and the sticky cache as configured (issue 19).
+		worker.SetStickyCache(cfg.Worker)
+		a.Worker = worker.NewWithOptions(a.Temporal, cfg.TaskQueue, worker.NewActivities(cfg, a.Pool), worker.SDKOptions(cfg))
 		if err := a.Worker.Start(); err != nil {
 			a.Close()
 			return nil, fmt.Errorf("start worker: %w", err)
@@ -192,10 +193,15 @@ func Start(ctx context.Context, cfg config.Config, logger zerolog.Logger, parts 
 	return a, nil
 }
 
-func newPool(ctx context.Context, url string, tracer pgx.QueryTracer) (*pgxpool.Pool, error) {
+// newPool opens the pool lazily (no connection yet); maxConns > 0 sizes it
+// over DATABASE_URL's pool_max_conns (PAYSAGA_DB_MAX_CONNS).
+func newPool(ctx context.Context, url string, maxConns int, tracer pgx.QueryTracer) (*pgxpool.Pool, error) {
 	pc, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if maxConns > 0 {
+		pc.MaxConns = int32(maxConns) // bounded by config.WorkerTuning.Validate
 	}
 	pc.ConnConfig.Tracer = tracer
 	pool, err := pgxpool.NewWithConfig(ctx, pc)

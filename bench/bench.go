@@ -12,9 +12,12 @@ import (
 	"sync"
 	"time"
 
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/paysaga/paysaga/devstack"
 )
 
 // Options for one benchmark run.
@@ -26,6 +29,12 @@ type Options struct {
 	Total      int    // requests in the concurrent run
 	Workers    int    // concurrency of the concurrent run
 	Out        io.Writer
+	// Meters, with RunPaced: the services whose CPU and writes per request
+	// the report adds (the Temporal server, PostgreSQL, this process).
+	Meters []Meter
+	// PGURL, with RunPaced: a PostgreSQL whose backends are sampled during
+	// each run (where the database time goes); "" samples nothing.
+	PGURL string
 }
 
 // Stats summarises one run.
@@ -65,6 +74,10 @@ func startBare(ctx context.Context, o Options) (func(context.Context, int) error
 		return nil, nil, fmt.Errorf("bench worker: %w", err)
 	}
 	bare := func(ctx context.Context, n int) error {
+		// As an HTTP client gives up on a checkout, so that a wedged server
+		// ends the run with errors instead of hanging it.
+		ctx, cancel := context.WithTimeout(ctx, bareTimeout)
+		defer cancel()
 		run, err := o.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 			ID: fmt.Sprintf("bench-bare-%d-%d", time.Now().UnixNano(), n), TaskQueue: o.TaskQueue, EnableEagerStart: true,
 		}, BareWorkflowName)
@@ -90,13 +103,66 @@ func RunPaced(ctx context.Context, o Options, rate float64, d time.Duration) ([]
 	}
 	defer stop()
 	offset := int(time.Now().Unix() % 1_000_000 * 10_000)
-	stats := []Stats{
-		paced(ctx, fmt.Sprintf("checkout at %.0f/s", rate), rate, d, func(ctx context.Context, n int) error { return o.Checkout(ctx, offset+n) }),
-		paced(ctx, fmt.Sprintf("bare at %.0f/s", rate), rate, d, bare),
+	var checkout, bareStats Stats
+	// Workflows a run left running (answered past their budget) would load
+	// the server under the next run: each run waits for them (settle), and
+	// its cost counts them.
+	var waits [2]*pgWaits
+	sampled := func(i int, run func()) {
+		sctx, stop := context.WithCancel(ctx)
+		waits[i] = samplePGWaits(sctx, o.PGURL)
+		run()
+		stop()
 	}
+	costs := [][]devstack.Usage{
+		metered(o.Meters, func() {
+			sampled(0, func() {
+				checkout = paced(ctx, fmt.Sprintf("checkout at %.0f/s", rate), rate, d, func(ctx context.Context, n int) error { return o.Checkout(ctx, offset+n) })
+			})
+			settle(ctx, o)
+		}),
+		metered(o.Meters, func() {
+			sampled(1, func() { bareStats = paced(ctx, fmt.Sprintf("bare at %.0f/s", rate), rate, d, bare) })
+			settle(ctx, o)
+		}),
+	}
+	stats := []Stats{checkout, bareStats}
 	report(o.Out, stats)
+	if o.PGURL != "" {
+		waits[0].report(o.Out, checkout.Name)
+		waits[1].report(o.Out, bareStats.Name)
+	}
+	reportCost(o.Out, o.Meters, []string{checkout.Name, bareStats.Name}, costs, []int{checkout.N, bareStats.N})
 	return stats, nil
 }
+
+// settle waits until no workflow runs on the server (up to settleLimit) and
+// says how long that took: the backlog a run left behind.
+func settle(ctx context.Context, o Options) {
+	start := time.Now()
+	for time.Since(start) < settleLimit {
+		r, err := o.Temporal.WorkflowService().CountWorkflowExecutions(ctx, &workflowservice.CountWorkflowExecutionsRequest{
+			Namespace: "default", Query: settleQuery,
+		})
+		if err == nil && r.GetCount() == 0 {
+			fmt.Fprintf(o.Out, "server idle %.1fs after the run\n", time.Since(start).Seconds())
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	fmt.Fprintf(o.Out, "server still busy %s after the run\n", settleLimit)
+}
+
+// bareTimeout bounds one bare workflow, start to result (the checkout's
+// HTTP client gives up after 30 s).
+const bareTimeout = 30 * time.Second
+
+// settleLimit bounds settle: past it the next run starts on a busy server
+// and the report says so.
+const settleLimit = 2 * time.Minute
+
+// settleQuery counts the runs' own workflows still running.
+const settleQuery = "ExecutionStatus = 'Running' AND WorkflowType IN ('Checkout', '" + BareWorkflowName + "')"
 
 // paced starts call every 1/rate seconds for d, each on its own goroutine;
 // a latency is from the call's scheduled start to its answer.

@@ -85,6 +85,9 @@ type Config struct {
 	CodecAddr         string   // PAYSAGA_CODEC_ADDR: where the codec server listens; empty disables it
 	CodecOrigins      []string // PAYSAGA_CODEC_CORS_ORIGINS: Temporal UI origins allowed to call it
 
+	// Worker sizes the Temporal worker and the pgx pool (config/worker.go).
+	Worker WorkerTuning
+
 	WalletCap           int64         // PAYSAGA_WALLET_CAP: largest wallet balance, minor units
 	WalletDailyTopUp    int64         // PAYSAGA_WALLET_DAILY_TOPUP: top-ups per customer per day (Asia/Seoul), minor units
 	WalletTopUpsPerHour int64         // PAYSAGA_WALLET_TOPUPS_PER_HOUR: top-ups a customer may start per hour; 0 = unlimited
@@ -400,6 +403,7 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	dur("PAYSAGA_API_KEY_CACHE_TTL", &c.APIKeyCacheTTL)
 	dur("PAYSAGA_DRAIN_DELAY", &c.DrainDelay)
 	dur("PAYSAGA_WORKER_STOP_TIMEOUT", &c.WorkerStopTimeout)
+	errs = append(errs, parseWorkerTuning(getenv, &c.Worker)...)
 	num("PAYSAGA_FEE_BPS", &c.FeeBPS)
 	num("PAYSAGA_MAX_AMOUNT", &c.MaxAmount)
 	num("PAYSAGA_BODY_LIMIT_BYTES", &c.BodyLimitBytes)
@@ -586,6 +590,9 @@ func (c Config) Validate() error {
 	}
 	if c.WorkerStopTimeout <= 0 || c.WorkerStopTimeout > 10*time.Minute {
 		errs = append(errs, errors.New("PAYSAGA_WORKER_STOP_TIMEOUT must be within (0, 10m]"))
+	}
+	if err := c.Worker.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.FeeBPS < 0 || c.FeeBPS > 10_000 {
 		errs = append(errs, fmt.Errorf("PAYSAGA_FEE_BPS=%d: must be within 0..10000", c.FeeBPS))

@@ -17,6 +17,9 @@ type TemporalOptions struct {
 	Port   int    // frontend gRPC
 	UIPort int    // 0 runs headless (no UI)
 	DBFile string // SQLite file that keeps history across runs; "" keeps it in memory
+	// SQLite is how the file commits (SQLiteDurable, or SQLiteCrashSafe);
+	// "" is SQLite's own default. Ignored without DBFile.
+	SQLite SQLiteMode
 	// CodecEndpoint is the codec server the UI calls to show payloads decoded.
 	CodecEndpoint string
 	Log           io.Writer
@@ -55,6 +58,13 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
 	}
 	if o.DBFile != "" {
 		args = append(args, "--db-filename", o.DBFile)
+		pragmas, err := o.SQLite.pragmas()
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range pragmas {
+			args = append(args, "--sqlite-pragma", p)
+		}
 	}
 	args = append(args, fastPolling...)
 	p, err := start("temporal", exec.Command(o.Bin, args...), o.Log)

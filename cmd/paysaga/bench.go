@@ -43,32 +43,90 @@ func runBench(ctx context.Context, args []string) error {
 	rate := fs.Float64("rate", 0, "instead, the open-loop load: checkouts started at this rate per second for -duration, then the bare workflow at the same rate")
 	duration := fs.Duration("duration", time.Minute, "with -rate: how long each paced run lasts")
 	poolConns := fs.Int("pool", 0, "paysaga's pgx pool size (pool_max_conns on DATABASE_URL); 0 keeps pgx's default, max(4, CPUs)")
-	durable := fs.Bool("durable", false, "the dev server keeps its history in a SQLite file, as `make dev` runs it (default: in memory)")
+	durable := fs.Bool("durable", false, "every store syncs its commits: PostgreSQL with fsync on, the dev server on its SQLite file (see -sqlite), as `make dev` runs them (default: fsync off, the dev server in memory); with -topology both and -rate: the dev server in memory, on its file, and the Temporal server on PostgreSQL, one after the other")
+	sqlite := fs.String("sqlite", devstack.SQLiteDurable.String(), "with -durable: how the dev server's SQLite file commits: wal (WAL, synchronous=full: survives a power loss), wal-normal (WAL, synchronous=normal: survives a process crash, not a power loss), default (SQLite's rollback journal)")
 	topology := fs.String("topology", topologyDev, "dev: the Temporal dev server; prod: the Temporal server on PostgreSQL; both: dev then prod in one run")
+	ab := fs.String("ab", "", "instead, A/B of the worker and pool options: a second app with these variables (\"PAYSAGA_WORKER_WORKFLOW_POLLERS=8,PAYSAGA_DB_MAX_CONNS=16\") beside one with the defaults, -n sequential and -total at -c each, -repeat times alternating which goes first")
+	repeat := fs.Int("repeat", 2, "with -ab: how many times the A/B runs")
 	compare := fs.Bool("compare-protocols", false, "instead, checkouts through the default connectors (Toss, PortOne) against the same checkouts through the sandbox's paysaga protocol, two apps on one server in one run: the protocols' cost ratio")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	run := func(t string) error {
-		return benchOn(ctx, t, benchArgs{compare: *compare, seq: *seq, total: *total, workers: *workers, producers: *producers, mixed: *mixed, explain: *explain, reportDir: *reportDir, floor: *floor, rate: *rate, duration: *duration, durable: *durable, pool: *poolConns})
+	mode, err := devstack.ParseSQLiteMode(*sqlite)
+	if err != nil {
+		return err
 	}
+	ba := benchArgs{compare: *compare, seq: *seq, total: *total, workers: *workers, producers: *producers, mixed: *mixed, explain: *explain, reportDir: *reportDir, floor: *floor, rate: *rate, duration: *duration, pool: *poolConns, ab: *ab, repeat: *repeat}
+	d := durability{on: *durable, sqlite: mode}
 	if *topology != "both" {
-		return run(*topology)
+		_, err := benchOn(ctx, *topology, d, ba)
+		return err
 	}
-	for _, t := range []string{topologyDev, topologyProd} {
-		fmt.Printf("\n== topology %s ==\n", t)
-		if err := run(t); err != nil {
-			return fmt.Errorf("topology %s: %w", t, err)
+	return benchLegs(ctx, benchLegsFor(d, ba.rate > 0), ba)
+}
+
+// benchLeg is one topology at one durability, on services of its own.
+type benchLeg struct {
+	topology string
+	d        durability
+}
+
+func (l benchLeg) String() string {
+	switch {
+	case l.topology == topologyProd && l.d.on:
+		return "Temporal on PostgreSQL (fsync on)"
+	case l.topology == topologyProd:
+		return "Temporal on PostgreSQL (fsync off)"
+	case l.d.on:
+		return "dev server, SQLite file (" + l.d.sqlite.String() + ")"
+	}
+	return "dev server in memory"
+}
+
+// benchLegsFor is -topology both: dev then prod; a durable open loop also
+// runs the in-memory dev server first, so the durable floors print beside
+// the figure with no durability (issue 19, item 5).
+func benchLegsFor(d durability, paced bool) []benchLeg {
+	legs := []benchLeg{{topologyDev, d}, {topologyProd, d}}
+	if d.on && paced {
+		legs = append([]benchLeg{{topologyDev, durability{}}}, legs...)
+	}
+	return legs
+}
+
+// benchLegs runs each leg on fresh services and, for the open loop, prints
+// every leg's checkout and bare figures side by side at the end.
+func benchLegs(ctx context.Context, legs []benchLeg, ba benchArgs) error {
+	var rows []bench.LegStats
+	for _, l := range legs {
+		fmt.Printf("\n== topology %s: %s ==\n", l.topology, l)
+		stats, err := benchOn(ctx, l.topology, l.d, ba)
+		if err != nil {
+			return fmt.Errorf("topology %s (%s): %w", l.topology, l, err)
 		}
+		if len(stats) == 2 {
+			rows = append(rows, bench.LegStats{Name: l.String(), Checkout: stats[0], Bare: stats[1]})
+		}
+	}
+	if len(rows) > 0 {
+		fmt.Println()
+		bench.ReportLegs(os.Stdout, rows)
 	}
 	return nil
 }
 
 // benchOn is one bench on fresh services of the topology: checkouts and the
 // bare workflow share its Temporal server, so their ratio is the app's cost.
-func benchOn(ctx context.Context, topology string, ba benchArgs) error {
+// With -rate it returns the paced runs' figures (checkout, bare).
+func benchOn(ctx context.Context, topology string, dur durability, ba benchArgs) ([]bench.Stats, error) {
+	var paced []bench.Stats
+	err := benchOnInto(ctx, topology, dur, ba, &paced)
+	return paced, err
+}
+
+func benchOnInto(ctx context.Context, topology string, dur durability, ba benchArgs, paced *[]bench.Stats) error {
 	seq, total, workers, producers, mixed, reportDir := &ba.seq, &ba.total, &ba.workers, &ba.producers, &ba.mixed, &ba.reportDir
-	svc, err := startServicesWith(ctx, filepath.Join(stateDir(), "bench"), topology, ba.durable)
+	svc, err := startServicesWith(ctx, filepath.Join(stateDir(), "bench"), topology, dur)
 	if err != nil {
 		return err
 	}
@@ -139,9 +197,9 @@ func benchOn(ctx context.Context, topology string, ba benchArgs) error {
 		return explainOn(ctx, d, a.Temporal, svc.pg.URL, cfg.SimURL, dbc, sims, ba.explain)
 	}
 	if ba.rate > 0 {
-		fmt.Printf("bench: open loop, %.0f checkouts/s for %s (one customer, relay on), then the bare workflow at the same rate; topology %s, durable %v\n",
-			ba.rate, ba.duration, topology, ba.durable || topology == topologyProd)
-		_, err := bench.RunPaced(ctx, bench.Options{Checkout: d.checkout, Temporal: a.Temporal, TaskQueue: "bench-bare", Out: os.Stdout}, ba.rate, ba.duration)
+		fmt.Printf("bench: open loop, %.0f checkouts/s for %s (one customer, relay on), then the bare workflow at the same rate; %s\n",
+			ba.rate, ba.duration, benchLeg{topology, dur})
+		*paced, err = bench.RunPaced(ctx, bench.Options{Checkout: d.checkout, Temporal: a.Temporal, TaskQueue: "bench-bare", Out: os.Stdout, Meters: svc.meters(), PGURL: svc.pg.URL}, ba.rate, ba.duration)
 		return err
 	}
 	if *mixed {
@@ -149,6 +207,9 @@ func benchOn(ctx context.Context, topology string, ba benchArgs) error {
 	}
 	if ba.compare {
 		return compareProtocols(ctx, cfg, log, d, ba)
+	}
+	if ba.ab != "" {
+		return abWorker(ctx, cfg, log, d, ba)
 	}
 	fmt.Printf("bench: %d sequential, %d at %d concurrent; checkout = POST /v1/checkouts (card, 2 items), bare = 3 no-op local activities\n",
 		*seq, *total, *workers)
@@ -173,8 +234,9 @@ type benchArgs struct {
 	floor                                   time.Duration
 	rate                                    float64
 	duration                                time.Duration
-	durable                                 bool
 	pool                                    int
+	ab                                      string // -ab: B's tuning
+	repeat                                  int
 }
 
 func explainOn(ctx context.Context, d *driver, tc temporalclient.Client, dbURL, simURL string, dbc *bench.DBCounter, sims *providerCounter, n int) error {

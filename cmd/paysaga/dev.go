@@ -114,6 +114,7 @@ func startDevTemporal(ctx context.Context, address, codecEndpoint, state, logs s
 	}
 	t, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{
 		Bin: temporalCLI(), Port: port, UIPort: port + 1000, DBFile: filepath.Join(state, "temporal.db"), Log: f,
+		SQLite:        devstack.SQLiteDurable, // WAL, synced at every commit: as safe as SQLite's default, at a fraction of its I/O
 		CodecEndpoint: codecEndpoint,
 	})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 
+	"github.com/paysaga/paysaga/bench"
 	"github.com/paysaga/paysaga/devstack"
 	"github.com/paysaga/paysaga/testenv"
 	"github.com/paysaga/paysaga/workflows"
@@ -41,13 +42,23 @@ func startServices(ctx context.Context, logDir string) (*services, error) {
 
 // startServicesOn starts PostgreSQL and the topology's Temporal.
 func startServicesOn(ctx context.Context, logDir, topology string) (*services, error) {
-	return startServicesWith(ctx, logDir, topology, false)
+	return startServicesWith(ctx, logDir, topology, durability{})
 }
 
-// startServicesWith is startServicesOn; durable keeps the dev server's
-// history in a SQLite file, as `make dev` runs it (the prod topology always
-// persists, to PostgreSQL).
-func startServicesWith(ctx context.Context, logDir, topology string, durable bool) (*services, error) {
+// durability says whether the throwaway services keep what they commit.
+type durability struct {
+	// on: PostgreSQL syncs its commits (fsync, synchronous_commit, full page
+	// writes: paysaga's data and, on the prod topology, Temporal's) and the dev
+	// server keeps its history in a SQLite file, as `make dev` runs them. Off,
+	// PostgreSQL runs with fsync off and the dev server in memory: fast, and
+	// nothing survives a crash.
+	on bool
+	// sqlite is how the dev server's file commits (devstack.SQLiteMode).
+	sqlite devstack.SQLiteMode
+}
+
+// startServicesWith is startServicesOn with the durability d.
+func startServicesWith(ctx context.Context, logDir, topology string, d durability) (*services, error) {
 	if topology != topologyDev && topology != topologyProd {
 		return nil, fmt.Errorf("topology %q: want %s or %s", topology, topologyDev, topologyProd)
 	}
@@ -75,7 +86,7 @@ func startServicesWith(ctx context.Context, logDir, topology string, durable boo
 	if err != nil {
 		return nil, err
 	}
-	s.pg, err = devstack.StartPostgres(ctx, devstack.PostgresOptions{Dir: filepath.Join(s.dir, "postgres"), Port: pgPort, Throwaway: true, Log: pgLog})
+	s.pg, err = devstack.StartPostgres(ctx, devstack.PostgresOptions{Dir: filepath.Join(s.dir, "postgres"), Port: pgPort, Throwaway: !d.on, Log: pgLog})
 	if err != nil {
 		s.stop()
 		return nil, fmt.Errorf("postgres (log %s): %w", pgLog.Name(), err)
@@ -98,8 +109,8 @@ func startServicesWith(ctx context.Context, logDir, topology string, durable boo
 		return s, nil
 	}
 	to := devstack.TemporalOptions{Bin: temporalCLI(), Port: tPort, Log: tLog}
-	if durable {
-		to.DBFile = filepath.Join(s.dir, "temporal.db")
+	if d.on {
+		to.DBFile, to.SQLite = filepath.Join(s.dir, "temporal.db"), d.sqlite
 	}
 	s.temporal, err = devstack.StartTemporal(ctx, to)
 	if err != nil {
@@ -108,6 +119,18 @@ func startServicesWith(ctx context.Context, logDir, topology string, durable boo
 	}
 	s.address = s.temporal.Address
 	return s, nil
+}
+
+// meters read the services' CPU and writes (the bench's cost per request).
+func (s *services) meters() []bench.Meter {
+	var ms []bench.Meter
+	if s.temporal != nil {
+		ms = append(ms, bench.Meter{Name: "temporal", Read: s.temporal.Usage})
+	}
+	if s.server != nil {
+		ms = append(ms, bench.Meter{Name: "temporal", Read: s.server.Usage})
+	}
+	return append(ms, bench.Meter{Name: "postgres", Read: s.pg.Usage}, bench.SelfMeter)
 }
 
 func (s *services) stop() {
