@@ -214,8 +214,16 @@ func takeBack(ctx context.Context, q *db.Queries, pay db.Payment, refundID strin
 			live += b.Remaining
 		}
 	}
+	// Points an in-flight checkout holds as a tender (ADR 0022) are as good
+	// as spent: taking them would leave that checkout's spend short, so they
+	// count toward the shortfall, not the points this refund may take.
+	held, err := q.ActivePointsHoldsTotal(ctx, db.ActivePointsHoldsTotalParams{CustomerID: pay.CustomerID, Currency: pay.Currency})
+	if err != nil {
+		return out, fmt.Errorf("points held for %s: %w", pay.CustomerID, err)
+	}
+	live = max(0, live-held)
 	for _, d := range dues {
-		own := left[d.bucket.ID]
+		own := min(left[d.bucket.ID], live)
 		got, forgiven := apportion.Meet(d.points, own, d.expired, live-own, cash)
 		r := ReversePointsResult{Points: d.points, Taken: got[0] + got[2], FromExpired: got[1], Shortfall: got[3], Forgiven: forgiven}
 		live, cash = live-r.Taken, cash-r.Shortfall

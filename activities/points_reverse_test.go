@@ -206,3 +206,22 @@ func TestRefundsReverseItemPointsEarnedAtConfirmation(t *testing.T) {
 	require.Zero(t, customerPoints(t, pool))
 	require.Zero(t, balance(t, pool, ledger.PointsFunding))
 }
+
+// Another checkout holds 400 of the customer's 499 points as a tender when a
+// 4,000 refund owes 133: only the 99 not held may be taken, the other 34 are
+// a shortfall out of the cash, and the hold's points are all still there for
+// its spend (a reversal never leaves a held tender short).
+func TestRefundNeverTakesPointsAnotherCheckoutHolds(t *testing.T) {
+	pool := testenv.Pool(t)
+	capturedPayment(t, pool)
+	ctx := context.Background()
+	earnAtCapture(t, pool, time.Now(), 24*time.Hour)
+	s := &activities.Store{Pool: pool}
+	require.NoError(t, s.CreatePayment(ctx, activities.CreatePaymentInput{PaymentID: "pay_2", OrderID: "o-2", CustomerID: "cus_1",
+		Currency: "KRW", Amount: 400, PointsAmount: 400, FeeBPS: 300, WorkflowID: "checkout-o-2", Items: []activities.ItemInput{{ProducerID: "A", Amount: 400}}}))
+	require.NoError(t, db.New(pool).CreatePointsHold(ctx, db.CreatePointsHoldParams{PaymentID: "pay_2", CustomerID: "cus_1", Currency: "KRW", Amount: 400}))
+
+	rev := refundWithPoints(t, pool, "rf_1", "partial", 4_000)
+	require.Equal(t, activities.ReversePointsResult{Points: 133, Taken: 99, Shortfall: 34}, rev)
+	require.EqualValues(t, 400, customerPoints(t, pool), "what the other checkout holds is left")
+}
