@@ -82,6 +82,12 @@ func Describe(ctx context.Context, q *db.Queries, keys *pii.Keys, methodID strin
 	if err != nil {
 		return s, fmt.Errorf("risk facts of method %s: %w", methodID, err)
 	}
+	return DescribeMethod(keys, methodID, f, s)
+}
+
+// DescribeMethod is Describe from the method's facts already read (the API's
+// checkout reads them with its idempotency claim, in one round trip).
+func DescribeMethod(keys *pii.Keys, methodID string, f db.MethodRiskFactsRow, s Subject) (Subject, error) {
 	if f.Kind == "bank_account" && len(f.AccountNumberSealed) > 0 {
 		number, err := keys.Open(f.AccountNumberSealed)
 		if err != nil {
@@ -227,6 +233,13 @@ func FirstHit(ctx context.Context, q *db.Queries, action string, s Subject) (str
 	if err != nil {
 		return "", fmt.Errorf("risk rules: %w", err)
 	}
+	return FirstHitOf(ctx, q, rules, s)
+}
+
+// FirstHitOf is FirstHit over rules the caller already holds (the API keeps
+// the step-up rules in memory for a short TTL): each rule whose dimension the
+// payment has costs one round trip for its window's totals.
+func FirstHitOf(ctx context.Context, q *db.Queries, rules []db.RiskRule, s Subject) (string, error) {
 	for _, r := range rules {
 		v := s.dimensionValue(r.Dimension)
 		if v == "" {
