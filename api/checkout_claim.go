@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/risk"
 )
 
 // claimCheckout claims the checkout's Idempotency-Key and reads the facts its
@@ -23,7 +24,7 @@ import (
 // a check that then refuses the checkout (404, 422, 403 step-up) gives the
 // claim back (releaseClaim), so a refusal still saves nothing and the app may
 // retry under the same key, e.g. with a pin_token.
-func (s *server) claimCheckout(c echo.Context, req checkoutRequest, paymentID string) (db.ClaimCheckoutRow, error) {
+func (s *server) claimCheckout(c echo.Context, req checkoutRequest, paymentID string, w stepUpWindows) (db.ClaimCheckoutRow, error) {
 	sc, _ := c.Get(ctxIdemScope).(*idemScope)
 	if sc == nil {
 		return db.ClaimCheckoutRow{}, internalError(fmt.Errorf("checkout %s without an idempotency scope", paymentID))
@@ -31,6 +32,7 @@ func (s *server) claimCheckout(c echo.Context, req checkoutRequest, paymentID st
 	row, err := s.q.ClaimCheckout(c.Request().Context(), db.ClaimCheckoutParams{
 		ApiKeyID: sc.apiKeyID, Key: sc.key, RequestHash: sc.requestHash, LockFor: s.idempotencyLease(), Holder: sc.holder,
 		PaymentID: paymentID, CustomerID: req.CustomerID, MethodID: req.Payment.MethodID, DeviceID: req.DeviceID,
+		Ip: clientIP(c), RuleDimensions: w.dimensions, RuleWindows: w.windows,
 	})
 	if err != nil {
 		return row, internalError(fmt.Errorf("claim checkout %s: %w", paymentID, err))
@@ -76,4 +78,46 @@ func (s *server) releaseClaim(c echo.Context) {
 	if err := s.q.ReleaseIdempotencyKey(ctx, db.ReleaseIdempotencyKeyParams{ApiKeyID: sc.apiKeyID, Key: sc.key, Holder: sc.holder}); err != nil {
 		zerolog.Ctx(c.Request().Context()).Error().Err(err).Msg("release idempotency key after a refused check")
 	}
+}
+
+// stepUpWindows are the step-up rules in force (from memory) and the windows
+// ClaimCheckout totals for them: one per rule whose value the request itself
+// carries (customer, device, ip). A card_fingerprint rule needs the method's
+// fingerprint, known only after the statement: its totals are read after.
+type stepUpWindows struct {
+	rules      []db.RiskRule
+	ids        []string // the rules totalled, in the statement's order
+	dimensions []string
+	windows    []float64
+}
+
+func (s *server) stepUpWindowsOf(c echo.Context, req checkoutRequest) (stepUpWindows, error) {
+	rules, err := s.stepUpRules.lookup(c.Request().Context(), func(ctx context.Context) ([]db.RiskRule, error) {
+		return s.q.ListEnabledRiskRules(ctx, risk.StepUp)
+	})
+	if err != nil {
+		return stepUpWindows{}, internalError(fmt.Errorf("step-up rules: %w", err))
+	}
+	w := stepUpWindows{rules: rules, ids: []string{}, dimensions: []string{}, windows: []float64{}}
+	subj := risk.Subject{CustomerID: req.CustomerID, DeviceID: req.DeviceID, IP: clientIP(c)}
+	for _, r := range rules {
+		if r.Dimension == "card_fingerprint" || subj.DimensionValue(r.Dimension) == "" {
+			continue
+		}
+		w.ids = append(w.ids, r.ID)
+		w.dimensions = append(w.dimensions, r.Dimension)
+		w.windows = append(w.windows, float64(r.WindowSeconds))
+	}
+	return w, nil
+}
+
+// known is the totals the claim's statement read, by rule id.
+func (w stepUpWindows) known(row db.ClaimCheckoutRow) map[string]risk.Totals {
+	out := make(map[string]risk.Totals, len(w.ids))
+	for i, id := range w.ids {
+		if i < len(row.RuleCounts) && i < len(row.RuleAmounts) {
+			out[id] = risk.Totals{N: row.RuleCounts[i], Amount: row.RuleAmounts[i]}
+		}
+	}
+	return out
 }

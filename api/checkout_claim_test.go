@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/paysaga/paysaga/config"
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/risk"
 	"github.com/paysaga/paysaga/workflows"
 )
 
@@ -154,4 +156,50 @@ func TestStepUpRuleAppliesWithinTheCacheTTL(t *testing.T) {
 	res := f.do(request{method: http.MethodPatch, path: "/v1/risk/rules/" + rules[0].ID, role: roleOps, body: `{"enabled":false}`})
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.Equal(t, http.StatusAccepted, checkout(cus).Code)
+}
+
+// A step-up rule counts the allowed payments in its window for its dimension:
+// customer, device and ip are totalled by the claim's statement, a card
+// fingerprint (known only from the method) by a read after it. One payment
+// below a count threshold of 2 passes, the second one in the window steps up.
+func TestStepUpRulesCountTheirWindow(t *testing.T) {
+	for _, dim := range []string{"customer", "device", "ip", "card_fingerprint"} {
+		t.Run(dim, func(t *testing.T) {
+			f := newFixture(t, func(c *config.Config) { c.CheckoutBudget = time.Second })
+			ctx := context.Background()
+			cus := f.customer("co-window-" + dim)
+			method := f.cardMethod(cus)
+			res := f.do(request{method: http.MethodPost, path: "/v1/risk/rules", role: roleOps, body: fmt.Sprintf(
+				`{"name":"2 an hour","kind":"count","dimension":%q,"window_seconds":3600,"threshold":2,"action":"step_up"}`, dim)})
+			require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
+
+			// Earlier payments that share only this rule's value with the next one.
+			attempt := func(decision string) {
+				a := db.RecordRiskAttemptParams{PaymentID: unique("pay_earlier"), CustomerID: unique("cus_other"),
+					Currency: "KRW", Amount: 1000, Decision: decision}
+				switch dim {
+				case "customer":
+					a.CustomerID = cus
+				case "device":
+					a.DeviceID = "phone-1"
+				case "ip":
+					a.Ip = "192.0.2.1" // httptest's peer address
+				case "card_fingerprint":
+					a.Fingerprint = risk.CardFingerprint("shinhan", "credit", "4242")
+				}
+				require.NoError(t, f.q.RecordRiskAttempt(ctx, a))
+			}
+			checkout := func() response {
+				b := fmt.Sprintf(`{"order_id":%q,"customer_id":%q,"currency":"KRW","amount":15000,"device_id":"phone-1",`+
+					`"items":[{"producer_id":"farm-a","amount":15000}],"payment":{"method_id":%q}}`, unique("o-window"), cus, method)
+				return f.do(request{method: http.MethodPost, path: "/v1/checkouts", role: roleApp, body: b, idemKey: unique("k-window")})
+			}
+			attempt("allow")
+			attempt("block") // a refused payment moved no money: not counted
+			require.Equal(t, http.StatusAccepted, checkout().Code, "one allowed payment in the window: 1+1 <= 2")
+			attempt("allow")
+			p := checkout().problem(http.StatusForbidden, codeStepUpRequired)
+			require.Contains(t, p["detail"], "risk rule")
+		})
+	}
 }

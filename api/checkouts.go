@@ -144,12 +144,16 @@ func (s *server) createCheckout(c echo.Context) error {
 		return problem(http.StatusNotFound, codeCustomerNotFound, fmt.Sprintf("no customer %q", req.CustomerID))
 	}
 	paymentID := scopedID(c, "pay_")
-	// One round trip: the key's claim and every fact the checks below need.
-	facts, err := s.claimCheckout(c, req, paymentID)
+	windows, err := s.stepUpWindowsOf(c, req)
 	if err != nil {
 		return err
 	}
-	interestFreePlan, methodKind, err := s.admitCheckout(c, req, facts)
+	// One round trip: the key's claim and every fact the checks below need.
+	facts, err := s.claimCheckout(c, req, paymentID, windows)
+	if err != nil {
+		return err
+	}
+	interestFreePlan, methodKind, err := s.admitCheckout(c, req, facts, windows)
 	if err != nil {
 		// A refusal saves nothing: a 403 step_up_required is retried with
 		// the same Idempotency-Key and a pin_token.
@@ -357,7 +361,7 @@ func startError(workflowID string, err error) error {
 // step-up; it returns the interest-free plan and the method's kind. A request
 // that ran before (its key released after a 202) skips them and joins its
 // workflow.
-func (s *server) admitCheckout(c echo.Context, req checkoutRequest, facts db.ClaimCheckoutRow) (plan, methodKind string, err error) {
+func (s *server) admitCheckout(c echo.Context, req checkoutRequest, facts db.ClaimCheckoutRow, windows stepUpWindows) (plan, methodKind string, err error) {
 	if facts.RanBefore {
 		return "", "", nil
 	}
@@ -366,7 +370,7 @@ func (s *server) admitCheckout(c echo.Context, req checkoutRequest, facts db.Cla
 	}
 	// A tender's balance fact (points, issue 15) is checked here, from a
 	// column ClaimCheckout reads beside the method's.
-	if err := s.stepUp(c, req, facts); err != nil {
+	if err := s.stepUp(c, req, facts, windows); err != nil {
 		return "", "", err
 	}
 	return plan, facts.MethodKind, nil

@@ -278,11 +278,11 @@ func (s *server) deleteBlocklistEntry(c echo.Context) error {
 // has not paid from before (the first device is trusted on first use), or when
 // an ops rule with action step_up fires. A needed step-up is satisfied by a
 // live PIN token, which this spends; otherwise 403 step_up_required. The
-// device and method facts come from the checkout's claim (ClaimCheckout), the
-// rules from memory (ruleCache).
-func (s *server) stepUp(c echo.Context, req checkoutRequest, facts db.ClaimCheckoutRow) error {
+// device and method facts and the rules' window totals come from the
+// checkout's claim (ClaimCheckout), the rules from memory (ruleCache).
+func (s *server) stepUp(c echo.Context, req checkoutRequest, facts db.ClaimCheckoutRow, windows stepUpWindows) error {
 	ctx := c.Request().Context()
-	reason, err := s.stepUpReason(ctx, req, clientIP(c), facts)
+	reason, err := s.stepUpReason(ctx, req, clientIP(c), facts, windows)
 	if err != nil {
 		return err
 	}
@@ -309,29 +309,24 @@ func (s *server) stepUp(c echo.Context, req checkoutRequest, facts db.ClaimCheck
 	return nil
 }
 
-func (s *server) stepUpReason(ctx context.Context, req checkoutRequest, ip string, facts db.ClaimCheckoutRow) (string, error) {
+func (s *server) stepUpReason(ctx context.Context, req checkoutRequest, ip string, facts db.ClaimCheckoutRow, windows stepUpWindows) (string, error) {
 	if s.cfg.StepUpAmount > 0 && req.Amount >= s.cfg.StepUpAmount {
 		return fmt.Sprintf("amount of %d or more", s.cfg.StepUpAmount), nil
 	}
 	if req.DeviceID != "" && facts.DeviceCount > 0 && !facts.DeviceKnown {
 		return "new device", nil
 	}
-	rules, err := s.stepUpRules.lookup(ctx, func(ctx context.Context) ([]db.RiskRule, error) {
-		return s.q.ListEnabledRiskRules(ctx, risk.StepUp)
-	})
-	if err != nil {
-		return "", internalError(fmt.Errorf("step-up rules: %w", err))
-	}
-	if len(rules) == 0 {
+	if len(windows.rules) == 0 {
 		return "", nil
 	}
 	subj := risk.Subject{CustomerID: req.CustomerID, DeviceID: req.DeviceID, IP: ip, Currency: req.Currency, Amount: req.Amount}
 	if req.Payment.WalletAmount < req.Amount && facts.MethodFound {
+		var err error
 		if subj, err = risk.DescribeMethod(s.pii, req.Payment.MethodID, methodRiskFacts(facts), subj); err != nil {
 			return "", internalError(err)
 		}
 	}
-	rule, err := risk.FirstHitOf(ctx, s.q, rules, subj)
+	rule, err := risk.FirstHitOf(ctx, s.q, windows.rules, subj, windows.known(facts))
 	if err != nil {
 		return "", internalError(err)
 	}

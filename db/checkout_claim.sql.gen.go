@@ -33,23 +33,42 @@ SELECT (k.holder IS NOT DISTINCT FROM $1::text AND k.status IS NOT DISTINCT FROM
        bda.account_number_sealed AS method_account_number_sealed,
        (SELECT count(*) FROM customer_devices d WHERE d.customer_id = $3::text)::bigint AS device_count,
        EXISTS (SELECT 1 FROM customer_devices d
-                WHERE d.customer_id = $3::text AND d.device_id = $4::text)::boolean AS device_known
+                WHERE d.customer_id = $3::text AND d.device_id = $4::text)::boolean AS device_known,
+       w.rule_counts::bigint[] AS rule_counts,
+       w.rule_amounts::bigint[] AS rule_amounts
   FROM claim_idempotency_key($5::text, $6::text, $7::bytea,
                              $8::interval, $1::text) k
   LEFT JOIN payment_methods m ON m.id = $9::text
   LEFT JOIN bank_debit_accounts bda ON bda.method_id = m.id
+ CROSS JOIN LATERAL (
+       SELECT COALESCE(array_agg(t.n ORDER BY r.i), '{}') AS rule_counts,
+              COALESCE(array_agg(t.amount ORDER BY r.i), '{}') AS rule_amounts
+         FROM unnest($10::text[]) WITH ORDINALITY AS r (dimension, i)
+        CROSS JOIN LATERAL (
+              SELECT count(*)::bigint AS n, COALESCE(sum(a.amount), 0)::bigint AS amount
+                FROM risk_attempts a
+               WHERE a.decision = 'allow' AND a.created_at > now() - make_interval(secs => ($11::float8[])[r.i])
+                 AND CASE r.dimension
+                       WHEN 'customer' THEN a.customer_id = $3::text
+                       WHEN 'device' THEN a.device_id = $4::text
+                       WHEN 'ip' THEN a.ip = $12::text
+                       ELSE false
+                     END) t) w
 `
 
 type ClaimCheckoutParams struct {
-	Holder      string
-	PaymentID   string
-	CustomerID  string
-	DeviceID    string
-	ApiKeyID    string
-	Key         string
-	RequestHash []byte
-	LockFor     pgtype.Interval
-	MethodID    string
+	Holder         string
+	PaymentID      string
+	CustomerID     string
+	DeviceID       string
+	ApiKeyID       string
+	Key            string
+	RequestHash    []byte
+	LockFor        pgtype.Interval
+	MethodID       string
+	RuleDimensions []string
+	RuleWindows    []float64
+	Ip             string
 }
 
 type ClaimCheckoutRow struct {
@@ -74,6 +93,8 @@ type ClaimCheckoutRow struct {
 	MethodAccountNumberSealed []byte
 	DeviceCount               int64
 	DeviceKnown               bool
+	RuleCounts                []int64
+	RuleAmounts               []int64
 }
 
 // POST /v1/checkouts claims its Idempotency-Key and reads everything it checks
@@ -82,7 +103,11 @@ type ClaimCheckoutRow struct {
 // flight, or the stored answer), whether this request's payment ran before (a
 // key released after a 202), the customer, the method (owner, status, kind,
 // brand) and what its risk fingerprint is made of, and the device facts of the
-// step-up. The facts are read at the statement's start, the claim taken in it.
+// step-up, and the window totals of the step-up rules the caller holds in
+// memory (rule_dimensions and rule_windows, one entry per rule whose value the
+// request carries: customer, device, ip; the counts and amounts come back in
+// the same order, as RiskWindowTotals would count them). The facts are read
+// at the statement's start, the claim taken in it.
 // One more fact a checkout validates before its claim (a tender's balance)
 // goes here as one more column, beside method_* and device_*.
 func (q *Queries) ClaimCheckout(ctx context.Context, arg ClaimCheckoutParams) (ClaimCheckoutRow, error) {
@@ -96,6 +121,9 @@ func (q *Queries) ClaimCheckout(ctx context.Context, arg ClaimCheckoutParams) (C
 		arg.RequestHash,
 		arg.LockFor,
 		arg.MethodID,
+		arg.RuleDimensions,
+		arg.RuleWindows,
+		arg.Ip,
 	)
 	var i ClaimCheckoutRow
 	err := row.Scan(
@@ -120,6 +148,8 @@ func (q *Queries) ClaimCheckout(ctx context.Context, arg ClaimCheckoutParams) (C
 		&i.MethodAccountNumberSealed,
 		&i.DeviceCount,
 		&i.DeviceKnown,
+		&i.RuleCounts,
+		&i.RuleAmounts,
 	)
 	return i, err
 }
