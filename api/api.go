@@ -69,6 +69,7 @@ type server struct {
 	draining      func() bool
 	leases        *leaseKeeper // renews this process's Idempotency-Key claims
 	apiKeys       *keyCache    // API keys looked up, for PAYSAGA_API_KEY_CACHE_TTL
+	stepUpRules   *ruleCache   // ops' enabled step-up rules, for PAYSAGA_RISK_RULE_CACHE_TTL
 	pgs           map[string]pg.Client
 }
 
@@ -81,6 +82,7 @@ func newServer(d Deps) *server {
 	s := &server{cfg: d.Config, pool: d.Pool, q: d.Queries, temporal: d.Temporal, log: d.Log, metrics: d.Metrics, dataConverter: d.DataConverter, bank: d.Bank, pii: d.PII, draining: d.Draining, pgs: d.PGs}
 	s.leases = newLeaseKeeper(s.q, d.Config.IdempotencyLease, d.Log)
 	s.apiKeys = newKeyCache(d.Config.APIKeyCacheTTL)
+	s.stepUpRules = newRuleCache(d.Config.RiskRuleCacheTTL)
 	if s.dataConverter == nil {
 		s.dataConverter = converter.GetDefaultDataConverter()
 	}
@@ -116,7 +118,7 @@ func (s *server) routes() *echo.Echo {
 	v1.POST("/customers/:id/payment-methods", s.createPaymentMethod, s.auth(roleApp), s.idempotent(idemOptional))
 	v1.GET("/customers/:id/payment-methods", s.listPaymentMethods, s.auth(roleApp, roleOps))
 	v1.DELETE("/customers/:id/payment-methods/:method_id", s.deletePaymentMethod, s.auth(roleApp))
-	v1.POST("/checkouts", s.createCheckout, s.auth(roleApp), s.idempotent(idemRequired))
+	v1.POST("/checkouts", s.createCheckout, s.auth(roleApp), s.idempotent(idemClaimedWithFacts))
 	v1.GET("/payments", s.searchPayments, s.auth(roleApp, roleOps))
 	v1.GET("/payments/:id", s.getPayment, s.auth(roleApp, roleOps))
 	v1.POST("/payments/:id/cancel", s.cancelPayment, s.auth(roleApp), s.idempotent(idemRequired))

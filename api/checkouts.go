@@ -150,28 +150,20 @@ func (s *server) createCheckout(c echo.Context) error {
 		return problem(http.StatusNotFound, codeCustomerNotFound, fmt.Sprintf("no customer %q", req.CustomerID))
 	}
 	paymentID := scopedID(c, "pay_")
-	facts, err := s.q.CheckoutFacts(c.Request().Context(), db.CheckoutFactsParams{
-		PaymentID: paymentID, CustomerID: req.CustomerID, MethodID: req.Payment.MethodID,
-	})
+	windows, err := s.stepUpWindowsOf(c, req)
 	if err != nil {
-		return internalError(fmt.Errorf("checkout facts of %s: %w", paymentID, err))
+		return err
 	}
-	interestFreePlan, methodKind := "", ""
-	if !facts.RanBefore { // a request that ran before (key released after a 202) joins its workflow
-		if interestFreePlan, err = s.checkCheckoutFacts(req, facts); err != nil {
-			return err
-		}
-		methodKind = facts.MethodKind
-		if err := s.checkPointsAvailable(c.Request().Context(), req); err != nil {
-			return err
-		}
-		// Before the claim: a 403 step_up_required saves nothing, so the app
-		// retries with the same Idempotency-Key and a pin_token.
-		if err := s.stepUp(c, req); err != nil {
-			return err
-		}
+	// One round trip: the key's claim and every fact the checks below need.
+	facts, err := s.claimCheckout(c, req, paymentID, windows)
+	if err != nil {
+		return err
 	}
-	if err := s.claimIdempotency(c); err != nil {
+	interestFreePlan, methodKind, err := s.admitCheckout(c, req, facts, windows)
+	if err != nil {
+		// A refusal saves nothing: a 403 step_up_required is retried with
+		// the same Idempotency-Key and a pin_token.
+		s.releaseClaim(c)
 		return err
 	}
 
@@ -371,10 +363,33 @@ func startError(workflowID string, err error) error {
 	return internalError(err)
 }
 
+// admitCheckout runs the checks before the workflow starts on the facts the
+// claim read: the customer, the method, the installment plan and the
+// step-up; it returns the interest-free plan and the method's kind. A request
+// that ran before (its key released after a 202) skips them and joins its
+// workflow.
+func (s *server) admitCheckout(c echo.Context, req checkoutRequest, facts db.ClaimCheckoutRow, windows stepUpWindows) (plan, methodKind string, err error) {
+	if facts.RanBefore {
+		return "", "", nil
+	}
+	if plan, err = s.checkCheckoutFacts(req, facts); err != nil {
+		return "", "", err
+	}
+	// The points balance costs its own round trip, only for a checkout that
+	// pays with points; a column of ClaimCheckout could carry it instead.
+	if err := s.checkPointsAvailable(c.Request().Context(), req); err != nil {
+		return "", "", err
+	}
+	if err := s.stepUp(c, req, facts, windows); err != nil {
+		return "", "", err
+	}
+	return plan, facts.MethodKind, nil
+}
+
 // checkCheckoutFacts answers as requireCustomer and activeMethodOf would
-// (404 customer_not_found, 422 unknown_payment_method), from CheckoutFacts'
+// (404 customer_not_found, 422 unknown_payment_method), from the claim's
 // one round trip, and the interest-free plan covering the installments.
-func (s *server) checkCheckoutFacts(req checkoutRequest, f db.CheckoutFactsRow) (string, error) {
+func (s *server) checkCheckoutFacts(req checkoutRequest, f db.ClaimCheckoutRow) (string, error) {
 	if !f.CustomerFound {
 		return "", problem(http.StatusNotFound, codeCustomerNotFound, fmt.Sprintf("no customer %q", req.CustomerID))
 	}

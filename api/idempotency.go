@@ -55,8 +55,13 @@ const (
 type idemMode int
 
 const (
-	idemRequired idemMode = iota // checkouts, cancel, refunds
+	idemRequired idemMode = iota // cancel, refunds, top-ups
 	idemOptional                 // honoured when present (payment methods)
+	// idemClaimedWithFacts: required, and the handler reads the key in the
+	// statement that claims it with the facts it validates (ClaimCheckout), so
+	// the middleware does not read it first; a request refused before that
+	// statement has its key read then, so a stored answer still comes first.
+	idemClaimedWithFacts
 )
 
 const ctxIdemScope = "paysaga.idempotency"
@@ -67,6 +72,7 @@ type idemScope struct {
 	key         string
 	requestHash []byte
 	claimed     bool
+	read        bool   // the key's row was read (or claimed) for this request
 	holder      string // this request's token on the claim
 	stopRenew   func() // ends the lease renewals; nil until claimed
 }
@@ -165,13 +171,8 @@ func (s *server) idempotent(mode idemMode) echo.MiddlewareFunc {
 
 			// An earlier request with this key answers before any validation: a
 			// replay must not depend on state that changed since.
-			rec, err := s.q.GetIdempotencyKey(req.Context(), db.GetIdempotencyKeyParams{ApiKeyID: sc.apiKeyID, Key: key})
-			switch {
-			case errors.Is(err, pgx.ErrNoRows):
-			case err != nil:
-				return internalError(fmt.Errorf("read idempotency key: %w", err))
-			default:
-				if err := existingAnswer(rec, sc.requestHash, time.Now()); err != nil {
+			if mode != idemClaimedWithFacts {
+				if err := s.earlierAnswer(req.Context(), sc); err != nil {
 					return s.writeReplayOr(c, err)
 				}
 			}
@@ -182,6 +183,13 @@ func (s *server) idempotent(mode idemMode) echo.MiddlewareFunc {
 
 			err = callSafely(next, c)
 			if !sc.claimed {
+				if err != nil && !sc.read {
+					// Refused before its claim read the key: an earlier
+					// answer under this key still comes first.
+					if earlier := s.earlierAnswer(req.Context(), sc); earlier != nil {
+						err = earlier
+					}
+				}
 				if err != nil {
 					return s.writeReplayOr(c, err)
 				}
@@ -195,6 +203,21 @@ func (s *server) idempotent(mode idemMode) echo.MiddlewareFunc {
 			return nil
 		}
 	}
+}
+
+// earlierAnswer reads the request's key: the answer a request made earlier
+// with it decides this one (a replay, 422 for another body, 409 while it
+// runs); nil when the key is free or its holder's lease ran out.
+func (s *server) earlierAnswer(ctx context.Context, sc *idemScope) error {
+	rec, err := s.q.GetIdempotencyKey(ctx, db.GetIdempotencyKeyParams{ApiKeyID: sc.apiKeyID, Key: sc.key})
+	sc.read = err == nil || errors.Is(err, pgx.ErrNoRows)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil
+	case err != nil:
+		return internalError(fmt.Errorf("read idempotency key: %w", err))
+	}
+	return existingAnswer(rec, sc.requestHash, time.Now())
 }
 
 // writeReplayOr sends a replay, or returns err for the error handler.

@@ -96,6 +96,7 @@ func (s *server) createRiskRule(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.stepUpRules.forget() // this process's next checkout sees it; others within the TTL
 	return c.JSON(http.StatusCreated, toRuleResponse(out))
 }
 
@@ -148,6 +149,7 @@ func (s *server) patchRiskRule(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.stepUpRules.forget()
 	return c.JSON(http.StatusOK, toRuleResponse(out))
 }
 
@@ -275,10 +277,12 @@ func (s *server) deleteBlocklistEntry(c echo.Context) error {
 // customer's PIN: at or above the step-up amount, from a device the customer
 // has not paid from before (the first device is trusted on first use), or when
 // an ops rule with action step_up fires. A needed step-up is satisfied by a
-// live PIN token, which this spends; otherwise 403 step_up_required.
-func (s *server) stepUp(c echo.Context, req checkoutRequest) error {
+// live PIN token, which this spends; otherwise 403 step_up_required. The
+// device and method facts and the rules' window totals come from the
+// checkout's claim (ClaimCheckout), the rules from memory (ruleCache).
+func (s *server) stepUp(c echo.Context, req checkoutRequest, facts db.ClaimCheckoutRow, windows stepUpWindows) error {
 	ctx := c.Request().Context()
-	reason, err := s.stepUpReason(ctx, req, clientIP(c))
+	reason, err := s.stepUpReason(ctx, req, clientIP(c), facts, windows)
 	if err != nil {
 		return err
 	}
@@ -297,7 +301,7 @@ func (s *server) stepUp(c echo.Context, req checkoutRequest) error {
 			return p
 		}
 	}
-	if req.DeviceID != "" {
+	if req.DeviceID != "" && !facts.DeviceKnown {
 		if err := s.q.RememberDevice(ctx, db.RememberDeviceParams{CustomerID: req.CustomerID, DeviceID: req.DeviceID}); err != nil {
 			return internalError(fmt.Errorf("remember device: %w", err))
 		}
@@ -305,34 +309,24 @@ func (s *server) stepUp(c echo.Context, req checkoutRequest) error {
 	return nil
 }
 
-func (s *server) stepUpReason(ctx context.Context, req checkoutRequest, ip string) (string, error) {
+func (s *server) stepUpReason(ctx context.Context, req checkoutRequest, ip string, facts db.ClaimCheckoutRow, windows stepUpWindows) (string, error) {
 	if s.cfg.StepUpAmount > 0 && req.Amount >= s.cfg.StepUpAmount {
 		return fmt.Sprintf("amount of %d or more", s.cfg.StepUpAmount), nil
 	}
-	if req.DeviceID != "" {
-		n, err := s.q.CountCustomerDevices(ctx, req.CustomerID)
-		if err != nil {
-			return "", internalError(fmt.Errorf("count devices: %w", err))
-		}
-		known, err := s.q.IsKnownDevice(ctx, db.IsKnownDeviceParams{CustomerID: req.CustomerID, DeviceID: req.DeviceID})
-		if err != nil {
-			return "", internalError(fmt.Errorf("known device: %w", err))
-		}
-		if n > 0 && !known {
-			return "new device", nil
+	if req.DeviceID != "" && facts.DeviceCount > 0 && !facts.DeviceKnown {
+		return "new device", nil
+	}
+	if len(windows.rules) == 0 {
+		return "", nil
+	}
+	subj := risk.Subject{CustomerID: req.CustomerID, DeviceID: req.DeviceID, IP: ip, Currency: req.Currency, Amount: req.Amount}
+	if req.Payment.WalletAmount+req.Payment.PointsAmount < req.Amount && facts.MethodFound {
+		var err error
+		if subj, err = risk.DescribeMethod(s.pii, req.Payment.MethodID, methodRiskFacts(facts), subj); err != nil {
+			return "", internalError(err)
 		}
 	}
-	methodID := ""
-	if req.Payment.WalletAmount+req.Payment.PointsAmount < req.Amount {
-		methodID = req.Payment.MethodID
-	}
-	subj, err := risk.Describe(ctx, s.q, s.pii, methodID, risk.Subject{
-		CustomerID: req.CustomerID, DeviceID: req.DeviceID, IP: ip, Currency: req.Currency, Amount: req.Amount,
-	})
-	if err != nil {
-		return "", internalError(err)
-	}
-	rule, err := risk.FirstHit(ctx, s.q, risk.StepUp, subj)
+	rule, err := risk.FirstHitOf(ctx, s.q, windows.rules, subj, windows.known(facts))
 	if err != nil {
 		return "", internalError(err)
 	}
@@ -340,4 +334,12 @@ func (s *server) stepUpReason(ctx context.Context, req checkoutRequest, ip strin
 		return "risk rule " + rule, nil
 	}
 	return "", nil
+}
+
+// methodRiskFacts is the method's part of the claim's row, as MethodRiskFacts reads it.
+func methodRiskFacts(f db.ClaimCheckoutRow) db.MethodRiskFactsRow {
+	return db.MethodRiskFactsRow{
+		Kind: f.MethodKind, CardBrand: f.MethodCardBrand.String, CardType: f.MethodCardType, CardLast4: f.MethodCardLast4,
+		CardBin: f.MethodCardBin, BankCode: f.MethodBankCode, AccountNumberSealed: f.MethodAccountNumberSealed,
+	}
 }

@@ -61,6 +61,11 @@ type Config struct {
 	// IdempotencyLease is how long an Idempotency-Key claim outlives its holder's
 	// last renewal (PAYSAGA_IDEMPOTENCY_LEASE); a live holder renews it every third of it.
 	IdempotencyLease time.Duration
+	// RiskRuleCacheTTL is how long the API keeps ops' enabled step-up rules in
+	// memory (PAYSAGA_RISK_RULE_CACHE_TTL): a rule changed through another
+	// process applies to step-up within it (at once through this one); 0
+	// reads them on every checkout.
+	RiskRuleCacheTTL time.Duration
 	// APIKeyCacheTTL is how long the API trusts a key it looked up
 	// (PAYSAGA_API_KEY_CACHE_TTL): a revoked key stops working within it; 0 looks every request up.
 	APIKeyCacheTTL time.Duration
@@ -248,6 +253,7 @@ func Default() Config {
 		CheckoutBudget:    8 * time.Second,
 		IdempotencyLease:  3 * time.Second,
 		APIKeyCacheTTL:    5 * time.Second,
+		RiskRuleCacheTTL:  5 * time.Second,
 		FeeBPS:            300,
 		MaxAmount:         10_000_000,
 		Currencies:        []string{"KRW"},
@@ -401,6 +407,7 @@ func Parse(lookupEnv func(string) (string, bool)) (Config, error) {
 	dur("PAYSAGA_CHECKOUT_BUDGET", &c.CheckoutBudget)
 	dur("PAYSAGA_IDEMPOTENCY_LEASE", &c.IdempotencyLease)
 	dur("PAYSAGA_API_KEY_CACHE_TTL", &c.APIKeyCacheTTL)
+	dur("PAYSAGA_RISK_RULE_CACHE_TTL", &c.RiskRuleCacheTTL)
 	dur("PAYSAGA_DRAIN_DELAY", &c.DrainDelay)
 	dur("PAYSAGA_WORKER_STOP_TIMEOUT", &c.WorkerStopTimeout)
 	errs = append(errs, parseWorkerTuning(getenv, &c.Worker)...)
@@ -581,6 +588,9 @@ func (c Config) Validate() error {
 	}
 	if c.APIKeyCacheTTL < 0 || c.APIKeyCacheTTL > time.Minute {
 		errs = append(errs, errors.New("PAYSAGA_API_KEY_CACHE_TTL must be within 0..1m (a revoked key works until it passes)"))
+	}
+	if c.RiskRuleCacheTTL < 0 || c.RiskRuleCacheTTL > time.Minute {
+		errs = append(errs, errors.New("PAYSAGA_RISK_RULE_CACHE_TTL must be within 0..1m (a changed step-up rule applies once it passes)"))
 	}
 	if (c.TemporalTLSCert == "") != (c.TemporalTLSKey == "") {
 		errs = append(errs, errors.New("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together"))

@@ -11,53 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const checkoutFacts = `-- name: CheckoutFacts :one
-SELECT EXISTS (SELECT 1 FROM payments p WHERE p.id = $1::text)::boolean AS ran_before,
-       EXISTS (SELECT 1 FROM customers c WHERE c.id = $2::text)::boolean AS customer_found,
-       (m.id IS NOT NULL)::boolean AS method_found,
-       COALESCE(m.customer_id, '')::text AS method_customer_id,
-       COALESCE(m.status, '')::text AS method_status,
-       COALESCE(m.kind, '')::text AS method_kind,
-       m.card_brand AS method_card_brand
-  FROM (SELECT 1) one
-  LEFT JOIN payment_methods m ON m.id = $3::text
-`
-
-type CheckoutFactsParams struct {
-	PaymentID  string
-	CustomerID string
-	MethodID   string
-}
-
-type CheckoutFactsRow struct {
-	RanBefore        bool
-	CustomerFound    bool
-	MethodFound      bool
-	MethodCustomerID string
-	MethodStatus     string
-	MethodKind       string
-	MethodCardBrand  pgtype.Text
-}
-
-// What POST /v1/checkouts checks before it claims its Idempotency-Key, in one
-// round trip (issue 19): whether this request's payment ran before (a key
-// released after a 202), whether the customer exists, and the method's owner,
-// status, kind and brand (method_found false when there is no such method).
-func (q *Queries) CheckoutFacts(ctx context.Context, arg CheckoutFactsParams) (CheckoutFactsRow, error) {
-	row := q.db.QueryRow(ctx, checkoutFacts, arg.PaymentID, arg.CustomerID, arg.MethodID)
-	var i CheckoutFactsRow
-	err := row.Scan(
-		&i.RanBefore,
-		&i.CustomerFound,
-		&i.MethodFound,
-		&i.MethodCustomerID,
-		&i.MethodStatus,
-		&i.MethodKind,
-		&i.MethodCardBrand,
-	)
-	return i, err
-}
-
 const createPayment = `-- name: CreatePayment :one
 INSERT INTO payments (id, order_id, customer_id, method_id, currency, amount, fee_amount, status, workflow_id, wallet_amount, points_amount)
 VALUES ($1, $2, $3, $4, $5, $6, $7, 'processing', $8, $9, $10)

@@ -46,9 +46,9 @@ type Subject struct {
 	Amount      int64
 }
 
-// dimensionValue is the subject's value for a rule's dimension ("" = not known,
+// DimensionValue is the subject's value for a rule's dimension ("" = not known,
 // the rule does not apply).
-func (s Subject) dimensionValue(dimension string) string {
+func (s Subject) DimensionValue(dimension string) string {
 	switch dimension {
 	case "customer":
 		return s.CustomerID
@@ -82,6 +82,12 @@ func Describe(ctx context.Context, q *db.Queries, keys *pii.Keys, methodID strin
 	if err != nil {
 		return s, fmt.Errorf("risk facts of method %s: %w", methodID, err)
 	}
+	return DescribeMethod(keys, methodID, f, s)
+}
+
+// DescribeMethod is Describe from the method's facts already read (the API's
+// checkout reads them with its idempotency claim, in one round trip).
+func DescribeMethod(keys *pii.Keys, methodID string, f db.MethodRiskFactsRow, s Subject) (Subject, error) {
 	if f.Kind == "bank_account" && len(f.AccountNumberSealed) > 0 {
 		number, err := keys.Open(f.AccountNumberSealed)
 		if err != nil {
@@ -155,7 +161,7 @@ func Evaluate(ctx context.Context, tx pgx.Tx, s Subject, ct CardTesting, onCardT
 func lockSubjects(ctx context.Context, q *db.Queries, s Subject) error {
 	var keys []string
 	for _, d := range []string{"customer", "card_fingerprint", "device", "ip"} {
-		if v := s.dimensionValue(d); v != "" {
+		if v := s.DimensionValue(d); v != "" {
 			keys = append(keys, "risk:"+d+":"+v)
 		}
 	}
@@ -227,16 +233,32 @@ func FirstHit(ctx context.Context, q *db.Queries, action string, s Subject) (str
 	if err != nil {
 		return "", fmt.Errorf("risk rules: %w", err)
 	}
+	return FirstHitOf(ctx, q, rules, s, nil)
+}
+
+// Totals are what a rule's window counts: allowed payments and their amount.
+type Totals struct{ N, Amount int64 }
+
+// FirstHitOf is FirstHit over rules the caller already holds (the API keeps
+// the step-up rules in memory for a short TTL). known holds the window totals
+// the caller has read already, by rule id (the API's checkout reads them with
+// its claim); every other rule whose dimension the payment has costs one
+// round trip for its totals.
+func FirstHitOf(ctx context.Context, q *db.Queries, rules []db.RiskRule, s Subject, known map[string]Totals) (string, error) {
 	for _, r := range rules {
-		v := s.dimensionValue(r.Dimension)
+		v := s.DimensionValue(r.Dimension)
 		if v == "" {
 			continue
 		}
-		t, err := q.RiskWindowTotals(ctx, db.RiskWindowTotalsParams{
-			WindowSeconds: float64(r.WindowSeconds), Dimension: r.Dimension, Value: v,
-		})
-		if err != nil {
-			return "", fmt.Errorf("totals for rule %s: %w", r.ID, err)
+		t, ok := known[r.ID]
+		if !ok {
+			row, err := q.RiskWindowTotals(ctx, db.RiskWindowTotalsParams{
+				WindowSeconds: float64(r.WindowSeconds), Dimension: r.Dimension, Value: v,
+			})
+			if err != nil {
+				return "", fmt.Errorf("totals for rule %s: %w", r.ID, err)
+			}
+			t = Totals{N: row.N, Amount: row.Amount}
 		}
 		if (r.Kind == "count" && t.N+1 > r.Threshold) || (r.Kind == "amount" && t.Amount+s.Amount > r.Threshold) {
 			return r.ID, nil

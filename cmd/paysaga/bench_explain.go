@@ -144,7 +144,7 @@ func (e *explainer) measure(ctx context.Context, kind, customer, method string, 
 		return r, err
 	}
 	if err := e.settle(ctx); err != nil {
-		return r, err
+		return r, fmt.Errorf("%s warm-up: %w", kind, err)
 	}
 	db0, sim0 := e.dbc.Snapshot(), e.sim.n.Load()
 	wf0, err := e.count(ctx, deliveryWorkflows)
@@ -164,7 +164,7 @@ func (e *explainer) measure(ctx context.Context, kind, customer, method string, 
 		orders = append(orders, order)
 	}
 	if err := e.settle(ctx); err != nil {
-		return r, err
+		return r, fmt.Errorf("%s: %w", kind, err)
 	}
 	r.db = e.dbc.Snapshot().Sub(db0)
 	wf1, err := e.count(ctx, deliveryWorkflows)
@@ -219,22 +219,25 @@ func (e *explainer) loopHistory(ctx context.Context, endpoint string) (int, erro
 // answer is counted with it.
 func (e *explainer) settle(ctx context.Context) error {
 	deadline := time.Now().Add(30 * time.Second)
+	var undispatched, pending int
+	var running int64
 	for time.Now().Before(deadline) {
-		var pending int
-		if err := e.quiet.QueryRow(ctx, `SELECT (SELECT count(*) FROM events WHERE dispatched_at IS NULL) + (SELECT count(*) FROM event_deliveries WHERE status = 'pending')`).Scan(&pending); err != nil {
+		if err := e.quiet.QueryRow(ctx, `SELECT (SELECT count(*) FROM events WHERE dispatched_at IS NULL), (SELECT count(*) FROM event_deliveries WHERE status = 'pending')`).Scan(&undispatched, &pending); err != nil {
 			return fmt.Errorf("outbox: %w", err)
 		}
-		running, err := e.count(ctx, "WorkflowType = 'DeliverEvent' AND ExecutionStatus = 'Running'")
+		var err error
+		running, err = e.count(ctx, "WorkflowType = 'DeliverEvent' AND ExecutionStatus = 'Running'")
 		if err != nil {
 			return err
 		}
-		if pending == 0 && running == 0 {
+		if undispatched == 0 && pending == 0 && running == 0 {
 			time.Sleep(200 * time.Millisecond) // the last activity's statements
 			return nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return fmt.Errorf("explain: outbox or deliveries still busy after 30s")
+	return fmt.Errorf("explain: outbox or deliveries still busy after 30s: %d events undispatched, %d deliveries pending, %d DeliverEvent running",
+		undispatched, pending, running)
 }
 
 func (e *explainer) count(ctx context.Context, query string) (int64, error) {

@@ -86,18 +86,3 @@ SELECT sqlc.embed(p),
   FROM payments p
   LEFT JOIN payment_installments inst ON inst.payment_id = p.id
  WHERE p.id = @id;
-
--- name: CheckoutFacts :one
--- What POST /v1/checkouts checks before it claims its Idempotency-Key, in one
--- round trip (issue 19): whether this request's payment ran before (a key
--- released after a 202), whether the customer exists, and the method's owner,
--- status, kind and brand (method_found false when there is no such method).
-SELECT EXISTS (SELECT 1 FROM payments p WHERE p.id = @payment_id::text)::boolean AS ran_before,
-       EXISTS (SELECT 1 FROM customers c WHERE c.id = @customer_id::text)::boolean AS customer_found,
-       (m.id IS NOT NULL)::boolean AS method_found,
-       COALESCE(m.customer_id, '')::text AS method_customer_id,
-       COALESCE(m.status, '')::text AS method_status,
-       COALESCE(m.kind, '')::text AS method_kind,
-       m.card_brand AS method_card_brand
-  FROM (SELECT 1) one
-  LEFT JOIN payment_methods m ON m.id = @method_id::text;
