@@ -287,15 +287,21 @@ func (p *Payouts) Transfer(ctx context.Context, in PayoutRef) (TransferResult, e
 	if err != nil {
 		return TransferResult{}, err
 	}
+	return p.transfer(ctx, po, prod.BankCode, prod.AccountNumber, prod.HolderName)
+}
+
+// transfer is one transfer attempt of the payout to the account, keyed
+// payout:{producer}:{period}; an ambiguous answer is settled by a look-up.
+func (p *Payouts) transfer(ctx context.Context, po db.Payout, bankCode, account, holder string) (TransferResult, error) {
 	key := ledger.PayoutKey(po.ProducerID, po.Period)
 	txn, err := p.Bank.Transfer(ctx, bank.MoveRequest{
-		IdempotencyKey: key, BankCode: prod.BankCode, AccountNumber: prod.AccountNumber,
-		HolderName: prod.HolderName, Amount: po.Amount, Currency: po.Currency, Memo: "paysaga " + po.Period,
+		IdempotencyKey: key, BankCode: bankCode, AccountNumber: account,
+		HolderName: holder, Amount: po.Amount, Currency: po.Currency, Memo: "paysaga " + po.Period,
 	})
 	if err != nil {
 		var pe *adapters.Error
 		if errors.As(err, &pe) && pe.Kind == adapters.Ambiguous {
-			if found, ferr := p.FindTransfer(ctx, in); ferr == nil && found.Found {
+			if found, ferr := p.findTransfer(ctx, po); ferr == nil && found.Found {
 				return found, nil
 			}
 		}
@@ -311,13 +317,17 @@ func (p *Payouts) FindTransfer(ctx context.Context, in PayoutRef) (TransferResul
 	if err != nil {
 		return TransferResult{}, fmt.Errorf("load payout %s: %w", in.PayoutID, err)
 	}
+	return p.findTransfer(ctx, po)
+}
+
+func (p *Payouts) findTransfer(ctx context.Context, po db.Payout) (TransferResult, error) {
 	txn, err := p.Bank.GetByIdempotencyKey(ctx, ledger.PayoutKey(po.ProducerID, po.Period))
 	var pe *adapters.Error
 	if errors.As(err, &pe) && pe.Kind == adapters.NotFound {
 		return TransferResult{}, nil
 	}
 	if err != nil {
-		return TransferResult{}, fmt.Errorf("query transfer of %s: %w", in.PayoutID, err)
+		return TransferResult{}, fmt.Errorf("query transfer of %s: %w", po.ID, err)
 	}
 	return TransferResult{Found: true, TransactionID: txn.ID}, nil
 }

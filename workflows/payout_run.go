@@ -18,13 +18,19 @@ var payouts *activities.Payouts
 var scheduledStartKey = temporal.NewSearchAttributeKeyTime("TemporalScheduledStartTime")
 
 // PayoutRun settles every producer for one period: fix the cut-off and period ->
-// page through producers, claiming each one's payable at the cut-off -> start one
-// payout workflow per claim, a bounded number at a time -> continue as new every
-// few pages so the history stays small however many producers there are ->
-// mark the run completed. Payouts waiting for approval are started and left to
-// wait on their own: they hold no slot and never block the run.
+// page through producers, claiming each one's payable at the cut-off -> pay the
+// claims in PayoutBatch workflows of BatchSize, a bounded number at a time
+// (i19-payout-batches; before it, one Payout workflow per claim) -> continue as
+// new every few pages so the history stays small however many producers there
+// are -> mark the run completed. Payouts waiting for approval get their own
+// Payout workflow, started and left to wait: they hold no slot and never block
+// the run.
 func PayoutRun(ctx workflow.Context, in PayoutRunInput) (PayoutTotals, error) {
 	in = withRunDefaults(in)
+	batched := workflow.GetVersion(ctx, payoutBatchesChange, workflow.DefaultVersion, 1) == 1
+	if batched {
+		in = batchesDefaults(in)
+	}
 	runID := workflow.GetInfo(ctx).WorkflowExecution.ID
 	if in.Period == "" {
 		if err := fixPeriod(ctx, &in); err != nil {
@@ -47,7 +53,11 @@ func PayoutRun(ctx workflow.Context, in PayoutRunInput) (PayoutTotals, error) {
 			return in.Totals, err
 		}
 		in.Totals.Producers += claim.Producers
-		settlePage(ctx, in, claim.Payouts, &in.Totals)
+		if batched {
+			settlePageInBatches(ctx, in, claim.Payouts, &in.Totals)
+		} else {
+			settlePage(ctx, in, claim.Payouts, &in.Totals)
+		}
 		in.AfterID = claim.LastID
 		if claim.Done {
 			break
@@ -139,6 +149,12 @@ func settlePage(ctx workflow.Context, in PayoutRunInput, claimed []activities.Cl
 	for ; inFlight > 0; inFlight-- {
 		sel.Select(ctx)
 	}
+	confirmAwaiting(ctx, waiting, totals)
+}
+
+// confirmAwaiting waits until each payout that waits for approval has
+// started; the run does not wait for the approval itself.
+func confirmAwaiting(ctx workflow.Context, waiting []workflow.ChildWorkflowFuture, totals *PayoutTotals) {
 	for _, f := range waiting {
 		if err := f.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
 			tallyStartError(ctx, err, totals)

@@ -184,6 +184,9 @@ type RegisterMethodResult struct {
 const (
 	PayoutRunName = "PayoutRun"
 	PayoutName    = "Payout"
+	// PayoutBatchName pays a batch of a run's payouts in one activity (issue 19,
+	// ADR 0025); only payouts that wait for approval keep a Payout workflow.
+	PayoutBatchName = "PayoutBatch"
 	// ApproveUpdate is the update finance sends to a payout awaiting approval.
 	ApproveUpdate = "approve"
 )
@@ -212,6 +215,10 @@ type PayoutRunInput struct {
 	PageSize        int           // producers per claim
 	Concurrency     int           // payouts in flight at once
 	PagesPerRun     int           // pages before continue-as-new
+	// Batches (i19-payout-batches): payouts per PayoutBatch and transfers in
+	// flight inside one; Concurrency / BatchWorkers batches run at once.
+	BatchSize    int
+	BatchWorkers int
 
 	Cutoff  time.Time
 	Period  string
@@ -222,7 +229,8 @@ type PayoutRunInput struct {
 // PayoutTotals counts what the run (all its continued runs) settled.
 type PayoutTotals struct {
 	Producers        int // looked at
-	Started          int // payout workflows started
+	Started          int // payouts handed to a workflow (their own, or a batch)
+	Batches          int // PayoutBatch workflows started
 	Paid, Held       int
 	Failed           int
 	AwaitingApproval int // started and left waiting for finance
@@ -245,6 +253,19 @@ type PayoutResult struct {
 	Status   string // paid | held | failed
 	Reason   string // stable code when held or failed
 }
+
+// PayoutBatchInput is one batch of a run's claimed payouts (none needing approval).
+type PayoutBatchInput struct {
+	RunID     string
+	Period    string
+	PayoutIDs []string
+	Amount    int64 // the batch's sum, for the UI's AmountKRW
+	Workers   int   // transfers in flight inside the batch
+}
+
+// PayoutBatchID names a batch after its run and its first producer, so ops
+// find a run's batches by the run's id prefix and a producer's batch by range.
+func PayoutBatchID(runID, firstProducerID string) string { return runID + "-batch-" + firstProducerID }
 
 // ApproveInput is the approve update's argument.
 type ApproveInput struct {
