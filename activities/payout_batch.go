@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
@@ -170,7 +171,8 @@ func (p *Payouts) payOne(ctx context.Context, row db.LoadPayoutBatchRow) (Payout
 	}
 	// The money has left: book it (idempotent by the journal's key).
 	err = retryBounded(ctx, batchBookAttempts, func() error {
-		return p.PostPayout(ctx, PostPayoutInput{PayoutID: po.ID, TransactionID: txn.TransactionID})
+		// The batch read the claimed row already: no second read to book it.
+		return pgx.BeginFunc(ctx, p.Pool, func(tx pgx.Tx) error { return book(ctx, db.New(tx), po, txn.TransactionID) })
 	})
 	if err != nil {
 		return out, fmt.Errorf("book payout %s: %w", po.ID, err)

@@ -346,19 +346,26 @@ func (p *Payouts) PostPayout(ctx context.Context, in PostPayoutInput) error {
 		if err != nil {
 			return fmt.Errorf("load payout %s: %w", in.PayoutID, err)
 		}
-		if _, err := ledger.Post(ctx, q, ledger.PayoutJournal(po.ProducerID, po.Period, po.Currency, po.Amount)); err != nil {
-			return err
-		}
-		if err := q.MarkPayoutPaid(ctx, db.MarkPayoutPaidParams{ID: po.ID, BankTransactionID: in.TransactionID}); err != nil {
-			return fmt.Errorf("mark payout %s paid: %w", po.ID, err)
-		}
-		if err := q.ConfirmPayoutFromInbox(ctx, po.ID); err != nil {
-			return fmt.Errorf("confirm payout %s from the inbox: %w", po.ID, err)
-		}
-		return emitEvent(ctx, q, EventPayoutPaid, "payout:"+po.ID+":paid", po.ID, map[string]any{
-			"payout_id": po.ID, "producer_id": po.ProducerID, "period": po.Period,
-			"currency": po.Currency, "amount": po.Amount,
-		})
+		return book(ctx, q, po, in.TransactionID)
+	})
+}
+
+// book posts the payout's journal (keyed payout:{producer}:{period}: a second
+// booking changes nothing), marks it paid and announces it, in the caller's
+// transaction. po is the claimed row, as read by the caller.
+func book(ctx context.Context, q *db.Queries, po db.Payout, transactionID string) error {
+	if _, err := ledger.Post(ctx, q, ledger.PayoutJournal(po.ProducerID, po.Period, po.Currency, po.Amount)); err != nil {
+		return err
+	}
+	if err := q.MarkPayoutPaid(ctx, db.MarkPayoutPaidParams{ID: po.ID, BankTransactionID: transactionID}); err != nil {
+		return fmt.Errorf("mark payout %s paid: %w", po.ID, err)
+	}
+	if err := q.ConfirmPayoutFromInbox(ctx, po.ID); err != nil {
+		return fmt.Errorf("confirm payout %s from the inbox: %w", po.ID, err)
+	}
+	return emitEvent(ctx, q, EventPayoutPaid, "payout:"+po.ID+":paid", po.ID, map[string]any{
+		"payout_id": po.ID, "producer_id": po.ProducerID, "period": po.Period,
+		"currency": po.Currency, "amount": po.Amount,
 	})
 }
 

@@ -26,11 +26,11 @@ var scheduledStartKey = temporal.NewSearchAttributeKeyTime("TemporalScheduledSta
 // Payout workflow, started and left to wait: they hold no slot and never block
 // the run.
 func PayoutRun(ctx workflow.Context, in PayoutRunInput) (PayoutTotals, error) {
-	in = withRunDefaults(in)
 	batched := workflow.GetVersion(ctx, payoutBatchesChange, workflow.DefaultVersion, 1) == 1
 	if batched {
 		in = batchesDefaults(in)
 	}
+	in = withRunDefaults(in)
 	runID := workflow.GetInfo(ctx).WorkflowExecution.ID
 	if in.Period == "" {
 		if err := fixPeriod(ctx, &in); err != nil {
@@ -43,31 +43,47 @@ func PayoutRun(ctx workflow.Context, in PayoutRunInput) (PayoutTotals, error) {
 			return in.Totals, err
 		}
 	}
+	pay := payEachInItsWorkflow
+	if batched {
+		pay = payInBatches
+	}
+	done, err := pay(ctx, &in, runID)
+	if err != nil {
+		return in.Totals, err
+	}
+	if !done {
+		return in.Totals, workflow.NewContinueAsNewError(ctx, PayoutRunName, in)
+	}
+	err = workflow.ExecuteLocalActivity(dbCtx(ctx), payouts.CompleteRun, activities.CompleteRunInput{RunID: runID}).Get(ctx, nil)
+	return in.Totals, err
+}
+
+// payEachInItsWorkflow is the shape before i19-payout-batches: claim a page,
+// start one Payout workflow per claim, then the next page, up to PagesPerRun
+// pages. done: no producer is left.
+func payEachInItsWorkflow(ctx workflow.Context, in *PayoutRunInput, runID string) (bool, error) {
 	for page := 1; ; page++ {
 		var claim activities.ClaimPageResult
-		err := workflow.ExecuteLocalActivity(dbCtx(ctx), payouts.ClaimPage, activities.ClaimPageInput{
-			RunID: runID, Period: in.Period, Cutoff: in.Cutoff, Currency: in.Currency,
-			AfterID: in.AfterID, PageSize: in.PageSize, Threshold: in.Threshold,
-		}).Get(ctx, &claim)
-		if err != nil {
-			return in.Totals, err
+		if err := claimPage(ctx, *in, runID).Get(ctx, &claim); err != nil {
+			return false, err
 		}
 		in.Totals.Producers += claim.Producers
-		if batched {
-			settlePageInBatches(ctx, in, claim.Payouts, &in.Totals)
-		} else {
-			settlePage(ctx, in, claim.Payouts, &in.Totals)
-		}
+		settlePage(ctx, *in, claim.Payouts, &in.Totals)
 		in.AfterID = claim.LastID
 		if claim.Done {
-			break
+			return true, nil
 		}
 		if page >= in.PagesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			return in.Totals, workflow.NewContinueAsNewError(ctx, PayoutRunName, in)
+			return false, nil
 		}
 	}
-	err := workflow.ExecuteLocalActivity(dbCtx(ctx), payouts.CompleteRun, activities.CompleteRunInput{RunID: runID}).Get(ctx, nil)
-	return in.Totals, err
+}
+
+func claimPage(ctx workflow.Context, in PayoutRunInput, runID string) workflow.Future {
+	return workflow.ExecuteLocalActivity(dbCtx(ctx), payouts.ClaimPage, activities.ClaimPageInput{
+		RunID: runID, Period: in.Period, Cutoff: in.Cutoff, Currency: in.Currency,
+		AfterID: in.AfterID, PageSize: in.PageSize, Threshold: in.Threshold,
+	})
 }
 
 func withRunDefaults(in PayoutRunInput) PayoutRunInput {
