@@ -21,7 +21,7 @@ const payoutBatchesChange = "i19-payout-batches"
 // heartbeats while it works. The activity is retried whole (bounded) when the
 // worker dies or the database fails; each payout's steps are keyed by its
 // business key, so a retry pays nobody twice. Its own execution in the
-// Temporal UI: the run's id and first producer name it, the result lists the
+// Temporal UI: the period and its first producer name it, the result lists the
 // payouts not paid with their reasons, and PaymentStatus ends paid, held (some
 // held) or failed.
 func PayoutBatch(ctx workflow.Context, in PayoutBatchInput) (activities.PayBatchResult, error) {
@@ -142,7 +142,7 @@ func startBatch(ctx workflow.Context, in PayoutRunInput, b []activities.ClaimedP
 		bi.Amount += c.Amount
 	}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-		WorkflowID: PayoutBatchID(runID, b[0].ProducerID),
+		WorkflowID: PayoutBatchID(in.Period, b[0].ProducerID),
 		// A batch is only a carrier: each payout's business key guards it, so a
 		// batch id may run again (a reset run) and finish what is left.
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,

@@ -263,9 +263,13 @@ type PayoutBatchInput struct {
 	Workers   int   // transfers in flight inside the batch
 }
 
-// PayoutBatchID names a batch after its run and its first producer, so ops
-// find a run's batches by the run's id prefix and a producer's batch by range.
-func PayoutBatchID(runID, firstProducerID string) string { return runID + "-batch-" + firstProducerID }
+// PayoutBatchID names a batch by business keys, the period and its first
+// producer (producers are claimed in id order, each once per period, so no two
+// runs' batches share it), never by the run's workflow id: a replay or a reset
+// sees the same id.
+func PayoutBatchID(period, firstProducerID string) string {
+	return "payout-batch-" + period + "-" + firstProducerID
+}
 
 // ApproveInput is the approve update's argument.
 type ApproveInput struct {
