@@ -33,7 +33,8 @@ var recordBatches = flag.Bool("record-batches", false, "record the batched payou
 // ./replay -run TestRecordBatches -record-batches, under `paysaga services`):
 // four producers, one of them with a closed account (held in its batch) and
 // one above the approval threshold (its own Payout workflow, approved by
-// finance); the others paid in one PayoutBatch.
+// finance); the other three paid in PayoutBatch workflows (a short page is cut
+// into up to Concurrency/BatchWorkers batches: three of one).
 func TestRecordBatches(t *testing.T) {
 	if !*recordBatches {
 		t.Skip("pass -record-batches to record the batched payout histories")
@@ -89,7 +90,7 @@ func TestRecordBatches(t *testing.T) {
 			}
 		}
 		list = res.Executions
-		return len(list) >= 3 // the run, one batch, the approved payout
+		return len(list) >= 5 // the run, three batches, the approved payout
 	}, 60*time.Second, 200*time.Millisecond)
 
 	sort.Slice(list, func(i, j int) bool { return list[i].StartTime.AsTime().Before(list[j].StartTime.AsTime()) })

@@ -101,22 +101,23 @@ func payInBatches(ctx workflow.Context, in *PayoutRunInput, runID string) (bool,
 // wait for finance as before.
 func settlePageInBatches(ctx workflow.Context, in PayoutRunInput, claimed []activities.ClaimedPayout, totals *PayoutTotals) {
 	var waiting []workflow.ChildWorkflowFuture
-	var batches [][]activities.ClaimedPayout
-	var batch []activities.ClaimedPayout
+	var batchable []activities.ClaimedPayout
 	for _, c := range claimed {
 		if c.NeedsApproval {
 			waiting = append(waiting, startPayout(ctx, in, c))
 			continue
 		}
-		batch = append(batch, c)
-		if len(batch) == in.BatchSize {
-			batches, batch = append(batches, batch), nil
-		}
-	}
-	if len(batch) > 0 {
-		batches = append(batches, batch)
+		batchable = append(batchable, c)
 	}
 	limit := max(1, in.Concurrency/in.BatchWorkers)
+	// A short page (a small run, the last page) is cut into at least `limit`
+	// batches, so it still has Concurrency transfers in flight.
+	size := min(in.BatchSize, (len(batchable)+limit-1)/limit)
+	var batches [][]activities.ClaimedPayout
+	for len(batchable) > 0 {
+		n := min(size, len(batchable))
+		batches, batchable = append(batches, batchable[:n]), batchable[n:]
+	}
 	sel := workflow.NewSelector(ctx)
 	inFlight := 0
 	for _, b := range batches {

@@ -65,7 +65,12 @@ func newBatchFixture(t *testing.T, payBatch func(calls int, in activities.PayBat
 
 func (f *batchFixture) run(t *testing.T) PayoutTotals {
 	t.Helper()
-	f.env.ExecuteWorkflow(PayoutRun, PayoutRunInput{ScheduleID: "daily", PageSize: 6, BatchSize: 2, BatchWorkers: 5, Concurrency: 10})
+	return f.runWith(t, PayoutRunInput{ScheduleID: "daily", PageSize: 6, BatchSize: 2, BatchWorkers: 5, Concurrency: 10})
+}
+
+func (f *batchFixture) runWith(t *testing.T, in PayoutRunInput) PayoutTotals {
+	t.Helper()
+	f.env.ExecuteWorkflow(PayoutRun, in)
 	require.True(t, f.env.IsWorkflowCompleted())
 	require.NoError(t, f.env.GetWorkflowError())
 	var totals PayoutTotals
@@ -148,4 +153,15 @@ func TestPayoutBatchEndsWithTheActivityResult(t *testing.T) {
 	var got activities.PayBatchResult
 	require.NoError(t, env.GetWorkflowResult(&got))
 	require.Equal(t, want, got)
+}
+
+// A short page (here 5 payouts to batch, with the defaults: batches of 100, 10
+// transfers in each, 50 in flight) is cut into 5 batches, so a small run or a
+// last page keeps its concurrency instead of one batch of 10 in flight.
+func TestPayoutRunCutsAShortPageIntoEnoughBatches(t *testing.T) {
+	f := newBatchFixture(t, func(_ int, in activities.PayBatchInput) (activities.PayBatchResult, error) { return paidAll(in), nil })
+	totals := f.runWith(t, PayoutRunInput{ScheduleID: "daily", PageSize: 6})
+	require.Equal(t, []string{"a", "b", "d", "e", "f"}, f.distinctBatches())
+	require.Equal(t, 5, totals.Batches)
+	require.Equal(t, 5, totals.Paid)
 }
