@@ -287,15 +287,21 @@ func (p *Payouts) Transfer(ctx context.Context, in PayoutRef) (TransferResult, e
 	if err != nil {
 		return TransferResult{}, err
 	}
+	return p.transfer(ctx, po, prod.BankCode, prod.AccountNumber, prod.HolderName)
+}
+
+// transfer is one transfer attempt of the payout to the account, keyed
+// payout:{producer}:{period}; an ambiguous answer is settled by a look-up.
+func (p *Payouts) transfer(ctx context.Context, po db.Payout, bankCode, account, holder string) (TransferResult, error) {
 	key := ledger.PayoutKey(po.ProducerID, po.Period)
 	txn, err := p.Bank.Transfer(ctx, bank.MoveRequest{
-		IdempotencyKey: key, BankCode: prod.BankCode, AccountNumber: prod.AccountNumber,
-		HolderName: prod.HolderName, Amount: po.Amount, Currency: po.Currency, Memo: "paysaga " + po.Period,
+		IdempotencyKey: key, BankCode: bankCode, AccountNumber: account,
+		HolderName: holder, Amount: po.Amount, Currency: po.Currency, Memo: "paysaga " + po.Period,
 	})
 	if err != nil {
 		var pe *adapters.Error
 		if errors.As(err, &pe) && pe.Kind == adapters.Ambiguous {
-			if found, ferr := p.FindTransfer(ctx, in); ferr == nil && found.Found {
+			if found, ferr := p.findTransfer(ctx, po); ferr == nil && found.Found {
 				return found, nil
 			}
 		}
@@ -311,13 +317,17 @@ func (p *Payouts) FindTransfer(ctx context.Context, in PayoutRef) (TransferResul
 	if err != nil {
 		return TransferResult{}, fmt.Errorf("load payout %s: %w", in.PayoutID, err)
 	}
+	return p.findTransfer(ctx, po)
+}
+
+func (p *Payouts) findTransfer(ctx context.Context, po db.Payout) (TransferResult, error) {
 	txn, err := p.Bank.GetByIdempotencyKey(ctx, ledger.PayoutKey(po.ProducerID, po.Period))
 	var pe *adapters.Error
 	if errors.As(err, &pe) && pe.Kind == adapters.NotFound {
 		return TransferResult{}, nil
 	}
 	if err != nil {
-		return TransferResult{}, fmt.Errorf("query transfer of %s: %w", in.PayoutID, err)
+		return TransferResult{}, fmt.Errorf("query transfer of %s: %w", po.ID, err)
 	}
 	return TransferResult{Found: true, TransactionID: txn.ID}, nil
 }
@@ -336,19 +346,26 @@ func (p *Payouts) PostPayout(ctx context.Context, in PostPayoutInput) error {
 		if err != nil {
 			return fmt.Errorf("load payout %s: %w", in.PayoutID, err)
 		}
-		if _, err := ledger.Post(ctx, q, ledger.PayoutJournal(po.ProducerID, po.Period, po.Currency, po.Amount)); err != nil {
-			return err
-		}
-		if err := q.MarkPayoutPaid(ctx, db.MarkPayoutPaidParams{ID: po.ID, BankTransactionID: in.TransactionID}); err != nil {
-			return fmt.Errorf("mark payout %s paid: %w", po.ID, err)
-		}
-		if err := q.ConfirmPayoutFromInbox(ctx, po.ID); err != nil {
-			return fmt.Errorf("confirm payout %s from the inbox: %w", po.ID, err)
-		}
-		return emitEvent(ctx, q, EventPayoutPaid, "payout:"+po.ID+":paid", po.ID, map[string]any{
-			"payout_id": po.ID, "producer_id": po.ProducerID, "period": po.Period,
-			"currency": po.Currency, "amount": po.Amount,
-		})
+		return book(ctx, q, po, in.TransactionID)
+	})
+}
+
+// book posts the payout's journal (keyed payout:{producer}:{period}: a second
+// booking changes nothing), marks it paid and announces it, in the caller's
+// transaction. po is the claimed row, as read by the caller.
+func book(ctx context.Context, q *db.Queries, po db.Payout, transactionID string) error {
+	if _, err := ledger.Post(ctx, q, ledger.PayoutJournal(po.ProducerID, po.Period, po.Currency, po.Amount)); err != nil {
+		return err
+	}
+	if err := q.MarkPayoutPaid(ctx, db.MarkPayoutPaidParams{ID: po.ID, BankTransactionID: transactionID}); err != nil {
+		return fmt.Errorf("mark payout %s paid: %w", po.ID, err)
+	}
+	if err := q.ConfirmPayoutFromInbox(ctx, po.ID); err != nil {
+		return fmt.Errorf("confirm payout %s from the inbox: %w", po.ID, err)
+	}
+	return emitEvent(ctx, q, EventPayoutPaid, "payout:"+po.ID+":paid", po.ID, map[string]any{
+		"payout_id": po.ID, "producer_id": po.ProducerID, "period": po.Period,
+		"currency": po.Currency, "amount": po.Amount,
 	})
 }
 

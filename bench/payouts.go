@@ -26,13 +26,16 @@ type PayoutOptions struct {
 	// Transfers counts the bank's committed transfers (the sandbox's records).
 	Transfers func(ctx context.Context) (int, error)
 	Out       io.Writer
+	// NoFloor skips the bare fan-out (a quicker look while tuning).
+	NoFloor bool
 }
 
 type PayoutStats struct {
 	Duration          time.Duration
 	Runs              int   // the run and its continued runs
 	LargestRunHistory int64 // events
-	LargestPayoutHist int64 // events, over the payouts sampled
+	Batches           int   // PayoutBatch workflows (i19-payout-batches)
+	LargestBatchHist  int64 // events
 	Paid              int64
 	PaidAmount        int64
 	Transfers         int
@@ -57,6 +60,10 @@ func RunPayouts(ctx context.Context, o PayoutOptions) (PayoutStats, error) {
 	fmt.Fprintf(o.Out, "seeded %d producers owed %d KRW in total in %s\n", o.Producers, want, time.Since(seedStart).Round(time.Millisecond))
 	time.Sleep(1100 * time.Millisecond) // the cut-off (the start) falls after every seeded sale
 
+	before, err := o.Transfers(ctx) // after a checkout bench, others may be there
+	if err != nil {
+		return st, err
+	}
 	runID := workflows.PayoutRunID(prefix)
 	start := time.Now()
 	run, err := o.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: runID, TaskQueue: o.TaskQueue},
@@ -77,20 +84,20 @@ func RunPayouts(ctx context.Context, o PayoutOptions) (PayoutStats, error) {
 	if st.Transfers, err = o.Transfers(ctx); err != nil {
 		return st, err
 	}
-	var period string
-	if err := o.Pool.QueryRow(ctx, `SELECT period FROM payout_runs WHERE id = $1`, runID).Scan(&period); err != nil {
-		return st, fmt.Errorf("read run period: %w", err)
-	}
-	if err := st.histories(ctx, o.Temporal, runID, prefix, period); err != nil {
+	st.Transfers -= before
+	if err := st.histories(ctx, o.Temporal, runID); err != nil {
 		return st, err
 	}
 	fmt.Fprintf(o.Out, "payout run over %d producers: %s (%.0f payouts/s)\n", o.Producers, st.Duration.Round(time.Millisecond),
 		float64(st.Paid)/st.Duration.Seconds())
 	fmt.Fprintf(o.Out, "paid %d payouts, %d KRW (owed %d); bank transfers %d\n", st.Paid, st.PaidAmount, want, st.Transfers)
-	fmt.Fprintf(o.Out, "runs (continue-as-new chain): %d; largest history: run %d events, payout %d events (limit 10,240)\n",
-		st.Runs, st.LargestRunHistory, st.LargestPayoutHist)
+	fmt.Fprintf(o.Out, "runs (continue-as-new chain): %d; batches: %d; largest history: run %d events, batch %d events (limit 10,240)\n",
+		st.Runs, st.Batches, st.LargestRunHistory, st.LargestBatchHist)
 	if st.Paid != int64(o.Producers) || st.PaidAmount != want || st.Transfers != o.Producers {
 		return st, fmt.Errorf("payout bench: paid %d of %d producers", st.Paid, o.Producers)
+	}
+	if o.NoFloor {
+		return st, nil
 	}
 	// The floor on the same server: the run's shape (pages of 500 children, 50
 	// at once, continue-as-new per page) with bare children.
@@ -131,9 +138,9 @@ func seedProducers(ctx context.Context, pool *pgxpool.Pool, prefix string, seale
 	return int64(n)*1000 + int64(n)*int64(n+1)/2, nil
 }
 
-// histories reads the history length of every run in the chain and of a sample
-// of payouts (all payouts have the same shape).
-func (st *PayoutStats) histories(ctx context.Context, c client.Client, runID, prefix, period string) error {
+// histories reads the history length of every run in the chain and of the
+// run's batches.
+func (st *PayoutStats) histories(ctx context.Context, c client.Client, runID string) error {
 	var token []byte
 	for {
 		res, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
@@ -153,14 +160,23 @@ func (st *PayoutStats) histories(ctx context.Context, c client.Client, runID, pr
 			break
 		}
 	}
-	for i := 1; i <= 50; i++ {
-		d, err := c.DescribeWorkflowExecution(ctx, fmt.Sprintf("payout-%s-%06d-%s", prefix, i, period), "")
+	// The run's batches: the bench's services are its own, so every
+	// PayoutBatch here is this run's.
+	token = nil
+	for {
+		res, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Query: fmt.Sprintf("WorkflowType = '%s'", workflows.PayoutBatchName), NextPageToken: token})
 		if err != nil {
-			continue // fewer producers than the sample
+			return fmt.Errorf("list batches: %w", err)
 		}
-		st.LargestPayoutHist = max(st.LargestPayoutHist, d.GetWorkflowExecutionInfo().GetHistoryLength())
+		for _, e := range res.GetExecutions() {
+			st.Batches++
+			st.LargestBatchHist = max(st.LargestBatchHist, e.GetHistoryLength())
+		}
+		if token = res.GetNextPageToken(); len(token) == 0 {
+			return nil
+		}
 	}
-	return nil
 }
 
 func historyLength(ctx context.Context, c client.Client, id, run string) (int64, error) {

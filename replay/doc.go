@@ -11,5 +11,8 @@
 // shapes (issue 14: a checkout, refund and top-up that owe a receipt, the
 // CashReceipt and CashReceiptCancel workflows) likewise into
 // testdata/*-receipt_*.json: `... go test ./replay -run TestRecordReceipts
-// -record-receipts`.
+// -record-receipts`. The batched payout run (issue 19, i19-payout-batches: a
+// PayoutRun, its PayoutBatch, an approved Payout) likewise into
+// testdata/*-batches_*.json: `... go test ./replay -run TestRecordBatches
+// -record-batches`.
 package replay

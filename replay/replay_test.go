@@ -34,7 +34,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 		})
 		types[strings.SplitN(filepath.Base(f), "-", 2)[0]] = true
 	}
-	for _, want := range []string{"Checkout", "Refund", "TopUp", "VerifyIdentity", "PayoutRun", "Payout", "Fulfilment", "SettlementDeadlineCheck", "RetryTopUpReversal", "EndpointDelivery", "MembershipTick", "MembershipCharge", "WalletRefund", "CashReceipt", "CashReceiptCancel"} {
+	for _, want := range []string{"Checkout", "Refund", "TopUp", "VerifyIdentity", "PayoutRun", "Payout", "PayoutBatch", "Fulfilment", "SettlementDeadlineCheck", "RetryTopUpReversal", "EndpointDelivery", "MembershipTick", "MembershipCharge", "WalletRefund", "CashReceipt", "CashReceiptCancel"} {
 		require.True(t, types[want], "no recorded %s history", want)
 	}
 }

@@ -82,7 +82,7 @@ func NewActivities(cfg config.Config, pool *pgxpool.Pool) Activities {
 		Methods:      &activities.Methods{PGs: pgs, Bank: bankClient, Keys: keys, Pool: pool},
 		Identity:     &activities.Identity{Provider: NewIdentityClient(cfg, hc), Keys: keys, Pool: pool},
 		Wallet:       &activities.Wallet{Bank: bankClient, Keys: keys, Pool: pool},
-		Payouts:      &activities.Payouts{Bank: bankClient, Keys: keys, Pool: pool},
+		Payouts:      &activities.Payouts{Bank: payoutBank(cfg), Keys: keys, Pool: pool},
 		Recon:        &activities.Recon{PGs: pgs, Pool: pool},
 		Settlement:   &activities.Settlement{Pool: pool},
 		Points:       &activities.Points{Pool: pool},
@@ -147,6 +147,7 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.RetryTopUpReversal, workflow.RegisterOptions{Name: workflows.RetryTopUpReversalName})
 	r.RegisterWorkflowWithOptions(workflows.PayoutRun, workflow.RegisterOptions{Name: workflows.PayoutRunName})
 	r.RegisterWorkflowWithOptions(workflows.Payout, workflow.RegisterOptions{Name: workflows.PayoutName})
+	r.RegisterWorkflowWithOptions(workflows.PayoutBatch, workflow.RegisterOptions{Name: workflows.PayoutBatchName})
 	// DeliverEvent stays registered so that runs started before the delivery
 	// loops (issue 19) finish; nothing starts new ones.
 	r.RegisterWorkflowWithOptions(workflows.DeliverEvent, workflow.RegisterOptions{Name: workflows.DeliverEventName})
@@ -356,4 +357,13 @@ func NewIdentityClient(cfg config.Config, hc *http.Client) identity.Client {
 		return c
 	}
 	return identity.NewHTTPClient(cfg.IdentityBaseURL(), hc)
+}
+
+// payoutBank is the bank client of the payout batches (issue 19): a batch keeps
+// up to 50 transfers in flight at one bank, more than the shared client's
+// default two idle connections per host, which would dial anew for most calls.
+func payoutBank(cfg config.Config) bank.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return bank.NewHTTPClient(cfg.SimURL+"/bank", &http.Client{Timeout: cfg.ProviderTimeout, Transport: t})
 }

@@ -18,12 +18,18 @@ var payouts *activities.Payouts
 var scheduledStartKey = temporal.NewSearchAttributeKeyTime("TemporalScheduledStartTime")
 
 // PayoutRun settles every producer for one period: fix the cut-off and period ->
-// page through producers, claiming each one's payable at the cut-off -> start one
-// payout workflow per claim, a bounded number at a time -> continue as new every
-// few pages so the history stays small however many producers there are ->
-// mark the run completed. Payouts waiting for approval are started and left to
-// wait on their own: they hold no slot and never block the run.
+// page through producers, claiming each one's payable at the cut-off -> pay the
+// claims in PayoutBatch workflows of BatchSize, a bounded number at a time
+// (i19-payout-batches; before it, one Payout workflow per claim) -> continue as
+// new every few pages so the history stays small however many producers there
+// are -> mark the run completed. Payouts waiting for approval get their own
+// Payout workflow, started and left to wait: they hold no slot and never block
+// the run.
 func PayoutRun(ctx workflow.Context, in PayoutRunInput) (PayoutTotals, error) {
+	batched := workflow.GetVersion(ctx, payoutBatchesChange, workflow.DefaultVersion, 1) == 1
+	if batched {
+		in = batchesDefaults(in)
+	}
 	in = withRunDefaults(in)
 	runID := workflow.GetInfo(ctx).WorkflowExecution.ID
 	if in.Period == "" {
@@ -37,27 +43,47 @@ func PayoutRun(ctx workflow.Context, in PayoutRunInput) (PayoutTotals, error) {
 			return in.Totals, err
 		}
 	}
+	pay := payEachInItsWorkflow
+	if batched {
+		pay = payInBatches
+	}
+	done, err := pay(ctx, &in, runID)
+	if err != nil {
+		return in.Totals, err
+	}
+	if !done {
+		return in.Totals, workflow.NewContinueAsNewError(ctx, PayoutRunName, in)
+	}
+	err = workflow.ExecuteLocalActivity(dbCtx(ctx), payouts.CompleteRun, activities.CompleteRunInput{RunID: runID}).Get(ctx, nil)
+	return in.Totals, err
+}
+
+// payEachInItsWorkflow is the shape before i19-payout-batches: claim a page,
+// start one Payout workflow per claim, then the next page, up to PagesPerRun
+// pages. done: no producer is left.
+func payEachInItsWorkflow(ctx workflow.Context, in *PayoutRunInput, runID string) (bool, error) {
 	for page := 1; ; page++ {
 		var claim activities.ClaimPageResult
-		err := workflow.ExecuteLocalActivity(dbCtx(ctx), payouts.ClaimPage, activities.ClaimPageInput{
-			RunID: runID, Period: in.Period, Cutoff: in.Cutoff, Currency: in.Currency,
-			AfterID: in.AfterID, PageSize: in.PageSize, Threshold: in.Threshold,
-		}).Get(ctx, &claim)
-		if err != nil {
-			return in.Totals, err
+		if err := claimPage(ctx, *in, runID).Get(ctx, &claim); err != nil {
+			return false, err
 		}
 		in.Totals.Producers += claim.Producers
-		settlePage(ctx, in, claim.Payouts, &in.Totals)
+		settlePage(ctx, *in, claim.Payouts, &in.Totals)
 		in.AfterID = claim.LastID
 		if claim.Done {
-			break
+			return true, nil
 		}
 		if page >= in.PagesPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			return in.Totals, workflow.NewContinueAsNewError(ctx, PayoutRunName, in)
+			return false, nil
 		}
 	}
-	err := workflow.ExecuteLocalActivity(dbCtx(ctx), payouts.CompleteRun, activities.CompleteRunInput{RunID: runID}).Get(ctx, nil)
-	return in.Totals, err
+}
+
+func claimPage(ctx workflow.Context, in PayoutRunInput, runID string) workflow.Future {
+	return workflow.ExecuteLocalActivity(dbCtx(ctx), payouts.ClaimPage, activities.ClaimPageInput{
+		RunID: runID, Period: in.Period, Cutoff: in.Cutoff, Currency: in.Currency,
+		AfterID: in.AfterID, PageSize: in.PageSize, Threshold: in.Threshold,
+	})
 }
 
 func withRunDefaults(in PayoutRunInput) PayoutRunInput {
@@ -139,6 +165,12 @@ func settlePage(ctx workflow.Context, in PayoutRunInput, claimed []activities.Cl
 	for ; inFlight > 0; inFlight-- {
 		sel.Select(ctx)
 	}
+	confirmAwaiting(ctx, waiting, totals)
+}
+
+// confirmAwaiting waits until each payout that waits for approval has
+// started; the run does not wait for the approval itself.
+func confirmAwaiting(ctx workflow.Context, waiting []workflow.ChildWorkflowFuture, totals *PayoutTotals) {
 	for _, f := range waiting {
 		if err := f.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
 			tallyStartError(ctx, err, totals)

@@ -134,10 +134,13 @@ func TestPayoutTransferFoundAfterAmbiguousFailureIsBooked(t *testing.T) {
 }
 
 // runFixture mocks two pages of claims (a, b | c, d; b needs approval) and the
-// payout workflow, which records the order payouts start in.
+// payout workflow, which records the order payouts start in. It runs the shape
+// before i19-payout-batches (one Payout workflow per claim), which recorded and
+// running histories still take; payout_batch_test.go drives the batches.
 func runFixture(t *testing.T, lastPage bool) (testEnv, *[]string) {
 	env := newEnv(t)
 	env.RegisterWorkflowWithOptions(Payout, workflow.RegisterOptions{Name: PayoutName})
+	env.OnGetVersion(payoutBatchesChange, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 	env.OnActivity(payouts.StartRun, mock.Anything, mock.MatchedBy(func(in activities.StartRunInput) bool {
 		return in.Period == "20261125" && in.ScheduleID == "daily"
 	})).Return(nil).Once()

@@ -191,6 +191,9 @@ type RegisterMethodResult struct {
 const (
 	PayoutRunName = "PayoutRun"
 	PayoutName    = "Payout"
+	// PayoutBatchName pays a batch of a run's payouts in one activity (issue 19,
+	// ADR 0025); only payouts that wait for approval keep a Payout workflow.
+	PayoutBatchName = "PayoutBatch"
 	// ApproveUpdate is the update finance sends to a payout awaiting approval.
 	ApproveUpdate = "approve"
 )
@@ -219,6 +222,10 @@ type PayoutRunInput struct {
 	PageSize        int           // producers per claim
 	Concurrency     int           // payouts in flight at once
 	PagesPerRun     int           // pages before continue-as-new
+	// Batches (i19-payout-batches): payouts per PayoutBatch and transfers in
+	// flight inside one; Concurrency / BatchWorkers batches run at once.
+	BatchSize    int
+	BatchWorkers int
 
 	Cutoff  time.Time
 	Period  string
@@ -229,7 +236,8 @@ type PayoutRunInput struct {
 // PayoutTotals counts what the run (all its continued runs) settled.
 type PayoutTotals struct {
 	Producers        int // looked at
-	Started          int // payout workflows started
+	Started          int // payouts handed to a workflow (their own, or a batch)
+	Batches          int // PayoutBatch workflows started
 	Paid, Held       int
 	Failed           int
 	AwaitingApproval int // started and left waiting for finance
@@ -251,6 +259,23 @@ type PayoutResult struct {
 	Amount   int64
 	Status   string // paid | held | failed
 	Reason   string // stable code when held or failed
+}
+
+// PayoutBatchInput is one batch of a run's claimed payouts (none needing approval).
+type PayoutBatchInput struct {
+	RunID     string
+	Period    string
+	PayoutIDs []string
+	Amount    int64 // the batch's sum, for the UI's AmountKRW
+	Workers   int   // transfers in flight inside the batch
+}
+
+// PayoutBatchID names a batch by business keys, the period and its first
+// producer (producers are claimed in id order, each once per period, so no two
+// runs' batches share it), never by the run's workflow id: a replay or a reset
+// sees the same id.
+func PayoutBatchID(period, firstProducerID string) string {
+	return "payout-batch-" + period + "-" + firstProducerID
 }
 
 // ApproveInput is the approve update's argument.

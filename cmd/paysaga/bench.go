@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -36,9 +37,11 @@ func runBench(ctx context.Context, args []string) error {
 	total := fs.Int("total", 1000, "checkouts in the concurrent run")
 	workers := fs.Int("c", 50, "concurrency of the concurrent run")
 	producers := fs.Int("payouts", 0, "instead, run one payout over this many producers (ledger seeded directly)")
+	noFanout := fs.Bool("no-fanout", false, "with -payouts: skip the bare fan-out floor (a quicker look while tuning; no ratio)")
 	mixed := fs.Bool("mixed", false, "instead, a mixed load of -total requests at -c: card and split checkouts, top-ups, refunds")
 	explain := fs.Int("explain", 0, "instead, N sequential checkouts of each kind (card, split, wallet): per checkout, PostgreSQL round trips and transactions, provider calls, activities, history events")
 	reportDir := fs.String("report", filepath.Join(stateDir(), "bench"), "with -mixed: where bench-mixed.json and bench-mixed.html go")
+	payoutFloor := fs.Int("payout-floor", 500, "after the checkout figures, a payout run over this many producers beside the bare child-workflow fan-out of as many (issue 19's payouts/s floor); 0 skips it")
 	floor := fs.Duration("floor", 5*time.Second, "how long each PostgreSQL floor runs (pgbench TPC-B and ledger postings at 1, 8, 32 connections); 0 skips them")
 	rate := fs.Float64("rate", 0, "instead, the open-loop load: checkouts started at this rate per second for -duration, then the bare workflow at the same rate")
 	duration := fs.Duration("duration", time.Minute, "with -rate: how long each paced run lasts")
@@ -49,14 +52,22 @@ func runBench(ctx context.Context, args []string) error {
 	ab := fs.String("ab", "", "instead, A/B of the worker and pool options: a second app with these variables (\"PAYSAGA_WORKER_WORKFLOW_POLLERS=8,PAYSAGA_DB_MAX_CONNS=16\") beside one with the defaults, -n sequential and -total at -c each, -repeat times alternating which goes first")
 	repeat := fs.Int("repeat", 2, "with -ab: how many times the A/B runs")
 	compare := fs.Bool("compare-protocols", false, "instead, checkouts through the default connectors (Toss, PortOne) against the same checkouts through the sandbox's paysaga protocol, two apps on one server in one run: the protocols' cost ratio")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of paysaga (API, worker and sandbox) over the bench to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	mode, err := devstack.ParseSQLiteMode(*sqlite)
 	if err != nil {
 		return err
 	}
-	ba := benchArgs{compare: *compare, seq: *seq, total: *total, workers: *workers, producers: *producers, mixed: *mixed, explain: *explain, reportDir: *reportDir, floor: *floor, rate: *rate, duration: *duration, pool: *poolConns, ab: *ab, repeat: *repeat}
+	ba := benchArgs{compare: *compare, seq: *seq, total: *total, workers: *workers, producers: *producers, mixed: *mixed, explain: *explain, reportDir: *reportDir, floor: *floor, payoutFloor: *payoutFloor, noFanout: *noFanout, rate: *rate, duration: *duration, pool: *poolConns, ab: *ab, repeat: *repeat}
 	d := durability{on: *durable, sqlite: mode}
 	if *topology != "both" {
 		_, err := benchOn(ctx, *topology, d, ba)
@@ -169,14 +180,9 @@ func benchOnInto(ctx context.Context, topology string, dur durability, ba benchA
 	}
 	go func() { _ = a.Serve(ctx) }()
 	if *producers > 0 {
-		sim := providersim.NewAdminClient(cfg.SimURL, nil)
-		_, err := bench.RunPayouts(ctx, bench.PayoutOptions{
-			Pool: a.Pool, Temporal: a.Temporal, TaskQueue: cfg.TaskQueue, Producers: *producers, PII: a.PII, Out: os.Stdout,
-			Transfers: func(ctx context.Context) (int, error) {
-				recs, err := sim.Records(ctx, providersim.RecordFilter{Provider: "bank", Kind: "transfer"})
-				return len(recs), err
-			},
-		})
+		o := payoutBench(a, cfg, *producers)
+		o.NoFloor = ba.noFanout
+		_, err := bench.RunPayouts(ctx, o)
 		return err
 	}
 
@@ -216,15 +222,35 @@ func benchOnInto(ctx context.Context, topology string, dur durability, ba benchA
 	if _, err = bench.Run(ctx, bench.Options{
 		Checkout: d.checkout, Temporal: a.Temporal, TaskQueue: "bench-bare",
 		Sequential: *seq, Total: *total, Workers: *workers, Out: os.Stdout,
-	}); err != nil || ba.floor <= 0 {
+	}); err != nil {
 		return err
 	}
-	floors, err := bench.MeasureDBFloors(ctx, svc.pg.URL, ba.floor)
-	if err != nil {
-		return err
+	if ba.floor > 0 {
+		floors, err := bench.MeasureDBFloors(ctx, svc.pg.URL, ba.floor)
+		if err != nil {
+			return err
+		}
+		floors.Report(os.Stdout)
 	}
-	floors.Report(os.Stdout)
-	return nil
+	if ba.payoutFloor <= 0 {
+		return nil
+	}
+	fmt.Printf("payouts: one run over %d producers, then the bare fan-out of as many children (-payout-floor)\n", ba.payoutFloor)
+	_, err = bench.RunPayouts(ctx, payoutBench(a, cfg, ba.payoutFloor))
+	return err
+}
+
+// payoutBench is a payout run over n producers on the bench's app; transfers
+// are counted at the sandbox bank.
+func payoutBench(a *app.App, cfg config.Config, n int) bench.PayoutOptions {
+	sim := providersim.NewAdminClient(cfg.SimURL, nil)
+	return bench.PayoutOptions{
+		Pool: a.Pool, Temporal: a.Temporal, TaskQueue: cfg.TaskQueue, Producers: n, PII: a.PII, Out: os.Stdout,
+		Transfers: func(ctx context.Context) (int, error) {
+			recs, err := sim.Records(ctx, providersim.RecordFilter{Provider: "bank", Kind: "transfer"})
+			return len(recs), err
+		},
+	}
 }
 
 type benchArgs struct {
@@ -232,6 +258,8 @@ type benchArgs struct {
 	mixed, compare                          bool
 	reportDir                               string
 	floor                                   time.Duration
+	payoutFloor                             int
+	noFanout                                bool
 	rate                                    float64
 	duration                                time.Duration
 	pool                                    int
@@ -395,4 +423,18 @@ func compareProtocols(ctx context.Context, cfg config.Config, log zerolog.Logger
 		Sequential: ba.seq, Total: ba.total, Workers: ba.workers, Out: os.Stdout,
 	})
 	return err
+}
+
+// startCPUProfile profiles this process (API, worker and sandbox: what paysaga
+// itself spends; PostgreSQL and Temporal are other processes) until stop.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

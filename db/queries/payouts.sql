@@ -114,3 +114,11 @@ WHERE (sqlc.arg(schedule_id)::text = '' OR schedule_id = sqlc.arg(schedule_id)::
        SELECT b.created_at, b.id FROM payout_runs b WHERE b.id = sqlc.arg(before_id)::text))
 ORDER BY created_at DESC, id DESC
 LIMIT sqlc.arg(page_size)::int;
+
+-- name: LoadPayoutBatch :many
+-- One PayoutBatch's payouts with the account each goes to, in one round trip
+-- (issue 19: a batch reads its payees once, not two reads per step).
+SELECT sqlc.embed(payouts), pr.bank_code, pr.account_sealed, pr.holder_name
+FROM payouts JOIN producers pr ON pr.id = payouts.producer_id
+WHERE payouts.id = ANY(@ids::text[])
+ORDER BY payouts.id;
