@@ -139,10 +139,14 @@ func Evaluate(ctx context.Context, tx pgx.Tx, s Subject, ct CardTesting, onCardT
 	} else if !errors.Is(err, pgx.ErrNoRows) {
 		return Outcome{}, fmt.Errorf("risk attempt %s: %w", s.PaymentID, err)
 	}
-	if err := lockSubjects(ctx, q, s); err != nil {
+	rules, err := q.ListEnabledRiskRules(ctx, Block)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("risk rules: %w", err)
+	}
+	if err := lockSubjects(ctx, q, s, rules); err != nil {
 		return Outcome{}, err
 	}
-	out, err := decide(ctx, q, s, ct, onCardTesting)
+	out, err := decide(ctx, q, s, ct, rules, onCardTesting)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -157,11 +161,19 @@ func Evaluate(ctx context.Context, tx pgx.Tx, s Subject, ct CardTesting, onCardT
 }
 
 // lockSubjects takes the advisory lock of each counter the payment touches, in
-// a fixed order so two evaluations never wait on each other in a cycle.
-func lockSubjects(ctx context.Context, q *db.Queries, s Subject) error {
+// a fixed order so two evaluations never wait on each other in a cycle. The
+// customer's and the card's are always taken (card testing counts by them);
+// a device's or an IP's only while an enabled rule counts by it: an IP is
+// shared by every customer behind it (the app's servers, a carrier's NAT),
+// so locking it for no rule would queue all their checkouts on one lock.
+func lockSubjects(ctx context.Context, q *db.Queries, s Subject, rules []db.RiskRule) error {
+	counted := map[string]bool{"customer": true, "card_fingerprint": true}
+	for _, r := range rules {
+		counted[r.Dimension] = true
+	}
 	var keys []string
 	for _, d := range []string{"customer", "card_fingerprint", "device", "ip"} {
-		if v := s.DimensionValue(d); v != "" {
+		if v := s.DimensionValue(d); v != "" && counted[d] {
 			keys = append(keys, "risk:"+d+":"+v)
 		}
 	}
@@ -174,7 +186,7 @@ func lockSubjects(ctx context.Context, q *db.Queries, s Subject) error {
 	return nil
 }
 
-func decide(ctx context.Context, q *db.Queries, s Subject, ct CardTesting, onCardTesting func(*db.Queries, db.RiskBlocklist) error) (Outcome, error) {
+func decide(ctx context.Context, q *db.Queries, s Subject, ct CardTesting, rules []db.RiskRule, onCardTesting func(*db.Queries, db.RiskBlocklist) error) (Outcome, error) {
 	hit, err := q.FindBlocked(ctx, db.FindBlockedParams{
 		CustomerID: s.CustomerID, Fingerprint: s.Fingerprint, BankAccount: s.BankAccount, Bin: s.BIN,
 	})
@@ -187,7 +199,7 @@ func decide(ctx context.Context, q *db.Queries, s Subject, ct CardTesting, onCar
 	if blocked, err := cardTesting(ctx, q, s, ct, onCardTesting); err != nil || blocked {
 		return Outcome{Decision: Block, Rule: RuleCardTesting}, err
 	}
-	rule, err := FirstHit(ctx, q, Block, s)
+	rule, err := FirstHitOf(ctx, q, rules, s, nil)
 	if err != nil || rule == "" {
 		return Outcome{Decision: Allow}, err
 	}
