@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -38,24 +39,57 @@ type ResolveBenefitsResult struct {
 }
 
 // ResolveBenefits reads the rule set in force at In.At and what its rules
-// match on. It only reads: the workflow records what it evaluated with
-// RecordBenefit.
+// match on, in one statement (BenefitFacts). It only reads: the workflow
+// records what it evaluated with RecordBenefit. Runs since issue 19's
+// i19-benefit-in-opening evaluate and record in one transaction instead
+// (ApplyBenefit, or the one-commit opening).
 func (p *Points) ResolveBenefits(ctx context.Context, in ResolveBenefitsInput) (ResolveBenefitsResult, error) {
-	q := db.New(p.Pool)
-	card, err := q.GetBenefitCard(ctx, db.GetBenefitCardParams{CustomerID: in.CustomerID, MethodID: text(in.MethodID), At: pgtype.Timestamptz{Time: in.At, Valid: true}})
+	return benefitFacts(ctx, db.New(p.Pool), in)
+}
+
+// benefitFacts is the rule set in force at in.At with the card and tier it
+// matches, read in one round trip.
+func benefitFacts(ctx context.Context, q *db.Queries, in ResolveBenefitsInput) (ResolveBenefitsResult, error) {
+	f, err := q.BenefitFacts(ctx, db.BenefitFactsParams{CustomerID: in.CustomerID, MethodID: text(in.MethodID), Currency: in.Currency, At: timestamptz(in.At)})
 	if err != nil {
-		return ResolveBenefitsResult{}, fmt.Errorf("benefit card of %s: %w", in.CustomerID, err)
+		return ResolveBenefitsResult{}, fmt.Errorf("benefit facts of %s at %s: %w", in.CustomerID, in.At, err)
 	}
-	res := ResolveBenefitsResult{Card: benefit.Card{Issuer: card.Issuer, BIN: card.CardBin}, Tier: card.MembershipTier}
-	set, err := q.EffectiveBenefitRuleSet(ctx, db.EffectiveBenefitRuleSetParams{Currency: in.Currency, At: timestamptz(in.At)})
-	if errors.Is(err, pgx.ErrNoRows) {
+	res := ResolveBenefitsResult{Card: benefit.Card{Issuer: f.Issuer, BIN: f.CardBin}, Tier: f.MembershipTier}
+	if f.RuleSetVersion == 0 {
 		return res, nil
 	}
-	if err != nil {
-		return res, fmt.Errorf("benefit rule set at %s: %w", in.At, err)
+	res.RuleSet = benefit.RuleSet{Version: f.RuleSetVersion, MonthlyPointsCap: f.MonthlyPointsCap}
+	var rules []factRule
+	if err := json.Unmarshal(f.Rules, &rules); err != nil {
+		return res, fmt.Errorf("rules of benefit rule set %d: %w", f.RuleSetVersion, err)
 	}
-	res.RuleSet, err = LoadBenefitRuleSet(ctx, q, set)
-	return res, err
+	for _, r := range rules {
+		res.RuleSet.Rules = append(res.RuleSet.Rules, r.rule())
+	}
+	var ms []struct {
+		Tier string `json:"tier"`
+		BPS  int64  `json:"multiplier_bps"`
+	}
+	if err := json.Unmarshal(f.Multipliers, &ms); err != nil {
+		return res, fmt.Errorf("multipliers of benefit rule set %d: %w", f.RuleSetVersion, err)
+	}
+	for _, m := range ms {
+		res.RuleSet.Multipliers = append(res.RuleSet.Multipliers, benefit.Multiplier{Tier: m.Tier, BPS: m.BPS})
+	}
+	return res, nil
+}
+
+// factRule is a rule as BenefitFacts spells it.
+type factRule struct {
+	Name      string `json:"name"`
+	Issuer    string `json:"issuer"`
+	BINPrefix string `json:"bin_prefix"`
+	PointsBPS int64  `json:"points_bps"`
+	MinAmount int64  `json:"min_amount"`
+}
+
+func (r factRule) rule() benefit.Rule {
+	return benefit.Rule{Name: r.Name, Issuer: r.Issuer, BINPrefix: r.BINPrefix, PointsBPS: r.PointsBPS, MinAmount: r.MinAmount}
 }
 
 // LoadBenefitRuleSet reads a stored version's rules and multipliers.
@@ -101,7 +135,7 @@ const (
 // version it used) before the card is charged; idempotent.
 func (s *Store) RecordBenefit(ctx context.Context, in RecordBenefitInput) error {
 	b := in.Benefit
-	err := db.New(s.Pool).RecordPaymentBenefit(ctx, db.RecordPaymentBenefitParams{
+	_, err := db.New(s.Pool).RecordPaymentBenefitReturning(ctx, db.RecordPaymentBenefitReturningParams{
 		PaymentID: in.PaymentID, RuleSetVersion: pgtype.Int8{Int64: b.RuleSetVersion, Valid: b.RuleSetVersion > 0},
 		RuleName: text(b.Rule), MembershipTier: text(b.Tier), PointsBps: b.RateBPS, Points: b.Points,
 		EarnAt: earnAt(in.AtConfirmation), PointsValiditySeconds: int64(in.Validity / time.Second),

@@ -57,45 +57,54 @@ func (p *Points) EarnPoints(ctx context.Context, in EarnPointsInput) (EarnPoints
 	if in.Validity <= 0 {
 		return EarnPointsResult{}, invalid("invalid_points_validity", "points need a validity > 0")
 	}
-	key := in.Key
-	if key == "" {
-		key = ledger.PointsEarnKey(in.PaymentID)
-	}
+	var earned int64
 	err := pgx.BeginFunc(ctx, p.Pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
-		if _, err := q.LockCustomer(ctx, in.CustomerID); err != nil {
-			return fmt.Errorf("lock customer %s: %w", in.CustomerID, err)
-		}
-		if in.Capped {
-			// A retry after a commit finds its bucket and must not count against the cap twice.
-			earned, err := q.PointsBucketBySource(ctx, key)
-			if err == nil {
-				points = earned
-				return nil
-			}
-			if !errors.Is(err, pgx.ErrNoRows) {
-				return fmt.Errorf("points bucket of %s: %w", in.PaymentID, err)
-			}
-			if points, err = grantWithinCap(ctx, q, in.CustomerID, in.At, points, in.MonthlyCap); err != nil || points == 0 {
-				return err
-			}
-		}
-		if _, err := ledger.Post(ctx, q, ledger.EarnPointsJournal(key, in.PaymentID, in.CustomerID, in.Currency, points)); err != nil {
-			return fmt.Errorf("post points of %s: %w", in.PaymentID, err)
-		}
-		_, err := q.InsertPointsBucket(ctx, db.InsertPointsBucketParams{
-			CustomerID: in.CustomerID, Currency: in.Currency, SourceKey: key, PaymentID: text(in.PaymentID), Amount: points,
-			EarnedAt: timestamptz(in.At), ExpiresAt: timestamptz(in.At.Add(in.Validity)),
-		})
-		if err != nil {
-			return fmt.Errorf("points bucket of %s: %w", in.PaymentID, err)
-		}
-		return nil
+		var err error
+		earned, err = earnIn(ctx, db.New(tx), in, points)
+		return err
 	})
 	if err != nil {
 		return EarnPointsResult{}, err
 	}
-	return EarnPointsResult{Points: points}, nil
+	return EarnPointsResult{Points: earned}, nil
+}
+
+// earnIn credits points (in.RateBPS of in.Base, computed by the caller) in
+// the caller's transaction under the customer's lock, within the monthly cap
+// when there is one, and answers what it credited. EarnPoints runs it in a
+// transaction of its own, PostCapture in the posting's (issue 19).
+func earnIn(ctx context.Context, q *db.Queries, in EarnPointsInput, points int64) (int64, error) {
+	key := in.Key
+	if key == "" {
+		key = ledger.PointsEarnKey(in.PaymentID)
+	}
+	if _, err := q.LockCustomer(ctx, in.CustomerID); err != nil {
+		return 0, fmt.Errorf("lock customer %s: %w", in.CustomerID, err)
+	}
+	if in.Capped {
+		// A retry after a commit finds its bucket and must not count against the cap twice.
+		earned, err := q.PointsBucketBySource(ctx, key)
+		if err == nil {
+			return earned, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return 0, fmt.Errorf("points bucket of %s: %w", in.PaymentID, err)
+		}
+		if points, err = grantWithinCap(ctx, q, in.CustomerID, in.At, points, in.MonthlyCap); err != nil || points == 0 {
+			return 0, err
+		}
+	}
+	if _, err := ledger.Post(ctx, q, ledger.EarnPointsJournal(key, in.PaymentID, in.CustomerID, in.Currency, points)); err != nil {
+		return 0, fmt.Errorf("post points of %s: %w", in.PaymentID, err)
+	}
+	_, err := q.InsertPointsBucket(ctx, db.InsertPointsBucketParams{
+		CustomerID: in.CustomerID, Currency: in.Currency, SourceKey: key, PaymentID: text(in.PaymentID), Amount: points,
+		EarnedAt: timestamptz(in.At), ExpiresAt: timestamptz(in.At.Add(in.Validity)),
+	})
+	if err != nil {
+		return 0, fmt.Errorf("points bucket of %s: %w", in.PaymentID, err)
+	}
+	return points, nil
 }
 
 type ExpirePointsInput struct {

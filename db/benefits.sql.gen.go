@@ -11,30 +11,71 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const effectiveBenefitRuleSet = `-- name: EffectiveBenefitRuleSet :one
-SELECT version, currency, effective_from, monthly_points_cap, note, created_by, created_at FROM benefit_rule_sets
-WHERE currency = $1 AND effective_from <= $2
-ORDER BY effective_from DESC
-LIMIT 1
+const benefitFacts = `-- name: BenefitFacts :one
+WITH card AS (
+    SELECT COALESCE(pm.card_brand, '')::text AS issuer, COALESCE(pm.card_bin, '')::text AS card_bin,
+           COALESCE((SELECT m.tier FROM memberships m
+                     WHERE m.customer_id = c.id AND m.paid_until > $1::timestamptz
+                     ORDER BY m.paid_until DESC LIMIT 1), c.membership_tier, '')::text AS membership_tier
+    FROM customers c LEFT JOIN payment_methods pm ON pm.id = $2 AND pm.customer_id = c.id
+    WHERE c.id = $3
+), rs AS (
+    SELECT s.version, s.monthly_points_cap FROM benefit_rule_sets s
+    WHERE s.currency = $4 AND s.effective_from <= $1::timestamptz
+    ORDER BY s.effective_from DESC
+    LIMIT 1
+)
+SELECT card.issuer, card.card_bin, card.membership_tier,
+       COALESCE(rs.version, 0)::bigint AS rule_set_version,
+       COALESCE(rs.monthly_points_cap, -1)::bigint AS monthly_points_cap,
+       COALESCE((SELECT json_agg(json_build_object('name', r.name, 'issuer', COALESCE(r.issuer, ''),
+                        'bin_prefix', COALESCE(r.bin_prefix, ''), 'points_bps', r.points_bps, 'min_amount', r.min_amount)
+                        ORDER BY r.position)
+                 FROM benefit_rules r WHERE r.rule_set_version = rs.version), '[]')::jsonb AS rules,
+       COALESCE((SELECT json_agg(json_build_object('tier', m.tier, 'multiplier_bps', m.multiplier_bps) ORDER BY m.tier)
+                 FROM benefit_multipliers m WHERE m.rule_set_version = rs.version), '[]')::jsonb AS multipliers
+FROM card LEFT JOIN rs ON true
 `
 
-type EffectiveBenefitRuleSetParams struct {
-	Currency string
-	At       pgtype.Timestamptz
+type BenefitFactsParams struct {
+	At         pgtype.Timestamptz
+	MethodID   pgtype.Text
+	CustomerID string
+	Currency   string
 }
 
-// The version in force at @at: the latest that had begun.
-func (q *Queries) EffectiveBenefitRuleSet(ctx context.Context, arg EffectiveBenefitRuleSetParams) (BenefitRuleSet, error) {
-	row := q.db.QueryRow(ctx, effectiveBenefitRuleSet, arg.Currency, arg.At)
-	var i BenefitRuleSet
+type BenefitFactsRow struct {
+	Issuer           string
+	CardBin          string
+	MembershipTier   string
+	RuleSetVersion   int64
+	MonthlyPointsCap int64
+	Rules            []byte
+	Multipliers      []byte
+}
+
+// Everything a checkout's benefit is evaluated from, in one round trip (issue
+// 19): the card's issuer and BIN and its owner's tier (a paid membership's,
+// its paid period covering @at whatever its status since, else the tier set
+// on the customer),
+// and the rule set in force at @at (version 0 when none: only the base rate
+// applies) with its rules in position order and its multipliers, as JSON.
+func (q *Queries) BenefitFacts(ctx context.Context, arg BenefitFactsParams) (BenefitFactsRow, error) {
+	row := q.db.QueryRow(ctx, benefitFacts,
+		arg.At,
+		arg.MethodID,
+		arg.CustomerID,
+		arg.Currency,
+	)
+	var i BenefitFactsRow
 	err := row.Scan(
-		&i.Version,
-		&i.Currency,
-		&i.EffectiveFrom,
+		&i.Issuer,
+		&i.CardBin,
+		&i.MembershipTier,
+		&i.RuleSetVersion,
 		&i.MonthlyPointsCap,
-		&i.Note,
-		&i.CreatedBy,
-		&i.CreatedAt,
+		&i.Rules,
+		&i.Multipliers,
 	)
 	return i, err
 }
@@ -52,38 +93,6 @@ type EnsureMonthlyUsageParams struct {
 func (q *Queries) EnsureMonthlyUsage(ctx context.Context, arg EnsureMonthlyUsageParams) error {
 	_, err := q.db.Exec(ctx, ensureMonthlyUsage, arg.CustomerID, arg.Month)
 	return err
-}
-
-const getBenefitCard = `-- name: GetBenefitCard :one
-SELECT COALESCE(pm.card_brand, '')::text AS issuer, COALESCE(pm.card_bin, '')::text AS card_bin,
-       COALESCE((SELECT m.tier FROM memberships m
-                 WHERE m.customer_id = c.id AND m.paid_until > $1::timestamptz
-                 ORDER BY m.paid_until DESC LIMIT 1), c.membership_tier, '')::text AS membership_tier
-FROM customers c LEFT JOIN payment_methods pm ON pm.id = $2 AND pm.customer_id = c.id
-WHERE c.id = $3
-`
-
-type GetBenefitCardParams struct {
-	At         pgtype.Timestamptz
-	MethodID   pgtype.Text
-	CustomerID string
-}
-
-type GetBenefitCardRow struct {
-	Issuer         string
-	CardBin        string
-	MembershipTier string
-}
-
-// What the benefit rules match on: the card's issuer and BIN, and its owner's
-// tier: a paid membership's (its paid period covers @at, whatever its status
-// since: a canceled one lasts to the end of what was paid), else the tier set
-// on the customer.
-func (q *Queries) GetBenefitCard(ctx context.Context, arg GetBenefitCardParams) (GetBenefitCardRow, error) {
-	row := q.db.QueryRow(ctx, getBenefitCard, arg.At, arg.MethodID, arg.CustomerID)
-	var i GetBenefitCardRow
-	err := row.Scan(&i.Issuer, &i.CardBin, &i.MembershipTier)
-	return i, err
 }
 
 const getBenefitRuleSet = `-- name: GetBenefitRuleSet :one
@@ -404,13 +413,14 @@ func (q *Queries) MonthlyPointsUsed(ctx context.Context, arg MonthlyPointsUsedPa
 	return points, err
 }
 
-const recordPaymentBenefit = `-- name: RecordPaymentBenefit :exec
+const recordPaymentBenefitReturning = `-- name: RecordPaymentBenefitReturning :one
 INSERT INTO payment_benefits (payment_id, rule_set_version, rule_name, membership_tier, points_bps, points, earn_at, points_validity_seconds)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-ON CONFLICT (payment_id) DO NOTHING
+ON CONFLICT (payment_id) DO UPDATE SET payment_id = payment_benefits.payment_id
+RETURNING payment_id, rule_set_version, rule_name, membership_tier, points_bps, points, earn_at, points_validity_seconds, created_at
 `
 
-type RecordPaymentBenefitParams struct {
+type RecordPaymentBenefitReturningParams struct {
 	PaymentID             string
 	RuleSetVersion        pgtype.Int8
 	RuleName              pgtype.Text
@@ -421,9 +431,10 @@ type RecordPaymentBenefitParams struct {
 	PointsValiditySeconds int64
 }
 
-// Idempotent: a retried activity finds its row and changes nothing.
-func (q *Queries) RecordPaymentBenefit(ctx context.Context, arg RecordPaymentBenefitParams) error {
-	_, err := q.db.Exec(ctx, recordPaymentBenefit,
+// Idempotent, answering the row that holds: a retried opening gets the
+// benefit its first try recorded (and sent the PG), never a new one.
+func (q *Queries) RecordPaymentBenefitReturning(ctx context.Context, arg RecordPaymentBenefitReturningParams) (PaymentBenefit, error) {
+	row := q.db.QueryRow(ctx, recordPaymentBenefitReturning,
 		arg.PaymentID,
 		arg.RuleSetVersion,
 		arg.RuleName,
@@ -433,5 +444,17 @@ func (q *Queries) RecordPaymentBenefit(ctx context.Context, arg RecordPaymentBen
 		arg.EarnAt,
 		arg.PointsValiditySeconds,
 	)
-	return err
+	var i PaymentBenefit
+	err := row.Scan(
+		&i.PaymentID,
+		&i.RuleSetVersion,
+		&i.RuleName,
+		&i.MembershipTier,
+		&i.PointsBps,
+		&i.Points,
+		&i.EarnAt,
+		&i.PointsValiditySeconds,
+		&i.CreatedAt,
+	)
+	return i, err
 }

@@ -205,6 +205,11 @@ func TestRecord(t *testing.T) {
 		"monthly_points_cap": 400, "rules": []map[string]any{{"name": "partner", "issuer": "현대", "bin_prefix": "411111", "points_bps": 300}},
 		"membership_multipliers": []map[string]any{{"tier": "gold", "multiplier_bps": 15_000}}})
 	r.checkout("benefit_partner", c, m, 0)
+	// The benefit inside the opening's transaction and the points inside the
+	// posting's (issue 19, i19-benefit-in-opening, i19-points-in-posting):
+	// card-only (one-commit opening) and split (step by step, ApplyBenefit).
+	r.checkout("benefit_opening", c, m, 0)
+	r.checkout("benefit_split", c, m, 3_000)
 
 	// A top-up whose reversal fails for good (the bank took the debit, could not
 	// be asked about it, then refused the transfer back), and ops' retry of it.

@@ -57,9 +57,12 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 			}
 			c.saga.add("release_wallet_hold", c.releaseHold)
 		}
-	} else if err := c.benefitStep(ctx); err != nil {
-		// Opened in one commit: the rules are read once the payment exists.
-		return c.fail(ctx, err, "internal_error")
+	} else if !o.benefit {
+		// Opened in one commit without its benefit (a run recorded before, or a
+		// failover): the rules are read once the payment exists.
+		if err := c.benefitStep(ctx); err != nil {
+			return c.fail(ctx, err, "internal_error")
+		}
 	}
 	var auth activities.AuthorizeResult
 	oneCommit := false
@@ -104,13 +107,15 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 		c.saga.drop("void_authorization")
 		c.saga.add("cancel_capture", c.cancelAt(auth, "cancel-capture", "checkout failed after capture"))
 	}
-	if err := c.post(ctx, auth, oneCommit); err != nil {
+	earnsAtCapture := c.pointsRate() > 0 && c.cardAmount() > 0 && !c.earnsAtConfirmation()
+	earned, err := c.post(ctx, auth, oneCommit, earnsAtCapture)
+	if err != nil {
 		if oneCommit { // the posting did not commit: keep the PG's key on the payment for ops
 			_ = c.markAuthorized(ctx, auth)
 		}
 		return c.fail(ctx, err, "ledger_error")
 	}
-	if c.pointsRate() > 0 && c.cardAmount() > 0 && !c.earnsAtConfirmation() && workflow.GetVersion(ctx, pointsEarnChangeID, workflow.DefaultVersion, 1) == 1 {
+	if earnsAtCapture && !earned && workflow.GetVersion(ctx, pointsEarnChangeID, workflow.DefaultVersion, 1) == 1 {
 		c.earnPoints(ctx)
 	}
 	return c.succeed(ctx, auth)
@@ -206,6 +211,15 @@ const benefitRulesChangeID = "i15-benefit-rules"
 // same), and records it with its rule set version on the payment before the
 // card is charged.
 func (c *checkout) evaluateBenefit(ctx workflow.Context) error {
+	if workflow.GetVersion(ctx, benefitInOpeningChangeID, workflow.DefaultVersion, 1) == 1 {
+		// One transaction: the facts, the evaluation and the record (issue 19).
+		var b benefit.Result
+		if err := workflow.ExecuteLocalActivity(dbCtx(ctx), points.ApplyBenefit, c.applyBenefitInput(ctx)).Get(ctx, &b); err != nil {
+			return err
+		}
+		c.benefit = &b
+		return nil
+	}
 	var r activities.ResolveBenefitsResult
 	err := workflow.ExecuteLocalActivity(dbCtx(ctx), points.ResolveBenefits, activities.ResolveBenefitsInput{
 		CustomerID: c.in.CustomerID, MethodID: c.in.MethodID, Currency: c.in.Currency, At: workflow.Now(ctx),
@@ -236,16 +250,21 @@ func (c *checkout) pointsRate() int64 {
 	return c.in.PointsRateBPS
 }
 
+// earnInput is what the card part earns at capture.
+func (c *checkout) earnInput(ctx workflow.Context) activities.EarnPointsInput {
+	return activities.EarnPointsInput{
+		PaymentID: c.in.PaymentID, CustomerID: c.in.CustomerID, Currency: c.in.Currency,
+		Base: c.cardAmount(), RateBPS: c.pointsRate(), At: workflow.Now(ctx), Validity: c.in.PointsValidity,
+		Capped: c.benefit != nil && c.benefit.MonthlyPointsCap >= 0, MonthlyCap: c.monthlyCap(),
+	}
+}
+
 // earnPoints credits the points of the captured card part. The money has
 // moved: a failure here does not fail the payment; it is on the timeline for
 // ops, and the earning (idempotent by payment) can be re-run.
 func (c *checkout) earnPoints(ctx workflow.Context) {
 	var res activities.EarnPointsResult
-	err := workflow.ExecuteLocalActivity(dbCtx(ctx), points.EarnPoints, activities.EarnPointsInput{
-		PaymentID: c.in.PaymentID, CustomerID: c.in.CustomerID, Currency: c.in.Currency,
-		Base: c.cardAmount(), RateBPS: c.pointsRate(), At: workflow.Now(ctx), Validity: c.in.PointsValidity,
-		Capped: c.benefit != nil && c.benefit.MonthlyPointsCap >= 0, MonthlyCap: c.monthlyCap(),
-	}).Get(ctx, &res)
+	err := workflow.ExecuteLocalActivity(dbCtx(ctx), points.EarnPoints, c.earnInput(ctx)).Get(ctx, &res)
 	if err != nil {
 		c.event(ctx, "points_earn_failed", map[string]string{"error": err.Error()})
 		return
@@ -479,13 +498,31 @@ func (c *checkout) capture(ctx workflow.Context, auth activities.AuthorizeResult
 	}).Get(ctx, nil)
 }
 
-func (c *checkout) post(ctx workflow.Context, auth activities.AuthorizeResult, withAuthorization bool) error {
+// post books the capture. When the card part earns points at capture, runs
+// since i19-points-in-posting earn them in the posting's transaction
+// (PostCaptureEarning) and answer earned; older runs earn in a step after it.
+func (c *checkout) post(ctx workflow.Context, auth activities.AuthorizeResult, withAuthorization, earnsAtCapture bool) (earned bool, err error) {
 	in := activities.PostCaptureInput{PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey}
 	if withAuthorization {
 		in.Authorized, in.FailedOver = true, auth.PG != c.pgs()[0]
 	}
-	return workflow.ExecuteLocalActivity(dbCtx(ctx), book.PostCapture, in).Get(ctx, nil)
+	if !earnsAtCapture || workflow.GetVersion(ctx, pointsInPostingChangeID, workflow.DefaultVersion, 1) != 1 {
+		return false, workflow.ExecuteLocalActivity(dbCtx(ctx), book.PostCapture, in).Get(ctx, nil)
+	}
+	earn := c.earnInput(ctx)
+	in.Points = &earn
+	var res activities.PostCaptureResult
+	if err := workflow.ExecuteLocalActivity(dbCtx(ctx), book.PostCaptureEarning, in).Get(ctx, &res); err != nil {
+		return false, err
+	}
+	c.result.PointsEarned = res.PointsEarned
+	return true, nil
 }
+
+// pointsInPostingChangeID versions the points earned at capture inside the
+// posting's transaction (issue 19: no commit after it) instead of in an
+// EarnPoints step of their own.
+const pointsInPostingChangeID = "i19-points-in-posting"
 
 // cancelAt builds a compensation that cancels the payment at its PG under the
 // idempotency key payment:{id}:{what}.

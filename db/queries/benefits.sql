@@ -23,13 +23,6 @@ VALUES (@rule_set_version, @tier, @multiplier_bps);
 -- name: GetBenefitRuleSet :one
 SELECT * FROM benefit_rule_sets WHERE version = @version;
 
--- name: EffectiveBenefitRuleSet :one
--- The version in force at @at: the latest that had begun.
-SELECT * FROM benefit_rule_sets
-WHERE currency = @currency AND effective_from <= @at
-ORDER BY effective_from DESC
-LIMIT 1;
-
 -- name: ListBenefitRuleSets :many
 SELECT * FROM benefit_rule_sets
 WHERE currency = @currency
@@ -41,24 +34,6 @@ SELECT * FROM benefit_rules WHERE rule_set_version = @rule_set_version ORDER BY 
 
 -- name: ListBenefitMultipliers :many
 SELECT * FROM benefit_multipliers WHERE rule_set_version = @rule_set_version ORDER BY tier;
-
--- name: GetBenefitCard :one
--- What the benefit rules match on: the card's issuer and BIN, and its owner's
--- tier: a paid membership's (its paid period covers @at, whatever its status
--- since: a canceled one lasts to the end of what was paid), else the tier set
--- on the customer.
-SELECT COALESCE(pm.card_brand, '')::text AS issuer, COALESCE(pm.card_bin, '')::text AS card_bin,
-       COALESCE((SELECT m.tier FROM memberships m
-                 WHERE m.customer_id = c.id AND m.paid_until > sqlc.arg(at)::timestamptz
-                 ORDER BY m.paid_until DESC LIMIT 1), c.membership_tier, '')::text AS membership_tier
-FROM customers c LEFT JOIN payment_methods pm ON pm.id = sqlc.narg(method_id) AND pm.customer_id = c.id
-WHERE c.id = @customer_id;
-
--- name: RecordPaymentBenefit :exec
--- Idempotent: a retried activity finds its row and changes nothing.
-INSERT INTO payment_benefits (payment_id, rule_set_version, rule_name, membership_tier, points_bps, points, earn_at, points_validity_seconds)
-VALUES (@payment_id, sqlc.narg(rule_set_version), sqlc.narg(rule_name), sqlc.narg(membership_tier), @points_bps, @points, @earn_at, @points_validity_seconds)
-ON CONFLICT (payment_id) DO NOTHING;
 
 -- name: GrantMonthlyPoints :one
 -- Raises the customer's points of the month by what the cap leaves of @want
@@ -94,3 +69,42 @@ JOIN payments p ON p.id = i.payment_id
 JOIN payment_benefits b ON b.payment_id = i.payment_id
 LEFT JOIN benefit_rule_sets s ON s.version = b.rule_set_version
 WHERE i.payment_id = @payment_id AND i.producer_id = @producer_id;
+
+-- name: BenefitFacts :one
+-- Everything a checkout's benefit is evaluated from, in one round trip (issue
+-- 19): the card's issuer and BIN and its owner's tier (a paid membership's,
+-- its paid period covering @at whatever its status since, else the tier set
+-- on the customer),
+-- and the rule set in force at @at (version 0 when none: only the base rate
+-- applies) with its rules in position order and its multipliers, as JSON.
+WITH card AS (
+    SELECT COALESCE(pm.card_brand, '')::text AS issuer, COALESCE(pm.card_bin, '')::text AS card_bin,
+           COALESCE((SELECT m.tier FROM memberships m
+                     WHERE m.customer_id = c.id AND m.paid_until > sqlc.arg(at)::timestamptz
+                     ORDER BY m.paid_until DESC LIMIT 1), c.membership_tier, '')::text AS membership_tier
+    FROM customers c LEFT JOIN payment_methods pm ON pm.id = sqlc.narg(method_id) AND pm.customer_id = c.id
+    WHERE c.id = @customer_id
+), rs AS (
+    SELECT s.version, s.monthly_points_cap FROM benefit_rule_sets s
+    WHERE s.currency = @currency AND s.effective_from <= sqlc.arg(at)::timestamptz
+    ORDER BY s.effective_from DESC
+    LIMIT 1
+)
+SELECT card.issuer, card.card_bin, card.membership_tier,
+       COALESCE(rs.version, 0)::bigint AS rule_set_version,
+       COALESCE(rs.monthly_points_cap, -1)::bigint AS monthly_points_cap,
+       COALESCE((SELECT json_agg(json_build_object('name', r.name, 'issuer', COALESCE(r.issuer, ''),
+                        'bin_prefix', COALESCE(r.bin_prefix, ''), 'points_bps', r.points_bps, 'min_amount', r.min_amount)
+                        ORDER BY r.position)
+                 FROM benefit_rules r WHERE r.rule_set_version = rs.version), '[]')::jsonb AS rules,
+       COALESCE((SELECT json_agg(json_build_object('tier', m.tier, 'multiplier_bps', m.multiplier_bps) ORDER BY m.tier)
+                 FROM benefit_multipliers m WHERE m.rule_set_version = rs.version), '[]')::jsonb AS multipliers
+FROM card LEFT JOIN rs ON true;
+
+-- name: RecordPaymentBenefitReturning :one
+-- Idempotent, answering the row that holds: a retried opening gets the
+-- benefit its first try recorded (and sent the PG), never a new one.
+INSERT INTO payment_benefits (payment_id, rule_set_version, rule_name, membership_tier, points_bps, points, earn_at, points_validity_seconds)
+VALUES (@payment_id, sqlc.narg(rule_set_version), sqlc.narg(rule_name), sqlc.narg(membership_tier), @points_bps, @points, @earn_at, @points_validity_seconds)
+ON CONFLICT (payment_id) DO UPDATE SET payment_id = payment_benefits.payment_id
+RETURNING *;
