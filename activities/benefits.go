@@ -58,7 +58,7 @@ func benefitFacts(ctx context.Context, q *db.Queries, in ResolveBenefitsInput) (
 	if f.RuleSetVersion == 0 {
 		return res, nil
 	}
-	res.RuleSet = benefit.RuleSet{Version: f.RuleSetVersion, MonthlyPointsCap: f.MonthlyPointsCap}
+	res.RuleSet = benefit.RuleSet{Version: f.RuleSetVersion, MonthlyPointsCap: f.MonthlyPointsCap, MonthlyDiscountCap: f.MonthlyDiscountCap}
 	var rules []factRule
 	if err := json.Unmarshal(f.Rules, &rules); err != nil {
 		return res, fmt.Errorf("rules of benefit rule set %d: %w", f.RuleSetVersion, err)
@@ -81,22 +81,28 @@ func benefitFacts(ctx context.Context, q *db.Queries, in ResolveBenefitsInput) (
 
 // factRule is a rule as BenefitFacts spells it.
 type factRule struct {
-	Name      string `json:"name"`
-	Issuer    string `json:"issuer"`
-	BINPrefix string `json:"bin_prefix"`
-	PointsBPS int64  `json:"points_bps"`
-	MinAmount int64  `json:"min_amount"`
+	Name           string `json:"name"`
+	Issuer         string `json:"issuer"`
+	BINPrefix      string `json:"bin_prefix"`
+	PointsBPS      int64  `json:"points_bps"`
+	MinAmount      int64  `json:"min_amount"`
+	DiscountBPS    int64  `json:"discount_bps"`
+	DiscountAmount int64  `json:"discount_amount"`
 }
 
 func (r factRule) rule() benefit.Rule {
-	return benefit.Rule{Name: r.Name, Issuer: r.Issuer, BINPrefix: r.BINPrefix, PointsBPS: r.PointsBPS, MinAmount: r.MinAmount}
+	return benefit.Rule{Name: r.Name, Issuer: r.Issuer, BINPrefix: r.BINPrefix, PointsBPS: r.PointsBPS, MinAmount: r.MinAmount,
+		DiscountBPS: r.DiscountBPS, DiscountAmount: r.DiscountAmount}
 }
 
 // LoadBenefitRuleSet reads a stored version's rules and multipliers.
 func LoadBenefitRuleSet(ctx context.Context, q *db.Queries, set db.BenefitRuleSet) (benefit.RuleSet, error) {
-	out := benefit.RuleSet{Version: set.Version, MonthlyPointsCap: -1}
+	out := benefit.RuleSet{Version: set.Version, MonthlyPointsCap: -1, MonthlyDiscountCap: -1}
 	if set.MonthlyPointsCap.Valid {
 		out.MonthlyPointsCap = set.MonthlyPointsCap.Int64
+	}
+	if set.MonthlyDiscountCap.Valid {
+		out.MonthlyDiscountCap = set.MonthlyDiscountCap.Int64
 	}
 	rules, err := q.ListBenefitRules(ctx, set.Version)
 	if err != nil {
@@ -104,7 +110,7 @@ func LoadBenefitRuleSet(ctx context.Context, q *db.Queries, set db.BenefitRuleSe
 	}
 	for _, r := range rules {
 		out.Rules = append(out.Rules, benefit.Rule{Name: r.Name, Issuer: r.Issuer.String, BINPrefix: r.BinPrefix.String,
-			PointsBPS: r.PointsBps, MinAmount: r.MinAmount})
+			PointsBPS: r.PointsBps, MinAmount: r.MinAmount, DiscountBPS: r.DiscountBps, DiscountAmount: r.DiscountAmount})
 	}
 	ms, err := q.ListBenefitMultipliers(ctx, set.Version)
 	if err != nil {
@@ -138,7 +144,7 @@ func (s *Store) RecordBenefit(ctx context.Context, in RecordBenefitInput) error 
 	_, err := db.New(s.Pool).RecordPaymentBenefitReturning(ctx, db.RecordPaymentBenefitReturningParams{
 		PaymentID: in.PaymentID, RuleSetVersion: pgtype.Int8{Int64: b.RuleSetVersion, Valid: b.RuleSetVersion > 0},
 		RuleName: text(b.Rule), MembershipTier: text(b.Tier), PointsBps: b.RateBPS, Points: b.Points,
-		EarnAt: earnAt(in.AtConfirmation), PointsValiditySeconds: int64(in.Validity / time.Second),
+		EarnAt: earnAt(in.AtConfirmation), PointsValiditySeconds: int64(in.Validity / time.Second), DiscountAmount: b.Discount,
 	})
 	if err != nil {
 		return fmt.Errorf("record benefit of %s: %w", in.PaymentID, err)

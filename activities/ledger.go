@@ -32,6 +32,9 @@ type PostCaptureInput struct {
 	// (PostCaptureEarning; issue 19, i19-points-in-posting); nil in older
 	// histories, which earn in a step after the posting.
 	Points *EarnPointsInput
+	// Discount of the card part was an instant discount (issue 15): the PG
+	// holds the card part less it, the platform's discount account the rest.
+	Discount int64
 }
 
 // PostCapture books a captured payment and marks it succeeded. Idempotent: the
@@ -110,6 +113,7 @@ func postCapture(ctx context.Context, tx pgx.Tx, in PostCaptureInput) error {
 		}
 		j = ledger.FundWithWallet(j, ledger.PGReceivable(in.PG), pay.CustomerID, pay.WalletAmount)
 	}
+	j = ledger.FundWithDiscount(j, ledger.PGReceivable(in.PG), in.Discount)
 	if _, err := ledger.Post(ctx, q, j); err != nil {
 		return err
 	}
@@ -163,6 +167,11 @@ func (l *Ledger) PostRefund(ctx context.Context, in PostRefundInput) error {
 		if _, toWallet := ledger.SplitRefund(pay.Amount-pay.WalletAmount, pay.WalletAmount, rf.RefundedBefore, rf.Amount); toWallet > 0 {
 			j = ledger.FundWithWallet(j, ledger.PGReceivable(pay.Pg.String), pay.CustomerID, toWallet)
 		}
+		discount, err := refundDiscountShare(ctx, q, pay, rf.RefundedBefore, rf.Amount)
+		if err != nil {
+			return err
+		}
+		j = ledger.FundWithDiscount(j, ledger.PGReceivable(pay.Pg.String), discount)
 		if _, err := ledger.Post(ctx, q, j); err != nil {
 			return err
 		}

@@ -80,6 +80,9 @@ func (o *Opening) OpenCardPayment(ctx context.Context, in OpenCardPaymentInput) 
 	if op.decision.Decision == risk.Block {
 		return OpenCardPaymentResult{}, RiskBlockedError(op.decision)
 	}
+	if op.benefit != nil {
+		in.Authorize = DiscountedCharge(in.Authorize, op.benefit.Discount)
+	}
 	billingKey, triedHere, earlier, err := o.Payments.claimed(ctx, in.Authorize, op.row)
 	if err != nil || earlier != nil {
 		return OpenCardPaymentResult{AuthorizeResult: deref(earlier), Benefit: op.benefit}, err
@@ -126,4 +129,16 @@ func (o *Opening) open(ctx context.Context, tx pgx.Tx, in OpenCardPaymentInput) 
 		return opened{}, fmt.Errorf("claim route at %s: %w", in.Authorize.PG, err)
 	}
 	return op, nil
+}
+
+// DiscountedCharge is the authorization of a card part that an instant
+// discount took discount off (issue 15): the PG is charged the rest, its
+// tax-free part at most that.
+func DiscountedCharge(in AuthorizeInput, discount int64) AuthorizeInput {
+	if discount <= 0 {
+		return in
+	}
+	in.Amount -= discount
+	in.TaxFreeAmount = min(in.TaxFreeAmount, in.Amount)
+	return in
 }

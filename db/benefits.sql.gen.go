@@ -20,7 +20,7 @@ WITH card AS (
     FROM customers c LEFT JOIN payment_methods pm ON pm.id = $2 AND pm.customer_id = c.id
     WHERE c.id = $3
 ), rs AS (
-    SELECT s.version, s.monthly_points_cap FROM benefit_rule_sets s
+    SELECT s.version, s.monthly_points_cap, s.monthly_discount_cap FROM benefit_rule_sets s
     WHERE s.currency = $4 AND s.effective_from <= $1::timestamptz
     ORDER BY s.effective_from DESC
     LIMIT 1
@@ -28,8 +28,10 @@ WITH card AS (
 SELECT card.issuer, card.card_bin, card.membership_tier,
        COALESCE(rs.version, 0)::bigint AS rule_set_version,
        COALESCE(rs.monthly_points_cap, -1)::bigint AS monthly_points_cap,
+       COALESCE(rs.monthly_discount_cap, -1)::bigint AS monthly_discount_cap,
        COALESCE((SELECT json_agg(json_build_object('name', r.name, 'issuer', COALESCE(r.issuer, ''),
-                        'bin_prefix', COALESCE(r.bin_prefix, ''), 'points_bps', r.points_bps, 'min_amount', r.min_amount)
+                        'bin_prefix', COALESCE(r.bin_prefix, ''), 'points_bps', r.points_bps, 'min_amount', r.min_amount,
+                        'discount_bps', r.discount_bps, 'discount_amount', r.discount_amount)
                         ORDER BY r.position)
                  FROM benefit_rules r WHERE r.rule_set_version = rs.version), '[]')::jsonb AS rules,
        COALESCE((SELECT json_agg(json_build_object('tier', m.tier, 'multiplier_bps', m.multiplier_bps) ORDER BY m.tier)
@@ -45,13 +47,14 @@ type BenefitFactsParams struct {
 }
 
 type BenefitFactsRow struct {
-	Issuer           string
-	CardBin          string
-	MembershipTier   string
-	RuleSetVersion   int64
-	MonthlyPointsCap int64
-	Rules            []byte
-	Multipliers      []byte
+	Issuer             string
+	CardBin            string
+	MembershipTier     string
+	RuleSetVersion     int64
+	MonthlyPointsCap   int64
+	MonthlyDiscountCap int64
+	Rules              []byte
+	Multipliers        []byte
 }
 
 // Everything a checkout's benefit is evaluated from, in one round trip (issue
@@ -74,6 +77,7 @@ func (q *Queries) BenefitFacts(ctx context.Context, arg BenefitFactsParams) (Ben
 		&i.MembershipTier,
 		&i.RuleSetVersion,
 		&i.MonthlyPointsCap,
+		&i.MonthlyDiscountCap,
 		&i.Rules,
 		&i.Multipliers,
 	)
@@ -96,7 +100,7 @@ func (q *Queries) EnsureMonthlyUsage(ctx context.Context, arg EnsureMonthlyUsage
 }
 
 const getBenefitRuleSet = `-- name: GetBenefitRuleSet :one
-SELECT version, currency, effective_from, monthly_points_cap, note, created_by, created_at FROM benefit_rule_sets WHERE version = $1
+SELECT version, currency, effective_from, monthly_points_cap, note, created_by, created_at, monthly_discount_cap FROM benefit_rule_sets WHERE version = $1
 `
 
 func (q *Queries) GetBenefitRuleSet(ctx context.Context, version int64) (BenefitRuleSet, error) {
@@ -110,6 +114,7 @@ func (q *Queries) GetBenefitRuleSet(ctx context.Context, version int64) (Benefit
 		&i.Note,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.MonthlyDiscountCap,
 	)
 	return i, err
 }
@@ -165,8 +170,8 @@ func (q *Queries) InsertBenefitMultiplier(ctx context.Context, arg InsertBenefit
 }
 
 const insertBenefitRule = `-- name: InsertBenefitRule :exec
-INSERT INTO benefit_rules (rule_set_version, position, name, issuer, bin_prefix, points_bps, min_amount)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO benefit_rules (rule_set_version, position, name, issuer, bin_prefix, points_bps, min_amount, discount_bps, discount_amount)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 `
 
 type InsertBenefitRuleParams struct {
@@ -177,6 +182,8 @@ type InsertBenefitRuleParams struct {
 	BinPrefix      pgtype.Text
 	PointsBps      int64
 	MinAmount      int64
+	DiscountBps    int64
+	DiscountAmount int64
 }
 
 func (q *Queries) InsertBenefitRule(ctx context.Context, arg InsertBenefitRuleParams) error {
@@ -188,22 +195,25 @@ func (q *Queries) InsertBenefitRule(ctx context.Context, arg InsertBenefitRulePa
 		arg.BinPrefix,
 		arg.PointsBps,
 		arg.MinAmount,
+		arg.DiscountBps,
+		arg.DiscountAmount,
 	)
 	return err
 }
 
 const insertBenefitRuleSet = `-- name: InsertBenefitRuleSet :one
-INSERT INTO benefit_rule_sets (currency, effective_from, monthly_points_cap, note, created_by)
-VALUES ($1, $2, $3, $4, $5)
-RETURNING version, currency, effective_from, monthly_points_cap, note, created_by, created_at
+INSERT INTO benefit_rule_sets (currency, effective_from, monthly_points_cap, monthly_discount_cap, note, created_by)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING version, currency, effective_from, monthly_points_cap, note, created_by, created_at, monthly_discount_cap
 `
 
 type InsertBenefitRuleSetParams struct {
-	Currency         string
-	EffectiveFrom    pgtype.Timestamptz
-	MonthlyPointsCap pgtype.Int8
-	Note             string
-	CreatedBy        string
+	Currency           string
+	EffectiveFrom      pgtype.Timestamptz
+	MonthlyPointsCap   pgtype.Int8
+	MonthlyDiscountCap pgtype.Int8
+	Note               string
+	CreatedBy          string
 }
 
 func (q *Queries) InsertBenefitRuleSet(ctx context.Context, arg InsertBenefitRuleSetParams) (BenefitRuleSet, error) {
@@ -211,6 +221,7 @@ func (q *Queries) InsertBenefitRuleSet(ctx context.Context, arg InsertBenefitRul
 		arg.Currency,
 		arg.EffectiveFrom,
 		arg.MonthlyPointsCap,
+		arg.MonthlyDiscountCap,
 		arg.Note,
 		arg.CreatedBy,
 	)
@@ -223,6 +234,7 @@ func (q *Queries) InsertBenefitRuleSet(ctx context.Context, arg InsertBenefitRul
 		&i.Note,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.MonthlyDiscountCap,
 	)
 	return i, err
 }
@@ -315,7 +327,7 @@ func (q *Queries) ListBenefitMultipliers(ctx context.Context, ruleSetVersion int
 }
 
 const listBenefitRuleSets = `-- name: ListBenefitRuleSets :many
-SELECT version, currency, effective_from, monthly_points_cap, note, created_by, created_at FROM benefit_rule_sets
+SELECT version, currency, effective_from, monthly_points_cap, note, created_by, created_at, monthly_discount_cap FROM benefit_rule_sets
 WHERE currency = $1
 ORDER BY effective_from DESC
 LIMIT $2
@@ -343,6 +355,7 @@ func (q *Queries) ListBenefitRuleSets(ctx context.Context, arg ListBenefitRuleSe
 			&i.Note,
 			&i.CreatedBy,
 			&i.CreatedAt,
+			&i.MonthlyDiscountCap,
 		); err != nil {
 			return nil, err
 		}
@@ -355,7 +368,7 @@ func (q *Queries) ListBenefitRuleSets(ctx context.Context, arg ListBenefitRuleSe
 }
 
 const listBenefitRules = `-- name: ListBenefitRules :many
-SELECT rule_set_version, position, name, issuer, bin_prefix, points_bps, min_amount FROM benefit_rules WHERE rule_set_version = $1 ORDER BY position
+SELECT rule_set_version, position, name, issuer, bin_prefix, points_bps, min_amount, discount_bps, discount_amount FROM benefit_rules WHERE rule_set_version = $1 ORDER BY position
 `
 
 func (q *Queries) ListBenefitRules(ctx context.Context, ruleSetVersion int64) ([]BenefitRule, error) {
@@ -375,6 +388,8 @@ func (q *Queries) ListBenefitRules(ctx context.Context, ruleSetVersion int64) ([
 			&i.BinPrefix,
 			&i.PointsBps,
 			&i.MinAmount,
+			&i.DiscountBps,
+			&i.DiscountAmount,
 		); err != nil {
 			return nil, err
 		}
@@ -397,6 +412,36 @@ func (q *Queries) LockBenefitRuleSets(ctx context.Context, currency string) erro
 	return err
 }
 
+const monthlyDiscountUsed = `-- name: MonthlyDiscountUsed :one
+SELECT COALESCE(sum(b.discount_amount), 0)::bigint AS discount
+FROM payment_benefits b JOIN payments p ON p.id = b.payment_id
+WHERE p.customer_id = $1 AND b.created_at >= $2 AND b.created_at < $3
+  AND b.payment_id <> $4 AND b.discount_amount > 0 AND p.status NOT IN ('failed', 'canceled')
+`
+
+type MonthlyDiscountUsedParams struct {
+	CustomerID string
+	Since      pgtype.Timestamptz
+	Until      pgtype.Timestamptz
+	PaymentID  string
+}
+
+// The instant discounts a customer's payments recorded from @since to
+// @until, but for @payment_id's own and those of payments that failed or
+// were canceled (they gave nothing). Read under the customer's lock
+// (LockCustomer), so concurrent checkouts never pass the cap together.
+func (q *Queries) MonthlyDiscountUsed(ctx context.Context, arg MonthlyDiscountUsedParams) (int64, error) {
+	row := q.db.QueryRow(ctx, monthlyDiscountUsed,
+		arg.CustomerID,
+		arg.Since,
+		arg.Until,
+		arg.PaymentID,
+	)
+	var discount int64
+	err := row.Scan(&discount)
+	return discount, err
+}
+
 const monthlyPointsUsed = `-- name: MonthlyPointsUsed :one
 SELECT COALESCE((SELECT points FROM benefit_monthly_usage WHERE customer_id = $1 AND month = $2), 0)::bigint AS points
 `
@@ -413,11 +458,23 @@ func (q *Queries) MonthlyPointsUsed(ctx context.Context, arg MonthlyPointsUsedPa
 	return points, err
 }
 
+const paymentDiscount = `-- name: PaymentDiscount :one
+SELECT COALESCE((SELECT discount_amount FROM payment_benefits WHERE payment_id = $1), 0)::bigint AS discount
+`
+
+// The instant discount a payment's card part got (0: none).
+func (q *Queries) PaymentDiscount(ctx context.Context, paymentID string) (int64, error) {
+	row := q.db.QueryRow(ctx, paymentDiscount, paymentID)
+	var discount int64
+	err := row.Scan(&discount)
+	return discount, err
+}
+
 const recordPaymentBenefitReturning = `-- name: RecordPaymentBenefitReturning :one
-INSERT INTO payment_benefits (payment_id, rule_set_version, rule_name, membership_tier, points_bps, points, earn_at, points_validity_seconds)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO payment_benefits (payment_id, rule_set_version, rule_name, membership_tier, points_bps, points, earn_at, points_validity_seconds, discount_amount)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (payment_id) DO UPDATE SET payment_id = payment_benefits.payment_id
-RETURNING payment_id, rule_set_version, rule_name, membership_tier, points_bps, points, earn_at, points_validity_seconds, created_at
+RETURNING payment_id, rule_set_version, rule_name, membership_tier, points_bps, points, earn_at, points_validity_seconds, created_at, discount_amount
 `
 
 type RecordPaymentBenefitReturningParams struct {
@@ -429,6 +486,7 @@ type RecordPaymentBenefitReturningParams struct {
 	Points                int64
 	EarnAt                string
 	PointsValiditySeconds int64
+	DiscountAmount        int64
 }
 
 // Idempotent, answering the row that holds: a retried opening gets the
@@ -443,6 +501,7 @@ func (q *Queries) RecordPaymentBenefitReturning(ctx context.Context, arg RecordP
 		arg.Points,
 		arg.EarnAt,
 		arg.PointsValiditySeconds,
+		arg.DiscountAmount,
 	)
 	var i PaymentBenefit
 	err := row.Scan(
@@ -455,6 +514,7 @@ func (q *Queries) RecordPaymentBenefitReturning(ctx context.Context, arg RecordP
 		&i.EarnAt,
 		&i.PointsValiditySeconds,
 		&i.CreatedAt,
+		&i.DiscountAmount,
 	)
 	return i, err
 }

@@ -254,7 +254,7 @@ func (c *checkout) pointsRate() int64 {
 func (c *checkout) earnInput(ctx workflow.Context) activities.EarnPointsInput {
 	return activities.EarnPointsInput{
 		PaymentID: c.in.PaymentID, CustomerID: c.in.CustomerID, Currency: c.in.Currency,
-		Base: c.cardAmount(), RateBPS: c.pointsRate(), At: workflow.Now(ctx), Validity: c.in.PointsValidity,
+		Base: c.cardCharge(), RateBPS: c.pointsRate(), At: workflow.Now(ctx), Validity: c.in.PointsValidity,
 		Capped: c.benefit != nil && c.benefit.MonthlyPointsCap >= 0, MonthlyCap: c.monthlyCap(),
 	}
 }
@@ -399,12 +399,24 @@ func (c *checkout) voidUnknownAt(pg string) {
 }
 
 func (c *checkout) authorizeInput(pg string) activities.AuthorizeInput {
-	return activities.AuthorizeInput{
+	return activities.DiscountedCharge(activities.AuthorizeInput{
 		PaymentID: c.in.PaymentID, OrderID: c.in.OrderID, CustomerID: c.in.CustomerID, MethodID: c.in.MethodID,
 		PG: pg, Amount: c.cardAmount(), Currency: c.in.Currency, TaxFreeAmount: c.cardTaxFree(),
 		InstallmentMonths: c.in.InstallmentMonths, InterestFree: c.in.InterestFreePlan != "",
-	}
+	}, c.discount())
 }
+
+// discount is the instant discount the benefit took off the card part
+// (issue 15; 0 without one, and in every run recorded before).
+func (c *checkout) discount() int64 {
+	if c.benefit == nil {
+		return 0
+	}
+	return c.benefit.Discount
+}
+
+// cardCharge is what the PG charges: the card part less the discount.
+func (c *checkout) cardCharge() int64 { return c.cardAmount() - c.discount() }
 
 // awaitAuthorization waits for the PG's decision on a pending authorization:
 // the pg-result signal (sent by POST /v1/webhooks/{pg} once the webhook's
@@ -494,7 +506,7 @@ func (c *checkout) commitsOnceAfterPG(ctx workflow.Context, auth activities.Auth
 
 func (c *checkout) capture(ctx workflow.Context, auth activities.AuthorizeResult) error {
 	return workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Capture, activities.CaptureInput{
-		PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey, Amount: c.cardAmount(),
+		PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey, Amount: c.cardCharge(),
 	}).Get(ctx, nil)
 }
 
@@ -502,7 +514,7 @@ func (c *checkout) capture(ctx workflow.Context, auth activities.AuthorizeResult
 // since i19-points-in-posting earn them in the posting's transaction
 // (PostCaptureEarning) and answer earned; older runs earn in a step after it.
 func (c *checkout) post(ctx workflow.Context, auth activities.AuthorizeResult, withAuthorization, earnsAtCapture bool) (earned bool, err error) {
-	in := activities.PostCaptureInput{PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey}
+	in := activities.PostCaptureInput{PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey, Discount: c.discount()}
 	if withAuthorization {
 		in.Authorized, in.FailedOver = true, auth.PG != c.pgs()[0]
 	}

@@ -35,7 +35,7 @@ func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
 
 	// The wallet part of a split payment is given back by the ledger posting alone.
 	cancel := activities.CancelInput{
-		Key: "refund:" + in.RefundID, PG: claim.PG, PaymentKey: claim.PaymentKey, Amount: claim.Amount - claim.WalletAmount,
+		Key: "refund:" + in.RefundID, PG: claim.PG, PaymentKey: claim.PaymentKey, Amount: pgRefundAmount(ctx, claim),
 		Reason: in.Reason, TaxFreeAmount: claim.PGTaxFreeAmount,
 	}
 	if cancel.Amount > 0 {
@@ -72,6 +72,21 @@ func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
 	}
 	result.Status = StatusSucceeded
 	return result, nil
+}
+
+// discountRefundChangeID versions the refund of a payment an instant
+// discount paid part of (issue 15): the discount's share is reversed on the
+// platform's account by the posting, not given back through the PG.
+const discountRefundChangeID = "i15-discount-refund"
+
+// pgRefundAmount is what the PG gives back of the claim: its card part, less
+// the discount's share when there is one.
+func pgRefundAmount(ctx workflow.Context, claim activities.ReserveRefundResult) int64 {
+	amount := claim.Amount - claim.WalletAmount
+	if claim.DiscountAmount > 0 && workflow.GetVersion(ctx, discountRefundChangeID, workflow.DefaultVersion, 1) == 1 {
+		amount -= claim.DiscountAmount
+	}
+	return amount
 }
 
 // refundUnknownOutcome versions the settling of a cancel whose outcome the
