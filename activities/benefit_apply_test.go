@@ -1,6 +1,8 @@
 package activities_test
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 
 	"github.com/paysaga/paysaga/activities"
 	"github.com/paysaga/paysaga/db"
+	"github.com/paysaga/paysaga/providersim"
 )
 
 // The one-commit opening evaluates the benefit from the rule set in force and
@@ -136,4 +139,77 @@ func TestPostCaptureEarningEarnsInThePosting(t *testing.T) {
 	require.Contains(t, steps, "ledger_posted")
 	owed, _ = pointsBalance(t, ctx, q)
 	require.EqualValues(t, 200, owed, "nothing earned for the failed one")
+}
+
+// A discount rule: the opening records the discount and charges the PG the
+// card part less it, in the same activity.
+func TestOpenCardPaymentChargesTheCardLessItsDiscount(t *testing.T) {
+	f := newOpenFixture(t)
+	q := f.payments.Queries
+	_, err := f.store.Pool.Exec(f.ctx, "UPDATE payment_methods SET card_brand = 'Shinhan' WHERE id = 'pm_1'")
+	require.NoError(t, err)
+	at := time.Now().UTC()
+	insertRuleSet(t, q, at.Add(-time.Hour), -1, db.InsertBenefitRuleParams{Name: "ten-off", Issuer: pgtype.Text{String: "shinhan", Valid: true}, DiscountBps: 1_000})
+	f.in.Benefit = &activities.ApplyBenefitInput{
+		Resolve:   activities.ResolveBenefitsInput{CustomerID: "cus_1", MethodID: "pm_1", Currency: "KRW", At: at},
+		PaymentID: "pay_2", BaseBPS: 100, CardAmount: 60_000, Validity: time.Hour,
+	}
+
+	res, err := f.open()
+	require.NoError(t, err)
+	require.EqualValues(t, 6_000, res.Benefit.Discount)
+	require.EqualValues(t, 0, res.Benefit.Points, "a discount-only rule earns nothing")
+	recs, err := f.sim.Records(f.ctx, providersim.RecordFilter{OrderID: "o-2", Kind: providersim.KindAuthorize})
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	require.EqualValues(t, 54_000, recs[0].Amount)
+}
+
+// Concurrent checkouts of one customer never pass the monthly discount cap
+// together: the discounts recorded add up to the cap exactly.
+func TestApplyBenefitDiscountCapUnderConcurrency(t *testing.T) {
+	p, q, ctx, pool := pointsRigPool(t)
+	_, err := q.CreatePaymentMethod(ctx, db.CreatePaymentMethodParams{ID: "pm_d", CustomerID: "cus_p", Kind: "card",
+		CardBrand: pgtype.Text{String: "kb", Valid: true}})
+	require.NoError(t, err)
+	at := time.Now().UTC()
+	set, err := q.InsertBenefitRuleSet(ctx, db.InsertBenefitRuleSetParams{Currency: "KRW", EffectiveFrom: pgtype.Timestamptz{Time: at.Add(-time.Minute), Valid: true},
+		MonthlyDiscountCap: pgtype.Int8{Int64: 10_000, Valid: true}, CreatedBy: "test"})
+	require.NoError(t, err)
+	require.NoError(t, q.InsertBenefitRule(ctx, db.InsertBenefitRuleParams{RuleSetVersion: set.Version, Name: "fixed", Issuer: pgtype.Text{String: "kb", Valid: true}, DiscountAmount: 3_000}))
+	store := &activities.Store{Pool: pool}
+	const n = 6
+	for i := range n {
+		id := fmt.Sprintf("pay_d%d", i)
+		require.NoError(t, store.CreatePayment(ctx, activities.CreatePaymentInput{PaymentID: id, OrderID: "o-" + id, CustomerID: "cus_p", MethodID: "pm_d",
+			Currency: "KRW", Amount: 20_000, Items: []activities.ItemInput{{ProducerID: "farm", Amount: 20_000}}, WorkflowID: "w-" + id}))
+	}
+	got := make([]int64, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b, err := p.ApplyBenefit(ctx, activities.ApplyBenefitInput{Resolve: activities.ResolveBenefitsInput{CustomerID: "cus_p", MethodID: "pm_d", Currency: "KRW", At: at},
+				PaymentID: fmt.Sprintf("pay_d%d", i), CardAmount: 20_000, Validity: time.Hour})
+			require.NoError(t, err)
+			got[i] = b.Discount
+		}()
+	}
+	wg.Wait()
+	var sum int64
+	for _, d := range got {
+		require.Contains(t, []int64{0, 1_000, 3_000}, d)
+		sum += d
+	}
+	require.EqualValues(t, 10_000, sum, "the cap holds across concurrent checkouts")
+	// A failed payment gives its share back to the month.
+	_, err = pool.Exec(ctx, "UPDATE payments SET status = 'failed' WHERE id = (SELECT payment_id FROM payment_benefits WHERE discount_amount = 3000 ORDER BY payment_id LIMIT 1)")
+	require.NoError(t, err)
+	require.NoError(t, store.CreatePayment(ctx, activities.CreatePaymentInput{PaymentID: "pay_dx", OrderID: "o-pay_dx", CustomerID: "cus_p", MethodID: "pm_d",
+		Currency: "KRW", Amount: 20_000, Items: []activities.ItemInput{{ProducerID: "farm", Amount: 20_000}}, WorkflowID: "w-pay_dx"}))
+	b, err := p.ApplyBenefit(ctx, activities.ApplyBenefitInput{Resolve: activities.ResolveBenefitsInput{CustomerID: "cus_p", MethodID: "pm_d", Currency: "KRW", At: at},
+		PaymentID: "pay_dx", CardAmount: 20_000, Validity: time.Hour})
+	require.NoError(t, err)
+	require.EqualValues(t, 3_000, b.Discount)
 }

@@ -176,3 +176,27 @@ func TestCheckoutEarningAtConfirmationEarnsNothingAtCapture(t *testing.T) {
 	require.Zero(t, res.PointsEarned)
 	env.AssertNotCalled(t, "EarnPoints", mock.Anything, mock.Anything)
 }
+
+// An instant discount recorded by the opening: the PG is charged the card
+// part less it (the opening's own request; a failover's too), the posting
+// books it, and points are a rate of what the card paid.
+func TestCheckoutWithInstantDiscountChargesLessAndBooksIt(t *testing.T) {
+	env := newOpenEnv(t)
+	in := benefitCheckout()
+	in.WalletAmount = 0
+	in.PGs = []string{"alpha", "beta"}
+	onOpen(env).Return(activities.OpenCardPaymentResult{}, unavailable()).Once()
+	env.OnActivity(store.RecordEvent, mock.Anything, mock.Anything).Return(nil).Maybe()
+	env.OnActivity(points.ApplyBenefit, mock.Anything, mock.Anything).
+		Return(benefit.Result{RuleSetVersion: 3, Rule: "ten-off", RateBPS: 100, Points: 135, Discount: 1_500, MonthlyPointsCap: -1, MonthlyDiscountCap: -1}, nil).Once()
+	env.OnActivity(payments.Authorize, mock.Anything, mock.MatchedBy(func(a activities.AuthorizeInput) bool { return a.PG == "beta" && a.Amount == 13_500 })).
+		Return(activities.AuthorizeResult{PG: "beta", PaymentKey: "pk_2", Captured: true}, nil).Once()
+	env.OnActivity(book.PostCaptureEarning, mock.Anything, mock.MatchedBy(func(p activities.PostCaptureInput) bool {
+		return p.Discount == 1_500 && p.Points != nil && p.Points.Base == 13_500
+	})).Return(activities.PostCaptureResult{PointsEarned: 135}, nil).Once()
+
+	res := runCheckout(t, env, in)
+
+	require.Equal(t, StatusSucceeded, res.Status)
+	require.EqualValues(t, 135, res.PointsEarned)
+}
