@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -38,31 +39,70 @@ type ResolveBenefitsResult struct {
 }
 
 // ResolveBenefits reads the rule set in force at In.At and what its rules
-// match on. It only reads: the workflow records what it evaluated with
-// RecordBenefit.
+// match on, in one statement (BenefitFacts). It only reads: the workflow
+// records what it evaluated with RecordBenefit. Runs since issue 19's
+// i19-benefit-in-opening evaluate and record in one transaction instead
+// (ApplyBenefit, or the one-commit opening).
 func (p *Points) ResolveBenefits(ctx context.Context, in ResolveBenefitsInput) (ResolveBenefitsResult, error) {
-	q := db.New(p.Pool)
-	card, err := q.GetBenefitCard(ctx, db.GetBenefitCardParams{CustomerID: in.CustomerID, MethodID: text(in.MethodID), At: pgtype.Timestamptz{Time: in.At, Valid: true}})
+	return benefitFacts(ctx, db.New(p.Pool), in)
+}
+
+// benefitFacts is the rule set in force at in.At with the card and tier it
+// matches, read in one round trip.
+func benefitFacts(ctx context.Context, q *db.Queries, in ResolveBenefitsInput) (ResolveBenefitsResult, error) {
+	f, err := q.BenefitFacts(ctx, db.BenefitFactsParams{CustomerID: in.CustomerID, MethodID: text(in.MethodID), Currency: in.Currency, At: timestamptz(in.At)})
 	if err != nil {
-		return ResolveBenefitsResult{}, fmt.Errorf("benefit card of %s: %w", in.CustomerID, err)
+		return ResolveBenefitsResult{}, fmt.Errorf("benefit facts of %s at %s: %w", in.CustomerID, in.At, err)
 	}
-	res := ResolveBenefitsResult{Card: benefit.Card{Issuer: card.Issuer, BIN: card.CardBin}, Tier: card.MembershipTier}
-	set, err := q.EffectiveBenefitRuleSet(ctx, db.EffectiveBenefitRuleSetParams{Currency: in.Currency, At: timestamptz(in.At)})
-	if errors.Is(err, pgx.ErrNoRows) {
+	res := ResolveBenefitsResult{Card: benefit.Card{Issuer: f.Issuer, BIN: f.CardBin}, Tier: f.MembershipTier}
+	if f.RuleSetVersion == 0 {
 		return res, nil
 	}
-	if err != nil {
-		return res, fmt.Errorf("benefit rule set at %s: %w", in.At, err)
+	res.RuleSet = benefit.RuleSet{Version: f.RuleSetVersion, MonthlyPointsCap: f.MonthlyPointsCap, MonthlyDiscountCap: f.MonthlyDiscountCap}
+	var rules []factRule
+	if err := json.Unmarshal(f.Rules, &rules); err != nil {
+		return res, fmt.Errorf("rules of benefit rule set %d: %w", f.RuleSetVersion, err)
 	}
-	res.RuleSet, err = LoadBenefitRuleSet(ctx, q, set)
-	return res, err
+	for _, r := range rules {
+		res.RuleSet.Rules = append(res.RuleSet.Rules, r.rule())
+	}
+	var ms []struct {
+		Tier string `json:"tier"`
+		BPS  int64  `json:"multiplier_bps"`
+	}
+	if err := json.Unmarshal(f.Multipliers, &ms); err != nil {
+		return res, fmt.Errorf("multipliers of benefit rule set %d: %w", f.RuleSetVersion, err)
+	}
+	for _, m := range ms {
+		res.RuleSet.Multipliers = append(res.RuleSet.Multipliers, benefit.Multiplier{Tier: m.Tier, BPS: m.BPS})
+	}
+	return res, nil
+}
+
+// factRule is a rule as BenefitFacts spells it.
+type factRule struct {
+	Name           string `json:"name"`
+	Issuer         string `json:"issuer"`
+	BINPrefix      string `json:"bin_prefix"`
+	PointsBPS      int64  `json:"points_bps"`
+	MinAmount      int64  `json:"min_amount"`
+	DiscountBPS    int64  `json:"discount_bps"`
+	DiscountAmount int64  `json:"discount_amount"`
+}
+
+func (r factRule) rule() benefit.Rule {
+	return benefit.Rule{Name: r.Name, Issuer: r.Issuer, BINPrefix: r.BINPrefix, PointsBPS: r.PointsBPS, MinAmount: r.MinAmount,
+		DiscountBPS: r.DiscountBPS, DiscountAmount: r.DiscountAmount}
 }
 
 // LoadBenefitRuleSet reads a stored version's rules and multipliers.
 func LoadBenefitRuleSet(ctx context.Context, q *db.Queries, set db.BenefitRuleSet) (benefit.RuleSet, error) {
-	out := benefit.RuleSet{Version: set.Version, MonthlyPointsCap: -1}
+	out := benefit.RuleSet{Version: set.Version, MonthlyPointsCap: -1, MonthlyDiscountCap: -1}
 	if set.MonthlyPointsCap.Valid {
 		out.MonthlyPointsCap = set.MonthlyPointsCap.Int64
+	}
+	if set.MonthlyDiscountCap.Valid {
+		out.MonthlyDiscountCap = set.MonthlyDiscountCap.Int64
 	}
 	rules, err := q.ListBenefitRules(ctx, set.Version)
 	if err != nil {
@@ -70,7 +110,7 @@ func LoadBenefitRuleSet(ctx context.Context, q *db.Queries, set db.BenefitRuleSe
 	}
 	for _, r := range rules {
 		out.Rules = append(out.Rules, benefit.Rule{Name: r.Name, Issuer: r.Issuer.String, BINPrefix: r.BinPrefix.String,
-			PointsBPS: r.PointsBps, MinAmount: r.MinAmount})
+			PointsBPS: r.PointsBps, MinAmount: r.MinAmount, DiscountBPS: r.DiscountBps, DiscountAmount: r.DiscountAmount})
 	}
 	ms, err := q.ListBenefitMultipliers(ctx, set.Version)
 	if err != nil {
@@ -101,10 +141,10 @@ const (
 // version it used) before the card is charged; idempotent.
 func (s *Store) RecordBenefit(ctx context.Context, in RecordBenefitInput) error {
 	b := in.Benefit
-	err := db.New(s.Pool).RecordPaymentBenefit(ctx, db.RecordPaymentBenefitParams{
+	_, err := db.New(s.Pool).RecordPaymentBenefitReturning(ctx, db.RecordPaymentBenefitReturningParams{
 		PaymentID: in.PaymentID, RuleSetVersion: pgtype.Int8{Int64: b.RuleSetVersion, Valid: b.RuleSetVersion > 0},
 		RuleName: text(b.Rule), MembershipTier: text(b.Tier), PointsBps: b.RateBPS, Points: b.Points,
-		EarnAt: earnAt(in.AtConfirmation), PointsValiditySeconds: int64(in.Validity / time.Second),
+		EarnAt: earnAt(in.AtConfirmation), PointsValiditySeconds: int64(in.Validity / time.Second), DiscountAmount: b.Discount,
 	})
 	if err != nil {
 		return fmt.Errorf("record benefit of %s: %w", in.PaymentID, err)

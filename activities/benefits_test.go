@@ -100,10 +100,10 @@ func TestResolveBenefits(t *testing.T) {
 	require.Equal(t, "gold", before.Tier)
 
 	first := resolve(t0.Add(24 * time.Hour))
-	require.Equal(t, benefit.RuleSet{Version: v1, MonthlyPointsCap: 1_000,
+	require.Equal(t, benefit.RuleSet{Version: v1, MonthlyPointsCap: 1_000, MonthlyDiscountCap: -1,
 		Rules: []benefit.Rule{{Name: "shinhan", Issuer: "shinhan", PointsBPS: 300}}}, first.RuleSet)
 	second := resolve(t0.Add(48 * time.Hour))
-	require.Equal(t, benefit.RuleSet{Version: v2, MonthlyPointsCap: -1,
+	require.Equal(t, benefit.RuleSet{Version: v2, MonthlyPointsCap: -1, MonthlyDiscountCap: -1,
 		Rules:       []benefit.Rule{{Name: "bin", BINPrefix: "451200", PointsBPS: 400, MinAmount: 5_000}},
 		Multipliers: []benefit.Multiplier{{Tier: "gold", BPS: 15_000}}}, second.RuleSet)
 

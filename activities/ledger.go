@@ -29,59 +29,119 @@ type PostCaptureInput struct {
 	// FailedOver as in MarkAuthorizedInput. Both false in older histories.
 	Authorized bool
 	FailedOver bool
+	// Points, when set, are earned in the same transaction
+	// (PostCaptureEarning; issue 19, i19-points-in-posting); nil in older
+	// histories, which earn in a step after the posting.
+	Points *EarnPointsInput
+	// Discount of the card part was an instant discount (issue 15): the PG
+	// holds the card part less it, the platform's discount account the rest.
+	Discount int64
 }
 
 // PostCapture books a captured payment and marks it succeeded. Idempotent: the
 // journal key payment:{id}:capture posts once.
 func (l *Ledger) PostCapture(ctx context.Context, in PostCaptureInput) error {
-	return pgx.BeginFunc(ctx, l.Pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
-		pay, err := q.GetPaymentForUpdate(ctx, in.PaymentID)
-		if err != nil {
-			return fmt.Errorf("load payment %s: %w", in.PaymentID, err)
-		}
-		items, err := loadItems(ctx, q, in.PaymentID)
-		if err != nil {
+	_, err := l.PostCaptureEarning(ctx, in)
+	return err
+}
+
+// PostCaptureResult says what the posting earned (0 when it earned none).
+type PostCaptureResult struct {
+	PointsEarned int64
+}
+
+// PostCaptureEarning is PostCapture that also earns in.Points in the same
+// transaction (issue 19: points at capture without a commit of their own),
+// answering what it earned. Idempotent as PostCapture and EarnPoints are.
+func (l *Ledger) PostCaptureEarning(ctx context.Context, in PostCaptureInput) (PostCaptureResult, error) {
+	var res PostCaptureResult
+	err := pgx.BeginFunc(ctx, l.Pool, func(tx pgx.Tx) error {
+		if err := postCapture(ctx, tx, in); err != nil {
 			return err
 		}
-		j, err := captureJournal(ctx, q, pay, in.PG, items)
-		if err != nil {
+		if in.Points != nil {
+			res.PointsEarned = earnInPosting(ctx, tx, *in.Points)
+		}
+		return nil
+	})
+	return res, err
+}
+
+// earnInPosting earns the captured payment's points inside the posting's
+// transaction, under a savepoint: as when earning was a step of its own, a
+// failure to earn leaves the payment booked and succeeded, with
+// points_earn_failed on its timeline.
+func earnInPosting(ctx context.Context, tx pgx.Tx, in EarnPointsInput) int64 {
+	points := ledger.PointsEarned(in.Base, in.RateBPS)
+	if points == 0 {
+		return 0
+	}
+	var earned int64
+	err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
+		if in.Validity <= 0 {
+			return errors.New("points need a validity > 0")
+		}
+		var err error
+		earned, err = earnIn(ctx, db.New(sp), in, points)
+		return err
+	})
+	if err != nil {
+		// The savepoint is rolled back; the posting's transaction goes on.
+		_ = recordEvent(ctx, db.New(tx), in.PaymentID, "points_earn_failed", map[string]string{"error": err.Error()})
+		return 0
+	}
+	return earned
+}
+
+// postCapture is the posting itself: journal, hold, status, timeline, outbox.
+func postCapture(ctx context.Context, tx pgx.Tx, in PostCaptureInput) error {
+	q := db.New(tx)
+	pay, err := q.GetPaymentForUpdate(ctx, in.PaymentID)
+	if err != nil {
+		return fmt.Errorf("load payment %s: %w", in.PaymentID, err)
+	}
+	items, err := loadItems(ctx, q, in.PaymentID)
+	if err != nil {
+		return err
+	}
+	j, err := captureJournal(ctx, q, pay, in.PG, items)
+	if err != nil {
+		return err
+	}
+	if pay.WalletAmount > 0 {
+		if err := captureHold(ctx, q, pay.ID, pay.CustomerID); err != nil {
 			return err
 		}
-		if pay.WalletAmount > 0 {
-			if err := captureHold(ctx, q, pay.ID, pay.CustomerID); err != nil {
-				return err
-			}
-			j = ledger.FundWithWallet(j, ledger.PGReceivable(in.PG), pay.CustomerID, pay.WalletAmount)
-		}
-		if pay.PointsAmount > 0 { // points as a tender (ADR 0022)
-			if j, err = spendPoints(ctx, q, pay, ledger.PGReceivable(in.PG), j); err != nil {
-				return err
-			}
-		}
-		if _, err := ledger.Post(ctx, q, j); err != nil {
+		j = ledger.FundWithWallet(j, ledger.PGReceivable(in.PG), pay.CustomerID, pay.WalletAmount)
+	}
+	if pay.PointsAmount > 0 { // points as a tender (ADR 0022)
+		if j, err = spendPoints(ctx, q, pay, ledger.PGReceivable(in.PG), j); err != nil {
 			return err
 		}
-		if _, err := q.MarkPaymentSucceeded(ctx, db.MarkPaymentSucceededParams{
-			ID: in.PaymentID, Pg: text(in.PG), PgPaymentKey: text(in.PaymentKey),
-		}); err != nil {
-			return fmt.Errorf("mark %s succeeded: %w", in.PaymentID, err)
-		}
-		if in.Authorized {
-			if err := recordEvent(ctx, q, in.PaymentID, "authorized", authorizedDetail(in.PG, in.FailedOver)); err != nil {
-				return err
-			}
-		}
-		if err := recordEvent(ctx, q, in.PaymentID, "captured", map[string]string{"pg": in.PG}); err != nil {
+	}
+	j = ledger.FundWithDiscount(j, ledger.PGReceivable(in.PG), in.Discount)
+	if _, err := ledger.Post(ctx, q, j); err != nil {
+		return err
+	}
+	if _, err := q.MarkPaymentSucceeded(ctx, db.MarkPaymentSucceededParams{
+		ID: in.PaymentID, Pg: text(in.PG), PgPaymentKey: text(in.PaymentKey),
+	}); err != nil {
+		return fmt.Errorf("mark %s succeeded: %w", in.PaymentID, err)
+	}
+	if in.Authorized {
+		if err := recordEvent(ctx, q, in.PaymentID, "authorized", authorizedDetail(in.PG, in.FailedOver)); err != nil {
 			return err
 		}
-		if err := recordEvent(ctx, q, in.PaymentID, "ledger_posted", map[string]string{"journal": "payment:" + in.PaymentID + ":capture"}); err != nil {
-			return err
-		}
-		return emitEvent(ctx, q, EventPaymentSucceeded, "payment:"+pay.ID+":succeeded", pay.ID, map[string]any{
-			"payment_id": pay.ID, "order_id": pay.OrderID, "customer_id": pay.CustomerID,
-			"currency": pay.Currency, "amount": pay.Amount, "wallet_amount": pay.WalletAmount, "pg": in.PG,
-		})
+	}
+	if err := recordEvent(ctx, q, in.PaymentID, "captured", map[string]string{"pg": in.PG}); err != nil {
+		return err
+	}
+	if err := recordEvent(ctx, q, in.PaymentID, "ledger_posted", map[string]string{"journal": "payment:" + in.PaymentID + ":capture"}); err != nil {
+		return err
+	}
+	return emitEvent(ctx, q, EventPaymentSucceeded, "payment:"+pay.ID+":succeeded", pay.ID, map[string]any{
+		"payment_id": pay.ID, "order_id": pay.OrderID, "customer_id": pay.CustomerID,
+		"currency": pay.Currency, "amount": pay.Amount, "wallet_amount": pay.WalletAmount, "pg": in.PG,
 	})
 }
 
@@ -120,6 +180,11 @@ func (l *Ledger) PostRefund(ctx context.Context, in PostRefundInput) error {
 				return err
 			}
 		}
+		discount, err := refundDiscountShare(ctx, q, pay, rf.RefundedBefore, rf.Amount)
+		if err != nil {
+			return err
+		}
+		j = ledger.FundWithDiscount(j, ledger.PGReceivable(pay.Pg.String), discount)
 		if _, err := ledger.Post(ctx, q, j); err != nil {
 			return err
 		}

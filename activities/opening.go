@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/paysaga/paysaga/benefit"
 	"github.com/paysaga/paysaga/db"
 	"github.com/paysaga/paysaga/risk"
 )
@@ -33,6 +34,18 @@ type OpenCardPaymentInput struct {
 	Risk        EvaluateRiskInput
 	Installment *RecordInstallmentInput // nil: paid at once (일시불)
 	Authorize   AuthorizeInput          // at the first PG in routing order
+	// Benefit, when set, is evaluated and recorded in the same transaction
+	// (issue 19, i19-benefit-in-opening); nil in older histories and for a
+	// checkout without benefit rules.
+	Benefit *ApplyBenefitInput
+}
+
+// OpenCardPaymentResult is the first PG's authorization and the benefit the
+// opening recorded (nil: none was asked for). The authorization's fields are
+// embedded, so results recorded before the benefit decode unchanged.
+type OpenCardPaymentResult struct {
+	AuthorizeResult
+	Benefit *benefit.Result
 }
 
 // OpenCardPayment commits the payment's opening record and sends the
@@ -49,53 +62,83 @@ type OpenCardPaymentInput struct {
 // (the guard inside ClaimPGRoute, in the same transaction). Outcomes the
 // transaction cannot settle alone (another PG was sent the payment before, or
 // the method has no billing key here) take Authorize's own paths after it.
-func (o *Opening) OpenCardPayment(ctx context.Context, in OpenCardPaymentInput) (AuthorizeResult, error) {
+func (o *Opening) OpenCardPayment(ctx context.Context, in OpenCardPaymentInput) (OpenCardPaymentResult, error) {
 	client, err := o.Payments.pg(in.Authorize.PG)
 	if err != nil {
-		return AuthorizeResult{}, err
+		return OpenCardPaymentResult{}, err
 	}
-	var decision RiskDecision
-	var row db.ClaimPGRouteRow
+	var op opened
 	err = pgx.BeginFunc(ctx, o.Store.Pool, func(tx pgx.Tx) error {
-		decision, row, err = o.open(ctx, tx, in)
+		op, err = o.open(ctx, tx, in)
 		return err
 	})
 	if err != nil {
 		// Nothing was sent: the checkout may open step by step once retries run out.
-		return AuthorizeResult{}, temporal.NewApplicationErrorWithCause(
+		return OpenCardPaymentResult{}, temporal.NewApplicationErrorWithCause(
 			"open payment "+in.Payment.PaymentID+": not committed", ErrOpeningNotCommitted, err)
 	}
-	if decision.Decision == risk.Block {
-		return AuthorizeResult{}, RiskBlockedError(decision)
+	if op.decision.Decision == risk.Block {
+		return OpenCardPaymentResult{}, RiskBlockedError(op.decision)
 	}
-	billingKey, triedHere, earlier, err := o.Payments.claimed(ctx, in.Authorize, row)
+	if op.benefit != nil {
+		in.Authorize = DiscountedCharge(in.Authorize, op.benefit.Discount)
+	}
+	billingKey, triedHere, earlier, err := o.Payments.claimed(ctx, in.Authorize, op.row)
 	if err != nil || earlier != nil {
-		return deref(earlier), err
+		return OpenCardPaymentResult{AuthorizeResult: deref(earlier), Benefit: op.benefit}, err
 	}
-	return o.Payments.send(ctx, client, in.Authorize, billingKey, triedHere)
+	auth, err := o.Payments.send(ctx, client, in.Authorize, billingKey, triedHere)
+	return OpenCardPaymentResult{AuthorizeResult: auth, Benefit: op.benefit}, err
 }
 
-// open is the transaction: create, evaluate, record the plan, claim.
-func (o *Opening) open(ctx context.Context, tx pgx.Tx, in OpenCardPaymentInput) (RiskDecision, db.ClaimPGRouteRow, error) {
+// opened is what the opening's transaction committed.
+type opened struct {
+	decision RiskDecision
+	row      db.ClaimPGRouteRow
+	benefit  *benefit.Result // recorded on the payment; nil when not asked for
+}
+
+// open is the transaction: create, evaluate the risk, record the benefit and
+// the plan, claim.
+func (o *Opening) open(ctx context.Context, tx pgx.Tx, in OpenCardPaymentInput) (opened, error) {
 	q := db.New(tx)
 	if err := createPayment(ctx, q, in.Payment); err != nil {
-		return RiskDecision{}, db.ClaimPGRouteRow{}, err
+		return opened{}, err
 	}
 	decision, err := o.Risk.evaluate(ctx, tx, in.Risk)
 	if err != nil {
-		return RiskDecision{}, db.ClaimPGRouteRow{}, fmt.Errorf("evaluate risk: %w", err)
+		return opened{}, fmt.Errorf("evaluate risk: %w", err)
 	}
+	op := opened{decision: decision}
 	if decision.Decision == risk.Block {
-		return decision, db.ClaimPGRouteRow{}, nil // nothing is claimed for a refused payment
+		return op, nil // nothing is claimed (nor a benefit recorded) for a refused payment
+	}
+	if in.Benefit != nil {
+		b, err := applyBenefit(ctx, q, *in.Benefit)
+		if err != nil {
+			return opened{}, err
+		}
+		op.benefit = &b
 	}
 	if in.Installment != nil {
 		if err := recordInstallment(ctx, q, *in.Installment); err != nil {
-			return RiskDecision{}, db.ClaimPGRouteRow{}, err
+			return opened{}, err
 		}
 	}
-	row, err := q.ClaimPGRoute(ctx, claimParams(in.Authorize))
-	if err != nil {
-		return RiskDecision{}, db.ClaimPGRouteRow{}, fmt.Errorf("claim route at %s: %w", in.Authorize.PG, err)
+	if op.row, err = q.ClaimPGRoute(ctx, claimParams(in.Authorize)); err != nil {
+		return opened{}, fmt.Errorf("claim route at %s: %w", in.Authorize.PG, err)
 	}
-	return decision, row, nil
+	return op, nil
+}
+
+// DiscountedCharge is the authorization of a card part that an instant
+// discount took discount off (issue 15): the PG is charged the rest, its
+// tax-free part at most that.
+func DiscountedCharge(in AuthorizeInput, discount int64) AuthorizeInput {
+	if discount <= 0 {
+		return in
+	}
+	in.Amount -= discount
+	in.TaxFreeAmount = min(in.TaxFreeAmount, in.Amount)
+	return in
 }

@@ -30,7 +30,7 @@ func newOpenFixture(t *testing.T) *openFixture {
 	return &openFixture{routeFixture: f, opening: &activities.Opening{Store: f.store, Risk: risk, Payments: f.payments}, in: in}
 }
 
-func (f *openFixture) open() (activities.AuthorizeResult, error) {
+func (f *openFixture) open() (activities.OpenCardPaymentResult, error) {
 	return f.opening.OpenCardPayment(f.ctx, f.in)
 }
 

@@ -58,12 +58,8 @@ func (p *Points) EarnPoints(ctx context.Context, in EarnPointsInput) (EarnPoints
 	}
 	var res EarnPointsResult
 	err := pgx.BeginFunc(ctx, p.Pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
-		if _, err := q.LockCustomer(ctx, in.CustomerID); err != nil {
-			return fmt.Errorf("lock customer %s: %w", in.CustomerID, err)
-		}
 		var err error
-		res.Points, err = earnLocked(ctx, q, in)
+		res.Points, err = earnLocked(ctx, db.New(tx), in)
 		return err
 	})
 	if err != nil {
@@ -72,7 +68,8 @@ func (p *Points) EarnPoints(ctx context.Context, in EarnPointsInput) (EarnPoints
 	return res, nil
 }
 
-// earnLocked is EarnPoints inside a transaction that holds the customer's lock.
+// earnLocked is EarnPoints inside the caller's transaction: RateBPS of Base,
+// credited by earnIn under the customer's lock.
 func earnLocked(ctx context.Context, q *db.Queries, in EarnPointsInput) (int64, error) {
 	points := ledger.PointsEarned(in.Base, in.RateBPS)
 	if points == 0 {
@@ -81,9 +78,20 @@ func earnLocked(ctx context.Context, q *db.Queries, in EarnPointsInput) (int64, 
 	if in.Validity <= 0 {
 		return 0, invalid("invalid_points_validity", "points need a validity > 0")
 	}
+	return earnIn(ctx, q, in, points)
+}
+
+// earnIn credits points (in.RateBPS of in.Base, computed by the caller) in
+// the caller's transaction under the customer's lock, within the monthly cap
+// when there is one, and answers what it credited. EarnPoints runs it in a
+// transaction of its own, PostCapture in the posting's (issue 19).
+func earnIn(ctx context.Context, q *db.Queries, in EarnPointsInput, points int64) (int64, error) {
 	key := in.Key
 	if key == "" {
 		key = ledger.PointsEarnKey(in.PaymentID)
+	}
+	if _, err := q.LockCustomer(ctx, in.CustomerID); err != nil {
+		return 0, fmt.Errorf("lock customer %s: %w", in.CustomerID, err)
 	}
 	if in.Capped {
 		// A retry after a commit finds its bucket and must not count against the cap twice.

@@ -44,6 +44,10 @@ type ReserveRefundResult struct {
 	// is told on the cancel (tax.PartSliceTaxFree of the card part).
 	TaxFreeAmount   int64
 	PGTaxFreeAmount int64
+	// DiscountAmount of the card part is the instant discount's share
+	// (issue 15): reversed on the platform's discount account, so the PG
+	// gives back Amount - WalletAmount - DiscountAmount. 0 without one.
+	DiscountAmount int64
 }
 
 // ReserveRefund creates the refund and claims its amount from the payment. A
@@ -127,6 +131,10 @@ func claimOf(ctx context.Context, q *db.Queries, pay db.Payment, before, amount 
 	out.Amount, out.WalletAmount, out.PointsAmount = amount, walletPart, pointsPart
 	out.TaxFreeAmount = tax.SliceTaxFree(pay.Amount, taxFree, before, amount)
 	out.PGTaxFreeAmount = tax.PartSliceTaxFree(pay.Amount, taxFree, card, cardBefore, cardPart)
+	if out.DiscountAmount, err = refundDiscountShare(ctx, q, pay, before, amount); err != nil {
+		return err
+	}
+	out.PGTaxFreeAmount = min(out.PGTaxFreeAmount, cardPart-out.DiscountAmount)
 	return nil
 }
 

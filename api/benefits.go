@@ -44,12 +44,15 @@ var issuerPattern = regexp.MustCompile(`^[\p{L}\p{N}_-]{1,40}$`)
 var tierPattern = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
 
 type benefitRuleSetRequest struct {
-	Currency         string                     `json:"currency"`
-	EffectiveFrom    time.Time                  `json:"effective_from"`
-	MonthlyPointsCap *int64                     `json:"monthly_points_cap"`
-	Note             string                     `json:"note"`
-	Rules            []benefitRuleRequest       `json:"rules"`
-	Multipliers      []benefitMultiplierRequest `json:"membership_multipliers"`
+	Currency         string    `json:"currency"`
+	EffectiveFrom    time.Time `json:"effective_from"`
+	MonthlyPointsCap *int64    `json:"monthly_points_cap"`
+	// MonthlyDiscountCap bounds a customer's instant discounts per KST month,
+	// apart from the points cap (issue 15); null: no cap.
+	MonthlyDiscountCap *int64                     `json:"monthly_discount_cap"`
+	Note               string                     `json:"note"`
+	Rules              []benefitRuleRequest       `json:"rules"`
+	Multipliers        []benefitMultiplierRequest `json:"membership_multipliers"`
 }
 
 type benefitRuleRequest struct {
@@ -58,6 +61,10 @@ type benefitRuleRequest struct {
 	BINPrefix string `json:"bin_prefix"`
 	PointsBPS int64  `json:"points_bps"`
 	MinAmount int64  `json:"min_amount"`
+	// An instant discount off the card part (issue 15): a rate or a fixed
+	// amount, at most one; absent: none.
+	DiscountBPS    *int64 `json:"discount_bps"`
+	DiscountAmount *int64 `json:"discount_amount"`
 }
 
 type benefitMultiplierRequest struct {
@@ -78,6 +85,9 @@ func (r benefitRuleSetRequest) validate(currencies []string, now time.Time) erro
 	}
 	if r.MonthlyPointsCap != nil && *r.MonthlyPointsCap < 0 {
 		v.add(codeInvalidAmount, "monthly_points_cap", "must be >= 0 (or null for no cap)")
+	}
+	if r.MonthlyDiscountCap != nil && *r.MonthlyDiscountCap < 0 {
+		v.add(codeInvalidAmount, "monthly_discount_cap", "must be >= 0 (or null for no cap)")
 	}
 	v.text("note", r.Note, 0, 500)
 	if len(r.Rules) > maxBenefitRules {
@@ -100,8 +110,9 @@ func (r benefitRuleSetRequest) validate(currencies []string, now time.Time) erro
 		if rule.BINPrefix != "" && !cardbin.ValidPrefix(rule.BINPrefix) {
 			v.add(codeInvalidBINPrefix, f+".bin_prefix", "must be 6 to 8 digits")
 		}
-		if rule.PointsBPS < 1 || rule.PointsBPS > benefit.MaxBPS {
-			v.add(codeInvalidRate, f+".points_bps", "must be within 1..10000 basis points")
+		validateDiscount(&v, f, rule)
+		if rule.PointsBPS < 0 || rule.PointsBPS > benefit.MaxBPS || (rule.PointsBPS == 0 && !rule.discounts()) {
+			v.add(codeInvalidRate, f+".points_bps", "must be within 1..10000 basis points (0 with a discount)")
 		}
 		if rule.MinAmount < 0 {
 			v.add(codeInvalidAmount, f+".min_amount", "must be >= 0")
@@ -125,23 +136,26 @@ func (r benefitRuleSetRequest) validate(currencies []string, now time.Time) erro
 }
 
 type benefitRuleSetResponse struct {
-	Version          int64                       `json:"version"`
-	Currency         string                      `json:"currency"`
-	EffectiveFrom    time.Time                   `json:"effective_from"`
-	MonthlyPointsCap *int64                      `json:"monthly_points_cap"`
-	Note             string                      `json:"note"`
-	Rules            []benefitRuleResponse       `json:"rules"`
-	Multipliers      []benefitMultiplierResponse `json:"membership_multipliers"`
-	CreatedBy        string                      `json:"created_by"`
-	CreatedAt        time.Time                   `json:"created_at"`
+	Version            int64                       `json:"version"`
+	Currency           string                      `json:"currency"`
+	EffectiveFrom      time.Time                   `json:"effective_from"`
+	MonthlyPointsCap   *int64                      `json:"monthly_points_cap"`
+	MonthlyDiscountCap *int64                      `json:"monthly_discount_cap"`
+	Note               string                      `json:"note"`
+	Rules              []benefitRuleResponse       `json:"rules"`
+	Multipliers        []benefitMultiplierResponse `json:"membership_multipliers"`
+	CreatedBy          string                      `json:"created_by"`
+	CreatedAt          time.Time                   `json:"created_at"`
 }
 
 type benefitRuleResponse struct {
-	Name      string  `json:"name"`
-	Issuer    *string `json:"issuer"`
-	BINPrefix *string `json:"bin_prefix"`
-	PointsBPS int64   `json:"points_bps"`
-	MinAmount int64   `json:"min_amount"`
+	Name           string  `json:"name"`
+	Issuer         *string `json:"issuer"`
+	BINPrefix      *string `json:"bin_prefix"`
+	PointsBPS      int64   `json:"points_bps"`
+	MinAmount      int64   `json:"min_amount"`
+	DiscountBPS    *int64  `json:"discount_bps"`    // null: no rate discount
+	DiscountAmount *int64  `json:"discount_amount"` // null: no fixed discount
 }
 
 type benefitMultiplierResponse struct {
@@ -193,14 +207,15 @@ func insertBenefitRuleSet(ctx context.Context, q *db.Queries, req benefitRuleSet
 	}
 	set, err := q.InsertBenefitRuleSet(ctx, db.InsertBenefitRuleSetParams{
 		Currency: req.Currency, EffectiveFrom: pgtype.Timestamptz{Time: req.EffectiveFrom, Valid: true},
-		MonthlyPointsCap: int8Of(req.MonthlyPointsCap), Note: req.Note, CreatedBy: by,
+		MonthlyPointsCap: int8Of(req.MonthlyPointsCap), MonthlyDiscountCap: int8Of(req.MonthlyDiscountCap), Note: req.Note, CreatedBy: by,
 	})
 	if err != nil {
 		return set, internalError(fmt.Errorf("insert benefit rule set: %w", err))
 	}
 	for i, r := range req.Rules {
 		err := q.InsertBenefitRule(ctx, db.InsertBenefitRuleParams{RuleSetVersion: set.Version, Position: int32(i), Name: r.Name,
-			Issuer: pgText(r.Issuer), BinPrefix: pgText(r.BINPrefix), PointsBps: r.PointsBPS, MinAmount: r.MinAmount})
+			Issuer: pgText(r.Issuer), BinPrefix: pgText(r.BINPrefix), PointsBps: r.PointsBPS, MinAmount: r.MinAmount,
+			DiscountBps: deref0(r.DiscountBPS), DiscountAmount: deref0(r.DiscountAmount)})
 		if err != nil {
 			return set, internalError(fmt.Errorf("insert benefit rule %s: %w", r.Name, err))
 		}
@@ -225,8 +240,12 @@ func loadBenefitRuleSet(ctx context.Context, q *db.Queries, set db.BenefitRuleSe
 	if set.MonthlyPointsCap.Valid {
 		out.MonthlyPointsCap = &set.MonthlyPointsCap.Int64
 	}
+	if set.MonthlyDiscountCap.Valid {
+		out.MonthlyDiscountCap = &set.MonthlyDiscountCap.Int64
+	}
 	for _, r := range rs.Rules {
-		out.Rules = append(out.Rules, benefitRuleResponse{Name: r.Name, Issuer: nullable(r.Issuer), BINPrefix: nullable(r.BINPrefix), PointsBPS: r.PointsBPS, MinAmount: r.MinAmount})
+		out.Rules = append(out.Rules, benefitRuleResponse{Name: r.Name, Issuer: nullable(r.Issuer), BINPrefix: nullable(r.BINPrefix), PointsBPS: r.PointsBPS, MinAmount: r.MinAmount,
+			DiscountBPS: positive(r.DiscountBPS), DiscountAmount: positive(r.DiscountAmount)})
 	}
 	for _, m := range rs.Multipliers {
 		out.Multipliers = append(out.Multipliers, benefitMultiplierResponse{Tier: m.Tier, MultiplierBPS: m.BPS})
@@ -308,4 +327,7 @@ type benefitResponse struct {
 	MembershipTier *string `json:"membership_tier"`
 	PointsRateBPS  int64   `json:"points_rate_bps"`
 	PointsToEarn   int64   `json:"points_to_earn"` // before the monthly cap; points_earned is what was credited
+	// DiscountAmount is the instant discount taken off the card part (issue
+	// 15): the card was charged the card part less it; 0: none.
+	DiscountAmount int64 `json:"discount_amount"`
 }

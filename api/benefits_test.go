@@ -98,6 +98,14 @@ func TestBenefitRuleSetBadInput(t *testing.T) {
 		{"negative cap", `{"currency":"KRW","effective_from":"` + from.Format(time.RFC3339) + `","monthly_points_cap":-1}`, codeInvalidAmount, "monthly_points_cap"},
 		{"multiplier below 1x", `{"currency":"KRW","effective_from":"` + from.Format(time.RFC3339) + `","membership_multipliers":[{"tier":"gold","multiplier_bps":5000}]}`, codeInvalidRate, "membership_multipliers[0].multiplier_bps"},
 		{"unknown currency", `{"currency":"XXX","effective_from":"` + from.Format(time.RFC3339) + `"}`, codeUnsupportedCurrency, "currency"},
+		// Instant discounts (issue 15).
+		{"negative discount rate", ruleSetBody(from, `,{"name":"d","issuer":"kb","discount_bps":-1}`), codeInvalidRate, "rules[2].discount_bps"},
+		{"discount rate above the card part", ruleSetBody(from, `,{"name":"d","issuer":"kb","discount_bps":10001}`), codeInvalidRate, "rules[2].discount_bps"},
+		{"fixed discount of zero", ruleSetBody(from, `,{"name":"d","issuer":"kb","discount_amount":0}`), codeInvalidAmount, "rules[2].discount_amount"},
+		{"negative fixed discount", ruleSetBody(from, `,{"name":"d","issuer":"kb","points_bps":100,"discount_amount":-500}`), codeInvalidAmount, "rules[2].discount_amount"},
+		{"both discounts", ruleSetBody(from, `,{"name":"d","issuer":"kb","discount_bps":500,"discount_amount":1000}`), codeValidationFailed, "rules[2]"},
+		{"no points and no discount", ruleSetBody(from, `,{"name":"d","issuer":"kb","points_bps":0}`), codeInvalidRate, "rules[2].points_bps"},
+		{"negative discount cap", `{"currency":"KRW","effective_from":"` + from.Format(time.RFC3339) + `","monthly_discount_cap":-1}`, codeInvalidAmount, "monthly_discount_cap"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -126,5 +134,30 @@ func TestPaymentShowsBenefit(t *testing.T) {
 	res := f.do(request{method: http.MethodGet, path: "/v1/payments/" + pay, role: roleApp})
 	require.Equal(t, http.StatusOK, res.Code, res.Body.String())
 	require.Equal(t, map[string]any{"rule_set_version": float64(set.Version), "rule": "shinhan-partner", "membership_tier": "gold",
-		"points_rate_bps": float64(450), "points_to_earn": float64(2_250)}, res.json()["benefit"])
+		"points_rate_bps": float64(450), "points_to_earn": float64(2_250), "discount_amount": float64(0)}, res.json()["benefit"])
+}
+
+// A discount-only rule and a monthly discount cap are stored and read back;
+// the payment shows the discount its checkout took.
+func TestBenefitRuleSetWithInstantDiscount(t *testing.T) {
+	f := newFixture(t)
+	from := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	res := f.do(request{method: http.MethodPost, path: "/v1/benefit-rule-sets", role: roleFinance, body: `{"currency":"KRW","effective_from":"` + from +
+		`","monthly_discount_cap":30000,"rules":[{"name":"ten-off","issuer":"shinhan","discount_bps":1000,"min_amount":20000},` +
+		`{"name":"fixed","issuer":"kb","points_bps":100,"discount_amount":2000}]}`})
+	require.Equal(t, http.StatusCreated, res.Code, res.Body.String())
+	body := res.json()
+	require.EqualValues(t, 30_000, body["monthly_discount_cap"])
+	rules := body["rules"].([]any)
+	require.Equal(t, map[string]any{"name": "ten-off", "issuer": "shinhan", "bin_prefix": nil, "points_bps": float64(0), "min_amount": float64(20_000),
+		"discount_bps": float64(1_000), "discount_amount": nil}, rules[0])
+	require.Equal(t, float64(2_000), rules[1].(map[string]any)["discount_amount"])
+	require.Nil(t, rules[1].(map[string]any)["discount_bps"])
+
+	pay, _ := f.seedPayment(workflows.StatusSucceeded)
+	require.NoError(t, (&activities.Store{Pool: f.pool}).RecordBenefit(context.Background(), activities.RecordBenefitInput{PaymentID: pay,
+		Benefit: benefit.Result{Rule: "ten-off", RateBPS: 0, Discount: 1_500}}))
+	got := f.do(request{method: http.MethodGet, path: "/v1/payments/" + pay, role: roleApp})
+	require.Equal(t, http.StatusOK, got.Code, got.Body.String())
+	require.EqualValues(t, 1_500, got.json()["benefit"].(map[string]any)["discount_amount"])
 }

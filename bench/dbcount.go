@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"go.temporal.io/sdk/activity"
 )
 
 // DBCounter is a pgx tracer that counts what paysaga asks of PostgreSQL: every
@@ -30,13 +31,17 @@ type DBCounts struct {
 	RoundTrips   int
 	Transactions int
 	Background   int // round trips of idle relay polls, not in the two above
-	ByName       map[string]int
-	ByTx         map[string]int // "A" for an autocommit statement, "A+B" for BEGIN; A; B; COMMIT
+	// InActivity counts the transactions run by a Temporal activity (local
+	// or not): what the workflows commit, as against the API and the relay.
+	InActivity int
+	ByName     map[string]int
+	ByTx       map[string]int // "A" for an autocommit statement, "A+B" for BEGIN; A; B; COMMIT
 }
 
 type txTrace struct {
-	stmts []string
-	rows  []int64
+	stmts    []string
+	rows     []int64
+	activity bool // begun in an activity's context
 }
 
 type traceKey struct{}
@@ -45,6 +50,8 @@ type started struct {
 	name string
 	conn *pgx.Conn
 	tx   bool // the statement runs inside an explicit transaction
+	// activity: the statement runs in a Temporal activity's context.
+	activity bool
 }
 
 func NewDBCounter() *DBCounter {
@@ -54,7 +61,7 @@ func NewDBCounter() *DBCounter {
 // TraceQueryStart notes the statement and whether it runs inside a transaction.
 func (d *DBCounter) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
 	inTx := conn.PgConn().TxStatus() != 'I'
-	return context.WithValue(ctx, traceKey{}, started{name: statementName(data.SQL), conn: conn, tx: inTx})
+	return context.WithValue(ctx, traceKey{}, started{name: statementName(data.SQL), conn: conn, tx: inTx, activity: activity.IsActivity(ctx)})
 }
 
 // TraceQueryEnd counts the statement into its transaction (or its own).
@@ -67,7 +74,7 @@ func (d *DBCounter) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.Tra
 	defer d.mu.Unlock()
 	switch {
 	case s.name == "begin":
-		d.open[s.conn] = &txTrace{stmts: []string{"begin"}, rows: []int64{0}}
+		d.open[s.conn] = &txTrace{stmts: []string{"begin"}, rows: []int64{0}, activity: s.activity}
 	case s.tx || d.open[s.conn] != nil:
 		t := d.open[s.conn]
 		if t == nil { // BEGIN not seen (counter attached mid-transaction)
@@ -83,6 +90,9 @@ func (d *DBCounter) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.Tra
 	default:
 		d.c.RoundTrips++
 		d.c.Transactions++
+		if s.activity {
+			d.c.InActivity++
+		}
 		d.names[s.name]++
 		d.txs[s.name]++
 	}
@@ -103,6 +113,9 @@ func (d *DBCounter) closeTx(t *txTrace) {
 	}
 	d.c.RoundTrips += len(t.stmts)
 	d.c.Transactions++
+	if t.activity {
+		d.c.InActivity++
+	}
 	var inner []string
 	for _, s := range t.stmts {
 		d.names[s]++
@@ -141,7 +154,7 @@ func (d *DBCounter) Snapshot() DBCounts {
 // Sub is what happened between an earlier snapshot and this one.
 func (c DBCounts) Sub(before DBCounts) DBCounts {
 	out := DBCounts{RoundTrips: c.RoundTrips - before.RoundTrips, Transactions: c.Transactions - before.Transactions,
-		Background: c.Background - before.Background, ByName: sub(c.ByName, before.ByName), ByTx: sub(c.ByTx, before.ByTx)}
+		Background: c.Background - before.Background, InActivity: c.InActivity - before.InActivity, ByName: sub(c.ByName, before.ByName), ByTx: sub(c.ByTx, before.ByTx)}
 	return out
 }
 

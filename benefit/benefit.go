@@ -22,16 +22,23 @@ type RuleSet struct {
 	// MonthlyPointsCap bounds the points a customer earns from checkouts in a
 	// calendar month (KST); < 0: no cap.
 	MonthlyPointsCap int64
+	// MonthlyDiscountCap bounds the instant discounts a customer gets in a
+	// calendar month (KST), apart from the points cap; < 0: no cap.
+	MonthlyDiscountCap int64
 }
 
 // Rule is a partner-card rule: a card matching Issuer (ignoring case) and/or
-// BINPrefix earns PointsBPS of the card part when that is MinAmount or more.
+// BINPrefix earns PointsBPS of the card part when that is MinAmount or more,
+// and takes an instant discount off it: DiscountBPS of it, or DiscountAmount
+// won (at most one of the two; 0: no discount).
 type Rule struct {
-	Name      string
-	Issuer    string // "": any issuer
-	BINPrefix string // "": any BIN
-	PointsBPS int64
-	MinAmount int64
+	Name           string
+	Issuer         string // "": any issuer
+	BINPrefix      string // "": any BIN
+	PointsBPS      int64
+	MinAmount      int64
+	DiscountBPS    int64
+	DiscountAmount int64
 }
 
 // Multiplier multiplies the points rate of a customer of Tier by BPS/10000.
@@ -55,15 +62,21 @@ type Result struct {
 	Points         int64  // points to earn, before the monthly cap
 	// MonthlyPointsCap as in the rule set (< 0: none).
 	MonthlyPointsCap int64
+	// Discount is the instant discount taken off the card part: the PG is
+	// charged the card part less it, and points are a rate of that. The card
+	// is always charged at least 1 (a discount never covers all of it).
+	Discount int64
+	// MonthlyDiscountCap as in the rule set (< 0: none).
+	MonthlyDiscountCap int64
 }
 
 // Evaluate is the benefit of paying cardAmount with card for a customer of
 // tier, baseBPS being the rate when no rule matches. Rates are rounded down
 // and never exceed MaxBPS; points are RateBPS of cardAmount, rounded down.
 func Evaluate(set RuleSet, card Card, tier string, baseBPS, cardAmount int64) Result {
-	res := Result{RuleSetVersion: set.Version, RateBPS: clamp(baseBPS), MonthlyPointsCap: set.MonthlyPointsCap}
+	res := Result{RuleSetVersion: set.Version, RateBPS: clamp(baseBPS), MonthlyPointsCap: set.MonthlyPointsCap, MonthlyDiscountCap: set.MonthlyDiscountCap}
 	if set.Version == 0 {
-		res.MonthlyPointsCap = -1
+		res.MonthlyPointsCap, res.MonthlyDiscountCap = -1, -1
 	}
 	if cardAmount <= 0 {
 		res.RateBPS = 0
@@ -71,13 +84,36 @@ func Evaluate(set RuleSet, card Card, tier string, baseBPS, cardAmount int64) Re
 	}
 	if r, ok := match(set.Rules, card, cardAmount); ok {
 		res.Rule, res.RateBPS = r.Name, clamp(r.PointsBPS)
+		res.Discount = discountOf(r, cardAmount)
 	}
 	if m, ok := multiplierOf(set.Multipliers, tier); ok && res.RateBPS > 0 {
 		res.Tier = m.Tier
 		res.RateBPS = clamp(res.RateBPS * m.BPS / 10_000) // both <= 100000: no overflow
 	}
-	res.Points = pointsOf(cardAmount, res.RateBPS)
+	res.Points = pointsOf(cardAmount-res.Discount, res.RateBPS)
 	return res
+}
+
+// WithinDiscountCap is the result with its discount cut to room (what the
+// month's cap leaves; < 0 is none), the points following the larger charge.
+func (res Result) WithinDiscountCap(cardAmount, room int64) Result {
+	room = max(room, 0)
+	if res.Discount <= room {
+		return res
+	}
+	res.Discount = room
+	res.Points = pointsOf(cardAmount-res.Discount, res.RateBPS)
+	return res
+}
+
+// discountOf is rule r's instant discount on amount: its rate rounded down,
+// or its fixed amount, leaving the card at least 1 to pay.
+func discountOf(r Rule, amount int64) int64 {
+	d := r.DiscountAmount
+	if r.DiscountBPS > 0 {
+		d = pointsOf(amount, clamp(r.DiscountBPS))
+	}
+	return min(max(d, 0), max(amount-1, 0))
 }
 
 // Matches says whether rule r applies to a card part of amount paid with card.

@@ -99,3 +99,30 @@ func TestEvaluateProperties(t *testing.T) {
 		}
 	}
 }
+
+// Instant discounts: a rate or a fixed amount off the card part, points on
+// what the card is charged, at least 1 left to charge, cut by the month's cap.
+func TestEvaluateDiscount(t *testing.T) {
+	set := RuleSet{Version: 9, MonthlyPointsCap: -1, MonthlyDiscountCap: 20_000, Rules: []Rule{
+		{Name: "ten-off", Issuer: "shinhan", PointsBPS: 100, DiscountBPS: 1_000, MinAmount: 30_000},
+		{Name: "fixed", Issuer: "kb", DiscountAmount: 3_000},
+		{Name: "all", Issuer: "all", DiscountBPS: 10_000},
+	}}
+	got := Evaluate(set, Card{Issuer: "Shinhan"}, "", 50, 50_000)
+	require.Equal(t, "ten-off", got.Rule)
+	require.EqualValues(t, 5_000, got.Discount)
+	require.EqualValues(t, 450, got.Points, "1% of the 45,000 charged")
+	require.EqualValues(t, 20_000, got.MonthlyDiscountCap)
+	require.EqualValues(t, 0, Evaluate(set, Card{Issuer: "shinhan"}, "", 50, 29_999).Discount, "under the minimum: base rate, no discount")
+	fixed := Evaluate(set, Card{Issuer: "kb"}, "", 50, 10_000)
+	require.EqualValues(t, 3_000, fixed.Discount)
+	require.EqualValues(t, 0, fixed.Points, "a discount-only rule earns no points")
+	require.EqualValues(t, 1_999, Evaluate(set, Card{Issuer: "kb"}, "", 50, 2_000).Discount, "the card pays at least 1")
+	require.EqualValues(t, 9_999, Evaluate(set, Card{Issuer: "all"}, "", 50, 10_000).Discount)
+	capped := got.WithinDiscountCap(50_000, 1_200)
+	require.EqualValues(t, 1_200, capped.Discount)
+	require.EqualValues(t, 488, capped.Points, "1% of 48,800")
+	require.EqualValues(t, 0, got.WithinDiscountCap(50_000, -5).Discount)
+	require.Equal(t, got, got.WithinDiscountCap(50_000, 5_000))
+	require.EqualValues(t, -1, Evaluate(RuleSet{}, Card{}, "", 50, 1).MonthlyDiscountCap)
+}

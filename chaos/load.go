@@ -188,6 +188,9 @@ func (l *load) setup(ctx context.Context, seed int64, cards, wallets int) error 
 		}
 		l.producers = append(l.producers, id)
 	}
+	if err := l.discountRules(ctx); err != nil {
+		return err
+	}
 	for i := range cards + wallets {
 		cu, err := l.newCustomer(ctx, seed, i, i >= cards)
 		if err != nil {

@@ -1045,14 +1045,21 @@ type BenefitRuleSet struct {
 		MultiplierBps int64  `json:"multiplier_bps"`
 		Tier          string `json:"tier"`
 	} `json:"membership_multipliers"`
-	MonthlyPointsCap *int64 `json:"monthly_points_cap"`
-	Note             string `json:"note"`
-	Rules            []struct {
+	MonthlyDiscountCap *int64 `json:"monthly_discount_cap"`
+	MonthlyPointsCap   *int64 `json:"monthly_points_cap"`
+	Note               string `json:"note"`
+	Rules              []struct {
 		BinPrefix *string `json:"bin_prefix"`
-		Issuer    *string `json:"issuer"`
-		MinAmount int64   `json:"min_amount"`
-		Name      string  `json:"name"`
-		PointsBps int64   `json:"points_bps"`
+
+		// DiscountAmount null: no fixed discount
+		DiscountAmount *int64 `json:"discount_amount"`
+
+		// DiscountBps null: no rate discount
+		DiscountBps *int64  `json:"discount_bps"`
+		Issuer      *string `json:"issuer"`
+		MinAmount   int64   `json:"min_amount"`
+		Name        string  `json:"name"`
+		PointsBps   int64   `json:"points_bps"`
 	} `json:"rules"`
 	Version int64 `json:"version"`
 }
@@ -1480,6 +1487,9 @@ type PaymentStatus string
 
 // PaymentBenefit What finance's benefit rules gave the card part, evaluated when the checkout started; absent without a card part.
 type PaymentBenefit struct {
+	// DiscountAmount the instant discount taken off the card part (platform-funded): the card was charged the card part less it; 0: none
+	DiscountAmount int64 `json:"discount_amount"`
+
 	// MembershipTier the tier whose multiplier applied
 	MembershipTier *string `json:"membership_tier"`
 	PointsRateBps  int64   `json:"points_rate_bps"`
@@ -2132,12 +2142,21 @@ type CreateBenefitRuleSetJSONBody struct {
 		Tier string `json:"tier"`
 	} `json:"membership_multipliers,omitempty"`
 
+	// MonthlyDiscountCap instant discounts per customer per KST calendar month, apart from the points cap; null or absent: no cap; < 0 is 422 invalid_amount
+	MonthlyDiscountCap *int64 `json:"monthly_discount_cap,omitempty"`
+
 	// MonthlyPointsCap points per customer per KST calendar month; null or absent: no cap; < 0 is 422 invalid_amount
 	MonthlyPointsCap *int64  `json:"monthly_points_cap,omitempty"`
 	Note             *string `json:"note,omitempty"`
 	Rules            *[]struct {
 		// BinPrefix 6 to 8 digits (422 invalid_bin_prefix)
 		BinPrefix *string `json:"bin_prefix,omitempty"`
+
+		// DiscountAmount an instant discount of this many won, > 0 (422 invalid_amount), platform-funded; not with discount_bps
+		DiscountAmount *int64 `json:"discount_amount,omitempty"`
+
+		// DiscountBps an instant discount of this rate of the card part, 1..10000 (422 invalid_rate), platform-funded; not with discount_amount
+		DiscountBps *int64 `json:"discount_bps,omitempty"`
 
 		// Issuer the card company as the PG reports it (1..40 letters, digits, _ -; 422 invalid_issuer)
 		Issuer *string `json:"issuer,omitempty"`
@@ -2148,8 +2167,8 @@ type CreateBenefitRuleSetJSONBody struct {
 		// Name 1..64 of A-Z a-z 0-9 _ -, once per set
 		Name string `json:"name"`
 
-		// PointsBps points rate of the card part, 1..10000 (422 invalid_rate)
-		PointsBps int64 `json:"points_bps"`
+		// PointsBps points rate of what the card is charged, 1..10000; 0 or absent only with a discount (422 invalid_rate)
+		PointsBps *int64 `json:"points_bps,omitempty"`
 	} `json:"rules,omitempty"`
 }
 

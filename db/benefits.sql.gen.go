@@ -11,30 +11,75 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const effectiveBenefitRuleSet = `-- name: EffectiveBenefitRuleSet :one
-SELECT version, currency, effective_from, monthly_points_cap, note, created_by, created_at FROM benefit_rule_sets
-WHERE currency = $1 AND effective_from <= $2
-ORDER BY effective_from DESC
-LIMIT 1
+const benefitFacts = `-- name: BenefitFacts :one
+WITH card AS (
+    SELECT COALESCE(pm.card_brand, '')::text AS issuer, COALESCE(pm.card_bin, '')::text AS card_bin,
+           COALESCE((SELECT m.tier FROM memberships m
+                     WHERE m.customer_id = c.id AND m.paid_until > $1::timestamptz
+                     ORDER BY m.paid_until DESC LIMIT 1), c.membership_tier, '')::text AS membership_tier
+    FROM customers c LEFT JOIN payment_methods pm ON pm.id = $2 AND pm.customer_id = c.id
+    WHERE c.id = $3
+), rs AS (
+    SELECT s.version, s.monthly_points_cap, s.monthly_discount_cap FROM benefit_rule_sets s
+    WHERE s.currency = $4 AND s.effective_from <= $1::timestamptz
+    ORDER BY s.effective_from DESC
+    LIMIT 1
+)
+SELECT card.issuer, card.card_bin, card.membership_tier,
+       COALESCE(rs.version, 0)::bigint AS rule_set_version,
+       COALESCE(rs.monthly_points_cap, -1)::bigint AS monthly_points_cap,
+       COALESCE(rs.monthly_discount_cap, -1)::bigint AS monthly_discount_cap,
+       COALESCE((SELECT json_agg(json_build_object('name', r.name, 'issuer', COALESCE(r.issuer, ''),
+                        'bin_prefix', COALESCE(r.bin_prefix, ''), 'points_bps', r.points_bps, 'min_amount', r.min_amount,
+                        'discount_bps', r.discount_bps, 'discount_amount', r.discount_amount)
+                        ORDER BY r.position)
+                 FROM benefit_rules r WHERE r.rule_set_version = rs.version), '[]')::jsonb AS rules,
+       COALESCE((SELECT json_agg(json_build_object('tier', m.tier, 'multiplier_bps', m.multiplier_bps) ORDER BY m.tier)
+                 FROM benefit_multipliers m WHERE m.rule_set_version = rs.version), '[]')::jsonb AS multipliers
+FROM card LEFT JOIN rs ON true
 `
 
-type EffectiveBenefitRuleSetParams struct {
-	Currency string
-	At       pgtype.Timestamptz
+type BenefitFactsParams struct {
+	At         pgtype.Timestamptz
+	MethodID   pgtype.Text
+	CustomerID string
+	Currency   string
 }
 
-// The version in force at @at: the latest that had begun.
-func (q *Queries) EffectiveBenefitRuleSet(ctx context.Context, arg EffectiveBenefitRuleSetParams) (BenefitRuleSet, error) {
-	row := q.db.QueryRow(ctx, effectiveBenefitRuleSet, arg.Currency, arg.At)
-	var i BenefitRuleSet
+type BenefitFactsRow struct {
+	Issuer             string
+	CardBin            string
+	MembershipTier     string
+	RuleSetVersion     int64
+	MonthlyPointsCap   int64
+	MonthlyDiscountCap int64
+	Rules              []byte
+	Multipliers        []byte
+}
+
+// Everything a checkout's benefit is evaluated from, in one round trip (issue
+// 19): the card's issuer and BIN and its owner's tier (a paid membership's,
+// its paid period covering @at whatever its status since, else the tier set
+// on the customer),
+// and the rule set in force at @at (version 0 when none: only the base rate
+// applies) with its rules in position order and its multipliers, as JSON.
+func (q *Queries) BenefitFacts(ctx context.Context, arg BenefitFactsParams) (BenefitFactsRow, error) {
+	row := q.db.QueryRow(ctx, benefitFacts,
+		arg.At,
+		arg.MethodID,
+		arg.CustomerID,
+		arg.Currency,
+	)
+	var i BenefitFactsRow
 	err := row.Scan(
-		&i.Version,
-		&i.Currency,
-		&i.EffectiveFrom,
+		&i.Issuer,
+		&i.CardBin,
+		&i.MembershipTier,
+		&i.RuleSetVersion,
 		&i.MonthlyPointsCap,
-		&i.Note,
-		&i.CreatedBy,
-		&i.CreatedAt,
+		&i.MonthlyDiscountCap,
+		&i.Rules,
+		&i.Multipliers,
 	)
 	return i, err
 }
@@ -54,40 +99,8 @@ func (q *Queries) EnsureMonthlyUsage(ctx context.Context, arg EnsureMonthlyUsage
 	return err
 }
 
-const getBenefitCard = `-- name: GetBenefitCard :one
-SELECT COALESCE(pm.card_brand, '')::text AS issuer, COALESCE(pm.card_bin, '')::text AS card_bin,
-       COALESCE((SELECT m.tier FROM memberships m
-                 WHERE m.customer_id = c.id AND m.paid_until > $1::timestamptz
-                 ORDER BY m.paid_until DESC LIMIT 1), c.membership_tier, '')::text AS membership_tier
-FROM customers c LEFT JOIN payment_methods pm ON pm.id = $2 AND pm.customer_id = c.id
-WHERE c.id = $3
-`
-
-type GetBenefitCardParams struct {
-	At         pgtype.Timestamptz
-	MethodID   pgtype.Text
-	CustomerID string
-}
-
-type GetBenefitCardRow struct {
-	Issuer         string
-	CardBin        string
-	MembershipTier string
-}
-
-// What the benefit rules match on: the card's issuer and BIN, and its owner's
-// tier: a paid membership's (its paid period covers @at, whatever its status
-// since: a canceled one lasts to the end of what was paid), else the tier set
-// on the customer.
-func (q *Queries) GetBenefitCard(ctx context.Context, arg GetBenefitCardParams) (GetBenefitCardRow, error) {
-	row := q.db.QueryRow(ctx, getBenefitCard, arg.At, arg.MethodID, arg.CustomerID)
-	var i GetBenefitCardRow
-	err := row.Scan(&i.Issuer, &i.CardBin, &i.MembershipTier)
-	return i, err
-}
-
 const getBenefitRuleSet = `-- name: GetBenefitRuleSet :one
-SELECT version, currency, effective_from, monthly_points_cap, note, created_by, created_at FROM benefit_rule_sets WHERE version = $1
+SELECT version, currency, effective_from, monthly_points_cap, note, created_by, created_at, monthly_discount_cap FROM benefit_rule_sets WHERE version = $1
 `
 
 func (q *Queries) GetBenefitRuleSet(ctx context.Context, version int64) (BenefitRuleSet, error) {
@@ -101,6 +114,7 @@ func (q *Queries) GetBenefitRuleSet(ctx context.Context, version int64) (Benefit
 		&i.Note,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.MonthlyDiscountCap,
 	)
 	return i, err
 }
@@ -156,8 +170,8 @@ func (q *Queries) InsertBenefitMultiplier(ctx context.Context, arg InsertBenefit
 }
 
 const insertBenefitRule = `-- name: InsertBenefitRule :exec
-INSERT INTO benefit_rules (rule_set_version, position, name, issuer, bin_prefix, points_bps, min_amount)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO benefit_rules (rule_set_version, position, name, issuer, bin_prefix, points_bps, min_amount, discount_bps, discount_amount)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 `
 
 type InsertBenefitRuleParams struct {
@@ -168,6 +182,8 @@ type InsertBenefitRuleParams struct {
 	BinPrefix      pgtype.Text
 	PointsBps      int64
 	MinAmount      int64
+	DiscountBps    int64
+	DiscountAmount int64
 }
 
 func (q *Queries) InsertBenefitRule(ctx context.Context, arg InsertBenefitRuleParams) error {
@@ -179,22 +195,25 @@ func (q *Queries) InsertBenefitRule(ctx context.Context, arg InsertBenefitRulePa
 		arg.BinPrefix,
 		arg.PointsBps,
 		arg.MinAmount,
+		arg.DiscountBps,
+		arg.DiscountAmount,
 	)
 	return err
 }
 
 const insertBenefitRuleSet = `-- name: InsertBenefitRuleSet :one
-INSERT INTO benefit_rule_sets (currency, effective_from, monthly_points_cap, note, created_by)
-VALUES ($1, $2, $3, $4, $5)
-RETURNING version, currency, effective_from, monthly_points_cap, note, created_by, created_at
+INSERT INTO benefit_rule_sets (currency, effective_from, monthly_points_cap, monthly_discount_cap, note, created_by)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING version, currency, effective_from, monthly_points_cap, note, created_by, created_at, monthly_discount_cap
 `
 
 type InsertBenefitRuleSetParams struct {
-	Currency         string
-	EffectiveFrom    pgtype.Timestamptz
-	MonthlyPointsCap pgtype.Int8
-	Note             string
-	CreatedBy        string
+	Currency           string
+	EffectiveFrom      pgtype.Timestamptz
+	MonthlyPointsCap   pgtype.Int8
+	MonthlyDiscountCap pgtype.Int8
+	Note               string
+	CreatedBy          string
 }
 
 func (q *Queries) InsertBenefitRuleSet(ctx context.Context, arg InsertBenefitRuleSetParams) (BenefitRuleSet, error) {
@@ -202,6 +221,7 @@ func (q *Queries) InsertBenefitRuleSet(ctx context.Context, arg InsertBenefitRul
 		arg.Currency,
 		arg.EffectiveFrom,
 		arg.MonthlyPointsCap,
+		arg.MonthlyDiscountCap,
 		arg.Note,
 		arg.CreatedBy,
 	)
@@ -214,6 +234,7 @@ func (q *Queries) InsertBenefitRuleSet(ctx context.Context, arg InsertBenefitRul
 		&i.Note,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.MonthlyDiscountCap,
 	)
 	return i, err
 }
@@ -308,7 +329,7 @@ func (q *Queries) ListBenefitMultipliers(ctx context.Context, ruleSetVersion int
 }
 
 const listBenefitRuleSets = `-- name: ListBenefitRuleSets :many
-SELECT version, currency, effective_from, monthly_points_cap, note, created_by, created_at FROM benefit_rule_sets
+SELECT version, currency, effective_from, monthly_points_cap, note, created_by, created_at, monthly_discount_cap FROM benefit_rule_sets
 WHERE currency = $1
 ORDER BY effective_from DESC
 LIMIT $2
@@ -336,6 +357,7 @@ func (q *Queries) ListBenefitRuleSets(ctx context.Context, arg ListBenefitRuleSe
 			&i.Note,
 			&i.CreatedBy,
 			&i.CreatedAt,
+			&i.MonthlyDiscountCap,
 		); err != nil {
 			return nil, err
 		}
@@ -348,7 +370,7 @@ func (q *Queries) ListBenefitRuleSets(ctx context.Context, arg ListBenefitRuleSe
 }
 
 const listBenefitRules = `-- name: ListBenefitRules :many
-SELECT rule_set_version, position, name, issuer, bin_prefix, points_bps, min_amount FROM benefit_rules WHERE rule_set_version = $1 ORDER BY position
+SELECT rule_set_version, position, name, issuer, bin_prefix, points_bps, min_amount, discount_bps, discount_amount FROM benefit_rules WHERE rule_set_version = $1 ORDER BY position
 `
 
 func (q *Queries) ListBenefitRules(ctx context.Context, ruleSetVersion int64) ([]BenefitRule, error) {
@@ -368,6 +390,8 @@ func (q *Queries) ListBenefitRules(ctx context.Context, ruleSetVersion int64) ([
 			&i.BinPrefix,
 			&i.PointsBps,
 			&i.MinAmount,
+			&i.DiscountBps,
+			&i.DiscountAmount,
 		); err != nil {
 			return nil, err
 		}
@@ -390,6 +414,36 @@ func (q *Queries) LockBenefitRuleSets(ctx context.Context, currency string) erro
 	return err
 }
 
+const monthlyDiscountUsed = `-- name: MonthlyDiscountUsed :one
+SELECT COALESCE(sum(b.discount_amount), 0)::bigint AS discount
+FROM payment_benefits b JOIN payments p ON p.id = b.payment_id
+WHERE p.customer_id = $1 AND b.created_at >= $2 AND b.created_at < $3
+  AND b.payment_id <> $4 AND b.discount_amount > 0 AND p.status NOT IN ('failed', 'canceled')
+`
+
+type MonthlyDiscountUsedParams struct {
+	CustomerID string
+	Since      pgtype.Timestamptz
+	Until      pgtype.Timestamptz
+	PaymentID  string
+}
+
+// The instant discounts a customer's payments recorded from @since to
+// @until, but for @payment_id's own and those of payments that failed or
+// were canceled (they gave nothing). Read under the customer's lock
+// (LockCustomer), so concurrent checkouts never pass the cap together.
+func (q *Queries) MonthlyDiscountUsed(ctx context.Context, arg MonthlyDiscountUsedParams) (int64, error) {
+	row := q.db.QueryRow(ctx, monthlyDiscountUsed,
+		arg.CustomerID,
+		arg.Since,
+		arg.Until,
+		arg.PaymentID,
+	)
+	var discount int64
+	err := row.Scan(&discount)
+	return discount, err
+}
+
 const monthlyPointsUsed = `-- name: MonthlyPointsUsed :one
 SELECT COALESCE((SELECT points FROM benefit_monthly_usage WHERE customer_id = $1 AND month = $2), 0)::bigint AS points
 `
@@ -406,13 +460,26 @@ func (q *Queries) MonthlyPointsUsed(ctx context.Context, arg MonthlyPointsUsedPa
 	return points, err
 }
 
-const recordPaymentBenefit = `-- name: RecordPaymentBenefit :exec
-INSERT INTO payment_benefits (payment_id, rule_set_version, rule_name, membership_tier, points_bps, points, earn_at, points_validity_seconds)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-ON CONFLICT (payment_id) DO NOTHING
+const paymentDiscount = `-- name: PaymentDiscount :one
+SELECT COALESCE((SELECT discount_amount FROM payment_benefits WHERE payment_id = $1), 0)::bigint AS discount
 `
 
-type RecordPaymentBenefitParams struct {
+// The instant discount a payment's card part got (0: none).
+func (q *Queries) PaymentDiscount(ctx context.Context, paymentID string) (int64, error) {
+	row := q.db.QueryRow(ctx, paymentDiscount, paymentID)
+	var discount int64
+	err := row.Scan(&discount)
+	return discount, err
+}
+
+const recordPaymentBenefitReturning = `-- name: RecordPaymentBenefitReturning :one
+INSERT INTO payment_benefits (payment_id, rule_set_version, rule_name, membership_tier, points_bps, points, earn_at, points_validity_seconds, discount_amount)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (payment_id) DO UPDATE SET payment_id = payment_benefits.payment_id
+RETURNING payment_id, rule_set_version, rule_name, membership_tier, points_bps, points, earn_at, points_validity_seconds, created_at, discount_amount
+`
+
+type RecordPaymentBenefitReturningParams struct {
 	PaymentID             string
 	RuleSetVersion        pgtype.Int8
 	RuleName              pgtype.Text
@@ -421,11 +488,13 @@ type RecordPaymentBenefitParams struct {
 	Points                int64
 	EarnAt                string
 	PointsValiditySeconds int64
+	DiscountAmount        int64
 }
 
-// Idempotent: a retried activity finds its row and changes nothing.
-func (q *Queries) RecordPaymentBenefit(ctx context.Context, arg RecordPaymentBenefitParams) error {
-	_, err := q.db.Exec(ctx, recordPaymentBenefit,
+// Idempotent, answering the row that holds: a retried opening gets the
+// benefit its first try recorded (and sent the PG), never a new one.
+func (q *Queries) RecordPaymentBenefitReturning(ctx context.Context, arg RecordPaymentBenefitReturningParams) (PaymentBenefit, error) {
+	row := q.db.QueryRow(ctx, recordPaymentBenefitReturning,
 		arg.PaymentID,
 		arg.RuleSetVersion,
 		arg.RuleName,
@@ -434,6 +503,20 @@ func (q *Queries) RecordPaymentBenefit(ctx context.Context, arg RecordPaymentBen
 		arg.Points,
 		arg.EarnAt,
 		arg.PointsValiditySeconds,
+		arg.DiscountAmount,
 	)
-	return err
+	var i PaymentBenefit
+	err := row.Scan(
+		&i.PaymentID,
+		&i.RuleSetVersion,
+		&i.RuleName,
+		&i.MembershipTier,
+		&i.PointsBps,
+		&i.Points,
+		&i.EarnAt,
+		&i.PointsValiditySeconds,
+		&i.CreatedAt,
+		&i.DiscountAmount,
+	)
+	return i, err
 }

@@ -65,16 +65,19 @@ type BenefitRule struct {
 	BinPrefix      pgtype.Text
 	PointsBps      int64
 	MinAmount      int64
+	DiscountBps    int64
+	DiscountAmount int64
 }
 
 type BenefitRuleSet struct {
-	Version          int64
-	Currency         string
-	EffectiveFrom    pgtype.Timestamptz
-	MonthlyPointsCap pgtype.Int8
-	Note             string
-	CreatedBy        string
-	CreatedAt        pgtype.Timestamptz
+	Version            int64
+	Currency           string
+	EffectiveFrom      pgtype.Timestamptz
+	MonthlyPointsCap   pgtype.Int8
+	Note               string
+	CreatedBy          string
+	CreatedAt          pgtype.Timestamptz
+	MonthlyDiscountCap pgtype.Int8
 }
 
 type CashReceipt struct {
@@ -303,6 +306,7 @@ type PaymentBenefit struct {
 	EarnAt                string
 	PointsValiditySeconds int64
 	CreatedAt             pgtype.Timestamptz
+	DiscountAmount        int64
 }
 
 type PaymentEvent struct {

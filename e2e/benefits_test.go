@@ -46,7 +46,7 @@ func TestPartnerCardEarnsPerRuleWithinMonthlyCap(t *testing.T) {
 	require.Equal(t, "succeeded", pay["status"])
 	require.EqualValues(t, 3_000, pay["points_earned"], "3% of 50,000, doubled for gold")
 	require.Equal(t, map[string]any{"rule_set_version": version, "rule": "partner-visa", "membership_tier": "gold",
-		"points_rate_bps": float64(600), "points_to_earn": float64(3_000)}, pay["benefit"])
+		"points_rate_bps": float64(600), "points_to_earn": float64(3_000), "discount_amount": float64(0)}, pay["benefit"])
 
 	// Eight more at once: 1,000 of the cap is left for all of them together.
 	var wg sync.WaitGroup

@@ -23,26 +23,32 @@ func TopUpJournal(topUpID, customerID, currency string, amount int64) Journal {
 // Dr wallet 5,000; Cr producer 14,550; Cr fees 450), and a refund of a wallet
 // part credits the wallet. A posting brought to zero is dropped.
 func FundWithWallet(j Journal, pgAccount, customerID string, walletAmount int64) Journal {
-	if walletAmount == 0 {
+	return movePart(j, pgAccount, Wallet(customerID), walletAmount)
+}
+
+// movePart moves amount of the journal's posting to from onto to, keeping its
+// sign. A posting brought to zero is dropped.
+func movePart(j Journal, from, to string, amount int64) Journal {
+	if amount == 0 {
 		return j
 	}
 	postings := make([]Posting, 0, len(j.Postings)+1)
 	var sign int64 = 1
 	currency := ""
 	for _, p := range j.Postings {
-		if p.Account == pgAccount {
+		if p.Account == from {
 			if p.Amount < 0 {
 				sign = -1
 			}
 			currency = p.Currency
-			p.Amount -= sign * walletAmount
+			p.Amount -= sign * amount
 			if p.Amount == 0 {
 				continue
 			}
 		}
 		postings = append(postings, p)
 	}
-	j.Postings = append(postings, Posting{Account: Wallet(customerID), Currency: currency, Amount: sign * walletAmount})
+	j.Postings = append(postings, Posting{Account: to, Currency: currency, Amount: sign * amount})
 	return j
 }
 

@@ -205,6 +205,19 @@ func TestRecord(t *testing.T) {
 		"monthly_points_cap": 400, "rules": []map[string]any{{"name": "partner", "issuer": "현대", "bin_prefix": "411111", "points_bps": 300}},
 		"membership_multipliers": []map[string]any{{"tier": "gold", "multiplier_bps": 15_000}}})
 	r.checkout("benefit_partner", c, m, 0)
+	// The benefit inside the opening's transaction and the points inside the
+	// posting's (issue 19, i19-benefit-in-opening, i19-points-in-posting):
+	// card-only (one-commit opening) and split (step by step, ApplyBenefit).
+	r.checkout("benefit_opening", c, m, 0)
+	r.checkout("benefit_split", c, m, 3_000)
+	// An instant discount (issue 15): charged less before the PG, then a
+	// refund whose discount share is reversed by the posting (i15-discount-refund).
+	time.Sleep(10 * time.Millisecond)
+	r.call("POST", "/v1/benefit-rule-sets", financeKey, map[string]any{"currency": "KRW", "effective_from": time.Now().UTC().Format(time.RFC3339Nano),
+		"rules": []map[string]any{{"name": "ten-off", "issuer": "현대", "discount_bps": 1_000}}})
+	discounted := r.checkout("discount", c, m, 0)
+	dr := r.call("POST", "/v1/payments/"+discounted+"/refunds", appKey, map[string]any{"amount": 4000, "reason": "replay"})
+	r.names[workflows.RefundID(discounted, dr["refund"].(map[string]any)["id"].(string))] = "discount_refund"
 
 	// A top-up whose reversal fails for good (the bank took the debit, could not
 	// be asked about it, then refused the transfer back), and ops' retry of it.

@@ -128,7 +128,7 @@ func Run(ctx context.Context, src Sources) (Report, error) {
 		v.settlementReconciles, v.commissionVATBooked, v.pointsNotNegative, v.pointsReconcile, v.pointsReversals,
 		v.pointsHoldsWithinBalance, v.pointsTenderBooked,
 		v.membershipOncePerPeriod, v.walletRefundsOnce,
-		v.cashReceiptsMatch,
+		v.cashReceiptsMatch, v.discountsReconcile,
 	}
 	var rep Report
 	for _, check := range checks {
@@ -331,7 +331,7 @@ func (v *verifier) bankPaymentKeys(keys map[string]*pgKey) {
 }
 
 // capturedOnce: a payment that succeeded was captured exactly once, for its card
-// part, at one PG; any other authorization of its order holds nothing captured.
+// part (less its instant discount), at one PG; any other authorization of its order holds nothing captured.
 // A payment that failed or was canceled holds nothing captured net of cancels.
 func (v *verifier) capturedOnce(ctx context.Context) (Result, error) {
 	res := Result{Name: CapturedOnce}
@@ -340,7 +340,8 @@ func (v *verifier) capturedOnce(ctx context.Context) (Result, error) {
 	for pk, k := range keys {
 		byOrder[k.orderID] = append(byOrder[k.orderID], pk)
 	}
-	rows, err := v.src.Pool.Query(ctx, `SELECT id, order_id, status, amount - wallet_amount - points_amount, COALESCE(pg_payment_key, '') FROM payments`)
+	rows, err := v.src.Pool.Query(ctx, `SELECT p.id, p.order_id, p.status, p.amount - p.wallet_amount - p.points_amount - COALESCE(b.discount_amount, 0), COALESCE(p.pg_payment_key, '')
+		FROM payments p LEFT JOIN payment_benefits b ON b.payment_id = p.id`)
 	if err != nil {
 		return res, err
 	}

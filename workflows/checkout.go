@@ -60,9 +60,12 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 		if err := c.pointsTenderStep(ctx); err != nil {
 			return c.fail(ctx, err, "points_hold_failed")
 		}
-	} else if err := c.benefitStep(ctx); err != nil {
-		// Opened in one commit: the rules are read once the payment exists.
-		return c.fail(ctx, err, "internal_error")
+	} else if !o.benefit {
+		// Opened in one commit without its benefit (a run recorded before, or a
+		// failover): the rules are read once the payment exists.
+		if err := c.benefitStep(ctx); err != nil {
+			return c.fail(ctx, err, "internal_error")
+		}
 	}
 	var auth activities.AuthorizeResult
 	oneCommit := false
@@ -107,13 +110,15 @@ func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 		c.saga.drop("void_authorization")
 		c.saga.add("cancel_capture", c.cancelAt(auth, "cancel-capture", "checkout failed after capture"))
 	}
-	if err := c.post(ctx, auth, oneCommit); err != nil {
+	earnsAtCapture := c.pointsRate() > 0 && c.cardAmount() > 0 && !c.earnsAtConfirmation()
+	earned, err := c.post(ctx, auth, oneCommit, earnsAtCapture)
+	if err != nil {
 		if oneCommit { // the posting did not commit: keep the PG's key on the payment for ops
 			_ = c.markAuthorized(ctx, auth)
 		}
 		return c.fail(ctx, err, "ledger_error")
 	}
-	if c.pointsRate() > 0 && c.cardAmount() > 0 && !c.earnsAtConfirmation() && workflow.GetVersion(ctx, pointsEarnChangeID, workflow.DefaultVersion, 1) == 1 {
+	if earnsAtCapture && !earned && workflow.GetVersion(ctx, pointsEarnChangeID, workflow.DefaultVersion, 1) == 1 {
 		c.earnPoints(ctx)
 	}
 	return c.succeed(ctx, auth)
@@ -209,6 +214,15 @@ const benefitRulesChangeID = "i15-benefit-rules"
 // same), and records it with its rule set version on the payment before the
 // card is charged.
 func (c *checkout) evaluateBenefit(ctx workflow.Context) error {
+	if workflow.GetVersion(ctx, benefitInOpeningChangeID, workflow.DefaultVersion, 1) == 1 {
+		// One transaction: the facts, the evaluation and the record (issue 19).
+		var b benefit.Result
+		if err := workflow.ExecuteLocalActivity(dbCtx(ctx), points.ApplyBenefit, c.applyBenefitInput(ctx)).Get(ctx, &b); err != nil {
+			return err
+		}
+		c.benefit = &b
+		return nil
+	}
 	var r activities.ResolveBenefitsResult
 	err := workflow.ExecuteLocalActivity(dbCtx(ctx), points.ResolveBenefits, activities.ResolveBenefitsInput{
 		CustomerID: c.in.CustomerID, MethodID: c.in.MethodID, Currency: c.in.Currency, At: workflow.Now(ctx),
@@ -239,16 +253,21 @@ func (c *checkout) pointsRate() int64 {
 	return c.in.PointsRateBPS
 }
 
+// earnInput is what the card part earns at capture.
+func (c *checkout) earnInput(ctx workflow.Context) activities.EarnPointsInput {
+	return activities.EarnPointsInput{
+		PaymentID: c.in.PaymentID, CustomerID: c.in.CustomerID, Currency: c.in.Currency,
+		Base: c.cardCharge(), RateBPS: c.pointsRate(), At: workflow.Now(ctx), Validity: c.in.PointsValidity,
+		Capped: c.benefit != nil && c.benefit.MonthlyPointsCap >= 0, MonthlyCap: c.monthlyCap(),
+	}
+}
+
 // earnPoints credits the points of the captured card part. The money has
 // moved: a failure here does not fail the payment; it is on the timeline for
 // ops, and the earning (idempotent by payment) can be re-run.
 func (c *checkout) earnPoints(ctx workflow.Context) {
 	var res activities.EarnPointsResult
-	err := workflow.ExecuteLocalActivity(dbCtx(ctx), points.EarnPoints, activities.EarnPointsInput{
-		PaymentID: c.in.PaymentID, CustomerID: c.in.CustomerID, Currency: c.in.Currency,
-		Base: c.cardAmount(), RateBPS: c.pointsRate(), At: workflow.Now(ctx), Validity: c.in.PointsValidity,
-		Capped: c.benefit != nil && c.benefit.MonthlyPointsCap >= 0, MonthlyCap: c.monthlyCap(),
-	}).Get(ctx, &res)
+	err := workflow.ExecuteLocalActivity(dbCtx(ctx), points.EarnPoints, c.earnInput(ctx)).Get(ctx, &res)
 	if err != nil {
 		c.event(ctx, "points_earn_failed", map[string]string{"error": err.Error()})
 		return
@@ -385,12 +404,24 @@ func (c *checkout) voidUnknownAt(pg string) {
 }
 
 func (c *checkout) authorizeInput(pg string) activities.AuthorizeInput {
-	return activities.AuthorizeInput{
+	return activities.DiscountedCharge(activities.AuthorizeInput{
 		PaymentID: c.in.PaymentID, OrderID: c.in.OrderID, CustomerID: c.in.CustomerID, MethodID: c.in.MethodID,
 		PG: pg, Amount: c.cardAmount(), Currency: c.in.Currency, TaxFreeAmount: c.cardTaxFree(),
 		InstallmentMonths: c.in.InstallmentMonths, InterestFree: c.in.InterestFreePlan != "",
-	}
+	}, c.discount())
 }
+
+// discount is the instant discount the benefit took off the card part
+// (issue 15; 0 without one, and in every run recorded before).
+func (c *checkout) discount() int64 {
+	if c.benefit == nil {
+		return 0
+	}
+	return c.benefit.Discount
+}
+
+// cardCharge is what the PG charges: the card part less the discount.
+func (c *checkout) cardCharge() int64 { return c.cardAmount() - c.discount() }
 
 // awaitAuthorization waits for the PG's decision on a pending authorization:
 // the pg-result signal (sent by POST /v1/webhooks/{pg} once the webhook's
@@ -480,17 +511,35 @@ func (c *checkout) commitsOnceAfterPG(ctx workflow.Context, auth activities.Auth
 
 func (c *checkout) capture(ctx workflow.Context, auth activities.AuthorizeResult) error {
 	return workflow.ExecuteLocalActivity(providerCtx(ctx), payments.Capture, activities.CaptureInput{
-		PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey, Amount: c.cardAmount(),
+		PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey, Amount: c.cardCharge(),
 	}).Get(ctx, nil)
 }
 
-func (c *checkout) post(ctx workflow.Context, auth activities.AuthorizeResult, withAuthorization bool) error {
-	in := activities.PostCaptureInput{PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey}
+// post books the capture. When the card part earns points at capture, runs
+// since i19-points-in-posting earn them in the posting's transaction
+// (PostCaptureEarning) and answer earned; older runs earn in a step after it.
+func (c *checkout) post(ctx workflow.Context, auth activities.AuthorizeResult, withAuthorization, earnsAtCapture bool) (earned bool, err error) {
+	in := activities.PostCaptureInput{PaymentID: c.in.PaymentID, PG: auth.PG, PaymentKey: auth.PaymentKey, Discount: c.discount()}
 	if withAuthorization {
 		in.Authorized, in.FailedOver = true, auth.PG != c.pgs()[0]
 	}
-	return workflow.ExecuteLocalActivity(dbCtx(ctx), book.PostCapture, in).Get(ctx, nil)
+	if !earnsAtCapture || workflow.GetVersion(ctx, pointsInPostingChangeID, workflow.DefaultVersion, 1) != 1 {
+		return false, workflow.ExecuteLocalActivity(dbCtx(ctx), book.PostCapture, in).Get(ctx, nil)
+	}
+	earn := c.earnInput(ctx)
+	in.Points = &earn
+	var res activities.PostCaptureResult
+	if err := workflow.ExecuteLocalActivity(dbCtx(ctx), book.PostCaptureEarning, in).Get(ctx, &res); err != nil {
+		return false, err
+	}
+	c.result.PointsEarned = res.PointsEarned
+	return true, nil
 }
+
+// pointsInPostingChangeID versions the points earned at capture inside the
+// posting's transaction (issue 19: no commit after it) instead of in an
+// EarnPoints step of their own.
+const pointsInPostingChangeID = "i19-points-in-posting"
 
 // cancelAt builds a compensation that cancels the payment at its PG under the
 // idempotency key payment:{id}:{what}.

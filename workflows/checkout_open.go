@@ -21,7 +21,8 @@ type opening struct {
 	opened     bool // the payment is recorded: skip the step-by-step opening
 	authorized bool // auth holds the first PG's authorization
 	auth       activities.AuthorizeResult
-	nextPG     int // the first PG the authorize loop tries when !authorized
+	nextPG     int  // the first PG the authorize loop tries when !authorized
+	benefit    bool // the benefit is evaluated and recorded (c.benefit is set)
 }
 
 // opensInOneCommit: the card pays the whole amount. A checkout with another
@@ -47,11 +48,14 @@ func (c *checkout) openInOneCommit(ctx workflow.Context) (opening, error) {
 		return opening{}, nil
 	}
 	first := c.in.PGs[0]
-	var res activities.AuthorizeResult
-	err := workflow.ExecuteLocalActivity(providerCtx(ctx), opener.OpenCardPayment, c.openInput(ctx, first)).Get(ctx, &res)
+	in := c.openInput(ctx, first)
+	in.Benefit = c.benefitInOpening(ctx)
+	var res activities.OpenCardPaymentResult
+	err := workflow.ExecuteLocalActivity(providerCtx(ctx), opener.OpenCardPayment, in).Get(ctx, &res)
 	switch {
 	case err == nil:
-		return opening{opened: true, authorized: true, auth: res}, nil
+		c.benefit = res.Benefit
+		return opening{opened: true, authorized: true, auth: res.AuthorizeResult, benefit: res.Benefit != nil}, nil
 	case activities.IsType(err, activities.ErrProviderUnavailable) && len(c.in.PGs) > 1:
 		c.event(ctx, "pg_unavailable:"+first, nil)
 		return opening{opened: true, nextPG: 1}, nil
@@ -82,4 +86,32 @@ func (c *checkout) openInput(ctx workflow.Context, pg string) activities.OpenCar
 		in.Installment = &plan
 	}
 	return in
+}
+
+// benefitInOpeningChangeID versions the benefit's evaluation inside the
+// opening's transaction (issue 19): the one-commit opening reads the rule set
+// in force, the card and the tier and records the payment's benefit before
+// the PG call; the step-by-step opening does it in one transaction
+// (ApplyBenefit) instead of ResolveBenefits + RecordBenefit.
+const benefitInOpeningChangeID = "i19-benefit-in-opening"
+
+// benefitInOpening is the benefit the one-commit opening evaluates and
+// records, or nil: no benefit rules for this checkout, or a run recorded
+// before, which evaluates them in a step after the opening.
+func (c *checkout) benefitInOpening(ctx workflow.Context) *activities.ApplyBenefitInput {
+	if !c.in.Benefits || c.cardAmount() <= 0 || workflow.GetVersion(ctx, benefitInOpeningChangeID, workflow.DefaultVersion, 1) != 1 {
+		return nil
+	}
+	in := c.applyBenefitInput(ctx)
+	return &in
+}
+
+func (c *checkout) applyBenefitInput(ctx workflow.Context) activities.ApplyBenefitInput {
+	return activities.ApplyBenefitInput{
+		Resolve: activities.ResolveBenefitsInput{
+			CustomerID: c.in.CustomerID, MethodID: c.in.MethodID, Currency: c.in.Currency, At: workflow.Now(ctx),
+		},
+		PaymentID: c.in.PaymentID, BaseBPS: c.in.PointsRateBPS, CardAmount: c.cardAmount(),
+		AtConfirmation: c.in.PointsAtConfirmation, Validity: c.in.PointsValidity,
+	}
 }

@@ -26,7 +26,7 @@ func TestCheckoutCardOnlyOpensInOneCommitThenCaptures(t *testing.T) {
 	env := newOpenEnv(t)
 	in := checkoutInput()
 	in.InstallmentMonths, in.InterestFreePlan = 3, "promo"
-	onOpen(env).Return(func(_ context.Context, o activities.OpenCardPaymentInput) (activities.AuthorizeResult, error) {
+	onOpen(env).Return(func(_ context.Context, o activities.OpenCardPaymentInput) (activities.OpenCardPaymentResult, error) {
 		// One input carries every write of the opening and the first PG's request.
 		require.Equal(t, "pay_1", o.Payment.PaymentID)
 		require.Len(t, o.Payment.Items, 2)
@@ -34,7 +34,7 @@ func TestCheckoutCardOnlyOpensInOneCommitThenCaptures(t *testing.T) {
 		require.Equal(t, &activities.RecordInstallmentInput{PaymentID: "pay_1", Months: 3, Plan: "promo"}, o.Installment)
 		require.Equal(t, "alpha", o.Authorize.PG)
 		require.Equal(t, int64(15_000), o.Authorize.Amount)
-		return activities.AuthorizeResult{PG: "alpha", PaymentKey: "pk_1"}, nil
+		return activities.OpenCardPaymentResult{AuthorizeResult: activities.AuthorizeResult{PG: "alpha", PaymentKey: "pk_1"}}, nil
 	}).Once()
 	env.OnActivity(store.MarkAuthorized, mock.Anything, mock.Anything).Return(nil).Once()
 	env.OnActivity(payments.Capture, mock.Anything, mock.Anything).Return(nil).Once()
@@ -48,7 +48,7 @@ func TestCheckoutCardOnlyOpensInOneCommitThenCaptures(t *testing.T) {
 
 func TestCheckoutOpenedInOneCommitFailsOverWhenPrimaryIsDown(t *testing.T) {
 	env := newOpenEnv(t)
-	onOpen(env).Return(activities.AuthorizeResult{}, unavailable()).Once()
+	onOpen(env).Return(activities.OpenCardPaymentResult{}, unavailable()).Once()
 	env.OnActivity(store.RecordEvent, mock.Anything, mock.Anything).Return(nil)
 	onAuthorize(env, "beta").Return(activities.AuthorizeResult{PG: "beta", PaymentKey: "pk_b", Captured: true}, nil).Once()
 	env.OnActivity(book.PostCapture, mock.Anything, activities.PostCaptureInput{
@@ -69,7 +69,7 @@ func TestCheckoutOpenedInOneCommitFailsOnADeclineOrARiskBlock(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			env := newOpenEnv(t)
-			onOpen(env).Return(activities.AuthorizeResult{}, cause).Once()
+			onOpen(env).Return(activities.OpenCardPaymentResult{}, cause).Once()
 			onFail(env, name).Return(nil).Once()
 
 			res := runCheckout(t, env, checkoutInput())
@@ -89,7 +89,7 @@ func TestCheckoutOpenedInOneCommitFailsOnADeclineOrARiskBlock(t *testing.T) {
 func TestCheckoutOpeningNotCommittedContinuesStepByStep(t *testing.T) {
 	env := newOpenEnv(t)
 	notCommitted := temporal.NewApplicationError("not committed", activities.ErrOpeningNotCommitted)
-	onOpen(env).Return(activities.AuthorizeResult{}, notCommitted) // every retry
+	onOpen(env).Return(activities.OpenCardPaymentResult{}, notCommitted) // every retry
 	env.OnActivity(store.CreatePayment, mock.Anything, mock.Anything).Return(nil).Once()
 	env.OnActivity(riskActs.EvaluateRisk, mock.Anything, mock.Anything).Return(activities.RiskDecision{Decision: "allow"}, nil).Once()
 	onAuthorize(env, "alpha").Return(activities.AuthorizeResult{PG: "alpha", PaymentKey: "pk_1", Captured: true}, nil).Once()
@@ -106,7 +106,7 @@ func TestCheckoutOpeningNotCommittedContinuesStepByStep(t *testing.T) {
 // sent again (TestAmbiguousOneCallApprovalIsCancelled end to end).
 func TestCheckoutOpeningWithUnknownPGOutcomeVoidsByKeyAndFails(t *testing.T) {
 	env := newOpenEnv(t)
-	onOpen(env).Return(activities.AuthorizeResult{}, errors.New("authorize outcome unknown")) // every retry
+	onOpen(env).Return(activities.OpenCardPaymentResult{}, errors.New("authorize outcome unknown")) // every retry
 	env.OnActivity(store.CreatePayment, mock.Anything, mock.Anything).Return(nil).Once()
 	env.OnActivity(payments.VoidByKey, mock.Anything, activities.VoidByKeyInput{PaymentID: "pay_1", PG: "alpha"}).Return(nil).Once()
 	onFail(env, "authorize_failed").Return(nil).Once()
@@ -125,7 +125,7 @@ func TestCheckoutWithAnotherTenderOpensStepByStep(t *testing.T) {
 	in := checkoutInput()
 	in.WalletAmount = 5_000
 	// Mocked so that a one-commit opening would succeed and skip the hold.
-	onOpen(env).Return(activities.AuthorizeResult{PG: "alpha", PaymentKey: "pk_1", Captured: true}, nil).Maybe()
+	onOpen(env).Return(activities.OpenCardPaymentResult{AuthorizeResult: activities.AuthorizeResult{PG: "alpha", PaymentKey: "pk_1", Captured: true}}, nil).Maybe()
 	env.OnActivity(store.CreatePayment, mock.Anything, mock.Anything).Return(nil).Once()
 	env.OnActivity(riskActs.EvaluateRisk, mock.Anything, mock.Anything).Return(activities.RiskDecision{Decision: "allow"}, nil).Once()
 	env.OnActivity(wallet.HoldWallet, mock.Anything, mock.Anything).Return(nil).Once()

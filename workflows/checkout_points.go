@@ -39,13 +39,3 @@ func (c *checkout) releasePointsHold(ctx workflow.Context) error {
 // a points part takes the branch.
 const pointsRefundChangeID = "i15-points-refund"
 
-// pgRefundAmount is what the PG gives back of a refund's claim: the rest of
-// the wallet part and, for a payment paid partly with points, the points part
-// (which PostRefund returns to the customer's buckets).
-func pgRefundAmount(ctx workflow.Context, claim activities.ReserveRefundResult) int64 {
-	amount := claim.Amount - claim.WalletAmount
-	if claim.PointsAmount > 0 && workflow.GetVersion(ctx, pointsRefundChangeID, workflow.DefaultVersion, 1) == 1 {
-		amount -= claim.PointsAmount
-	}
-	return amount
-}

@@ -19,43 +19,61 @@ func pointsCheckout() CheckoutInput {
 	return in
 }
 
-func mockPaidCheckout(env testEnv) {
+// mockAuthorizedCheckout mocks a split checkout up to its one-call approval.
+func mockAuthorizedCheckout(env testEnv) {
 	env.OnActivity(store.CreatePayment, mock.Anything, mock.Anything).Return(nil).Once()
 	env.OnActivity(wallet.HoldWallet, mock.Anything, mock.Anything).Return(nil).Once()
 	env.OnActivity(payments.Authorize, mock.Anything, mock.Anything).Return(activities.AuthorizeResult{PG: "alpha", PaymentKey: "pk_1", Captured: true}, nil).Once()
 	env.OnActivity(store.MarkAuthorized, mock.Anything, mock.Anything).Return(nil).Maybe() // a one-call PG books it with the capture
+}
+
+func mockPaidCheckout(env testEnv) {
+	mockAuthorizedCheckout(env)
 	env.OnActivity(book.PostCapture, mock.Anything, mock.Anything).Return(nil).Once()
 }
 
-// Points are earned once the payment is captured and booked, at the rate of
+// earningAtCapture matches a posting that earns in its own transaction
+// (i19-points-in-posting) base at rate.
+func earningAtCapture(base, rate int64) any {
+	return mock.MatchedBy(func(in activities.PostCaptureInput) bool {
+		e := in.Points
+		return in.PaymentID == "pay_1" && e != nil && e.PaymentID == "pay_1" && e.CustomerID == "cus_1" && e.Base == base && e.RateBPS == rate &&
+			e.Validity == 5*365*24*time.Hour && !e.At.IsZero()
+	})
+}
+
+// Points are earned when the payment is captured and booked, in the
+// posting's transaction (issue 19: no commit of their own), at the rate of
 // the card part, valid for the configured time from the workflow's clock.
 func TestCheckoutEarnsPointsAtCapture(t *testing.T) {
 	env := newEnv(t)
-	mockPaidCheckout(env)
-	env.OnActivity(points.EarnPoints, mock.Anything, mock.MatchedBy(func(in activities.EarnPointsInput) bool {
-		return in.PaymentID == "pay_1" && in.CustomerID == "cus_1" && in.Base == 10_000 && in.RateBPS == 100 &&
-			in.Validity == 5*365*24*time.Hour && !in.At.IsZero()
-	})).Return(activities.EarnPointsResult{Points: 100}, nil).Once()
+	mockAuthorizedCheckout(env)
+	env.OnActivity(book.PostCaptureEarning, mock.Anything, earningAtCapture(10_000, 100)).Return(activities.PostCaptureResult{PointsEarned: 100}, nil).Once()
 
 	res := runCheckout(t, env, pointsCheckout())
 
 	require.Equal(t, StatusSucceeded, res.Status)
 	require.EqualValues(t, 100, res.PointsEarned)
+	env.AssertNotCalled(t, "PostCapture", mock.Anything, mock.Anything)
+	env.AssertNotCalled(t, "EarnPoints", mock.Anything, mock.Anything)
 }
 
-// The money has moved: points that cannot be booked leave the payment
-// succeeded, with the failure on its timeline for ops.
-func TestCheckoutSucceedsWhenPointsFail(t *testing.T) {
+// A posting that fails (its earning with it) fails the checkout as any
+// posting failure does: the captured card part is cancelled.
+func TestCheckoutPostingWithPointsFails(t *testing.T) {
 	env := newEnv(t)
-	mockPaidCheckout(env)
-	env.OnActivity(points.EarnPoints, mock.Anything, mock.Anything).
-		Return(activities.EarnPointsResult{}, temporal.NewNonRetryableApplicationError("db down", "Test", errors.New("db down"))).Once()
-	env.OnActivity(store.RecordEvent, mock.Anything, mock.MatchedBy(func(in activities.RecordEventInput) bool { return in.Step == "points_earn_failed" })).Return(nil).Once()
+	mockAuthorizedCheckout(env)
+	env.OnActivity(book.PostCaptureEarning, mock.Anything, mock.Anything).
+		Return(activities.PostCaptureResult{}, temporal.NewNonRetryableApplicationError("db down", "Test", errors.New("db down"))).Once()
+	env.OnActivity(payments.Cancel, mock.Anything, mock.MatchedBy(func(in activities.CancelInput) bool { return in.Key == "payment:pay_1:cancel-capture" })).Return(nil).Once()
+	env.OnActivity(wallet.ReleaseHold, mock.Anything, mock.Anything).Return(nil).Once()
+	env.OnActivity(store.FailPayment, mock.Anything, mock.Anything).Return(nil).Once()
 
 	res := runCheckout(t, env, pointsCheckout())
 
-	require.Equal(t, StatusSucceeded, res.Status)
+	require.Equal(t, StatusFailed, res.Status)
 	require.Zero(t, res.PointsEarned)
+	env.AssertNotCalled(t, "EarnPoints", mock.Anything, mock.Anything)
 }
 
 // No rate, no points step: the command sequence of older checkouts is unchanged.

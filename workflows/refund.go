@@ -93,6 +93,25 @@ func Refund(ctx workflow.Context, in RefundInput) (RefundResult, error) {
 	return result, nil
 }
 
+// discountRefundChangeID versions the refund of a payment an instant
+// discount paid part of (issue 15): the discount's share is reversed on the
+// platform's account by the posting, not given back through the PG.
+const discountRefundChangeID = "i15-discount-refund"
+
+// pgRefundAmount is what the PG gives back of the claim: its card part (not
+// the wallet part, nor the points part PostRefund returns to the buckets),
+// less the discount's share when there is one.
+func pgRefundAmount(ctx workflow.Context, claim activities.ReserveRefundResult) int64 {
+	amount := claim.Amount - claim.WalletAmount
+	if claim.PointsAmount > 0 && workflow.GetVersion(ctx, pointsRefundChangeID, workflow.DefaultVersion, 1) == 1 {
+		amount -= claim.PointsAmount
+	}
+	if claim.DiscountAmount > 0 && workflow.GetVersion(ctx, discountRefundChangeID, workflow.DefaultVersion, 1) == 1 {
+		amount -= claim.DiscountAmount
+	}
+	return amount
+}
+
 // refundUnknownOutcome versions the settling of a cancel whose outcome the
 // forward retries left unknown (before it, such a refund was released).
 const refundUnknownOutcome = "refund-unknown-outcome"

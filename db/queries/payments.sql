@@ -81,7 +81,7 @@ SELECT sqlc.embed(p),
           FROM cash_receipts cr WHERE cr.payment_id = p.id)::json AS cash_receipt,
        (SELECT json_build_object('rule_set_version', pb.rule_set_version, 'rule', pb.rule_name,
                                  'membership_tier', pb.membership_tier, 'points_rate_bps', pb.points_bps,
-                                 'points_to_earn', pb.points)
+                                 'points_to_earn', pb.points, 'discount_amount', pb.discount_amount)
           FROM payment_benefits pb WHERE pb.payment_id = p.id)::json AS benefit
   FROM payments p
   LEFT JOIN payment_installments inst ON inst.payment_id = p.id
