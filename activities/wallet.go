@@ -116,6 +116,14 @@ func (w *Wallet) DebitBank(ctx context.Context, in TopUpRef) error {
 	if err != nil {
 		return err
 	}
+	if top.BankTransactionID.Valid {
+		// An earlier run of this step was debited and recorded it, but its result
+		// was lost with the workflow task (a worker died, or the task's completion
+		// failed): local activities then run again. Asking the bank again could
+		// only fail (a fault, an outage) and send a debited, possibly already
+		// credited top-up into the reversal.
+		return nil
+	}
 	key := "topup:" + in.TopUpID + ":debit"
 	txn, err := w.Bank.Debit(ctx, bank.MoveRequest{
 		IdempotencyKey: key, BankCode: acct.BankCode, AccountNumber: acct.number, HolderName: acct.HolderName,
@@ -166,6 +174,9 @@ func (w *Wallet) CreditWallet(ctx context.Context, in TopUpRef) error {
 
 type ReverseDebitResult struct {
 	Reversed bool // false: the bank holds no debit under the top-up's key
+	// Credited: the wallet was already credited (by an earlier run whose result
+	// was lost), so nothing is given back and the top-up stands as succeeded.
+	Credited bool
 }
 
 // ReverseDebit gives a debited top-up back (송금 to the same account) under the
@@ -175,6 +186,11 @@ func (w *Wallet) ReverseDebit(ctx context.Context, in TopUpRef) (ReverseDebitRes
 	top, acct, err := w.load(ctx, in.TopUpID)
 	if err != nil {
 		return ReverseDebitResult{}, err
+	}
+	if top.Status == "succeeded" {
+		// CreditWallet booked the ledger and this status in one transaction: the
+		// debit is in the wallet. Giving it back too would pay the customer twice.
+		return ReverseDebitResult{Credited: true}, nil
 	}
 	debit, err := w.Bank.GetByIdempotencyKey(ctx, "topup:"+in.TopUpID+":debit")
 	if adapters.Is(err, adapters.NotFound) {

@@ -133,6 +133,34 @@ func TestTopUpReverseGivesTheDebitBackOnce(t *testing.T) {
 	require.False(t, rev.Reversed)
 }
 
+// The chaos incident of top_fe23a40e (TestChaosProdShort seed 2): the debit
+// and the credit committed, the workflow task's completion was lost, and the
+// re-run debit met a bank fault, so the top-up went into the reversal and the
+// customer kept the credit and got the debit back. The re-run must not ask the
+// bank again, and a reversal must never give back a credited top-up.
+func TestTopUpCreditedIsNeverReversed(t *testing.T) {
+	r := newWalletRig(t)
+	ref := activities.TopUpRef{TopUpID: "top_1"}
+	r.reserve(t, "top_1", 195_000)
+	require.NoError(t, r.wallet.DebitBank(r.ctx, ref))
+	require.NoError(t, r.wallet.CreditWallet(r.ctx, ref))
+
+	// The bank now fails every debit before processing (as the chaos fault did).
+	require.NoError(t, r.sim.SetFault(r.ctx, providersim.Fault{Provider: "bank", Op: providersim.OpDebit,
+		Mode: providersim.ModeError, Status: 503}))
+	require.NoError(t, r.wallet.DebitBank(r.ctx, ref), "the re-run debit: already recorded, the bank is not asked")
+
+	rev, err := r.wallet.ReverseDebit(r.ctx, ref)
+	require.NoError(t, err)
+	require.Equal(t, activities.ReverseDebitResult{Credited: true}, rev)
+	n, _ := r.bankRecords(t, "transfer")
+	require.Zero(t, n, "nothing given back")
+	n, amount := r.bankRecords(t, "debit")
+	require.Equal(t, 1, n)
+	require.Equal(t, int64(195_000), amount)
+	require.Equal(t, int64(195_000), balance(t, r.pool, "bank:clearing"))
+}
+
 func TestTopUpReservationLimits(t *testing.T) {
 	r := newWalletRig(t)
 	r.reserve(t, "top_1", 900_000)

@@ -111,6 +111,9 @@ func reverseTopUp(ctx workflow.Context, ref activities.TopUpRef, f activities.Fa
 		// Money may be with us and not in the wallet: fail loudly for ops, top-up left processing.
 		return TopUpResult{}, err
 	}
+	if rev.Credited { // an earlier run credited the wallet; its result was lost
+		return end(TopUpSucceeded, activities.Failure{})
+	}
 	if !rev.Reversed {
 		return end(TopUpFailed, f)
 	}

@@ -118,3 +118,20 @@ func TestTopUpUnknownDebitOutcomeIsCleanedUp(t *testing.T) {
 	require.Equal(t, TopUpFailed, res.Status)
 	env.AssertNotCalled(t, "CreditWallet", mock.Anything, mock.Anything)
 }
+
+// A re-run (after a lost workflow task) whose debit step fails while an earlier
+// run already credited the wallet: the reversal finds the top-up credited and
+// gives nothing back, and the top-up ends succeeded, not reversed.
+func TestTopUpAlreadyCreditedEndsSucceededNotReversed(t *testing.T) {
+	env := newEnv(t)
+	env.OnActivity(wallet.ReserveTopUp, mock.Anything, mock.Anything).Return(nil).Once()
+	env.OnActivity(wallet.DebitBank, mock.Anything, topRef).Return(
+		temporal.NewNonRetryableApplicationError("bank down", activities.ErrProviderUnavailable, nil)).Once()
+	env.OnActivity(wallet.ReverseDebit, mock.Anything, topRef).Return(activities.ReverseDebitResult{Credited: true}, nil).Once()
+
+	res := runTopUp(t, env)
+
+	require.Equal(t, TopUpSucceeded, res.Status)
+	require.Empty(t, res.FailureCode)
+	env.AssertNotCalled(t, "FailTopUp", mock.Anything, mock.Anything)
+}
