@@ -38,4 +38,3 @@ func (c *checkout) releasePointsHold(ctx workflow.Context) error {
 // PG gives back the claim less its wallet and points parts. Only a claim with
 // a points part takes the branch.
 const pointsRefundChangeID = "i15-points-refund"
-
