@@ -126,3 +126,22 @@ func TestOpenCardPaymentBlockedByRiskClaimsNothing(t *testing.T) {
 	require.Empty(t, f.authorizationsOf(t, "o-2"))
 	require.Equal(t, []string{"created", "risk_evaluated"}, f.steps(t), "the refusal is on the timeline")
 }
+
+// The task that opened and booked the payment died before it completed, and
+// its re-run opens again while the PG is down: the booked authorization
+// answers, the PG is not asked (an outage answer would make the checkout
+// void a captured payment), and nothing more is sent or claimed.
+func TestOpenCardPaymentOfAPaymentAlreadyBookedAsksNoPG(t *testing.T) {
+	f := newOpenFixture(t)
+	res, err := f.open()
+	require.NoError(t, err)
+	require.NoError(t, (&activities.Ledger{Pool: f.store.Pool}).PostCapture(f.ctx, activities.PostCaptureInput{
+		PaymentID: "pay_2", PG: res.PG, PaymentKey: res.PaymentKey, Authorized: true}))
+	f.outage(t, "alpha")
+
+	again, err := f.open()
+	require.NoError(t, err)
+	require.Equal(t, activities.AuthorizeResult{PG: "alpha", PaymentKey: res.PaymentKey, Captured: true}, again.AuthorizeResult)
+	require.Equal(t, map[string]int{"pg:alpha": 1}, f.authorizationsOf(t, "o-2"), "one authorization in all")
+	require.Len(t, f.attempts(t), 1)
+}

@@ -128,6 +128,14 @@ func (p *Payments) claimed(ctx context.Context, in AuthorizeInput, row db.ClaimP
 	if row.PaymentClosed {
 		return "", false, nil, errPaymentClosed(in.PaymentID)
 	}
+	if row.PaymentSucceeded {
+		// The task that booked the payment died before it completed, and its
+		// re-run comes here again. The PG is not asked again: an outage or a
+		// fault now would make the checkout void (cancel) a captured payment
+		// its customer was told is paid. The booked PG and key answer instead;
+		// the posting that follows finds its journal and changes nothing.
+		return "", false, &AuthorizeResult{PG: row.PaidPg, PaymentKey: row.PaidPaymentKey, Captured: true}, nil
+	}
 	if row.SentElsewhere {
 		return p.claimRouteCarefully(ctx, in)
 	}

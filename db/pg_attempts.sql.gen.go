@@ -13,7 +13,7 @@ import (
 
 const claimPGRoute = `-- name: ClaimPGRoute :one
 WITH pay AS (
-    SELECT p.status FROM payments p WHERE p.id = $2::text
+    SELECT p.status, p.pg, p.pg_payment_key FROM payments p WHERE p.id = $2::text
 ), prior AS (
     SELECT a.pg, a.status FROM payment_pg_attempts a WHERE a.payment_id = $2::text
 ), bk AS (
@@ -23,7 +23,7 @@ WITH pay AS (
     INSERT INTO payment_pg_attempts (payment_id, pg, status)
     SELECT $2::text, $1::text, 'sent'
      WHERE EXISTS (SELECT 1 FROM bk)
-       AND NOT EXISTS (SELECT 1 FROM pay WHERE pay.status IN ('failed', 'canceled'))
+       AND NOT EXISTS (SELECT 1 FROM pay WHERE pay.status IN ('failed', 'canceled', 'succeeded'))
        AND NOT EXISTS (SELECT 1 FROM prior p WHERE p.status = 'sent' AND p.pg <> $1::text)
     ON CONFLICT (payment_id, pg) DO UPDATE SET status = 'sent', updated_at = now()
     RETURNING payment_id
@@ -32,6 +32,9 @@ SELECT EXISTS (SELECT 1 FROM claimed)::boolean AS claimed,
        EXISTS (SELECT 1 FROM prior p WHERE p.status = 'sent' AND p.pg = $1::text)::boolean AS tried_here,
        EXISTS (SELECT 1 FROM prior p WHERE p.status = 'sent' AND p.pg <> $1::text)::boolean AS sent_elsewhere,
        EXISTS (SELECT 1 FROM pay WHERE pay.status IN ('failed', 'canceled'))::boolean AS payment_closed,
+       EXISTS (SELECT 1 FROM pay WHERE pay.status = 'succeeded')::boolean AS payment_succeeded,
+       COALESCE((SELECT pay.pg FROM pay), '')::text AS paid_pg,
+       COALESCE((SELECT pay.pg_payment_key FROM pay), '')::text AS paid_payment_key,
        bk.billing_key, bk.billing_key_sealed
   FROM (SELECT 1) one LEFT JOIN bk ON true
 `
@@ -47,6 +50,9 @@ type ClaimPGRouteRow struct {
 	TriedHere        bool
 	SentElsewhere    bool
 	PaymentClosed    bool
+	PaymentSucceeded bool
+	PaidPg           string
+	PaidPaymentKey   string
 	BillingKey       pgtype.Text
 	BillingKeySealed []byte
 }
@@ -59,6 +65,8 @@ type ClaimPGRouteRow struct {
 // A payment already failed or canceled is never claimed (payment_closed): a
 // workflow task replayed after its worker died may re-run this step with a
 // different outcome than the run that failed the payment, and must not charge.
+// A payment already succeeded is never claimed either (payment_succeeded, with
+// the PG and key it was paid by): the re-run must not ask the PG again.
 func (q *Queries) ClaimPGRoute(ctx context.Context, arg ClaimPGRouteParams) (ClaimPGRouteRow, error) {
 	row := q.db.QueryRow(ctx, claimPGRoute, arg.Pg, arg.PaymentID, arg.MethodID)
 	var i ClaimPGRouteRow
@@ -67,6 +75,9 @@ func (q *Queries) ClaimPGRoute(ctx context.Context, arg ClaimPGRouteParams) (Cla
 		&i.TriedHere,
 		&i.SentElsewhere,
 		&i.PaymentClosed,
+		&i.PaymentSucceeded,
+		&i.PaidPg,
+		&i.PaidPaymentKey,
 		&i.BillingKey,
 		&i.BillingKeySealed,
 	)

@@ -21,8 +21,10 @@ WHERE payment_id = $1 AND pg = $2;
 -- A payment already failed or canceled is never claimed (payment_closed): a
 -- workflow task replayed after its worker died may re-run this step with a
 -- different outcome than the run that failed the payment, and must not charge.
+-- A payment already succeeded is never claimed either (payment_succeeded, with
+-- the PG and key it was paid by): the re-run must not ask the PG again.
 WITH pay AS (
-    SELECT p.status FROM payments p WHERE p.id = sqlc.arg(payment_id)::text
+    SELECT p.status, p.pg, p.pg_payment_key FROM payments p WHERE p.id = sqlc.arg(payment_id)::text
 ), prior AS (
     SELECT a.pg, a.status FROM payment_pg_attempts a WHERE a.payment_id = sqlc.arg(payment_id)::text
 ), bk AS (
@@ -32,7 +34,7 @@ WITH pay AS (
     INSERT INTO payment_pg_attempts (payment_id, pg, status)
     SELECT sqlc.arg(payment_id)::text, sqlc.arg(pg)::text, 'sent'
      WHERE EXISTS (SELECT 1 FROM bk)
-       AND NOT EXISTS (SELECT 1 FROM pay WHERE pay.status IN ('failed', 'canceled'))
+       AND NOT EXISTS (SELECT 1 FROM pay WHERE pay.status IN ('failed', 'canceled', 'succeeded'))
        AND NOT EXISTS (SELECT 1 FROM prior p WHERE p.status = 'sent' AND p.pg <> sqlc.arg(pg)::text)
     ON CONFLICT (payment_id, pg) DO UPDATE SET status = 'sent', updated_at = now()
     RETURNING payment_id
@@ -41,5 +43,8 @@ SELECT EXISTS (SELECT 1 FROM claimed)::boolean AS claimed,
        EXISTS (SELECT 1 FROM prior p WHERE p.status = 'sent' AND p.pg = sqlc.arg(pg)::text)::boolean AS tried_here,
        EXISTS (SELECT 1 FROM prior p WHERE p.status = 'sent' AND p.pg <> sqlc.arg(pg)::text)::boolean AS sent_elsewhere,
        EXISTS (SELECT 1 FROM pay WHERE pay.status IN ('failed', 'canceled'))::boolean AS payment_closed,
+       EXISTS (SELECT 1 FROM pay WHERE pay.status = 'succeeded')::boolean AS payment_succeeded,
+       COALESCE((SELECT pay.pg FROM pay), '')::text AS paid_pg,
+       COALESCE((SELECT pay.pg_payment_key FROM pay), '')::text AS paid_payment_key,
        bk.billing_key, bk.billing_key_sealed
   FROM (SELECT 1) one LEFT JOIN bk ON true;
