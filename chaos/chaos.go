@@ -55,6 +55,7 @@ func (o Options) prod() bool { return o.Topology == "prod" }
 type size struct {
 	checkouts, splits, topups, refunds int
 	memberships, walletRefunds         int // issue 15B: subscriptions (charged at once) and 잔액 환불
+	pointsCheckouts                    int // issue 15: points + wallet + card in one checkout
 	cardCustomers, walletCustomers     int
 	concurrency                        int
 	perSecond                          int              // jobs started per second at most
@@ -67,11 +68,11 @@ func (o Options) size() size {
 		return o.prodSize()
 	}
 	if o.Short {
-		return size{checkouts: 40, splits: 12, topups: 16, refunds: 8, memberships: 4, walletRefunds: 6, cardCustomers: 10, walletCustomers: 4,
+		return size{checkouts: 40, splits: 12, topups: 16, refunds: 8, memberships: 4, walletRefunds: 6, pointsCheckouts: 6, cardCustomers: 10, walletCustomers: 4,
 			concurrency: 6, perSecond: 3, killEvery: [2]time.Duration{2 * time.Second, 4 * time.Second},
 			faultEvery: [2]time.Duration{2 * time.Second, 4 * time.Second}}
 	}
-	return size{checkouts: 400, splits: 120, topups: 120, refunds: 60, memberships: 20, walletRefunds: 40, cardCustomers: 40, walletCustomers: 12,
+	return size{checkouts: 400, splits: 120, topups: 120, refunds: 60, memberships: 20, walletRefunds: 40, pointsCheckouts: 40, cardCustomers: 40, walletCustomers: 12,
 		concurrency: 16, perSecond: 12, killEvery: [2]time.Duration{2 * time.Second, 5 * time.Second},
 		faultEvery: [2]time.Duration{3 * time.Second, 6 * time.Second}}
 }
@@ -198,6 +199,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	js := jobs(rng, sz.checkouts, sz.splits, sz.topups, sz.refunds)
 	js = withMembershipJobs(rng, js, sz.memberships, sz.walletRefunds)
+	js = withPointsJobs(rng, js, sz.pointsCheckouts)
 	logf("setup done: %d customers, %d producers; %d jobs at concurrency %d", len(l.customers), len(l.producers), len(js), sz.concurrency)
 
 	// The chaos schedule runs beside the load until the load is done.

@@ -295,6 +295,7 @@ const (
 	// period at once; every other one is then paused), a wallet customer
 	// refunds part of the balance to the bank account.
 	jobMembership   = "membership"
+	jobPoints       = "points_checkout"
 	jobWalletRefund = "wallet_refund"
 )
 
@@ -332,6 +333,18 @@ func withMembershipJobs(rng *rand.Rand, js []job, memberships, walletRefunds int
 			kind = jobMembership
 		}
 		j := job{kind: kind, n: n + i, seed: rng.Uint64(), amount: int64(1+rng.IntN(20)) * 1_000}
+		at := rng.IntN(len(js) + 1)
+		js = append(js[:at], append([]job{j}, js[at:]...)...)
+	}
+	return js
+}
+
+// withPointsJobs inserts points-tender checkouts (issue 15) at seeded places,
+// drawn after every other job so those keep their amounts and order.
+func withPointsJobs(rng *rand.Rand, js []job, n int) []job {
+	base := len(js)
+	for i := range n {
+		j := job{kind: jobPoints, n: base + i, seed: rng.Uint64(), amount: int64(4+rng.IntN(36)) * 1_000}
 		at := rng.IntN(len(js) + 1)
 		js = append(js[:at], append([]job{j}, js[at:]...)...)
 	}
@@ -453,6 +466,8 @@ func (l *load) runJob(ctx context.Context, seed int64, j job) {
 		l.count("refund:" + status)
 	case jobMembership:
 		l.subscribe(ctx, cards[j.n%len(cards)], key, j.n%2 == 1, start)
+	case jobPoints:
+		l.payWithPoints(ctx, wallets[rng.IntN(len(wallets))], j, key, start)
 	case jobWalletRefund:
 		cu := wallets[rng.IntN(len(wallets))]
 		body := client.CreateWalletRefundJSONRequestBody{MethodId: cu.bank, Amount: ptr(j.amount), Currency: "KRW"}
@@ -513,3 +528,35 @@ func percentile(d []time.Duration, p float64) time.Duration {
 	i := int(p * float64(len(s)-1))
 	return s[i]
 }
+
+// payWithPoints pays an order with part of the customer's points (earned by
+// the confirmed partner-card purchases before it), a quarter from the wallet
+// and the rest by card, in one checkout. A customer without points yet is
+// counted and skipped; a balance another checkout holds meanwhile answers 422
+// insufficient_points, counted as an outcome like any other.
+func (l *load) payWithPoints(ctx context.Context, cu customer, j job, key string, start time.Time) {
+	res, _, err := l.c.do(ctx, "points "+key, func(ctx context.Context) (*http.Response, error) {
+		return l.c.api.GetPoints(ctx, cu.id, client.Bearer(l.c.appKey))
+	})
+	balance, _ := res.body["balance"].(float64)
+	if err != nil || int64(balance) < 10 {
+		l.count(jobPoints + ":no_points")
+		return
+	}
+	points := min(int64(balance)/2, j.amount/4)
+	p := l.producers[jobRand(j).IntN(len(l.producers))]
+	body := client.CreateCheckoutJSONRequestBody{OrderId: key, CustomerId: cu.id, Currency: "KRW", Amount: j.amount,
+		Items:   []client.CheckoutItem{{ProducerId: p, Amount: j.amount}},
+		Payment: client.CheckoutPayment{MethodId: &cu.card, WalletAmount: ptr(j.amount / 4), PointsAmount: ptr(points)}}
+	out, status, ok := l.send(ctx, jobPoints, key, start, func(ctx context.Context) (*http.Response, error) {
+		return l.c.api.CreateCheckout(ctx, &client.CreateCheckoutParams{IdempotencyKey: key}, body, client.Bearer(l.c.appKey))
+	})
+	if ok && status == "succeeded" {
+		// Refund jobs may pick it: a refund gives the points part back.
+		l.mu.Lock()
+		l.paid = append(l.paid, paidPayment{id: out.body["id"].(string), amount: j.amount, producers: []string{p}})
+		l.mu.Unlock()
+	}
+}
+
+func jobRand(j job) *rand.Rand { return rand.New(rand.NewPCG(j.seed, 0x9017)) }
