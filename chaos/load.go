@@ -467,7 +467,7 @@ func (l *load) runJob(ctx context.Context, seed int64, j job) {
 	case jobMembership:
 		l.subscribe(ctx, cards[j.n%len(cards)], key, j.n%2 == 1, start)
 	case jobPoints:
-		l.payWithPoints(ctx, wallets[rng.IntN(len(wallets))], j, key, start)
+		l.payWithPoints(ctx, l.customers, rng.IntN(len(l.customers)), j, key, start)
 	case jobWalletRefund:
 		cu := wallets[rng.IntN(len(wallets))]
 		body := client.CreateWalletRefundJSONRequestBody{MethodId: cu.bank, Amount: ptr(j.amount), Currency: "KRW"}
@@ -529,25 +529,36 @@ func percentile(d []time.Duration, p float64) time.Duration {
 	return s[i]
 }
 
-// payWithPoints pays an order with part of the customer's points (earned by
-// the confirmed partner-card purchases before it), a quarter from the wallet
-// and the rest by card, in one checkout. A customer without points yet is
-// counted and skipped; a balance another checkout holds meanwhile answers 422
+// payWithPoints pays an order with part of a customer's points (earned by
+// their confirmed partner-card purchases), a quarter from the wallet when
+// the customer has one, and the rest by card, in one checkout. The first
+// customer from `from` on with points pays; none yet is counted and skipped.
+// A balance another checkout holds meanwhile answers 422
 // insufficient_points, counted as an outcome like any other.
-func (l *load) payWithPoints(ctx context.Context, cu customer, j job, key string, start time.Time) {
-	res, _, err := l.c.do(ctx, "points "+key, func(ctx context.Context) (*http.Response, error) {
-		return l.c.api.GetPoints(ctx, cu.id, client.Bearer(l.c.appKey))
-	})
-	balance, _ := res.body["balance"].(float64)
-	if err != nil || int64(balance) < 10 {
+func (l *load) payWithPoints(ctx context.Context, all []customer, from int, j job, key string, start time.Time) {
+	var cu customer
+	var balance int64
+	for i := range all {
+		c := all[(from+i)%len(all)]
+		res, _, err := l.c.do(ctx, "points "+key, func(ctx context.Context) (*http.Response, error) {
+			return l.c.api.GetPoints(ctx, c.id, client.Bearer(l.c.appKey))
+		})
+		if b, _ := res.body["balance"].(float64); err == nil && int64(b) >= 10 {
+			cu, balance = c, int64(b)
+			break
+		}
+	}
+	if balance == 0 {
 		l.count(jobPoints + ":no_points")
 		return
 	}
-	points := min(int64(balance)/2, j.amount/4)
+	payment := client.CheckoutPayment{MethodId: &cu.card, PointsAmount: ptr(min(balance/2, j.amount/4))}
+	if cu.wallet {
+		payment.WalletAmount = ptr(j.amount / 4)
+	}
 	p := l.producers[jobRand(j).IntN(len(l.producers))]
 	body := client.CreateCheckoutJSONRequestBody{OrderId: key, CustomerId: cu.id, Currency: "KRW", Amount: j.amount,
-		Items:   []client.CheckoutItem{{ProducerId: p, Amount: j.amount}},
-		Payment: client.CheckoutPayment{MethodId: &cu.card, WalletAmount: ptr(j.amount / 4), PointsAmount: ptr(points)}}
+		Items: []client.CheckoutItem{{ProducerId: p, Amount: j.amount}}, Payment: payment}
 	out, status, ok := l.send(ctx, jobPoints, key, start, func(ctx context.Context) (*http.Response, error) {
 		return l.c.api.CreateCheckout(ctx, &client.CreateCheckoutParams{IdempotencyKey: key}, body, client.Bearer(l.c.appKey))
 	})
